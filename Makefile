@@ -1,0 +1,33 @@
+# The two commands a newcomer needs:  `make run`  (portal + demo data)  and  `make test`  (the whole suite).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# The suite runs against PostgreSQL and Redis (start them as DEVELOPERS.md / .ci/run do).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alprportal
+
+.PHONY: run test install lint migrate demo clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=true $(PY) manage.py seed_demo
+	DJANGO_DEBUG=true $(PY) manage.py serve 127.0.0.1:8000
+
+test: install
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m ruff check .
+
+lint: install
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) var/alprportal.sqlite3 var/media var/static

@@ -1,0 +1,20 @@
+"""Settings for the test suite: the real settings, with test-only defaults for what production must set.
+
+The suite runs against PostgreSQL (DATABASE_URL) and Redis db 15 so it never touches a developer's data.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alprportal")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("CELERY_RESULT_BACKEND", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+from alprportal.settings import *  # noqa: E402,F403
+
+# Hashing strength is not under test here (a test checks production's hasher list); speed is.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

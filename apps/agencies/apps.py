@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AgenciesConfig(AppConfig):
+    name = "apps.agencies"
+    label = "agencies"
+    verbose_name = "Agencies"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from apps.agencies.models import Agency
+
+        auditlog.register(Agency)

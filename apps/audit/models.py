@@ -1,0 +1,134 @@
+"""The access log (R-AUD-1) and domain events.
+
+The access log is append-only three times over: the model refuses updates and deletes, the admin offers neither,
+and on PostgreSQL a trigger rejects UPDATE, DELETE and TRUNCATE. It is also tamper-evident: each row carries the
+SHA-256 of the previous row's hash and its own content, so an edit made around all of that (by a database
+superuser) breaks the chain, and ``manage.py verify_access_log`` names the first row that no longer fits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from apps.audit.choices import ALL_PURPOSE_CHOICES
+
+GENESIS_HASH = "0" * 64
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or remove an append-only record."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only: update refused.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only: delete refused.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only: update refused.")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are append-only: update refused.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only: delete refused.")
+
+
+class AccessLog(AppendOnlyModel):
+    """One row per access to or query of ALPR data (Civ. Code § 1798.90.52; R-AUD-1, R-READ-3).
+
+    Written by ``apps.audit.services.access_log_record`` before any result leaves the portal. Names and agency are
+    copied at write time so that the row still says who it was after a rename.
+    """
+
+    seq = models.BigIntegerField(unique=True, editable=False, help_text="Position in the hash chain (1, 2, 3, …).")
+    occurred_at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_log_rows")
+    username = models.CharField(max_length=150)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    agency_name = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=80, help_text="What was done, e.g. reads.search, reads.export.")
+    data_elements = models.JSONField(default=dict, help_text="The data elements queried (plate pattern, time…).")
+    purpose = models.CharField(max_length=40, choices=ALL_PURPOSE_CHOICES)
+    case_number = models.CharField(max_length=64)
+    result_count = models.IntegerField(null=True, blank=True)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    endpoint = models.CharField(max_length=200, blank=True, help_text="The page or API endpoint used.")
+    previous_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["user", "occurred_at"], name="accesslog_user_time"),
+            models.Index(fields=["case_number"], name="accesslog_case"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(purpose=""), name="accesslog_purpose_required"),
+            models.CheckConstraint(condition=~models.Q(case_number=""), name="accesslog_case_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.occurred_at:%Y-%m-%d %H:%M:%S} {self.username} {self.action}"
+
+    def content_for_hash(self) -> dict:
+        return {
+            "seq": self.seq,
+            "occurred_at": self.occurred_at.isoformat(),
+            "user_id": self.user_id,
+            "username": self.username,
+            "agency_id": self.agency_id,
+            "agency_name": self.agency_name,
+            "action": self.action,
+            "data_elements": self.data_elements,
+            "purpose": self.purpose,
+            "case_number": self.case_number,
+            "result_count": self.result_count,
+            "client_address": self.client_address,
+            "endpoint": self.endpoint,
+        }
+
+    def compute_hash(self) -> str:
+        canonical = json.dumps(self.content_for_hash(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256((self.previous_hash + canonical).encode("utf-8")).hexdigest()
+
+
+class DomainEvent(AppendOnlyModel):
+    """A state change in a governed record, with a namespaced code (``alprportal.<app>.<entity>.<verb>``).
+
+    Field-level diffs come from django-auditlog; this is the business event (who approved what, when, why).
+    """
+
+    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    code = models.CharField(max_length=120, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="event_target")]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.code} {self.target_repr}"

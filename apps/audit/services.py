@@ -1,0 +1,125 @@
+"""Writes to the audit trail: the access log (R-AUD-1) and domain events (R-AUD-2)."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from apps.audit.choices import Purpose, SystemPurpose
+from apps.audit.models import GENESIS_HASH, AccessLog, DomainEvent
+from apps.common.errors import ApplicationError
+
+logger = logging.getLogger("alprportal.audit")
+
+PURPOSE_REQUIRED = "A purpose is required for every query of ALPR data: choose one from the authorized list."
+PURPOSE_NOT_AUTHORIZED = (
+    "“{purpose}” is not an authorized purpose for ALPR data. Civil immigration enforcement is never a purpose "
+    "(SB 54); choose one from the authorized list."
+)
+CASE_NUMBER_REQUIRED = "A case or incident number is required for every query of ALPR data."
+
+# Any constant will do; it names the one advisory lock that serializes writers of the hash chain on PostgreSQL.
+_CHAIN_LOCK_KEY = 0x414C5052  # "ALPR"
+
+
+def _client_address(request) -> str | None:
+    if request is None:
+        return None
+    raw = request.META.get("REMOTE_ADDR")
+    try:
+        return ipaddress.ip_address(raw).compressed if raw else None
+    except ValueError:
+        return None
+
+
+def _canonical_json(value: Any) -> Any:
+    """The JSON the database will give back (dates as strings, tuples as lists), so the hash is stable."""
+    return json.loads(json.dumps(value or {}, cls=DjangoJSONEncoder))
+
+
+def access_log_record(
+    *,
+    user,
+    action: str,
+    data_elements: dict[str, Any],
+    purpose: str,
+    case_number: str,
+    result_count: int | None,
+    request=None,
+    endpoint: str = "",
+    allow_system_purpose: bool = False,
+) -> AccessLog:
+    """Append one access-log row, chained to the previous row by SHA-256 (R-AUD-1, R-READ-3).
+
+    Call it *before* returning results. Refuses (ApplicationError) a missing or unauthorized purpose and a missing
+    case number. Writers are serialized (an advisory lock on PostgreSQL, an IMMEDIATE transaction on SQLite) and
+    ``seq`` is unique, so concurrent writers can never fork the chain.
+    """
+    purpose = (purpose or "").strip()
+    case_number = (case_number or "").strip()
+    allowed = set(Purpose.values) | (set(SystemPurpose.values) if allow_system_purpose else set())
+    if not purpose:
+        raise ApplicationError(PURPOSE_REQUIRED, code="purpose_required")
+    if purpose not in allowed:
+        raise ApplicationError(PURPOSE_NOT_AUTHORIZED.format(purpose=purpose), code="purpose_not_authorized")
+    if not case_number:
+        raise ApplicationError(CASE_NUMBER_REQUIRED, code="case_number_required")
+
+    if not endpoint and request is not None:
+        match = getattr(request, "resolver_match", None)
+        endpoint = (match.view_name if match and match.view_name else request.path)[:200]
+
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+                head = AccessLog.objects.order_by("-seq").values_list("seq", "row_hash").first()
+                seq, previous_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
+                row = AccessLog(
+                    seq=seq,
+                    occurred_at=timezone.now(),
+                    user=user,
+                    username=user.get_username(),
+                    agency_id=user.agency_id,
+                    agency_name=user.agency.name if user.agency_id else "",
+                    action=action,
+                    data_elements=_canonical_json(data_elements),
+                    purpose=purpose,
+                    case_number=case_number[:64],
+                    result_count=result_count,
+                    client_address=_client_address(request),
+                    endpoint=endpoint,
+                    previous_hash=previous_hash,
+                )
+                row.row_hash = row.compute_hash()
+                row.save(force_insert=True)
+                return row
+        except IntegrityError:
+            # Only reachable if a writer bypassed the lock; the unique seq refused the fork. Retry on the new head.
+            logger.warning("Access-log chain head moved under a writer (attempt %s); retrying.", attempt + 1)
+    raise ApplicationError("The access log could not be written; the query was not run.", code="access_log_failed")
+
+
+def event_record(*, actor, code: str, target=None, data: dict[str, Any] | None = None) -> DomainEvent:
+    """Record a domain event (R-AUD-2) in the caller's transaction. ``actor`` may be None for system jobs."""
+    event = DomainEvent(
+        code=code,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_username=actor.get_username() if getattr(actor, "pk", None) else "system",
+        data=_canonical_json(data),
+    )
+    if target is not None:
+        event.target_type = ContentType.objects.get_for_model(target)
+        event.target_id = str(target.pk)
+        event.target_repr = str(target)[:200]
+    event.save(force_insert=True)
+    return event

@@ -1,0 +1,39 @@
+"""Template context every page needs: the person's roles and the navigation they may use."""
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+from apps.accounts.roles import Role
+
+# (label, url name, roles that see it, permission required or None). A link is shown only if the person has a role
+# listed AND the permission; the view checks the same again (the menu is a convenience, never the control).
+NAVIGATION = [
+    ("Home", "home", set(Role.values), None),
+    ("My training", "training:mine", set(Role.values), None),
+    ("Access log", "audit:access_log", {Role.SUPERVISOR, Role.CUSTODIAN, Role.SYSADMIN}, "audit.view_accesslog"),
+    ("Administration", "admin:index", {Role.CUSTODIAN, Role.SYSADMIN}, None),
+    ("API docs", "api-docs", {Role.INVESTIGATOR, Role.SYSADMIN}, None),
+]
+
+
+def _nav_for(user) -> list[dict]:
+    items = []
+    for label, url_name, roles, permission in NAVIGATION:
+        if not (user.roles & roles):
+            continue
+        if permission and not user.has_perm(permission):
+            continue
+        try:
+            items.append({"label": label, "url": reverse(url_name), "name": url_name})
+        except NoReverseMatch:
+            continue
+    return items
+
+
+def portal(request):
+    user = getattr(request, "user", None)
+    context = {"agency_name": settings.PORTAL["AGENCY_NAME"]}
+    if user is not None and user.is_authenticated:
+        context["nav_items"] = _nav_for(user)
+        context["user_role_labels"] = user.role_labels
+    return context

@@ -1,0 +1,111 @@
+"""``manage.py seed_demo``: demo agencies, courses and one login per role (idempotent).
+
+Every capability adds its demo data here, so a newcomer can try each feature with the printed logins.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.accounts.services import user_create
+from apps.agencies.models import Agency
+from apps.agencies.services import agency_create
+from apps.training.models import Course, CourseKind
+from apps.training.services import training_record_create
+
+DEMO_PASSWORD = "alpr-demo-2026!"  # noqa: S105 - printed on purpose: demo logins for a laptop, never production
+
+AGENCIES = [
+    # name, ori, kind, level, state, deploying, flagged, note
+    ("Demo County Sheriff's Department", "CA0190000", "law_enforcement", "county", "CA", True, False,
+     "The agency running this portal."),
+    ("Los Alamitos Police Department", "CA0194400", "law_enforcement", "municipal", "CA", False, False,
+     "California city police: eligible partner."),
+    ("Orange County District Attorney", "CA030015A", "prosecutorial", "county", "CA", False, False,
+     "California prosecutor: eligible."),
+    ("Reno Police Department", "NV0160200", "law_enforcement", "municipal", "NV", False, False,
+     "Out of state: ineligible (AG bulletin 2023-DLE-06)."),
+    ("U.S. Immigration and Customs Enforcement", "DCICE0000", "law_enforcement", "federal", "DC", False, False,
+     "Federal: ineligible."),
+    ("Acme Repossession LLC", None, "private", "none", "CA", False, False, "Private company: never eligible."),
+    ("Bayview Unified School District Police", "CA0380099", "law_enforcement", "special_district", "CA", False,
+     True, "Flagged by the Attorney General for SB 34 non-compliance: ineligible."),
+]
+
+PEOPLE = [
+    # username, first, last, title, roles, agency index, supervisor username, training
+    ("sysadmin", "Sam", "Admin", "ALPR system administrator", [Role.SYSADMIN], 0, None, "current"),
+    ("custodian", "Carmen", "Ortiz", "Custodian of Records", [Role.CUSTODIAN], 0, None, "current"),
+    ("supervisor", "Sofia", "Reyes", "Patrol Sergeant", [Role.SUPERVISOR], 0, None, "current"),
+    ("operator", "Owen", "Park", "Deputy, patrol unit 12", [Role.OPERATOR], 0, "supervisor", "current"),
+    ("investigator", "Ivy", "Nguyen", "Detective, Major Crimes", [Role.INVESTIGATOR], 0, "supervisor", "current"),
+    ("lapsed", "Leo", "Martin", "Detective, Property Crimes", [Role.INVESTIGATOR], 0, "supervisor", "lapsed"),
+    ("oversight", "Olga", "Ibarra", "Office of Inspector General", [Role.OVERSIGHT], 0, None, "none"),
+    ("partner", "Pat", "Morgan", "Detective, Los Alamitos PD", [Role.PARTNER_REQUESTER], 1, None, "current"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo agencies, training courses and one login per role (safe to run again)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        today = timezone.localdate()
+        agencies = []
+        for name, ori, kind, level, state, deploying, flagged, note in AGENCIES:
+            agency = Agency.objects.filter(name=name).first() or agency_create(
+                actor=None, name=name, ori=ori, kind=kind, government_level=level, state=state,
+                is_deploying_agency=deploying, notes=note,
+            )
+            if flagged and not agency.ag_noncompliance_flagged:
+                Agency.objects.filter(pk=agency.pk).update(ag_noncompliance_flagged=True,
+                                                            ag_noncompliance_checked_on=today)
+            agencies.append(agency)
+
+        initial, _ = Course.objects.get_or_create(
+            code="alpr-initial",
+            defaults={"title": "ALPR initial training (SB 34, SB 54, agency policy)", "kind": CourseKind.INITIAL},
+        )
+        refresher, _ = Course.objects.get_or_create(
+            code="alpr-refresher",
+            defaults={"title": "ALPR annual refresher", "kind": CourseKind.REFRESHER},
+        )
+
+        for username, first, last, title, roles, agency_index, supervisor, training in PEOPLE:
+            if User.objects.filter(username=username).exists():
+                continue
+            user = user_create(
+                actor=None, username=username, password=DEMO_PASSWORD, agency=agencies[agency_index], roles=roles,
+                first_name=first, last_name=last, job_title=title, email=f"{username}@example.org",
+                supervisor=User.objects.filter(username=supervisor).first() if supervisor else None,
+                validate_password_strength=False,
+            )
+            if training == "current":
+                training_record_create(actor=None, person=user, course=initial,
+                                       completed_on=today - timedelta(days=400), instructor="Training Unit")
+                training_record_create(actor=None, person=user, course=refresher,
+                                       completed_on=today - timedelta(days=30), instructor="Training Unit")
+            elif training == "lapsed":
+                training_record_create(actor=None, person=user, course=initial,
+                                       completed_on=today - timedelta(days=400), instructor="Training Unit")
+
+        if not options["quiet"]:
+            self._print_logins()
+
+    def _print_logins(self) -> None:
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD})"))
+        for username, first, last, title, roles, *_rest in PEOPLE:
+            role_text = ", ".join(Role(role).label for role in roles)
+            self.stdout.write(f"  {username:<13} {role_text:<28} {first} {last}, {title}")
+        self.stdout.write("  (lapsed: an investigator whose annual refresher is overdue: shows the training gate)")
+        self.stdout.write("")
