@@ -180,9 +180,10 @@ USE_TZ = True
 
 # --- REST framework -------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first so that an anonymous API call gets 401 with a WWW-Authenticate header rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     # Deny by default: an endpoint must be authenticated AND hold the model permission for the method (view
     # permission for GET too). Endpoints that show ALPR data add apps.training.permissions.TrainingCurrent.

@@ -24,6 +24,8 @@ def user_is_dormant(*, user: User, now: datetime | None = None) -> bool:
 def users_visible_to(*, user: User) -> QuerySet[User]:
     """People a person may see listed: administrators all; supervisors their direct reports; others none."""
     people = User.objects.select_related("agency", "supervisor")
+    if not user.is_authenticated:
+        return people.none()
     if user.has_role(Role.SYSADMIN) and user.has_perm("accounts.view_user"):
         return people
     if user.has_role(Role.SUPERVISOR) and user.has_perm("accounts.view_team"):

@@ -1,4 +1,3 @@
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.views.generic import TemplateView
 
@@ -6,12 +5,13 @@ from apps.audit.choices import SystemPurpose
 from apps.audit.filters import AccessLogFilter
 from apps.audit.selectors import access_log_list_visible_to
 from apps.audit.services import access_log_record
+from apps.common.views import PortalPermissionRequiredMixin
 from apps.training.gate import TrainingRequiredMixin
 
 ACCESS_LOG_REVIEW_CASE = "access-log-review"
 
 
-class AccessLogView(LoginRequiredMixin, PermissionRequiredMixin, TrainingRequiredMixin, TemplateView):
+class AccessLogView(PortalPermissionRequiredMixin, TrainingRequiredMixin, TemplateView):
     """Browse the access log (supervisors: their team; custodian and administrators: all).
 
     The log shows which plates were queried, so reviewing it is itself an access and is logged first.
@@ -19,7 +19,6 @@ class AccessLogView(LoginRequiredMixin, PermissionRequiredMixin, TrainingRequire
 
     template_name = "audit/access_log.html"
     permission_required = "audit.view_accesslog"
-    raise_exception = True
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

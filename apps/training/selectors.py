@@ -75,6 +75,8 @@ def training_status_for(*, user, today: date | None = None) -> TrainingStatus:
 def training_records_visible_to(*, user):
     """A person sees their own records; supervisors their team's; training staff and auditors all."""
     records = TrainingRecord.objects.select_related("person", "course", "recorded_by")
+    if not user.is_authenticated:
+        return records.none()
     if user.has_role(Role.SYSADMIN, Role.CUSTODIAN) and user.has_perm("training.view_trainingrecord"):
         return records
     if user.has_role(Role.SUPERVISOR) and user.has_perm("training.view_trainingrecord"):

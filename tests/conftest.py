@@ -1,0 +1,115 @@
+"""Shared fixtures: a private MEDIA_ROOT per test, and people of every role with (or without) current training."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.accounts.roles import Role
+from tests.factories import TrainingRecordFactory, UserFactory
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def _flush_past_append_only_triggers():
+    """Transactional tests end with a TRUNCATE of every table, which the access log's trigger refuses by design
+    (R-AUD-1). Only that teardown flush runs with triggers off; every test still runs with them on."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        if not statements:
+            return statements
+        return ["SET session_replication_role = replica", *statements, "SET session_replication_role = DEFAULT"]
+
+    DatabaseOperations.sql_flush = sql_flush
+
+
+_flush_past_append_only_triggers()
+
+
+@pytest.fixture(autouse=True)
+def _private_media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role, trained=True, **fields): a person holding ``role`` (a Role value or None)."""
+
+    def _make(role: str | None = None, *, trained: bool = True, **fields):
+        user = UserFactory(roles=[role] if role else [], **fields)
+        if trained:
+            TrainingRecordFactory(person=user, completed_on=timezone.localdate() - timedelta(days=30))
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def sysadmin(make_user):
+    return make_user(Role.SYSADMIN)
+
+
+@pytest.fixture
+def custodian(make_user):
+    return make_user(Role.CUSTODIAN)
+
+
+@pytest.fixture
+def supervisor(make_user):
+    return make_user(Role.SUPERVISOR)
+
+
+@pytest.fixture
+def investigator(make_user):
+    return make_user(Role.INVESTIGATOR)
+
+
+@pytest.fixture
+def operator(make_user):
+    return make_user(Role.OPERATOR)
+
+
+@pytest.fixture
+def oversight_user(make_user):
+    return make_user(Role.OVERSIGHT)
+
+
+@pytest.fixture
+def partner(make_user):
+    from tests.factories import AgencyFactory
+
+    return make_user(Role.PARTNER_REQUESTER, agency=AgencyFactory(name="Los Alamitos Police Department"))
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (in a thread of this process) consuming from Redis on a queue private to this test, so
+    concurrent test runs and a developer's own worker never take each other's tasks."""
+    import uuid
+
+    from celery.contrib.testing.worker import start_worker
+
+    from alprportal.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    previous = app.conf.task_default_queue, app.conf.task_always_eager
+    app.conf.task_default_queue, app.conf.task_always_eager = queue, False
+    try:
+        with start_worker(app, pool="solo", concurrency=1, queues=[queue], perform_ping_check=False,
+                          loglevel="WARNING", shutdown_timeout=15):
+            yield queue
+    finally:
+        app.conf.task_default_queue, app.conf.task_always_eager = previous
