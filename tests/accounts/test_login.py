@@ -83,8 +83,9 @@ def test_nightly_suspension_suspends_only_dormant_accounts_and_keeps_history(mak
     now = timezone.now()
     dormant = make_user("operator")
     active = make_user("operator")
-    User.objects.filter(pk=dormant.pk).update(last_login=now - timedelta(days=91), date_joined=now - timedelta(days=200))
-    User.objects.filter(pk=active.pk).update(last_login=now - timedelta(days=5), date_joined=now - timedelta(days=200))
+    joined = now - timedelta(days=200)
+    User.objects.filter(pk=dormant.pk).update(last_login=now - timedelta(days=91), date_joined=joined)
+    User.objects.filter(pk=active.pk).update(last_login=now - timedelta(days=5), date_joined=joined)
 
     assert users_suspend_dormant(now=now) == [dormant.username]
     assert users_suspend_dormant(now=now) == []  # idempotent

@@ -29,7 +29,8 @@ def untrained_admin(make_user):
 @pytest.fixture
 def lapsed_admin(make_user):
     person = make_user(Role.SYSADMIN, trained=False)
-    TrainingRecordFactory(person=person, course=CourseFactory(), completed_on=timezone.localdate() - timedelta(days=400))
+    TrainingRecordFactory(person=person, course=CourseFactory(),
+                          completed_on=timezone.localdate() - timedelta(days=400))
     return person
 
 
