@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "apps.agencies",
     "apps.training",
     "apps.audit",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +251,12 @@ PORTAL = {
     # R-HOT-2
     "PARTNER_HOTLIST_MAX_AGE_HOURS": env.int("PARTNER_HOTLIST_MAX_AGE_HOURS", default=24),
 }
+
+# --- E-mail (alerts) -------------------------------------------------------------------------------------------
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="alpr-portal@localhost")
 
 # --- Logging --------------------------------------------------------------------------------------------------
 LOGGING = {

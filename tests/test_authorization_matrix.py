@@ -48,6 +48,7 @@ MATRIX: dict[str, dict[str, str]] = {
 COVERED_ELSEWHERE = {
     "accounts:logout": "POST only; logging out needs no permission",
     "training:certificate": "tests/training/test_certificates.py (own record only; others 404)",
+    "notifications:dismiss": "tests/notifications/test_notifications.py (POST; own alerts only)",
 }
 
 
