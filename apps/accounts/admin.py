@@ -47,7 +47,7 @@ class PortalUserAdmin(AuditlogHistoryAdminMixin, UserAdmin):
     form = PortalUserChangeForm
     add_form = PortalUserCreationForm
     show_auditlog_history_link = True
-    list_display = ("username", "get_full_name", "agency", "job_title", "role_list", "is_active", "last_login")
+    list_display = ("username", "full_name", "agency", "job_title", "role_list", "is_active", "last_login")
     list_filter = ("is_active", "groups", "agency", "deactivation_reason")
     search_fields = ("username", "first_name", "last_name", "email")
     readonly_fields = ("last_login", "date_joined", "deactivated_at", "deactivation_reason", "deactivation_note",
@@ -65,6 +65,10 @@ class PortalUserAdmin(AuditlogHistoryAdminMixin, UserAdmin):
         ("Roles", {"fields": ("roles",)}),
     )
     actions = ["deactivate_selected", "reactivate_selected", "record_training_completion"]
+
+    @admin.display(description="Name", ordering="last_name")
+    def full_name(self, obj):
+        return obj.get_full_name()
 
     @admin.display(description="Roles")
     def role_list(self, obj):
