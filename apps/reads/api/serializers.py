@@ -1,0 +1,95 @@
+from rest_framework import serializers
+
+from apps.reads.choices import CameraKind, CameraStatus
+from apps.reads.links import read_image_url
+from apps.reads.models import Camera, CameraStatusReport, Read, ReadCorrection
+
+
+class CameraOutputSerializer(serializers.ModelSerializer):
+    agency = serializers.StringRelatedField()
+    assigned_officer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Camera
+        fields = ["id", "name", "kind", "agency", "location_description", "latitude", "longitude",
+                  "assigned_officer", "external_id", "status", "status_changed_at", "commissioned_at"]
+
+
+class CameraInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    kind = serializers.ChoiceField(choices=CameraKind.choices)
+    location_description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    latitude = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90, default=None)
+    longitude = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180, default=None)
+    assigned_officer = serializers.CharField(required=False, allow_null=True, default=None,
+                                             help_text="Username of the officer (mobile units).")
+    external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    commissioned_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class CameraUpdateSerializer(CameraInputSerializer):
+    name = serializers.CharField(max_length=120, required=False)
+    kind = None
+
+
+class CameraStatusReportSerializer(serializers.ModelSerializer):
+    reported_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CameraStatusReport
+        fields = ["id", "status", "previous_status", "effective_at", "reason", "reported_by", "reported_at",
+                  "reads_flagged"]
+
+
+class CameraStatusInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CameraStatus.choices)
+    reason = serializers.CharField()
+    effective_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ReadCorrectionOutputSerializer(serializers.ModelSerializer):
+    corrected_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ReadCorrection
+        fields = ["id", "previous_plate", "corrected_plate", "reason", "corrected_by", "corrected_at"]
+
+
+class ReadCorrectionInputSerializer(serializers.Serializer):
+    corrected_plate = serializers.CharField(max_length=20)
+    reason = serializers.CharField()
+
+
+class ReadOutputSerializer(serializers.ModelSerializer):
+    plate = serializers.CharField(source="plate_current")
+    corrected = serializers.BooleanField(source="is_corrected")
+    camera = serializers.SerializerMethodField()
+    vehicle_image_url = serializers.SerializerMethodField()
+    plate_crop_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Read
+        fields = ["id", "plate", "plate_read", "plate_normalized", "corrected", "region", "captured_at", "camera",
+                  "source", "latitude", "longitude", "confidence", "flagged_out_of_service", "archived_at",
+                  "vehicle_image_url", "plate_crop_url"]
+
+    def get_camera(self, read):
+        return {"id": read.camera_id, "name": read.camera.name, "kind": read.camera.kind}
+
+    def _url(self, read, kind):
+        request = self.context["request"]
+        url = read_image_url(read=read, kind=kind, user=request.user)
+        return request.build_absolute_uri(url) if url else None
+
+    def get_vehicle_image_url(self, read):
+        return self._url(read, "vehicle_image")
+
+    def get_plate_crop_url(self, read):
+        return self._url(read, "plate_crop")
+
+
+class ReadDetailOutputSerializer(ReadOutputSerializer):
+    corrections = ReadCorrectionOutputSerializer(many=True, read_only=True)
+
+    class Meta(ReadOutputSerializer.Meta):
+        fields = [*ReadOutputSerializer.Meta.fields, "source_read_id", "received_at", "metadata", "corrections"]

@@ -1,0 +1,281 @@
+"""Reads API: camera ingest (camera tokens only), purpose-gated search, detail, export, corrections, cameras."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.models import User
+from apps.common.api.permissions import StrictModelPermissions
+from apps.common.errors import ApplicationError
+from apps.reads.api.serializers import (
+    CameraInputSerializer,
+    CameraOutputSerializer,
+    CameraStatusInputSerializer,
+    CameraStatusReportSerializer,
+    CameraUpdateSerializer,
+    ReadCorrectionInputSerializer,
+    ReadCorrectionOutputSerializer,
+    ReadDetailOutputSerializer,
+    ReadOutputSerializer,
+)
+from apps.reads.authentication import CameraTokenAuthentication, IsCamera
+from apps.reads.exports import CSV_HEADER, csv_rows
+from apps.reads.forms import ReadSearchForm
+from apps.reads.images import image_store, image_validate
+from apps.reads.models import Camera, Read
+from apps.reads.permissions import CanCorrectReads, CanQueryReads
+from apps.reads.selectors import (
+    camera_list_visible_to,
+    purpose_check,
+    read_detail_for,
+    read_list_visible_to,
+    read_search,
+    read_search_export,
+)
+from apps.reads.services.cameras import camera_create, camera_report_status, camera_update
+from apps.reads.services.corrections import read_correct
+from apps.reads.services.ingest import batch_items_from_body, read_batch_ingest
+from apps.reads.services.openalpr import read_openalpr_ingest
+from apps.training.gate import TrainingCurrent
+
+IMAGE_FILE_REQUIRED = "Send the image as a multipart file field named “image”."
+OFFICER_UNKNOWN = "No active person has the username “{username}”."
+
+
+class _CameraIngestApi(APIView):
+    """Base of the ingest endpoints: camera tokens only, never a person's session or token."""
+
+    authentication_classes = [CameraTokenAuthentication]
+    permission_classes = [IsCamera]
+    parser_classes = [JSONParser]
+    throttle_classes: list = []
+
+
+class ReadIngestApi(_CameraIngestApi):
+    """Bulk ingest (R-READ-1): ``{"reads": [{read_id, plate, captured_at, region, latitude, longitude, confidence,
+    vehicle_image | vehicle_image_ref, plate_crop | plate_crop_ref, metadata}, …]}``, at most 1,000 per request.
+
+    200 with one result per item, in order: ``stored`` (with id), ``duplicate`` (already stored: a retry is safe) or
+    ``rejected`` (with a code and a message). 400 only when the body as a whole is unusable.
+    """
+
+    @extend_schema(request=dict, responses={200: dict})
+    def post(self, request):
+        items = batch_items_from_body(request.data)
+        result = read_batch_ingest(camera=request.user.camera, items=items)
+        return Response(result.as_dict(), status=status.HTTP_200_OK)
+
+
+class OpenAlprWebhookApi(_CameraIngestApi):
+    """The webhook an OpenALPR / Rekor Scout agent posts to. ``alpr_group`` becomes a read; other data types
+    (heartbeat, alpr_results, alpr_alert…) are acknowledged with ``ignored``."""
+
+    @extend_schema(request=dict, responses={200: dict})
+    def post(self, request):
+        result = read_openalpr_ingest(camera=request.user.camera, payload=request.data)
+        if result is None:
+            return Response({"status": "ignored", "data_type": str(request.data.get("data_type"))[:40]})
+        item = result.results[0]
+        return Response({"batch_id": result.batch_id, **item.as_dict()})
+
+
+class IngestImageUploadApi(_CameraIngestApi):
+    """Upload an image out of band (multipart ``image``); the answer's ``ref`` can be sent in a batch as
+    ``vehicle_image_ref`` / ``plate_crop_ref`` instead of inline base64."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {"image": {"type": "string",
+                                                                                               "format": "binary"}}}},
+                   responses={201: dict})
+    def post(self, request):
+        upload = request.FILES.get("image")
+        if upload is None:
+            raise ApplicationError(IMAGE_FILE_REQUIRED, code="image_required")
+        image = image_validate(upload.read(), field="image")
+        ref = image_store(image, camera_id=request.user.camera.pk, kind="upload", incoming=True)
+        return Response({"ref": ref}, status=status.HTTP_201_CREATED)
+
+
+_SEARCH_PARAMETERS = [
+    OpenApiParameter("purpose", str, required=True, enum=None, description="R-PURP purpose (required)."),
+    OpenApiParameter("case_number", str, required=True, description="Case or incident number (required)."),
+    OpenApiParameter("plate", str, description="Plate; ? = one unknown character, * = any run (e.g. 7AB?12*)."),
+    OpenApiParameter("start", str, description="ISO 8601; default: end minus 30 days."),
+    OpenApiParameter("end", str, description="ISO 8601; default: now."),
+    OpenApiParameter("camera", int, many=True, description="Camera id (repeatable)."),
+    OpenApiParameter("south", float), OpenApiParameter("west", float), OpenApiParameter("north", float),
+    OpenApiParameter("east", float), OpenApiParameter("center_lat", float), OpenApiParameter("center_lon", float),
+    OpenApiParameter("radius_km", float), OpenApiParameter("page", int), OpenApiParameter("page_size", int),
+]
+
+
+def _search_form_or_error(request) -> ReadSearchForm:
+    form = ReadSearchForm(request.query_params)
+    if not form.is_valid():
+        missing = form.missing_purpose_error()
+        if missing is not None:
+            raise missing
+        raise ValidationError({key: list(value) for key, value in form.errors.items()})
+    return form
+
+
+class ReadSearchApi(APIView):
+    """Search reads (R-READ-3, R-READ-4). Requires ``purpose`` and ``case_number``; the access-log row (data
+    elements and result count) is written before the page is returned. Archived reads: administrators only."""
+
+    permission_classes = [IsAuthenticated, CanQueryReads, TrainingCurrent]
+
+    @extend_schema(parameters=_SEARCH_PARAMETERS, responses={200: ReadOutputSerializer(many=True)})
+    def get(self, request):
+        form = _search_form_or_error(request)
+        try:
+            page_size = int(request.query_params.get("page_size", 50))
+        except ValueError:
+            page_size = 50
+        result = read_search(
+            user=request.user, search=form.search, purpose=form.cleaned_data["purpose"],
+            case_number=form.cleaned_data["case_number"], page=form.cleaned_data.get("page") or 1,
+            page_size=page_size, request=request,
+        )
+        return Response({
+            "count": result.total, "page": result.page, "num_pages": result.num_pages,
+            "access_log_seq": result.access_log.seq,
+            "results": ReadOutputSerializer(result.reads, many=True, context={"request": request}).data,
+        })
+
+
+class ReadExportApi(APIView):
+    """The full result of a search as CSV (at most READ_EXPORT_MAX_ROWS rows). The export is itself logged."""
+
+    permission_classes = [IsAuthenticated, CanQueryReads, TrainingCurrent]
+
+    @extend_schema(parameters=_SEARCH_PARAMETERS, responses={(200, "text/csv"): str})
+    def get(self, request):
+        form = _search_form_or_error(request)
+        reads, log = read_search_export(
+            user=request.user, search=form.search, purpose=form.cleaned_data["purpose"],
+            case_number=form.cleaned_data["case_number"], request=request,
+        )
+        return csv_response(reads, log)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_response(reads, log) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+    rows = (writer.writerow(row) for row in [CSV_HEADER, *csv_rows(reads)])
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="reads-{log.case_number[:30]}-{log.seq}.csv"'
+    response["X-Access-Log-Seq"] = str(log.seq)
+    return response
+
+
+class ReadDetailApi(APIView):
+    """One read with its correction history. Needs the purpose and case number (carried from the search); the view
+    is logged (``reads.view``). 404 for a read the person may not see (e.g. archived)."""
+
+    permission_classes = [IsAuthenticated, CanQueryReads, TrainingCurrent]
+
+    @extend_schema(parameters=_SEARCH_PARAMETERS[:2], responses={200: ReadDetailOutputSerializer})
+    def get(self, request, pk: int):
+        purpose, case_number = purpose_check(purpose=request.query_params.get("purpose", ""),
+                                             case_number=request.query_params.get("case_number", ""))
+        try:
+            read = read_detail_for(user=request.user, read_id=pk, purpose=purpose, case_number=case_number,
+                                   request=request)
+        except Read.DoesNotExist as exc:
+            raise Http404 from exc
+        return Response(ReadDetailOutputSerializer(read, context={"request": request}).data)
+
+
+class ReadCorrectionCreateApi(APIView):
+    """Record a correction of a misread plate (R-READ-2): the original stays, searches use the corrected plate."""
+
+    permission_classes = [IsAuthenticated, CanCorrectReads, TrainingCurrent]
+
+    @extend_schema(request=ReadCorrectionInputSerializer, responses={201: ReadCorrectionOutputSerializer})
+    def post(self, request, pk: int):
+        read = get_object_or_404(read_list_visible_to(user=request.user), pk=pk)
+        data = ReadCorrectionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        correction = read_correct(actor=request.user, read=read, **data.validated_data)
+        return Response(ReadCorrectionOutputSerializer(correction).data, status=status.HTTP_201_CREATED)
+
+
+def _officer(username):
+    if not username:
+        return None
+    officer = User.objects.filter(username=username, is_active=True).first()
+    if officer is None:
+        raise drf_serializers.ValidationError({"assigned_officer": [OFFICER_UNKNOWN.format(username=username)]})
+    return officer
+
+
+class CameraListCreateApi(APIView):
+    """Cameras and units (administrators: ``reads.view_camera`` / ``reads.add_camera``)."""
+
+    permission_classes = [IsAuthenticated, StrictModelPermissions, TrainingCurrent]
+    queryset = Camera.objects.none()
+
+    @extend_schema(responses={200: CameraOutputSerializer(many=True)})
+    def get(self, request):
+        return Response(CameraOutputSerializer(camera_list_visible_to(user=request.user), many=True).data)
+
+    @extend_schema(request=CameraInputSerializer, responses={201: CameraOutputSerializer})
+    def post(self, request):
+        data = CameraInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields["assigned_officer"] = _officer(fields.get("assigned_officer"))
+        camera = camera_create(actor=request.user, agency=request.user.agency, **fields)
+        return Response(CameraOutputSerializer(camera).data, status=status.HTTP_201_CREATED)
+
+
+class CameraDetailApi(APIView):
+    permission_classes = [IsAuthenticated, StrictModelPermissions, TrainingCurrent]
+    queryset = Camera.objects.none()
+
+    @extend_schema(responses={200: CameraOutputSerializer})
+    def get(self, request, pk: int):
+        camera = get_object_or_404(camera_list_visible_to(user=request.user), pk=pk)
+        return Response(CameraOutputSerializer(camera).data)
+
+    @extend_schema(request=CameraUpdateSerializer, responses={200: CameraOutputSerializer})
+    def patch(self, request, pk: int):
+        camera = get_object_or_404(camera_list_visible_to(user=request.user), pk=pk)
+        data = CameraUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        if "assigned_officer" in changes:
+            changes["assigned_officer"] = _officer(changes["assigned_officer"])
+        camera = camera_update(actor=request.user, camera=camera, **changes)
+        return Response(CameraOutputSerializer(camera).data)
+
+
+class CameraStatusReportCreateApi(APIView):
+    """Report a unit out of service (damaged) or back in service (R-READ-5). Operators: their own units."""
+
+    permission_classes = [IsAuthenticated, TrainingCurrent]
+
+    @extend_schema(request=CameraStatusInputSerializer, responses={201: CameraStatusReportSerializer})
+    def post(self, request, pk: int):
+        camera = get_object_or_404(camera_list_visible_to(user=request.user), pk=pk)
+        data = CameraStatusInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = camera_report_status(actor=request.user, camera=camera, **data.validated_data)
+        return Response(CameraStatusReportSerializer(report).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,36 @@
+from django.db import models
+
+
+class CameraKind(models.TextChoices):
+    """What produces reads (R-READ-1: fixed camera, mobile unit, manual upload)."""
+
+    FIXED = "fixed", "Fixed camera"
+    MOBILE = "mobile", "Mobile unit (patrol car)"
+    UPLOAD = "upload", "Upload source"
+
+
+class CameraStatus(models.TextChoices):
+    """R-READ-5: a damaged or inoperable unit is taken out of service; its reads are flagged from that time."""
+
+    IN_SERVICE = "in_service", "In service"
+    OUT_OF_SERVICE = "out_of_service", "Out of service"
+
+
+# Allowed status moves; a report that repeats the current status is refused (nothing would change).
+CAMERA_STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    CameraStatus.IN_SERVICE: frozenset({CameraStatus.OUT_OF_SERVICE}),
+    CameraStatus.OUT_OF_SERVICE: frozenset({CameraStatus.IN_SERVICE}),
+}
+
+
+class IngestFormat(models.TextChoices):
+    BATCH = "batch", "Portal bulk JSON"
+    OPENALPR = "openalpr", "OpenALPR / Rekor Scout webhook"
+
+
+class ItemStatus(models.TextChoices):
+    """Per-item result of a bulk ingest."""
+
+    STORED = "stored", "Stored"
+    DUPLICATE = "duplicate", "Duplicate (already stored)"
+    REJECTED = "rejected", "Rejected"

@@ -1,0 +1,124 @@
+"""Forms of the reads pages; the search form is also how the search API reads its query parameters."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from apps.audit.choices import Purpose
+from apps.audit.services import CASE_NUMBER_REQUIRED, PURPOSE_REQUIRED
+from apps.common.errors import ApplicationError
+from apps.reads.choices import CameraStatus
+from apps.reads.models import Camera
+from apps.reads.selectors import ReadSearch, read_search_build
+
+AREA_FIELDS_INCOMPLETE = "Give all four edges of the box (south, west, north, east)."
+CIRCLE_FIELDS_INCOMPLETE = "Give the centre latitude, longitude and the radius together."
+AREA_BOTH = "Give either a box or a centre with a radius, not both."
+
+_SEARCH_ERROR_FIELDS = {
+    "plate_required": "plate", "plate_illegal_characters": "plate", "plate_too_long": "plate",
+    "pattern_illegal_characters": "plate", "pattern_too_vague": "plate", "pattern_too_long": "plate",
+    "time_range_invalid": "end", "time_range_too_long": "start", "time_range_in_future": "start",
+    "area_invalid": None, "search_needs_criterion": None,
+}
+
+
+class PurposeFieldsMixin(forms.Form):
+    """R-READ-3 / R-PURP: the purpose list has no immigration enforcement (it is absent from Purpose)."""
+
+    purpose = forms.ChoiceField(
+        choices=[("", "— choose the purpose —"), *Purpose.choices], required=False,
+        error_messages={"invalid_choice": "“%(value)s” is not an authorized purpose for ALPR data."},
+    )
+    case_number = forms.CharField(max_length=64, required=False, label="Case / incident number")
+
+    def clean_purpose(self):
+        value = self.cleaned_data.get("purpose", "")
+        if not value:
+            raise forms.ValidationError(PURPOSE_REQUIRED, code="purpose_required")
+        return value
+
+    def clean_case_number(self):
+        value = (self.cleaned_data.get("case_number") or "").strip()
+        if not value:
+            raise forms.ValidationError(CASE_NUMBER_REQUIRED, code="case_number_required")
+        return value
+
+
+class ReadSearchForm(PurposeFieldsMixin, forms.Form):
+    plate = forms.CharField(
+        max_length=20, required=False, label="Plate",
+        help_text="Full plate, or partial: ? is exactly one unknown character, * any number (e.g. 7AB?12*).",
+    )
+    start = forms.DateTimeField(
+        required=False, label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    end = forms.DateTimeField(required=False, label="To", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    camera = forms.ModelMultipleChoiceField(queryset=Camera.objects.none(), required=False, label="Cameras")
+    south = forms.FloatField(required=False, min_value=-90, max_value=90)
+    west = forms.FloatField(required=False, min_value=-180, max_value=180)
+    north = forms.FloatField(required=False, min_value=-90, max_value=90)
+    east = forms.FloatField(required=False, min_value=-180, max_value=180)
+    center_lat = forms.FloatField(required=False, min_value=-90, max_value=90, label="Centre latitude")
+    center_lon = forms.FloatField(required=False, min_value=-180, max_value=180, label="Centre longitude")
+    radius_km = forms.FloatField(required=False, min_value=0.01, max_value=200, label="Radius (km)")
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    field_order = ["plate", "start", "end", "camera", "purpose", "case_number"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["camera"].queryset = Camera.objects.order_by("name")
+        self.search: ReadSearch | None = None
+
+    def clean(self):
+        data = super().clean()
+        box = [data.get(name) for name in ("south", "west", "north", "east")]
+        circle = [data.get(name) for name in ("center_lat", "center_lon", "radius_km")]
+        bbox = tuple(box) if all(v is not None for v in box) else None
+        center = tuple(circle) if all(v is not None for v in circle) else None
+        if bbox is None and any(v is not None for v in box):
+            self.add_error(None, AREA_FIELDS_INCOMPLETE)
+        if center is None and any(v is not None for v in circle):
+            self.add_error(None, CIRCLE_FIELDS_INCOMPLETE)
+        if bbox and center:
+            self.add_error(None, AREA_BOTH)
+        if self.errors:
+            return data
+        try:
+            self.search = read_search_build(
+                plate=data.get("plate") or "", start=data.get("start"), end=data.get("end"),
+                camera_ids=[camera.pk for camera in data.get("camera") or []], bbox=bbox, circle=center,
+            )
+        except ApplicationError as exc:
+            self.add_error(_SEARCH_ERROR_FIELDS.get(exc.code), forms.ValidationError(exc.message, code=exc.code))
+        return data
+
+    def missing_purpose_error(self) -> ApplicationError | None:
+        """For the API: a purpose/case problem as the portal's error (400, a code saying what is missing)."""
+        for name in ("purpose", "case_number"):
+            if name in self.errors:
+                error = self.errors.as_data()[name][0]
+                code = "purpose_not_authorized" if error.code == "invalid_choice" else (error.code or "invalid")
+                return ApplicationError(error.messages[0], code=code,
+                                        extra={"fields": {key: list(value) for key, value in self.errors.items()}})
+        return None
+
+
+class ReadCorrectionForm(forms.Form):
+    corrected_plate = forms.CharField(max_length=20, label="Corrected plate")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why (what the image shows)")
+
+
+class CameraStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=CameraStatus.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="What happened")
+    effective_at = forms.DateTimeField(
+        required=False, label="Since (leave empty for now)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def clean_effective_at(self):
+        value = self.cleaned_data.get("effective_at")
+        return value or timezone.now()

@@ -1,0 +1,129 @@
+"""Vehicle images and plate crops sent by cameras: decoding, validation and storage (R-READ-1).
+
+Images go through Django's storage API (``default_storage``), so object storage can replace the local disk. They are
+never served from MEDIA_URL: ``views.ReadImageView`` checks permission, training and a signed, per-user link.
+
+Validation is deliberately cheap (it runs for up to 1,000 images per request): size limit, strict base64, the
+JPEG/PNG signature, the end-of-image marker (a truncated upload has none), and Pillow reading the header (size,
+decompression-bomb limit). Pixels are not decoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import io
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from PIL import Image
+
+from apps.common.errors import ApplicationError
+
+IMAGE_NOT_BASE64 = "The {field} is not valid base64."
+IMAGE_TOO_LARGE = "The {field} is {size} bytes; the limit is {limit} bytes."
+IMAGE_NOT_AN_IMAGE = "The {field} is not a JPEG or PNG image."
+IMAGE_TRUNCATED = "The {field} is truncated (no end-of-image marker)."
+IMAGE_UNREADABLE = "The {field} could not be read as an image: {problem}."
+IMAGE_REF_INVALID = "The {field} reference “{ref}” does not name an image this camera uploaded."
+IMAGE_EMPTY = "The {field} is empty."
+
+MAX_PIXELS = 40_000_000
+_JPEG_SOI = b"\xff\xd8\xff"
+_JPEG_EOI = b"\xff\xd9"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_IEND = b"IEND\xaeB`\x82"
+
+
+@dataclass(frozen=True)
+class ValidImage:
+    content: bytes
+    extension: str  # "jpg" or "png"
+
+
+def image_max_bytes() -> int:
+    return settings.PORTAL["READ_IMAGE_MAX_BYTES"]
+
+
+def image_validate(content: bytes, *, field: str) -> ValidImage:
+    """Check raw bytes are a complete JPEG or PNG within the size limit; raise ApplicationError (``image_*``)."""
+    if not content:
+        raise ApplicationError(IMAGE_EMPTY.format(field=field), code="image_empty")
+    limit = image_max_bytes()
+    if len(content) > limit:
+        raise ApplicationError(IMAGE_TOO_LARGE.format(field=field, size=len(content), limit=limit),
+                               code="image_too_large")
+    if content.startswith(_JPEG_SOI):
+        extension = "jpg"
+        # Some encoders pad after EOI; look for the marker near the end only.
+        complete = _JPEG_EOI in content[-64:]
+    elif content.startswith(_PNG_SIGNATURE):
+        extension = "png"
+        complete = content.rstrip(b"\x00").endswith(_PNG_IEND)
+    else:
+        raise ApplicationError(IMAGE_NOT_AN_IMAGE.format(field=field), code="image_not_an_image")
+    if not complete:
+        raise ApplicationError(IMAGE_TRUNCATED.format(field=field), code="image_truncated")
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            width, height = image.size
+    except Exception as exc:  # Pillow raises many types for bad headers
+        raise ApplicationError(IMAGE_UNREADABLE.format(field=field, problem=str(exc)[:120]),
+                               code="image_unreadable") from exc
+    if width * height > MAX_PIXELS:
+        raise ApplicationError(IMAGE_UNREADABLE.format(field=field, problem=f"{width}×{height} pixels is too many"),
+                               code="image_unreadable")
+    return ValidImage(content=content, extension=extension)
+
+
+def image_decode_base64(data, *, field: str) -> ValidImage:
+    """Decode a base64 string (optionally a ``data:image/...;base64,`` URL) and validate the image."""
+    if not isinstance(data, str):
+        raise ApplicationError(IMAGE_NOT_BASE64.format(field=field), code="image_not_base64")
+    if data.startswith("data:"):
+        data = data.partition(",")[2]
+    # Cheap size check before decoding: base64 is 4/3 of the bytes.
+    if len(data) * 3 // 4 > image_max_bytes() + 3:
+        raise ApplicationError(IMAGE_TOO_LARGE.format(field=field, size=len(data) * 3 // 4, limit=image_max_bytes()),
+                               code="image_too_large")
+    try:
+        content = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ApplicationError(IMAGE_NOT_BASE64.format(field=field), code="image_not_base64") from exc
+    return image_validate(content, field=field)
+
+
+def incoming_prefix(camera_id: int) -> str:
+    """Where a camera's out-of-band uploads live; a batch may reference only names under its own prefix."""
+    return f"reads/incoming/{camera_id}/"
+
+
+def image_ref_check(ref, *, camera_id: int, field: str) -> str:
+    """A referenced image must be one this camera uploaded (``incoming/<camera>/``) and must exist."""
+    prefix = incoming_prefix(camera_id)
+    if (not isinstance(ref, str) or not ref.startswith(prefix) or ".." in ref or "\\" in ref
+            or len(ref) > 200 or not default_storage.exists(ref)):
+        raise ApplicationError(IMAGE_REF_INVALID.format(field=field, ref=str(ref)[:80]), code="image_ref_invalid")
+    return ref
+
+
+def image_store(image: ValidImage, *, camera_id: int, kind: str, incoming: bool = False) -> str:
+    """Save through the storage API under a date-sharded, unguessable name; return the stored name. ``incoming``
+    images (uploaded out of band) go under the camera's own prefix, the only place its batches may reference."""
+    today = timezone.now()
+    folder = incoming_prefix(camera_id) if incoming else f"reads/{today:%Y/%m/%d}/{camera_id}/"
+    name = f"{folder}{uuid.uuid4().hex}-{kind}.{image.extension}"
+    return default_storage.save(name, ContentFile(image.content))
+
+
+def image_delete_quietly(names) -> None:
+    for name in names:
+        if name:
+            # Best effort: an orphan file is harmless, a failed ingest is not.
+            with contextlib.suppress(OSError):
+                default_storage.delete(name)

@@ -1,0 +1,160 @@
+"""``manage.py bench_ingest``: reads per second through the HTTP bulk API and through the ingest service.
+
+Runs in its own database (``alprportal_bench_ingest``, dropped afterwards). The API path is the real one: Django's
+request handler with the full middleware stack, camera-token authentication, JSON parsing, per-item validation,
+the INSERT … ON CONFLICT, the ingest-batch row and the JSON response, driven in-process by Django's test Client so
+that network and WSGI-server overhead are not counted (they are per request, i.e. per 1,000 reads). Request bodies
+are serialized before the clock starts: that is the camera's work. The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import random
+import time
+from datetime import UTC, timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.test import Client
+from django.utils import timezone
+from PIL import Image
+
+from apps.reads.benchmarks import bench_database, summary_ms
+
+
+def _crop_b64() -> str:
+    image = Image.new("RGB", (150, 45), (235, 235, 230))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=70)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _batches(count: int, size: int, *, prefix: str, seed: int, crop: str | None = None) -> list[list[dict]]:
+    rng = random.Random(seed)
+    now = timezone.now()
+    letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
+    batches = []
+    for b in range(count):
+        items = []
+        for i in range(size):
+            captured = now - timedelta(seconds=rng.randint(1, 30 * 86400))
+            item = {
+                "read_id": f"{prefix}-{b}-{i}",
+                "plate": f"{rng.randint(1, 9)}{''.join(rng.choices(letters, k=3))}{rng.randint(0, 999):03d}",
+                "captured_at": captured.astimezone(UTC).isoformat(),
+                "region": "CA", "confidence": round(rng.uniform(70, 99.9), 1),
+                "latitude": 33.7 + rng.random() / 10, "longitude": -117.9 + rng.random() / 10,
+            }
+            if crop is not None:
+                item["plate_crop"] = crop
+            items.append(item)
+        batches.append(items)
+    return batches
+
+
+class Command(BaseCommand):
+    help = "Measure ingest throughput (reads/s) through the HTTP bulk API and the ingest service (PostgreSQL)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batches", type=int, default=30, help="Batches per measurement (default 30).")
+        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument("--image-batches", type=int, default=5, help="Batches with a plate crop on every read.")
+        parser.add_argument("--database", default="alprportal_bench_ingest")
+        parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
+
+    def handle(self, *args, **options):
+        import tempfile
+
+        settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="alpr-bench-media-")
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+        with bench_database(options["database"], keep=options["keep"], stderr=self.stderr):
+            result = self._run(options)
+        self.stdout.write(json.dumps(result))
+
+    def _run(self, options) -> dict:
+        from apps.accounts.models import User
+        from apps.agencies.models import Agency
+        from apps.reads.choices import CameraKind
+        from apps.reads.models import Read
+        from apps.reads.services.cameras import camera_create
+        from apps.reads.services.ingest import read_batch_ingest
+        from apps.reads.services.tokens import camera_token_issue
+
+        size, count = options["batch_size"], options["batches"]
+        agency = Agency.objects.create(name="Bench Sheriff", ori="CA0000009", kind="law_enforcement",
+                                       government_level="county", state="CA", is_deploying_agency=True)
+        admin = User.objects.create(username="bench-admin", agency=agency)
+        api_camera = camera_create(actor=admin, name="API camera", kind=CameraKind.FIXED, agency=agency,
+                                   commissioned_at=timezone.now() - timedelta(days=365))
+        service_camera = camera_create(actor=admin, name="Service camera", kind=CameraKind.FIXED, agency=agency,
+                                       commissioned_at=timezone.now() - timedelta(days=365))
+        _credential, token = camera_token_issue(actor=admin, camera=api_camera)
+        client = Client(HTTP_AUTHORIZATION=f"Camera {token}")
+        url = "/api/v1/ingest/reads/"
+
+        def post(body: str):
+            response = client.post(url, data=body, content_type="application/json", secure=True)
+            assert response.status_code == 200, response.content[:500]
+            return json.loads(response.content)
+
+        self.stderr.write(f"Preparing {count} API batches of {size} reads…")
+        bodies = [json.dumps({"reads": items}) for items in _batches(count + 1, size, prefix="api", seed=1)]
+        post(bodies[0])  # warm-up (first request imports, compiles, opens the connection)
+        api_times = []
+        for body in bodies[1:]:
+            started = time.perf_counter()
+            outcome = post(body)
+            api_times.append(time.perf_counter() - started)
+            assert outcome["stored"] == size, outcome["rejected"]
+        api_rate = count * size / sum(api_times)
+
+        retry_times = []
+        for body in bodies[1:6]:
+            started = time.perf_counter()
+            outcome = post(body)
+            retry_times.append(time.perf_counter() - started)
+            assert outcome["duplicates"] == size
+        retry_rate = len(retry_times) * size / sum(retry_times)
+
+        self.stderr.write("Service path…")
+        service_batches = _batches(count + 1, size, prefix="svc", seed=2)
+        read_batch_ingest(camera=service_camera, items=service_batches[0])
+        service_times = []
+        for items in service_batches[1:]:
+            started = time.perf_counter()
+            outcome = read_batch_ingest(camera=service_camera, items=items)
+            service_times.append(time.perf_counter() - started)
+            assert outcome.stored == size
+        service_rate = count * size / sum(service_times)
+
+        image_rate = None
+        if options["image_batches"]:
+            self.stderr.write("API with a plate crop on every read…")
+            crop = _crop_b64()
+            image_bodies = [json.dumps({"reads": items}) for items in
+                            _batches(options["image_batches"], size, prefix="img", seed=3, crop=crop)]
+            image_times = []
+            for body in image_bodies:
+                started = time.perf_counter()
+                outcome = post(body)
+                image_times.append(time.perf_counter() - started)
+                assert outcome["stored"] == size
+            image_rate = len(image_bodies) * size / sum(image_times)
+
+        return {
+            "benchmark": "bench_ingest",
+            "database": "postgresql",
+            "batch_size": size,
+            "batches": count,
+            "api_reads_per_s": round(api_rate),
+            "service_reads_per_s": round(service_rate),
+            "api_retry_reads_per_s": round(retry_rate),
+            "api_reads_per_s_with_crops": round(image_rate) if image_rate else None,
+            "crop_bytes": len(base64.b64decode(_crop_b64())),
+            "api_batch_ms": summary_ms(api_times),
+            "service_batch_ms": summary_ms(service_times),
+            "reads_stored": Read.objects.count(),
+        }

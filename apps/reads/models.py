@@ -1,0 +1,225 @@
+"""Cameras, reads (detections), corrections and the camera credentials that may only ingest.
+
+R-READ-1 (what a read is), R-READ-2 (originals never change: corrections are separate rows), R-READ-5 (camera
+status and flagged reads). Searching is in ``selectors.py``; every write is in ``services/``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from apps.reads.choices import CameraKind, CameraStatus, IngestFormat
+
+PLATE_MAX_LENGTH = 10
+
+
+class Camera(models.Model):
+    """A fixed camera, a mobile unit (patrol car) or an upload source that produces reads (R-READ-1, R-READ-5).
+
+    ``commissioned_at`` is when the unit started producing reads: a read claiming an earlier capture time is
+    refused at ingest. ``external_id`` is the agent's own camera id (OpenALPR ``camera_id``); when set, a webhook
+    naming another camera is refused. Status changes only through ``camera_report_status`` (with a history row).
+    """
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=CameraKind.choices)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="cameras")
+    location_description = models.CharField(max_length=200, blank=True, help_text="Where a fixed camera points.")
+    latitude = models.FloatField(null=True, blank=True, help_text="Fixed cameras: used when a read has no GPS.")
+    longitude = models.FloatField(null=True, blank=True)
+    assigned_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_units",
+        help_text="Mobile units: the officer who drives it and reports it damaged.",
+    )
+    external_id = models.CharField(max_length=64, blank=True, help_text="The camera agent's own id, if any.")
+    status = models.CharField(max_length=20, choices=CameraStatus.choices, default=CameraStatus.IN_SERVICE)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    commissioned_at = models.DateTimeField(help_text="Reads captured before this moment are refused.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="camera_name_unique_per_agency"),
+            models.CheckConstraint(
+                condition=models.Q(assigned_officer__isnull=True) | models.Q(kind=CameraKind.MOBILE),
+                name="camera_officer_only_for_mobile_units",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(latitude__isnull=True) | models.Q(latitude__gte=-90, latitude__lte=90))
+                & (models.Q(longitude__isnull=True) | models.Q(longitude__gte=-180, longitude__lte=180)),
+                name="camera_location_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def in_service(self) -> bool:
+        return self.status == CameraStatus.IN_SERVICE
+
+
+class CameraStatusReport(models.Model):
+    """One status change of a camera: who reported it, when it took effect, and why (R-READ-5).
+
+    Append-only history; the camera's ``status`` is the latest report's. Reads captured while a unit was out of
+    service (from ``effective_at`` to the next return to service) are flagged.
+    """
+
+    camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="status_reports")
+    status = models.CharField(max_length=20, choices=CameraStatus.choices)
+    previous_status = models.CharField(max_length=20, choices=CameraStatus.choices)
+    effective_at = models.DateTimeField(help_text="When the damage was noticed, or the unit returned to service.")
+    reason = models.TextField()
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(auto_now_add=True)
+    reads_flagged = models.IntegerField(default=0, help_text="Reads already stored that this report flagged.")
+
+    class Meta:
+        ordering = ["-effective_at", "-id"]
+        indexes = [models.Index(fields=["camera", "effective_at"], name="camstatus_camera_time")]
+
+    def __str__(self) -> str:
+        return f"{self.camera}: {self.get_status_display()} from {self.effective_at:%Y-%m-%d %H:%M}"
+
+
+class CameraCredential(models.Model):
+    """A camera's API token, which can only ingest (never search or read back). Only its SHA-256 is stored.
+
+    The token is shown once, when issued; issuing a new one revokes the previous (rotation).
+    """
+
+    camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="credentials")
+    token_prefix = models.CharField(max_length=16, help_text="The first characters, to recognise a token.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["camera"], condition=models.Q(revoked_at__isnull=True), name="camera_one_active_credential"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"{self.camera} token {self.token_prefix}… ({state})"
+
+
+class Read(models.Model):
+    """One detection of a plate (R-READ-1). Originals are immutable (R-READ-2).
+
+    ``plate_read`` is the text exactly as the camera read it; ``plate_normalized`` is that text uppercased without
+    spaces and dashes (no character is ever substituted). ``plate_current`` is what searches match: the normalized
+    plate, or the latest correction's plate. Only the correction service changes it, and on PostgreSQL a trigger
+    refuses any UPDATE of the original columns. ``flagged_out_of_service`` marks a read captured while its unit was
+    reported out of service (R-READ-5). ``archived_at`` is set by retention (R-RET-1): archived reads are visible to
+    system administrators only.
+    """
+
+    # No separate FK index: (camera, captured_at) and (camera, source_read_id) both start with camera.
+    camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="reads", db_index=False)
+    source_read_id = models.CharField(
+        max_length=100, help_text="The camera's id for this read (or plate@time): a retry is stored once."
+    )
+    source = models.CharField(max_length=10, choices=CameraKind.choices)
+    plate_read = models.CharField(max_length=32)
+    plate_normalized = models.CharField(max_length=PLATE_MAX_LENGTH)
+    plate_current = models.CharField(max_length=PLATE_MAX_LENGTH)
+    region = models.CharField(max_length=16, blank=True, default="", db_default="",
+                              help_text="Plate state/region if known, e.g. CA, US-CA.")
+    captured_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True, help_text="OCR confidence, 0–100.")
+    vehicle_image = models.FileField(max_length=200, blank=True, default="", db_default="")
+    plate_crop = models.FileField(max_length=200, blank=True, default="", db_default="")
+    metadata = models.JSONField(null=True, blank=True, help_text="Extra agent data (plate corners, direction…).")
+    flagged_out_of_service = models.BooleanField(default=False, db_default=False)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        permissions = [
+            ("query_reads", "Can search reads (with a purpose and a case number)"),
+            ("correct_read", "Can record a correction of a misread plate"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["camera", "source_read_id"], name="read_unique_per_camera"),
+            models.CheckConstraint(condition=models.Q(plate_normalized__regex=r"^[A-Z0-9]+$"),
+                                   name="read_plate_normalized_charset"),
+            models.CheckConstraint(condition=models.Q(plate_current__regex=r"^[A-Z0-9]+$"),
+                                   name="read_plate_current_charset"),
+            models.CheckConstraint(condition=models.Q(confidence__isnull=True)
+                                   | models.Q(confidence__gte=0, confidence__lte=100), name="read_confidence_range"),
+        ]
+        indexes = [
+            # Exact search: one index range scan per plate, already in time order, flat as the table grows.
+            # On PostgreSQL migration 0002 rebuilds it with INCLUDE (id, archived_at), so collecting the matching
+            # ids is an index-only scan (SQLite has no covering indexes).
+            models.Index(fields=["plate_current", "captured_at"], name="read_plate_time"),
+            # Partial search (R-READ-4) uses a GIN trigram index, created by migration 0002 on PostgreSQL only
+            # (SQLite has no GIN; there partial search scans the bounded time range instead).
+            models.Index(fields=["camera", "captured_at"], name="read_camera_time"),
+            models.Index(fields=["captured_at"], name="read_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plate_current} at {self.captured_at:%Y-%m-%d %H:%M:%S} ({self.camera_id})"
+
+    @property
+    def is_corrected(self) -> bool:
+        return self.plate_current != self.plate_normalized
+
+
+class ReadCorrection(models.Model):
+    """A fix of a misread plate (R-READ-2): who, when, why and the corrected plate. Append-only; the latest one is
+    the read's ``plate_current``, the original stays visible in the read's history."""
+
+    read = models.ForeignKey(Read, on_delete=models.CASCADE, related_name="corrections")
+    previous_plate = models.CharField(max_length=PLATE_MAX_LENGTH)
+    corrected_plate = models.CharField(max_length=PLATE_MAX_LENGTH)
+    reason = models.TextField()
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    corrected_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-corrected_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="readcorrection_reason_required"),
+            models.CheckConstraint(condition=~models.Q(previous_plate=models.F("corrected_plate")),
+                                   name="readcorrection_changes_plate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.previous_plate} → {self.corrected_plate}"
+
+
+class IngestBatch(models.Model):
+    """One ingest request from a camera, with its counts and the reasons items were rejected (operations log)."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="ingest_batches")
+    format = models.CharField(max_length=10, choices=IngestFormat.choices)
+    received_at = models.DateTimeField()
+    item_count = models.IntegerField()
+    stored = models.IntegerField()
+    duplicates = models.IntegerField()
+    rejected = models.IntegerField()
+    errors = models.JSONField(default=list, blank=True, help_text="Rejected items: index, code, message.")
+    duration_ms = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "ingest batches"
+        indexes = [models.Index(fields=["camera", "received_at"], name="ingestbatch_camera_time")]
+
+    def __str__(self) -> str:
+        return f"{self.camera} {self.received_at:%Y-%m-%d %H:%M:%S}: {self.stored}/{self.item_count} stored"

@@ -1,0 +1,344 @@
+"""Reads of read data: who may see which reads, the purpose-gated search, the detail of one read (R-READ-3).
+
+Every function that returns read data takes the purpose and case number and writes the access log (R-AUD-1) —
+inside the same transaction as the query, before anything is returned, with the structured data elements and the
+result count. Archived reads (R-RET-1) are visible to system administrators only.
+
+Search strategy (see docs/performance.md and /shared/docs/search-notes.md). Every search is bounded in time
+(default ``READ_SEARCH_DEFAULT_DAYS``; at most ``READ_SEARCH_MAX_DAYS``, or ``READ_SEARCH_PARTIAL_MAX_DAYS`` for a
+partial plate or a search without a plate). The matching ids are collected first in a MATERIALIZED CTE — through
+the ``(plate_current, captured_at)`` btree for an exact plate, through the trigram GIN index (or the bounded time
+range) for a partial one — and only that set is counted, sorted and paged. The planner therefore cannot choose the
+"walk the time index backwards hoping for an early LIMIT" plan that falls off a cliff for rare patterns, and a
+statement timeout turns any remaining surprise into a clear message instead of a hung page.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.accounts.roles import Role
+from apps.audit.choices import Purpose
+from apps.audit.models import AccessLog
+from apps.audit.services import (
+    CASE_NUMBER_REQUIRED,
+    PURPOSE_NOT_AUTHORIZED,
+    PURPOSE_REQUIRED,
+    access_log_record,
+)
+from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.reads.models import Camera, Read
+from apps.reads.plates import PlatePattern, plate_pattern_parse
+
+SEARCH_NOT_ALLOWED = "You may not search reads."
+SEARCH_NEEDS_CRITERION = "Give a plate (full or partial), a camera or an area to search."
+TIME_RANGE_INVALID = "The end of the time range must be after its start."
+TIME_RANGE_TOO_LONG = "A {kind} search may cover at most {days} days; narrow the time range."
+TIME_RANGE_IN_FUTURE = "The time range starts in the future."
+AREA_INVALID = "The area must be a bounding box (south ≤ north, west ≤ east) or a centre with a radius of 0.01–200 km."
+SEARCH_TIMED_OUT = "The search took too long and was stopped; narrow the time range, the plate pattern or the area."
+EXPORT_TOO_LARGE = "The export is limited to {limit} reads; this search matched {count}. Narrow it first."
+
+SEARCH_STATEMENT_TIMEOUT_MS = 15000
+KM_PER_DEGREE = 111.195
+
+
+def read_is_admin(user) -> bool:
+    return user.has_role(Role.SYSADMIN)
+
+
+def read_list_visible_to(*, user) -> QuerySet[Read]:
+    """The reads a person may see: none without ``reads.query_reads``; archived ones only for administrators."""
+    reads = Read.objects.select_related("camera")
+    if not user.is_authenticated or not user.has_perm("reads.query_reads"):
+        return reads.none()
+    if read_is_admin(user):
+        return reads
+    return reads.filter(archived_at__isnull=True)
+
+
+def camera_list_for_search() -> QuerySet[Camera]:
+    return Camera.objects.only("id", "name", "kind").order_by("name")
+
+
+@dataclass(frozen=True)
+class ReadSearch:
+    """A validated search: plate pattern (or none), a bounded time range, cameras and an area."""
+
+    plate: PlatePattern | None
+    start: datetime
+    end: datetime
+    camera_ids: tuple[int, ...] = ()
+    bbox: tuple[float, float, float, float] | None = None  # south, west, north, east
+    circle: tuple[float, float, float] | None = None  # latitude, longitude, radius km
+
+    def data_elements(self) -> dict[str, Any]:
+        """What the access log records as the data queried (R-AUD-1)."""
+        area: dict[str, Any] | None = None
+        if self.bbox:
+            area = {"bbox": {"south": self.bbox[0], "west": self.bbox[1], "north": self.bbox[2], "east": self.bbox[3]}}
+        elif self.circle:
+            area = {"center": {"latitude": self.circle[0], "longitude": self.circle[1]}, "radius_km": self.circle[2]}
+        return {
+            "plate_pattern": self.plate.text if self.plate else None,
+            "plate_match": None if self.plate is None else ("exact" if self.plate.is_exact else "partial"),
+            "time_from": self.start.isoformat(),
+            "time_to": self.end.isoformat(),
+            "cameras": list(self.camera_ids),
+            "area": area,
+        }
+
+
+def read_search_build(
+    *, plate: str = "", start: datetime | None = None, end: datetime | None = None, camera_ids=(),
+    bbox: tuple[float, float, float, float] | None = None, circle: tuple[float, float, float] | None = None,
+    now: datetime | None = None,
+) -> ReadSearch:
+    """Validate search criteria (R-READ-4 patterns, a bounded time window, a sane area); raise ApplicationError."""
+    now = now or timezone.now()
+    pattern = plate_pattern_parse(plate) if plate and plate.strip() else None
+    end = end or now
+    start = start or end - timedelta(days=settings.PORTAL["READ_SEARCH_DEFAULT_DAYS"])
+    if end <= start:
+        raise ApplicationError(TIME_RANGE_INVALID, code="time_range_invalid")
+    if start > now:
+        raise ApplicationError(TIME_RANGE_IN_FUTURE, code="time_range_in_future")
+    if pattern is not None and pattern.is_exact:
+        kind, max_days = "plate", settings.PORTAL["READ_SEARCH_MAX_DAYS"]
+    else:
+        kind = "partial-plate" if pattern is not None else "camera or area"
+        max_days = settings.PORTAL["READ_SEARCH_PARTIAL_MAX_DAYS"]
+    if end - start > timedelta(days=max_days):
+        raise ApplicationError(TIME_RANGE_TOO_LONG.format(kind=kind, days=max_days), code="time_range_too_long")
+    if bbox is not None:
+        south, west, north, east = bbox
+        if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
+            raise ApplicationError(AREA_INVALID, code="area_invalid")
+    if circle is not None:
+        lat, lon, radius = circle
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0.01 <= radius <= 200):
+            raise ApplicationError(AREA_INVALID, code="area_invalid")
+    if pattern is None and not camera_ids and bbox is None and circle is None:
+        raise ApplicationError(SEARCH_NEEDS_CRITERION, code="search_needs_criterion")
+    return ReadSearch(plate=pattern, start=start, end=end, camera_ids=tuple(sorted({int(c) for c in camera_ids})),
+                      bbox=bbox, circle=circle)
+
+
+def purpose_check(*, purpose: str, case_number: str) -> tuple[str, str]:
+    """R-READ-3: a purpose from R-PURP and a case number, checked before any query runs (same messages as the
+    access log's own check)."""
+    purpose, case_number = (purpose or "").strip(), (case_number or "").strip()
+    if not purpose:
+        raise ApplicationError(PURPOSE_REQUIRED, code="purpose_required")
+    if purpose not in Purpose.values:
+        raise ApplicationError(PURPOSE_NOT_AUTHORIZED.format(purpose=purpose), code="purpose_not_authorized")
+    if not case_number:
+        raise ApplicationError(CASE_NUMBER_REQUIRED, code="case_number_required")
+    return purpose, case_number
+
+
+def _require_query_permission(user) -> None:
+    if not user.is_authenticated or not user.has_perm("reads.query_reads"):
+        raise PermissionDeniedError(SEARCH_NOT_ALLOWED, code="search_not_allowed")
+
+
+def _where(search: ReadSearch, *, include_archived: bool) -> tuple[str, list[Any]]:
+    ops = connection.ops
+    clauses = ["r.captured_at >= %s", "r.captured_at < %s"]
+    params: list[Any] = [ops.adapt_datetimefield_value(search.start), ops.adapt_datetimefield_value(search.end)]
+    if search.plate is not None:
+        if search.plate.is_exact:
+            clauses.append("r.plate_current = %s")
+            params.append(search.plate.text)
+        else:
+            clauses.append("r.plate_current LIKE %s ESCAPE '\\'")
+            params.append(search.plate.like())
+    if search.camera_ids:
+        clauses.append(f"r.camera_id IN ({', '.join(['%s'] * len(search.camera_ids))})")
+        params.extend(search.camera_ids)
+    if search.bbox is not None:
+        clauses.append("r.latitude BETWEEN %s AND %s AND r.longitude BETWEEN %s AND %s")
+        south, west, north, east = search.bbox
+        params.extend([south, north, west, east])
+    if search.circle is not None:
+        lat, lon, radius = search.circle
+        lat_span = radius / KM_PER_DEGREE
+        lon_factor = KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01)
+        # A box first (cheap), then the equirectangular distance: exact enough for a search radius.
+        clauses.append("r.latitude BETWEEN %s AND %s AND r.longitude BETWEEN %s AND %s")
+        params.extend([lat - lat_span, lat + lat_span, lon - radius / lon_factor, lon + radius / lon_factor])
+        clauses.append("((r.latitude - %s) * %s) * ((r.latitude - %s) * %s)"
+                       " + ((r.longitude - %s) * %s) * ((r.longitude - %s) * %s) <= %s")
+        params.extend([lat, KM_PER_DEGREE, lat, KM_PER_DEGREE, lon, lon_factor, lon, lon_factor, radius * radius])
+    if not include_archived:
+        clauses.append("r.archived_at IS NULL")
+    return " AND ".join(clauses), params
+
+
+def _matching_ids(search: ReadSearch, *, include_archived: bool, limit: int, offset: int) -> tuple[int, list[int]]:
+    """(total matches, ids of one page in newest-first order). Runs inside the caller's transaction."""
+    where, params = _where(search, include_archived=include_archived)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SET LOCAL statement_timeout = {int(SEARCH_STATEMENT_TIMEOUT_MS)}")
+            # {where} is built from fixed clauses only; every value is a parameter.
+            sql = (
+                f"WITH m AS MATERIALIZED (SELECT r.id, r.captured_at FROM reads_read r WHERE {where}), "  # noqa: S608
+                "c AS (SELECT count(*) AS n FROM m) "
+                "SELECT c.n, p.id FROM c LEFT JOIN LATERAL ("
+                "SELECT m.id FROM m ORDER BY m.captured_at DESC, m.id DESC LIMIT %s OFFSET %s) p ON true"
+            )
+            cursor.execute(sql, [*params, limit, offset])
+            rows = cursor.fetchall()
+            total = rows[0][0] if rows else 0
+            return total, [row[1] for row in rows if row[1] is not None]
+        cursor.execute(f"SELECT count(*) FROM reads_read r WHERE {where}", params)  # noqa: S608 - as above
+        total = cursor.fetchone()[0]
+        cursor.execute(f"SELECT r.id FROM reads_read r WHERE {where} ORDER BY r.captured_at DESC, r.id DESC "  # noqa: S608
+                       "LIMIT %s OFFSET %s", [*params, limit, offset])
+        return total, [row[0] for row in cursor.fetchall()]
+
+
+def read_matching_ids(
+    *, search: ReadSearch, include_archived: bool, limit: int, offset: int = 0
+) -> tuple[int, list[int]]:
+    """The bounded, cliff-free matching query on its own (no permission check, no access log): for other
+    capabilities (holds, disclosures) that check and log themselves. Call it inside ``transaction.atomic``."""
+    return _matching_ids(search, include_archived=include_archived, limit=limit, offset=offset)
+
+
+def _reads_in_order(ids: list[int]) -> list[Read]:
+    by_id = Read.objects.select_related("camera").in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+@dataclass
+class ReadSearchPage:
+    reads: list[Read]
+    total: int
+    page: int
+    page_size: int
+    search: ReadSearch
+    access_log: AccessLog
+    include_archived: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def read_search(
+    *, user, search: ReadSearch, purpose: str, case_number: str, page: int = 1, page_size: int = 50, request=None,
+    endpoint: str = "",
+) -> ReadSearchPage:
+    """Run a search for ``user`` (R-READ-3, R-READ-4): refuse without permission, purpose or case number; write the
+    access-log row (data elements, result count) in the query's transaction, before returning one page.
+
+    Raises PermissionDeniedError, ApplicationError (purpose/case missing or not authorized, search timed out).
+    """
+    _require_query_permission(user)
+    purpose, case_number = purpose_check(purpose=purpose, case_number=case_number)
+    page, page_size = max(1, int(page)), max(1, min(int(page_size), 500))
+    include_archived = read_is_admin(user)
+    try:
+        with transaction.atomic():
+            total, ids = _matching_ids(search, include_archived=include_archived, limit=page_size,
+                                       offset=(page - 1) * page_size)
+            log = access_log_record(
+                user=user, action="reads.search",
+                data_elements={**search.data_elements(), "page": page, "include_archived": include_archived},
+                purpose=purpose, case_number=case_number, result_count=total, request=request, endpoint=endpoint,
+            )
+    except OperationalError as exc:
+        if "statement timeout" in str(exc) or "canceling statement" in str(exc):
+            raise ApplicationError(SEARCH_TIMED_OUT, code="search_timed_out") from exc
+        raise
+    return ReadSearchPage(reads=_reads_in_order(ids), total=total, page=page, page_size=page_size, search=search,
+                          access_log=log, include_archived=include_archived)
+
+
+def read_search_export(
+    *, user, search: ReadSearch, purpose: str, case_number: str, request=None, endpoint: str = ""
+) -> tuple[list[Read], AccessLog]:
+    """Every match of a search, for a CSV export (at most ``READ_EXPORT_MAX_ROWS``). The export is its own logged
+    access (action ``reads.export``, R-AUD-1), written before the rows are returned."""
+    _require_query_permission(user)
+    purpose, case_number = purpose_check(purpose=purpose, case_number=case_number)
+    limit = settings.PORTAL["READ_EXPORT_MAX_ROWS"]
+    include_archived = read_is_admin(user)
+    try:
+        with transaction.atomic():
+            total, ids = _matching_ids(search, include_archived=include_archived, limit=limit, offset=0)
+            if total > limit:
+                raise ApplicationError(EXPORT_TOO_LARGE.format(limit=limit, count=total), code="export_too_large")
+            log = access_log_record(
+                user=user, action="reads.export",
+                data_elements={**search.data_elements(), "format": "csv", "include_archived": include_archived},
+                purpose=purpose, case_number=case_number, result_count=total, request=request, endpoint=endpoint,
+            )
+    except OperationalError as exc:
+        if "statement timeout" in str(exc) or "canceling statement" in str(exc):
+            raise ApplicationError(SEARCH_TIMED_OUT, code="search_timed_out") from exc
+        raise
+    reads: list[Read] = []
+    for start in range(0, len(ids), 1000):
+        reads.extend(_reads_in_order(ids[start:start + 1000]))
+    return reads, log
+
+
+def read_detail_for(*, user, read_id: int, purpose: str, case_number: str, request=None, endpoint: str = "") -> Read:
+    """One read with its images and correction history. Viewing it is a logged access (``reads.view``) carrying the
+    purpose and case number of the search it came from. A read the person may not see is Read.DoesNotExist."""
+    _require_query_permission(user)
+    purpose, case_number = purpose_check(purpose=purpose, case_number=case_number)
+    with transaction.atomic():
+        read = read_list_visible_to(user=user).prefetch_related("corrections__corrected_by").get(pk=read_id)
+        access_log_record(
+            user=user, action="reads.view",
+            data_elements={"read_id": read.pk, "plate": read.plate_current, "camera": read.camera_id,
+                           "captured_at": read.captured_at.isoformat()},
+            purpose=purpose, case_number=case_number, result_count=1, request=request, endpoint=endpoint,
+        )
+    return read
+
+
+def read_viewers(*, user, read: Read) -> QuerySet[AccessLog]:
+    """Who has viewed this read (from the access log); administrators only, otherwise nothing."""
+    if not read_is_admin(user):
+        return AccessLog.objects.none()
+    return AccessLog.objects.filter(action="reads.view", data_elements__read_id=read.pk).order_by("-seq")
+
+
+def read_for_image(*, user, read_id: int) -> Read:
+    """The read whose image a signed link names, if this person may still see it (Read.DoesNotExist otherwise)."""
+    return read_list_visible_to(user=user).get(pk=read_id)
+
+
+def camera_list_visible_to(*, user):
+    """Units a person may see on the cameras page: administrators and supervisors all (``view_camera``);
+    operators the units assigned to them (to report them damaged)."""
+    cameras = Camera.objects.select_related("agency", "assigned_officer").order_by("name")
+    if not user.is_authenticated:
+        return cameras.none()
+    if user.has_perm("reads.view_camera"):
+        return cameras
+    if user.has_perm("reads.add_camerastatusreport"):
+        return cameras.filter(assigned_officer=user)
+    return cameras.none()

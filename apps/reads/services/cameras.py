@@ -1,0 +1,131 @@
+"""Cameras and their status (R-READ-5)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.audit.services import event_record
+from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.reads.choices import CAMERA_STATUS_TRANSITIONS, CameraKind, CameraStatus
+from apps.reads.models import Camera, CameraStatusReport, Read
+
+STATUS_UNCHANGED = "{camera} is already {status}."
+STATUS_REASON_REQUIRED = "Say what happened (e.g. “windshield camera cracked”)."
+STATUS_IN_FUTURE = "The status cannot take effect in the future."
+STATUS_BEFORE_LAST_REPORT = "The status cannot take effect before the unit's last status report ({when})."
+STATUS_NOT_YOUR_UNIT = "You may report only the units assigned to you."
+OFFICER_ONLY_FOR_MOBILE = "Only a mobile unit has an assigned officer."
+
+
+def camera_may_report_status(*, user, camera: Camera) -> bool:
+    """Administrators and supervisors may report any unit; an operator only the mobile units assigned to them."""
+    if not user.has_perm("reads.add_camerastatusreport"):
+        return False
+    from apps.accounts.roles import Role
+
+    if user.has_role(Role.SYSADMIN, Role.SUPERVISOR):
+        return True
+    return camera.assigned_officer_id == user.pk
+
+
+@transaction.atomic
+def camera_create(
+    *, actor, name: str, kind: str, agency, commissioned_at: datetime | None = None, location_description: str = "",
+    latitude: float | None = None, longitude: float | None = None, assigned_officer=None, external_id: str = "",
+) -> Camera:
+    """Register a camera, mobile unit or upload source (in service from ``commissioned_at``, default now)."""
+    if assigned_officer is not None and kind != CameraKind.MOBILE:
+        raise ApplicationError(OFFICER_ONLY_FOR_MOBILE, code="officer_only_for_mobile")
+    camera = Camera(
+        name=name, kind=kind, agency=agency, location_description=location_description, latitude=latitude,
+        longitude=longitude, assigned_officer=assigned_officer, external_id=external_id,
+        commissioned_at=commissioned_at or timezone.now(), status=CameraStatus.IN_SERVICE,
+    )
+    camera.full_clean()
+    camera.save()
+    event_record(actor=actor, code="alprportal.reads.camera.created", target=camera,
+                 data={"kind": kind, "name": name})
+    return camera
+
+
+@transaction.atomic
+def camera_report_status(
+    *, actor, camera: Camera, status: str, reason: str, effective_at: datetime | None = None
+) -> CameraStatusReport:
+    """Report a unit out of service (damaged, inoperable) or back in service (R-READ-5).
+
+    Locks the camera, refuses a no-op or a time before the last report, writes the history row and the domain
+    event, and flags the reads already stored that were captured while the unit was out of service (reads arriving
+    later are flagged at ingest). Operators may report only their own units.
+    """
+    if not camera_may_report_status(user=actor, camera=camera):
+        raise PermissionDeniedError(STATUS_NOT_YOUR_UNIT, code="not_your_unit")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(STATUS_REASON_REQUIRED, code="reason_required")
+    now = timezone.now()
+    effective_at = effective_at or now
+    if effective_at > now:
+        raise ApplicationError(STATUS_IN_FUTURE, code="status_in_future")
+    camera = Camera.objects.select_for_update().get(pk=camera.pk)
+    if status not in CAMERA_STATUS_TRANSITIONS.get(camera.status, ()):
+        raise ApplicationError(STATUS_UNCHANGED.format(camera=camera, status=camera.get_status_display().lower()),
+                               code="status_unchanged")
+    last = camera.status_reports.order_by("-effective_at").first()
+    if last is not None and effective_at < last.effective_at:
+        when = f"{timezone.localtime(last.effective_at):%Y-%m-%d %H:%M}"
+        raise ApplicationError(STATUS_BEFORE_LAST_REPORT.format(when=when), code="status_before_last_report")
+    previous = camera.status
+    report = CameraStatusReport(camera=camera, status=status, previous_status=previous, effective_at=effective_at,
+                                reason=reason, reported_by=actor)
+    report.full_clean()
+    unflagged = 0
+    if status == CameraStatus.OUT_OF_SERVICE:
+        # Reads may already be stored for the time between the damage and the report (or arrive late): flag them.
+        report.reads_flagged = (Read.objects.filter(camera=camera, captured_at__gte=effective_at,
+                                                    flagged_out_of_service=False)
+                                .update(flagged_out_of_service=True))
+    else:
+        # Back in service from effective_at: reads flagged at ingest while the report was pending are not flagged.
+        unflagged = (Read.objects.filter(camera=camera, captured_at__gte=effective_at, flagged_out_of_service=True)
+                     .update(flagged_out_of_service=False))
+    report.save()
+    camera.status = status
+    camera.status_changed_at = effective_at
+    camera.full_clean()
+    camera.save(update_fields=["status", "status_changed_at"])
+    verb = "out_of_service" if status == CameraStatus.OUT_OF_SERVICE else "in_service"
+    event_record(actor=actor, code=f"alprportal.reads.camera.{verb}", target=camera,
+                 data={"old": previous, "new": status, "effective_at": effective_at, "reason": reason,
+                       "reads_flagged": report.reads_flagged, "reads_unflagged": unflagged})
+    return report
+
+
+CAMERA_EDITABLE_FIELDS = ("name", "location_description", "latitude", "longitude", "assigned_officer", "external_id",
+                          "commissioned_at")
+
+
+@transaction.atomic
+def camera_update(*, actor, camera: Camera, **changes) -> Camera:
+    """Change a camera's description (not its status: see ``camera_report_status``); diffs go to auditlog."""
+    unknown = set(changes) - set(CAMERA_EDITABLE_FIELDS)
+    if unknown:
+        raise ApplicationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.",
+                               code="field_not_editable")
+    camera = Camera.objects.select_for_update().get(pk=camera.pk)
+    old = {name: getattr(camera, name) for name in changes}
+    for name, value in changes.items():
+        setattr(camera, name, value)
+    if camera.assigned_officer_id and camera.kind != CameraKind.MOBILE:
+        raise ApplicationError(OFFICER_ONLY_FOR_MOBILE, code="officer_only_for_mobile")
+    camera.full_clean()
+    camera.save(update_fields=list(changes) or None)
+    if changes:
+        event_record(actor=actor, code="alprportal.reads.camera.changed", target=camera,
+                     data={"old": {k: str(v) for k, v in old.items()},
+                           "new": {k: str(getattr(camera, k)) for k in changes}})
+    return camera
+

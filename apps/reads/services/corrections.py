@@ -1,0 +1,44 @@
+"""Corrections of misread plates (R-READ-2)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from apps.audit.services import event_record
+from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.reads.models import Read, ReadCorrection
+from apps.reads.plates import plate_normalize
+
+CORRECTION_NOT_ALLOWED = "You may not correct reads."
+CORRECTION_REASON_REQUIRED = "Say why the plate is corrected (e.g. “image shows 8, OCR read B”)."
+CORRECTION_UNCHANGED = "The read already has the plate {plate}."
+
+
+@transaction.atomic
+def read_correct(*, actor, read: Read, corrected_plate: str, reason: str) -> ReadCorrection:
+    """Record that ``read`` shows ``corrected_plate`` (R-READ-2).
+
+    The original (``plate_read``, ``plate_normalized``, images, time, place) never changes: the correction is its
+    own append-only row (who, when, why, from, to), and the read's ``plate_current`` — the column searches match —
+    becomes the corrected plate. Locks the read so two corrections serialize. Refuses a missing reason, an illegal
+    plate, or a plate equal to the current one.
+    """
+    if not actor.has_perm("reads.correct_read"):
+        raise PermissionDeniedError(CORRECTION_NOT_ALLOWED, code="correction_not_allowed")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(CORRECTION_REASON_REQUIRED, code="reason_required")
+    plate = plate_normalize(corrected_plate)
+    read = Read.objects.select_for_update().get(pk=read.pk)
+    if plate == read.plate_current:
+        raise ApplicationError(CORRECTION_UNCHANGED.format(plate=plate), code="correction_unchanged")
+    correction = ReadCorrection(read=read, previous_plate=read.plate_current, corrected_plate=plate, reason=reason,
+                                corrected_by=actor)
+    correction.full_clean()
+    correction.save()
+    read.plate_current = plate
+    read.save(update_fields=["plate_current"])
+    event_record(actor=actor, code="alprportal.reads.read.corrected", target=read,
+                 data={"old": correction.previous_plate, "new": plate, "reason": reason,
+                       "original": read.plate_normalized})
+    return correction

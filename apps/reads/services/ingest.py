@@ -1,0 +1,371 @@
+"""Bulk ingest of reads from cameras (R-READ-1, R-READ-2, R-READ-5).
+
+One request carries up to ``PORTAL["READ_INGEST_MAX_BATCH"]`` reads. Every item is validated on its own and gets its
+own result (stored / duplicate / rejected with a code and a message), so one bad read never loses the others.
+
+Idempotency: each read has a key unique per camera, ``source_read_id`` (the camera's id for the read, or
+``<plate>@<epoch ms>`` when the camera sends none). A camera that retries a batch gets ``duplicate`` for every read
+already stored, and nothing is stored twice — also under concurrent retries, because the insert is
+``INSERT … ON CONFLICT DO NOTHING RETURNING`` against the unique constraint ``read_unique_per_camera``.
+
+Speed: validation is plain Python (no per-item serializer), duplicates are found with one query, and on PostgreSQL
+the whole batch is one INSERT from one JSON parameter, so a batch costs a handful of statements whatever its size.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.common.errors import ApplicationError
+from apps.reads.choices import CameraStatus, IngestFormat, ItemStatus
+from apps.reads.images import image_decode_base64, image_delete_quietly, image_ref_check, image_store
+from apps.reads.models import Camera, CameraStatusReport, IngestBatch, Read
+from apps.reads.plates import plate_normalize
+from apps.reads.signals import reads_stored
+
+logger = logging.getLogger("alprportal.reads.ingest")
+
+BATCH_NOT_A_LIST = "The body must be a JSON object with a list “reads” of at most {limit} reads."
+BATCH_EMPTY = "The batch holds no reads."
+BATCH_TOO_LARGE = "The batch holds {count} reads; the limit is {limit} per request. Split it."
+ITEM_NOT_AN_OBJECT = "The read is not a JSON object."
+CAPTURED_AT_REQUIRED = "captured_at is missing."
+CAPTURED_AT_INVALID = "captured_at “{value}” is not an ISO 8601 date-time."
+CAPTURED_AT_NAIVE = "captured_at “{value}” has no time zone (add Z or an offset such as -08:00)."
+CAPTURED_IN_FUTURE = "captured_at {value} is in the future (more than {skew} s ahead of the portal's clock)."
+CAPTURED_BEFORE_CAMERA = "captured_at {value} is before this camera was commissioned ({commissioned})."
+READ_ID_INVALID = "read_id must be a string of 1 to 100 characters."
+LATITUDE_INVALID = "latitude must be a number from -90 to 90."
+LONGITUDE_INVALID = "longitude must be a number from -180 to 180."
+LOCATION_INCOMPLETE = "latitude and longitude go together: send both or neither."
+CONFIDENCE_INVALID = "confidence must be a number from 0 to 100."
+REGION_INVALID = "region must be at most 16 letters, digits or dashes (e.g. CA or us-ca)."
+METADATA_INVALID = "metadata must be a JSON object of at most 4,000 characters."
+CAMERA_MISMATCH = "The read names camera “{sent}”, but this token belongs to camera “{camera}” ({external})."
+
+METADATA_MAX_CHARS = 4000
+_REGION = re.compile(r"[A-Za-z0-9-]{0,16}")
+ERRORS_KEPT_PER_BATCH = 100
+
+
+@dataclass
+class ItemResult:
+    index: int
+    status: str
+    read_id: str = ""
+    id: int | None = None
+    code: str = ""
+    message: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"index": self.index, "status": self.status}
+        if self.read_id:
+            out["read_id"] = self.read_id
+        if self.id is not None:
+            out["id"] = self.id
+        if self.code:
+            out["code"] = self.code
+            out["message"] = self.message
+        return out
+
+
+@dataclass
+class BatchResult:
+    batch_id: int | None
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    results: list[ItemResult] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"batch_id": self.batch_id, "stored": self.stored, "duplicates": self.duplicates,
+                "rejected": self.rejected, "results": [result.as_dict() for result in self.results]}
+
+
+@dataclass
+class _Prepared:
+    index: int
+    key: str
+    plate_read: str
+    plate_normalized: str
+    region: str
+    captured_at: datetime
+    latitude: float | None
+    longitude: float | None
+    confidence: float | None
+    metadata: str | None
+    flagged: bool
+    images: dict[str, Any]  # field name -> ValidImage or stored ref (str)
+    stored_names: dict[str, str] = field(default_factory=dict)
+
+
+def _number(value, low: float, high: float, message: str, code: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ApplicationError(message, code=code)
+    if not low <= value <= high:
+        raise ApplicationError(message, code=code)
+    return float(value)
+
+
+def _parse_captured_at(value) -> datetime:
+    if value is None or value == "":
+        raise ApplicationError(CAPTURED_AT_REQUIRED, code="captured_at_required")
+    if not isinstance(value, str) or len(value) > 40:
+        raise ApplicationError(CAPTURED_AT_INVALID.format(value=str(value)[:40]), code="captured_at_invalid")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ApplicationError(CAPTURED_AT_INVALID.format(value=value), code="captured_at_invalid") from exc
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ApplicationError(CAPTURED_AT_NAIVE.format(value=value), code="captured_at_naive")
+    return moment.astimezone(UTC)
+
+
+class _Context:
+    """What item validation needs, computed once per batch."""
+
+    def __init__(self, camera: Camera, now: datetime):
+        self.camera = camera
+        self.now = now
+        self.skew = settings.PORTAL["READ_CLOCK_SKEW_SECONDS"]
+        self.latest_allowed = now + timedelta(seconds=self.skew)
+        self.earliest_allowed = camera.commissioned_at - timedelta(seconds=self.skew)
+        self.out_of_service = _out_of_service_periods(camera)
+
+    def flagged(self, moment: datetime) -> bool:
+        return any(start <= moment and (end is None or moment < end) for start, end in self.out_of_service)
+
+
+def _out_of_service_periods(camera: Camera) -> list[tuple[datetime, datetime | None]]:
+    """[start, end) intervals during which the unit was reported out of service (R-READ-5)."""
+    periods: list[tuple[datetime, datetime | None]] = []
+    start = None
+    for status, effective_at in (CameraStatusReport.objects.filter(camera=camera)
+                                 .order_by("effective_at", "id").values_list("status", "effective_at")):
+        if status == CameraStatus.OUT_OF_SERVICE and start is None:
+            start = effective_at
+        elif status == CameraStatus.IN_SERVICE and start is not None:
+            periods.append((start, effective_at))
+            start = None
+    if start is not None:
+        periods.append((start, None))
+    return periods
+
+
+def _prepare(index: int, item, ctx: _Context) -> _Prepared:
+    """Validate one read; raise ApplicationError with a precise code and message for the first problem found."""
+    if isinstance(item, ApplicationError):  # a converter (e.g. OpenALPR) already refused it
+        raise item
+    if not isinstance(item, dict):
+        raise ApplicationError(ITEM_NOT_AN_OBJECT, code="not_an_object")
+    plate_read = item.get("plate")
+    plate_normalized = plate_normalize(plate_read)
+    captured_at = _parse_captured_at(item.get("captured_at"))
+    if captured_at > ctx.latest_allowed:
+        raise ApplicationError(CAPTURED_IN_FUTURE.format(value=item["captured_at"], skew=ctx.skew),
+                               code="captured_in_future")
+    if captured_at < ctx.earliest_allowed:
+        commissioned = ctx.camera.commissioned_at.isoformat()
+        raise ApplicationError(CAPTURED_BEFORE_CAMERA.format(value=item["captured_at"], commissioned=commissioned),
+                               code="captured_before_camera")
+    read_id = item.get("read_id")
+    if read_id is None or read_id == "":
+        key = f"{plate_normalized}@{int(captured_at.timestamp() * 1000)}"
+    elif isinstance(read_id, str) and len(read_id) <= 100:
+        key = read_id
+    else:
+        raise ApplicationError(READ_ID_INVALID, code="read_id_invalid")
+    latitude = _number(item.get("latitude"), -90, 90, LATITUDE_INVALID, "latitude_invalid")
+    longitude = _number(item.get("longitude"), -180, 180, LONGITUDE_INVALID, "longitude_invalid")
+    if (latitude is None) != (longitude is None):
+        raise ApplicationError(LOCATION_INCOMPLETE, code="location_incomplete")
+    if latitude is None:
+        latitude, longitude = ctx.camera.latitude, ctx.camera.longitude
+    confidence = _number(item.get("confidence"), 0, 100, CONFIDENCE_INVALID, "confidence_invalid")
+    region = item.get("region") or ""
+    if not isinstance(region, str) or not _REGION.fullmatch(region):
+        raise ApplicationError(REGION_INVALID, code="region_invalid")
+    metadata = item.get("metadata")
+    if metadata is not None:
+        if not isinstance(metadata, dict):
+            raise ApplicationError(METADATA_INVALID, code="metadata_invalid")
+        metadata = json.dumps(metadata, separators=(",", ":"))
+        if len(metadata) > METADATA_MAX_CHARS:
+            raise ApplicationError(METADATA_INVALID, code="metadata_invalid")
+    images: dict[str, Any] = {}
+    for name in ("vehicle_image", "plate_crop"):
+        if item.get(name):
+            images[name] = image_decode_base64(item[name], field=name)
+        elif item.get(f"{name}_ref"):
+            images[name] = image_ref_check(item[f"{name}_ref"], camera_id=ctx.camera.pk, field=f"{name}_ref")
+    return _Prepared(
+        index=index, key=key, plate_read=plate_read.strip()[:32], plate_normalized=plate_normalized,
+        region=region.upper(), captured_at=captured_at, latitude=latitude, longitude=longitude,
+        confidence=confidence, metadata=metadata, flagged=ctx.flagged(captured_at), images=images,
+    )
+
+
+def batch_items_from_body(body) -> list:
+    """The list of reads in a bulk body: ``{"reads": [...]}``, or a bare list. Batch-level problems raise."""
+    limit = settings.PORTAL["READ_INGEST_MAX_BATCH"]
+    items = body.get("reads") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        raise ApplicationError(BATCH_NOT_A_LIST.format(limit=limit), code="batch_not_a_list")
+    if not items:
+        raise ApplicationError(BATCH_EMPTY, code="batch_empty")
+    if len(items) > limit:
+        raise ApplicationError(BATCH_TOO_LARGE.format(count=len(items), limit=limit), code="batch_too_large",
+                               extra={"limit": limit, "count": len(items)})
+    return items
+
+
+def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = IngestFormat.BATCH) -> BatchResult:
+    """Store a batch of reads from ``camera`` (the authenticated actor); return one result per item, in order.
+
+    Rejected items are logged (``IngestBatch.errors`` and the ``alprportal.reads.ingest`` logger) and store
+    nothing; duplicates (same camera and read id, in this batch or before) are reported with the stored read's id.
+    Reads captured while the unit was out of service are stored flagged (R-READ-5).
+    """
+    started = time.perf_counter()
+    limit = settings.PORTAL["READ_INGEST_MAX_BATCH"]
+    if len(items) > limit:
+        raise ApplicationError(BATCH_TOO_LARGE.format(count=len(items), limit=limit), code="batch_too_large")
+    now = timezone.now()
+    ctx = _Context(camera, now)
+    results: list[ItemResult | None] = [None] * len(items)
+    pending: dict[str, _Prepared] = {}
+    for index, item in enumerate(items):
+        try:
+            prepared = _prepare(index, item, ctx)
+        except ApplicationError as exc:
+            read_id = item.get("read_id") if isinstance(item, dict) and isinstance(item.get("read_id"), str) else ""
+            results[index] = ItemResult(index, ItemStatus.REJECTED, read_id=read_id[:100], code=exc.code,
+                                        message=exc.message)
+            continue
+        if prepared.key in pending:
+            results[index] = ItemResult(index, ItemStatus.DUPLICATE, read_id=prepared.key)
+            continue
+        pending[prepared.key] = prepared
+
+    existing = _existing(camera, list(pending))
+    for key, read_pk in existing.items():
+        prepared = pending.pop(key)
+        results[prepared.index] = ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=key, id=read_pk)
+
+    stored_files: list[str] = []
+    try:
+        for prepared in pending.values():
+            for name, image in prepared.images.items():
+                stored = image if isinstance(image, str) else image_store(image, camera_id=camera.pk, kind=name)
+                prepared.stored_names[name] = stored
+                if not isinstance(image, str):
+                    stored_files.append(stored)
+        with transaction.atomic():
+            inserted = _insert(camera, list(pending.values()), now) if pending else {}
+            batch = _record_batch(camera, ingest_format, now, items, results, pending, inserted, started)
+    except BaseException:
+        image_delete_quietly(stored_files)
+        raise
+
+    lost_race = []
+    for key, prepared in pending.items():
+        if key in inserted:
+            results[prepared.index] = ItemResult(prepared.index, ItemStatus.STORED, read_id=key, id=inserted[key])
+        else:  # a concurrent retry stored it between our duplicate check and our insert
+            results[prepared.index] = ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=key)
+            lost_race.extend(stored for name, stored in prepared.stored_names.items()
+                             if not isinstance(prepared.images[name], str))
+    image_delete_quietly(lost_race)
+
+    outcome = BatchResult(batch_id=batch.pk, results=results)  # type: ignore[arg-type]
+    outcome.stored, outcome.duplicates, outcome.rejected = batch.stored, batch.duplicates, batch.rejected
+    if outcome.rejected:
+        first = next(r for r in results if r and r.status == ItemStatus.REJECTED)
+        logger.warning("Camera %s batch %s: %s of %s reads rejected (first: #%s %s: %s)", camera.pk, batch.pk,
+                       outcome.rejected, len(items), first.index, first.code, first.message)
+    if inserted:
+        ids = list(inserted.values())
+        transaction.on_commit(lambda: reads_stored.send(sender=Read, camera_id=camera.pk, read_ids=ids))
+    return outcome
+
+
+def _record_batch(camera, ingest_format, now, items, results, pending, inserted, started) -> IngestBatch:
+    rejected = [r for r in results if r is not None and r.status == ItemStatus.REJECTED]
+    stored = len(inserted)
+    batch = IngestBatch(
+        camera=camera, format=ingest_format, received_at=now, item_count=len(items), stored=stored,
+        duplicates=len(items) - stored - len(rejected), rejected=len(rejected),
+        errors=[{"index": r.index, "read_id": r.read_id, "code": r.code, "message": r.message}
+                for r in rejected[:ERRORS_KEPT_PER_BATCH]],
+        duration_ms=int((time.perf_counter() - started) * 1000),
+    )
+    batch.save(force_insert=True)
+    return batch
+
+
+# The batch travels as ONE json parameter that PostgreSQL unpacks (jsonb_to_recordset): quoting a thousand-element
+# array per column in Python (client-side binding) cost more than the insert itself.
+_INSERT_SQL = """
+INSERT INTO reads_read (camera_id, source, received_at, source_read_id, plate_read, plate_normalized, plate_current,
+    region, captured_at, latitude, longitude, confidence, vehicle_image, plate_crop, metadata, flagged_out_of_service)
+SELECT %s, %s, %s, u.k, u.pr, u.p, u.p, u.rg, u.t, u.lat, u.lon, u.c, u.vi, u.pc, u.m::jsonb, u.f
+FROM jsonb_to_recordset(%s::jsonb) AS u(k text, pr text, p text, rg text, t timestamptz, lat float8, lon float8,
+                                         c float8, vi text, pc text, m text, f boolean)
+ON CONFLICT ON CONSTRAINT read_unique_per_camera DO NOTHING
+RETURNING source_read_id, id
+"""
+
+_EXISTING_SQL = """
+SELECT source_read_id, id FROM reads_read
+WHERE camera_id = %s AND source_read_id IN (SELECT jsonb_array_elements_text(%s::jsonb))
+"""
+
+
+def _existing(camera: Camera, keys: list[str]) -> dict[str, int]:
+    """{source_read_id: id} of the keys this camera already stored (one query)."""
+    if not keys:
+        return {}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_EXISTING_SQL, [camera.pk, json.dumps(keys)])
+            return dict(cursor.fetchall())
+    return dict(Read.objects.filter(camera=camera, source_read_id__in=keys).values_list("source_read_id", "id"))
+
+
+def _insert(camera: Camera, rows: list[_Prepared], now: datetime) -> dict[str, int]:
+    """Insert new reads; return {source_read_id: id} of those actually inserted (conflicts are skipped)."""
+    if connection.vendor == "postgresql":
+        payload = json.dumps([
+            {"k": r.key, "pr": r.plate_read, "p": r.plate_normalized, "rg": r.region, "t": r.captured_at.isoformat(),
+             "lat": r.latitude, "lon": r.longitude, "c": r.confidence, "vi": r.stored_names.get("vehicle_image", ""),
+             "pc": r.stored_names.get("plate_crop", ""), "m": r.metadata, "f": r.flagged}
+            for r in rows
+        ])
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_SQL, [camera.pk, camera.kind, now, payload])
+            return dict(cursor.fetchall())
+    # Other databases (SQLite on a laptop): writers are serialized there, so check-then-insert is safe.
+    Read.objects.bulk_create(
+        [Read(camera_id=camera.pk, source=camera.kind, received_at=now, source_read_id=r.key, plate_read=r.plate_read,
+              plate_normalized=r.plate_normalized, plate_current=r.plate_normalized, region=r.region,
+              captured_at=r.captured_at, latitude=r.latitude, longitude=r.longitude, confidence=r.confidence,
+              vehicle_image=r.stored_names.get("vehicle_image", ""), plate_crop=r.stored_names.get("plate_crop", ""),
+              metadata=json.loads(r.metadata) if r.metadata else None, flagged_out_of_service=r.flagged)
+         for r in rows],
+        ignore_conflicts=True, batch_size=500,
+    )
+    return dict(Read.objects.filter(camera=camera, source_read_id__in=[r.key for r in rows], received_at=now)
+                .values_list("source_read_id", "id"))

@@ -1,0 +1,57 @@
+"""Camera credentials: per-camera tokens that can only ingest (R-READ-1). Only a SHA-256 of a token is stored.
+
+A token is 32 random bytes (urlsafe base64) behind a recognisable prefix, ``alprcam_``. Such a secret needs no slow
+password hash: it cannot be guessed, and a fast hash keeps authentication at one indexed lookup per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.audit.services import event_record
+from apps.reads.models import Camera, CameraCredential
+
+TOKEN_PREFIX = "alprcam_"  # noqa: S105 - a recognisable prefix, not a secret
+
+
+def token_hash(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode("utf-8")).hexdigest()
+
+
+def _token_generate() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def _credential_create(*, actor, camera: Camera, raw_token: str) -> CameraCredential:
+    now = timezone.now()
+    revoked = CameraCredential.objects.filter(camera=camera, revoked_at__isnull=True).update(revoked_at=now)
+    credential = CameraCredential(camera=camera, token_prefix=raw_token[: len(TOKEN_PREFIX) + 6],
+                                  token_hash=token_hash(raw_token), created_by=actor if getattr(actor, "pk", None)
+                                  else None)
+    credential.full_clean()
+    credential.save()
+    event_record(actor=actor, code="alprportal.reads.camera_token.issued", target=camera,
+                 data={"prefix": credential.token_prefix, "revoked_previous": revoked})
+    return credential
+
+
+@transaction.atomic
+def camera_token_issue(*, actor, camera: Camera) -> tuple[CameraCredential, str]:
+    """Issue a new token for a camera, revoking the previous one (rotation). Returns the credential and the raw
+    token, which is shown once and never stored."""
+    Camera.objects.select_for_update().filter(pk=camera.pk).first()
+    raw_token = _token_generate()
+    return _credential_create(actor=actor, camera=camera, raw_token=raw_token), raw_token
+
+
+@transaction.atomic
+def camera_token_revoke(*, actor, camera: Camera) -> int:
+    """Revoke the camera's active token (e.g. a stolen unit); returns how many were revoked (0 or 1)."""
+    revoked = CameraCredential.objects.filter(camera=camera, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if revoked:
+        event_record(actor=actor, code="alprportal.reads.camera_token.revoked", target=camera, data={})
+    return revoked

@@ -1,0 +1,231 @@
+"""Pages: plate search, read detail (images, corrections, viewers), image download, cameras and their status.
+
+Every page of read data is behind login, the ``reads.query_reads`` permission and the training gate (R-ACC-2), and
+every search, export and detail view is logged with its purpose and case number before anything is shown (R-READ-3).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views import View
+from django.views.generic import TemplateView
+
+from apps.audit.choices import Purpose
+from apps.common.errors import ApplicationError
+from apps.common.views import PortalPermissionRequiredMixin
+from apps.reads.api.views import csv_response
+from apps.reads.forms import CameraStatusForm, PurposeFieldsMixin, ReadCorrectionForm, ReadSearchForm
+from apps.reads.links import IMAGE_KINDS, read_image_link_valid, read_image_url
+from apps.reads.models import Read
+from apps.reads.selectors import (
+    camera_list_visible_to,
+    read_detail_for,
+    read_for_image,
+    read_is_admin,
+    read_search,
+    read_search_export,
+    read_viewers,
+)
+from apps.reads.services.cameras import camera_may_report_status, camera_report_status
+from apps.reads.services.corrections import read_correct
+from apps.training.gate import TrainingRequiredMixin
+
+PAGE_SIZE = 50
+
+
+class ReadDataMixin(PortalPermissionRequiredMixin, TrainingRequiredMixin):
+    """Anonymous → login; without ``reads.query_reads`` → 403; lapsed training → the training page (R-ACC-2)."""
+
+    permission_required = "reads.query_reads"
+
+
+def _purpose_query(purpose: str, case_number: str) -> str:
+    return urlencode({"purpose": purpose, "case_number": case_number})
+
+
+class ReadSearchView(ReadDataMixin, TemplateView):
+    """Search reads by plate (full or partial), time, cameras and area, with a purpose and a case number."""
+
+    template_name = "reads/search.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        submitted = "purpose" in self.request.GET or "plate" in self.request.GET
+        form = ReadSearchForm(self.request.GET if submitted else None)
+        area = ("south", "west", "north", "east", "center_lat", "center_lon", "radius_km")
+        context.update(form=form, is_admin=read_is_admin(self.request.user), area_fields=[form[name] for name in area])
+        if submitted and form.is_valid():
+            try:
+                result = read_search(
+                    user=self.request.user, search=form.search, purpose=form.cleaned_data["purpose"],
+                    case_number=form.cleaned_data["case_number"], page=form.cleaned_data.get("page") or 1,
+                    page_size=PAGE_SIZE, request=self.request,
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+                return context
+            carry = _purpose_query(form.cleaned_data["purpose"], form.cleaned_data["case_number"])
+            query = self.request.GET.copy()
+            query.pop("page", None)
+            context.update(
+                result=result, carry=carry, query=query.urlencode(),
+                rows=[{"read": read, "crop_url": read_image_url(read=read, kind="plate_crop", user=self.request.user)}
+                      for read in result.reads],
+            )
+        return context
+
+
+class ReadExportView(ReadDataMixin, View):
+    """CSV of a search's full result; the export is its own access-log row (``reads.export``)."""
+
+    def get(self, request):
+        form = ReadSearchForm(request.GET)
+        if not form.is_valid():
+            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+            return HttpResponseRedirect(reverse("reads:search") + "?" + request.GET.urlencode())
+        try:
+            reads, log = read_search_export(
+                user=request.user, search=form.search, purpose=form.cleaned_data["purpose"],
+                case_number=form.cleaned_data["case_number"], request=request,
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(reverse("reads:search") + "?" + request.GET.urlencode())
+        return csv_response(reads, log)
+
+
+class PurposeForm(PurposeFieldsMixin):
+    pass
+
+
+class ReadDetailView(ReadDataMixin, TemplateView):
+    """One read: images, original and corrected plate, correction history, and (administrators) who viewed it.
+    Viewing is a logged access carrying the purpose and case number of the search it came from."""
+
+    template_name = "reads/detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = PurposeForm(self.request.GET if "purpose" in self.request.GET else None)
+        context["purpose_form"] = form
+        if not form.is_bound or not form.is_valid():
+            return context
+        purpose, case_number = form.cleaned_data["purpose"], form.cleaned_data["case_number"]
+        try:
+            read = read_detail_for(user=self.request.user, read_id=kwargs["pk"], purpose=purpose,
+                                   case_number=case_number, request=self.request)
+        except Read.DoesNotExist as exc:
+            raise Http404("No such read.") from exc
+        user = self.request.user
+        context.update(
+            read=read, carry=_purpose_query(purpose, case_number), purpose_label=Purpose(purpose).label,
+            case_number=case_number, corrections=list(read.corrections.all()),
+            images={kind: read_image_url(read=read, kind=kind, user=user) for kind in IMAGE_KINDS},
+            viewers=read_viewers(user=user, read=read)[:100] if read_is_admin(user) else None,
+            may_correct=user.has_perm("reads.correct_read"),
+            correction_form=ReadCorrectionForm(initial={"corrected_plate": read.plate_current}),
+        )
+        return context
+
+
+class ReadCorrectView(ReadDataMixin, View):
+    permission_required = ("reads.query_reads", "reads.correct_read")
+
+    def post(self, request, pk: int):
+        from apps.reads.selectors import read_list_visible_to
+
+        read = get_object_or_404(read_list_visible_to(user=request.user), pk=pk)
+        form = ReadCorrectionForm(request.POST)
+        carry = _purpose_query(request.POST.get("purpose", ""), request.POST.get("case_number", ""))
+        if not form.is_valid():
+            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        else:
+            try:
+                correction = read_correct(actor=request.user, read=read, **form.cleaned_data)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"Corrected {correction.previous_plate} → {correction.corrected_plate}. "
+                                          "The original read is kept.")
+        return HttpResponseRedirect(reverse("reads:detail", args=[pk]) + "?" + carry)
+
+
+class ReadImageView(ReadDataMixin, View):
+    """Serve a vehicle image or plate crop: only through a signed link issued to this person by a logged search or
+    view, and only while they may still see the read. Media is never served directly."""
+
+    def get(self, request, pk: int, kind: str):
+        if kind not in IMAGE_KINDS:
+            raise Http404
+        if not read_image_link_valid(token=request.GET.get("s", ""), read_id=pk, kind=kind, user=request.user):
+            raise PermissionDenied("This image link is not valid for you, or it has expired; search again.")
+        try:
+            read = read_for_image(user=request.user, read_id=pk)
+        except Read.DoesNotExist as exc:
+            raise Http404 from exc
+        file = getattr(read, kind)
+        if not file:
+            raise Http404
+        content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        response = FileResponse(file.open("rb"), content_type=content_type)
+        response["Cache-Control"] = "private, max-age=600"
+        return response
+
+
+class CameraListView(LoginRequiredMixin, TrainingRequiredMixin, TemplateView):
+    """Cameras and units with their status (administrators, supervisors: all; operators: their own units)."""
+
+    template_name = "reads/cameras.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        cameras = list(camera_list_visible_to(user=user))
+        if not cameras and not user.has_perm("reads.view_camera") and not user.has_perm(
+                "reads.add_camerastatusreport"):
+            raise PermissionDenied
+        context["rows"] = [{"camera": camera, "may_report": camera_may_report_status(user=user, camera=camera)}
+                           for camera in cameras]
+        return context
+
+
+class CameraDetailView(LoginRequiredMixin, TrainingRequiredMixin, TemplateView):
+    template_name = "reads/camera_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        camera = get_object_or_404(camera_list_visible_to(user=self.request.user), pk=kwargs["pk"])
+        may_report = camera_may_report_status(user=self.request.user, camera=camera)
+        next_status = "in_service" if camera.status == "out_of_service" else "out_of_service"
+        context.update(
+            camera=camera, reports=camera.status_reports.select_related("reported_by")[:50], may_report=may_report,
+            status_form=CameraStatusForm(initial={"status": next_status}), next_status=next_status,
+        )
+        return context
+
+
+class CameraStatusReportView(LoginRequiredMixin, TrainingRequiredMixin, View):
+    """An officer reports a damaged unit (out of service) or its return to service (R-READ-5)."""
+
+    def post(self, request, pk: int):
+        camera = get_object_or_404(camera_list_visible_to(user=request.user), pk=pk)
+        form = CameraStatusForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        else:
+            try:
+                report = camera_report_status(actor=request.user, camera=camera, **form.cleaned_data)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                flagged = f" {report.reads_flagged} reads already stored were flagged." if report.reads_flagged else ""
+                messages.success(request, f"{camera} is now {report.get_status_display().lower()}.{flagged}")
+        return HttpResponseRedirect(reverse("reads:camera", args=[pk]))

@@ -1,0 +1,88 @@
+"""Fixtures for the reads tests: cameras, camera tokens, small real images, and a helper that stores reads."""
+
+from __future__ import annotations
+
+import base64
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from apps.reads.choices import CameraKind
+from apps.reads.services.cameras import camera_create
+from apps.reads.services.ingest import read_batch_ingest
+from apps.reads.services.tokens import camera_token_issue
+from tests.factories import DeployingAgencyFactory
+
+
+def jpeg_bytes(size=(64, 24), color=(200, 200, 200)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def b64(content: bytes) -> str:
+    return base64.b64encode(content).decode("ascii")
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+@pytest.fixture
+def agency(db):
+    return DeployingAgencyFactory()
+
+
+@pytest.fixture
+def camera(agency):
+    return camera_create(actor=None, name="Harbor Blvd NB", kind=CameraKind.FIXED, agency=agency,
+                         commissioned_at=timezone.now() - timedelta(days=365), latitude=33.77, longitude=-117.92)
+
+
+@pytest.fixture
+def other_camera(agency):
+    return camera_create(actor=None, name="Main St EB", kind=CameraKind.FIXED, agency=agency,
+                         commissioned_at=timezone.now() - timedelta(days=365), latitude=34.05, longitude=-118.25)
+
+
+@pytest.fixture
+def camera_token(camera):
+    _credential, raw = camera_token_issue(actor=None, camera=camera)
+    return raw
+
+
+@pytest.fixture
+def camera_client(api_client, camera_token):
+    api_client.credentials(HTTP_AUTHORIZATION=f"Camera {camera_token}")
+    return api_client
+
+
+@pytest.fixture
+def store_reads(camera):
+    """store_reads([(plate, minutes_ago), ...], camera=None) -> list of read ids, through the ingest service."""
+
+    def _store(specs, *, on=None):
+        now = timezone.now()
+        items = [{"plate": plate, "captured_at": iso(now - timedelta(minutes=minutes)),
+                  "read_id": f"t-{plate}-{minutes}"} for plate, minutes in specs]
+        result = read_batch_ingest(camera=on or camera, items=items)
+        assert result.rejected == 0, result.as_dict()
+        return [r.id for r in result.results]
+
+    return _store
+
+
+@pytest.fixture
+def lapsed_investigator(make_user):
+    from apps.accounts.roles import Role
+    from tests.factories import TrainingRecordFactory
+
+    user = make_user(Role.INVESTIGATOR, trained=False)
+    TrainingRecordFactory(person=user, completed_on=timezone.localdate() - timedelta(days=400))
+    return user
+
+
+SEARCH = {"purpose": "investigative_leads", "case_number": "24-001234"}
