@@ -1,0 +1,32 @@
+"""Forms of the custodian's review actions in the admin (R-SHR-4)."""
+
+from django import forms
+
+
+class ApproveForm(forms.Form):
+    statement = forms.CharField(
+        label="Authorization statement", widget=forms.Textarea(attrs={"rows": 8, "cols": 90}),
+        help_text="Your written authorization. It is stored unchangeably and printed in the letter sent with the "
+                  "release.")
+    signer_name = forms.CharField(label="Your name (typed signature)", max_length=200,
+                                  help_text="Type your full name as it is on your account.")
+    signer_title = forms.CharField(label="Your title", max_length=200)
+    reviewed = forms.BooleanField(
+        label="I have reviewed the request, its attachments, the eligibility result and the matching agreement.")
+
+
+class DenyForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 90}),
+                             help_text="The requester reads this reason.")
+
+
+class InfoForm(forms.Form):
+    message = forms.CharField(label="What is needed", widget=forms.Textarea(attrs={"rows": 4, "cols": 90}),
+                              help_text="The requester reads this and answers on the request page.")
+
+
+class CloseForm(forms.Form):
+    note = forms.CharField(label="Internal note (optional)", required=False,
+                           widget=forms.Textarea(attrs={"rows": 3, "cols": 90}),
+                           help_text="Not shown to the requester, who sees only “Closed” and the legal reason.")
+    confirm = forms.BooleanField(label="Close the request as ineligible (R-SHR-6)")

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class DisclosuresConfig(AppConfig):
+    name = "apps.disclosures"
+    label = "disclosures"
+    verbose_name = "Disclosure requests"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from apps.disclosures.home import register
+        from apps.disclosures.models import DisclosureAttachment, DisclosureRequest, ReleasePackage
+
+        # Governed records (R-AUD-2, R-SHR-7): field diffs in the admin history. Reviews, authorizations, responses
+        # and released-read rows are append-only, so they need no diff log.
+        auditlog.register(DisclosureRequest)
+        auditlog.register(DisclosureAttachment)
+        auditlog.register(ReleasePackage, exclude_fields=["progress"])
+        register()

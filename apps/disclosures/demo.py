@@ -1,0 +1,109 @@
+"""Demo sharing data for ``manage.py seed_demo`` (idempotent): an active agreement with Los Alamitos PD whose sunset
+is within 60 days (so the warning shows), an expired agreement, a request from ``partner`` waiting for the custodian,
+and a request from an ineligible (out-of-state) agency, closed with the legal reason (R-SHR-6)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.agencies.models import Agency
+from apps.agreements.choices import AGREEMENT_TERMS
+from apps.agreements.models import Agreement
+from apps.agreements.services import agreement_activate, agreement_create, agreement_expire, agreement_sunset_warn
+from apps.audit.choices import Purpose
+from apps.disclosures.models import DisclosureRequest
+
+ACTIVE_TITLE = "ALPR data sharing agreement (demo)"
+EXPIRED_TITLE = "ALPR data sharing agreement 2024 (demo, expired)"
+PARTNER_CASE = "LAPD-DEMO-2026-0142"
+INELIGIBLE_CASE = "RPD-DEMO-26-0007"
+INELIGIBLE_USERNAME = "reno.partner"
+
+
+def _agreement_pdf(title: str, partner: str) -> SimpleUploadedFile:
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    html = (f"<h1>{title}</h1><p>Between Demo County Sheriff's Department and {partner}.</p>"
+            "<p>Each agency agrees to the terms of Civ. Code §§ 1798.90.5–55 and the sheriff's ALPR policy §V.</p>")
+    content = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+    return SimpleUploadedFile("agreement.pdf", content, content_type="application/pdf")
+
+
+def _all_terms() -> dict[str, bool]:
+    return {f"{side}_attests_{term}": True for side in ("partner", "agency") for term in AGREEMENT_TERMS}
+
+
+def _signatories(partner: str, day) -> list[dict]:
+    return [{"side": "ours", "name": "Robert Luna", "title": "Sheriff", "signed_on": day},
+            {"side": "partner", "name": "Chief of Police", "title": f"Chief, {partner}", "signed_on": day}]
+
+
+def seed_sharing(*, stdout=None) -> None:
+    today = timezone.localdate()
+    now = timezone.now()
+    custodian = User.objects.filter(username="custodian").first()
+    sysadmin = User.objects.filter(username="sysadmin").first()
+    partner = User.objects.filter(username="partner").first()
+    if not (custodian and sysadmin and partner):
+        return
+    los_alamitos = partner.agency
+    orange_da = Agency.objects.filter(name="Orange County District Attorney").first()
+    reno = Agency.objects.filter(name="Reno Police Department").first()
+
+    if not Agreement.objects.filter(title=ACTIVE_TITLE, partner_agency=los_alamitos).exists():
+        start = today - timedelta(days=320)
+        agreement = agreement_create(
+            actor=sysadmin, partner_agency=los_alamitos, title=ACTIVE_TITLE, start_date=start,
+            sunset_date=today + timedelta(days=45), signed_document=_agreement_pdf(ACTIVE_TITLE, los_alamitos.name),
+            attestations=_all_terms(), signatories=_signatories(los_alamitos.name, start),
+        )
+        agreement_activate(actor=sysadmin, agreement=agreement, today=start)
+        agreement_sunset_warn(agreement=agreement, today=today)
+
+    if orange_da and not Agreement.objects.filter(title=EXPIRED_TITLE, partner_agency=orange_da).exists():
+        start = today - timedelta(days=400)
+        agreement = agreement_create(
+            actor=sysadmin, partner_agency=orange_da, title=EXPIRED_TITLE, start_date=start,
+            sunset_date=today - timedelta(days=35), signed_document=_agreement_pdf(EXPIRED_TITLE, orange_da.name),
+            attestations=_all_terms(), signatories=_signatories(orange_da.name, start),
+        )
+        agreement_activate(actor=sysadmin, agreement=agreement, today=start)
+        agreement_expire(actor=None, agreement=agreement, today=today)
+
+    from apps.disclosures.services import disclosure_request_close_ineligible, disclosure_request_submit
+
+    if not DisclosureRequest.objects.filter(case_number=PARTNER_CASE).exists():
+        disclosure_request_submit(
+            actor=partner, requesting_person_name=partner.get_full_name(), requesting_person_title=partner.job_title,
+            requesting_person_email=partner.email, purpose=Purpose.PROSECUTION_OR_EXONERATION,
+            purpose_details="Vehicle seen leaving a commercial burglary; corroborate the suspect's route.",
+            case_number=PARTNER_CASE, legal_basis="Penal Code § 459 investigation; Civ. Code § 1798.90.55(b).",
+            plates=["7ABC123", "8XYZ*"], time_from=now - timedelta(days=14), time_to=now,
+            immigration_related=False, requester_attested=True,
+        )
+
+    if reno and not DisclosureRequest.objects.filter(case_number=INELIGIBLE_CASE).exists():
+        from apps.accounts.services import user_create
+
+        requester = User.objects.filter(username=INELIGIBLE_USERNAME).first() or user_create(
+            actor=None, username=INELIGIBLE_USERNAME, password="alpr-demo-2026!", agency=reno,  # noqa: S106
+            roles=[Role.PARTNER_REQUESTER], first_name="Riley", last_name="Stone", job_title="Detective, Reno PD",
+            email="reno.partner@example.org", validate_password_strength=False,
+        )
+        request = disclosure_request_submit(
+            actor=requester, requesting_person_name="Riley Stone", purpose=Purpose.WANTED_PERSONS,
+            case_number=INELIGIBLE_CASE, legal_basis="Nevada arrest warrant.", plates=["6TRJ244"],
+            time_from=now - timedelta(days=10), time_to=now, immigration_related=False, requester_attested=True,
+        )
+        disclosure_request_close_ineligible(actor=custodian, disclosure_request=request,
+                                            note="Out-of-state agency (demo).")
+    if stdout is not None:
+        stdout.write("  Sharing: an agreement with Los Alamitos PD ending soon, an expired one, a request from "
+                     "`partner` waiting for `custodian`, a closed request from Reno PD (login reno.partner).")
+
