@@ -1,0 +1,145 @@
+"""Plate text normalization and plate-likeness scoring.
+
+Pure functions, no image processing: the pipeline feeds each text reading (with its
+recognizer confidence and box geometry) through :func:`plate_score` and keeps the most
+plate-like ones.  The rules are generic (length, letter/digit mix, date stamps, phone
+numbers, state names and licence-plate-frame words), not tuned to any file.
+"""
+from __future__ import annotations
+
+import re
+import string
+
+_ALNUM = set(string.ascii_uppercase + string.digits)
+
+_FOLD = str.maketrans({"O": "0", "Q": "0", "I": "1"})
+
+
+def normalize(text: str) -> str:
+    """Uppercase and keep only A-Z0-9 (plates are compared without spaces/dashes)."""
+    return "".join(ch for ch in text.upper() if ch in _ALNUM)
+
+
+def fold_confusable(text: str) -> str:
+    """Fold characters that plates (and their ground truth) use interchangeably.
+
+    O (and Q) -> 0, I -> 1.  Many states print O and 0 (I and 1) with the same glyph, so a
+    comparison of plates should be made on folded strings as well as exact ones.
+    """
+    return normalize(text).translate(_FOLD)
+
+
+def levenshtein(a: str, b: str) -> int:
+    if a == b:
+        return 0
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+US_STATES = [
+    "ALABAMA", "ALASKA", "ARIZONA", "ARKANSAS", "CALIFORNIA", "COLORADO", "CONNECTICUT", "DELAWARE",
+    "FLORIDA", "GEORGIA", "HAWAII", "IDAHO", "ILLINOIS", "INDIANA", "IOWA", "KANSAS", "KENTUCKY",
+    "LOUISIANA", "MAINE", "MARYLAND", "MASSACHUSETTS", "MICHIGAN", "MINNESOTA", "MISSISSIPPI",
+    "MISSOURI", "MONTANA", "NEBRASKA", "NEVADA", "NEWHAMPSHIRE", "NEWJERSEY", "NEWMEXICO", "NEWYORK",
+    "NORTHCAROLINA", "NORTHDAKOTA", "OHIO", "OKLAHOMA", "OREGON", "PENNSYLVANIA", "RHODEISLAND",
+    "SOUTHCAROLINA", "SOUTHDAKOTA", "TENNESSEE", "TEXAS", "UTAH", "VERMONT", "VIRGINIA", "WASHINGTON",
+    "WESTVIRGINIA", "WISCONSIN", "WYOMING", "COLUMBIA", "HAMPSHIRE", "JERSEY", "MEXICO", "CAROLINA",
+    "DAKOTA", "ISLAND", "PUERTORICO", "ONTARIO", "QUEBEC",
+]
+
+# Words printed on plates (slogans) and dealer / plate-frame words.  Plates can be vanity
+# words too, so these are penalties, not hard rejections.
+FRAME_WORDS = {
+    "DEALER", "DEALERSHIP", "MOTORS", "MOTOR", "AUTO", "AUTOS", "AUTOMOTIVE", "CARS", "SALES", "STORE",
+    "WWW", "COM", "NET", "ORG", "CALL", "PHONE", "SERVICE", "CENTER", "GROUP", "IMPORTS", "TOYOTA",
+    "HONDA", "NISSAN", "HYUNDAI", "CHEVROLET", "CHEVY", "LEXUS", "ACURA", "INFINITI", "MAZDA", "SUBARU",
+    "DODGE", "CHRYSLER", "JEEP", "BUICK", "CADILLAC", "LINCOLN", "MERCEDES", "VOLKSWAGEN", "AUDI",
+    "VOLVO", "PORSCHE", "KIA", "FORD", "GMC", "BMW", "TESLA", "MITSUBISHI", "SCION", "SUZUKI",
+    "STATE", "COUNTY", "USA", "AMERICA", "AMERICAN", "TRUST", "GOD", "WE", "IN", "THE", "OF", "AND",
+    "LAND", "SUNSHINE", "EMPIRE", "GARDEN", "GRAND", "CANYON", "GREAT", "LAKES", "EXPLORE",
+    "VISIT", "TREASURE", "EVERGREEN", "PEACH", "NATURAL", "BEAUTY", "WILD", "WONDERFUL", "PURE",
+    "MICHIGAN", "VACATION", "VACATIONLAND", "FAMOUS", "POTATOES", "SPORTSMAN", "PARADISE", "BIG", "SKY",
+    "COUNTRY", "HEART", "DIXIE", "FIRST", "LIVE", "FREE", "DIE", "FREEDOM", "SHOW", "ME", "NATION",
+    "LICENSE", "PLATE", "REGISTERED", "EXPIRES", "EXP", "MONTH", "YEAR", "TEMPORARY", "TEMP", "TAG",
+    "UNIVERSITY", "COLLEGE", "VETERAN", "VETERANS", "SUPPORT", "TROOPS", "PRESERVE", "ENVIRONMENT",
+    "CHILDREN", "EDUCATION", "WILDLIFE", "COMMERCIAL", "TRUCK", "TRAILER", "TAXI", "BUS", "POLICE",
+    "STOP", "EXIT", "ONLY", "PARKING", "STREET", "ROAD", "AVENUE", "DRIVE", "SPEED", "LIMIT",
+    "CAMERA", "NORTHERN", "SOUTHERN", "EASTERN", "WESTERN", "EUROPE", "DIESEL", "TURBO", "HYBRID",
+}
+
+_DATE8 = re.compile(
+    r"^(?:(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"  # YYYYMMDD
+    r"|(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:19|20)\d\d"  # MMDDYYYY
+    r"|(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d)$"  # DDMMYYYY
+)
+_TIME6 = re.compile(r"^(?:[01]\d|2[0-3])[0-5]\d[0-5]\d$")
+
+
+_FOLDED_FRAME_WORDS = {w.translate(_FOLD) for w in FRAME_WORDS}
+_FOLDED_STATES = [w.translate(_FOLD) for w in US_STATES]
+
+
+def is_word_like(text: str) -> bool:
+    """True for state names / slogan / frame words (exactly or one edit away for long words).
+
+    Compared in folded form (O->0, I->1) since the recognizer output may be folded."""
+    text = text.translate(_FOLD)
+    if text in _FOLDED_FRAME_WORDS:
+        return True
+    for word in _FOLDED_STATES:
+        if text == word or (len(text) >= 5 and abs(len(word) - len(text)) <= 2 and levenshtein(text, word) <= max(1, len(word) // 4)):
+            return True
+        if len(text) >= 5 and len(word) > len(text) and text in word:
+            return True
+    return False
+
+
+def text_penalty(text: str, raw: str = "") -> float:
+    """Log-scale penalty (<= 0) for how un-plate-like a normalized string is by itself."""
+    n = len(text)
+    if n < 2 or n > 10:
+        return -8.0
+    digits = sum(ch.isdigit() for ch in text)
+    letters = n - digits
+    pen = 0.0
+    pen += {2: -3.5, 3: -2.2, 4: -1.0, 5: -0.15, 6: 0.0, 7: 0.0, 8: -0.3, 9: -2.0, 10: -3.0}[n]
+    if digits and letters:
+        pen += 0.0
+    elif digits:  # all digits: dates, times, phone numbers, street numbers
+        pen -= 0.8
+        if n == 8 and _DATE8.match(text):
+            pen -= 4.0
+        if n == 6 and _TIME6.match(text) and re.search(r"\d\d\D\d\d\D\d\d", raw):
+            pen -= 3.0
+        if n == 10:  # phone number
+            pen -= 4.0
+    else:  # all letters: vanity plates exist, but mostly words on frames/slogans
+        pen -= 1.2
+    # with O/I read as 0/1, a word shows only 0 and 1 as digits
+    wordish = all(ch.isalpha() or ch in "01" for ch in text)
+    if letters >= 3 and wordish and is_word_like(text):
+        pen -= 4.0
+    elif digits and letters >= 4 and wordish:
+        pen -= 1.0
+    if n == 4 and digits == 4 and re.match(r"^(19|20)\d\d$", text):  # a year (sticker, date)
+        pen -= 1.0
+    if n == 8 and digits >= 7:  # registration sticker / serial numbers, not plates
+        pen -= 1.0
+    # a separator pattern like 3-3-4 digits is a phone number
+    if re.search(r"\d{3}\D\d{3}\D\d{4}", raw):
+        pen -= 4.0
+    return pen
+
+
+def plate_score(text: str, confidence: float, *, raw: str = "", geometry: float = 0.0) -> float:
+    """Combined plate-likeness score (higher is better; comparable across candidates)."""
+    import math
+
+    return text_penalty(text, raw) + 2.5 * math.log(max(confidence, 1e-3)) + geometry
