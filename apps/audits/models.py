@@ -1,0 +1,137 @@
+"""Query audits (R-AUD-3, policy 004 §IX): a reproducible random sample of access-log queries, reviewed one by one.
+
+A campaign covers a period, draws its sample once (at creation) from a recorded seed, and keeps the sample as rows
+pointing at the access-log entries, so an auditor sees the sampled queries and nothing else. Findings feed the
+oversight reports (apps.reports).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from apps.audits.choices import CampaignStatus, ConfidenceLevel, Finding, Stratification
+
+
+class AuditCampaign(models.Model):
+    """One audit of user queries over a period (R-AUD-3).
+
+    The sample is drawn when the campaign is created: every query in the population is ranked by
+    SHA-256(``seed``:access-log seq) and the lowest ranks are taken (per stratum when stratified), so anyone holding
+    the seed and the (append-only) log can redraw exactly the same sample. ``population_size`` and ``sample_size``
+    record what was drawn. Approval is by a named person other than the one who ran the campaign.
+    """
+
+    title = models.CharField(max_length=200)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    scope_supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="A supervisor's campaign covers their team's queries only; empty: every user's queries.",
+    )
+    stratification = models.CharField(max_length=10, choices=Stratification.choices, default=Stratification.NONE)
+    requested_size = models.PositiveIntegerField(null=True, blank=True, help_text="Sample size chosen by the auditor.")
+    confidence_level = models.PositiveSmallIntegerField(choices=ConfidenceLevel.choices, null=True, blank=True)
+    margin_of_error = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True, help_text="Margin of error in percent, e.g. 5.0."
+    )
+    seed = models.CharField(max_length=64, help_text="The random seed the sample was drawn from (reproducible).")
+    population_size = models.PositiveIntegerField()
+    sample_size = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=CampaignStatus.choices, default=CampaignStatus.IN_REVIEW)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approval_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("review_auditcampaign", "Can review the sampled queries of an audit campaign"),
+            ("approve_auditcampaign", "Can approve an audit campaign"),
+            ("view_audit_summary", "Can view audit campaign summaries (counts only, no entries)"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
+                                   name="auditcampaign_period_order"),
+            models.CheckConstraint(condition=models.Q(sample_size__lte=models.F("population_size")),
+                                   name="auditcampaign_sample_within_population"),
+            models.CheckConstraint(condition=~models.Q(approved_by=models.F("created_by")),
+                                   name="auditcampaign_not_approved_by_creator"),
+            models.CheckConstraint(
+                condition=~models.Q(status=CampaignStatus.APPROVED)
+                | models.Q(approved_by__isnull=False, approved_at__isnull=False),
+                name="auditcampaign_approved_has_approver",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(requested_size__isnull=False)
+                | models.Q(confidence_level__isnull=False, margin_of_error__isnull=False),
+                name="auditcampaign_size_or_confidence",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.period_start:%Y-%m-%d} – {self.period_end:%Y-%m-%d})"
+
+    @property
+    def reference(self) -> str:
+        """The case number under which reviewing this campaign's entries is written to the access log."""
+        return f"AUDIT-{self.pk}"
+
+
+class AuditSample(models.Model):
+    """One sampled query and the reviewer's finding about it (necessary for the cited case, or not, or follow-up).
+
+    ``rank_key`` is the SHA-256 that ranked the entry in the draw (so the draw can be checked by hand). A follow-up
+    goes to the queried person's supervisor (``follow_up_recipient``), who records what was done.
+    """
+
+    campaign = models.ForeignKey(AuditCampaign, on_delete=models.PROTECT, related_name="samples")
+    access_log = models.ForeignKey("audit.AccessLog", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField(help_text="Order in the draw, 1…n.")
+    stratum = models.CharField(max_length=200, blank=True)
+    rank_key = models.CharField(max_length=64)
+    finding = models.CharField(max_length=20, choices=Finding.choices, default=Finding.PENDING)
+    notes = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    follow_up_recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    follow_up_resolution = models.TextField(blank=True)
+    follow_up_resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    follow_up_resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "access_log"], name="auditsample_once_per_campaign"),
+            models.UniqueConstraint(fields=["campaign", "position"], name="auditsample_position_unique"),
+            models.CheckConstraint(
+                condition=models.Q(finding=Finding.PENDING, reviewed_by__isnull=True)
+                | (~models.Q(finding=Finding.PENDING) & models.Q(reviewed_by__isnull=False)),
+                name="auditsample_reviewed_has_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(finding__in=[Finding.NOT_NECESSARY, Finding.FOLLOW_UP]) | ~models.Q(notes=""),
+                name="auditsample_adverse_finding_has_notes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign.reference} #{self.position}: {self.get_finding_display()}"
+
+    @property
+    def follow_up_open(self) -> bool:
+        return self.finding == Finding.FOLLOW_UP and self.follow_up_resolved_at is None

@@ -1,0 +1,289 @@
+"""Writes to query audits (R-AUD-3): draw a campaign's sample, record findings, submit, return, approve.
+
+Every state change locks the campaign row, checks the move against CAMPAIGN_TRANSITIONS, writes the new state and a
+domain event with the old and new values in one transaction; notifications go out on commit.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.roles import Role
+from apps.audit.services import event_record
+from apps.audits.choices import (
+    CAMPAIGN_TRANSITIONS,
+    FINDINGS_NEEDING_NOTES,
+    CampaignStatus,
+    Finding,
+    Stratification,
+)
+from apps.audits.models import AuditCampaign, AuditSample
+from apps.audits.sampling import PopulationEntry, draw, new_seed, sample_size_for
+from apps.audits.selectors import audit_population
+from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.notifications.models import Severity
+from apps.notifications.services import notification_send
+
+NOT_AN_AUDITOR = "You may not run query audits."
+NOT_A_REVIEWER = "You may not review sampled queries."
+NOT_AN_APPROVER = "You may not approve audit campaigns."
+PERIOD_INVALID = "The end of the audit period must not be before its start."
+PERIOD_NOT_CLOSED = (
+    "Audit a closed period: the period must end before today, so the sample can be redrawn from its seed."
+)
+SIZE_REQUIRED = "Give a sample size, or a confidence level and a margin of error."
+MARGIN_INVALID = "The margin of error must be between 0.5 % and 25 %."
+SAMPLE_BELOW_MINIMUM = "A sample must hold at least {minimum} queries (or the whole population, if smaller)."
+EMPTY_POPULATION = "There are no user queries to audit in this period."
+ILLEGAL_TRANSITION = "An audit campaign that is {current} cannot become {target}."
+CAMPAIGN_NOT_IN_REVIEW = "Findings can be recorded only while the campaign is in review."
+OWN_QUERY = "You cannot review your own query; another auditor must review it."
+FINDING_INVALID = "Choose a finding for the sampled query."
+NOTES_REQUIRED = "Say why: notes are required when a query is not necessary or needs follow-up."
+PENDING_SAMPLES = "{count} sampled quer{plural} still need a finding before the campaign can be submitted."
+CANNOT_APPROVE_OWN = "The person who ran an audit campaign cannot approve it; another approver must."
+NOT_A_FOLLOW_UP = "This sampled query does not need follow-up."
+FOLLOW_UP_ALREADY_RESOLVED = "This follow-up has already been resolved."
+NOT_FOLLOW_UP_RECIPIENT = "Only the supervisor the follow-up was sent to, or the custodian, can resolve it."
+RESOLUTION_REQUIRED = "Say what was done about the follow-up."
+
+
+def _require(actor, permission: str, message: str) -> None:
+    if actor is None or not actor.is_authenticated or not actor.has_perm(permission):
+        raise PermissionDeniedError(message)
+
+
+def _lock(campaign: AuditCampaign) -> AuditCampaign:
+    return AuditCampaign.objects.select_for_update().get(pk=campaign.pk)
+
+
+def _transition(campaign: AuditCampaign, target: str) -> str:
+    current = campaign.status
+    if target not in CAMPAIGN_TRANSITIONS[current]:
+        raise ApplicationError(
+            ILLEGAL_TRANSITION.format(current=CampaignStatus(current).label.lower(),
+                                      target=CampaignStatus(target).label.lower()),
+            code="illegal_transition",
+        )
+    campaign.status = target
+    return current
+
+
+@transaction.atomic
+def audit_campaign_create(
+    *,
+    actor,
+    title: str,
+    period_start,
+    period_end,
+    stratification: str = Stratification.NONE,
+    requested_size: int | None = None,
+    confidence_level: int | None = None,
+    margin_of_error: Decimal | float | None = None,
+    seed: str | None = None,
+    today=None,
+) -> AuditCampaign:
+    """Open a campaign and draw its sample (R-AUD-3, policy 004 §IX).
+
+    The size is the auditor's, or Cochran's for the confidence level and margin (p = 0.5, finite population);
+    either way at least PORTAL["AUDIT_SAMPLE_MIN"] (or the whole population). The custodian audits every user's
+    queries; a supervisor their team's. Nobody's own queries are in their campaign. Raises PermissionDeniedError
+    without ``audits.add_auditcampaign``; ApplicationError for an open or inverted period, a missing or too small
+    size, or an empty population.
+    """
+    _require(actor, "audits.add_auditcampaign", NOT_AN_AUDITOR)
+    today = today or timezone.localdate()
+    if period_end < period_start:
+        raise ApplicationError(PERIOD_INVALID, code="period_invalid")
+    if period_end >= today:
+        raise ApplicationError(PERIOD_NOT_CLOSED, code="period_not_closed")
+    if requested_size is None and (confidence_level is None or margin_of_error is None):
+        raise ApplicationError(SIZE_REQUIRED, code="size_required")
+    if requested_size is None and not (Decimal("0.5") <= Decimal(str(margin_of_error)) <= Decimal("25")):
+        raise ApplicationError(MARGIN_INVALID, code="margin_invalid")
+
+    scope_supervisor = None if actor.has_role(Role.CUSTODIAN) else actor
+    population_rows = audit_population(period_start=period_start, period_end=period_end,
+                                       scope_supervisor=scope_supervisor, exclude_user=actor)
+    stratum_field = {Stratification.USER: "username", Stratification.UNIT: "agency_name"}.get(stratification)
+    population = [
+        PopulationEntry(access_log_id=row_id, seq=seq, stratum=(stratum or "(none)") if stratum_field else "")
+        for row_id, seq, stratum in population_rows.values_list("id", "seq", stratum_field or "action").iterator(
+            chunk_size=20000
+        )
+    ]
+    if not population:
+        raise ApplicationError(EMPTY_POPULATION, code="empty_population")
+
+    minimum = min(settings.PORTAL["AUDIT_SAMPLE_MIN"], len(population))
+    if requested_size is not None:
+        if requested_size < minimum:
+            raise ApplicationError(SAMPLE_BELOW_MINIMUM.format(minimum=settings.PORTAL["AUDIT_SAMPLE_MIN"]),
+                                   code="sample_below_minimum")
+        size = min(requested_size, len(population))
+    else:
+        size = sample_size_for(population=len(population), confidence_level=confidence_level,
+                               margin_of_error=margin_of_error, minimum=minimum)
+
+    seed = (seed or new_seed()).strip()
+    drawn = draw(population=population, seed=seed, size=size,
+                 stratified=stratification != Stratification.NONE)
+    campaign = AuditCampaign(
+        title=title.strip(), period_start=period_start, period_end=period_end, created_by=actor,
+        scope_supervisor=scope_supervisor, stratification=stratification, requested_size=requested_size,
+        confidence_level=None if requested_size is not None else confidence_level,
+        margin_of_error=None if requested_size is not None else Decimal(str(margin_of_error)),
+        seed=seed, population_size=len(population), sample_size=len(drawn),
+    )
+    campaign.full_clean()
+    campaign.save()
+    AuditSample.objects.bulk_create(
+        AuditSample(campaign=campaign, access_log_id=entry.access_log_id, position=entry.position,
+                    stratum=entry.stratum, rank_key=entry.rank_key)
+        for entry in drawn
+    )
+    event_record(actor=actor, code="alprportal.audits.campaign.created", target=campaign, data={
+        "period": [period_start, period_end], "seed": seed, "population": len(population), "sample": len(drawn),
+        "stratification": stratification, "scope_supervisor": scope_supervisor.pk if scope_supervisor else None,
+    })
+    return campaign
+
+
+def _follow_up_recipient(sample: AuditSample):
+    return sample.access_log.user.supervisor if sample.access_log.user.supervisor_id else None
+
+
+@transaction.atomic
+def audit_sample_review(*, actor, sample: AuditSample, finding: str, notes: str = "") -> AuditSample:
+    """Record whether one sampled query was necessary for the case it cited (policy 004 §IX).
+
+    A finding may be changed while the campaign is in review (the event keeps the old value). "Not necessary" and
+    "needs follow-up" need notes; a follow-up alerts the queried person's supervisor (the custodian when they have
+    none). Refused: without ``audits.review_auditcampaign``, outside review, or for the reviewer's own query.
+    """
+    _require(actor, "audits.review_auditcampaign", NOT_A_REVIEWER)
+    campaign = _lock(sample.campaign)
+    sample = AuditSample.objects.select_for_update(of=("self",)).select_related(
+        "access_log__user__supervisor"
+    ).get(pk=sample.pk)
+    if campaign.status != CampaignStatus.IN_REVIEW:
+        raise ApplicationError(CAMPAIGN_NOT_IN_REVIEW, code="campaign_not_in_review")
+    if sample.access_log.user_id == actor.pk:
+        raise ApplicationError(OWN_QUERY, code="own_query")
+    if finding not in Finding.values or finding == Finding.PENDING:
+        raise ApplicationError(FINDING_INVALID, code="finding_invalid")
+    notes = (notes or "").strip()
+    if finding in FINDINGS_NEEDING_NOTES and not notes:
+        raise ApplicationError(NOTES_REQUIRED, code="notes_required")
+
+    old = {"finding": sample.finding, "notes": sample.notes}
+    sample.finding, sample.notes = finding, notes
+    sample.reviewed_by, sample.reviewed_at = actor, timezone.now()
+    recipient = None
+    if finding == Finding.FOLLOW_UP:
+        recipient = _follow_up_recipient(sample)
+        sample.follow_up_recipient = recipient
+    else:
+        sample.follow_up_recipient = None
+    sample.full_clean()
+    sample.save(update_fields=["finding", "notes", "reviewed_by", "reviewed_at", "follow_up_recipient"])
+    event_record(actor=actor, code="alprportal.audits.sample.reviewed", target=sample, data={
+        "campaign": campaign.pk, "access_log_seq": sample.access_log.seq, "old": old,
+        "new": {"finding": finding, "notes": notes},
+    })
+    if finding == Finding.FOLLOW_UP:
+        queried = sample.access_log.username
+        notification_send(
+            recipients=[recipient] if recipient else [],
+            roles=[] if recipient else [Role.CUSTODIAN],
+            title=f"Query audit follow-up: a query by {queried} needs your attention",
+            body=(f"{campaign.title}: the reviewer found that query #{sample.access_log.seq} "
+                  f"({sample.access_log.occurred_at:%Y-%m-%d}) needs follow-up. Record what was done."),
+            link=reverse("audits:follow_ups"), severity=Severity.WARNING,
+            dedupe_key=f"audits.follow_up.{sample.pk}",
+        )
+    return sample
+
+
+@transaction.atomic
+def audit_campaign_submit(*, actor, campaign: AuditCampaign) -> AuditCampaign:
+    """In review → submitted, once every sampled query has a finding."""
+    _require(actor, "audits.review_auditcampaign", NOT_A_REVIEWER)
+    campaign = _lock(campaign)
+    pending = campaign.samples.filter(finding=Finding.PENDING).count()
+    if campaign.status == CampaignStatus.IN_REVIEW and pending:
+        raise ApplicationError(PENDING_SAMPLES.format(count=pending, plural="y" if pending == 1 else "ies"),
+                               code="pending_samples")
+    old = _transition(campaign, CampaignStatus.SUBMITTED)
+    campaign.submitted_at, campaign.submitted_by = timezone.now(), actor
+    campaign.full_clean()
+    campaign.save(update_fields=["status", "submitted_at", "submitted_by"])
+    event_record(actor=actor, code="alprportal.audits.campaign.submitted", target=campaign,
+                 data={"old": old, "new": campaign.status})
+    transaction.on_commit(lambda: notification_send(
+        roles=[Role.CUSTODIAN], title=f"Audit campaign submitted for approval: {campaign.title}",
+        link=reverse("audits:detail", args=[campaign.pk]), dedupe_key=f"audits.submitted.{campaign.pk}.{old}",
+    ))
+    return campaign
+
+
+@transaction.atomic
+def audit_campaign_return(*, actor, campaign: AuditCampaign, reason: str) -> AuditCampaign:
+    """Submitted → in review, with the approver's reason (e.g. a finding needs a better note)."""
+    _require(actor, "audits.approve_auditcampaign", NOT_AN_APPROVER)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("Say why the campaign goes back to review.", code="reason_required")
+    campaign = _lock(campaign)
+    old = _transition(campaign, CampaignStatus.IN_REVIEW)
+    campaign.submitted_at, campaign.submitted_by = None, None
+    campaign.full_clean()
+    campaign.save(update_fields=["status", "submitted_at", "submitted_by"])
+    event_record(actor=actor, code="alprportal.audits.campaign.returned", target=campaign,
+                 data={"old": old, "new": campaign.status, "reason": reason})
+    return campaign
+
+
+@transaction.atomic
+def audit_campaign_approve(*, actor, campaign: AuditCampaign, note: str = "") -> AuditCampaign:
+    """Submitted → approved by a named person who did not run the campaign. Its findings then count in the
+    oversight reports as approved."""
+    _require(actor, "audits.approve_auditcampaign", NOT_AN_APPROVER)
+    campaign = _lock(campaign)
+    if campaign.created_by_id == actor.pk:
+        raise ApplicationError(CANNOT_APPROVE_OWN, code="cannot_approve_own")
+    old = _transition(campaign, CampaignStatus.APPROVED)
+    campaign.approved_by, campaign.approved_at, campaign.approval_note = actor, timezone.now(), (note or "").strip()
+    campaign.full_clean()
+    campaign.save(update_fields=["status", "approved_by", "approved_at", "approval_note"])
+    event_record(actor=actor, code="alprportal.audits.campaign.approved", target=campaign,
+                 data={"old": old, "new": campaign.status, "note": campaign.approval_note})
+    return campaign
+
+
+@transaction.atomic
+def audit_follow_up_resolve(*, actor, sample: AuditSample, resolution: str) -> AuditSample:
+    """The supervisor (or the custodian) records what was done about a follow-up finding."""
+    sample = AuditSample.objects.select_for_update().get(pk=sample.pk)
+    if sample.finding != Finding.FOLLOW_UP:
+        raise ApplicationError(NOT_A_FOLLOW_UP, code="not_a_follow_up")
+    if sample.follow_up_resolved_at is not None:
+        raise ApplicationError(FOLLOW_UP_ALREADY_RESOLVED, code="follow_up_resolved")
+    is_lead = actor.has_role(Role.CUSTODIAN) and actor.has_perm("audits.view_auditcampaign")
+    if sample.follow_up_recipient_id != actor.pk and not is_lead:
+        raise PermissionDeniedError(NOT_FOLLOW_UP_RECIPIENT)
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise ApplicationError(RESOLUTION_REQUIRED, code="resolution_required")
+    sample.follow_up_resolution, sample.follow_up_resolved_by = resolution, actor
+    sample.follow_up_resolved_at = timezone.now()
+    sample.full_clean()
+    sample.save(update_fields=["follow_up_resolution", "follow_up_resolved_by", "follow_up_resolved_at"])
+    event_record(actor=actor, code="alprportal.audits.follow_up.resolved", target=sample,
+                 data={"campaign": sample.campaign_id, "resolution": resolution})
+    return sample

@@ -1,0 +1,34 @@
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from apps.reports.choices import ReportKind
+from apps.reports.periods import report_period
+
+
+def ended_period_choices(*, today: date | None = None, years: int = 3) -> list[tuple[str, str]]:
+    """Every ended period of the last few years, newest first, as "kind:YYYY-MM-DD" choices."""
+    today = today or timezone.localdate()
+    choices = []
+    for year in range(today.year, today.year - years - 1, -1):
+        for kind, start in ((ReportKind.SEMIANNUAL, date(year, 7, 1)), (ReportKind.SEMIANNUAL, date(year, 1, 1)),
+                            (ReportKind.ANNUAL_TRAINING, date(year, 1, 1))):
+            period = report_period(kind=kind, start=start)
+            if period.has_ended(today):
+                label = f"{period.reference} — {ReportKind(kind).label}, {period.start:%b %-d, %Y} – " \
+                        f"{period.end:%b %-d, %Y} (due {period.due_on:%b %-d, %Y})"
+                choices.append((f"{kind}:{start.isoformat()}", label))
+    return choices
+
+
+class ReportDraftForm(forms.Form):
+    period = forms.ChoiceField(label="Report and period")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = ended_period_choices()
+
+    def clean_period(self):
+        kind, start = self.cleaned_data["period"].split(":")
+        return kind, date.fromisoformat(start)

@@ -1,0 +1,348 @@
+"""Writes to oversight reports (R-REP-1, R-REP-2): draft, refresh, issue, render, alert, and oversight profiles.
+
+A report moves draft → issued, once (``report_issue``). Drafts are (re)computed and rendered by a tracked job
+(``report_job_execute``, run by the Celery task ``report_job_run``); issuing renders the final PDFs from the figures
+the custodian reviewed and freezes them. Issued figures and PDFs are never written again: the services refuse, and
+on PostgreSQL triggers refuse too.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.roles import Role
+from apps.audit.choices import SystemPurpose
+from apps.audit.services import access_log_record, event_record
+from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.notifications.models import Severity
+from apps.notifications.services import notification_send
+from apps.reports.builder import figures_sha256, rendition_figures_build, report_figures_build
+from apps.reports.choices import ACTIVE_JOB_STATUSES, Audience, JobAction, JobStatus, ReportStatus
+from apps.reports.models import OversightProfile, OversightReport, ReportJob, ReportRendition
+from apps.reports.periods import last_ended_periods, report_period
+from apps.reports.rendering import report_pdf_render
+
+logger = logging.getLogger("alprportal.reports")
+
+NOT_A_REPORT_CUSTODIAN = "Only the custodian of records drafts, refreshes and issues oversight reports."
+PERIOD_NOT_ENDED = "A report can be drafted only after its period has ended ({end:%B %-d, %Y})."
+REPORT_ALREADY_ISSUED = "This report has been issued: its figures and PDFs are final and cannot be regenerated."
+REPORT_JOB_ACTIVE = "The report is being generated; wait for the running job to finish."
+REPORT_NOT_RENDERED = "Generate the draft PDFs from the current figures before issuing the report."
+ILLEGAL_TRANSITION = "A report that is {current} cannot become {target}."
+PROFILE_NOT_OVERSIGHT = "Only oversight accounts belong to an oversight body."
+NOT_A_PROFILE_ADMIN = "You may not assign oversight bodies."
+
+
+def _require(actor, permission: str) -> None:
+    if actor is not None and not actor.has_perm(permission):
+        raise PermissionDeniedError(NOT_A_REPORT_CUSTODIAN)
+
+
+def _enqueue(job: ReportJob) -> None:
+    from apps.reports.tasks import report_job_run
+
+    transaction.on_commit(lambda: report_job_run.delay(job.pk))
+
+
+def _job_create(*, report: OversightReport, action: str, actor, enqueue: bool) -> ReportJob:
+    if report.jobs.filter(status__in=ACTIVE_JOB_STATUSES).exists():
+        raise ApplicationError(REPORT_JOB_ACTIVE, code="report_job_active")
+    job = ReportJob(report=report, action=action, requested_by=actor if getattr(actor, "pk", None) else None,
+                    step="Waiting for a worker")
+    job.full_clean()
+    job.save()
+    if enqueue:
+        _enqueue(job)
+    return job
+
+
+@transaction.atomic
+def report_draft_create(*, actor, kind: str, period_start: date, today: date | None = None,
+                        enqueue: bool = True) -> tuple[OversightReport, bool]:
+    """Draft the report of ``kind`` for the period starting ``period_start`` (idempotent: an existing report is
+    returned unchanged, with False). The figures are computed and the draft PDFs rendered by a job.
+
+    ``actor`` None is the scheduled job. Refuses a period that has not ended (ApplicationError) and a person without
+    ``reports.add_oversightreport`` (PermissionDeniedError).
+    """
+    _require(actor, "reports.add_oversightreport")
+    period = report_period(kind=kind, start=period_start)
+    today = today or timezone.localdate()
+    if not period.has_ended(today):
+        raise ApplicationError(PERIOD_NOT_ENDED.format(end=period.end), code="period_not_ended")
+    existing = OversightReport.objects.select_for_update().filter(kind=kind, period_start=period.start).first()
+    if existing is not None:
+        return existing, False
+    report = OversightReport(kind=kind, reference=period.reference, period_start=period.start,
+                             period_end=period.end, due_on=period.due_on, drafted_by=actor)
+    report.full_clean()
+    report.save()
+    event_record(actor=actor, code="alprportal.reports.report.drafted", target=report,
+                 data={"period": [period.start, period.end], "due_on": period.due_on})
+    _job_create(report=report, action=JobAction.REFRESH, actor=actor, enqueue=enqueue)
+    return report, True
+
+
+@transaction.atomic
+def report_refresh(*, actor, report: OversightReport, enqueue: bool = True) -> ReportJob:
+    """Recompute a draft's figures and re-render its three draft PDFs. Refused once issued (REPORT_ALREADY_ISSUED)."""
+    _require(actor, "reports.add_oversightreport")
+    report = OversightReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != ReportStatus.DRAFT:
+        raise ApplicationError(REPORT_ALREADY_ISSUED, code="report_issued")
+    return _job_create(report=report, action=JobAction.REFRESH, actor=actor, enqueue=enqueue)
+
+
+@transaction.atomic
+def report_issue(*, actor, report: OversightReport, enqueue: bool = True) -> OversightReport:
+    """Draft → issued (R-REP-1/2): the custodian has reviewed the draft PDFs of the current figures; the final PDFs
+    are rendered from those same figures, frozen, and the oversight bodies are alerted.
+
+    Refused: without ``reports.issue_oversightreport``; when already issued; while a job runs; when the draft PDFs
+    are missing or were made from other figures.
+    """
+    if actor is None or not actor.has_perm("reports.issue_oversightreport"):
+        raise PermissionDeniedError(NOT_A_REPORT_CUSTODIAN)
+    report = OversightReport.objects.select_for_update().get(pk=report.pk)
+    if report.status != ReportStatus.DRAFT:
+        raise ApplicationError(REPORT_ALREADY_ISSUED, code="report_issued")
+    if report.jobs.filter(status__in=ACTIVE_JOB_STATUSES).exists():
+        raise ApplicationError(REPORT_JOB_ACTIVE, code="report_job_active")
+    current = report.renditions.filter(source_figures_sha256=report.figures_sha256).exclude(
+        source_figures_sha256=""
+    )
+    if not report.figures_sha256 or current.count() != len(Audience.values):
+        raise ApplicationError(REPORT_NOT_RENDERED, code="report_not_rendered")
+    old = report.status
+    report.status, report.issued_at, report.issued_by = ReportStatus.ISSUED, timezone.now(), actor
+    report.full_clean()
+    report.save(update_fields=["status", "issued_at", "issued_by"])
+    event_record(actor=actor, code="alprportal.reports.report.issued", target=report,
+                 data={"old": old, "new": report.status, "figures_sha256": report.figures_sha256})
+    _job_create(report=report, action=JobAction.FINALIZE, actor=actor, enqueue=enqueue)
+    return report
+
+
+def _job_progress(job_id: int, progress: int, step: str) -> None:
+    ReportJob.objects.filter(pk=job_id).update(progress=min(progress, 100), step=step[:120])
+
+
+def report_job_mark_failed(*, job_id: int, error: str) -> None:
+    """Record why a job failed (called by the service itself and by the task's on_failure)."""
+    ReportJob.objects.filter(pk=job_id).exclude(status=JobStatus.SUCCEEDED).update(
+        status=JobStatus.FAILED, error=error[:2000], finished_at=timezone.now(), step="Failed"
+    )
+
+
+def report_job_execute(*, job_id: int) -> ReportJob:
+    """Run one queued report job (idempotent: a job that is not queued is left alone).
+
+    Refresh: compute the figures (SQL aggregation per section), render the three draft PDFs, store them — unless
+    the report was issued meanwhile (REPORT_ALREADY_ISSUED). Finalize: render each not-yet-frozen rendition of the
+    issued report from its reviewed figures, store it with its SHA-256, and freeze it. The heavy work runs outside
+    any lock; the write re-checks the state under the lock.
+    """
+    with transaction.atomic():
+        job = ReportJob.objects.select_for_update().select_related("report").get(pk=job_id)
+        if job.status != JobStatus.QUEUED:
+            return job
+        job.status, job.started_at, job.step, job.progress = JobStatus.RUNNING, timezone.now(), "Started", 1
+        job.save(update_fields=["status", "started_at", "step", "progress"])
+    try:
+        if job.action == JobAction.REFRESH:
+            _refresh(job)
+        else:
+            _finalize(job)
+    except Exception as exc:
+        report_job_mark_failed(job_id=job.pk, error=getattr(exc, "message", None) or str(exc) or type(exc).__name__)
+        raise
+    with transaction.atomic():
+        job = ReportJob.objects.select_for_update().get(pk=job.pk)
+        job.status, job.finished_at, job.progress, job.step = JobStatus.SUCCEEDED, timezone.now(), 100, "Done"
+        job.save(update_fields=["status", "finished_at", "progress", "step"])
+    return job
+
+
+def _render_all(report: OversightReport, figures: dict, sha: str, job_id: int, *, final: bool,
+                audiences: list[str]) -> dict[str, tuple[dict, object]]:
+    rendered = {}
+    for index, audience in enumerate(audiences):
+        _job_progress(job_id, 60 + int(35 * index / len(audiences)), f"Rendering {Audience(audience).label}")
+        redacted = rendition_figures_build(figures=figures, audience=audience)
+        issued_by_name = ""
+        if final and audience == Audience.INSPECTOR_GENERAL and report.issued_by_id:
+            issued_by_name = report.issued_by.get_full_name() or report.issued_by.get_username()
+        pdf = report_pdf_render(
+            figures=redacted, figures_sha256=sha, period_label=report.period_label, final=final,
+            issued_on=timezone.localtime(report.issued_at).date() if report.issued_at else None,
+            issued_by_name=issued_by_name,
+        )
+        rendered[audience] = (redacted, pdf)
+    return rendered
+
+
+def _store(rendition: ReportRendition, report: OversightReport, audience: str, redacted: dict, pdf, sha: str,
+           *, final: bool) -> list[str]:
+    """Write one rendition's file and row; returns the superseded file names to delete after commit."""
+    superseded = [rendition.file.name] if rendition.pk and rendition.file else []
+    rendition.report, rendition.audience, rendition.figures = report, audience, redacted
+    rendition.sha256, rendition.size, rendition.page_count = pdf.sha256, len(pdf.content), pdf.page_count
+    rendition.source_figures_sha256, rendition.is_final, rendition.generated_at = sha, final, timezone.now()
+    rendition.frozen_at = timezone.now() if final else None
+    kind = "final" if final else "draft"
+    rendition.file.save(f"{audience}-{kind}-{pdf.sha256[:16]}.pdf", ContentFile(pdf.content), save=False)
+    rendition.full_clean()
+    rendition.save()
+    return superseded
+
+
+def _delete_files_on_commit(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    def _delete():
+        for name in names:
+            try:
+                default_storage.delete(name)
+            except OSError:  # a leftover draft file is harmless; the row no longer points at it
+                logger.warning("Could not delete superseded report file %s", name)
+
+    if names:
+        transaction.on_commit(_delete)
+
+
+def _refresh(job: ReportJob) -> None:
+    report = job.report
+    if report.status != ReportStatus.DRAFT:
+        raise ApplicationError(REPORT_ALREADY_ISSUED, code="report_issued")
+    figures = report_figures_build(
+        kind=report.kind, reference=report.reference, period_start=report.period_start,
+        period_end=report.period_end, due_on=report.due_on,
+        progress=lambda percent, step: _job_progress(job.pk, percent, step),
+    )
+    sha = figures_sha256(figures)
+    rendered = _render_all(report, figures, sha, job.pk, final=False, audiences=list(Audience.values))
+    _job_progress(job.pk, 97, "Storing the PDFs")
+    with transaction.atomic():
+        report = OversightReport.objects.select_for_update().get(pk=report.pk)
+        if report.status != ReportStatus.DRAFT:
+            raise ApplicationError(REPORT_ALREADY_ISSUED, code="report_issued")
+        report.figures, report.figures_sha256, report.figures_computed_at = figures, sha, timezone.now()
+        report.save(update_fields=["figures", "figures_sha256", "figures_computed_at"])
+        existing = {r.audience: r for r in ReportRendition.objects.select_for_update().filter(report=report)}
+        superseded = []
+        for audience, (redacted, pdf) in rendered.items():
+            rendition = existing.get(audience) or ReportRendition()
+            if rendition.frozen_at is not None:
+                raise ApplicationError(REPORT_ALREADY_ISSUED, code="report_issued")
+            superseded += _store(rendition, report, audience, redacted, pdf, sha, final=False)
+        event_record(actor=job.requested_by, code="alprportal.reports.report.refreshed", target=report,
+                     data={"figures_sha256": sha, "renditions": {a: p.sha256 for a, (_, p) in rendered.items()}})
+        _delete_files_on_commit(superseded)
+
+
+def _finalize(job: ReportJob) -> None:
+    report = OversightReport.objects.select_related("issued_by").get(pk=job.report_id)
+    if report.status != ReportStatus.ISSUED:
+        raise ApplicationError(ILLEGAL_TRANSITION.format(current="a draft", target="final"), code="not_issued")
+    pending = list(report.renditions.filter(frozen_at__isnull=True).values_list("audience", flat=True))
+    missing = [a for a in Audience.values if not report.renditions.filter(audience=a).exists()]
+    rendered = _render_all(report, report.figures, report.figures_sha256, job.pk, final=True,
+                           audiences=[a for a in Audience.values if a in pending or a in missing])
+    with transaction.atomic():
+        superseded = []
+        for audience, (redacted, pdf) in rendered.items():
+            rendition = (ReportRendition.objects.select_for_update().filter(report=report, audience=audience).first()
+                         or ReportRendition())
+            if rendition.frozen_at is not None:
+                continue  # another run froze it first; a frozen rendition is never written again
+            superseded += _store(rendition, report, audience, redacted, pdf, report.figures_sha256, final=True)
+        event_record(actor=job.requested_by, code="alprportal.reports.report.finalized", target=report, data={
+            "renditions": {r.audience: r.sha256 for r in report.renditions.all()},
+        })
+        _delete_files_on_commit(superseded)
+        transaction.on_commit(lambda: notification_send(
+            roles=[Role.OVERSIGHT], title=f"Oversight report issued: {report.reference} ({report.period_label})",
+            body=f"The {report.get_kind_display().lower()} for {report.period_label} has been issued.",
+            link=reverse("reports:detail", args=[report.pk]), dedupe_key=f"reports.issued.{report.pk}",
+        ))
+
+
+def report_download_record(*, actor, rendition: ReportRendition, request=None) -> None:
+    """Log a download (policy 004 §X): a domain event for every rendition, and — because the unredacted rendition
+    names people, cases and plates — an access-log row for that one (R-AUD-1)."""
+    event_record(actor=actor, code="alprportal.reports.rendition.downloaded", target=rendition.report, data={
+        "audience": rendition.audience, "sha256": rendition.sha256, "final": rendition.is_final,
+    })
+    if rendition.audience == Audience.INSPECTOR_GENERAL:
+        access_log_record(
+            user=actor, action="reports.rendition.download",
+            data_elements={"report": rendition.report.reference, "audience": rendition.audience,
+                           "sha256": rendition.sha256},
+            purpose=SystemPurpose.OVERSIGHT_AUDIT, case_number=rendition.report.reference, result_count=1,
+            request=request, allow_system_purpose=True,
+        )
+
+
+def reports_draft_due(*, today: date | None = None, enqueue: bool = True) -> list[OversightReport]:
+    """Scheduled (the day after a period ends, and daily as a catch-up): draft the most recently ended period of
+    each kind if it has no report yet. Idempotent."""
+    today = today or timezone.localdate()
+    drafted = []
+    for period in last_ended_periods(today=today):
+        report, created = report_draft_create(actor=None, kind=period.kind, period_start=period.start, today=today,
+                                              enqueue=enqueue)
+        if created:
+            drafted.append(report)
+    return drafted
+
+
+def reports_alert_due(*, today: date | None = None) -> list[OversightReport]:
+    """Daily: alert the custodian about each report not issued by its due date (critical) or due within
+    PORTAL["REPORT_DUE_SOON_DAYS"] (warning). One alert per report and kind of alert (dedupe keys)."""
+    today = today or timezone.localdate()
+    soon = today + timedelta(days=settings.PORTAL["REPORT_DUE_SOON_DAYS"])
+    alerted = []
+    for report in OversightReport.objects.filter(status=ReportStatus.DRAFT, due_on__lte=soon).order_by("due_on"):
+        overdue = report.is_overdue(today)
+        sent = notification_send(
+            roles=[Role.CUSTODIAN],
+            title=(f"Oversight report overdue: {report.reference} was due {report.due_on:%B %-d, %Y}" if overdue
+                   else f"Oversight report due {report.due_on:%B %-d, %Y}: {report.reference}"),
+            body=f"The {report.get_kind_display().lower()} for {report.period_label} has not been issued "
+                 f"(policy 004 §X: within 90 days after the period ends).",
+            link=reverse("reports:detail", args=[report.pk]),
+            severity=Severity.CRITICAL if overdue else Severity.WARNING,
+            dedupe_key=f"reports.{'overdue' if overdue else 'due_soon'}.{report.pk}",
+        )
+        if sent:
+            alerted.append(report)
+    return alerted
+
+
+@transaction.atomic
+def oversight_profile_set(*, actor, user, body: str) -> OversightProfile:
+    """Say which oversight body an oversight account speaks for (it decides the rendition it may download)."""
+    if actor is not None and not actor.has_perm("reports.change_oversightprofile"):
+        raise PermissionDeniedError(NOT_A_PROFILE_ADMIN)
+    if not user.has_role(Role.OVERSIGHT):
+        raise ApplicationError(PROFILE_NOT_OVERSIGHT, code="not_oversight")
+    profile = OversightProfile.objects.select_for_update().filter(user=user).first()
+    old = profile.body if profile else None
+    if profile is None:
+        profile = OversightProfile(user=user, body=body)
+    profile.body = body
+    profile.full_clean()
+    profile.save()
+    if old != body:
+        event_record(actor=actor, code="alprportal.reports.oversight_profile.set", target=user,
+                     data={"old": old, "new": body})
+    return profile
+

@@ -1,0 +1,106 @@
+"""The public transparency page's content (R-REP-3; Civ. Code § 1798.90.51): the usage and privacy policy's
+elements from settings and choices, and current figures from the same section aggregations as the reports, with
+the public summary's suppression."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+
+from apps.accounts.roles import ROLE_PERMISSIONS, Role
+from apps.audit.choices import Purpose
+from apps.reports.builder import rendition_figures_build
+from apps.reports.choices import Audience
+from apps.reports.figures import NOT_RECORDED, summary_value
+from apps.reports.sections import section_get
+from apps.reports.sections.registry import NOT_RECORDED_TEXT
+from apps.training.models import Course
+
+WINDOW_DAYS = 30
+CACHE_SECONDS = 600
+
+
+def days_text(days: int) -> str:
+    years, rest = divmod(days, 365)
+    if years and not rest:
+        return f"{days} days ({years} year{'s' if years > 1 else ''})"
+    return f"{days} days"
+
+
+def transparency_policy() -> dict:
+    """The § 1798.90.51(b) elements, each from the setting or choice list that the portal itself enforces."""
+    portal = settings.PORTAL
+    querying_roles = [Role(role).label for role, perms in ROLE_PERMISSIONS.items() if "reads.query_reads" in perms]
+    return {
+        "agency_name": portal["AGENCY_NAME"],
+        "custodian_title": portal["CUSTODIAN_TITLE"],
+        "purposes": [label for _, label in Purpose.choices],
+        "querying_roles": querying_roles,
+        "courses": list(Course.objects.filter(active=True).order_by("kind", "title").values_list("title", flat=True)),
+        "refresher_days": days_text(portal["TRAINING_REFRESHER_DAYS"]),
+        "read_retention": days_text(portal["READ_RETENTION_DAYS"]),
+        "archive_purge": days_text(portal["ARCHIVE_PURGE_DAYS"]),
+        "access_log_retention": days_text(portal["ACCESS_LOG_RETENTION_DAYS"]),
+        "disclosure_retention": days_text(portal["DISCLOSURE_RECORD_RETENTION_DAYS"]),
+        "partner_hotlist_hours": portal["PARTNER_HOTLIST_MAX_AGE_HOURS"],
+        "session_idle_minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES,
+        "threshold": portal["REPORT_SMALL_COUNT_THRESHOLD"],
+        "report_due_days": portal["REPORT_DUE_DAYS"],
+    }
+
+
+def transparency_window(*, today: date) -> tuple[date, date]:
+    """The last 30 complete days (ending yesterday), so the figures are stable through the day."""
+    end = today - timedelta(days=1)
+    return end - timedelta(days=WINDOW_DAYS - 1), end
+
+
+# (label, section key, summary key): "cameras, reads and searches in the last 30 days, hits, agencies shared with".
+CURRENT_FIGURES = [
+    ("Cameras and mobile units in service", "reads", "cameras_in_service"),
+    ("Plate reads collected", "reads", "reads_total"),
+    ("Searches and other queries of ALPR data", "queries", "queries_total"),
+    ("Queries without an authorized purpose", "queries", "queries_without_purpose"),
+    ("Hot-list hits", "hits", "hits_total"),
+    ("Partner agencies with a sharing agreement in force", "agreements", "agencies_shared_with"),
+    ("Agencies that received ALPR data on written request", "disclosures", "agencies_released_to"),
+    ("Written requests from other agencies approved", "disclosures", "disclosures_approved"),
+]
+
+
+def _compute_current_figures(start: date, end: date) -> list[dict]:
+    collected: dict[str, dict] = {}
+    for _, key, _ in CURRENT_FIGURES:
+        registered = section_get(key)
+        if key in collected or registered is None:
+            continue
+        collected[key] = registered.collect(start, end)
+    # The same redaction as the public summary (aggregates only, small counts suppressed).
+    figures = {"meta": {"threshold": settings.PORTAL["REPORT_SMALL_COUNT_THRESHOLD"]},
+               "sections": list(collected.values())}
+    public = {s["key"]: s for s in rendition_figures_build(figures=figures, audience=Audience.PUBLIC)["sections"]}
+    rows = []
+    for label, key, item_key in CURRENT_FIGURES:
+        figures_section = public.get(key)
+        if figures_section is None or figures_section["status"] == NOT_RECORDED:
+            rows.append({"label": label, "type": "text", "value": None, "note": NOT_RECORDED_TEXT})
+            continue
+        item = summary_value(figures_section, item_key)
+        if item is None:
+            rows.append({"label": label, "type": "text", "value": None, "note": NOT_RECORDED_TEXT})
+        else:
+            rows.append({"label": label, "type": item["type"], "value": item["value"], "note": ""})
+    return rows
+
+
+def transparency_current_figures(*, today: date) -> dict:
+    """Current figures for the public page, cached for a few minutes (the page needs no login)."""
+    start, end = transparency_window(today=today)
+    cache_key = f"reports.transparency.{start:%Y%m%d}.{end:%Y%m%d}"
+    rows = cache.get(cache_key)
+    if rows is None:
+        rows = _compute_current_figures(start, end)
+        cache.set(cache_key, rows, CACHE_SECONDS)
+    return {"start": start, "end": end, "rows": rows}
