@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from apps.audit.choices import SystemPurpose
-from apps.audit.models import AccessLog, DomainEvent
+from apps.audit.models import AccessLog, AccessLogCheckpoint, DomainEvent
 from apps.audit.selectors import access_log_list_visible_to
 from apps.audit.services import access_log_record
 from apps.training.gate import TrainingGatedAdminMixin
@@ -48,3 +48,10 @@ class DomainEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("occurred_at", "code", "actor_username", "target_repr")
     list_filter = ("code",)
     search_fields = ("code", "actor_username", "target_repr")
+
+
+@admin.register(AccessLogCheckpoint)
+class AccessLogCheckpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Signed records of access-log purges (R-AUD-1): read-only, like the log itself."""
+
+    list_display = ["seq_from", "seq_to", "rows_purged", "cutoff", "purged_at", "actor_username", "reason"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -132,3 +133,65 @@ class DomainEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.code} {self.target_repr}"
+
+
+class AccessLogCheckpoint(AppendOnlyModel):
+    """The signed record of one access-log purge (R-AUD-1: kept at least 2 years, then purged by retention).
+
+    The purge is the one controlled way rows leave the access log: ``apps.audit.purge.access_log_purge`` writes this
+    row and, in the same transaction, deletes exactly the prefix ``seq_from…seq_to``; the PostgreSQL trigger lets a
+    DELETE through only for rows a checkpoint of the *current transaction* covers (matched by ``purge_token`` and
+    ``txid``). ``last_row_hash`` is the hash of the last purged row, so verification continues from the first
+    remaining row and checks that it links to it. Checkpoints chain to each other (``previous_signature``) and are
+    signed with an HMAC keyed by SECRET_KEY, so a forged or removed checkpoint is detected too.
+    """
+
+    seq_from = models.BigIntegerField(help_text="First purged row (the previous checkpoint's seq_to + 1, or 1).")
+    seq_to = models.BigIntegerField(unique=True, help_text="Last purged row.")
+    rows_purged = models.BigIntegerField()
+    first_previous_hash = models.CharField(max_length=64, help_text="previous_hash of the first purged row.")
+    last_row_hash = models.CharField(max_length=64, help_text="row_hash of the last purged row.")
+    last_occurred_at = models.DateTimeField(help_text="When the last purged access happened.")
+    cutoff = models.DateTimeField(help_text="Rows older than this were due for purging.")
+    purged_at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    actor_username = models.CharField(max_length=150)
+    reason = models.CharField(max_length=200, blank=True)
+    purge_token = models.UUIDField(unique=True, editable=False)
+    txid = models.BigIntegerField(help_text="The database transaction that purged (the trigger checks it).")
+    previous_signature = models.CharField(max_length=64, blank=True)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-seq_to"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(seq_to__gte=models.F("seq_from")),
+                                   name="accesslogcheckpoint_range_ordered"),
+            models.CheckConstraint(condition=models.Q(rows_purged=models.F("seq_to") - models.F("seq_from") + 1),
+                                   name="accesslogcheckpoint_count_matches_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Access log rows {self.seq_from}…{self.seq_to} purged {self.purged_at:%Y-%m-%d %H:%M}"
+
+    def content_for_signature(self) -> dict:
+        return {
+            "seq_from": self.seq_from,
+            "seq_to": self.seq_to,
+            "rows_purged": self.rows_purged,
+            "first_previous_hash": self.first_previous_hash,
+            "last_row_hash": self.last_row_hash,
+            "last_occurred_at": self.last_occurred_at.astimezone(UTC).isoformat(),
+            "cutoff": self.cutoff.astimezone(UTC).isoformat(),
+            "purged_at": self.purged_at.astimezone(UTC).isoformat(),
+            "actor_username": self.actor_username,
+            "purge_token": str(self.purge_token),
+            "previous_signature": self.previous_signature,
+        }
+
+    def compute_signature(self) -> str:
+        from django.utils.crypto import salted_hmac
+
+        canonical = json.dumps(self.content_for_signature(), sort_keys=True, separators=(",", ":"))
+        return salted_hmac("apps.audit.AccessLogCheckpoint", canonical, algorithm="sha256").hexdigest()

@@ -15,4 +15,6 @@ class Command(BaseCommand):
                 f"Access log chain BROKEN at row seq={result.first_broken_seq} (id={result.first_broken_id}): "
                 f"{result.problem}. {result.rows_checked} rows before it verified."
             )
-        self.stdout.write(self.style.SUCCESS(f"Access log chain intact: {result.rows_checked} rows verified."))
+        purged = (f" (from row {result.starts_at_seq}: {result.checkpoints_checked} signed purge checkpoint(s) "
+                  f"account for the rows before it)") if result.checkpoints_checked else ""
+        self.stdout.write(self.style.SUCCESS(f"Access log chain intact: {result.rows_checked} rows verified.{purged}"))

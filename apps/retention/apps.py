@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class RetentionConfig(AppConfig):
+    name = "apps.retention"
+    label = "retention"
+    verbose_name = "Retention"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from apps.retention.home import register as register_home
+        from apps.retention.models import RetentionPolicy
+        from apps.retention.registry import register_builtin_data_classes
+
+        auditlog.register(RetentionPolicy)
+        register_builtin_data_classes()
+        register_home()

@@ -1,0 +1,244 @@
+"""``manage.py bench_retention``: the nightly archive pass at scale, in a database of its own.
+
+Creates ``alpr_bench_retention`` (dropped afterwards unless ``--keep``), migrates it, and generates server-side with
+``generate_series`` 200 cameras and 10,000,000 reads, of which 1,000,000 are past the archive period and 10,000 of
+those under an active evidence hold. Then it times the real retention code (``apps.retention.engine``) — the
+archive pass, then the purge pass (with ``as_of`` moved past the purge period) — and checks the held reads were not
+touched. The last line of output is one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+BENCH_DB = "alpr_bench_retention"
+
+
+def _rss_mb() -> float:
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1048576
+    except OSError:  # pragma: no cover - not Linux
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Command(BaseCommand):
+    help = "Benchmark nightly archiving/purging on 10M generated reads in a throwaway PostgreSQL database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reads", type=int, default=10_000_000)
+        parser.add_argument("--old", type=int, default=1_000_000, help="Reads past the archive period.")
+        parser.add_argument("--held", type=int, default=10_000, help="Old reads under an active hold.")
+        parser.add_argument("--batch-size", type=int, default=50_000)
+        parser.add_argument("--database", default=BENCH_DB)
+        parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
+        parser.add_argument("--phase", choices=["all", "run"], default="all", help=f"Internal ({BENCH_DB} only).")
+
+    # --- parent: create the database, migrate, run the measuring phase in a child process -----------------------
+    def handle(self, *args, **options):
+        if options["phase"] == "run":
+            return self._run(options)
+        db = settings.DATABASES["default"]
+        if db["ENGINE"] != "django.db.backends.postgresql":
+            raise CommandError("bench_retention needs PostgreSQL (set DATABASE_URL).")
+        name = options["database"]
+        if not name.startswith("alpr_bench"):
+            raise CommandError("The benchmark database name must start with alpr_bench (it is dropped).")
+        import psycopg
+
+        admin = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"] or "postgres",
+                 "password": db["PASSWORD"] or None, "dbname": "postgres", "autocommit": True}
+        with psycopg.connect(**admin) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
+        url = urlparse(f"postgres://{admin['user']}@{admin['host']}:{admin['port']}/{name}")
+        env = {**os.environ, "DATABASE_URL": url.geturl(), "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "true"),
+               "CELERY_TASK_ALWAYS_EAGER": "true"}
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        try:
+            self.stdout.write(f"Migrating {name}…")
+            subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)  # noqa: S603 - our own manage.py
+            child = [*manage, "bench_retention", "--phase", "run", "--reads", str(options["reads"]), "--old",
+                     str(options["old"]), "--held", str(options["held"]), "--batch-size", str(options["batch_size"])]
+            # The child prints progress as it goes; its last line is the JSON result, which stays our last line.
+            with subprocess.Popen(child, env=env, stdout=subprocess.PIPE, text=True) as process:  # noqa: S603
+                for line in process.stdout:
+                    if line.strip():
+                        self.stdout.write(line.rstrip("\n"))
+                        self.stdout.flush()
+            if process.returncode:
+                raise CommandError(f"The benchmark failed (exit status {process.returncode}).")
+        finally:
+            if not options["keep"]:
+                with psycopg.connect(**admin) as connection:
+                    connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    # --- child: inside the benchmark database ---------------------------------------------------------------------
+    def _say(self, message: str) -> None:
+        self.stdout.write(f"[{time.strftime('%H:%M:%S')}] {message}")
+        self.stdout.flush()
+
+    def _run(self, options):
+        from django.db import connection
+
+        if not connection.settings_dict["NAME"].startswith("alpr_bench"):
+            raise CommandError("--phase run works only inside a benchmark database.")
+        settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="alpr-bench-media-")
+        total, old, held, batch = options["reads"], options["old"], options["held"], options["batch_size"]
+        setup_started = time.perf_counter()
+        hold_id = self._generate(total=total, old=old, held=held)
+        setup_s = time.perf_counter() - setup_started
+
+        from django.utils import timezone
+
+        from apps.retention.engine import RunContext, reads_archive, reads_purge_archived
+        from apps.retention.selectors import retention_policy_current
+
+        policy = retention_policy_current()
+        rss = [_rss_mb()]
+        load_before = os.getloadavg()
+
+        def sample(step, count):
+            rss.append(_rss_mb())
+
+        as_of = timezone.now()
+        ctx = RunContext(policy=policy, as_of=as_of, batch_size=batch, after_batch=sample)
+        ctx.step = "reads.archive"
+        self._say(f"Archive pass: reads captured before now - {policy.read_retention_days} days…")
+        started = time.perf_counter()
+        reads_archive(ctx, policy.read_retention_days)
+        archive_s = time.perf_counter() - started
+        archived = ctx.counts["reads.archive"]["archived"]
+        held_after_archive = self._held_untouched(hold_id, held)
+        self._say(f"  archived {archived:,} in {archive_s:.1f} s ({ctx.counts['reads.archive']['batches']} batches)")
+
+        # The same reads, purged right away (purge period 0): rows, corrections, queued image files.
+        purge_ctx = RunContext(policy=policy, as_of=as_of + timezone.timedelta(seconds=1), batch_size=batch,
+                               after_batch=sample)
+        purge_ctx.step = "reads.purge"
+        self._say("Purge pass (purge period 0): rows, corrections, image files queued and removed after commit…")
+        started = time.perf_counter()
+        reads_purge_archived(purge_ctx, 0)
+        purge_s = time.perf_counter() - started
+        purged = purge_ctx.counts["reads.purge"]["purged"]
+        held_after_purge = self._held_untouched(hold_id, held)
+        self._say(f"  purged {purged:,} in {purge_s:.1f} s")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM reads_read")
+            remaining = cursor.fetchone()[0]
+        result = {
+            "reads": total, "past_archive_period": old, "held": held, "batch_size": batch,
+            "setup_s": round(setup_s, 1),
+            "archive_s": round(archive_s, 2), "archived": archived,
+            "archive_gin_merge_s": ctx.counts["reads.archive"].get("gin_merge_seconds"),
+            "archive_reads_per_s": round(archived / archive_s) if archive_s else None,
+            "purge_s": round(purge_s, 2), "purged": purged,
+            "purge_reads_per_s": round(purged / purge_s) if purge_s else None,
+            "remaining_reads": remaining,
+            "held_untouched": held_after_archive and held_after_purge and archived == old - held,
+            "rss_mb_min": round(min(rss), 1), "rss_mb_max": round(max(rss), 1),
+            "load_avg_before": [round(x, 2) for x in load_before], "cpus": os.cpu_count(),
+        }
+        self.stdout.write(json.dumps(result))
+
+    def _held_untouched(self, hold_id: int, held: int) -> bool:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*), count(*) FILTER (WHERE r.archived_at IS NULL) FROM holds_heldread h "
+                           "JOIN reads_read r ON r.id = h.read_id WHERE h.hold_id = %s", [hold_id])
+            present, unarchived = cursor.fetchone()
+        return present == held and unarchived == held
+
+    def _generate(self, *, total: int, old: int, held: int) -> int:
+        from django.db import connection
+        from django.utils import timezone
+
+        from apps.accounts.models import User
+        from apps.agencies.models import Agency
+        from apps.holds.choices import HoldGround, HoldStatus, ScopeKind
+        from apps.holds.models import EvidenceHold
+
+        agency = Agency.objects.create(name="Bench County Sheriff", ori="CA0999999", kind="law_enforcement",
+                                       government_level="county", state="CA", is_deploying_agency=True)
+        supervisor = User.objects.create(username="bench-supervisor", agency=agency)
+        investigator = User.objects.create(username="bench-investigator", agency=agency, supervisor=supervisor)
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit = off")
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+            cursor.execute("SET max_parallel_maintenance_workers = 2")
+            cursor.execute(
+                "INSERT INTO reads_camera (name, kind, agency_id, location_description, latitude, longitude, "
+                "external_id, status, commissioned_at, created_at) SELECT 'Bench camera ' || c, 'fixed', %s, '', "
+                "33.7 + c / 1000.0, -117.9 - c / 1000.0, '', 'in_service', now() - interval '10 years', now() "
+                "FROM generate_series(1, 200) c", [agency.pk])
+            cursor.execute("SELECT min(id) FROM reads_camera")
+            first_camera = cursor.fetchone()[0]
+            # Load without secondary indexes and foreign keys, then build them (as a restore would).
+            cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                           "WHERE conrelid = 'reads_read'::regclass AND contype IN ('u', 'f')")
+            constraints = cursor.fetchall()
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'reads_read' "
+                           "AND indexname NOT IN (SELECT conname FROM pg_constraint "
+                           "WHERE conrelid = 'reads_read'::regclass)")
+            indexes = cursor.fetchall()
+            for name, _definition in constraints:
+                cursor.execute(f'ALTER TABLE reads_read DROP CONSTRAINT "{name}"')
+            for name, _definition in indexes:
+                cursor.execute(f'DROP INDEX "{name}"')
+            chunk = 1_000_000
+            for start in range(1, total + 1, chunk):
+                end = min(total, start + chunk - 1)
+                self._say(f"Generating reads {start:,}…{end:,}")
+                cursor.execute(
+                    "INSERT INTO reads_read (camera_id, source_read_id, source, plate_read, plate_normalized, "
+                    "plate_current, region, captured_at, received_at, latitude, longitude, confidence, "
+                    "vehicle_image, plate_crop, metadata, flagged_out_of_service, archived_at) "
+                    "SELECT %s + (g %% 200), 'b' || g, 'fixed', p.plate, p.plate, p.plate, 'CA', t.at, "
+                    "t.at + interval '2 seconds', 33.7 + (g %% 1000) / 10000.0, -117.9 - (g %% 997) / 10000.0, "
+                    "70 + (g %% 30), '', CASE WHEN g <= %s AND g %% 10 = 0 THEN 'reads/bench/' || g || '.jpg' "
+                    "ELSE '' END, NULL, false, NULL "
+                    "FROM generate_series(%s, %s) g, "
+                    "LATERAL (SELECT upper(substr(md5(g::text), 1, 7)) AS plate) p, "
+                    # Reads arrive in time order (ids follow capture time): the old ones spread over the year
+                    # before the archive cutoff, the others over the 729 days after it.
+                    "LATERAL (SELECT CASE WHEN g <= %s "
+                    "THEN now() - interval '731 days' - (%s - g) * (31536000.0 / %s) * interval '1 second' "
+                    "ELSE now() - interval '1 hour' - (%s - g) * (62985600.0 / %s) * interval '1 second' "
+                    "END AS at) t",
+                    [first_camera, old, start, end, old, old, max(old, 1), total, max(total - old, 1)])
+            for name, definition in indexes:
+                self._say(f"Building index {name}")
+                cursor.execute(definition)
+            for name, definition in constraints:
+                self._say(f"Adding constraint {name}")
+                cursor.execute(f'ALTER TABLE reads_read ADD CONSTRAINT "{name}" {definition}')
+            self._say("VACUUM ANALYZE reads_read")
+            cursor.execute("VACUUM ANALYZE reads_read")
+        now = timezone.now()
+        hold = EvidenceHold.objects.create(
+            case_number="BENCH-1", reason="Benchmark", ground=HoldGround.EVIDENCE, contact="bench",
+            scope_kind=ScopeKind.READS, requested_by=investigator, approver=supervisor, status=HoldStatus.ACTIVE,
+            decided_by=supervisor, decided_at=now, read_count=held,
+        )
+        with connection.cursor() as cursor:
+            step = max(1, old // held)
+            cursor.execute(
+                "INSERT INTO holds_heldread (hold_id, read_id, plate, captured_at, camera_name) "
+                "SELECT %s, r.id, r.plate_current, r.captured_at, 'bench' FROM reads_read r "
+                "WHERE r.source_read_id IN (SELECT 'b' || g FROM generate_series(%s, %s, %s) g) LIMIT %s",
+                [hold.pk, step, old, step, held])
+            cursor.execute("ANALYZE holds_heldread")
+        self._say(f"{total:,} reads, {old:,} past the archive period, {held:,} of them held")
+        return hold.pk

@@ -1,0 +1,88 @@
+"""The data classes retention knows, each with its period, a set-based purge, and a held-check (R-RET-2, R-RET-4).
+
+A capability whose data expires registers a ``DataClass`` in its AppConfig.ready()::
+
+    from apps.retention.registry import DataClass, data_class_register, read_keeper_register
+
+    data_class_register(DataClass(
+        key="hits", label="Hits", rule="R-RET-2", order=40,
+        period_days=lambda policy: policy.hit_retention_days,
+        apply=hits_purge,            # (ctx, days) -> {"purged": n, ...}: batched SQL, idempotent, skips held data
+        held_check="hits of reads under an active evidence hold are kept",
+    ))
+    # Reads a hit refers to are not "non-hit" reads (the optional early purge, SB 274):
+    read_keeper_register("hits", lambda alias: f"EXISTS (SELECT 1 FROM hotlists_hit x WHERE x.read_id = {alias}.id)")
+
+The nightly run calls every registered class in ``order``; a class whose period is None (off) is skipped. ``apply``
+must be idempotent and resumable (a crash midway and a rerun give the same end state): commit per batch, choose rows
+by predicate (never by a list computed before the crash), and queue files with ``engine.files_queue_sql``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+_DATA_CLASSES: dict[str, DataClass] = {}
+_READ_KEEPERS: dict[str, Callable[[str], str]] = {}
+
+
+@dataclass(frozen=True)
+class DataClass:
+    key: str
+    label: str
+    rule: str
+    period_days: Callable[[Any], int | None]
+    apply: Callable[[Any, int], dict]
+    held_check: str = ""
+    order: int = 100
+
+
+def data_class_register(data_class: DataClass) -> None:
+    _DATA_CLASSES[data_class.key] = data_class
+
+
+def data_class_unregister(key: str) -> None:
+    _DATA_CLASSES.pop(key, None)
+
+
+def data_classes() -> list[DataClass]:
+    return sorted(_DATA_CLASSES.values(), key=lambda item: (item.order, item.key))
+
+
+def read_keeper_register(key: str, sql: Callable[[str], str]) -> None:
+    """A predicate (SQL, given the reads table alias) true for reads that are *not* non-hit reads."""
+    _READ_KEEPERS[key] = sql
+
+
+def read_keepers() -> dict[str, Callable[[str], str]]:
+    return dict(_READ_KEEPERS)
+
+
+def register_builtin_data_classes() -> None:
+    from apps.retention import engine
+
+    held = "reads under a pending or active evidence hold are skipped (R-RET-3)"
+    data_class_register(DataClass(
+        key="reads.archive", label="Reads: logical archiving", rule="R-RET-1", order=10,
+        period_days=lambda policy: policy.read_retention_days, apply=engine.reads_archive, held_check=held))
+    data_class_register(DataClass(
+        key="reads.purge", label="Archived reads and images: purge", rule="R-RET-2", order=20,
+        period_days=lambda policy: policy.archive_purge_days, apply=engine.reads_purge_archived, held_check=held))
+    data_class_register(DataClass(
+        key="reads.non_hit", label="Reads that hit nothing: early purge", rule="R-RET-2", order=30,
+        period_days=lambda policy: policy.non_hit_purge_days, apply=engine.reads_purge_non_hit,
+        held_check=held + "; reads a registered source (hits) refers to are kept"))
+    data_class_register(DataClass(
+        key="access_log", label="Access log", rule="R-AUD-1", order=60,
+        period_days=lambda policy: policy.access_log_retention_days, apply=engine.access_log_expire,
+        held_check="only a verified prefix is purged, with a signed checkpoint"))
+    data_class_register(DataClass(
+        key="disclosures", label="Disclosure records", rule="R-SHR-7", order=70,
+        period_days=lambda policy: policy.disclosure_record_retention_days, apply=engine.disclosures_due,
+        held_check="a minimum period: records past it are counted for the custodian, never deleted automatically"))
+    data_class_register(DataClass(
+        key="files.orphans", label="Orphan image files", rule="R-RET-2", order=90,
+        period_days=lambda policy: 0, apply=engine.orphan_files_sweep,
+        held_check="only files no read refers to, older than the grace period"))

@@ -1,0 +1,210 @@
+"""Writes of retention: the agency's policy (R-RET-1/2, R-AUD-1, R-SHR-7) and retention runs (R-RET-4)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.accounts.roles import Role
+from apps.audit.services import event_record
+from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.notifications.models import Severity
+from apps.notifications.services import notification_send
+from apps.retention.choices import RunStatus, RunTrigger
+from apps.retention.engine import RunContext, pending_files_drain_after_commit
+from apps.retention.models import RetentionPolicy, RetentionRun
+from apps.retention.registry import data_classes
+from apps.retention.selectors import POLICY_FIELDS, retention_policy_current, retention_policy_defaults
+
+logger = logging.getLogger("alprportal.retention")
+
+POLICY_NOT_ALLOWED = "Only the custodian of records or a system administrator may change the retention policy."
+POLICY_NO_DEPLOYING_AGENCY = "No deploying agency is set up; the retention policy belongs to it."
+RUN_NOT_ALLOWED = "You may not start a retention run."
+RUN_ALREADY_RUNNING = "A retention run is already in progress; wait for it to finish."
+RUN_INTERRUPTED = "Interrupted (the worker stopped); run #{run} picked up where it left off."
+
+# Names the one advisory lock that keeps two retention runs from working at the same time (PostgreSQL).
+_RUN_LOCK_KEY = 0x52455431  # "RET1"
+
+
+def retention_policy_update(*, actor, **values) -> RetentionPolicy:
+    """Save the deploying agency's retention policy (the one source of truth). Validates the minimums (access log and
+    disclosure records at least 730 days) and records who changed what (event with old and new values)."""
+    if actor is not None and not (actor.has_perm("retention.change_retentionpolicy")
+                                  and actor.has_role(Role.CUSTODIAN, Role.SYSADMIN)):
+        raise PermissionDeniedError(POLICY_NOT_ALLOWED, code="policy_not_allowed")
+    from apps.agencies.models import Agency
+
+    with transaction.atomic():
+        agency = Agency.objects.filter(is_deploying_agency=True).first()
+        if agency is None:
+            raise ApplicationError(POLICY_NO_DEPLOYING_AGENCY, code="no_deploying_agency")
+        policy = RetentionPolicy.objects.select_for_update().filter(agency=agency).first()
+        old = ({name: getattr(policy, name) for name in POLICY_FIELDS} if policy else retention_policy_defaults())
+        if policy is None:
+            policy = RetentionPolicy(agency=agency, **retention_policy_defaults())
+        changed = {}
+        for name in (*POLICY_FIELDS, "policy_reference"):
+            if name in values and getattr(policy, name) != values[name]:
+                changed[name] = {"old": getattr(policy, name), "new": values[name]}
+                setattr(policy, name, values[name])
+        policy.updated_by = actor if getattr(actor, "pk", None) else None
+        policy.full_clean()
+        policy.save()
+        event_record(actor=actor, code="alprportal.retention.policy.changed", target=policy,
+                     data={"changed": changed, "before": old})
+    return policy
+
+
+def retention_run_create(*, actor=None, trigger: str = RunTrigger.SCHEDULE) -> RetentionRun:
+    return RetentionRun.objects.create(trigger=trigger, requested_by=actor if getattr(actor, "pk", None) else None)
+
+
+def retention_run_request(*, actor) -> RetentionRun:
+    """The custodian starts a run from the portal: a queued run row, executed by a Celery worker after commit."""
+    if not actor.has_perm("retention.run_retention"):
+        raise PermissionDeniedError(RUN_NOT_ALLOWED, code="run_not_allowed")
+    from apps.retention.tasks import retention_run_nightly
+
+    with transaction.atomic():
+        if RetentionRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
+            raise ApplicationError(RUN_ALREADY_RUNNING, code="run_already_running")
+        run = retention_run_create(actor=actor, trigger=RunTrigger.MANUAL)
+        event_record(actor=actor, code="alprportal.retention.run.requested", target=run)
+        transaction.on_commit(lambda: retention_run_nightly.delay(run_id=run.pk, actor_id=actor.pk))
+    return run
+
+
+def _lock(acquire: bool) -> bool:
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if acquire:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_RUN_LOCK_KEY])
+            return bool(cursor.fetchone()[0])
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [_RUN_LOCK_KEY])
+        return True
+
+
+def _start(run_id: int, *, as_of: datetime | None) -> RetentionRun | None:
+    with transaction.atomic():
+        run = RetentionRun.objects.select_for_update().get(pk=run_id)
+        if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
+            return None  # a finished run is a record; a redelivered job for it does nothing
+        # We hold the run lock, so any other "running" run belongs to a worker that died: say so on its record.
+        for stale in RetentionRun.objects.select_for_update().filter(status=RunStatus.RUNNING).exclude(pk=run.pk):
+            stale.status = RunStatus.FAILED
+            stale.finished_at = timezone.now()
+            stale.errors = [*stale.errors, {"step": stale.current_step or "run",
+                                            "error": RUN_INTERRUPTED.format(run=run.pk)}]
+            stale.save(update_fields=["status", "finished_at", "errors"])
+        # A redelivered job resumes with the same as_of, so it computes the same cutoffs (same end state).
+        run.as_of = run.as_of or as_of or timezone.now()
+        run.status = RunStatus.RUNNING
+        run.started_at = run.started_at or timezone.now()
+        run.heartbeat_at = timezone.now()
+        run.policy = retention_policy_current().periods()
+        run.save(update_fields=["as_of", "status", "started_at", "heartbeat_at", "policy"])
+        event_record(actor=run.requested_by, code="alprportal.retention.run.started", target=run,
+                     data={"as_of": run.as_of.isoformat(), "policy": run.policy, "trigger": run.trigger})
+    return run
+
+
+def retention_run_execute(*, run_id: int, batch_size: int | None = None, as_of: datetime | None = None,
+                          after_batch=None) -> RetentionRun:
+    """Run every registered data class (R-RET-4): archive, purge, the access log, … skipping held data (R-RET-3).
+
+    Idempotent and resumable: each batch commits on its own and rows are chosen by predicate, so a crash midway and
+    a rerun reach the same end state. A step that raises is recorded in ``errors`` and the other steps still run;
+    a run with errors ends ``failed`` and alerts the custodian of records. Raises ApplicationError if another run
+    holds the lock (nothing changes).
+    """
+    if not _lock(True):
+        raise ApplicationError(RUN_ALREADY_RUNNING, code="run_already_running")
+    try:
+        run = _start(run_id, as_of=as_of)
+        if run is None:
+            return RetentionRun.objects.get(pk=run_id)
+        started = time.monotonic()
+        policy = retention_policy_current()
+        ctx = RunContext(policy=policy, as_of=run.as_of, run=run, actor=run.requested_by, after_batch=after_batch,
+                         batch_size=batch_size or settings.PORTAL["RETENTION_BATCH_SIZE"], counts=dict(run.counts))
+        errors = list(run.errors)
+        ctx.step = "files.pending"
+        drained, failed = pending_files_drain_after_commit()  # files of a purge whose run died after its commit
+        ctx.add("deleted", drained)
+        ctx.add("failed", failed)
+        for data_class in data_classes():
+            ctx.step = data_class.key
+            days = data_class.period_days(policy)
+            if days is None:
+                ctx.set("status", "off")
+                continue
+            step_started = time.monotonic()
+            try:
+                data_class.apply(ctx, days)
+                ctx.set("status", "done")
+            except Exception as exc:  # one failing class must not stop the others; the run ends failed
+                logger.exception("Retention step %s failed", data_class.key)
+                message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+                errors.append({"step": data_class.key, "error": str(message)[:1000]})
+                ctx.set("status", "failed")
+            ctx.set("seconds", round(time.monotonic() - step_started, 3))
+        return _finish(run, ctx=ctx, errors=errors, elapsed=time.monotonic() - started)
+    finally:
+        _lock(False)
+
+
+def _finish(run: RetentionRun, *, ctx: RunContext, errors: list, elapsed: float) -> RetentionRun:
+    with transaction.atomic():
+        run = RetentionRun.objects.select_for_update().get(pk=run.pk)
+        run.counts = ctx.counts
+        run.errors = errors
+        run.status = RunStatus.FAILED if errors else RunStatus.SUCCEEDED
+        run.finished_at = timezone.now()
+        run.duration_ms = int(elapsed * 1000)
+        run.current_step = ""
+        run.save(update_fields=["counts", "errors", "status", "finished_at", "duration_ms", "current_step"])
+        event_record(actor=run.requested_by, code=f"alprportal.retention.run.{run.status}", target=run,
+                     data={"counts": run.counts, "errors": run.errors, "duration_ms": run.duration_ms})
+        if errors:
+            _alert_failed(run)
+    return run
+
+
+def _alert_failed(run: RetentionRun) -> None:
+    from django.urls import reverse
+
+    steps = ", ".join(sorted({error["step"] for error in run.errors}))
+    transaction.on_commit(lambda: notification_send(
+        roles=[Role.CUSTODIAN], severity=Severity.CRITICAL, title=f"Retention run #{run.pk} failed ({steps})",
+        body="The nightly retention job recorded errors; data past its period may not have been archived or purged. "
+             "Held data was never touched. See the run for details.",
+        link=reverse("retention:run", args=[run.pk]), dedupe_key=f"retention.run.{run.pk}.failed"))
+
+
+def retention_run_mark_failed(*, run_id: int, error: str) -> None:
+    """The task gave up (crash outside a step): record it and alert the custodian."""
+    with transaction.atomic():
+        run = RetentionRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
+            return
+        run.status = RunStatus.FAILED
+        run.finished_at = timezone.now()
+        run.errors = [*run.errors, {"step": run.current_step or "run", "error": error[:1000]}]
+        run.save(update_fields=["status", "finished_at", "errors"])
+        event_record(actor=run.requested_by, code="alprportal.retention.run.failed", target=run,
+                     data={"errors": run.errors})
+        _alert_failed(run)
+
+
+def retention_runs_stale(*, older_than: timedelta = timedelta(hours=6)) -> int:
+    """Runs whose heartbeat stopped long ago (for the custodian's page)."""
+    return RetentionRun.objects.filter(status=RunStatus.RUNNING,
+                                       heartbeat_at__lt=timezone.now() - older_than).count()

@@ -1,0 +1,71 @@
+"""Evidence packages (000 462.4): reads CSV, images, SHA-256 manifest, PDF summary; built and downloaded logged."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from apps.audit.models import AccessLog
+from apps.common.errors import ApplicationError
+from apps.holds.choices import ExportStatus, ScopeKind
+from apps.holds.exports import evidence_export_build
+from apps.holds.services import evidence_export_request, hold_approve
+from tests.holds.helpers import make_read
+
+
+def test_evidence_package_is_built_hashed_and_its_download_logged(
+        client, request_hold, detective, boss, camera, django_capture_on_commit_callbacks):
+    with_images = make_read(camera, plate="7ABC123", days_ago=5, images=True)
+    hold = hold_approve(actor=boss, hold=request_hold())
+    assert hold.read_count == 4
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        export = evidence_export_request(actor=detective, hold=hold)
+    assert len(queued) == 1 and export.status == ExportStatus.QUEUED
+    with pytest.raises(ApplicationError):
+        evidence_export_request(actor=detective, hold=hold)  # one at a time
+    export = evidence_export_build(export_id=export.pk, actor=detective)
+    assert export.status == ExportStatus.SUCCEEDED and export.read_count == 4
+    log = AccessLog.objects.get(action="holds.export")
+    assert log.case_number == hold.case_number and log.result_count == 4
+
+    with export.file.open("rb") as handle:
+        data = handle.read()
+    assert hashlib.sha256(data).hexdigest() == export.file_sha256
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    manifest = json.loads(archive.read("manifest.json"))
+    for entry in manifest["files"]:
+        assert hashlib.sha256(archive.read(entry["path"])).hexdigest() == entry["sha256"]
+    names = set(archive.namelist())
+    assert {"reads.csv", "summary.pdf", "manifest.json", "SHA256SUMS",
+            f"images/{with_images.pk}-vehicle.jpg", f"images/{with_images.pk}-plate.jpg"} <= names
+    assert archive.read("summary.pdf").startswith(b"%PDF")
+    rows = list(csv.DictReader(io.StringIO(archive.read("reads.csv").decode())))
+    assert len(rows) == 4 and {row["plate_normalized"] for row in rows} == {"7ABC123"}
+
+    client.force_login(detective)
+    response = client.get(reverse("holds:export_download", args=[hold.pk, export.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content) == data
+    assert AccessLog.objects.filter(action="holds.export.download", user=detective).count() == 1
+
+
+def test_only_active_holds_are_exported(request_hold, detective):
+    hold = request_hold(scope_kind=ScopeKind.SEARCH)
+    with pytest.raises(ApplicationError) as raised:
+        evidence_export_request(actor=detective, hold=hold)
+    assert raised.value.code == "export_hold_not_active"
+
+
+def test_packages_of_hidden_holds_are_404(client, request_hold, boss, detective, make_user, agency):
+    from apps.accounts.roles import Role
+
+    hold = hold_approve(actor=boss, hold=request_hold())
+    export = evidence_export_build(export_id=evidence_export_request(actor=detective, hold=hold).pk)
+    client.force_login(make_user(Role.INVESTIGATOR, agency=agency))
+    assert client.get(reverse("holds:export_download", args=[hold.pk, export.pk])).status_code == 404
+    assert not AccessLog.objects.filter(action="holds.export.download").exists()
