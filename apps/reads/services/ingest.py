@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.common.errors import ApplicationError
+from apps.hotlists.services import hits_match_reads
 from apps.reads.choices import CameraStatus, IngestFormat, ItemStatus
 from apps.reads.images import image_decode_base64, image_delete_quietly, image_ref_check, image_store
 from apps.reads.models import Camera, CameraStatusReport, IngestBatch, Read
@@ -275,6 +276,7 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
                     stored_files.append(stored)
         with transaction.atomic():
             inserted = _insert(camera, list(pending.values()), now) if pending else {}
+            hits_match_reads(read_ids=inserted.values())  # R-HOT-3: hits commit with their reads
             batch = _record_batch(camera, ingest_format, now, items, results, pending, inserted, started)
     except BaseException:
         image_delete_quietly(stored_files)

@@ -1,0 +1,132 @@
+"""Hot-list API: the live hits feed the hits page polls, the lists with their freshness, and the import endpoint
+for automated feeds (dry-run preview or apply)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.api.permissions import StrictModelPermissions
+from apps.common.errors import ApplicationError
+from apps.hotlists.models import Hit, HotList
+from apps.hotlists.presenters import hit_as_dict
+from apps.hotlists.selectors import (
+    hit_list_visible_to,
+    hits_live,
+    hits_log_shown,
+    hot_list_list_visible_to,
+    hot_list_state,
+)
+from apps.hotlists.services import hot_list_import_apply, hot_list_import_preview
+from apps.training.gate import TrainingCurrent
+
+FEED_BODY_REQUIRED = "Send the CSV as the request body (Content-Type: text/csv) or as a multipart file named “file”."
+
+
+def _flag(value) -> bool:
+    return str(value or "").lower() in ("1", "true", "yes", "on")
+
+
+class HitLiveApi(APIView):
+    """New hits since ``after`` (a hit id), highest priority and newest first, plus the status of hits changed since
+    ``since`` (so every open page follows confirmations made elsewhere). Hits shown are logged (R-AUD-1)."""
+
+    permission_classes = [IsAuthenticated, StrictModelPermissions, TrainingCurrent]
+    queryset = Hit.objects.none()
+
+    @extend_schema(parameters=[OpenApiParameter("after", int), OpenApiParameter("since", str)],
+                   responses={200: dict})
+    def get(self, request):
+        try:
+            after = max(0, int(request.query_params.get("after") or 0))
+        except ValueError:
+            after = 0
+        now = timezone.now()
+        hits = hits_live(user=request.user, after=after)
+        if hits:
+            hits_log_shown(user=request.user, hits=hits, request=request)
+        updated = []
+        since = parse_datetime(request.query_params.get("since") or "")
+        if since is not None and after:
+            updated = [{"id": pk, "status": status_value, "status_label": Hit(status=status_value).get_status_display()}
+                       for pk, status_value in hit_list_visible_to(user=request.user)
+                       .filter(updated_at__gte=since, pk__lte=after).values_list("id", "status")[:200]]
+        return Response({"hits": [hit_as_dict(hit, user=request.user) for hit in hits],
+                         "last_id": max([after, *(hit.pk for hit in hits)]), "updated": updated,
+                         "server_time": now.isoformat()})
+
+
+class HotListListApi(APIView):
+    """The hot lists, each with whether it matches right now and why not (stale, no agreement, inactive)."""
+
+    permission_classes = [IsAuthenticated, StrictModelPermissions, TrainingCurrent]
+    queryset = HotList.objects.none()
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        now = timezone.now()
+        rows = []
+        for hot_list in hot_list_list_visible_to(user=request.user):
+            state = hot_list_state(hot_list, now=now)
+            version = hot_list.current_version
+            rows.append({"id": hot_list.pk, "name": hot_list.name, "source": hot_list.source,
+                         "agency": hot_list.agency.name if hot_list.agency else None, "active": hot_list.active,
+                         "version": version.number if version else None,
+                         "entries": version.entry_count if version else 0,
+                         "last_refreshed_at": hot_list.last_refreshed_at, "matching": state.matching,
+                         "stale": state.stale, "stale_since": state.stale_since, "reason": state.reason})
+        return Response({"results": rows})
+
+
+class CsvParser(BaseParser):
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read()
+
+
+class CanManageEntries(BasePermission):
+    message = "You may not change hot-list entries."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("hotlists.manage_entries"))
+
+
+class HotListFeedApi(APIView):
+    """An automated feed refreshes a list (R-HOT-2): POST the whole list as CSV. ``dry_run=true`` returns the
+    preview (added / changed / removed, per-line errors with line numbers) and applies nothing; otherwise the file
+    replaces the list atomically as a new version — refused, with nothing applied, if any line has an error, unless
+    ``skip_invalid_lines=true``."""
+
+    permission_classes = [IsAuthenticated, CanManageEntries, TrainingCurrent]
+    parser_classes = [CsvParser, MultiPartParser]
+
+    @extend_schema(request={"text/csv": str}, parameters=[OpenApiParameter("dry_run", bool),
+                                                            OpenApiParameter("skip_invalid_lines", bool)],
+                   responses={200: dict, 201: dict})
+    def post(self, request, pk: int):
+        hot_list = get_object_or_404(hot_list_list_visible_to(user=request.user), pk=pk)
+        upload = request.FILES.get("file") if hasattr(request, "FILES") else None
+        content = upload.read() if upload is not None else request.data
+        if not isinstance(content, bytes) or not content:
+            raise ApplicationError(FEED_BODY_REQUIRED, code="feed_body_required")
+        staged = hot_list_import_preview(actor=request.user, hot_list=hot_list, content=content,
+                                         filename=upload.name if upload is not None else "feed.csv")
+        body = {"import_id": staged.pk, "lines": staged.line_count, "valid": len(staged.rows),
+                "errors": staged.errors[:1000], "file_errors": staged.file_errors, "diff": staged.diff,
+                "applied": False}
+        if _flag(request.query_params.get("dry_run")):
+            return Response(body)
+        version = hot_list_import_apply(actor=request.user, hot_list_import=staged, kind="feed",
+                                        skip_invalid_lines=_flag(request.query_params.get("skip_invalid_lines")),
+                                        note=request.query_params.get("note", "")[:500] or "Automated feed.")
+        body.update(applied=True, version=version.number)
+        return Response(body, status=status.HTTP_201_CREATED)

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class HotlistsConfig(AppConfig):
+    name = "apps.hotlists"
+    label = "hotlists"
+    verbose_name = "Hot lists and hits"
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from apps.hotlists.home import register
+        from apps.hotlists.models import HotList
+
+        # Hot-list settings are governed records (R-AUD-2): field diffs via django-auditlog. Entries are versioned
+        # rows (added_in / removed_in), so their history is the version chain itself; hits log domain events.
+        auditlog.register(HotList, exclude_fields=["last_refreshed_at", "current_version"])
+        register()

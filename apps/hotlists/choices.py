@@ -1,0 +1,115 @@
+"""Hot-list sources, entry reasons, hit states and the allowed hit transitions (R-HOT-1, R-HOT-4)."""
+
+from django.db import models
+
+from apps.audit.choices import Purpose
+
+
+class HotListSource(models.TextChoices):
+    """Where a list comes from (R-HOT-1). Every source but our own is *external*: it must be refreshed at least every
+    ``PARTNER_HOTLIST_MAX_AGE_HOURS`` or it stops matching (R-HOT-2, policy 004 §V)."""
+
+    OWN = "own", "Own agency"
+    CA_DOJ = "ca_doj", "California DOJ stolen vehicle system"
+    PARTNER = "partner", "Partner agency (under an agreement)"
+
+
+EXTERNAL_SOURCES = frozenset({HotListSource.CA_DOJ, HotListSource.PARTNER})
+
+
+class RefreshPolicy(models.TextChoices):
+    MANUAL = "manual", "Manual upload"
+    FEED = "feed", "Automated feed (API)"
+    DAILY = "daily", "Daily upload"
+    EVERY_SHIFT = "every_shift", "Every shift"
+
+
+class EntryReason(models.TextChoices):
+    STOLEN_VEHICLE = "stolen_vehicle", "Stolen vehicle"
+    STOLEN_PLATE = "stolen_plate", "Stolen plate"
+    WANTED_PERSON = "wanted_person", "Wanted person"
+    MISSING_PERSON = "missing_person", "Missing person / AMBER alert"
+    FELONY_VEHICLE = "felony_vehicle", "Felony vehicle"
+    BOLO = "bolo", "Be on the lookout (BOLO)"
+    PROTECTION_ORDER = "protection_order", "Protection order / sanctions"
+    OTHER = "other", "Other (see why)"
+
+
+# The authorized purpose (R-PURP) under which a hit on an entry of each reason is shown: hit listings show read
+# data and are written to the access log with this purpose and the entry's case number (R-AUD-1).
+REASON_PURPOSE = {
+    EntryReason.STOLEN_VEHICLE: Purpose.PROSECUTION_OR_EXONERATION,
+    EntryReason.STOLEN_PLATE: Purpose.PROSECUTION_OR_EXONERATION,
+    EntryReason.WANTED_PERSON: Purpose.WANTED_PERSONS,
+    EntryReason.MISSING_PERSON: Purpose.MISSING_PERSONS,
+    EntryReason.FELONY_VEHICLE: Purpose.PROSECUTION_OR_EXONERATION,
+    EntryReason.BOLO: Purpose.INVESTIGATIVE_LEADS,
+    EntryReason.PROTECTION_ORDER: Purpose.SANCTIONS_ORDERS,
+    EntryReason.OTHER: Purpose.INVESTIGATIVE_LEADS,
+}
+
+
+class Priority(models.IntegerChoices):
+    """1 is the most urgent; the hits page sorts by it."""
+
+    CRITICAL = 1, "1 — critical (officer safety, AMBER)"
+    HIGH = 2, "2 — high"
+    NORMAL = 3, "3 — normal"
+    LOW = 4, "4 — low"
+
+
+class VersionKind(models.TextChoices):
+    CREATED = "created", "List created"
+    IMPORT = "import", "CSV upload"
+    FEED = "feed", "Automated feed"
+    ENTRY_ADDED = "entry_added", "Entry added"
+    ENTRY_REMOVED = "entry_removed", "Entry removed"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEW = "preview", "Preview (not applied)"
+    APPLIED = "applied", "Applied"
+    DISCARDED = "discarded", "Discarded"
+    SUPERSEDED = "superseded", "Superseded (the list changed since the preview)"
+
+
+class HitStatus(models.TextChoices):
+    """R-HOT-4: a hit is not probable cause. It stays *new* (unconfirmed) until someone records a confirmation;
+    action is recorded only after a confirmation."""
+
+    NEW = "new", "New — unconfirmed"
+    CONFIRMED = "confirmed", "Confirmed"
+    MISREAD = "misread", "Misread"
+    NOT_ACTIONABLE = "not_actionable", "Not actionable"
+    ACTIONED = "actioned", "Action recorded"
+
+
+HIT_TRANSITIONS: dict[str, frozenset[str]] = {
+    HitStatus.NEW: frozenset({HitStatus.CONFIRMED, HitStatus.MISREAD, HitStatus.NOT_ACTIONABLE}),
+    HitStatus.CONFIRMED: frozenset({HitStatus.ACTIONED}),
+    HitStatus.MISREAD: frozenset(),
+    HitStatus.NOT_ACTIONABLE: frozenset(),
+    HitStatus.ACTIONED: frozenset(),
+}
+OPEN_HIT_STATUSES = frozenset({HitStatus.NEW, HitStatus.CONFIRMED})
+
+
+class ConfirmationMethod(models.TextChoices):
+    DISPATCH = "dispatch", "Dispatch / communications"
+    CLETS = "clets", "CLETS / NCIC query"
+    ORIGINATING_AGENCY = "originating_agency", "Originating agency"
+    OTHER = "other", "Other (see note)"
+
+
+class ConfirmationResult(models.TextChoices):
+    STILL_WANTED = "still_wanted", "Still wanted — status confirmed"
+    CLEARED = "cleared", "Cleared — no longer wanted"
+
+
+class HitAction(models.TextChoices):
+    STOP = "stop", "Vehicle stopped"
+    RECOVERED = "recovered", "Vehicle or plate recovered"
+    ARREST = "arrest", "Arrest"
+    PERSON_LOCATED = "person_located", "Person located"
+    INFORMATION_ONLY = "information_only", "Information passed to the case investigator"
+    NO_ACTION = "no_action", "No action taken"

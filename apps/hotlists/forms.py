@@ -1,0 +1,141 @@
+"""Forms of the hot-list pages. They validate shape; the rules (patterns, expiry, transitions) are the services'."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from apps.audit.choices import Purpose
+from apps.hotlists.choices import (
+    ConfirmationMethod,
+    ConfirmationResult,
+    EntryReason,
+    HitAction,
+    HotListSource,
+    Priority,
+    RefreshPolicy,
+)
+
+UPLOAD_REQUIRED = "Choose a CSV file to upload."
+BACK_SEARCH_NEEDS_PURPOSE = "A back-search is a query of ALPR data: give its purpose and case number (R-READ-3)."
+
+
+class HotListForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    source = forms.ChoiceField(choices=HotListSource.choices)
+    agency = forms.ModelChoiceField(queryset=None, required=False,
+                                    help_text="The partner agency (partner lists); empty for our own or DOJ lists.")
+    owner = forms.ModelChoiceField(queryset=None, help_text="Alerted when the list goes stale.")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    refresh_policy = forms.ChoiceField(choices=RefreshPolicy.choices)
+    default_entry_days = forms.IntegerField(min_value=1, max_value=3650, required=False,
+                                            help_text="Expiry of entries given without one. Empty: always required.")
+
+    def __init__(self, *args, **kwargs):
+        from apps.accounts.models import User
+        from apps.agencies.models import Agency
+
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.filter(is_deploying_agency=False).order_by("name")
+        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("last_name", "username")
+
+
+class EntryAddForm(forms.Form):
+    plate = forms.CharField(max_length=32, help_text="Full plate, or partial: ? one unknown character, * any run "
+                                                     "(e.g. 7AB?12*).")
+    state = forms.CharField(max_length=2, required=False)
+    reason = forms.ChoiceField(choices=EntryReason.choices)
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
+    case_number = forms.CharField(max_length=64, required=False)
+    expires = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                              help_text="Last day the entry matches. Empty: the list's default.")
+    justification = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2}))
+    vehicle_description = forms.CharField(max_length=200, required=False)
+    back_search_days = forms.IntegerField(
+        min_value=0, required=False, initial=0, label="Back-search the last N days",
+        help_text="Optional: look for earlier sightings (an audited query: give purpose and case number).")
+    purpose = forms.ChoiceField(choices=[("", "—"), *Purpose.choices], required=False)
+    search_case_number = forms.CharField(max_length=64, required=False, label="Case number for the back-search")
+
+    def clean(self):
+        data = super().clean()
+        days = data.get("back_search_days") or 0
+        limit = settings.PORTAL["READ_SEARCH_PARTIAL_MAX_DAYS"]
+        if days > limit:
+            self.add_error("back_search_days", f"At most {limit} days.")
+        if days and (not data.get("purpose") or not (data.get("search_case_number") or "").strip()):
+            self.add_error("purpose", BACK_SEARCH_NEEDS_PURPOSE)
+        return data
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        expires = ""
+        if data.get("expires"):
+            expires = timezone.make_aware(datetime.combine(data["expires"], time(23, 59, 59))).isoformat()
+        return {"plate": data["plate"], "state": data.get("state") or "", "reason": data["reason"],
+                "priority": data["priority"], "case_number": data.get("case_number") or "", "expires": expires,
+                "justification": data["justification"], "vehicle_description": data.get("vehicle_description") or ""}
+
+
+class EntryRemoveForm(forms.Form):
+    reason = forms.CharField(label="Why is it removed?", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BackSearchForm(forms.Form):
+    days = forms.IntegerField(min_value=1, initial=30)
+    purpose = forms.ChoiceField(choices=Purpose.choices)
+    case_number = forms.CharField(max_length=64)
+
+    def clean_days(self):
+        days = self.cleaned_data["days"]
+        limit = settings.PORTAL["READ_SEARCH_PARTIAL_MAX_DAYS"]
+        if days > limit:
+            raise forms.ValidationError(f"At most {limit} days.")
+        return days
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(error_messages={"required": UPLOAD_REQUIRED})
+
+
+class ImportApplyForm(forms.Form):
+    skip_invalid_lines = forms.BooleanField(required=False, label="Skip the lines with errors")
+    note = forms.CharField(required=False, max_length=500, label="Why (recorded with the new version)")
+
+
+class HitConfirmForm(forms.Form):
+    method = forms.ChoiceField(choices=ConfirmationMethod.choices, label="Confirmed with")
+    result = forms.ChoiceField(choices=ConfirmationResult.choices, widget=forms.RadioSelect)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text="E.g. dispatcher's name, CLETS response number.")
+
+
+class HitNoteForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class HitActionForm(forms.Form):
+    action = forms.ChoiceField(choices=HitAction.choices)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+SHIFTS = {"day": (6, 14), "swing": (14, 22), "night": (22, 30)}
+
+
+class UsageForm(forms.Form):
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    shift = forms.ChoiceField(choices=[("day", "Day 06–14"), ("swing", "Swing 14–22"), ("night", "Night 22–06"),
+                                       ("all", "Whole day")], required=False)
+
+    def window(self) -> tuple[datetime, datetime, str]:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        day = data.get("day") or timezone.localdate()
+        shift = data.get("shift") or "day"
+        midnight = timezone.make_aware(datetime.combine(day, time(0, 0)))
+        if shift == "all":
+            return midnight, midnight + timedelta(days=1), shift
+        start_hour, end_hour = SHIFTS[shift]
+        return midnight + timedelta(hours=start_hour), midnight + timedelta(hours=end_hour), shift

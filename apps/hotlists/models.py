@@ -1,0 +1,290 @@
+"""Hot lists, their versions and entries, staged imports, and hits (R-HOT-1…5).
+
+Versioning: a list's contents change only by a new ``HotListVersion`` (an import, a feed, one entry added or
+removed). An entry row is never edited: it is *added in* one version and, when removed or replaced, *removed in* a
+later one, so every earlier version stays reconstructable for audit ("who added/removed which entry, and why" is
+the version's author and note plus the entry's own ``entered_by`` and ``justification``). The version a list uses is
+``current_version``; its contents never change, which lets the matcher compile each version once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from apps.hotlists.choices import (
+    EXTERNAL_SOURCES,
+    ConfirmationMethod,
+    ConfirmationResult,
+    EntryReason,
+    HitAction,
+    HitStatus,
+    HotListSource,
+    ImportStatus,
+    Priority,
+    RefreshPolicy,
+    VersionKind,
+)
+
+PATTERN_MAX_LENGTH = 16
+
+
+def partner_max_age() -> timedelta:
+    return timedelta(hours=settings.PORTAL["PARTNER_HOTLIST_MAX_AGE_HOURS"])
+
+
+class HotList(models.Model):
+    """A hot list (R-HOT-1): its source, owner, refresh policy and the version in force.
+
+    A list from another agency (CA DOJ, a partner) that has not been refreshed for ``PARTNER_HOTLIST_MAX_AGE_HOURS``
+    is *stale*: it stops matching at once — computed live at match time — and its owner is alerted (R-HOT-2). A
+    partner list is used only while an agreement with its agency is in force (R-SHR-2).
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    source = models.CharField(max_length=10, choices=HotListSource.choices)
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="hot_lists",
+        help_text="The agency whose list this is (own agency, or the partner under an agreement).",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hot_lists_owned",
+        help_text="The person responsible for keeping the list current; alerted when it goes stale.",
+    )
+    description = models.TextField(blank=True)
+    refresh_policy = models.CharField(max_length=12, choices=RefreshPolicy.choices, default=RefreshPolicy.MANUAL)
+    default_entry_days = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Expiry of an entry given without one, in days. Empty: every entry must carry its own expiry.",
+    )
+    active = models.BooleanField(default=True, help_text="Inactive lists never match.")
+    current_version = models.ForeignKey(
+        "HotListVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+    )
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("manage_entries", "Can add, remove and import hot-list entries"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(source=HotListSource.PARTNER) | models.Q(agency__isnull=False),
+                name="hotlist_partner_has_agency",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(default_entry_days__isnull=True) | models.Q(default_entry_days__gte=1),
+                name="hotlist_default_entry_days_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_external(self) -> bool:
+        return self.source in EXTERNAL_SOURCES
+
+    def stale_since(self, now=None):
+        """When an external list went (or goes) stale; None for our own lists (they have no refresh deadline)."""
+        if not self.is_external:
+            return None
+        if self.last_refreshed_at is None:
+            return self.created_at
+        return self.last_refreshed_at + partner_max_age()
+
+    def is_stale(self, now=None) -> bool:
+        since = self.stale_since()
+        return since is not None and since <= (now or timezone.now())
+
+
+class HotListVersion(models.Model):
+    """One state of a list's contents: who made it, how (upload, feed, one entry), why, and the diff counts.
+
+    Versions are append-only; the previous version stays for audit, and hits name the version they matched.
+    """
+
+    hot_list = models.ForeignKey(HotList, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=14, choices=VersionKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    note = models.TextField(blank=True, help_text="Why the list changed.")
+    filename = models.CharField(max_length=200, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    entry_count = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["hot_list", "-number"]
+        constraints = [models.UniqueConstraint(fields=["hot_list", "number"], name="hotlistversion_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.hot_list} v{self.number}"
+
+
+class HotListEntry(models.Model):
+    """A plate wanted on a list (R-HOT-1): full or partial pattern (R-READ-4: ``?`` one unknown character, ``*`` any
+    run), state, reason, priority, case number, who entered it and why, and a required expiry.
+
+    ``plate_pattern`` is the pattern as ``apps.reads.plates.plate_pattern_parse`` normalizes it (or the normalized
+    plate); an expired entry stops matching by itself (checked at match time). Never edited: see the module doc.
+    """
+
+    hot_list = models.ForeignKey(HotList, on_delete=models.PROTECT, related_name="entries")
+    added_in = models.ForeignKey(HotListVersion, on_delete=models.PROTECT, related_name="entries_added")
+    removed_in = models.ForeignKey(HotListVersion, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="entries_removed")
+    plate_pattern = models.CharField(max_length=PATTERN_MAX_LENGTH)
+    is_partial = models.BooleanField(default=False)
+    state = models.CharField(max_length=2, blank=True, help_text="Plate state (e.g. CA); empty: any state.")
+    reason = models.CharField(max_length=20, choices=EntryReason.choices)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    case_number = models.CharField(max_length=64, blank=True)
+    vehicle_description = models.CharField(max_length=200, blank=True)
+    justification = models.TextField(blank=True, help_text="Why the plate is on the list.")
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    source_entered_by = models.CharField(max_length=120, blank=True,
+                                         help_text="Who entered it at the originating agency (imports).")
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["plate_pattern"]
+        verbose_name_plural = "hot-list entries"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(plate_pattern__regex=r"^[A-Z0-9?*]+$"),
+                                   name="hotlistentry_pattern_charset"),
+            models.CheckConstraint(condition=models.Q(state__regex=r"^([A-Z]{2})?$"), name="hotlistentry_state"),
+        ]
+        indexes = [
+            # The entries in force of a list (the matcher loads a version; pages list the current entries).
+            models.Index(fields=["hot_list", "plate_pattern"], condition=models.Q(removed_in__isnull=True),
+                         name="hotlistentry_current"),
+            # Exact matching at ingest: one probe per read into the exact entries in force (R-HOT-3).
+            models.Index(fields=["plate_pattern"], condition=models.Q(removed_in__isnull=True, is_partial=False),
+                         name="hotlistentry_exact_current"),
+            # Compiling a version's partial patterns (apps.hotlists.matching): a few rows of a large list.
+            models.Index(fields=["hot_list"], condition=models.Q(is_partial=True), name="hotlistentry_partial"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plate_pattern} ({self.get_reason_display()})"
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.plate_pattern, self.state
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+
+class HotListImport(models.Model):
+    """An uploaded CSV (or feed body) parsed into a dry-run preview: the valid rows, the per-line errors and the diff
+    against ``base_version``. Nothing changes until a person applies it; applying refuses if the list moved on."""
+
+    hot_list = models.ForeignKey(HotList, on_delete=models.PROTECT, related_name="imports")
+    base_version = models.ForeignKey(HotListVersion, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.PREVIEW)
+    filename = models.CharField(max_length=200, blank=True)
+    file_sha256 = models.CharField(max_length=64)
+    line_count = models.PositiveIntegerField(default=0)
+    rows = models.JSONField(default=list, help_text="The valid rows, normalized.")
+    errors = models.JSONField(default=list, help_text="[{line, message}] — lines refused.")
+    file_errors = models.JSONField(default=list, help_text="Problems with the file as a whole (nothing usable).")
+    diff = models.JSONField(default=dict, help_text="Counts and samples of added, changed and removed entries.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", help_text="Empty for a system feed.")
+    applied_version = models.ForeignKey(HotListVersion, on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} into {self.hot_list} ({self.get_status_display()})"
+
+
+class Hit(models.Model):
+    """A read that matched a hot-list entry (R-HOT-3), linking the read, the entry and the list version.
+
+    R-HOT-4: a hit is not probable cause. It moves only through the services in ``apps.hotlists.services``
+    (``HIT_TRANSITIONS``): new → confirmed (who, how, when, result) / misread (feeds data-quality review, R-HOT-5) /
+    not actionable; an action is recorded only after a confirmation. A CheckConstraint holds the same invariant.
+    """
+
+    read = models.ForeignKey("reads.Read", on_delete=models.CASCADE, related_name="hits")
+    entry = models.ForeignKey(HotListEntry, on_delete=models.PROTECT, related_name="hits")
+    version = models.ForeignKey(HotListVersion, on_delete=models.PROTECT, related_name="hits")
+    hot_list = models.ForeignKey(HotList, on_delete=models.PROTECT, related_name="hits")
+    camera = models.ForeignKey("reads.Camera", on_delete=models.PROTECT, related_name="hits")
+    plate = models.CharField(max_length=16, help_text="The read's plate when it matched.")
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices)
+    captured_at = models.DateTimeField()
+    matched_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=HitStatus.choices, default=HitStatus.NEW)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_method = models.CharField(max_length=20, choices=ConfirmationMethod.choices, blank=True)
+    confirmation_result = models.CharField(max_length=14, choices=ConfirmationResult.choices, blank=True)
+    confirmation_note = models.TextField(blank=True)
+
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+")
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissal_note = models.TextField(blank=True)
+
+    action = models.CharField(max_length=20, choices=HitAction.choices, blank=True)
+    action_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+    action_at = models.DateTimeField(null=True, blank=True)
+    action_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-matched_at", "priority", "-id"]
+        permissions = [
+            ("confirm_hit", "Can record the confirmation, dismissal and action of a hit"),
+            ("view_usage_report", "Can view ALPR usage reports of their officers"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["read", "entry"], name="hit_once_per_read_and_entry"),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=[HitStatus.CONFIRMED, HitStatus.ACTIONED])
+                | (models.Q(confirmed_by__isnull=False, confirmed_at__isnull=False)
+                   & ~models.Q(confirmation_method="") & ~models.Q(confirmation_result="")),
+                name="hit_confirmed_has_who_how_result",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(action="") | models.Q(status=HitStatus.ACTIONED, confirmed_at__isnull=False),
+                name="hit_action_only_after_confirmation",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-matched_at"], name="hit_recent"),
+            models.Index(fields=["status", "-matched_at"], name="hit_status_recent"),
+            models.Index(fields=["camera", "status"], name="hit_camera_status"),
+            models.Index(fields=["updated_at"], name="hit_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Hit {self.pk}: {self.plate} on {self.hot_list_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (HitStatus.NEW, HitStatus.CONFIRMED)

@@ -1,0 +1,46 @@
+"""The JSON shape of a hit, shared by the live API and the hits page (so the page and its script agree)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.hotlists.links import hit_image_url
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def hit_as_dict(hit, *, user) -> dict:
+    entry, hot_list = hit.entry, hit.hot_list
+    return {
+        "id": hit.pk,
+        "status": hit.status,
+        "status_label": hit.get_status_display(),
+        "priority": hit.priority,
+        "priority_label": hit.get_priority_display(),
+        "plate": hit.plate,
+        "plate_read": hit.read.plate_read,
+        "region": hit.read.region,
+        "entry_pattern": entry.plate_pattern,
+        "entry_partial": entry.is_partial,
+        "entry_state": entry.state,
+        "reason": entry.reason,
+        "reason_label": entry.get_reason_display(),
+        "case_number": entry.case_number,
+        "vehicle_description": entry.vehicle_description,
+        "hot_list": hot_list.name,
+        "hot_list_source": hot_list.get_source_display(),
+        "version": hit.version.number,
+        "camera": hit.camera.name,
+        "captured_at": hit.captured_at.isoformat(),
+        "captured_at_local": _local(hit.captured_at),
+        "matched_at": hit.matched_at.isoformat(),
+        "latitude": hit.read.latitude,
+        "longitude": hit.read.longitude,
+        "confidence": hit.read.confidence,
+        "flagged_out_of_service": hit.read.flagged_out_of_service,
+        "crop_url": hit_image_url(hit=hit, kind="plate_crop", user=user),
+        "detail_url": reverse("hotlists:hit", args=[hit.pk]),
+    }

@@ -1,0 +1,96 @@
+"""In a real browser (headless Chromium, Selenium): an operator keeps the live hits page open; a camera posts reads
+through the ingest API; the hit appears on the page without a reload, with the plate image beside the listed plate
+and the "not probable cause" warning (R-HOT-3, R-HOT-4)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import UTC, timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from apps.hotlists.models import Hit
+from apps.reads.services.tokens import camera_token_issue
+from tests.conftest import PASSWORD
+from tests.hotlists.conftest import crop_b64, csv_of, soon
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="headless Chromium (Debian `chromium`) is not installed"),
+]
+
+
+@pytest.fixture
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,1000",
+                     "--disable-gpu"):
+        options.add_argument(argument)
+    service = Service(executable_path=CHROMEDRIVER if Path(CHROMEDRIVER).exists() else shutil.which("chromedriver"))
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.implicitly_wait(2)
+    yield driver
+    driver.quit()
+
+
+def _wait_for(predicate, seconds: float = 20, what: str = "condition"):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_hits_page_shows_a_newly_ingested_hit_without_reload(live_server, browser, make_list, camera, operator):
+    from rest_framework.test import APIClient
+    from selenium.webdriver.common.by import By
+
+    make_list(csv_of(f"7AB?12*,,felony_vehicle,1,26-004502,{soon()},Armed robbery suspect vehicle"))
+    _credential, token = camera_token_issue(actor=None, camera=camera)
+
+    browser.get(f"{live_server.url}/accounts/login/?next=/hotlists/hits/")
+    browser.find_element(By.NAME, "username").send_keys(operator.username)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+    _wait_for(lambda: browser.find_elements(By.ID, "hits"), what="the hits page")
+    assert "A hit is not probable cause." in browser.find_element(By.ID, "not-probable-cause").text
+    assert browser.find_elements(By.CSS_SELECTOR, "article.hit") == []
+    browser.execute_script("window.__marker = 'same page';")
+
+    camera_client = APIClient()
+    camera_client.credentials(HTTP_AUTHORIZATION=f"Camera {token}")
+    started = time.monotonic()
+    response = camera_client.post("/api/v1/ingest/reads/", {"reads": [
+        {"read_id": "b-1", "plate": "7ABX129", "region": "CA", "plate_crop": crop_b64(),
+         "captured_at": (timezone.now() - timedelta(seconds=3)).astimezone(UTC).isoformat()},
+        {"read_id": "b-2", "plate": "6TRJ244", "region": "CA",
+         "captured_at": (timezone.now() - timedelta(seconds=2)).astimezone(UTC).isoformat()},
+    ]}, format="json")
+    assert response.status_code == 200 and response.json()["stored"] == 2
+    hit = Hit.objects.get()  # through the ingest hook: the hit committed with its read
+
+    card = _wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, f'article.hit[data-id="{hit.pk}"]'),
+                     what="the new hit on the page")[0]
+    elapsed = time.monotonic() - started
+    assert browser.execute_script("return window.__marker;") == "same page", "the page must not reload"
+    assert "7ABX129" in card.text and "7AB?12*" in card.text and "Felony vehicle" in card.text
+    image = card.find_element(By.CSS_SELECTOR, ".hit-crop img")
+    _wait_for(lambda: browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0;", image),
+              what="the plate crop to load")
+    assert elapsed < 6, f"hit shown after {elapsed:.1f} s"
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "hotlists-live-hit.png"))
