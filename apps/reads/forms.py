@@ -63,6 +63,11 @@ class ReadSearchForm(PurposeFieldsMixin, forms.Form):
     center_lat = forms.FloatField(required=False, min_value=-90, max_value=90, label="Centre latitude")
     center_lon = forms.FloatField(required=False, min_value=-180, max_value=180, label="Centre longitude")
     radius_km = forms.FloatField(required=False, min_value=0.01, max_value=200, label="Radius (km)")
+    misread_tolerant = forms.BooleanField(
+        required=False, label="Misread-tolerant",
+        help_text="Also match the usual OCR confusions (O/0, I/1, B/8, S/5, Z/2, G/6) and the alternate readings of "
+                  "uploaded photos; such matches are marked.",
+    )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     field_order = ["plate", "start", "end", "camera", "purpose", "case_number"]
@@ -90,6 +95,7 @@ class ReadSearchForm(PurposeFieldsMixin, forms.Form):
             self.search = read_search_build(
                 plate=data.get("plate") or "", start=data.get("start"), end=data.get("end"),
                 camera_ids=[camera.pk for camera in data.get("camera") or []], bbox=bbox, circle=center,
+                tolerant=bool(data.get("misread_tolerant")),
             )
         except ApplicationError as exc:
             self.add_error(_SEARCH_ERROR_FIELDS.get(exc.code), forms.ValidationError(exc.message, code=exc.code))

@@ -15,11 +15,14 @@ statement timeout turns any remaining surprise into a clear message instead of a
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
@@ -79,6 +82,7 @@ class ReadSearch:
     camera_ids: tuple[int, ...] = ()
     bbox: tuple[float, float, float, float] | None = None  # south, west, north, east
     circle: tuple[float, float, float] | None = None  # latitude, longitude, radius km
+    tolerant: bool = False  # misread-tolerant: also the usual OCR confusions and OCR alternates (issue #4)
 
     def data_elements(self) -> dict[str, Any]:
         """What the access log records as the data queried (R-AUD-1)."""
@@ -87,7 +91,7 @@ class ReadSearch:
             area = {"bbox": {"south": self.bbox[0], "west": self.bbox[1], "north": self.bbox[2], "east": self.bbox[3]}}
         elif self.circle:
             area = {"center": {"latitude": self.circle[0], "longitude": self.circle[1]}, "radius_km": self.circle[2]}
-        return {
+        elements = {
             "plate_pattern": self.plate.text if self.plate else None,
             "plate_match": None if self.plate is None else ("exact" if self.plate.is_exact else "partial"),
             "time_from": self.start.isoformat(),
@@ -95,14 +99,18 @@ class ReadSearch:
             "cameras": list(self.camera_ids),
             "area": area,
         }
+        if self.tolerant and self.plate is not None:
+            elements["misread_tolerant"] = True
+        return elements
 
 
 def read_search_build(
     *, plate: str = "", start: datetime | None = None, end: datetime | None = None, camera_ids=(),
     bbox: tuple[float, float, float, float] | None = None, circle: tuple[float, float, float] | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, tolerant: bool = False,
 ) -> ReadSearch:
-    """Validate search criteria (R-READ-4 patterns, a bounded time window, a sane area); raise ApplicationError."""
+    """Validate search criteria (R-READ-4 patterns, a bounded time window, a sane area); raise ApplicationError.
+    ``tolerant`` (with a plate): also match the usual OCR confusions and OCR alternates (see ``PLATE_CONFUSIONS``)."""
     now = now or timezone.now()
     pattern = plate_pattern_parse(plate) if plate and plate.strip() else None
     end = end or now
@@ -129,7 +137,7 @@ def read_search_build(
     if pattern is None and not camera_ids and bbox is None and circle is None:
         raise ApplicationError(SEARCH_NEEDS_CRITERION, code="search_needs_criterion")
     return ReadSearch(plate=pattern, start=start, end=end, camera_ids=tuple(sorted({int(c) for c in camera_ids})),
-                      bbox=bbox, circle=circle)
+                      bbox=bbox, circle=circle, tolerant=bool(tolerant and pattern is not None))
 
 
 def purpose_check(*, purpose: str, case_number: str) -> tuple[str, str]:
@@ -154,7 +162,22 @@ def _where(search: ReadSearch, *, include_archived: bool) -> tuple[str, list[Any
     ops = connection.ops
     clauses = ["r.captured_at >= %s", "r.captured_at < %s"]
     params: list[Any] = [ops.adapt_datetimefield_value(search.start), ops.adapt_datetimefield_value(search.end)]
-    if search.plate is not None:
+    if search.plate is not None and search.tolerant:
+        clause, values = _tolerant_clause(search.plate, "r.plate_current")
+        table = _alternate_table()
+        if table is None:
+            clauses.append(clause)
+            params.extend(values)
+        else:
+            alternate_clause, alternate_values = _tolerant_clause(search.plate, "a.text")
+            # ANY(ARRAY(subquery)) is evaluated once, so PostgreSQL can OR it with the plate index (a bitmap OR);
+            # the table name comes from the model, every value is a parameter.
+            membership = "= ANY(ARRAY(" if connection.vendor == "postgresql" else "IN ("
+            closing = "))" if connection.vendor == "postgresql" else ")"
+            clauses.append(f"({clause} OR r.id {membership}SELECT a.read_id FROM {table} a "  # noqa: S608
+                           f"WHERE {alternate_clause}{closing})")
+            params.extend([*values, *alternate_values])
+    elif search.plate is not None:
         if search.plate.is_exact:
             clauses.append("r.plate_current = %s")
             params.append(search.plate.text)
@@ -181,6 +204,90 @@ def _where(search: ReadSearch, *, include_archived: bool) -> tuple[str, list[Any
     if not include_archived:
         clauses.append("r.archived_at IS NULL")
     return " AND ".join(clauses), params
+
+
+# Misread-tolerant search (issue #4): characters OCR commonly confuses on plates. A tolerant search matches any of
+# a group's characters wherever the plate has one of them, and also the alternates OCR proposed for uploaded photos.
+PLATE_CONFUSIONS = ("O0", "I1", "B8", "S5", "Z2", "G6")
+_CONFUSABLE = {char: group for group in PLATE_CONFUSIONS for char in group}
+TOLERANT_MAX_VARIANTS = 1024
+
+
+def plate_confusion_regex(pattern: PlatePattern, *, capture: bool = False) -> str:
+    """An anchored regex of the pattern with each confusable character widened to its group (``B`` → ``[B8]``);
+    ``?`` is one character, ``*`` any run. Plates and patterns are ``[A-Z0-9?*]`` only, so nothing needs escaping."""
+    parts = []
+    for char in pattern.text:
+        if char == "?":
+            parts.append(".")
+        elif char == "*":
+            parts.append(".*")
+        elif char in _CONFUSABLE:
+            group = f"[{_CONFUSABLE[char]}]"
+            parts.append(f"({group})" if capture else group)
+        else:
+            parts.append(char)
+    return "^" + "".join(parts) + "$"
+
+
+def plate_confusion_variants(plate: str) -> list[str] | None:
+    """Every plate an exact plate may have been misread as (itself included); None if there are too many."""
+    groups = [_CONFUSABLE.get(char, char) for char in plate]
+    if math.prod(len(group) for group in groups) > TOLERANT_MAX_VARIANTS:
+        return None
+    return ["".join(chars) for chars in itertools.product(*groups)]
+
+
+def _tolerant_clause(pattern: PlatePattern, column: str) -> tuple[str, list[Any]]:
+    variants = plate_confusion_variants(pattern.text) if pattern.is_exact else None
+    if variants is not None:  # exact plate: an IN list the plate index answers directly
+        return f"{column} IN ({', '.join(['%s'] * len(variants))})", list(variants)
+    operator = "~" if connection.vendor == "postgresql" else "REGEXP"
+    return f"{column} {operator} %s", [plate_confusion_regex(pattern)]
+
+
+def _alternate_table() -> str | None:
+    """The OCR alternates' table, when the OCR app is installed (reads does not depend on it otherwise)."""
+    if not apps.is_installed("apps.ocr"):
+        return None
+    return connection.ops.quote_name(apps.get_model("ocr", "ReadAlternate")._meta.db_table)
+
+
+def read_match_notes(*, search: ReadSearch, reads: list[Read]) -> dict[int, str]:
+    """For a tolerant search: why each read matched, when it is not a plain match — "matched allowing B↔8",
+    "matched an alternate (7A8C123)" — so people see which results rest on a possible misread."""
+    if not search.tolerant or search.plate is None or not reads:
+        return {}
+    strict = search.plate.regex()
+    widened = re.compile(plate_confusion_regex(search.plate, capture=True))
+    wanted = [char for char in search.plate.text if char in _CONFUSABLE]
+
+    def allowing(text: str) -> list[str] | None:
+        match = widened.match(text)
+        if match is None:
+            return None
+        return sorted({f"{want}↔{got}" for want, got in zip(wanted, match.groups(), strict=True) if want != got})
+
+    alternates: dict[int, list[tuple[str, int]]] = {}
+    if apps.is_installed("apps.ocr"):
+        model = apps.get_model("ocr", "ReadAlternate")
+        for read_id, text, rank in (model.objects.filter(read_id__in=[read.pk for read in reads])
+                                    .order_by("read_id", "rank").values_list("read_id", "text", "rank")):
+            alternates.setdefault(read_id, []).append((text, rank))
+    notes: dict[int, str] = {}
+    for read in reads:
+        if strict.match(read.plate_current):
+            continue
+        swaps = allowing(read.plate_current)
+        if swaps is not None:
+            notes[read.pk] = f"matched allowing {', '.join(swaps)}"
+            continue
+        for text, _rank in alternates.get(read.pk, []):
+            swaps = allowing(text)
+            if swaps is not None:
+                notes[read.pk] = f"matched an alternate ({text})" + (f" allowing {', '.join(swaps)}" if swaps else "")
+                break
+    return notes
 
 
 def _matching_ids(search: ReadSearch, *, include_archived: bool, limit: int, offset: int) -> tuple[int, list[int]]:
@@ -230,6 +337,7 @@ class ReadSearchPage:
     access_log: AccessLog
     include_archived: bool = False
     extra: dict = field(default_factory=dict)
+    match_notes: dict[int, str] = field(default_factory=dict)  # tolerant searches: why a read matched
 
     @property
     def num_pages(self) -> int:
@@ -270,8 +378,12 @@ def read_search(
         if "statement timeout" in str(exc) or "canceling statement" in str(exc):
             raise ApplicationError(SEARCH_TIMED_OUT, code="search_timed_out") from exc
         raise
-    return ReadSearchPage(reads=_reads_in_order(ids), total=total, page=page, page_size=page_size, search=search,
-                          access_log=log, include_archived=include_archived)
+    reads = _reads_in_order(ids)
+    notes = read_match_notes(search=search, reads=reads)
+    for read in reads:
+        read.match_note = notes.get(read.pk, "")  # shown beside the plate by the search page
+    return ReadSearchPage(reads=reads, total=total, page=page, page_size=page_size, search=search,
+                          access_log=log, include_archived=include_archived, match_notes=notes)
 
 
 def read_search_export(

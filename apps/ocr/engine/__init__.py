@@ -78,7 +78,9 @@ def _quad_rect(quad: np.ndarray, shape) -> tuple[int, int, int, int]:
 class OnnxPlateEngine:
     """PP-OCR det+rec on onnxruntime with the plate pipeline of :mod:`.pipeline`."""
 
-    def __init__(self, model_set: str = "ppocrv6", *, threads: int | None = None, max_candidates: int = 5, **pipeline_opts):
+    def __init__(
+        self, model_set: str = "ppocrv6", *, threads: int | None = None, max_candidates: int = 5, **pipeline_opts
+    ):
         from .models import find_models
         from .pipeline import PlateReader
         from .ppocr import TextDetector, TextRecognizer
@@ -88,7 +90,9 @@ class OnnxPlateEngine:
         self.name = "onnx" if model_set == "ppocrv6" else f"onnx-{model_set.replace('ppocr', '')}"
         self.version = f"onnx-{model_set}-{PIPELINE_VERSION}"
         self.max_candidates = max_candidates
-        self._reader = PlateReader(TextDetector(files.det, threads=threads), TextRecognizer(files.rec, threads=threads), **pipeline_opts)
+        self._reader = PlateReader(
+            TextDetector(files.det, threads=threads), TextRecognizer(files.rec, threads=threads), **pipeline_opts
+        )
 
     def read_plates(self, image_bgr: np.ndarray) -> list[PlateCandidate]:
         if image_bgr is None or image_bgr.ndim not in (2, 3) or image_bgr.size == 0:
@@ -111,7 +115,11 @@ class OnnxPlateEngine:
                     box=_quad_rect(c.quad, image_bgr.shape),
                     raw_text=c.raw,
                     source=c.source,
-                    detail={"score": round(float(c.score), 3), "rec_confidence": round(float(c.confidence), 4), "votes": c.votes},
+                    detail={
+                        "score": round(float(c.score), 3),
+                        "rec_confidence": round(float(c.confidence), 4),
+                        "votes": c.votes,
+                    },
                 )
             )
         return out
@@ -163,13 +171,14 @@ class PaddlePlateEngine:
         cands = []
         for res in results:
             texts, scores, polys = res["rec_texts"], res["rec_scores"], res["rec_polys"]
-            for raw, sc, poly in zip(texts, scores, polys):
+            for raw, sc, poly in zip(texts, scores, polys, strict=False):
                 text = plates.normalize(raw)
                 if not text:
                     continue
                 s = plates.plate_score(text, float(sc), raw=raw)
                 quad = np.asarray(poly, np.float32).reshape(-1, 2)
-                cands.append((s, PlateCandidate(text, _calibrate(s, float(sc)), _quad_rect(quad, image_bgr.shape), raw, "paddle")))
+                cand = PlateCandidate(text, _calibrate(s, float(sc)), _quad_rect(quad, image_bgr.shape), raw, "paddle")
+                cands.append((s, cand))
         cands.sort(key=lambda t: -t[0])
         return [c for _, c in cands[: self.max_candidates]]
 
@@ -192,7 +201,8 @@ def _paddle_model_dirs(base):
         "  - DetLabelEncode: null\n  - DetResizeForTest: {resize_long: 960}\n"
         "  - NormalizeImage: {mean: [0.485, 0.456, 0.406], order: hwc, scale: 1./255., std: [0.229, 0.224, 0.225]}\n"
         "  - ToCHWImage: null\n  - KeepKeys: {keep_keys: [image, shape, polys, ignore_tags]}\n"
-        "PostProcess:\n  name: DBPostProcess\n  thresh: 0.3\n  box_thresh: 0.6\n  max_candidates: 1000\n  unclip_ratio: 1.5\n"
+        "PostProcess:\n  name: DBPostProcess\n  thresh: 0.3\n  box_thresh: 0.6\n  max_candidates: 1000\n"
+        "  unclip_ratio: 1.5\n"
     )
     keys = base / "ch_ppocr_rec" / "ppocr_keys_v1.txt"
     chars = keys.read_text(encoding="utf-8").splitlines() if keys.is_file() else []

@@ -26,7 +26,10 @@ def load_ground_truth(dataset_dir) -> list[dict]:
     d = Path(dataset_dir)
     with open(d / "gt.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    return [{"file": str(d / "images" / r["filename"]), "name": r["filename"], "plate": normalize(r["plate"])} for r in rows]
+    return [
+        {"file": str(d / "images" / r["filename"]), "name": r["filename"], "plate": normalize(r["plate"])}
+        for r in rows
+    ]
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -38,7 +41,10 @@ def _percentile(values: list[float], p: float) -> float:
     return v[lo] + (v[hi] - v[lo]) * (k - lo)
 
 
-def run_benchmark(dataset_dir, engine="onnx", concurrency: int = 1, *, limit: int | None = None, return_items: bool = False, progress=None) -> dict:
+def run_benchmark(
+    dataset_dir, engine="onnx", concurrency: int = 1, *, limit: int | None = None, return_items: bool = False,
+    progress=None,
+) -> dict:
     """Run ``engine`` (an OcrEngine or an engine name) over a dataset folder; return figures.
 
     Keys: photos, exact, exact_folded, top3 (fractions 0..1), cer (mean character error rate of
@@ -102,7 +108,8 @@ def run_benchmark(dataset_dir, engine="onnx", concurrency: int = 1, *, limit: in
         if progress is not None and not okf:
             progress(f"MISS {item['name']}: gt={gt} got={texts[:3]}{' ' + err if err else ''}")
         if return_items:
-            out_items.append({"file": item["name"], "plate": gt, "candidates": [c.as_dict() for c in cands], "seconds": round(dt, 4), "error": err})
+            out_items.append({"file": item["name"], "plate": gt, "candidates": [c.as_dict() for c in cands],
+                              "seconds": round(dt, 4), "error": err})
 
     summary = {
         "dataset": str(dataset_dir),

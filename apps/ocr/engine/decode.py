@@ -83,7 +83,9 @@ def jpeg_size(data: bytes) -> tuple[int, int]:
     raise ImageRejected("truncated or corrupt image")
 
 
-def decode_image(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+def decode_image(
+    data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> np.ndarray:
     """Decode JPEG/PNG bytes to a BGR uint8 array, or raise :class:`ImageRejected`."""
     import cv2
 

@@ -159,11 +159,12 @@ class PlateReader:
             allb = allb[: self.first_max_rec]
         readings = self.rec.read([crop_quad(img, b.quad) for b in allb], fold_o=bool(self.zero_for_o))
         cands = []
-        for i, (b, rd) in enumerate(zip(allb, readings)):
+        for b, rd in zip(allb, readings, strict=False):
             if not rd.text:
                 continue
             src = "det-merged" if id(b) in merged_ids else "det"
-            cands.append(Candidate(rd.text, self._score(rd, b, img.shape), rd.confidence, b.quad, rd.raw, src, char_probs=rd.char_probs, cp=rd.cp, geometry=self._geometry(b, img.shape)))
+            cands.append(Candidate(rd.text, self._score(rd, b, img.shape), rd.confidence, b.quad, rd.raw, src,
+                                   char_probs=rd.char_probs, cp=rd.cp, geometry=self._geometry(b, img.shape)))
         return cands
 
     def _views(self, img, cand: Candidate) -> list[Candidate]:
@@ -179,8 +180,9 @@ class PlateReader:
             base = crop_quad(img, q)
             rds = self.rec.read([_enhance(base, v) for v in self.extra_views], fold_o=bool(self.zero_for_o))
             tb = TextBox(q, 1.0)
-            for v, rd in zip(self.extra_views, rds):
-                out.append(Candidate(rd.text, self._score(rd, tb, img.shape), rd.confidence, q, rd.raw, f"view-{v}", char_probs=rd.char_probs, cp=rd.cp, geometry=self._geometry(tb, img.shape)))
+            for v, rd in zip(self.extra_views, rds, strict=False):
+                out.append(Candidate(rd.text, self._score(rd, tb, img.shape), rd.confidence, q, rd.raw, f"view-{v}",
+                                     char_probs=rd.char_probs, cp=rd.cp, geometry=self._geometry(tb, img.shape)))
         jobs = []
         for mult, th_t in self.redets:
             cx0, cy0 = int(max(0, x0 - mult * th)), int(max(0, y0 - mult * th))
@@ -200,12 +202,14 @@ class PlateReader:
                     best, best_iou = b, v
             if best is None:
                 continue
-            jobs.append((f"redet{mult:g}", crop_quad(crop, best.quad), (best.quad / sc + [cx0, cy0]).astype(np.float32)))
+            original_quad = (best.quad / sc + [cx0, cy0]).astype(np.float32)
+            jobs.append((f"redet{mult:g}", crop_quad(crop, best.quad), original_quad))
         if jobs:
             rds = self.rec.read([j[1] for j in jobs], fold_o=bool(self.zero_for_o))
-            for (src, _, oq), rd in zip(jobs, rds):
+            for (src, _, oq), rd in zip(jobs, rds, strict=False):
                 tb = TextBox(oq, 1.0)
-                out.append(Candidate(rd.text, self._score(rd, tb, img.shape), rd.confidence, oq, rd.raw, src, char_probs=rd.char_probs, cp=rd.cp, geometry=self._geometry(tb, img.shape)))
+                out.append(Candidate(rd.text, self._score(rd, tb, img.shape), rd.confidence, oq, rd.raw, src,
+                                     char_probs=rd.char_probs, cp=rd.cp, geometry=self._geometry(tb, img.shape)))
         return out
 
     def _apply_size_rule(self, cands: list[Candidate]) -> None:
@@ -216,7 +220,8 @@ class PlateReader:
         for c in cands:
             tb = TextBox(c.quad, 1.0)
             x, y, w, h = tb.rect
-            info.append((x + w / 2, y + h / 2, w, tb.height, len(c.text) >= 3 and plates.text_penalty(c.text, c.raw) > -2.5))
+            plate_like = len(c.text) >= 3 and plates.text_penalty(c.text, c.raw) > -2.5
+            info.append((x + w / 2, y + h / 2, w, tb.height, plate_like))
         for i, c in enumerate(cands):
             cx, cy, w, h, _ = info[i]
             biggest = h
@@ -259,7 +264,8 @@ class PlateReader:
         out: list[Candidate] = []
         regions: list[Candidate] = []
         for c in cands:
-            if len(regions) < self.refine_k and c.score >= self.refine_min_score and not any(_iou(c.quad, r.quad) > 0.5 for r in regions):
+            if (len(regions) < self.refine_k and c.score >= self.refine_min_score
+                    and not any(_iou(c.quad, r.quad) > 0.5 for r in regions)):
                 regions.append(c)
                 out.extend(self._region_hypotheses([c] + self._views(img, c)))
             else:

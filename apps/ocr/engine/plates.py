@@ -94,7 +94,8 @@ def is_word_like(text: str) -> bool:
     if text in _FOLDED_FRAME_WORDS:
         return True
     for word in _FOLDED_STATES:
-        if text == word or (len(text) >= 5 and abs(len(word) - len(text)) <= 2 and levenshtein(text, word) <= max(1, len(word) // 4)):
+        if text == word or (len(text) >= 5 and abs(len(word) - len(text)) <= 2
+                            and levenshtein(text, word) <= max(1, len(word) // 4)):
             return True
         if len(text) >= 5 and len(word) > len(text) and text in word:
             return True

@@ -142,7 +142,8 @@ def crop_quad(img: np.ndarray, quad: np.ndarray, pad_x: float = 0.0, pad_y: floa
         w, h = w + 2 * px, h + 2 * py
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     M = cv2.getPerspectiveTransform(q, dst)
-    out = cv2.warpPerspective(img, M, (int(round(w)), int(round(h))), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    out = cv2.warpPerspective(img, M, (int(round(w)), int(round(h))), flags=cv2.INTER_CUBIC,
+                              borderMode=cv2.BORDER_REPLICATE)
     return out
 
 
@@ -246,7 +247,7 @@ def ctc_log_likelihood(cp: np.ndarray, text: str) -> float:
     for s_ in range(3, S, 2):
         if ext[s_] != ext[s_ - 2]:
             skip[s_] = 1.0
-    if T < len(labels):
+    if len(labels) > T:
         return -1e9
     em = probs[:, ext].astype(np.float64)  # [T, S]
     alpha = np.zeros(S)

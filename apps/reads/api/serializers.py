@@ -1,3 +1,5 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from apps.reads.choices import CameraKind, CameraStatus
@@ -73,7 +75,9 @@ class ReadOutputSerializer(serializers.ModelSerializer):
                   "source", "latitude", "longitude", "confidence", "flagged_out_of_service", "archived_at",
                   "vehicle_image_url", "plate_crop_url"]
 
-    def get_camera(self, read):
+    @extend_schema_field(inline_serializer("ReadCamera", fields={
+        "id": serializers.IntegerField(), "name": serializers.CharField(), "kind": serializers.CharField()}))
+    def get_camera(self, read) -> dict:
         return {"id": read.camera_id, "name": read.camera.name, "kind": read.camera.kind}
 
     def _url(self, read, kind):
@@ -81,10 +85,12 @@ class ReadOutputSerializer(serializers.ModelSerializer):
         url = read_image_url(read=read, kind=kind, user=request.user)
         return request.build_absolute_uri(url) if url else None
 
-    def get_vehicle_image_url(self, read):
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_vehicle_image_url(self, read) -> str | None:
         return self._url(read, "vehicle_image")
 
-    def get_plate_crop_url(self, read):
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_plate_crop_url(self, read) -> str | None:
         return self._url(read, "plate_crop")
 
 

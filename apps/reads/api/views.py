@@ -118,6 +118,8 @@ _SEARCH_PARAMETERS = [
     OpenApiParameter("south", float), OpenApiParameter("west", float), OpenApiParameter("north", float),
     OpenApiParameter("east", float), OpenApiParameter("center_lat", float), OpenApiParameter("center_lon", float),
     OpenApiParameter("radius_km", float), OpenApiParameter("page", int), OpenApiParameter("page_size", int),
+    OpenApiParameter("misread_tolerant", bool, description="Also match OCR confusions (O/0, I/1, B/8, S/5, Z/2, "
+                     "G/6) and OCR alternates; such results carry a match_note."),
 ]
 
 
@@ -149,10 +151,13 @@ class ReadSearchApi(APIView):
             case_number=form.cleaned_data["case_number"], page=form.cleaned_data.get("page") or 1,
             page_size=page_size, request=request,
         )
+        results = ReadOutputSerializer(result.reads, many=True, context={"request": request}).data
+        if result.search.tolerant:
+            for row in results:
+                row["match_note"] = result.match_notes.get(row["id"], "")
         return Response({
             "count": result.total, "page": result.page, "num_pages": result.num_pages,
-            "access_log_seq": result.access_log.seq,
-            "results": ReadOutputSerializer(result.reads, many=True, context={"request": request}).data,
+            "access_log_seq": result.access_log.seq, "results": results,
         })
 
 

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class OcrConfig(AppConfig):
+    name = "apps.ocr"
+    label = "ocr"
+    verbose_name = "Imagery OCR"
+
+    def ready(self) -> None:
+        # Connects the worker_process_init warm-up (models loaded once per worker process, not per task).
+        from apps.ocr import signals  # noqa: F401

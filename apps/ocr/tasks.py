@@ -1,0 +1,29 @@
+"""The OCR task: thin (loads nothing itself, calls ``ocr_item_process``), acknowledged late, idempotent.
+
+Routed to the ``ocr`` queue (``CELERY_TASK_ROUTES``; ``ocr_items_enqueue`` also names ``PORTAL["OCR_QUEUE"]``
+explicitly). A worker killed mid-photo leaves the message unacknowledged, so the photo is redelivered and rerun;
+the service makes the rerun safe. Expected problems (an unreadable photo) are not errors: the service fails that
+photo's item. Database hiccups are retried; anything else, once retries are exhausted, fails the item with the
+reason (``on_failure``), so a job never stays "processing" forever.
+"""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError
+
+from apps.ocr.services import OCR_CRASHED, ocr_item_fail, ocr_item_process
+
+
+class OcrItemTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        item_id = kwargs.get("item_id") if kwargs else (args[0] if args else None)
+        if item_id is not None:
+            ocr_item_fail(item_id=item_id, reason=OCR_CRASHED.format(error=f"{type(exc).__name__}: {exc}"[:300]))
+
+
+@shared_task(base=OcrItemTask, bind=True, acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=(OperationalError, InterfaceError), retry_backoff=5, max_retries=3)
+def ocr_item_process_task(self, *, item_id: int) -> dict:
+    item = ocr_item_process(item_id=item_id)
+    return {"item": item.pk, "status": item.status, "read": item.read_id}

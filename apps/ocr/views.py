@@ -1,0 +1,193 @@
+"""Pages of imagery OCR: upload (with the uploader's jobs and, for supervisors, data quality), a job's photos with
+the boxes OCR found, the status JSON the job page polls, the photo itself, and the review (accept / correct).
+
+Uploaded photos and OCR results are ALPR data: every page is behind login, ``ocr.add_ocrjob`` and the training
+gate (R-ACC-2). A job and its photos are the uploader's: anyone else gets a 404.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from apps.common.errors import ApplicationError
+from apps.common.views import PortalPermissionRequiredMixin
+from apps.ocr.forms import OcrCorrectionForm, OcrUploadForm
+from apps.ocr.models import OcrItem, OcrJob
+from apps.ocr.selectors import (
+    ocr_item_for,
+    ocr_job_detail_for,
+    ocr_job_list_visible_to,
+    ocr_job_overview_for,
+    ocr_job_progress,
+    ocr_quality_by_engine,
+)
+from apps.ocr.services import ocr_item_accept, ocr_item_correct, ocr_job_create
+from apps.training.gate import TrainingRequiredMixin
+
+RECENT_JOBS = 25
+
+
+class OcrMixin(PortalPermissionRequiredMixin, TrainingRequiredMixin):
+    """Anonymous → login; without ``ocr.add_ocrjob`` → 403; lapsed training → the training page (R-ACC-2)."""
+
+    permission_required = "ocr.add_ocrjob"
+
+
+class OcrUploadView(OcrMixin, TemplateView):
+    """Upload photos (one or many) with optional time, place and case number; list my recent jobs."""
+
+    template_name = "ocr/upload.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context.update(
+            form=form or OcrUploadForm(),
+            jobs=ocr_job_list_visible_to(user=user)[:RECENT_JOBS],
+            overview=ocr_job_overview_for(user=user).exclude(uploaded_by=user)[:RECENT_JOBS]
+            if user.has_perm("ocr.view_ocrjob") else None,
+            quality=ocr_quality_by_engine() if user.has_perm("ocr.view_ocr_quality") else None,
+        )
+        return context
+
+    def post(self, request):
+        form = OcrUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                job = ocr_job_create(
+                    actor=request.user, photos=data["photos"], case_number=data["case_number"],
+                    captured_at=data["captured_at"], latitude=data["latitude"], longitude=data["longitude"],
+                    note=data["note"],
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                if job.failed_count:
+                    messages.warning(request, f"{job.failed_count} of {job.photo_count} photos were refused; "
+                                              "the reasons are shown below.")
+                else:
+                    messages.success(request, f"{job.photo_count} photo{'s' if job.photo_count != 1 else ''} "
+                                              "uploaded; OCR is running.")
+                return HttpResponseRedirect(reverse("ocr:job", args=[job.pk]))
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+def _job_or_404(user, pk: int) -> OcrJob:
+    try:
+        return ocr_job_detail_for(user=user, job_id=pk)
+    except OcrJob.DoesNotExist as exc:
+        raise Http404("No such upload.") from exc
+
+
+class OcrJobDetailView(OcrMixin, TemplateView):
+    """A job: progress (updated by static/js/ocr.js without reloading), and each photo with its boxes, the plate
+    chosen, the alternates, and accept / correct. ``?partial=items`` renders the photos only (for the poller)."""
+
+    template_name = "ocr/job.html"
+
+    def get_template_names(self):
+        if self.request.GET.get("partial") == "items":
+            return ["ocr/_items.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = _job_or_404(self.request.user, kwargs["pk"])
+        items = [_item_overlay(item) for item in job.items.all()]
+        context.update(
+            job=job, items=items, correction_form=OcrCorrectionForm(),
+            may_correct=self.request.user.has_perm("reads.correct_read"),
+            status_url=reverse("ocr:job_status", args=[job.pk]),
+        )
+        return context
+
+
+def _item_overlay(item: OcrItem) -> OcrItem:
+    """Attach what the SVG overlay draws: every candidate's box (the chosen plate's marked) with its label, sized
+    relative to the photo (no inline style: classes and SVG attributes only)."""
+    chosen = item.read.metadata.get("box") if item.read_id and isinstance(item.read.metadata, dict) else None
+    width, height = item.width or 1, item.height or 1
+    font = max(10, round(min(width, height) * 0.035))
+    item.font_size, item.boxes = font, []
+    for rank, candidate in enumerate(item.candidates or [], start=1):
+        x, y, w, h = (int(v) for v in candidate.get("box", [0, 0, 0, 0]))
+        is_chosen = chosen is not None and [x, y, w, h] == list(chosen)
+        label_y = y - font // 3 if y - font > 0 else y + h + font
+        item.boxes.append({"x": x, "y": y, "w": w, "h": h, "text": candidate.get("text", ""), "rank": rank,
+                           "confidence": candidate.get("confidence", 0), "chosen": is_chosen, "label_y": label_y})
+    item.boxes.sort(key=lambda box: box["chosen"])  # the chosen box last, drawn on top
+    return item
+
+
+class OcrJobStatusView(OcrMixin, View):
+    """The job's status, progress, timings and photos' states as JSON (polled by the job page)."""
+
+    def get(self, request, pk: int):
+        try:
+            job = ocr_job_list_visible_to(user=request.user).get(pk=pk)
+        except OcrJob.DoesNotExist as exc:
+            raise Http404 from exc
+        response = JsonResponse(ocr_job_progress(job=job))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _item_or_404(user, pk: int) -> OcrItem:
+    try:
+        return ocr_item_for(user=user, item_id=pk)
+    except OcrItem.DoesNotExist as exc:
+        raise Http404("No such photo.") from exc
+
+
+class OcrItemImageView(OcrMixin, View):
+    """The uploaded photo, to its uploader only (media is never served directly)."""
+
+    def get(self, request, pk: int):
+        item = _item_or_404(request.user, pk)
+        if not item.image:
+            raise Http404
+        try:
+            file = item.image.open("rb")
+        except (FileNotFoundError, OSError) as exc:
+            raise Http404("The photo is no longer stored.") from exc
+        response = FileResponse(file, content_type=mimetypes.guess_type(item.image.name)[0] or "image/jpeg")
+        response["Cache-Control"] = "private, max-age=600"
+        return response
+
+
+class OcrItemAcceptView(OcrMixin, View):
+    def post(self, request, pk: int):
+        item = _item_or_404(request.user, pk)
+        try:
+            ocr_item_accept(actor=request.user, item=item)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Plate {item.read.plate_current} accepted.")
+        return HttpResponseRedirect(reverse("ocr:job", args=[item.job_id]) + f"#item-{item.pk}")
+
+
+class OcrItemCorrectView(OcrMixin, View):
+    """Correct a misread through the reads correction service (R-READ-2: the original read stays)."""
+
+    def post(self, request, pk: int):
+        item = _item_or_404(request.user, pk)
+        form = OcrCorrectionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        else:
+            try:
+                item = ocr_item_correct(actor=request.user, item=item, **form.cleaned_data)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"Corrected to {item.read.plate_current}; the original read "
+                                          f"{item.read.plate_normalized} is kept.")
+        return HttpResponseRedirect(reverse("ocr:job", args=[item.job_id]) + f"#item-{item.pk}")

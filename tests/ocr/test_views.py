@@ -1,0 +1,120 @@
+"""OCR pages and API: upload through the page, the job page and its status JSON, the photo, review, the training
+gate (R-ACC-2), other people's uploads are 404, supervisors' data-quality table."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.accounts.roles import Role
+from apps.ocr.choices import ItemStatus, JobStatus, ReviewStatus
+from apps.ocr.models import OcrJob
+from apps.ocr.services import PHOTO_REJECTED, ocr_item_process, ocr_job_create
+from apps.reads.models import Read
+from tests.factories import TrainingRecordFactory
+from tests.ocr.conftest import upload
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ocr_settings")]
+
+
+@pytest.fixture
+def lapsed_investigator(make_user):
+    person = make_user(Role.INVESTIGATOR, trained=False)
+    TrainingRecordFactory(person=person, completed_on=timezone.localdate() - timedelta(days=500))
+    return person
+
+
+def test_training_gate_blocks_the_upload_page_for_lapsed_people(client, lapsed_investigator):
+    client.force_login(lapsed_investigator)
+    response = client.get(reverse("ocr:upload"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("training:required"))
+    response = client.post(reverse("ocr:upload"), {"photos": [upload("a.jpg", b"x")]})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("training:required"))
+    assert not OcrJob.objects.exists()
+
+
+def test_people_without_the_permission_are_refused(client, make_user):
+    client.force_login(make_user(Role.OVERSIGHT))
+    assert client.get(reverse("ocr:upload")).status_code == 403
+
+
+def test_upload_through_the_page(client, django_capture_on_commit_callbacks, photo_7abc123, bad_files, uploader,
+                                 ocr_engine_loaded):
+    client.force_login(uploader)
+    assert client.get(reverse("ocr:upload")).status_code == 200
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(reverse("ocr:upload"), {
+            "photos": [upload("good.jpg", photo_7abc123), upload("notes.jpg", bad_files["notes.jpg"])],
+            "case_number": "24-77", "note": "doorbell", "latitude": "33.7", "longitude": "-117.9",
+        })
+    job = OcrJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("ocr:job", args=[job.pk])
+    assert (job.photo_count, job.failed_count, job.case_number) == (2, 1, "24-77")
+
+    status = client.get(reverse("ocr:job_status", args=[job.pk])).json()
+    assert (status["status"], status["photos"], status["finished"], status["progress_percent"]) == ("queued", 2, 1, 50)
+    assert [item["status"] for item in status["items"]] == ["queued", "failed"]
+    assert status["items"][1]["error"] == PHOTO_REJECTED.format(name="notes.jpg", reason="not a JPEG or PNG image")
+
+    item = job.items.get(position=1)
+    ocr_item_process(item_id=item.pk)
+    page = client.get(reverse("ocr:job", args=[job.pk])).content.decode()
+    assert "7ABC123" in page and "ocr-box-chosen" in page and 'src="/static/js/ocr.js"' in page
+    assert "style=" not in page and "<script>" not in page  # CSP: no inline style or script
+    partial = client.get(reverse("ocr:job", args=[job.pk]), {"partial": "items"}).content.decode()
+    assert partial.lstrip().startswith("<article") and "7ABC123" in partial
+    status = client.get(reverse("ocr:job_status", args=[job.pk])).json()
+    assert status["status"] == JobStatus.DONE and status["items"][0]["plate"] == "7ABC123"
+
+    photo = client.get(reverse("ocr:item_photo", args=[item.pk]))
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+
+    response = client.post(reverse("ocr:item_correct", args=[item.pk]),
+                           {"corrected_plate": "7A8C123", "reason": "the photo shows 8"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.review_status == ReviewStatus.CORRECTED
+    read = Read.objects.get(pk=item.read_id)
+    assert (read.plate_normalized, read.plate_current) == ("7ABC123", "7A8C123")
+
+
+def test_other_peoples_uploads_are_404(client, make_user, uploader, photo_7abc123):
+    job = ocr_job_create(actor=uploader, photos=[upload("a.jpg", photo_7abc123)], enqueue=False)
+    item = job.items.get()
+    other = make_user(Role.SUPERVISOR)
+    client.force_login(other)
+    assert client.get(reverse("ocr:job", args=[job.pk])).status_code == 404
+    assert client.get(reverse("ocr:job_status", args=[job.pk])).status_code == 404
+    assert client.get(reverse("ocr:item_photo", args=[item.pk])).status_code == 404
+    assert client.post(reverse("ocr:item_accept", args=[item.pk])).status_code == 404
+    overview = client.get(reverse("ocr:upload"))
+    assert overview.status_code == 200 and f"#{job.pk}" in overview.content.decode()  # bookkeeping only
+    assert "Data quality" in overview.content.decode()
+
+
+def test_api_upload_list_and_detail(api_client, uploader, photo_7abc123, bad_files, ocr_engine_loaded):
+    api_client.force_authenticate(uploader)
+    response = api_client.post(reverse("api:ocr-jobs"), {
+        "photos": [upload("a.jpg", photo_7abc123), upload("empty.jpg", b"")], "case_number": "24-9",
+    }, format="multipart")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["photo_count"], body["failed_count"], body["status"]) == (2, 1, "queued")
+    assert body["items"][1]["error"] == PHOTO_REJECTED.format(name="empty.jpg", reason="empty file")
+    ocr_item_process(item_id=body["items"][0]["id"])
+    detail = api_client.get(reverse("api:ocr-job-detail", args=[body["id"]])).json()
+    assert detail["status"] == "done" and detail["items"][0]["plate"] == "7ABC123"
+    assert detail["items"][0]["status"] == ItemStatus.DONE and detail["items"][0]["alternates"]
+    assert [job["id"] for job in api_client.get(reverse("api:ocr-jobs")).json()] == [body["id"]]
+
+
+def test_api_refuses_without_upload_data_and_for_others(api_client, make_user, uploader, photo_7abc123):
+    api_client.force_authenticate(uploader)
+    response = api_client.post(reverse("api:ocr-jobs"), {"case_number": "1"}, format="multipart")
+    assert response.status_code == 400
+    job = ocr_job_create(actor=uploader, photos=[upload("a.jpg", photo_7abc123)], enqueue=False)
+    api_client.force_authenticate(make_user(Role.INVESTIGATOR))
+    assert api_client.get(reverse("api:ocr-job-detail", args=[job.pk])).status_code == 404
