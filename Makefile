@@ -22,8 +22,10 @@ run: install
 	DJANGO_DEBUG=true $(PY) manage.py seed_demo
 	DJANGO_DEBUG=true $(PY) manage.py serve 127.0.0.1:8000
 
+# Starts PostgreSQL/Redis if needed, installs chromium/poppler when root, then the suite (fresh test DB) and ruff.
 test: install
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	bash .ci/services
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest --create-db $(PYTEST_ARGS)
 	$(PY) -m ruff check .
 
 lint: install

@@ -51,6 +51,15 @@ INSTALLED_APPS = [
     "apps.training",
     "apps.audit",
     "apps.notifications",
+    "apps.audits",
+    "apps.reports",
+    "apps.agreements",
+    "apps.disclosures",
+    "apps.reads",
+    "apps.holds",
+    "apps.retention",
+    "apps.hotlists",
+    "apps.ocr",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +224,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One stable name per choice set shared by several endpoints.
+    "ENUM_NAME_OVERRIDES": {
+        "CameraStatusEnum": "apps.reads.choices.CameraStatus",
+        "CameraKindEnum": "apps.reads.choices.CameraKind",
+        "IngestItemStatusEnum": "apps.reads.choices.ItemStatus",
+        "PurposeEnum": "apps.audit.choices.Purpose",
+        "AccessLogPurposeEnum": "apps.audit.choices.ALL_PURPOSE_CHOICES",
+        "DisclosureStatusEnum": "apps.disclosures.choices.DisclosureStatus",
+        "HitStatusEnum": "apps.hotlists.choices.HitStatus",
+        "OcrStatusEnum": "apps.ocr.choices.JobStatus",  # jobs and their items share one set of states
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------------------------
@@ -231,10 +251,46 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# OCR of uploaded photos runs on its own queue (`manage.py serve` starts the worker with -Q celery,ocr), so a burst of
+# uploads never delays the other jobs and OCR concurrency can be sized for the models' memory (apps.ocr).
+CELERY_TASK_ROUTES = {"apps.ocr.tasks.*": {"queue": "ocr"}}
 CELERY_BEAT_SCHEDULE = {
+    # R-HOT-2: alert owners of stale external hot lists (matching already ignores them, live); policy 002: tell
+    # supervisors about units reported out of service. Both idempotent (deduplicated notifications).
+    "hotlists-alert-stale": {
+        "task": "apps.hotlists.tasks.hot_lists_alert_stale",
+        "schedule": timedelta(minutes=5),
+    },
+    "hotlists-units-out-of-service": {
+        "task": "apps.hotlists.tasks.units_out_of_service_notify",
+        "schedule": timedelta(minutes=2),
+    },
     "accounts-suspend-dormant": {
         "task": "apps.accounts.tasks.accounts_suspend_dormant",
         "schedule": crontab(hour=1, minute=15),
+    },
+    # R-REP-1/2: draft the report of the period that just ended (Jan 1, Jul 1); daily catch-up and due/overdue alerts.
+    "reports-draft-due": {
+        "task": "apps.reports.tasks.reports_draft_due",
+        "schedule": crontab(hour=2, minute=30, day_of_month=1, month_of_year="1,7"),
+    },
+    "reports-check-due": {
+        "task": "apps.reports.tasks.reports_check_due",
+        "schedule": crontab(hour=6, minute=45),
+    },
+    # R-SHR-2: warn 60/30/7 days before an agreement's sunset, expire agreements on their sunset day.
+    "agreements-sunset-daily": {
+        "task": "apps.agreements.tasks.agreements_sunset_daily",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    # R-RET-1…4: nightly archive/purge of every data class (skipping held data); yearly hold re-affirmation reminders.
+    "retention-nightly": {
+        "task": "apps.retention.tasks.retention_run_nightly",
+        "schedule": crontab(hour=3, minute=10),
+    },
+    "holds-reaffirm-reminders": {
+        "task": "apps.holds.tasks.holds_reaffirm_remind",
+        "schedule": crontab(hour=6, minute=30),
     },
 }
 
@@ -250,8 +306,50 @@ PORTAL = {
     "ARCHIVE_PURGE_DAYS": env.int("ARCHIVE_PURGE_DAYS", default=365),
     "ACCESS_LOG_RETENTION_DAYS": max(env.int("ACCESS_LOG_RETENTION_DAYS", default=730), 730),
     "DISCLOSURE_RECORD_RETENTION_DAYS": max(env.int("DISCLOSURE_RECORD_RETENTION_DAYS", default=730), 730),
+    # Defaults of the deploying agency's RetentionPolicy row (apps.retention: the one source of truth once saved).
+    # SB 274 (vetoed 2025) would have purged reads that hit nothing after 60 days: set 60 to adopt it; 0 = off.
+    "NON_HIT_READ_PURGE_DAYS": env.int("NON_HIT_READ_PURGE_DAYS", default=0),
+    "HIT_RETENTION_DAYS": env.int("HIT_RETENTION_DAYS", default=730),
+    "HOTLIST_RETENTION_DAYS": env.int("HOTLIST_RETENTION_DAYS", default=730),
+    "RETENTION_BATCH_SIZE": env.int("RETENTION_BATCH_SIZE", default=50000),
+    "RETENTION_WORKERS": env.int("RETENTION_WORKERS", default=2),  # parallel slices of the archive/purge passes
+    "RETENTION_ORPHAN_GRACE_HOURS": env.int("RETENTION_ORPHAN_GRACE_HOURS", default=24),
+    # Evidence holds (apps.holds, R-RET-3).
+    "HOLD_MAX_READS": env.int("HOLD_MAX_READS", default=10000),
+    "HOLD_REAFFIRM_DAYS": env.int("HOLD_REAFFIRM_DAYS", default=365),
+    "HOLD_REAFFIRM_NOTICE_DAYS": env.int("HOLD_REAFFIRM_NOTICE_DAYS", default=30),
     # R-HOT-2
     "PARTNER_HOTLIST_MAX_AGE_HOURS": env.int("PARTNER_HOTLIST_MAX_AGE_HOURS", default=24),
+    # Oversight (apps.audits, apps.reports): R-AUD-3, R-REP-1…3.
+    "AUDIT_SAMPLE_MIN": env.int("AUDIT_SAMPLE_MIN", default=30),
+    "REPORT_DUE_DAYS": env.int("REPORT_DUE_DAYS", default=90),
+    "REPORT_DUE_SOON_DAYS": env.int("REPORT_DUE_SOON_DAYS", default=14),
+    "REPORT_SMALL_COUNT_THRESHOLD": env.int("REPORT_SMALL_COUNT_THRESHOLD", default=5),
+    # Key of the redacted rendition's pseudonyms; empty: derived from DJANGO_SECRET_KEY (rotating it renames people).
+    "REPORT_PSEUDONYM_KEY": env.str("REPORT_PSEUDONYM_KEY", default=""),
+    # Sharing (apps.agreements, apps.disclosures): R-SHR-2…7.
+    "AGREEMENT_SUNSET_WARNING_DAYS": [int(d) for d in env.list("AGREEMENT_SUNSET_WARNING_DAYS",
+                                                               default=["60", "30", "7"])],
+    "DISCLOSURE_REQUIRES_AGREEMENT": env.bool("DISCLOSURE_REQUIRES_AGREEMENT", default=False),
+    "DISCLOSURE_ATTACHMENT_MAX_BYTES": env.int("DISCLOSURE_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024),
+    "DISCLOSURE_PACKAGE_LINK_MAX_AGE_SECONDS": env.int("DISCLOSURE_PACKAGE_LINK_MAX_AGE_SECONDS", default=900),
+    "DISCLOSURE_MAX_RELEASE_READS": env.int("DISCLOSURE_MAX_RELEASE_READS", default=10000),
+    # Reads (apps.reads): ingest limits and the search window (R-READ-1, R-READ-3, R-READ-4).
+    "READ_INGEST_MAX_BATCH": env.int("READ_INGEST_MAX_BATCH", default=1000),
+    "READ_IMAGE_MAX_BYTES": env.int("READ_IMAGE_MAX_BYTES", default=2 * 1024 * 1024),
+    "READ_CLOCK_SKEW_SECONDS": env.int("READ_CLOCK_SKEW_SECONDS", default=300),
+    "READ_SEARCH_DEFAULT_DAYS": env.int("READ_SEARCH_DEFAULT_DAYS", default=30),
+    "READ_SEARCH_MAX_DAYS": env.int("READ_SEARCH_MAX_DAYS", default=1100),
+    "READ_SEARCH_PARTIAL_MAX_DAYS": env.int("READ_SEARCH_PARTIAL_MAX_DAYS", default=92),
+    "READ_EXPORT_MAX_ROWS": env.int("READ_EXPORT_MAX_ROWS", default=10000),
+    # Imagery OCR (apps.ocr, R-READ-1): engine ("onnx"; "paddle" needs the [paddle] extra), the Celery queue of the
+    # OCR tasks, and the limits every uploaded photo is checked against by really decoding it.
+    "OCR_ENGINE": env.str("OCR_ENGINE", default="onnx"),
+    "OCR_QUEUE": env.str("OCR_QUEUE", default="ocr"),
+    "OCR_UPLOAD_MAX_BYTES": env.int("OCR_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024),
+    "OCR_UPLOAD_MAX_PIXELS": env.int("OCR_UPLOAD_MAX_PIXELS", default=40_000_000),
+    "OCR_UPLOAD_MAX_PHOTOS": env.int("OCR_UPLOAD_MAX_PHOTOS", default=20),
+    "OCR_WARM_WORKERS": env.bool("OCR_WARM_WORKERS", default=True),
 }
 
 # --- E-mail (alerts) -------------------------------------------------------------------------------------------

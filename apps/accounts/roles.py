@@ -27,13 +27,62 @@ STAFF_ROLES = frozenset({Role.CUSTODIAN, Role.SYSADMIN})
 INTERNAL_ROLES = frozenset({Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.CUSTODIAN, Role.SYSADMIN})
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.OPERATOR: [],
-    Role.INVESTIGATOR: [],
+    Role.OPERATOR: [
+        # Hot lists and hits (R-HOT-1, R-HOT-4): see the lists in use and hits; record confirmation and outcome.
+        "hotlists.view_hotlist",
+        "hotlists.view_hit",
+        "hotlists.confirm_hit",
+        "reads.add_camerastatusreport",  # report their own unit damaged (R-READ-5)
+        "retention.view_retentionpolicy",
+        "ocr.add_ocrjob",  # upload photos for OCR and review their own results (issue #4)
+    ],
+    Role.INVESTIGATOR: [
+        # Hot lists (R-HOT-1): enter plates of their cases (with an optional logged back-search); see hits.
+        "hotlists.view_hotlist",
+        "hotlists.manage_entries",
+        "hotlists.view_hit",
+        "reads.query_reads",
+        "reads.correct_read",
+        # Evidence holds (R-RET-3): request, see their own and shared ones (guardian), export for evidence.
+        "holds.view_evidencehold",
+        "holds.add_evidencehold",
+        "holds.add_evidenceexport",
+        "retention.view_retentionpolicy",
+        "ocr.add_ocrjob",  # upload photos for OCR, review and correct their own results (issue #4)
+    ],
     Role.SUPERVISOR: [
+        # Hot lists and hits (R-HOT-1…5); their officers' ALPR usage and spot checks (policy 002, R-AUD-3).
+        "hotlists.view_hotlist",
+        "hotlists.add_hotlist",
+        "hotlists.change_hotlist",
+        "hotlists.manage_entries",
+        "hotlists.view_hit",
+        "hotlists.confirm_hit",
+        "hotlists.view_usage_report",
         "audit.view_accesslog",
         "training.view_trainingrecord",
         "training.view_course",
         "accounts.view_team",
+        "reads.query_reads",
+        "reads.correct_read",
+        "reads.view_camera",
+        "reads.view_camerastatusreport",
+        "reads.add_camerastatusreport",
+        # Query audits of their team (R-AUD-3).
+        "audits.view_auditcampaign",
+        "audits.add_auditcampaign",
+        "audits.review_auditcampaign",
+        # Evidence holds of their team (R-RET-3): approve or deny, release, export.
+        "holds.view_evidencehold",
+        "holds.add_evidencehold",
+        "holds.approve_evidencehold",
+        "holds.release_evidencehold",
+        "holds.add_evidenceexport",
+        "retention.view_retentionpolicy",
+        # Imagery OCR: own uploads; every job's bookkeeping and misreads per engine version (R-HOT-5).
+        "ocr.add_ocrjob",
+        "ocr.view_ocrjob",
+        "ocr.view_ocr_quality",
     ],
     Role.CUSTODIAN: [
         "audit.view_accesslog",
@@ -42,8 +91,46 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "training.view_trainingrecord",
         "training.view_course",
         "auditlog.view_logentry",
+        # Query audits of every user, and their approval (R-AUD-3); oversight reports (R-REP-1, R-REP-2).
+        "audits.view_auditcampaign",
+        "audits.add_auditcampaign",
+        "audits.review_auditcampaign",
+        "audits.approve_auditcampaign",
+        "audits.view_audit_summary",
+        "reports.view_oversightreport",
+        "reports.add_oversightreport",
+        "reports.issue_oversightreport",
+        "reports.review_oversightreport",
+        # Sharing (R-SHR-2, R-SHR-4): agreements and the review and written authorization of disclosures.
+        "agreements.view_agreement",
+        "agreements.add_agreement",
+        "agreements.change_agreement",
+        "agreements.view_agreementsignatory",
+        "agreements.add_agreementsignatory",
+        "agreements.change_agreementsignatory",
+        "agreements.view_agreementrenewal",
+        "disclosures.view_disclosurerequest",
+        "disclosures.change_disclosurerequest",
+        "disclosures.review_disclosurerequest",
+        "disclosures.authorize_disclosure",
+        "disclosures.view_disclosureauthorization",
+        "disclosures.view_releasepackage",
+        # Retention (004 §XI: the custodian ensures archiving, deletion and extended-retention requests).
+        "retention.view_retentionpolicy",
+        "retention.change_retentionpolicy",
+        "retention.view_retentionrun",
+        "retention.run_retention",
+        "holds.view_evidencehold",
+        "holds.release_evidencehold",
     ],
     Role.SYSADMIN: [
+        # Hot lists: create lists, run imports and feeds (R-HOT-1, R-HOT-2); usage of every officer (R-AUD-3).
+        "hotlists.view_hotlist",
+        "hotlists.add_hotlist",
+        "hotlists.change_hotlist",
+        "hotlists.manage_entries",
+        "hotlists.view_hit",
+        "hotlists.view_usage_report",
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",
@@ -66,9 +153,51 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
         "axes.view_accessfailurelog",
+        "reports.view_oversightprofile",  # which oversight body an oversight account belongs to
+        "reports.add_oversightprofile",
+        "reports.change_oversightprofile",
+        "agreements.view_agreement",
+        "agreements.add_agreement",
+        "agreements.change_agreement",
+        "agreements.view_agreementsignatory",
+        "agreements.add_agreementsignatory",
+        "agreements.change_agreementsignatory",
+        "agreements.view_agreementrenewal",
+        "disclosures.view_disclosurerequest",
+        "disclosures.view_disclosureauthorization",
+        "disclosures.view_releasepackage",
+        "reads.query_reads",
+        "reads.correct_read",
+        "reads.view_camera",
+        "reads.add_camera",
+        "reads.change_camera",
+        "reads.view_camerastatusreport",
+        "reads.add_camerastatusreport",
+        "reads.view_cameracredential",
+        "reads.add_cameracredential",
+        "reads.view_ingestbatch",
+        "reads.view_readcorrection",
+        # The ALPR System Administrator ensures held data is retained until authorized for deletion (004 §VI).
+        "holds.view_evidencehold",
+        "holds.release_evidencehold",
+        "holds.add_evidenceexport",
+        "retention.view_retentionpolicy",
+        "retention.view_retentionrun",
+        # Imagery OCR: own uploads; every job's bookkeeping and misreads per engine version (R-HOT-5).
+        "ocr.add_ocrjob",
+        "ocr.view_ocrjob",
+        "ocr.view_ocr_quality",
     ],
-    Role.OVERSIGHT: [],
-    Role.PARTNER_REQUESTER: [],
+    Role.OVERSIGHT: [
+        # Issued reports (the rendition of their body, apps.reports.selectors) and audit summaries (R-ACC-1).
+        "reports.view_oversightreport",
+        "audits.view_audit_summary",
+        "retention.view_retentionpolicy",
+    ],
+    Role.PARTNER_REQUESTER: [
+        "disclosures.add_disclosurerequest",  # files its own agency's written requests (R-SHR-3); sees them by
+        # django-guardian object permission only (R-ACC-4)
+    ],
 }
 
 

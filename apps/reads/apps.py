@@ -18,3 +18,5 @@ class ReadsConfig(AppConfig):
         from apps.reads.home import register
 
         register()
+
+        import apps.reads.api.schema  # noqa: F401 - registers the camera-token scheme with drf-spectacular

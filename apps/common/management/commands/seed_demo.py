@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -57,8 +58,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--quiet", action="store_true", help="Do not print the logins.")
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # Demo data raises real alerts (sunsets, follow-ups); keep their e-mails in memory, not on the console,
+        # so the printed logins stay readable.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
+            self._seed(options)
+
+    def _seed(self, options):
         today = timezone.localdate()
         agencies = []
         for name, ori, kind, level, state, deploying, flagged, note in AGENCIES:
@@ -98,14 +104,47 @@ class Command(BaseCommand):
                 training_record_create(actor=None, person=user, course=initial,
                                        completed_on=today - timedelta(days=400), instructor="Training Unit")
 
+        from apps.reads.demo import seed_reads
+
+        seed_reads(agency=agencies[0], people={user.username: user for user in User.objects.filter(
+            username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
+
+        from apps.disclosures.demo import seed_sharing
+
+        seed_sharing(stdout=None if options["quiet"] else self.stdout)
+
+        from apps.hotlists.demo import seed_hotlists
+
+        seed_hotlists(people={user.username: user for user in User.objects.filter(
+            username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
+
+        from apps.holds.demo import seed_holds
+
+        seed_holds(people={user.username: user for user in User.objects.filter(
+            username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
+
+        from apps.ocr.demo import seed_ocr
+
+        seed_ocr(people={user.username: user for user in User.objects.filter(
+            username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
+
+        from apps.reports.demo import seed_oversight_demo
+
+        seed_oversight_demo(password=DEMO_PASSWORD, stdout=None if options["quiet"] else self.stdout)
+
         if not options["quiet"]:
             self._print_logins()
 
     def _print_logins(self) -> None:
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD})"))
-        for username, first, last, title, roles, *_rest in PEOPLE:
-            role_text = ", ".join(Role(role).label for role in roles)
-            self.stdout.write(f"  {username:<13} {role_text:<28} {first} {last}, {title}")
+        # Every demo account, including those each capability's demo data adds (partner agencies, oversight bodies).
+        base_order = {username: index for index, (username, *_rest) in enumerate(PEOPLE)}
+        people = sorted(User.objects.filter(is_active=True).select_related("agency"),
+                        key=lambda user: (base_order.get(user.username, len(base_order)), user.username))
+        for user in people:
+            role_text = ", ".join(user.role_labels) or "—"
+            where = f", {user.agency}" if user.agency and not user.agency.is_deploying_agency else ""
+            self.stdout.write(f"  {user.username:<14} {role_text:<28} {user.get_full_name()}, {user.job_title}{where}")
         self.stdout.write("  (lapsed: an investigator whose annual refresher is overdue: shows the training gate)")
         self.stdout.write("")
