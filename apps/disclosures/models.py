@@ -34,7 +34,10 @@ class RecordRetainedError(ApplicationError):
 
 
 def retention_days() -> int:
-    return settings.PORTAL["DISCLOSURE_RECORD_RETENTION_DAYS"]
+    """R-SHR-7: the agency's saved policy (never under 2 years), else the setting."""
+    from apps.retention.selectors import retention_policy_current
+
+    return retention_policy_current().disclosure_record_retention_days
 
 
 class RetainedQuerySet(models.QuerySet):

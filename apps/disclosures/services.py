@@ -11,7 +11,6 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -229,7 +228,9 @@ def _check_request_fields(*, requesting_person_name, purpose, case_number, legal
 def _check_time_range(time_from: datetime, time_to: datetime, *, now: datetime) -> None:
     if time_to <= time_from:
         raise ApplicationError(TIME_RANGE_INVALID, code="time_range_invalid", extra={"field": "time_to"})
-    days = settings.PORTAL["READ_RETENTION_DAYS"]
+    from apps.retention.selectors import retention_policy_current
+
+    days = retention_policy_current().read_retention_days  # the agency's saved policy (R-RET-1)
     limit = now - timedelta(days=days)
     if time_from < limit:
         raise ApplicationError(TIME_RANGE_BEYOND_RETENTION.format(limit=timezone.localtime(limit), days=days),

@@ -31,7 +31,10 @@ def days_text(days: int) -> str:
 
 def transparency_policy() -> dict:
     """The § 1798.90.51(b) elements, each from the setting or choice list that the portal itself enforces."""
+    from apps.retention.selectors import retention_policy_current
+
     portal = settings.PORTAL
+    retention = retention_policy_current()  # the agency's saved policy, so the public page says what is enforced
     querying_roles = [Role(role).label for role, perms in ROLE_PERMISSIONS.items() if "reads.query_reads" in perms]
     return {
         "agency_name": portal["AGENCY_NAME"],
@@ -40,10 +43,10 @@ def transparency_policy() -> dict:
         "querying_roles": querying_roles,
         "courses": list(Course.objects.filter(active=True).order_by("kind", "title").values_list("title", flat=True)),
         "refresher_days": days_text(portal["TRAINING_REFRESHER_DAYS"]),
-        "read_retention": days_text(portal["READ_RETENTION_DAYS"]),
-        "archive_purge": days_text(portal["ARCHIVE_PURGE_DAYS"]),
-        "access_log_retention": days_text(portal["ACCESS_LOG_RETENTION_DAYS"]),
-        "disclosure_retention": days_text(portal["DISCLOSURE_RECORD_RETENTION_DAYS"]),
+        "read_retention": days_text(retention.read_retention_days),
+        "archive_purge": days_text(retention.archive_purge_days),
+        "access_log_retention": days_text(retention.access_log_retention_days),
+        "disclosure_retention": days_text(retention.disclosure_record_retention_days),
         "partner_hotlist_hours": portal["PARTNER_HOTLIST_MAX_AGE_HOURS"],
         "session_idle_minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES,
         "threshold": portal["REPORT_SMALL_COUNT_THRESHOLD"],
