@@ -1,4 +1,3 @@
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
@@ -9,7 +8,7 @@ from apps.reads.models import Camera, CameraStatusReport, Read, ReadCorrection
 
 class CameraOutputSerializer(serializers.ModelSerializer):
     agency = serializers.StringRelatedField()
-    assigned_officer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_officer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Camera
@@ -85,11 +84,11 @@ class ReadOutputSerializer(serializers.ModelSerializer):
         url = read_image_url(read=read, kind=kind, user=request.user)
         return request.build_absolute_uri(url) if url else None
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True, read_only=True))
     def get_vehicle_image_url(self, read) -> str | None:
         return self._url(read, "vehicle_image")
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True, read_only=True))
     def get_plate_crop_url(self, read) -> str | None:
         return self._url(read, "plate_crop")
 
