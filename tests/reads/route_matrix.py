@@ -1,6 +1,6 @@
 """Expected outcomes of the reads routes for every principal, in the shape of tests/test_authorization_matrix.py.
 
-Self-contained (no import from that module), so it can merge them without an import cycle::
+Self-contained (no import from that module), so it can merge them without an import cycle; it does::
 
     from tests.reads.route_matrix import READS_COVERED_ELSEWHERE, READS_MATRIX
     MATRIX.update(READS_MATRIX)

@@ -2,33 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from apps.accounts.roles import Role
-from tests.factories import DeployingAgencyFactory
-from tests.holds.helpers import make_camera
+# The people, agency and camera of a hold are the same in retention tests.
+from tests.holds.conftest import agency, boss, camera, detective  # noqa: F401
 
 
 @pytest.fixture
-def agency(db):
-    return DeployingAgencyFactory()
-
-
-@pytest.fixture
-def camera(agency):
-    return make_camera(agency)
-
-
-@pytest.fixture
-def boss(make_user, agency):
-    return make_user(Role.SUPERVISOR, agency=agency)
-
-
-@pytest.fixture
-def detective(make_user, boss, agency):
-    return make_user(Role.INVESTIGATOR, supervisor=boss, agency=agency)
-
-
-@pytest.fixture
-def policy(agency):
+def policy(agency):  # noqa: F811 - the fixture imported above, requested by name
     """policy(**days): save the deploying agency's retention policy (defaults: 730 / 365)."""
     from apps.retention.services import retention_policy_update
 
