@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	test -f .env || cp .env.example .env  # development mode for manage.py on this checkout only
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -5,6 +5,7 @@ The suite runs against PostgreSQL (DATABASE_URL) and Redis db 15 so it never tou
 
 import os
 
+os.environ.setdefault("DJANGO_DEBUG", "false")  # tests run production-shaped settings, whatever a local .env says
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alprportal")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")

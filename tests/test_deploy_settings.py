@@ -17,6 +17,8 @@ def _manage(*args, **env_overrides):
 
 
 PRODUCTION = {
+    # Explicit, so a developer's .env (DJANGO_DEBUG=true, from .env.example) cannot leak into production checks.
+    "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "alpr.example.gov",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/alprportal",
