@@ -172,3 +172,19 @@ def test_matching_errors_never_lose_the_reads(make_list, camera, monkeypatch, dj
         assert hits_match_reads(read_ids=ids) == []
     assert Read.objects.filter(pk__in=ids).count() == 1
     assert scheduled and scheduled[-1] == {"read_ids": ids}
+
+
+def test_a_correction_matches_the_corrected_plate_at_once(make_list, ingest, list_manager):
+    """R-HOT-5: a misread hid a wanted plate (camera read 7ABC123 for 7A8C123); correcting the read raises the hit
+    now, and correcting it twice never raises it twice."""
+    from apps.reads.models import Read
+    from apps.reads.services.corrections import read_correct
+
+    hot_list = make_list(csv_of(f"7A8C123,CA,stolen vehicle,2,26-9,{soon()},plate from the victim"))
+    (read_id,) = ingest([("7ABC123", 5)])
+    assert _hit_plates(hot_list) == []
+    read_correct(actor=list_manager, read=Read.objects.get(pk=read_id), corrected_plate="7A8C123",
+                 reason="The crop shows an 8 where the camera read B.")
+    assert _hit_plates(hot_list) == [("7A8C123", "7A8C123")]
+    hits_match_reads(read_ids=[read_id])
+    assert Hit.objects.filter(read_id=read_id).count() == 1

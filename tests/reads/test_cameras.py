@@ -106,6 +106,26 @@ def test_camera_api_is_for_administrators(api_client, sysadmin, investigator):
     assert response.status_code == 400 and response.json()["error"]["code"] == "officer_only_for_mobile"
 
 
+@pytest.mark.parametrize("commissioned_at, code, message", [
+    ("1036-05-01T00:00:00Z", "commissioned_too_early",
+     "A unit cannot have been commissioned before 2000-01-01; check the date."),
+    ("2999-01-01T00:00:00Z", "commissioned_too_late",
+     "A unit cannot be commissioned more than a year from now; check the date."),
+])
+def test_an_impossible_commissioning_date_is_refused(api_client, sysadmin, commissioned_at, code, message):
+    """Found by the API fuzzer: a unit "commissioned" in 1036 would accept reads claiming any old capture time."""
+    from apps.reads.models import Camera
+
+    api_client.force_authenticate(sysadmin)
+    before = Camera.objects.count()
+    response = api_client.post("/api/v1/cameras/", {"name": "Typo", "kind": "fixed",
+                                                    "commissioned_at": commissioned_at}, format="json")
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert (error["code"], error["message"]) == (code, message)
+    assert Camera.objects.count() == before
+
+
 def test_token_command_issues_and_rotates(camera, capsys):
     call_command("camera_token", str(camera.pk))
     first = capsys.readouterr().out.strip().splitlines()[-1]

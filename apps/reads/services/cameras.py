@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +18,10 @@ STATUS_IN_FUTURE = "The status cannot take effect in the future."
 STATUS_BEFORE_LAST_REPORT = "The status cannot take effect before the unit's last status report ({when})."
 STATUS_NOT_YOUR_UNIT = "You may report only the units assigned to you."
 OFFICER_ONLY_FOR_MOBILE = "Only a mobile unit has an assigned officer."
+COMMISSIONED_TOO_EARLY = "A unit cannot have been commissioned before {earliest:%Y-%m-%d}; check the date."
+COMMISSIONED_TOO_LATE = "A unit cannot be commissioned more than a year from now; check the date."
+# No ALPR unit predates this; a commissioning date before it is a typo that would let forged old reads in.
+EARLIEST_COMMISSIONING = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def camera_may_report_status(*, user, camera: Camera) -> bool:
@@ -39,10 +43,16 @@ def camera_create(
     """Register a camera, mobile unit or upload source (in service from ``commissioned_at``, default now)."""
     if assigned_officer is not None and kind != CameraKind.MOBILE:
         raise ApplicationError(OFFICER_ONLY_FOR_MOBILE, code="officer_only_for_mobile")
+    now = timezone.now()
+    if commissioned_at is not None and commissioned_at < EARLIEST_COMMISSIONING:
+        raise ApplicationError(COMMISSIONED_TOO_EARLY.format(earliest=EARLIEST_COMMISSIONING),
+                               code="commissioned_too_early")
+    if commissioned_at is not None and commissioned_at > now + timedelta(days=366):
+        raise ApplicationError(COMMISSIONED_TOO_LATE, code="commissioned_too_late")
     camera = Camera(
         name=name, kind=kind, agency=agency, location_description=location_description, latitude=latitude,
         longitude=longitude, assigned_officer=assigned_officer, external_id=external_id,
-        commissioned_at=commissioned_at or timezone.now(), status=CameraStatus.IN_SERVICE,
+        commissioned_at=commissioned_at or now, status=CameraStatus.IN_SERVICE,
     )
     camera.full_clean()
     camera.save()

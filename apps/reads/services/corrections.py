@@ -6,6 +6,7 @@ from django.db import transaction
 
 from apps.audit.services import event_record
 from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.hotlists.services import hits_match_reads
 from apps.reads.models import Read, ReadCorrection
 from apps.reads.plates import plate_normalize
 
@@ -15,15 +16,24 @@ CORRECTION_UNCHANGED = "The read already has the plate {plate}."
 
 
 @transaction.atomic
-def read_correct(*, actor, read: Read, corrected_plate: str, reason: str) -> ReadCorrection:
+def read_correct(*, actor, read: Read, corrected_plate: str, reason: str,
+                 as_uploader: bool = False) -> ReadCorrection:
     """Record that ``read`` shows ``corrected_plate`` (R-READ-2).
+
+    Correcting needs ``reads.correct_read``, except that the person who uploaded a photo may correct the read OCR
+    made of it (issue #4: the uploader reviews their own results): the OCR review service checks that and passes
+    ``as_uploader=True``; nothing a client sends can set it.
+
+    The corrected plate is matched against the hot lists at once (R-HOT-5: labels are re-evaluated when new
+    information arrives), so a misread that hid a wanted plate raises its hit now; hits of the old plate stay for the
+    hit reviewer to mark as misread.
 
     The original (``plate_read``, ``plate_normalized``, images, time, place) never changes: the correction is its
     own append-only row (who, when, why, from, to), and the read's ``plate_current`` — the column searches match —
     becomes the corrected plate. Locks the read so two corrections serialize. Refuses a missing reason, an illegal
     plate, or a plate equal to the current one.
     """
-    if not actor.has_perm("reads.correct_read"):
+    if not (as_uploader or actor.has_perm("reads.correct_read")):
         raise PermissionDeniedError(CORRECTION_NOT_ALLOWED, code="correction_not_allowed")
     reason = (reason or "").strip()
     if not reason:
@@ -41,4 +51,5 @@ def read_correct(*, actor, read: Read, corrected_plate: str, reason: str) -> Rea
     event_record(actor=actor, code="alprportal.reads.read.corrected", target=read,
                  data={"old": correction.previous_plate, "new": plate, "reason": reason,
                        "original": read.plate_normalized})
+    hits_match_reads(read_ids=[read.pk])  # R-HOT-5; commits (or rolls back) with the correction
     return correction
