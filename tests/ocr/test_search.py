@@ -85,3 +85,16 @@ def test_page_and_api_show_the_marking(client, api_client, investigator, store_r
     assert [(row["plate"], row["match_note"]) for row in body["results"]] == [("7A8C123", "matched allowing B↔8")]
     plain = api_client.get(reverse("api:reads-search"), {"plate": "7ABC123", **SEARCH}).json()
     assert plain["count"] == 0
+
+
+def test_partial_tolerant_search_over_alternates_can_use_the_trigram_index():
+    """A partial misread-tolerant search is a regex over the alternates' text; on PostgreSQL the trigram index answers
+    it instead of a scan of every alternate ever proposed (migration ocr 0002)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN SELECT read_id FROM ocr_readalternate WHERE text ~ %s",
+                       [plate_confusion_regex(plate_pattern_parse("7ABG*"))])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "readalternate_text_trgm" in plan, plan
