@@ -16,3 +16,6 @@ class HotlistsConfig(AppConfig):
         # rows (added_in / removed_in), so their history is the version chain itself; hits log domain events.
         auditlog.register(HotList, exclude_fields=["last_refreshed_at", "current_version"])
         register()
+        from apps.hotlists.retention import register as register_retention
+
+        register_retention()  # hits and old entries expire under the agency's policy (R-RET-2)
