@@ -144,6 +144,16 @@ COVERED_ELSEWHERE.update({
     "hotlists:hit_action": "tests/hotlists/test_hits.py (POST; confirm_hit; only after confirmation)",
     "hotlists:hit_image": "tests/hotlists/test_hits.py (signed per-person link; unsigned 403)",
     "api:hotlist-feed": "tests/hotlists/test_imports.py (POST CSV; manage_entries; dry run and atomic apply)",
+    "api:hit-detail": "tests/hotlists/test_api.py (view_hit; archived reads 404 but administrators; access logged)",
+    "api:hit-confirm": "tests/hotlists/test_api.py (POST; confirm_hit and current training; others 401/403)",
+    "api:hit-misread": "tests/hotlists/test_api.py (POST; confirm_hit; note required)",
+    "api:hit-not-actionable": "tests/hotlists/test_api.py (POST; confirm_hit; illegal moves 400)",
+    "api:hit-action": "tests/hotlists/test_api.py (POST; confirm_hit; only after confirmation)",
+    "/api/v1/hits/{id}/": "api:hit-detail",
+    "/api/v1/hits/{id}/confirm/": "api:hit-confirm",
+    "/api/v1/hits/{id}/misread/": "api:hit-misread",
+    "/api/v1/hits/{id}/not-actionable/": "api:hit-not-actionable",
+    "/api/v1/hits/{id}/action/": "api:hit-action",
     "/api/v1/hotlists/{id}/feed/": "api:hotlist-feed",
 })
 

@@ -44,3 +44,22 @@ def hit_as_dict(hit, *, user) -> dict:
         "crop_url": hit_image_url(hit=hit, kind="plate_crop", user=user),
         "detail_url": reverse("hotlists:hit", args=[hit.pk]),
     }
+
+
+def hit_review_as_dict(hit) -> dict:
+    """Who resolved a hit and how (R-HOT-4, R-HOT-5): the confirmation, the dismissal or the action recorded."""
+    def who(user):
+        return user.get_username() if user else None
+
+    def when(moment):
+        return moment.isoformat() if moment else None
+
+    return {
+        "confirmed_by": who(hit.confirmed_by), "confirmed_at": when(hit.confirmed_at),
+        "confirmation_method": hit.confirmation_method or None, "confirmation_result": hit.confirmation_result or None,
+        "confirmation_note": hit.confirmation_note,
+        "dismissed_by": who(hit.dismissed_by), "dismissed_at": when(hit.dismissed_at),
+        "dismissal_note": hit.dismissal_note,
+        "action": hit.action or None, "action_by": who(hit.action_by), "action_at": when(hit.action_at),
+        "action_note": hit.action_note,
+    }

@@ -80,4 +80,4 @@ def register() -> None:
         period_days=lambda policy: policy.hotlist_retention_days, apply=hot_list_entries_purge,
         held_check="entries a remaining hit names are kept until that hit goes"))
     # Reads a hit refers to are not "non-hit" reads (the optional early purge, SB 274).
-    read_keeper_register("hits", lambda alias: f"EXISTS (SELECT 1 FROM hotlists_hit x WHERE x.read_id = {alias}.id)")
+    read_keeper_register("hits", lambda alias: f"EXISTS (SELECT 1 FROM hotlists_hit x WHERE x.read_id = {alias}.id)")  # noqa: S608,E501

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.hotlists.models import Hit, HotListEntry
+from apps.hotlists.models import Hit
 from apps.hotlists.services import hits_match_reads, hot_list_entry_remove
 from apps.reads.models import Read
 from apps.retention.choices import RunStatus
@@ -25,7 +25,8 @@ def _archive(read, days_ago):
     Read.objects.filter(pk=read.pk).update(archived_at=timezone.now() - timedelta(days=days_ago))
 
 
-def test_old_hits_go_then_their_reads_held_ones_stay(make_list, camera, detective, boss, policy, run_retention):
+def test_old_hits_go_then_their_reads_held_ones_stay(make_list, camera, detective, boss, policy,  # noqa: F811
+                                                     run_retention):  # noqa: F811
     make_list(csv_of(f"7ABC123,CA,stolen vehicle,2,26-1,{soon(3650)},wanted"))
     old = make_read(camera, days_ago=1200)
     held = make_read(camera, days_ago=1200)
@@ -47,8 +48,8 @@ def test_old_hits_go_then_their_reads_held_ones_stay(make_list, camera, detectiv
     assert again.counts["hits"]["purged"] == 0 and Hit.objects.count() == 2  # idempotent
 
 
-def test_removed_and_expired_entries_go_once_no_hit_names_them(make_list, list_manager, camera, policy,
-                                                               run_retention):
+def test_removed_and_expired_entries_go_once_no_hit_names_them(make_list, list_manager, camera, policy,  # noqa: F811
+                                                               run_retention):  # noqa: F811
     hot_list = make_list(csv_of(f"1AAA111,CA,stolen vehicle,2,26-1,{soon(3650)},removed without a hit",
                                 f"2BBB222,CA,stolen vehicle,2,26-2,{soon(3650)},removed with a hit",
                                 f"3CCC333,CA,stolen vehicle,2,26-3,{soon(3650)},in force"))

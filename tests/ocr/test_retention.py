@@ -45,7 +45,7 @@ def _age(job, *, days, archived_days=None):
 
 
 def test_an_old_upload_goes_with_its_read_and_a_held_one_stays(make_user, agency, ocr_settings, ocr_engine_loaded,
-                                                                photo_7abc123, policy, run_retention,
+                                                                photo_7abc123, policy, run_retention,  # noqa: F811
                                                                 django_capture_on_commit_callbacks):
     boss = make_user(Role.SUPERVISOR, agency=agency)
     uploader = make_user(Role.INVESTIGATOR, agency=agency, supervisor=boss)

@@ -1,5 +1,6 @@
-"""Hot-list API: the live hits feed the hits page polls, the lists with their freshness, and the import endpoint
-for automated feeds (dry-run preview or apply)."""
+"""Hot-list API: the live hits feed the hits page polls, one hit and its transitions (confirm, misread, not
+actionable, action taken: R-HOT-4, R-HOT-5), the lists with their freshness, and the import endpoint for automated feeds
+(dry-run preview or apply)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -15,8 +16,9 @@ from rest_framework.views import APIView
 
 from apps.common.api.permissions import StrictModelPermissions
 from apps.common.errors import ApplicationError
+from apps.hotlists.choices import ConfirmationMethod, ConfirmationResult, HitAction
 from apps.hotlists.models import Hit, HotList
-from apps.hotlists.presenters import hit_as_dict
+from apps.hotlists.presenters import hit_as_dict, hit_review_as_dict
 from apps.hotlists.selectors import (
     hit_list_visible_to,
     hits_live,
@@ -24,7 +26,14 @@ from apps.hotlists.selectors import (
     hot_list_list_visible_to,
     hot_list_state,
 )
-from apps.hotlists.services import hot_list_import_apply, hot_list_import_preview
+from apps.hotlists.services import (
+    hit_confirm,
+    hit_mark_misread,
+    hit_mark_not_actionable,
+    hit_record_action,
+    hot_list_import_apply,
+    hot_list_import_preview,
+)
 from apps.training.gate import TrainingCurrent
 
 FEED_BODY_REQUIRED = "Send the CSV as the request body (Content-Type: text/csv) or as a multipart file named “file”."
@@ -61,6 +70,109 @@ class HitLiveApi(APIView):
         return Response({"hits": [hit_as_dict(hit, user=request.user) for hit in hits],
                          "last_id": max([after, *(hit.pk for hit in hits)]), "updated": updated,
                          "server_time": now.isoformat()})
+
+
+class HitDetailApi(APIView):
+    """One hit the person may see (others 404), with its read, entry and status. Logged as shown (R-AUD-1)."""
+
+    permission_classes = [IsAuthenticated, StrictModelPermissions, TrainingCurrent]
+    queryset = Hit.objects.none()
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk: int):
+        hit = get_object_or_404(hit_list_visible_to(user=request.user), pk=pk)
+        hits_log_shown(user=request.user, hits=[hit], request=request)
+        return Response({**hit_as_dict(hit, user=request.user), **hit_review_as_dict(hit)})
+
+
+class CanConfirmHits(BasePermission):
+    message = "You may not confirm or dismiss hits."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("hotlists.view_hit")
+                    and user.has_perm("hotlists.confirm_hit"))
+
+
+class HitConfirmSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=ConfirmationMethod.choices)
+    result = serializers.ChoiceField(choices=ConfirmationResult.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    confirmed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class HitNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000)
+
+
+class HitActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=HitAction.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class _HitTransitionApi(APIView):
+    """POST moves one visible hit (others 404) through the service; an illegal move is a 400 naming the state."""
+
+    permission_classes = [IsAuthenticated, CanConfirmHits, TrainingCurrent]
+    serializer_class: type[serializers.Serializer] = HitNoteSerializer
+
+    def perform(self, hit: Hit, data: dict) -> Hit:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def post(self, request, pk: int):
+        hit = get_object_or_404(hit_list_visible_to(user=request.user), pk=pk)
+        data = self.serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        hit = hit_list_visible_to(user=request.user).get(pk=self.perform(hit, dict(data.validated_data)).pk)
+        return Response({**hit_as_dict(hit, user=request.user), **hit_review_as_dict(hit)})
+
+
+class HitConfirmApi(_HitTransitionApi):
+    """new → confirmed: how it was confirmed (dispatch, CLETS…) and the result (R-HOT-4)."""
+
+    serializer_class = HitConfirmSerializer
+
+    @extend_schema(request=HitConfirmSerializer, responses={200: dict})
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def perform(self, hit, data):
+        return hit_confirm(actor=self.request.user, hit=hit, **data)
+
+
+class HitMisreadApi(_HitTransitionApi):
+    """new → misread: the image does not show the listed plate; feeds the data-quality review (R-HOT-5)."""
+
+    @extend_schema(request=HitNoteSerializer, responses={200: dict})
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def perform(self, hit, data):
+        return hit_mark_misread(actor=self.request.user, hit=hit, note=data["note"])
+
+
+class HitNotActionableApi(_HitTransitionApi):
+    """new → not actionable (vehicle gone, unit on a higher-priority call…)."""
+
+    @extend_schema(request=HitNoteSerializer, responses={200: dict})
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def perform(self, hit, data):
+        return hit_mark_not_actionable(actor=self.request.user, hit=hit, note=data["note"])
+
+
+class HitActionApi(_HitTransitionApi):
+    """confirmed → actioned: the action taken, only after a confirmation (R-HOT-4)."""
+
+    serializer_class = HitActionSerializer
+
+    @extend_schema(request=HitActionSerializer, responses={200: dict})
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def perform(self, hit, data):
+        return hit_record_action(actor=self.request.user, hit=hit, **data)
 
 
 class HotListListApi(APIView):
