@@ -5,8 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # The suite runs against PostgreSQL and Redis (start them as DEVELOPERS.md / .ci/run do).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alprportal
+# `make loadtest`: its own database on this server (created and dropped), gunicorn on a free loopback port.
+LOADTEST_DATABASE_URL ?= $(TEST_DATABASE_URL)
+LOADTEST_SECONDS ?= 60
 
-.PHONY: run test install lint migrate demo clean
+.PHONY: run test install lint audit loadtest migrate demo clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -31,6 +34,19 @@ test: install
 
 lint: install
 	$(PY) -m ruff check .
+
+# Known vulnerabilities of the installed packages (pip-audit; `make test` runs the same test). It fails on any finding
+# not explained in tests/security/test_pip_audit.py, and SKIPS saying why when no vulnerability service answers.
+audit: install
+	$(PY) -m pytest tests/security/test_pip_audit.py -q -rs -p no:cacheprovider
+
+# Concurrent camera ingest + investigator searches against gunicorn for LOADTEST_SECONDS; one JSON line last
+# (docs/reliability-load.md). LOADTEST_ARGS="--cameras 8 --searchers 4" changes the mix.
+loadtest: install
+	bash .ci/services
+	DATABASE_URL=$(LOADTEST_DATABASE_URL) DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=127.0.0.1 \
+	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	$(PY) manage.py loadtest --duration $(LOADTEST_SECONDS) $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var/alprportal.sqlite3 var/media var/static
