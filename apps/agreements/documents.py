@@ -37,6 +37,7 @@ from django.conf import settings
 from PIL import Image
 
 from apps.common.errors import ApplicationError
+from apps.common.imagelayout import TRAILING_PADDING, jpeg_layout, png_layout
 
 logger = logging.getLogger("alprportal.documents")
 
@@ -74,7 +75,6 @@ PDF_STREAM_MAX_INFLATED = 256 * 1024 * 1024  # a 600 dpi colour letter page is ~
 PDF_TOTAL_MAX_INFLATED = 1024 * 1024 * 1024  # ~1 s of zlib work at most
 PDF_CHECK_SECONDS = 20
 _INFLATE_CHUNK = 1024 * 1024
-_TRAILING_PADDING = b"\x00\t\n\r\x0c "  # what encoders pad with: never a hidden file
 
 _KIND_WORDS = {"pdf": "a PDF", "jpeg": "a JPEG image", "png": "a PNG image"}
 _KIND_LABELS = {"pdf": "PDF", "jpeg": "JPEG image", "png": "PNG image"}
@@ -95,7 +95,6 @@ _ARCHIVE_MAGIC = (
 _BUFFER_REPR = re.compile(r"<_io\.BytesIO object at 0x[0-9a-f]+>")
 _NAME_EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,10})$")
 # JPEG frame headers (SOFn) carry the size; C4 (DHT), C8 (JPG) and CC (DAC) are not frames
-_SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 _FLATE = {"/FlateDecode", "/Fl"}
 _ASCII_FILTERS = {"/ASCIIHexDecode", "/AHx", "/ASCII85Decode", "/A85"}
 _EXPANDING_FILTERS = {"/LZWDecode", "/LZW", "/RunLengthDecode", "/RL"}
@@ -150,64 +149,11 @@ def _hidden_zip(content: bytes) -> bool:
     return False
 
 
-def _jpeg_layout(content: bytes) -> tuple[int | None, int | None, int | None]:
-    """(width, height, end) of a JPEG from its markers, without decoding: ``end`` is the offset just after the EOI
-    marker. ``None`` where the file is too damaged to tell (Pillow then says what is wrong)."""
-    width = height = None
-    position, size = 2, len(content)
-    while position < size:
-        if content[position] != 0xFF:
-            return width, height, None
-        while position < size and content[position] == 0xFF:
-            position += 1
-        if position >= size:
-            break
-        marker = content[position]
-        position += 1
-        if marker == 0xD9:
-            return width, height, position
-        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:
-            continue
-        if position + 2 > size:
-            break
-        length = struct.unpack(">H", content[position:position + 2])[0]
-        if length < 2:
-            break
-        if marker in _SOF_MARKERS and position + 7 <= size and width is None:
-            height, width = struct.unpack(">HH", content[position + 3:position + 7])
-        position += length
-        if marker == 0xDA:  # entropy-coded data runs to the next marker that is neither a stuffed 00 nor a restart
-            while True:
-                position = content.find(b"\xff", position)
-                if position < 0 or position + 1 >= size:
-                    return width, height, None
-                following = content[position + 1]
-                if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
-                    position += 1 if following == 0xFF else 2
-                    continue
-                break
-    return width, height, None
-
-
-def _png_layout(content: bytes) -> tuple[int | None, int | None, int | None]:
-    """(width, height, end) of a PNG from its chunks: ``end`` is the offset just after the IEND chunk."""
-    width = height = None
-    position, size = 8, len(content)
-    while position + 8 <= size:
-        length, kind = struct.unpack(">I4s", content[position:position + 8])
-        if kind == b"IHDR" and position + 16 <= size:
-            width, height = struct.unpack(">II", content[position + 8:position + 16])
-        position += 12 + length
-        if kind == b"IEND":
-            return width, height, position if position <= size else None
-    return width, height, None
-
-
 def _check_trailing(content: bytes, end: int | None, *, field: str, kind: str) -> None:
     if end is None:
         return
     extra = content[end:]
-    if extra.strip(_TRAILING_PADDING):
+    if extra.strip(TRAILING_PADDING):
         raise _refuse(DOCUMENT_POLYGLOT_TRAILING, "document_polyglot", field=field, extra=len(extra),
                       kind=_KIND_LABELS[kind])
 
@@ -333,7 +279,7 @@ def _check_pdf(content: bytes, *, field: str) -> None:
 # --- images -----------------------------------------------------------------------------------------------------
 def _check_image(content: bytes, *, field: str, kind: str) -> None:
     label = "JPEG" if kind == "jpeg" else "PNG"
-    width, height, end = _jpeg_layout(content) if kind == "jpeg" else _png_layout(content)
+    width, height, end = jpeg_layout(content) if kind == "jpeg" else png_layout(content)
     if width is not None and height is not None and width * height > MAX_IMAGE_PIXELS:
         raise _refuse(DOCUMENT_IMAGE_TOO_LARGE, "document_too_many_pixels", field=field, width=width, height=height,
                       limit=MAX_IMAGE_PIXELS // 1_000_000)

@@ -24,8 +24,12 @@ from django.utils import timezone
 from PIL import Image
 
 from apps.common.errors import ApplicationError
+from apps.common.imagelayout import image_end, trailing_data
 
 IMAGE_NOT_BASE64 = "The {field} is not valid base64."
+IMAGE_TRAILING_DATA = (
+    "The {field} has {extra:,} bytes of other data after the end of the image, where another file can hide; send the "
+    "image alone.")
 IMAGE_TOO_LARGE = "The {field} is {size} bytes; the limit is {limit} bytes."
 IMAGE_NOT_AN_IMAGE = "The {field} is not a JPEG or PNG image."
 IMAGE_TRUNCATED = "The {field} is truncated (no end-of-image marker)."
@@ -35,9 +39,7 @@ IMAGE_EMPTY = "The {field} is empty."
 
 MAX_PIXELS = 40_000_000
 _JPEG_SOI = b"\xff\xd8\xff"
-_JPEG_EOI = b"\xff\xd9"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_IEND = b"IEND\xaeB`\x82"
 
 
 @dataclass(frozen=True)
@@ -60,15 +62,15 @@ def image_validate(content: bytes, *, field: str) -> ValidImage:
                                code="image_too_large")
     if content.startswith(_JPEG_SOI):
         extension = "jpg"
-        # Some encoders pad after EOI; look for the marker near the end only.
-        complete = _JPEG_EOI in content[-64:]
     elif content.startswith(_PNG_SIGNATURE):
         extension = "png"
-        complete = content.rstrip(b"\x00").endswith(_PNG_IEND)
     else:
         raise ApplicationError(IMAGE_NOT_AN_IMAGE.format(field=field), code="image_not_an_image")
-    if not complete:
+    end = image_end(content)  # the real end marker, walked from the start (encoders may pad after it)
+    if end is None:
         raise ApplicationError(IMAGE_TRUNCATED.format(field=field), code="image_truncated")
+    if extra := trailing_data(content, end):
+        raise ApplicationError(IMAGE_TRAILING_DATA.format(field=field, extra=extra), code="image_trailing_data")
     try:
         with Image.open(io.BytesIO(content)) as image:
             width, height = image.size

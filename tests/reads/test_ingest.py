@@ -11,7 +11,7 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.reads.images import IMAGE_TRUNCATED
+from apps.reads.images import IMAGE_TRAILING_DATA, IMAGE_TRUNCATED
 from apps.reads.models import CameraCredential, IngestBatch, Read
 from apps.reads.services.ingest import BATCH_TOO_LARGE, CAPTURED_BEFORE_CAMERA, CAPTURED_IN_FUTURE
 from apps.reads.services.tokens import camera_token_issue
@@ -71,7 +71,7 @@ def test_one_bad_read_does_not_block_the_others(camera_client, camera, settings)
     settings.PORTAL = {**settings.PORTAL, "READ_IMAGE_MAX_BYTES": 20_000}
     now = timezone.now()
     good = _reads(3)
-    good[0]["plate_crop"] = b64(jpeg_bytes())
+    good[0]["plate_crop"] = b64(jpeg_bytes() + b"\0" * 40)  # padding after the end marker is fine
     bad = [
         {"read_id": "b0", "plate": "7AB$123", "captured_at": iso(now)},
         {"read_id": "b1", "plate": "7ABC123", "captured_at": iso(now + timedelta(hours=2))},
@@ -85,6 +85,9 @@ def test_one_bad_read_does_not_block_the_others(camera_client, camera, settings)
         {"read_id": "b8", "plate": "7ABC123", "captured_at": iso(now), "latitude": 95, "longitude": 0},
         {"read_id": "b9", "plate": "7ABC123", "captured_at": iso(now), "confidence": 140},
         "not an object",
+        # A polyglot: a real JPEG with a script after its end marker (issue #9); padding is not (good[0]).
+        {"read_id": "b10", "plate": "7ABC123", "captured_at": iso(now),
+         "plate_crop": b64(jpeg_bytes() + b"<script>fetch('/api/v1/me/')</script>")},
     ]
     response = camera_client.post(INGEST, {"reads": [good[0], *bad, good[1], good[2]]}, format="json")
     assert response.status_code == 200
@@ -101,15 +104,17 @@ def test_one_bad_read_does_not_block_the_others(camera_client, camera, settings)
     assert codes["b8"] == "latitude_invalid"
     assert codes["b9"] == "confidence_invalid"
     assert codes[11] == "not_an_object"
+    assert codes["b10"] == "image_trailing_data"
     messages = {r.get("read_id"): r.get("message") for r in body["results"]}
     assert messages["b1"] == CAPTURED_IN_FUTURE.format(value=bad[1]["captured_at"], skew=300)
     assert messages["b2"] == CAPTURED_BEFORE_CAMERA.format(value=bad[2]["captured_at"],
                                                            commissioned=camera.commissioned_at.isoformat())
     assert messages["b5"] == IMAGE_TRUNCATED.format(field="plate_crop")
-    assert (body["stored"], body["rejected"]) == (3, 11)
+    assert messages["b10"] == IMAGE_TRAILING_DATA.format(field="plate_crop", extra=37)
+    assert (body["stored"], body["rejected"]) == (3, 12)
     assert set(Read.objects.values_list("source_read_id", flat=True)) == {"cam-0", "cam-1", "cam-2"}
     batch = IngestBatch.objects.get(pk=body["batch_id"])
-    assert batch.rejected == 11 and {e["code"] for e in batch.errors} >= {"plate_illegal_characters", "image_truncated"}
+    assert batch.rejected == 12 and {e["code"] for e in batch.errors} >= {"plate_illegal_characters", "image_truncated"}
     # Only the good read's crop was written to storage.
     stored = Read.objects.get(source_read_id="cam-0").plate_crop.name
     assert default_storage.exists(stored)
