@@ -36,7 +36,7 @@ __all__ = [
     "ENGINE_NAMES",
 ]
 
-PIPELINE_VERSION = "1.0"
+PIPELINE_VERSION = "1.1"
 
 
 @dataclass

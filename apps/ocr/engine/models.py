@@ -68,4 +68,168 @@ def make_session(path: Path, threads: int | None = None):
     # no busy-waiting worker threads: much better when other processes share the cores
     if os.environ.get("OCR_SPIN", "0") != "1":
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+    # flush denormal activations to zero on onnxruntime's pool threads (calling threads: see run_session)
+    opts.add_session_config_entry("session.set_denormal_as_zero", "1")
+    model = bytearray(Path(path).read_bytes())
+    _flush_denormal_initializers(model)  # denormal weights: see the docstring (the detector ran 2-3x slower)
+    # onnxruntime also switches FTZ/DAZ on for the thread creating the first session, for good: keep this
+    # thread's floating-point state as it was (Django/Celery code running here must not see it change)
+    return _denormals_off().preserving(
+        ort.InferenceSession, bytes(model), sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+class _DenormalsOff:
+    """Run a callable with flush-to-zero / denormals-are-zero set in *this thread's* MXCSR, then restore it.
+
+    onnxruntime's ``session.set_denormal_as_zero`` only applies to its intra-op pool threads; the calling
+    thread does part of every inference and still pays the (x86: ~100 cycle) microcode assist for each
+    denormal activation: the PP-OCRv6 detector runs 0.19 s instead of 0.14 s per 960 px photo on one
+    thread.  Uses glibc ``fegetenv``/``fesetenv`` through ctypes (x86-64 ``fenv_t``: 32 bytes, MXCSR at
+    offset 28); verified once at start-up, and a no-op wherever that is not available or not verified.
+    Outputs are unchanged (identical detector maps in our checks).
+    """
+
+    FTZ_DAZ = 0x8040
+
+    def __init__(self):
+        self.ok = False
+        try:
+            import ctypes
+            import platform
+
+            import numpy as np
+
+            if platform.machine() not in ("x86_64", "AMD64") or platform.system() != "Linux":
+                return
+            libm = ctypes.CDLL("libm.so.6")
+            self._get, self._set = libm.fegetenv, libm.fesetenv
+            self._buf_t = ctypes.c_uint8 * 32
+            tiny = np.float32(1e-39)
+            saved = self._buf_t()
+            if self._get(saved) != 0:
+                return
+            new = self._with_ftz(saved)
+            self._set(new)
+            try:
+                flushed = float(tiny * np.float32(1.0)) == 0.0
+            finally:
+                self._set(saved)
+            self.ok = flushed and float(tiny * np.float32(1.0)) != 0.0
+        except Exception:  # pragma: no cover - platform dependent
+            self.ok = False
+
+    def _with_ftz(self, saved):
+        new = self._buf_t(*saved)
+        mx = int.from_bytes(bytes(new[28:32]), "little") | self.FTZ_DAZ
+        new[28:32] = list(mx.to_bytes(4, "little"))
+        return new
+
+    def preserving(self, fn, *args, **kwargs):
+        """Call fn and put this thread's floating-point environment back as it was before."""
+        if not self.ok:
+            return fn(*args, **kwargs)
+        saved = self._buf_t()
+        if self._get(saved) != 0:
+            return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self._set(saved)
+
+    def __call__(self, fn, *args):
+        if not self.ok:
+            return fn(*args)
+        saved = self._buf_t()
+        if self._get(saved) != 0:
+            return fn(*args)
+        self._set(self._with_ftz(saved))
+        try:
+            return fn(*args)
+        finally:
+            self._set(saved)
+
+
+_DENORMALS_OFF: _DenormalsOff | None = None
+
+
+def _denormals_off() -> _DenormalsOff:
+    global _DENORMALS_OFF
+    if _DENORMALS_OFF is None:
+        _DENORMALS_OFF = _DenormalsOff()
+    return _DENORMALS_OFF
+
+
+def run_session(sess, feeds: dict):
+    """``sess.run(None, feeds)`` with denormals flushed on the calling thread (see :class:`_DenormalsOff`)."""
+    return _denormals_off()(sess.run, None, feeds)
+
+
+def _varint(buf, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, pos
+        shift += 7
+
+
+def _fields(buf, start: int, end: int):
+    """Yield (field number, wire type, value start, value end) of a protobuf message in buf[start:end]."""
+    pos = start
+    while pos < end:
+        key, pos = _varint(buf, pos)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            _, nxt = _varint(buf, pos)
+        elif wt == 1:
+            nxt = pos + 8
+        elif wt == 2:
+            ln, pos = _varint(buf, pos)
+            nxt = pos + ln
+        elif wt == 5:
+            nxt = pos + 4
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wt}")
+        yield num, wt, pos, nxt
+        pos = nxt
+
+
+def _flush_denormal_initializers(model: bytearray) -> int:
+    """Set denormal float32 weights of an ONNX model (ModelProto bytes) to zero, in place; return how many.
+
+    Some PP-OCR exports carry thousands of denormal weights (|w| < 1.2e-38, i.e. numerically zero); on x86
+    every multiply with one takes a microcode assist, which made one 1x1 convolution of the detector ~50x
+    slower (0.5 s instead of 0.14 s per 960 px photo).  onnxruntime's ``session.set_denormal_as_zero`` only
+    covers its pool threads, not the calling thread, so the weights themselves are fixed.  Walks the
+    protobuf directly (ModelProto.graph → GraphProto.initializer → TensorProto raw_data / float_data) so the
+    ``onnx`` package is not needed; lengths never change, so editing in place is safe.
+    """
+    import numpy as np
+
+    flushed = 0
+    for num, wt, gs, ge in _fields(model, 0, len(model)):
+        if num != 7 or wt != 2:  # ModelProto.graph
+            continue
+        for gnum, gwt, ts, te in _fields(model, gs, ge):
+            if gnum != 5 or gwt != 2:  # GraphProto.initializer
+                continue
+            dtype, ranges = None, []
+            for tnum, twt, vs, ve in _fields(model, ts, te):
+                if tnum == 2 and twt == 0:  # data_type
+                    dtype = _varint(model, vs)[0]
+                elif tnum in (9, 4) and twt == 2:  # raw_data / packed float_data
+                    ranges.append((vs, ve))
+            if dtype != 1:  # FLOAT
+                continue
+            for vs, ve in ranges:
+                n = (ve - vs) // 4
+                arr = np.frombuffer(model, dtype="<u4", count=n, offset=vs)
+                den = ((arr & 0x7F800000) == 0) & ((arr & 0x007FFFFF) != 0)
+                k = int(den.sum())
+                if k:
+                    fixed = np.where(den, arr & 0x80000000, arr).astype("<u4")
+                    model[vs : vs + 4 * n] = fixed.tobytes()
+                    flushed += k
+    return flushed

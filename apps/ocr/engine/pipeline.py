@@ -8,11 +8,15 @@
    reading: plate-likeness prior of the text (plates.text_penalty: length, letter/digit
    mix, dates, phone numbers, state names, frame words) + box geometry + the recognizer's
    CTC log-likelihood of the text.
-4. For the best ``refine_k`` regions: crop the original around the box with a margin,
+4. If nothing scores above ``fallback_below``, detect again with ``fallback_dets`` (full
+   resolution, colour) and add those boxes: small or dark plates the first pass missed.
+5. For the best ``refine_k`` regions: crop the original around the box with a margin,
    upscale small text, re-detect inside the crop and read the matching box (one view per
-   ``redets`` setting).  Every distinct text read in the region is then scored under all
-   of the region's views (CTC likelihood, mixture over views) plus its prior.
-5. Return distinct texts, best first.
+   ``redets`` setting); a line with a small mark between its character groups (registration
+   sticker, coat of arms) is read with the mark painted over (``mask_marks``).  Every distinct
+   text read in the region is then scored under all of the region's views (CTC likelihood,
+   mixture over views) plus its prior.
+6. Return distinct texts, best first.
 """
 from __future__ import annotations
 
@@ -58,6 +62,10 @@ class PlateReader:
         beta: float = 0.7,
         zero_for_o: int = 1,
         size_rule: float = 1.0,
+        mask_marks: int = 1,
+        fallback_below: float = -2.0,
+        rare_chars: float = 0.6,
+        fallback_dets: str = "grayclahe:1280,color:960",
     ):
         """Options (defaults are the measured configuration):
 
@@ -68,7 +76,13 @@ class PlateReader:
         heights, upscale so text is that many pixels tall); extra_views: image variants of
         the region to read as well ("max", "gray", "clahe"); beta: weight of the recognizer
         log-likelihood against the plate-likeness prior; zero_for_o: read letter O as digit 0
-        (US convention: O and 0 share a glyph on most plates, and ground truth uses 0).
+        (US convention: O and 0 share a glyph on most plates, and ground truth uses 0);
+        size_rule: penalty for a line clearly smaller than a plate-like line next to it;
+        mask_marks: read region lines with stickers/logos between the character groups painted
+        over (see :func:`mask_marks`); fallback_below / fallback_dets: when no first-pass reading
+        scores above fallback_below, detect again with each "input:long_side" of fallback_dets;
+        rare_chars: prior penalty per letter I (and the I→1 variant of each region hypothesis is
+        scored too), since US serials mostly avoid I/O/Q.
         """
         self.det, self.rec = det, rec
         self.det_side = det_side
@@ -82,6 +96,10 @@ class PlateReader:
         self.beta = beta
         self.zero_for_o = zero_for_o
         self.size_rule = size_rule
+        self.mask_marks = mask_marks
+        self.fallback_below = fallback_below
+        self.rare_chars = rare_chars
+        self.fallback_dets = [(p.split(":")[0], int(p.split(":")[1])) for p in fallback_dets.split(",") if p]
 
     # ------------------------------------------------------------------ geometry
     @staticmethod
@@ -140,11 +158,11 @@ class PlateReader:
         if rd.cp is not None and rd.text:
             text = rd.text.replace("O", "0") if self.zero_for_o else rd.text
             ll = max(-15.0, ctc_log_likelihood(rd.cp, text))
-            return plates.text_penalty(text, rd.raw) + self._geometry(box, shape) + self.beta * ll
+            return self._prior(text, rd.raw) + self._geometry(box, shape) + self.beta * ll
         return plates.plate_score(rd.text, rd.confidence, raw=rd.raw, geometry=self._geometry(box, shape))
 
-    def _first_pass(self, img):
-        boxes = self.det.detect(_det_input(img, self.det_pre), max_side=self.det_side)
+    def _first_pass(self, img, pre: str | None = None, side: int | None = None):
+        boxes = self.det.detect(_det_input(img, pre or self.det_pre), max_side=side or self.det_side)
         H = img.shape[0]
         # plate text lines: wider than tall, not tiny
         boxes = [b for b in boxes if b.width >= 1.2 * b.height and b.height >= max(6.0, 0.008 * H)]
@@ -203,7 +221,16 @@ class PlateReader:
             if best is None:
                 continue
             original_quad = (best.quad / sc + [cx0, cy0]).astype(np.float32)
-            jobs.append((f"redet{mult:g}", crop_quad(crop, best.quad), original_quad))
+            line = crop_quad(crop, best.quad)
+            masked = mask_marks(line) if self.mask_marks else None
+            if masked is not None:  # a sticker/logo between the characters: read the line without it
+                jobs.append((f"redet{mult:g}-masked", masked, original_quad))
+            else:
+                jobs.append((f"redet{mult:g}", line, original_quad))
+        if self.mask_marks:
+            masked = mask_marks(crop_quad(img, q))
+            if masked is not None:
+                jobs.append(("det-masked", masked, q))
         if jobs:
             rds = self.rec.read([j[1] for j in jobs], fold_o=bool(self.zero_for_o))
             for (src, _, oq), rd in zip(jobs, rds, strict=False):
@@ -236,11 +263,24 @@ class PlateReader:
                 c.score -= pen
                 c.geometry -= pen
 
+    def _prior(self, text: str, raw: str) -> float:
+        """Plate-likeness of a text: plates.text_penalty, minus ``rare_chars`` per letter I (most US states
+        avoid I, O and Q in serials because they look like 1 and 0; where the views disagree between I and 1,
+        1 is the better bet.  O is already read as 0, see ``zero_for_o``)."""
+        pen = plates.text_penalty(text, raw)
+        if self.rare_chars:
+            pen -= self.rare_chars * text.count("I")
+        return pen
+
     def _region_hypotheses(self, views: list[Candidate]) -> list[Candidate]:
         hyps: dict[str, Candidate] = {}
         for v in views:
             if v.text and v.text not in hyps:
                 hyps[v.text] = v
+        if self.rare_chars and len(views) > 1:  # letter I as digit 1: same glyph on many plates
+            for text, rep in list(hyps.items()):
+                if "I" in text and text.replace("I", "1") not in hyps:
+                    hyps[text.replace("I", "1")] = rep
         geo = max(v.geometry for v in views)
         out = []
         for text, rep in hyps.items():
@@ -249,15 +289,25 @@ class PlateReader:
             else:
                 lls = np.array([max(-15.0, ctc_log_likelihood(v.cp, text)) for v in views])
                 ll = float(np.log(np.mean(np.exp(lls))))  # mixture over views
-                score = plates.text_penalty(text, rep.raw) + geo + self.beta * ll
+                score = self._prior(text, rep.raw) + geo + self.beta * ll
             out.append(Candidate(text, score, rep.confidence, rep.quad, rep.raw, rep.source, len(views), views))
         return out
 
-    def read(self, img: np.ndarray) -> list[Candidate]:
-        cands = self._first_pass(img)
+    def _scored_first_pass(self, img, pre=None, side=None) -> list[Candidate]:
+        cands = self._first_pass(img, pre, side)
         if self.zero_for_o:
             for c in cands:
                 c.text = c.text.replace("O", "0")
+        return cands
+
+    def read(self, img: np.ndarray) -> list[Candidate]:
+        cands = self._scored_first_pass(img)
+        if self.fallback_dets and max((c.score for c in cands), default=-99.0) < self.fallback_below:
+            # nothing plate-like: the plate may be too small or too dim for the detector at det_side
+            for pre, side in self.fallback_dets:
+                more = self._scored_first_pass(img, pre, side)
+                cands.extend(c for c in more if not any(c.text == o.text and _iou(c.quad, o.quad) > 0.5
+                                                        for o in cands))
         if self.size_rule:
             self._apply_size_rule(cands)
         cands.sort(key=lambda c: -c.score)
@@ -267,7 +317,13 @@ class PlateReader:
             if (len(regions) < self.refine_k and c.score >= self.refine_min_score
                     and not any(_iou(c.quad, r.quad) > 0.5 for r in regions)):
                 regions.append(c)
-                out.extend(self._region_hypotheses([c] + self._views(img, c)))
+                views = self._views(img, c)
+                if any(v.source == "det-masked" for v in views):  # the masked first-pass view replaces c
+                    views = [v for v in views if v.source == "det-masked"] + [
+                        v for v in views if v.source != "det-masked"]
+                else:
+                    views = [c] + views
+                out.extend(self._region_hypotheses(views))
             else:
                 out.append(c)
         out.sort(key=lambda c: -c.score)
@@ -332,3 +388,87 @@ def _det_input(img: np.ndarray, pre: str) -> np.ndarray:
     if pre == "grayclahe":  # a CLAHE object per call: they are not thread-safe
         g = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(g)
     return cv2.cvtColor(g, cv2.COLOR_GRAY2BGR)
+
+
+def mask_marks(line: np.ndarray, debug: bool = False):
+    """Paint small non-character marks that sit *between* the characters of a text line (a registration
+    sticker between the character groups, a state-shape logo, a dash) with the plate background.
+
+    Characters are the connected components of one polarity (dark-on-light or light-on-dark, whichever
+    gives the longer row; adaptive threshold) that share a height and a baseline.  A mark is a cluster of
+    pieces with at least two characters on each side, vertically centred in the character band, clearly
+    shorter than the characters (25-75 % of their height) and not overlapping any character column
+    (a character broken in two pieces is as tall as a character, so it is never a mark).  Returns the
+    painted copy, or None when no mark was found.
+    """
+    H, W = line.shape[:2]
+    if H < 8 or W < 3 * H // 2:
+        return (None, "small") if debug else None
+    s = 64.0 / H
+    img = cv2.resize(line, (max(8, int(round(W * s))), 64), interpolation=cv2.INTER_CUBIC if s > 1 else cv2.INTER_AREA)
+    g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    best = None
+    for kind in (cv2.THRESH_BINARY_INV, cv2.THRESH_BINARY):  # dark text on light, light text on dark
+        pol = cv2.adaptiveThreshold(g, 255, cv2.ADAPTIVE_THRESH_MEAN_C, kind, 31, 5)
+        n, lab, st, _ = cv2.connectedComponentsWithStats(pol, connectivity=8)
+        comps = [tuple(st[i, :4]) for i in range(1, n) if st[i, 4] >= 12]
+        row = _char_row(comps, img.shape[0])
+        if row and (best is None or len(row[0]) > len(best[0])):
+            best = (row[0], row[1], comps, pol)
+    if best is None:
+        return (None, "no-row") if debug else None
+    chars, (ctop, cbot, ch), comps, pol = best
+    chars = sorted(chars)
+    cset = set(chars)
+    # pieces that fit inside the character band and are clearly shorter than a character
+    small = sorted(c for c in comps if c not in cset and c[1] >= ctop - 0.15 * ch
+                   and c[1] + c[3] <= cbot + 0.15 * ch and c[3] <= 0.75 * ch)
+    clusters: list[list[int]] = []  # x0, y0, x1, y1 of horizontally overlapping pieces
+    for x, y, w, h in small:
+        if clusters and x <= clusters[-1][2]:
+            u = clusters[-1]
+            u[1], u[2], u[3] = min(u[1], y), max(u[2], x + w), max(u[3], y + h)
+        else:
+            clusters.append([x, y, x + w, y + h])
+    mid = (ctop + cbot) / 2
+    marks = []
+    for x0, y0, x1, y1 in clusters:
+        h, w = y1 - y0, x1 - x0
+        if not (0.25 * ch <= h <= 0.75 * ch and w <= 1.2 * ch and abs((y0 + y1) / 2 - mid) <= 0.2 * ch):
+            continue
+        if any(x0 < k[0] + k[2] - 1 and k[0] + 1 < x1 for k in chars):  # overlaps a character column
+            continue
+        if sum(k[0] + k[2] <= x0 + 1 for k in chars) < 2 or sum(k[0] >= x1 - 1 for k in chars) < 2:
+            continue  # not between two groups of characters
+        marks.append((x0, y0, w, h))
+    if not marks:
+        return (None, f"no-mark chars={len(chars)} ch={ch}") if debug else None
+    out = img.copy()
+    bg_mask = pol == 0
+    for x, y, w, h in marks:  # flat fill with the median background colour next to the mark (inpainting read worse)
+        x0, x1 = max(0, x - 2), min(out.shape[1], x + w + 2)
+        y0, y1 = max(0, int(ctop) - 2), min(out.shape[0], int(cbot) + 2)
+        region = out[y0:y1, x0:x1]
+        bgm = bg_mask[y0:y1, x0:x1]
+        color = np.median(region[bgm], axis=0) if bgm.any() else np.median(region.reshape(-1, 3), axis=0)
+        out[max(0, y - 2): y + h + 2, x0:x1] = color.astype(np.uint8)
+    # back to the line's size (painting at the 64 px analysis scale and resizing back read better, 103 vs 101
+    # of 111, than painting the original pixels: within noise, kept as measured)
+    out = cv2.resize(out, (W, H), interpolation=cv2.INTER_AREA if s > 1 else cv2.INTER_CUBIC)
+    return (out, f"marks={marks} chars={len(chars)} ch={ch}") if debug else out
+
+
+def _char_row(comps, H):
+    """The longest set (>= 4) of components of similar height (>= 20 % of the line) on one baseline."""
+    cand = [c for c in comps if 0.2 * H <= c[3] <= 0.98 * H and c[2] <= 1.3 * c[3]]
+    best = None
+    for ref in cand:
+        hr, cy = ref[3], ref[1] + ref[3] / 2
+        row = [c for c in cand if 0.8 * hr <= c[3] <= 1.25 * hr and abs(c[1] + c[3] / 2 - cy) <= 0.2 * hr]
+        if len(row) >= 4 and (best is None or len(row) > len(best)):
+            best = row
+    if best is None:
+        return None
+    ch = float(np.median([c[3] for c in best]))
+    top = float(np.median([c[1] for c in best]))
+    return best, (top, top + ch, ch)

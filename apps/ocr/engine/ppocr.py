@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .models import make_session
+from .models import make_session, run_session
 
 ALNUM = string.ascii_uppercase + string.digits
 SEPARATORS = set(" -._·•:/,'\"|~—–")
@@ -75,7 +75,7 @@ class TextDetector:
         rw = max(32, int(round(w * ratio / 32)) * 32)
         img = cv2.resize(img_bgr, (rw, rh), interpolation=cv2.INTER_AREA if ratio < 1 else cv2.INTER_LINEAR)
         x = ((img.astype(np.float32) - self.mean) / self.std).transpose(2, 0, 1)[None]
-        pred = self.sess.run(None, {self.input_name: x})[0][0, 0]
+        pred = run_session(self.sess, {self.input_name: x})[0][0, 0]
         return pred, w / rw, h / rh
 
     def detect(
@@ -191,7 +191,7 @@ class TextRecognizer:
             width = int(math.ceil(self.img_h * max(max(ratios[i] for i in idx), 320 / self.img_h / 2)))
             width = max(32, int(math.ceil(width / 8) * 8))
             x = np.stack([self._prep(imgs[i], width) for i in idx])
-            out = self.sess.run(None, {self.input_name: x})[0]  # [B, T, V]
+            out = run_session(self.sess, {self.input_name: x})[0]  # [B, T, V]
             for j, i in enumerate(idx):
                 p = out[j]
                 cp = p[:, self.keep] @ self.proj_m
