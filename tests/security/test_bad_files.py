@@ -1,11 +1,9 @@
 """Polyglot photos through the OCR upload (issue #9, item 5; R-READ-1 uploaded imagery): an image with another file
 after its end marker must be refused, never stored as evidence.
 
-Today ``apps/ocr/engine/decode.py`` finds the end of a photo only by looking for the JPEG EOI marker in the last
-1,024 bytes and for ``IEND`` in the last 64 bytes of a PNG. So a ZIP or a larger script appended to a photo is refused,
-but as "truncated or corrupt image", and a short one (an HTML page with a script, a few hundred bytes) is accepted and
-stored. The cases it gets wrong are marked ``xfail(strict=True)``: once decode.py walks the markers to the real end
-(as ``apps.agreements.documents`` does for attachments) they pass, and strictness makes the suite say so."""
+``apps/ocr/engine/decode.py`` walks the JPEG markers / PNG chunks to the image's real end (``apps.common.imagelayout``,
+shared with attachments and camera images): a short script, a long one or a ZIP after it are all refused, and the
+message says data follows the image; NUL padding, which encoders leave, still passes."""
 
 from __future__ import annotations
 
@@ -23,7 +21,6 @@ from tests.agreements.bad_files import small_zip
 pytestmark = pytest.mark.django_db
 
 HTML = b"<html><body><script>fetch('/api/reads/?plate=*').then(r=>r.text()).then(alert)</script></body></html>\n"
-DECODE_GAP = "decode.py checks only the last 1,024 (JPEG) / 64 (PNG) bytes for the end marker (see module docstring)"
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +65,6 @@ def test_a_jpeg_with_a_long_appendix_is_refused_and_not_stored(uploader_client, 
     assert good.status == ItemStatus.QUEUED and good.image  # the worker's next photo is untouched
 
 
-@pytest.mark.xfail(strict=True, reason=DECODE_GAP)
 @pytest.mark.parametrize(("kind", "appendix"), [("jpeg", HTML), ("png", b"<!--" + b"x" * 20 + b"-->")])
 def test_a_photo_with_a_short_appendix_is_refused_and_not_stored(uploader_client, photos, kind, appendix):
     name = f"photo+script.{'jpg' if kind == 'jpeg' else 'png'}"
@@ -76,7 +72,6 @@ def test_a_photo_with_a_short_appendix_is_refused_and_not_stored(uploader_client
     _refused(job, name)
 
 
-@pytest.mark.xfail(strict=True, reason=DECODE_GAP + "; the message should name the hidden data, not corruption")
 def test_the_refusal_says_other_data_follows_the_image(uploader_client, photos):
     job = _post(uploader_client, [_upload("photo+zip.jpg", photos["jpeg"] + small_zip(b"x" * 5000, stored=True))])
     assert "after the end of the image" in _refused(job, "photo+zip.jpg")

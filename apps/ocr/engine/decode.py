@@ -11,6 +11,8 @@ import struct
 
 import numpy as np
 
+from apps.common.imagelayout import image_end, trailing_data
+
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
 
@@ -102,10 +104,13 @@ def decode_image(
     if w * h > max_pixels:
         raise ImageRejected(f"image is {w}x{h} pixels; the limit is {_fmt(max_pixels / 1_000_000)} megapixels")
     # a complete file has its end marker; OpenCV would otherwise return a half-grey image
-    if fmt == "jpeg" and b"\xff\xd9" not in data[-1024:]:
+    # The real end of the image, walked from its markers/chunks: missing = truncated; more than padding after it = a
+    # polyglot (a ZIP or a script hiding behind a photo every viewer shows normally), refused (issue #9).
+    end = image_end(data)
+    if end is None:
         raise ImageRejected("truncated or corrupt image")
-    if fmt == "png" and b"IEND" not in data[-64:]:
-        raise ImageRejected("truncated or corrupt image")
+    if extra := trailing_data(data, end):
+        raise ImageRejected(f"{extra:,} bytes of other data after the end of the image, where another file can hide")
     buf = np.frombuffer(data, dtype=np.uint8)
     try:
         img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
