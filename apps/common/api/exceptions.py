@@ -11,6 +11,13 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from apps.common.db_errors import (
+    RETRY_AFTER_SECONDS,
+    database_connection_reset,
+    database_unavailable_body,
+    database_unavailable_log,
+    is_connection_error,
+)
 from apps.common.errors import ApplicationError, PermissionDeniedError
 
 logger = logging.getLogger("alprportal.api")
@@ -25,7 +32,15 @@ def _flatten(detail) -> str:
 
 
 def portal_exception_handler(exc, context):
-    """Translate domain and framework errors into the portal's single error shape, and log refusals."""
+    """Translate domain and framework errors into the portal's single error shape, and log refusals. A lost database
+    connection is a 503 with Retry-After (``apps.common.db_errors``): the client retries; the next request
+    reconnects."""
+    if is_connection_error(exc):
+        request = context.get("request")
+        database_unavailable_log(request, exc)
+        database_connection_reset()
+        return Response(database_unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"})
     if isinstance(exc, PermissionDeniedError):
         exc_out = exceptions.PermissionDenied(detail=exc.message, code=exc.code)
     elif isinstance(exc, ApplicationError):
