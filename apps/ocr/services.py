@@ -8,7 +8,13 @@ commits; the OCR tasks are enqueued only after commit, so a task never looks for
 ``ocr_item_process`` is what the task calls for one photo. It is idempotent and safe to rerun after a worker died
 mid-photo (tasks acknowledge late): a finished item is a no-op; the read's key on the upload camera is the item's
 id (``ocr-item-<id>``), so a rerun after the read was stored finds it (``duplicate``) instead of adding another; and
-the read, its alternates, the item's result and the job's counters are written in one transaction under row locks.
+the read, its alternates, the item's result and the job's counters are written in one transaction under row locks
+(item, then job, everywhere), so two runs of one photo at the same time store one read and count it once. A photo
+started ``OCR_MAX_ATTEMPTS`` times without finishing (it kills its worker every time) is failed, not retried forever.
+
+Faults. If the broker is down when an upload commits, its photos stay ``queued``; a worker killed mid-photo leaves
+it ``processing``. ``ocr_items_recover`` (every few minutes on beat, and when an OCR worker starts) queues both
+kinds again once they are older than their thresholds, so every stored photo is read in the end (R-READ-1).
 
 Reads are stored through the reads ingest service (``read_batch_ingest``), the same code path as camera reads, so
 validation, out-of-service flagging and hot-list matching (R-HOT-3) apply to uploaded photos too.
@@ -26,6 +32,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.audit.services import event_record
@@ -67,6 +74,11 @@ REVIEW_NOT_YOURS = "Only the person who uploaded the photo reviews it."
 REVIEW_NOTHING_TO_REVIEW = "This photo has no plate to review (no read was made from it)."
 REVIEW_ILLEGAL = "This photo's plate is already {state}."
 STATUS_ILLEGAL = "An OCR {what} cannot go from {old} to {new}."
+OCR_GAVE_UP = ("OCR was started {attempts} times on this photo and never finished (the worker stopped each time); "
+               "the photo is kept, ask an administrator.")
+
+OCR_MAX_ATTEMPTS = 3
+OCR_RECOVER_LIMIT = 500  # photos queued again per sweep; the next sweep takes the rest
 
 UPLOAD_CAMERA_NAME = "Photo uploads"
 UPLOAD_CAMERA_COMMISSIONED = datetime(2000, 1, 1, tzinfo=UTC)  # witnesses' photos may be years old
@@ -213,15 +225,54 @@ def ocr_job_create(
     return job
 
 
-def ocr_items_enqueue(*, item_ids) -> None:
-    """Queue the OCR of stored photos on the OCR queue (``PORTAL["OCR_QUEUE"]``). Call after commit."""
+def ocr_items_enqueue(*, item_ids) -> int:
+    """Queue the OCR of stored photos on the OCR queue (``PORTAL["OCR_QUEUE"]``); returns how many were queued.
+    Call after commit. Never raises: when the broker cannot be reached the photos are stored and their items stay
+    ``queued``, and ``ocr_items_recover`` queues them once it is back. The first failure stops the loop, so an
+    upload of 20 photos does not wait 20 times for a broker that is down."""
     from apps.ocr.tasks import ocr_item_process_task
 
-    for item_id in item_ids:
+    item_ids = list(item_ids)
+    for sent, item_id in enumerate(item_ids):
         try:
             ocr_item_process_task.apply_async(kwargs={"item_id": item_id}, queue=settings.PORTAL["OCR_QUEUE"])
         except Exception:  # the photo is stored and its item stays queued: requeueing it later loses nothing
-            logger.exception("Could not queue the OCR of photo %s; it stays queued.", item_id)
+            logger.exception("Could not queue the OCR of photo %s; %s photo(s) stay queued until ocr_items_recover "
+                             "queues them again.", item_id, len(item_ids) - sent)
+            return sent
+    return len(item_ids)
+
+
+def ocr_items_recover(*, queued_for: timedelta | None = None, processing_for: timedelta | None = None,
+                      limit: int = OCR_RECOVER_LIMIT) -> list[int]:
+    """Queue again the photos no task will read (R-READ-1: every stored photo is read); return their ids.
+
+    Stranded are photos ``queued`` for longer than ``queued_for`` (default ``PORTAL["OCR_RECOVER_QUEUED_SECONDS"]``:
+    the broker was down when their upload committed, or their message was lost) and photos ``processing`` whose
+    start is older than ``processing_for`` (default ``PORTAL["OCR_RECOVER_PROCESSING_SECONDS"]``, well past the
+    task's time limit: the worker died mid-photo). Oldest first, at most ``limit`` per call.
+
+    Safe at any time and from several places at once (beat, each OCR worker's start): ``ocr_item_process`` is
+    idempotent, so a photo whose message was only slow is read once and the extra message is a no-op. Never
+    raises for a broker outage (the photos stay as they are; the next sweep tries again).
+    """
+    now = timezone.now()
+    queued_for = queued_for if queued_for is not None else timedelta(
+        seconds=settings.PORTAL["OCR_RECOVER_QUEUED_SECONDS"])
+    processing_for = processing_for if processing_for is not None else timedelta(
+        seconds=settings.PORTAL["OCR_RECOVER_PROCESSING_SECONDS"])
+    stranded = (OcrItem.objects
+                .filter(Q(status=ItemStatus.QUEUED, created_at__lt=now - queued_for)
+                        | Q(status=ItemStatus.PROCESSING, started_at__lt=now - processing_for))
+                .exclude(image="")
+                .order_by("created_at", "id")
+                .values_list("id", flat=True)[:limit])
+    item_ids = list(stranded)
+    if not item_ids:
+        return []
+    sent = ocr_items_enqueue(item_ids=item_ids)
+    logger.warning("Queued %s of %s stranded OCR photo(s) again: %s", sent, len(item_ids), item_ids[:20])
+    return item_ids[:sent]
 
 
 def _job_item_finished(*, job_id: int, status: str, read_created: bool) -> OcrJob:
@@ -252,11 +303,20 @@ def _job_item_finished(*, job_id: int, status: str, read_created: bool) -> OcrJo
     return job
 
 
-@transaction.atomic
 def _item_start(item_id: int) -> OcrItem | None:
+    """Claim one photo for this run (None: nothing to do). The row lock makes a finished photo a no-op for every
+    later run, and gives up on a photo started ``OCR_MAX_ATTEMPTS`` times (it keeps killing its worker)."""
+    with transaction.atomic():
+        item = _item_claim(item_id)
+    return None if item is None or item.is_finished else item
+
+
+def _item_claim(item_id: int) -> OcrItem | None:
     item = OcrItem.objects.select_for_update(of=("self",)).select_related("job").get(pk=item_id)
     if item.is_finished:
         return None
+    if item.attempts >= OCR_MAX_ATTEMPTS:
+        return ocr_item_fail(item_id=item.pk, reason=OCR_GAVE_UP.format(attempts=item.attempts))
     _item_move(item, ItemStatus.PROCESSING)
     item.attempts += 1
     item.started_at = timezone.now()
