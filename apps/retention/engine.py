@@ -58,19 +58,35 @@ class RunContext:
 
     def add(self, name: str, value: int) -> None:
         with self.lock:  # slices of one step may run in parallel threads
-            bucket = self.counts.setdefault(self.step, {})
-            bucket[name] = bucket.get(name, 0) + int(value)
+            self._add(name, value)
+
+    def _add(self, name: str, value: int) -> None:
+        bucket = self.counts.setdefault(self.step, {})
+        bucket[name] = bucket.get(name, 0) + int(value)
 
     def set(self, name: str, value) -> None:
         self.counts.setdefault(self.step, {})[name] = value
 
-    def batch_done(self, count: int) -> None:
-        """Persist progress (counts, heartbeat) after a committed batch; then the test/crash hook."""
+    def _persist(self) -> None:
+        """Write the counts and the heartbeat on the run row (the caller holds ``lock``)."""
         if self.run is not None:
-            with self.lock:
-                counts = {key: dict(value) for key, value in self.counts.items()}
+            counts = {key: dict(value) for key, value in self.counts.items()}
             RetentionRun.objects.filter(pk=self.run.pk).update(counts=counts, heartbeat_at=timezone.now(),
                                                                current_step=self.step)
+
+    def batch_commit(self, counter: str, count: int) -> None:
+        """Count a batch *inside its own transaction*: the run's recorded counts commit with the rows they count, or
+        vanish with them, so a run killed at any moment and resumed ends with exact totals (R-RET-4). Slices persist
+        under ``lock`` in the order they take the run row's lock, so a later snapshot never loses an earlier one."""
+        with self.lock:
+            self._add(counter, count)
+            self._add("batches", 1)
+            self._persist()
+
+    def batch_done(self, count: int) -> None:
+        """Persist progress (counts, heartbeat) after a committed batch; then the test/crash hook."""
+        with self.lock:
+            self._persist()
         if self.after_batch is not None:
             self.after_batch(self.step, count)
 
@@ -90,11 +106,11 @@ def _batched(ctx: RunContext, batch: Callable[[datetime | None, datetime], tuple
     while True:
         with transaction.atomic():
             count, last = batch(after, end)
+            ctx.batch_commit(counter, count)
         total += count
-        ctx.add(counter, count)
-        ctx.add("batches", 1)
         transaction.on_commit(pending_files_drain)  # immediately when no outer transaction; else after it commits
-        ctx.batch_done(count)
+        if ctx.after_batch is not None:
+            ctx.after_batch(ctx.step, count)
         if count < ctx.batch_size or last is None:
             return total
         after = last

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.roles import Role
@@ -28,6 +29,12 @@ POLICY_NO_DEPLOYING_AGENCY = "No deploying agency is set up; the retention polic
 RUN_NOT_ALLOWED = "You may not start a retention run."
 RUN_ALREADY_RUNNING = "A retention run is already in progress; wait for it to finish."
 RUN_INTERRUPTED = "Interrupted (the worker stopped); run #{run} picked up where it left off."
+RUN_NEVER_STARTED = "Never started (its job was lost, e.g. the broker was down); run #{run} replaced it."
+RUN_ENQUEUE_FAILED = "The run is recorded but could not be handed to a worker (the job queue is unreachable)."
+
+# A queued run no worker has started after this long lost its job (the broker was down when it was requested, or the
+# message was lost): it no longer blocks a new request, and the next run closes it.
+RUN_QUEUED_STALE_AFTER = timedelta(minutes=30)
 
 # Names the one advisory lock that keeps two retention runs from working at the same time (PostgreSQL).
 _RUN_LOCK_KEY = 0x52455431  # "RET1"
@@ -62,23 +69,66 @@ def retention_policy_update(*, actor, **values) -> RetentionPolicy:
     return policy
 
 
-def retention_run_create(*, actor=None, trigger: str = RunTrigger.SCHEDULE) -> RetentionRun:
-    return RetentionRun.objects.create(trigger=trigger, requested_by=actor if getattr(actor, "pk", None) else None)
+def retention_run_create(*, actor=None, trigger: str = RunTrigger.SCHEDULE, celery_task_id: str = "") -> RetentionRun:
+    """A queued run row. The nightly job passes its Celery task id, so a redelivery of the same job (its worker
+    died) finds this run and resumes it rather than starting another (``retention_run_for_task``)."""
+    return RetentionRun.objects.create(trigger=trigger, requested_by=actor if getattr(actor, "pk", None) else None,
+                                       celery_task_id=(celery_task_id or "")[:64])
+
+
+def retention_run_for_task(*, celery_task_id: str) -> RetentionRun | None:
+    """The run a (possibly redelivered) nightly job already created, if any."""
+    if not celery_task_id:
+        return None
+    return RetentionRun.objects.filter(celery_task_id=celery_task_id[:64]).order_by("id").first()
 
 
 def retention_run_request(*, actor) -> RetentionRun:
-    """The custodian starts a run from the portal: a queued run row, executed by a Celery worker after commit."""
+    """The custodian starts a run from the portal: a queued run row, executed by a Celery worker after commit.
+
+    Refused (RUN_ALREADY_RUNNING) while a run is really in progress or freshly queued. A run left ``running`` by a
+    worker that died (no process holds the run lock) or ``queued`` long ago by a lost job does not block: it is
+    closed as failed, with the reason, and the new run picks up where it stopped (R-RET-4). If the job queue is
+    unreachable the request still succeeds; the run stays queued (and is closed like any stale one later)."""
     if not actor.has_perm("retention.run_retention"):
         raise PermissionDeniedError(RUN_NOT_ALLOWED, code="run_not_allowed")
     from apps.retention.tasks import retention_run_nightly
 
     with transaction.atomic():
-        if RetentionRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
+        active = list(RetentionRun.objects.select_for_update().filter(status__in=[RunStatus.QUEUED,
+                                                                                RunStatus.RUNNING]))
+        executing = _lock_held_elsewhere()
+        stale_queued = timezone.now() - RUN_QUEUED_STALE_AFTER
+        if executing or any(run.status == RunStatus.QUEUED and run.created_at >= stale_queued for run in active):
             raise ApplicationError(RUN_ALREADY_RUNNING, code="run_already_running")
         run = retention_run_create(actor=actor, trigger=RunTrigger.MANUAL)
+        _close_stale(active, by=run)
         event_record(actor=actor, code="alprportal.retention.run.requested", target=run)
-        transaction.on_commit(lambda: retention_run_nightly.delay(run_id=run.pk, actor_id=actor.pk))
+
+        def enqueue():
+            try:
+                retention_run_nightly.delay(run_id=run.pk, actor_id=actor.pk)
+            except Exception:  # the run is recorded; a broker outage must not turn the request into an error page
+                logger.exception("Could not queue retention run #%s; it stays queued.", run.pk)
+
+        transaction.on_commit(enqueue)
     return run
+
+
+def _close_stale(runs, *, by: RetentionRun) -> None:
+    """Close runs nobody executes any more (the caller checked no process holds the run lock): ``running`` ones were
+    interrupted, ``queued`` ones never started. Each keeps its counts; the reason names the run that took over."""
+    for stale in runs:
+        if stale.pk == by.pk or stale.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+            continue
+        reason = RUN_INTERRUPTED if stale.status == RunStatus.RUNNING else RUN_NEVER_STARTED
+        old = stale.status
+        stale.status = RunStatus.FAILED
+        stale.finished_at = timezone.now()
+        stale.errors = [*stale.errors, {"step": stale.current_step or "run", "error": reason.format(run=by.pk)}]
+        stale.save(update_fields=["status", "finished_at", "errors"])
+        event_record(actor=None, code="alprportal.retention.run.failed", target=stale,
+                     data={"old": old, "new": stale.status, "errors": stale.errors, "replaced_by": by.pk})
 
 
 def _lock(acquire: bool) -> bool:
@@ -92,18 +142,31 @@ def _lock(acquire: bool) -> bool:
         return True
 
 
+def _lock_held_elsewhere() -> bool:
+    """Whether another session holds the run lock, i.e. a run is executing right now. Read from pg_locks, so asking
+    never takes the lock from a worker about to start. A worker killed mid-run loses its session, and the lock with
+    it, as soon as PostgreSQL sees the connection close."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND classid = %s AND objid = %s AND objsubid = 1 AND pid <> pg_backend_pid())",
+            [(_RUN_LOCK_KEY >> 32) & 0xFFFFFFFF, _RUN_LOCK_KEY & 0xFFFFFFFF])
+        return bool(cursor.fetchone()[0])
+
+
 def _start(run_id: int, *, as_of: datetime | None) -> RetentionRun | None:
     with transaction.atomic():
         run = RetentionRun.objects.select_for_update().get(pk=run_id)
         if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
             return None  # a finished run is a record; a redelivered job for it does nothing
-        # We hold the run lock, so any other "running" run belongs to a worker that died: say so on its record.
-        for stale in RetentionRun.objects.select_for_update().filter(status=RunStatus.RUNNING).exclude(pk=run.pk):
-            stale.status = RunStatus.FAILED
-            stale.finished_at = timezone.now()
-            stale.errors = [*stale.errors, {"step": stale.current_step or "run",
-                                            "error": RUN_INTERRUPTED.format(run=run.pk)}]
-            stale.save(update_fields=["status", "finished_at", "errors"])
+        # We hold the run lock, so any other "running" run belongs to a worker that died, and a run queued long ago
+        # lost its job: say so on their records (their counts stay: what they did is done).
+        _close_stale(RetentionRun.objects.select_for_update().exclude(pk=run.pk).filter(
+            Q(status=RunStatus.RUNNING)
+            | Q(status=RunStatus.QUEUED, created_at__lt=timezone.now() - RUN_QUEUED_STALE_AFTER)), by=run)
         # A redelivered job resumes with the same as_of, so it computes the same cutoffs (same end state).
         run.as_of = run.as_of or as_of or timezone.now()
         run.status = RunStatus.RUNNING

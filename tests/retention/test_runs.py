@@ -276,3 +276,87 @@ def test_reads_other_records_still_refer_to_are_never_purged_from_under_them():
     assert "reads_readcorrection" not in sql and "holds_heldread" not in sql
     if django_apps.is_installed("apps.hotlists"):
         assert "FROM hotlists_hit x WHERE x.read_id = r.id" in sql
+
+
+# --- stale runs and redelivered jobs (issue #9: a worker killed mid-run; tests/faults kills real processes) ---------
+@pytest.fixture
+def other_session_running_a_run():
+    """Another PostgreSQL session holding the run lock: a run really executing in another worker."""
+    import psycopg
+
+    from apps.retention.services import _RUN_LOCK_KEY
+    from tests.faults.helpers import database_url
+
+    with psycopg.connect(database_url(), autocommit=True) as other:
+        assert other.execute("SELECT pg_try_advisory_lock(%s)", [_RUN_LOCK_KEY]).fetchone()[0]
+        yield
+        other.execute("SELECT pg_advisory_unlock(%s)", [_RUN_LOCK_KEY])
+
+
+def _run(status, *, minutes_ago=0, task_id=""):
+    from django.utils import timezone
+
+    run = RetentionRun.objects.create(trigger="schedule", status=status, celery_task_id=task_id)
+    RetentionRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=minutes_ago))
+    return run
+
+
+def test_a_run_left_running_by_a_dead_worker_does_not_block_the_custodians_next_run(custodian, camera):
+    from apps.retention.services import RUN_INTERRUPTED, RUN_NEVER_STARTED, retention_run_request
+
+    dead = _run(RunStatus.RUNNING, minutes_ago=5)
+    lost = _run(RunStatus.QUEUED, minutes_ago=45)  # its job never reached a worker
+    run = retention_run_request(actor=custodian)
+    dead.refresh_from_db()
+    lost.refresh_from_db()
+    assert run.status == RunStatus.QUEUED
+    assert dead.status == RunStatus.FAILED and dead.errors[-1]["error"] == RUN_INTERRUPTED.format(run=run.pk)
+    assert lost.status == RunStatus.FAILED and lost.errors[-1]["error"] == RUN_NEVER_STARTED.format(run=run.pk)
+
+
+def test_a_run_really_in_progress_or_just_queued_still_blocks(custodian, camera, other_session_running_a_run):
+    from apps.common.errors import ApplicationError
+    from apps.retention.services import RUN_ALREADY_RUNNING, retention_run_request
+
+    running = _run(RunStatus.RUNNING)
+    with pytest.raises(ApplicationError, match=RUN_ALREADY_RUNNING):
+        retention_run_request(actor=custodian)
+    running.refresh_from_db()
+    assert running.status == RunStatus.RUNNING  # executing elsewhere: left alone
+
+
+def test_a_freshly_queued_run_blocks_a_second_request(custodian, camera):
+    from apps.common.errors import ApplicationError
+    from apps.retention.services import RUN_ALREADY_RUNNING, retention_run_request
+
+    _run(RunStatus.QUEUED, minutes_ago=1)
+    with pytest.raises(ApplicationError, match=RUN_ALREADY_RUNNING):
+        retention_run_request(actor=custodian)
+
+
+def test_a_redelivered_nightly_job_resumes_its_own_run_with_the_same_cutoffs(camera):
+    from django.utils import timezone
+
+    from apps.retention.tasks import retention_run_nightly
+
+    read = make_read(camera, days_ago=800)
+    killed = _run(RunStatus.RUNNING, task_id="nightly-2026-11-23")
+    as_of = timezone.now() - timedelta(minutes=7)
+    RetentionRun.objects.filter(pk=killed.pk).update(as_of=as_of, counts={"reads.archive": {"archived": 4}})
+    result = retention_run_nightly.apply(task_id="nightly-2026-11-23").get()
+    assert result["run_id"] == killed.pk and result["status"] == RunStatus.SUCCEEDED
+    assert RetentionRun.objects.count() == 1
+    killed.refresh_from_db()
+    assert killed.as_of == as_of and Read.objects.get(pk=read.pk).archived_at == as_of
+    assert killed.counts["reads.archive"]["archived"] == 5  # the 4 done before the crash + this one
+
+
+def test_a_duplicate_delivery_while_the_run_executes_elsewhere_does_nothing(camera, other_session_running_a_run):
+    from apps.retention.tasks import retention_run_nightly
+
+    running = _run(RunStatus.RUNNING, task_id="nightly-dup")
+    result = retention_run_nightly.apply(task_id="nightly-dup").get()
+    assert result["status"] == RunStatus.RUNNING
+    running.refresh_from_db()
+    assert running.status == RunStatus.RUNNING and running.errors == []
+    assert not Notification.objects.exists()  # no false "run failed" alert
