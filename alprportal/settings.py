@@ -73,6 +73,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "apps.common.middleware.SecurityHeadersMiddleware",
+    # A lost database connection in a view: a clean 503 (JSON under /api/, a page elsewhere), logged, and the broken
+    # connection closed so the next request reconnects (apps.common.db_errors).
+    "apps.common.db_errors.DatabaseUnavailableMiddleware",
     # Axes last: it must see the outcome of authentication to count failures (R-ACC-3).
     "axes.middleware.AxesMiddleware",
 ]
@@ -251,6 +254,17 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis hands an unacknowledged message (acks late: the worker died mid-task) to another worker only after this many
+# seconds. It must exceed the longest task plus the longest retry countdown (Celery's retry_backoff caps at 600 s) or
+# a task still running would be delivered twice; the nightly retention run is the longest (about a minute at 10M
+# reads). Stranded OCR photos do not wait for it: ocr_items_recover requeues them (see the beat schedule).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600)}
+# Sending a task also subscribes to its result in Redis. With Redis down, the default policy retries that for about
+# 20 s before giving up, inside the web request that sent the task; the portal never waits for a task's result, so
+# give up after about a second: the caller logs it and the work is caught up later (see ocr_items_recover).
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5},
+}
 # OCR of uploaded photos runs on its own queue (`manage.py serve` starts the worker with -Q celery,ocr), so a burst of
 # uploads never delays the other jobs and OCR concurrency can be sized for the models' memory (apps.ocr).
 CELERY_TASK_ROUTES = {"apps.ocr.tasks.*": {"queue": "ocr"}}
@@ -287,6 +301,12 @@ CELERY_BEAT_SCHEDULE = {
     "retention-nightly": {
         "task": "apps.retention.tasks.retention_run_nightly",
         "schedule": crontab(hour=3, minute=10),
+    },
+    # R-READ-1: photos stranded without a task (the broker was down when their upload committed, or a worker died
+    # mid-photo and no redelivery came) are queued again; OCR is idempotent, so a duplicate message is a no-op.
+    "ocr-items-recover": {
+        "task": "apps.ocr.tasks.ocr_items_recover",
+        "schedule": timedelta(minutes=5),
     },
     "holds-reaffirm-reminders": {
         "task": "apps.holds.tasks.holds_reaffirm_remind",
@@ -350,6 +370,11 @@ PORTAL = {
     "OCR_UPLOAD_MAX_PIXELS": env.int("OCR_UPLOAD_MAX_PIXELS", default=40_000_000),
     "OCR_UPLOAD_MAX_PHOTOS": env.int("OCR_UPLOAD_MAX_PHOTOS", default=20),
     "OCR_WARM_WORKERS": env.bool("OCR_WARM_WORKERS", default=True),
+    # Recovery of stranded photos (ocr_items_recover): queued this long without being started, or processing this
+    # long (a photo takes about a second; the task's hard time limit is OCR_TASK_TIME_LIMIT_SECONDS).
+    "OCR_RECOVER_QUEUED_SECONDS": env.int("OCR_RECOVER_QUEUED_SECONDS", default=600),
+    "OCR_RECOVER_PROCESSING_SECONDS": env.int("OCR_RECOVER_PROCESSING_SECONDS", default=900),
+    "OCR_TASK_TIME_LIMIT_SECONDS": env.int("OCR_TASK_TIME_LIMIT_SECONDS", default=300),
 }
 
 # --- E-mail (alerts) -------------------------------------------------------------------------------------------
