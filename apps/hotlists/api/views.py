@@ -78,7 +78,7 @@ class HitDetailApi(APIView):
     permission_classes = [IsAuthenticated, StrictModelPermissions, TrainingCurrent]
     queryset = Hit.objects.none()
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="v1_hit_detail", responses={200: dict})
     def get(self, request, pk: int):
         hit = get_object_or_404(hit_list_visible_to(user=request.user), pk=pk)
         hits_log_shown(user=request.user, hits=[hit], request=request)
