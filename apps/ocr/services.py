@@ -497,7 +497,8 @@ def ocr_item_correct(*, actor, item: OcrItem, corrected_plate: str, reason: str)
     version (R-HOT-5). Raises what ``read_correct`` raises (no permission, no reason, same plate)."""
     item = _review_target(actor=actor, item=item, new=ReviewStatus.CORRECTED)
     old = item.review_status
-    correction = read_correct(actor=actor, read=item.read, corrected_plate=corrected_plate, reason=reason)
+    correction = read_correct(actor=actor, read=item.read, corrected_plate=corrected_plate, reason=reason,
+                              as_uploader=True)  # _review_target checked the actor uploaded this photo
     item.read.refresh_from_db(fields=["plate_current"])
     item.review_status, item.reviewed_by, item.reviewed_at = ReviewStatus.CORRECTED, actor, timezone.now()
     item.save(update_fields=["review_status", "reviewed_by", "reviewed_at"])

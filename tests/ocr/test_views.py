@@ -81,6 +81,25 @@ def test_upload_through_the_page(client, django_capture_on_commit_callbacks, pho
     assert (read.plate_normalized, read.plate_current) == ("7ABC123", "7A8C123")
 
 
+def test_an_operator_corrects_the_reading_of_their_own_photo(client, make_user, ocr_engine_loaded, photo_7abc123):
+    """Operators may not correct reads in general (no ``reads.correct_read``), but the uploader reviews and corrects
+    what OCR made of their own photo (issue #4) — through a correction record, never an edit (R-READ-2)."""
+    operator = make_user(Role.OPERATOR)
+    assert not operator.has_perm("reads.correct_read")
+    job = ocr_job_create(actor=operator, photos=[upload("dashcam.jpg", photo_7abc123)], enqueue=False)
+    item = job.items.get()
+    ocr_item_process(item_id=item.pk)
+    client.force_login(operator)
+    response = client.post(reverse("ocr:item_correct", args=[item.pk]),
+                           {"corrected_plate": "7A8C123", "reason": "the photo shows 8"}, follow=True)
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert item.review_status == ReviewStatus.CORRECTED
+    read = Read.objects.get(pk=item.read_id)
+    assert (read.plate_normalized, read.plate_current) == ("7ABC123", "7A8C123")
+    assert "7A8C123" in response.content.decode() and "corrected from 7ABC123" in response.content.decode()
+
+
 def test_other_peoples_uploads_are_404(client, make_user, uploader, photo_7abc123):
     job = ocr_job_create(actor=uploader, photos=[upload("a.jpg", photo_7abc123)], enqueue=False)
     item = job.items.get()
