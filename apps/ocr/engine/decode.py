@@ -7,19 +7,15 @@ human message suitable for showing to the uploader.
 """
 from __future__ import annotations
 
-import struct
-
 import numpy as np
 
-from apps.common.imagelayout import image_end, trailing_data
+from apps.common.imagelayout import image_end, jpeg_layout, png_layout, trailing_data
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 JPEG_MAGIC = b"\xff\xd8\xff"
-# SOF markers carry the frame size; C4 (DHT), C8 (JPG ext) and CC (DAC) are not frames
-_SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
 class ImageRejected(ValueError):
@@ -48,41 +44,19 @@ def image_format(data: bytes) -> str | None:
 
 
 def png_size(data: bytes) -> tuple[int, int]:
-    # signature (8) + length (4) + b"IHDR" (4) + width (4) + height (4)
-    if len(data) < 33 or data[12:16] != b"IHDR":
+    """(width, height) from the IHDR chunk, which must come first."""
+    width, height, _end = png_layout(data)
+    if data[12:16] != b"IHDR" or not width or not height:
         raise ImageRejected("truncated or corrupt image")
-    w, h = struct.unpack(">II", data[16:24])
-    return w, h
+    return width, height
 
 
 def jpeg_size(data: bytes) -> tuple[int, int]:
-    i, n = 2, len(data)
-    while i < n:
-        # skip fill bytes up to the next marker
-        if data[i] != 0xFF:
-            raise ImageRejected("truncated or corrupt image")
-        while i < n and data[i] == 0xFF:
-            i += 1
-        if i >= n:
-            break
-        marker = data[i]
-        i += 1
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # standalone markers
-            continue
-        if marker == 0xD9 or marker == 0xDA:  # EOI or start of scan before any frame header
-            break
-        if i + 2 > n:
-            break
-        seg_len = struct.unpack(">H", data[i : i + 2])[0]
-        if seg_len < 2:
-            break
-        if marker in _SOF_MARKERS:
-            if i + 7 > n:
-                break
-            h, w = struct.unpack(">HH", data[i + 3 : i + 7])
-            return w, h
-        i += seg_len
-    raise ImageRejected("truncated or corrupt image")
+    """(width, height) from the first frame header (SOFn), read before anything is decoded."""
+    width, height, _end = jpeg_layout(data)
+    if not width or not height:
+        raise ImageRejected("truncated or corrupt image")
+    return width, height
 
 
 def decode_image(
@@ -98,14 +72,13 @@ def decode_image(
     fmt = image_format(data)
     if fmt is None:
         raise ImageRejected("not a JPEG or PNG image")
+    # One walk of the markers/chunks (apps.common.imagelayout, nothing decoded): the size from the header, so a
+    # decompression bomb is refused before OpenCV allocates; and the real end of the image: missing = truncated (OpenCV
+    # would return a half-grey image); more than padding after it = a polyglot (a ZIP or a script hiding behind a
+    # photo every viewer shows normally), refused (issue #9).
     w, h = png_size(data) if fmt == "png" else jpeg_size(data)
-    if w <= 0 or h <= 0:
-        raise ImageRejected("truncated or corrupt image")
     if w * h > max_pixels:
         raise ImageRejected(f"image is {w}x{h} pixels; the limit is {_fmt(max_pixels / 1_000_000)} megapixels")
-    # a complete file has its end marker; OpenCV would otherwise return a half-grey image
-    # The real end of the image, walked from its markers/chunks: missing = truncated; more than padding after it = a
-    # polyglot (a ZIP or a script hiding behind a photo every viewer shows normally), refused (issue #9).
     end = image_end(data)
     if end is None:
         raise ImageRejected("truncated or corrupt image")
