@@ -109,5 +109,15 @@ def ingest(camera):
     return _ingest
 
 
+@pytest.fixture
+def hit(make_list, ingest):
+    """One new hit: 7ABC123 on a stolen-vehicle entry, read 2 minutes ago with a crop."""
+    from apps.hotlists.models import Hit
+
+    make_list(csv_of(f"7ABC123,CA,stolen vehicle,2,26-004411,{soon()},Stolen from a dealership"))
+    ingest([("7ABC123", 2)], crop=True)
+    return Hit.objects.get()
+
+
 def csv_of(*rows: str, header: str = "plate,state,reason,priority,case_number,expires,why") -> str:
     return "\n".join([header, *rows]) + "\n"

@@ -13,16 +13,8 @@ from apps.hotlists.choices import HitStatus
 from apps.hotlists.models import Hit
 from apps.hotlists.services import HIT_ACTION_NEEDS_CONFIRMATION, HIT_TRANSITION_ILLEGAL
 from apps.reads.models import Read
-from tests.hotlists.conftest import csv_of, soon
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def hit(make_list, ingest):
-    make_list(csv_of(f"7ABC123,CA,stolen vehicle,2,26-004411,{soon()},Stolen from a dealership"))
-    ingest([("7ABC123", 2)], crop=True)
-    return Hit.objects.get()
 
 
 def test_an_operator_confirms_then_records_the_action(api_client, operator, hit):

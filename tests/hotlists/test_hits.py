@@ -28,13 +28,6 @@ from tests.hotlists.conftest import csv_of, soon
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def hit(make_list, ingest):
-    make_list(csv_of(f"7ABC123,CA,stolen vehicle,2,26-004411,{soon()},Stolen from a dealership"))
-    ingest([("7ABC123", 2)], crop=True)
-    return Hit.objects.get()
-
-
 def _events(hit):
     return list(DomainEvent.objects.filter(code__startswith="alprportal.hotlists.hit.", target_id=str(hit.pk))
                 .order_by("id").values_list("code", "data__old", "data__new"))
