@@ -288,3 +288,24 @@ class Hit(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (HitStatus.NEW, HitStatus.CONFIRMED)
+
+
+class PendingMatch(models.Model):
+    """A stored read still to be matched against the hot lists (R-HOT-3: every read is matched).
+
+    Written by ``hits_match_reads`` in the ingest transaction when matching fails there, so the read and the promise
+    to match it commit together; ``hits_match_pending`` (after commit, and every few minutes from beat) matches it
+    and deletes the row. Matching is idempotent (one hit per read and entry), so a row matched twice adds nothing.
+    ``read_id`` is a plain id, not a foreign key: retention purges reads in SQL and must never wait on this table; a
+    read purged meanwhile simply matches nothing."""
+
+    read_id = models.BigIntegerField(unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0, help_text="Failed catch-up attempts so far.")
+    error = models.TextField(blank=True, help_text="Why the last catch-up attempt failed.")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Read {self.read_id} pending hot-list matching since {self.created_at:%Y-%m-%d %H:%M}"

@@ -14,11 +14,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.audit.services import event_record
+from apps.common.celery_utils import task_send_on_commit
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.hotlists.choices import (
     HIT_TRANSITIONS,
@@ -32,7 +34,7 @@ from apps.hotlists.choices import (
 )
 from apps.hotlists.imports import COMPARED_FIELDS, csv_parse, diff_compute, entry_fields_parse
 from apps.hotlists.matching import EntryRef, ReadRow, match_rows, matcher_cache, region_state
-from apps.hotlists.models import Hit, HotList, HotListEntry, HotListImport, HotListVersion
+from apps.hotlists.models import Hit, HotList, HotListEntry, HotListImport, HotListVersion, PendingMatch
 from apps.hotlists.selectors import hot_list_usable_versions
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
@@ -64,6 +66,8 @@ HIT_ACTION_NEEDS_CONFIRMATION = (
 HIT_ACTION_AFTER_CLEARED = "The confirmation found the plate cleared: no enforcement action may be recorded for it."
 HIT_NOTE_REQUIRED = "Say why (a short note) — it is part of the record."
 CONFIRMATION_IN_FUTURE = "The confirmation time cannot be in the future."
+
+PENDING_MATCH_BATCH = 1000  # pending reads matched per transaction when catching up
 
 ENFORCEMENT_ACTIONS = frozenset({HitAction.STOP, HitAction.RECOVERED, HitAction.ARREST, HitAction.PERSON_LOCATED})
 
@@ -380,8 +384,11 @@ def hits_match_reads(*, read_ids: Iterable[int] = (), reads: Iterable = ()) -> l
     Returns the ids of the hits created (a read matched twice creates nothing new).
 
     Called by the reads ingest service inside its transaction, so hits commit with their reads. Matching must never
-    lose a read: an unexpected error is logged, rolled back to a savepoint, and the batch is re-matched by a task
-    after commit.
+    lose a read, nor fail the batch: an unexpected error is logged and rolled back to a savepoint, the reads are
+    recorded as ``PendingMatch`` rows in the same (still usable) transaction, so they commit with the reads, and
+    ``hits_match_pending`` matches them: at once after commit if the broker takes the task, else from beat
+    (issue #9). Only a failure of the database itself outside the savepoint propagates (the batch then rolls back
+    as a whole and the camera sends it again).
     """
     ids = [int(pk) for pk in read_ids] + [int(getattr(read, "pk", read)) for read in reads]
     if not ids:
@@ -394,11 +401,55 @@ def hits_match_reads(*, read_ids: Iterable[int] = (), reads: Iterable = ()) -> l
         with transaction.atomic():
             return _match(ids, now=now, usable=usable)
     except Exception:
-        logger.exception("Hot-list matching failed for %s reads; retrying in a task after commit.", len(ids))
-        from apps.hotlists.tasks import hits_match_reads_task
-
-        transaction.on_commit(lambda: hits_match_reads_task.delay(read_ids=ids))
+        logger.exception("Hot-list matching failed for %s reads; they are recorded and matched again after commit.",
+                         len(ids))
+        _pending_matches_record(ids)
         return []
+
+
+def _pending_matches_record(read_ids: list[int]) -> None:
+    from apps.hotlists.tasks import hits_match_reads_task
+
+    PendingMatch.objects.bulk_create([PendingMatch(read_id=read_id) for read_id in read_ids], ignore_conflicts=True)
+    # Best effort: with the broker down the rows wait for beat's hits-match-pending; the request never fails for it.
+    task_send_on_commit(hits_match_reads_task, read_ids=read_ids)
+
+
+def hits_match_pending(*, read_ids: Iterable[int] | None = None, batch_size: int = PENDING_MATCH_BATCH) -> int:
+    """Match the reads recorded as ``PendingMatch`` (their matching failed in the ingest transaction, R-HOT-3) and
+    delete their rows; ``read_ids`` limits it to those reads (the task sent after the ingest), None drains them all
+    (beat, every 5 minutes). Returns how many reads were matched.
+
+    Idempotent and safe to run concurrently: a hit exists once per read and entry (``hit_once_per_read_and_entry``,
+    inserted with ``ignore_conflicts``), and each batch locks its rows with SKIP LOCKED, so two runs never match the
+    same rows at once. A batch that fails rolls back (its rows stay, their ``attempts`` and ``error`` say why) and
+    the run stops; the next run tries again. Reads archived or purged meanwhile match nothing and are dropped.
+    """
+    wanted = None if read_ids is None else [int(read_id) for read_id in read_ids]
+    matched = 0
+    while True:
+        batch: list[tuple[int, int]] = []
+        rows = PendingMatch.objects.order_by("id")
+        if wanted is not None:
+            rows = rows.filter(read_id__in=wanted)
+        try:
+            with transaction.atomic():
+                batch = list(rows.select_for_update(skip_locked=True).values_list("id", "read_id")[:batch_size])
+                if not batch:
+                    return matched
+                now = timezone.now()
+                usable = hot_list_usable_versions(now=now)
+                if usable:
+                    _match([read_id for _pk, read_id in batch], now=now, usable=usable)
+                PendingMatch.objects.filter(pk__in=[pk for pk, _read_id in batch]).delete()
+        except Exception as exc:
+            logger.exception("Matching %s pending reads failed; they stay pending for the next run.", len(batch))
+            PendingMatch.objects.filter(pk__in=[pk for pk, _read_id in batch]).update(
+                attempts=F("attempts") + 1, error=f"{type(exc).__name__}: {exc}"[:2000])
+            raise
+        matched += len(batch)
+        if len(batch) < batch_size:
+            return matched
 
 
 def _match(read_ids: list[int], *, now: datetime, usable: dict[int, tuple[int, int]]) -> list[int]:

@@ -8,10 +8,20 @@ from django.db import OperationalError
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=2, max_retries=5)
 def hits_match_reads_task(read_ids: list[int]) -> int:
-    """Re-match reads whose in-ingest matching failed (idempotent: a hit exists once per read and entry)."""
-    from apps.hotlists.services import hits_match_reads
+    """Sent after an ingest whose matching failed: match those reads, recorded as pending in the ingest transaction
+    (R-HOT-3). Idempotent: a hit exists once per read and entry; beat's drain catches up if this is never sent."""
+    from apps.hotlists.services import hits_match_pending
 
-    return len(hits_match_reads(read_ids=read_ids))
+    return hits_match_pending(read_ids=read_ids)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=3)
+def hits_match_pending_task() -> int:
+    """Every 5 minutes: match every read still pending (its ingest-time matching failed and the task sent after it
+    was lost, e.g. the broker was down). Idempotent, resumable, and a no-op when nothing is pending (issue #9)."""
+    from apps.hotlists.services import hits_match_pending
+
+    return hits_match_pending()
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=3)
