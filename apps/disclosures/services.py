@@ -22,11 +22,13 @@ from apps.agreements.documents import ValidDocument, document_validate
 from apps.agreements.eligibility import sharing_eligibility
 from apps.audit.choices import Purpose
 from apps.audit.services import event_record
+from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_each, task_send_on_commit
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.disclosures.choices import (
     DISCLOSURE_TRANSITIONS,
     AttachmentKind,
     DisclosureStatus,
+    PackageStatus,
     ReviewAction,
 )
 from apps.disclosures.models import (
@@ -514,5 +516,47 @@ def disclosure_request_approve(*, actor, disclosure_request: DisclosureRequest, 
 def _enqueue_package(package: ReleasePackage, *, actor) -> None:
     from apps.disclosures.tasks import disclosure_package_build
 
-    # After commit: the worker must see the approved request and the queued package row.
-    transaction.on_commit(lambda: disclosure_package_build.delay(package.pk, actor_id=actor.pk))
+    # After commit: the worker must see the approved request and the queued package row. Never raises: with the
+    # broker down the approval still succeeds and the package stays queued until release_packages_resend (issue #9).
+    task_send_on_commit(disclosure_package_build, package.pk, actor_id=actor.pk)
+
+
+# --- release package jobs (issue #9: nothing is lost when the broker is down) ------------------------------------
+
+RESEND_LIMIT = 100  # stranded package jobs sent again per catch-up run
+
+
+def release_package_claim(*, package_id: int, resumed: bool = False) -> bool:
+    """Whether this run of the build job may build the package (R-SHR-4: a package is built once).
+
+    queued → running, under the row lock: of two messages of one package (the catch-up re-sent a job whose first
+    message was only slow), the first claims it and the other is a no-op. A run that continues its own earlier run
+    (``resumed``: a retry, or a redelivery after its worker died) may take over a package left running. A package
+    built, failed, missing, or being built by another message is left alone (False)."""
+    with transaction.atomic():
+        package = ReleasePackage.objects.select_for_update().filter(pk=package_id).first()
+        if package is None:
+            return False
+        if package.status == PackageStatus.QUEUED:
+            package.status = PackageStatus.RUNNING
+            package.save(update_fields=["status"])
+            return True
+        return resumed and package.status == PackageStatus.RUNNING
+
+
+def release_packages_resend(*, queued_for: timedelta = QUEUED_JOB_RESEND_AFTER, limit: int = RESEND_LIMIT) -> list[int]:
+    """Send again the build job of every package still queued after ``queued_for`` (its message was lost: the
+    broker was down when the approval committed); oldest first, at most ``limit``. Returns the ids sent. Never raises
+    for a broker outage (the packages stay queued for the next run); a duplicate message is a no-op
+    (``release_package_claim``). The job runs as the person who approved it."""
+    from apps.disclosures.tasks import disclosure_package_build
+
+    stranded = list(ReleasePackage.objects.filter(status=PackageStatus.QUEUED,
+                                                  queued_at__lt=timezone.now() - queued_for)
+                    .order_by("queued_at", "id").values_list("id", "requested_by_id")[:limit])
+    if not stranded:
+        return []
+    sent = task_send_each(disclosure_package_build, [((pk, ), {"actor_id": actor_id}) for pk, actor_id in stranded])
+    logger.warning("Sent the build job of %s of %s stranded release package(s) again: %s", sent, len(stranded),
+                   [pk for pk, _actor_id in stranded[:20]])
+    return [pk for pk, _actor_id in stranded[:sent]]

@@ -8,6 +8,7 @@ and jobs go out on commit. Refusals raise ApplicationError / PermissionDeniedErr
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -20,6 +21,7 @@ from guardian.shortcuts import assign_perm
 from apps.accounts.roles import Role
 from apps.audit.choices import Purpose
 from apps.audit.services import access_log_record, event_record
+from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_each, task_send_on_commit
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.holds.choices import HOLD_TRANSITIONS, ExportStatus, HoldGround, HoldStatus, ScopeKind
 from apps.holds.models import EvidenceExport, EvidenceHold, HeldRead
@@ -27,6 +29,8 @@ from apps.holds.reads_bridge import hold_scope_search_ids, hold_scope_selected, 
 from apps.holds.selectors import VIEW_PERMISSION
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
+
+logger = logging.getLogger("alprportal.holds")
 
 REQUEST_NOT_ALLOWED = "You may not request evidence holds."
 CASE_NUMBER_REQUIRED = "A case number is required for an evidence hold."
@@ -322,8 +326,52 @@ def evidence_export_request(*, actor, hold: EvidenceHold) -> EvidenceExport:
         export = EvidenceExport.objects.create(hold=hold, requested_by=actor)
         event_record(actor=actor, code="alprportal.holds.export.requested", target=hold,
                      data={"export_id": export.pk})
-        transaction.on_commit(lambda: evidence_export_build.delay(export.pk, actor_id=actor.pk))
+        # Never raises: with the broker down the request still succeeds and the export stays queued until
+        # evidence_exports_resend sends it (issue #9).
+        task_send_on_commit(evidence_export_build, export.pk, actor_id=actor.pk)
     return export
+
+
+# --- evidence export jobs (issue #9: nothing is lost when the broker is down) ----------------------------------
+
+RESEND_LIMIT = 100  # stranded export jobs sent again per catch-up run
+
+
+def evidence_export_claim(*, export_id: int, resumed: bool = False) -> bool:
+    """Whether this run of the export job may build the package (one evidence package per export).
+
+    queued → running, under the row lock: of two messages of one export (the catch-up re-sent a job whose first
+    message was only slow), the first claims it and the other is a no-op. A run that continues its own earlier run
+    (``resumed``: a retry, or a redelivery after its worker died) may take over an export left running. An export
+    built, failed, missing, or being built by another message is left alone (False)."""
+    with transaction.atomic():
+        export = EvidenceExport.objects.select_for_update().filter(pk=export_id).first()
+        if export is None:
+            return False
+        if export.status == ExportStatus.QUEUED:
+            export.status = ExportStatus.RUNNING
+            export.save(update_fields=["status"])
+            return True
+        return resumed and export.status == ExportStatus.RUNNING
+
+
+def evidence_exports_resend(*, queued_for: timedelta = QUEUED_JOB_RESEND_AFTER, limit: int = RESEND_LIMIT
+                            ) -> list[int]:
+    """Send again the job of every evidence export still queued after ``queued_for`` (its message was lost: the
+    broker was down when the request committed); oldest first, at most ``limit``. Returns the ids sent. Never raises
+    for a broker outage (the exports stay queued for the next run); a duplicate message is a no-op
+    (``evidence_export_claim``). The job runs as the person who requested the export."""
+    from apps.holds.tasks import evidence_export_build
+
+    stranded = list(EvidenceExport.objects.filter(status=ExportStatus.QUEUED,
+                                                  requested_at__lt=timezone.now() - queued_for)
+                    .order_by("requested_at", "id").values_list("id", "requested_by_id")[:limit])
+    if not stranded:
+        return []
+    sent = task_send_each(evidence_export_build, [((pk,), {"actor_id": actor_id}) for pk, actor_id in stranded])
+    logger.warning("Sent the job of %s of %s stranded evidence export(s) again: %s", sent, len(stranded),
+                   [pk for pk, _actor_id in stranded[:20]])
+    return [pk for pk, _actor_id in stranded[:sent]]
 
 
 def holds_reaffirm_remind(*, today=None) -> int:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.audit.choices import SystemPurpose
 from apps.audit.services import access_log_record, event_record
+from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_each, task_send_on_commit
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
@@ -39,6 +40,7 @@ REPORT_NOT_RENDERED = "Generate the draft PDFs from the current figures before i
 ILLEGAL_TRANSITION = "A report that is {current} cannot become {target}."
 PROFILE_NOT_OVERSIGHT = "Only oversight accounts belong to an oversight body."
 NOT_A_PROFILE_ADMIN = "You may not assign oversight bodies."
+RESEND_LIMIT = 100  # stranded report jobs sent again per catch-up run
 
 
 def _require(actor, permission: str) -> None:
@@ -49,7 +51,25 @@ def _require(actor, permission: str) -> None:
 def _enqueue(job: ReportJob) -> None:
     from apps.reports.tasks import report_job_run
 
-    transaction.on_commit(lambda: report_job_run.delay(job.pk))
+    # Never raises: with the broker down the request still succeeds and the job stays queued until
+    # report_jobs_resend sends it (issue #9).
+    task_send_on_commit(report_job_run, job.pk)
+
+
+def report_jobs_resend(*, queued_for: timedelta = QUEUED_JOB_RESEND_AFTER, limit: int = RESEND_LIMIT) -> list[int]:
+    """Send again every report job still queued after ``queued_for`` (its message was lost: the broker was down when
+    it was created); oldest first, at most ``limit``. Returns the ids sent. Never raises for a broker outage (the
+    jobs stay queued for the next run). A duplicate message is a no-op: ``report_job_execute`` runs a job only from
+    queued, under its row lock, so the PDFs are rendered and stored once."""
+    from apps.reports.tasks import report_job_run
+
+    stranded = list(ReportJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=timezone.now() - queued_for)
+                    .order_by("created_at", "id").values_list("id", flat=True)[:limit])
+    if not stranded:
+        return []
+    sent = task_send_each(report_job_run, [((pk,), {}) for pk in stranded])
+    logger.warning("Sent %s of %s stranded report job(s) again: %s", sent, len(stranded), stranded[:20])
+    return stranded[:sent]
 
 
 def _job_create(*, report: OversightReport, action: str, actor, enqueue: bool) -> ReportJob:

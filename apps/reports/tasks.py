@@ -7,7 +7,13 @@ import logging
 from celery import Task, shared_task
 from django.db import OperationalError
 
-from apps.reports.services import report_job_execute, report_job_mark_failed, reports_alert_due, reports_draft_due
+from apps.reports.services import (
+    report_job_execute,
+    report_job_mark_failed,
+    report_jobs_resend,
+    reports_alert_due,
+    reports_draft_due,
+)
 
 logger = logging.getLogger("alprportal.reports")
 
@@ -43,3 +49,11 @@ def reports_check_due() -> dict[str, list[str]]:
     if drafted or alerted:
         logger.info("Reports drafted: %s; alerts: %s", drafted, alerted)
     return {"drafted": drafted, "alerted": alerted}
+
+
+@shared_task(name="apps.reports.tasks.report_jobs_resend", acks_late=True, autoretry_for=(OperationalError,),
+             retry_backoff=5, max_retries=3)
+def report_jobs_resend_task() -> list[int]:
+    """Every 5 minutes: send again the report jobs still queued (their message was lost, e.g. the broker was down
+    when the job was created). Idempotent: a duplicate message is a no-op."""
+    return report_jobs_resend()
