@@ -312,6 +312,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.holds.tasks.holds_reaffirm_remind",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Issue #9 catch-ups: a service stores its work (a queued job, a pending match) and sends the task after commit,
+    # best effort; with the broker down the send is logged, not raised, and these pick the work up once it is back.
+    # Every 5 minutes bounds the delay (a job is re-sent once queued for 5 minutes: about 10 minutes at worst) and
+    # costs one indexed query each when nothing is stranded. All are idempotent: a duplicate message is a no-op.
+    # R-HOT-3: match the reads whose matching failed in their ingest transaction (apps.hotlists.PendingMatch).
+    "hotlists-match-pending": {
+        "task": "apps.hotlists.tasks.hits_match_pending_task",
+        "schedule": timedelta(minutes=5),
+    },
+    # R-SHR-4: build the release packages of approved requests whose job was never delivered.
+    "disclosures-packages-resend": {
+        "task": "apps.disclosures.tasks.release_packages_resend",
+        "schedule": timedelta(minutes=5),
+    },
+    # R-RET-3: build the evidence packages of holds whose job was never delivered.
+    "holds-exports-resend": {
+        "task": "apps.holds.tasks.evidence_exports_resend",
+        "schedule": timedelta(minutes=5),
+    },
+    # R-REP-1/2: compute and render (or finalize) the reports whose job was never delivered.
+    "reports-jobs-resend": {
+        "task": "apps.reports.tasks.report_jobs_resend",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- Agency policy (placeholders until the capabilities that use them land) ------------------------------------

@@ -19,6 +19,7 @@ import sys
 import threading
 import uuid
 from contextlib import contextmanager, suppress
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ from tests.faults.helpers import database_url, wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = "redis-server"
+INGEST = "/api/v1/ingest/reads/"
+HOT_CSV = "plate,state,reason,priority,case_number,expires,why\n{plate},CA,stolen vehicle,2,26-004411,{expires},x\n"
 
 
 def pytest_configure(config):
@@ -53,11 +56,18 @@ class PrivateRedis:
 
     def ping(self) -> bool:
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
+        # No retries: redis-py's default retries a refused connection with a backoff (seconds per ping); the callers
+        # poll anyway.
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0))
         try:
-            return bool(redis.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=0.5).ping())
+            return bool(client.ping())
         except redis.exceptions.ConnectionError:
             return False
+        finally:
+            client.close()
 
     def start(self) -> None:
         assert self.process is None, "already running"
@@ -225,3 +235,33 @@ def _other_sessions(connection) -> int:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
         return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def estate(transactional_db, make_user):
+    """A deploying agency, a fixed camera with its ingest token, and an own hot list wanting 7WNT555."""
+    from django.utils import timezone
+
+    from apps.accounts.roles import Role
+    from apps.hotlists.choices import HotListSource
+    from apps.hotlists.matching import matcher_cache
+    from apps.hotlists.services import hot_list_create, hot_list_import_apply, hot_list_import_preview
+    from apps.reads.choices import CameraKind
+    from apps.reads.services.cameras import camera_create
+    from apps.reads.services.tokens import camera_token_issue
+    from tests.factories import DeployingAgencyFactory
+
+    matcher_cache.clear()  # compiled lists are cached by version id, which a fresh database reuses
+    agency = DeployingAgencyFactory()
+    camera = camera_create(actor=None, name="Harbor Blvd NB", kind=CameraKind.FIXED, agency=agency,
+                           commissioned_at=timezone.now() - timedelta(days=365), latitude=33.77, longitude=-117.92)
+    manager = make_user(Role.SUPERVISOR, agency=agency)
+    hot_list = hot_list_create(actor=manager, name="Stolen vehicles", source=HotListSource.OWN, owner=manager)
+    expires = (timezone.localdate() + timedelta(days=30)).isoformat()
+    staged = hot_list_import_preview(actor=manager, hot_list=hot_list,
+                                     content=HOT_CSV.format(plate="7WNT555", expires=expires).encode())
+    hot_list_import_apply(actor=manager, hot_list_import=staged)
+    _credential, token = camera_token_issue(actor=None, camera=camera)
+    yield {"camera": camera, "token": token, "uploader": make_user(Role.INVESTIGATOR, agency=agency),
+           "agency": agency, "hot_list": hot_list}
+    matcher_cache.clear()

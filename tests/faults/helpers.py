@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, timedelta
 
 
 def wait_for(predicate, *, seconds: float = 30, interval: float = 0.1, what="condition"):
@@ -27,3 +28,13 @@ def database_url() -> str:
     password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
     return (f"postgres://{user}{password}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/"
             f"{settings['NAME']}")
+
+
+def reads_batch(prefix: str, plates: list[str]) -> list[dict]:
+    """The reads of one camera batch for the ingest API, captured in the last minutes; ids ``<prefix>-<n>``."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    return [{"read_id": f"{prefix}-{i}", "plate": plate, "region": "CA", "confidence": 93.0,
+             "captured_at": (now - timedelta(minutes=2 + i)).astimezone(UTC).isoformat()}
+            for i, plate in enumerate(plates)]
