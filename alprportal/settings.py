@@ -386,7 +386,8 @@ PORTAL = {
     "READ_SEARCH_MAX_DAYS": env.int("READ_SEARCH_MAX_DAYS", default=1100),
     "READ_SEARCH_PARTIAL_MAX_DAYS": env.int("READ_SEARCH_PARTIAL_MAX_DAYS", default=92),
     "READ_EXPORT_MAX_ROWS": env.int("READ_EXPORT_MAX_ROWS", default=10000),
-    # Imagery OCR (apps.ocr, R-READ-1): engine ("onnx"; "paddle" needs the [paddle] extra), the Celery queue of the
+    # Imagery OCR (apps.ocr, R-READ-1): engine ("onnx"; "onnx-v4" and "paddle" need `make install-ocr-engines`;
+    # OCR_DEVICE=gpu runs "paddle" on a GPU; system checks ocr.E00x say what is missing), the Celery queue of the
     # OCR tasks, and the limits every uploaded photo is checked against by really decoding it.
     "OCR_ENGINE": env.str("OCR_ENGINE", default="onnx"),
     "OCR_QUEUE": env.str("OCR_QUEUE", default="ocr"),

@@ -8,7 +8,7 @@ class OcrConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the worker_process_init warm-up (models loaded once per worker process, not per task).
-        from apps.ocr import signals  # noqa: F401
+        from apps.ocr import checks, signals  # noqa: F401  (system checks: the configured engine can load)
         from apps.ocr.retention import register
 
         register()  # uploads expire with their reads (R-RET-2)

