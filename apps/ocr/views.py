@@ -109,20 +109,54 @@ class OcrJobDetailView(OcrMixin, TemplateView):
         return context
 
 
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two x, y, w, h boxes."""
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
 def _item_overlay(item: OcrItem) -> OcrItem:
-    """Attach what the SVG overlay draws: every candidate's box (the chosen plate's marked) with its label, sized
-    relative to the photo (no inline style: classes and SVG attributes only)."""
+    """Attach what the SVG overlay draws: one box per place in the photo where OCR read text (the chosen plate's
+    marked), labelled with its best reading and how many other readings of the same place there are (all of them in
+    the box's tooltip), sized relative to the photo (no inline style: classes and SVG attributes only). Readings of
+    one place share a box: drawn apart, their labels would be printed on top of each other."""
     chosen = item.read.metadata.get("box") if item.read_id and isinstance(item.read.metadata, dict) else None
     width, height = item.width or 1, item.height or 1
     font = max(10, round(min(width, height) * 0.035))
     item.font_size, item.boxes = font, []
     for rank, candidate in enumerate(item.candidates or [], start=1):
-        x, y, w, h = (int(v) for v in candidate.get("box", [0, 0, 0, 0]))
-        is_chosen = chosen is not None and [x, y, w, h] == list(chosen)
-        label_y = y - font // 3 if y - font > 0 else y + h + font
-        item.boxes.append({"x": x, "y": y, "w": w, "h": h, "text": candidate.get("text", ""), "rank": rank,
-                           "confidence": candidate.get("confidence", 0), "chosen": is_chosen, "label_y": label_y})
-    item.boxes.sort(key=lambda box: box["chosen"])  # the chosen box last, drawn on top
+        box = tuple(int(v) for v in candidate.get("box", [0, 0, 0, 0]))
+        reading = f"{rank}. {candidate.get('text', '')} ({float(candidate.get('confidence', 0)):.2f})"
+        is_chosen = chosen is not None and list(box) == list(chosen)
+        same_place = next((drawn for drawn in item.boxes if _overlap(drawn["box"], box) > 0.5), None)
+        if same_place is not None:
+            same_place["readings"].append(reading)
+            same_place["chosen"] = same_place["chosen"] or is_chosen
+            continue
+        x, y, w, h = box
+        item.boxes.append({"box": box, "x": x, "y": y, "w": w, "h": h, "chosen": is_chosen,
+                           "label": f"{rank}. {candidate.get('text', '')}", "readings": [reading]})
+    placed: list[tuple[float, float, float, float]] = []
+    # labels of the chosen plate first, then by rank: a label that would cover one already placed goes below its
+    # box instead, and is left off the photo when both places are taken (the tooltip and the list still show it)
+    for drawn in sorted(item.boxes, key=lambda drawn: not drawn["chosen"]):
+        others = len(drawn["readings"]) - 1
+        if others:
+            drawn["label"] += f" (+{others})"
+        drawn["title"] = "; ".join(drawn["readings"])
+        x, y, h = drawn["x"], drawn["y"], drawn["h"]
+        label_w = len(drawn["label"]) * font * 0.62
+        drawn["label_y"] = None
+        for baseline in ((y - font // 3, y + h + font) if y - font > 0 else (y + h + font,)):
+            area = (x, baseline - font, x + label_w, baseline + font * 0.25)
+            if not any(area[0] < o[2] and o[0] < area[2] and area[1] < o[3] and o[1] < area[3] for o in placed):
+                drawn["label_y"] = baseline
+                placed.append(area)
+                break
+    item.boxes.sort(key=lambda drawn: drawn["chosen"])  # the chosen box last, drawn on top
     return item
 
 

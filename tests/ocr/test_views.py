@@ -3,6 +3,7 @@ gate (R-ACC-2), other people's uploads are 404, supervisors' data-quality table.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -137,3 +138,40 @@ def test_api_refuses_without_upload_data_and_for_others(api_client, make_user, u
     job = ocr_job_create(actor=uploader, photos=[upload("a.jpg", photo_7abc123)], enqueue=False)
     api_client.force_authenticate(make_user(Role.INVESTIGATOR))
     assert api_client.get(reverse("api:ocr-job-detail", args=[job.pk])).status_code == 404
+
+
+def test_readings_of_one_place_share_one_labelled_box_on_the_photo(client, uploader, photo_7abc123,
+                                                                   ocr_engine_loaded):
+    """Alternates read from (nearly) the plate's own box are drawn as one box labelled "1. PLATE (+n)", not as
+    labels printed on top of each other; a reading elsewhere in the photo keeps its own box."""
+    job = ocr_job_create(actor=uploader, photos=[upload("a.jpg", photo_7abc123)], enqueue=False)
+    item = ocr_item_process(item_id=job.items.get().pk)
+    x, y, w, h = item.candidates[0]["box"]
+    item.candidates = [item.candidates[0],
+                       {**item.candidates[0], "text": "7A8C123", "confidence": 0.4, "box": [x + 2, y + 1, w - 3, h]},
+                       {**item.candidates[0], "text": "CALIF0RNIA", "confidence": 0.1, "box": [0, 0, 60, 20]}]
+    item.save(update_fields=["candidates"])
+    client.force_login(uploader)
+    page = client.get(reverse("ocr:job", args=[job.pk])).content.decode()
+    assert page.count('<rect class="ocr-box') == 2
+    assert ">1. 7ABC123 (+1)</text>" in page and ">3. CALIF0RNIA</text>" in page
+    assert "<title>1. 7ABC123 (" in page and "; 2. 7A8C123 (0.40)</title>" in page
+
+
+def test_labels_on_the_photo_never_cover_each_other(client, uploader, photo_7abc123, ocr_engine_loaded):
+    """A reading of a larger region around the plate (a frame, the whole plate) would print its label over the
+    plate's: it goes below its box, and off the photo when there is no room (still in the tooltip and the list)."""
+    job = ocr_job_create(actor=uploader, photos=[upload("a.jpg", photo_7abc123)], enqueue=False)
+    item = ocr_item_process(item_id=job.items.get().pk)
+    x, y, w, h = item.candidates[0]["box"]
+    around = [x - 6, y - 4, int(w * 1.6), int(h * 1.8)]  # overlaps the plate's box too little to share it
+    item.candidates = [item.candidates[0], {**item.candidates[0], "text": "E030", "box": around},
+                       {**item.candidates[0], "text": "E03", "box": [x, y, w // 3, int(h * 1.8) - 4]}]
+    item.save(update_fields=["candidates"])
+    client.force_login(uploader)
+    page = client.get(reverse("ocr:job", args=[job.pk])).content.decode()
+    label = re.compile(r'<text class="ocr-label[^"]*" x="\d+" y="(-?\d+)"[^>]*>([^<]+)<')
+    labels = {text: int(y_) for y_, text in label.findall(page)}
+    assert page.count('<rect class="ocr-box') == 3
+    assert labels["1. 7ABC123"] < y < labels["2. E030"]  # the plate's label above its box, the other one below
+    assert "3. E03" not in labels and "<title>3. E03 (" in page  # no room left: tooltip only
