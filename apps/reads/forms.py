@@ -65,8 +65,8 @@ class ReadSearchForm(PurposeFieldsMixin, forms.Form):
     radius_km = forms.FloatField(required=False, min_value=0.01, max_value=200, label="Radius (km)")
     misread_tolerant = forms.BooleanField(
         required=False, label="Misread-tolerant",
-        help_text="Also match the usual OCR confusions (O/0, I/1, B/8, S/5, Z/2, G/6) and the alternate readings of "
-                  "uploaded photos; such matches are marked.",
+        help_text="Also match the usual OCR confusions (O/0, I/1, B/8, S/5, Z/2, G/6), the alternate readings of "
+                  "uploaded photos and the plates reads carried before a correction; such matches are marked.",
     )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 

@@ -198,6 +198,8 @@ class ReadCorrection(models.Model):
             models.CheckConstraint(condition=~models.Q(previous_plate=models.F("corrected_plate")),
                                    name="readcorrection_changes_plate"),
         ]
+        # misread-tolerant searches also match a read by the plate it carried before a correction
+        indexes = [models.Index(fields=["previous_plate"], name="readcorrection_previous")]
 
     def __str__(self) -> str:
         return f"{self.previous_plate} → {self.corrected_plate}"

@@ -38,7 +38,7 @@ from apps.audit.services import (
     access_log_record,
 )
 from apps.common.errors import ApplicationError, PermissionDeniedError
-from apps.reads.models import Camera, Read
+from apps.reads.models import Camera, Read, ReadCorrection
 from apps.reads.plates import PlatePattern, plate_pattern_parse
 
 SEARCH_NOT_ALLOWED = "You may not search reads."
@@ -82,7 +82,7 @@ class ReadSearch:
     camera_ids: tuple[int, ...] = ()
     bbox: tuple[float, float, float, float] | None = None  # south, west, north, east
     circle: tuple[float, float, float] | None = None  # latitude, longitude, radius km
-    tolerant: bool = False  # misread-tolerant: also the usual OCR confusions and OCR alternates (issue #4)
+    tolerant: bool = False  # misread-tolerant: also OCR confusions, OCR alternates, plates before a correction
 
     def data_elements(self) -> dict[str, Any]:
         """What the access log records as the data queried (R-AUD-1)."""
@@ -110,7 +110,8 @@ def read_search_build(
     now: datetime | None = None, tolerant: bool = False,
 ) -> ReadSearch:
     """Validate search criteria (R-READ-4 patterns, a bounded time window, a sane area); raise ApplicationError.
-    ``tolerant`` (with a plate): also match the usual OCR confusions and OCR alternates (see ``PLATE_CONFUSIONS``)."""
+    ``tolerant`` (with a plate): also match the usual OCR confusions (see ``PLATE_CONFUSIONS``), OCR alternates and
+    the plates reads carried before a correction."""
     now = now or timezone.now()
     pattern = plate_pattern_parse(plate) if plate and plate.strip() else None
     end = end or now
@@ -164,19 +165,24 @@ def _where(search: ReadSearch, *, include_archived: bool) -> tuple[str, list[Any
     params: list[Any] = [ops.adapt_datetimefield_value(search.start), ops.adapt_datetimefield_value(search.end)]
     if search.plate is not None and search.tolerant:
         clause, values = _tolerant_clause(search.plate, "r.plate_current")
-        table = _alternate_table()
-        if table is None:
-            clauses.append(clause)
-            params.extend(values)
-        else:
-            alternate_clause, alternate_values = _tolerant_clause(search.plate, "a.text")
-            # ANY(ARRAY(subquery)) is evaluated once, so PostgreSQL can OR it with the plate index (a bitmap OR);
-            # the table name comes from the model, every value is a parameter.
-            membership = "= ANY(ARRAY(" if connection.vendor == "postgresql" else "IN ("
-            closing = "))" if connection.vendor == "postgresql" else ")"
-            clauses.append(f"({clause} OR r.id {membership}SELECT a.read_id FROM {table} a "  # noqa: S608
-                           f"WHERE {alternate_clause}{closing})")
-            params.extend([*values, *alternate_values])
+        # Also the other texts a read was known by: the OCR alternates of an uploaded photo, and the plate it carried
+        # before a correction (R-READ-2: an investigator may hold the camera's original reading, e.g. from a hit).
+        # ANY(ARRAY(subquery)) is evaluated once, so PostgreSQL can OR it with the plate index (a bitmap OR); the
+        # table names come from the models, every value is a parameter.
+        membership = "= ANY(ARRAY(" if connection.vendor == "postgresql" else "IN ("
+        closing = "))" if connection.vendor == "postgresql" else ")"
+        other_texts = [(table, read_column, text_column) for table, read_column, text_column in (
+            (_alternate_table(), "read_id", "text"),
+            (connection.ops.quote_name(ReadCorrection._meta.db_table), "read_id", "previous_plate"),
+        ) if table is not None]
+        parts = [clause]
+        params.extend(values)
+        for table, read_column, text_column in other_texts:
+            other_clause, other_values = _tolerant_clause(search.plate, f"o.{text_column}")
+            parts.append(f"r.id {membership}SELECT o.{read_column} FROM {table} o "  # noqa: S608
+                         f"WHERE {other_clause}{closing}")
+            params.extend(other_values)
+        clauses.append("(" + " OR ".join(parts) + ")")
     elif search.plate is not None:
         if search.plate.is_exact:
             clauses.append("r.plate_current = %s")
@@ -255,7 +261,8 @@ def _alternate_table() -> str | None:
 
 def read_match_notes(*, search: ReadSearch, reads: list[Read]) -> dict[int, str]:
     """For a tolerant search: why each read matched, when it is not a plain match — "matched allowing B↔8",
-    "matched an alternate (7A8C123)" — so people see which results rest on a possible misread."""
+    "matched an alternate (7A8C123)", "matched its reading before a correction (7A8C123)" — so people see which
+    results rest on a possible misread."""
     if not search.tolerant or search.plate is None or not reads:
         return {}
     strict = search.plate.regex()
@@ -274,6 +281,10 @@ def read_match_notes(*, search: ReadSearch, reads: list[Read]) -> dict[int, str]
         for read_id, text, rank in (model.objects.filter(read_id__in=[read.pk for read in reads])
                                     .order_by("read_id", "rank").values_list("read_id", "text", "rank")):
             alternates.setdefault(read_id, []).append((text, rank))
+    earlier: dict[int, list[str]] = {}
+    for read_id, text in (ReadCorrection.objects.filter(read_id__in=[read.pk for read in reads])
+                          .order_by("read_id", "corrected_at", "id").values_list("read_id", "previous_plate")):
+        earlier.setdefault(read_id, []).append(text)
     notes: dict[int, str] = {}
     for read in reads:
         if strict.match(read.plate_current):
@@ -286,6 +297,14 @@ def read_match_notes(*, search: ReadSearch, reads: list[Read]) -> dict[int, str]
             swaps = allowing(text)
             if swaps is not None:
                 notes[read.pk] = f"matched an alternate ({text})" + (f" allowing {', '.join(swaps)}" if swaps else "")
+                break
+        if read.pk in notes:
+            continue
+        for text in earlier.get(read.pk, []):
+            swaps = allowing(text)
+            if swaps is not None:
+                notes[read.pk] = (f"matched its reading before a correction ({text})"
+                                  + (f" allowing {', '.join(swaps)}" if swaps else ""))
                 break
     return notes
 

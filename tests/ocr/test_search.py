@@ -98,3 +98,22 @@ def test_partial_tolerant_search_over_alternates_can_use_the_trigram_index():
                        [plate_confusion_regex(plate_pattern_parse("7ABG*"))])
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "readalternate_text_trgm" in plan, plan
+
+
+def test_a_corrected_read_is_found_by_its_earlier_reading_only_when_tolerant(investigator, store_reads):
+    """An investigator may hold the camera's original reading (from a hit alert, a report): a misread-tolerant search
+    for it finds the corrected read, marked as such; a plain search does not (R-READ-2: the correction stands)."""
+    from apps.reads.models import Read
+    from apps.reads.services.corrections import read_correct
+
+    read_id = store_reads([("K40W3L", 1)])[0]
+    read_correct(actor=investigator, read=Read.objects.get(pk=read_id), corrected_plate="FK4W3L",
+                 reason="photo shows FK4W3L")
+    assert _search(investigator, "K40W3L") == {}
+    assert _search(investigator, "FK4W3L") == {"FK4W3L": ""}
+    assert _search(investigator, "K40W3L", tolerant=True) == {
+        "FK4W3L": "matched its reading before a correction (K40W3L)"}
+    assert _search(investigator, "K4OW3L", tolerant=True) == {
+        "FK4W3L": "matched its reading before a correction (K40W3L) allowing O↔0"}
+    assert _search(investigator, "K40W*", tolerant=True) == {
+        "FK4W3L": "matched its reading before a correction (K40W3L)"}

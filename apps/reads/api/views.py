@@ -119,7 +119,7 @@ _SEARCH_PARAMETERS = [
     OpenApiParameter("east", float), OpenApiParameter("center_lat", float), OpenApiParameter("center_lon", float),
     OpenApiParameter("radius_km", float), OpenApiParameter("page", int), OpenApiParameter("page_size", int),
     OpenApiParameter("misread_tolerant", bool, description="Also match OCR confusions (O/0, I/1, B/8, S/5, Z/2, "
-                     "G/6) and OCR alternates; such results carry a match_note."),
+                     "G/6), OCR alternates and plates before a correction; such results carry a match_note."),
 ]
 
 
