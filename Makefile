@@ -55,7 +55,7 @@ audit: install
 
 # Concurrent camera ingest + investigator searches against gunicorn for LOADTEST_SECONDS; one JSON line last
 # (docs/reliability-load.md). LOADTEST_ARGS="--cameras 8 --searchers 4" changes the mix.
-loadtest: install install-ocr-engines
+loadtest: install
 	bash .ci/services
 	DATABASE_URL=$(LOADTEST_DATABASE_URL) DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=127.0.0.1 \
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \

@@ -171,16 +171,15 @@ def _where(search: ReadSearch, *, include_archived: bool) -> tuple[str, list[Any
         # table names come from the models, every value is a parameter.
         membership = "= ANY(ARRAY(" if connection.vendor == "postgresql" else "IN ("
         closing = "))" if connection.vendor == "postgresql" else ")"
-        other_texts = [(table, read_column, text_column) for table, read_column, text_column in (
-            (_alternate_table(), "read_id", "text"),
-            (connection.ops.quote_name(ReadCorrection._meta.db_table), "read_id", "previous_plate"),
+        other_texts = [(table, column) for table, column in (
+            (_alternate_table(), "text"),
+            (connection.ops.quote_name(ReadCorrection._meta.db_table), "previous_plate"),
         ) if table is not None]
         parts = [clause]
         params.extend(values)
-        for table, read_column, text_column in other_texts:
-            other_clause, other_values = _tolerant_clause(search.plate, f"o.{text_column}")
-            parts.append(f"r.id {membership}SELECT o.{read_column} FROM {table} o "  # noqa: S608
-                         f"WHERE {other_clause}{closing}")
+        for table, column in other_texts:
+            other_clause, other_values = _tolerant_clause(search.plate, f"o.{column}")
+            parts.append(f"r.id {membership}SELECT o.read_id FROM {table} o WHERE {other_clause}{closing}")  # noqa: S608
             params.extend(other_values)
         clauses.append("(" + " OR ".join(parts) + ")")
     elif search.plate is not None:
@@ -275,16 +274,20 @@ def read_match_notes(*, search: ReadSearch, reads: list[Read]) -> dict[int, str]
             return None
         return sorted({f"{want}↔{got}" for want, got in zip(wanted, match.groups(), strict=True) if want != got})
 
-    alternates: dict[int, list[tuple[str, int]]] = {}
+    # the other texts each read was known by, in the order they are tried: OCR alternates, then earlier plates
+    read_ids = [read.pk for read in reads]
+    sources = []
     if apps.is_installed("apps.ocr"):
-        model = apps.get_model("ocr", "ReadAlternate")
-        for read_id, text, rank in (model.objects.filter(read_id__in=[read.pk for read in reads])
-                                    .order_by("read_id", "rank").values_list("read_id", "text", "rank")):
-            alternates.setdefault(read_id, []).append((text, rank))
-    earlier: dict[int, list[str]] = {}
-    for read_id, text in (ReadCorrection.objects.filter(read_id__in=[read.pk for read in reads])
-                          .order_by("read_id", "corrected_at", "id").values_list("read_id", "previous_plate")):
-        earlier.setdefault(read_id, []).append(text)
+        alternates = (apps.get_model("ocr", "ReadAlternate").objects.filter(read_id__in=read_ids)
+                      .order_by("read_id", "rank").values_list("read_id", "text"))
+        sources.append(("matched an alternate ({text})", alternates))
+    earlier = (ReadCorrection.objects.filter(read_id__in=read_ids)
+               .order_by("read_id", "corrected_at", "id").values_list("read_id", "previous_plate"))
+    sources.append(("matched its reading before a correction ({text})", earlier))
+    other_texts: dict[int, list[tuple[str, str]]] = {}
+    for note, rows in sources:
+        for read_id, text in rows:
+            other_texts.setdefault(read_id, []).append((note, text))
     notes: dict[int, str] = {}
     for read in reads:
         if strict.match(read.plate_current):
@@ -293,18 +296,10 @@ def read_match_notes(*, search: ReadSearch, reads: list[Read]) -> dict[int, str]
         if swaps is not None:
             notes[read.pk] = f"matched allowing {', '.join(swaps)}"
             continue
-        for text, _rank in alternates.get(read.pk, []):
+        for note, text in other_texts.get(read.pk, []):
             swaps = allowing(text)
             if swaps is not None:
-                notes[read.pk] = f"matched an alternate ({text})" + (f" allowing {', '.join(swaps)}" if swaps else "")
-                break
-        if read.pk in notes:
-            continue
-        for text in earlier.get(read.pk, []):
-            swaps = allowing(text)
-            if swaps is not None:
-                notes[read.pk] = (f"matched its reading before a correction ({text})"
-                                  + (f" allowing {', '.join(swaps)}" if swaps else ""))
+                notes[read.pk] = note.format(text=text) + (f" allowing {', '.join(swaps)}" if swaps else "")
                 break
     return notes
 

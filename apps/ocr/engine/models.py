@@ -106,8 +106,6 @@ def find_paddle_models(model_set: str = "ppocrv4") -> PaddleModelFiles:
 class OnnxModel:
     """One ONNX model on ONNX Runtime (CPU), denormals flushed (see :func:`make_session`). Thread-safe."""
 
-    runtime = "onnxruntime"
-
     def __init__(self, path: Path, threads: int | None = None):
         self.sess = make_session(path, threads)
         self.input_name = self.sess.get_inputs()[0].name
@@ -116,6 +114,11 @@ class OnnxModel:
 
     def run(self, x):
         return run_session(self.sess, {self.input_name: x})[0]
+
+
+def ocr_threads() -> int:
+    """``OCR_THREADS``: intra-op threads per model (0: the runtime's default, all cores)."""
+    return int(os.environ.get("OCR_THREADS", "0") or 0)
 
 
 def ocr_device() -> str:
@@ -136,8 +139,6 @@ class PaddleModel:
     is not thread-safe, so runs are serialized per model.
     """
 
-    runtime = "paddle"
-
     def __init__(self, model_dir: Path, *, characters: list[str] | None = None, threads: int | None = None,
                  device: str | None = None):
         import warnings
@@ -157,7 +158,7 @@ class PaddleModel:
 
         device = device or ocr_device()
         if threads is None:
-            threads = int(os.environ.get("OCR_THREADS", "0") or 0) or (os.cpu_count() or 1)
+            threads = ocr_threads() or (os.cpu_count() or 1)
         config = paddle_infer.Config(str(Path(model_dir) / "inference.pdmodel"),
                                      str(Path(model_dir) / "inference.pdiparams"))
         if device == "gpu":
@@ -194,7 +195,7 @@ def make_session(path: Path, threads: int | None = None):
 
     opts = ort.SessionOptions()
     if threads is None:
-        threads = int(os.environ.get("OCR_THREADS", "0") or 0)
+        threads = ocr_threads()
     if threads:
         opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
