@@ -30,7 +30,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.audit.admin_config.PortalAdminConfig",  # django.contrib.admin with the plate-data choke point (R-AUD-1a)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -32,6 +32,23 @@ def _flush_past_append_only_triggers():
 _flush_past_append_only_triggers()
 
 
+ACCESS_CONTEXT = {"purpose": "crime_analysis", "case_number": "TEST-24-0001"}
+
+
+def state_access_context(client, **overrides) -> dict:
+    """What the purpose form does (R-AUD-1a): remember a purpose and case number in the client's session, so pages,
+    admin screens and API calls of that session that show plate data log under them. Returns them."""
+    import time
+
+    from apps.audit.access_context import SESSION_KEY
+
+    context = {**ACCESS_CONTEXT, **overrides}
+    session = client.session
+    session[SESSION_KEY] = {**context, "at": time.time()}
+    session.save()
+    return context
+
+
 @pytest.fixture(autouse=True)
 def _private_media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -124,7 +124,8 @@ MATRIX.update({
     "hotlists:hits": only(HOTLIST_VIEWERS, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=TRAINING),
     "hotlists:usage": only(USAGE_REVIEWERS, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=TRAINING),
     "hotlists:quality": only(USAGE_REVIEWERS, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=TRAINING),
-    "api:hits": only(HOTLIST_VIEWERS, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
+    # Hits are plate data: without a stated purpose and case number the API says so (R-AUD-1a).
+    "api:hits": only(HOTLIST_VIEWERS, yes="400", no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
     "api:hotlists": only(HOTLIST_VIEWERS, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
 })
 COVERED_ELSEWHERE.update({

@@ -1,9 +1,7 @@
 from django.contrib import admin
 
-from apps.audit.choices import SystemPurpose
 from apps.audit.models import AccessLog, AccessLogCheckpoint, DomainEvent
 from apps.audit.selectors import access_log_list_visible_to
-from apps.audit.services import access_log_record
 from apps.training.gate import TrainingGatedAdminMixin
 
 
@@ -31,16 +29,7 @@ class AccessLogAdmin(TrainingGatedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdm
     def get_queryset(self, request):
         return access_log_list_visible_to(user=request.user)
 
-    def changelist_view(self, request, extra_context=None):
-        blocked = self._gate(request)
-        if blocked is not None:
-            return blocked
-        access_log_record(
-            user=request.user, action="audit.access_log.review", data_elements={"admin": True, **request.GET.dict()},
-            purpose=SystemPurpose.OVERSIGHT_AUDIT, case_number="access-log-review", result_count=None,
-            request=request, allow_system_purpose=True,
-        )
-        return super().changelist_view(request, extra_context)
+    # Every screen of it is logged with the reviewer's stated purpose by the admin site (apps.audit.admin_site).
 
 
 @admin.register(DomainEvent)

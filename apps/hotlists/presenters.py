@@ -12,7 +12,8 @@ def _local(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def hit_as_dict(hit, *, user) -> dict:
+def hit_as_dict(hit, *, user, context) -> dict:
+    """A hit as the pages and the API show it; ``context`` is the access context its image links carry."""
     entry, hot_list = hit.entry, hit.hot_list
     return {
         "id": hit.pk,
@@ -41,7 +42,7 @@ def hit_as_dict(hit, *, user) -> dict:
         "longitude": hit.read.longitude,
         "confidence": hit.read.confidence,
         "flagged_out_of_service": hit.read.flagged_out_of_service,
-        "crop_url": hit_image_url(hit=hit, kind="plate_crop", user=user),
+        "crop_url": hit_image_url(hit=hit, kind="plate_crop", user=user, context=context),
         "detail_url": reverse("hotlists:hit", args=[hit.pk]),
     }
 

@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_record
-from apps.hotlists.choices import EXTERNAL_SOURCES, REASON_PURPOSE, HitStatus, HotListSource
+from apps.hotlists.choices import EXTERNAL_SOURCES, HitStatus, HotListSource
 from apps.hotlists.models import Hit, HotList, HotListEntry, partner_max_age
 
 AGREEMENT_CHECK_TTL_SECONDS = 60.0
@@ -156,25 +155,22 @@ def hit_case_number(hit: Hit) -> str:
     return hit.entry.case_number or f"HOTLIST-{hit.hot_list_id}-{hit.entry_id}"
 
 
-def hits_log_shown(*, user, hits: list[Hit], request=None, endpoint: str = "") -> None:
-    """Write the access log for hits shown to a person (R-AUD-1): hits show read data (plate, time, place, image).
+def hits_log_shown(*, user, hits: list[Hit], context, request=None, endpoint: str = "") -> None:
+    """Write the access log for hits shown to a person (R-AUD-1a): hits show read data (plate, time, place, image).
 
-    One row per (purpose, case number): the purpose follows the entry's reason (``REASON_PURPOSE``) and the case
-    number is the entry's (or the list and entry ids when the list gave none). Nothing is written for nothing shown.
+    One row for everything one response shows, under the purpose and case number the *person* stated
+    (``apps.audit.access_context``) — never one derived from the hot-list entry, which says why the plate is wanted,
+    not why this person is looking. The entries' case numbers are kept among the data elements.
     """
-    groups: dict[tuple[str, str], list[Hit]] = defaultdict(list)
-    for hit in hits:
-        groups[(REASON_PURPOSE[hit.entry.reason], hit_case_number(hit))].append(hit)
-    with transaction.atomic():
-        for (purpose, case_number), shown in groups.items():
-            access_log_record(
-                user=user, action=HIT_VIEW_ACTION,
-                data_elements={"hits": [h.pk for h in shown], "reads": [h.read_id for h in shown],
-                               "plates": sorted({h.plate for h in shown}),
-                               "hot_lists": sorted({h.hot_list_id for h in shown})},
-                purpose=str(purpose), case_number=case_number, result_count=len(shown), request=request,
-                endpoint=endpoint,
-            )
+    access_log_record(
+        user=user, action=HIT_VIEW_ACTION,
+        data_elements={"hits": [h.pk for h in hits], "reads": [h.read_id for h in hits],
+                       "plates": sorted({h.plate for h in hits}),
+                       "hot_lists": sorted({h.hot_list_id for h in hits}),
+                       "entry_cases": sorted({hit_case_number(h) for h in hits})},
+        purpose=context.purpose, case_number=context.case_number, result_count=len(hits), request=request,
+        endpoint=endpoint,
+    )
 
 
 def hit_back_search(*, user, entry: HotListEntry, days: int, purpose: str, case_number: str, page: int = 1,

@@ -22,6 +22,7 @@ from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from apps.audit.access_context import AccessContext, PlateAccessRequiredMixin, plate_access_log
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.hotlists.choices import ImportStatus
@@ -37,7 +38,7 @@ from apps.hotlists.forms import (
     ImportUploadForm,
     UsageForm,
 )
-from apps.hotlists.links import HIT_IMAGE_KINDS, hit_image_link_valid, hit_image_url
+from apps.hotlists.links import HIT_IMAGE_KINDS, hit_image_link_context, hit_image_url
 from apps.hotlists.models import HotListEntry, HotListImport, HotListVersion
 from apps.hotlists.presenters import hit_as_dict
 from apps.hotlists.selectors import (
@@ -222,7 +223,10 @@ class EntryBackSearchView(HotListPageMixin, TemplateView):
             carry = urlencode({"purpose": form.cleaned_data["purpose"],
                                "case_number": form.cleaned_data["case_number"]})
             context.update(result=result, carry=carry, rows=[
-                {"read": read, "crop_url": read_image_url(read=read, kind="plate_crop", user=self.request.user)}
+                {"read": read, "crop_url": read_image_url(
+                    read=read, kind="plate_crop", user=self.request.user,
+                    context=AccessContext(purpose=form.cleaned_data["purpose"],
+                                          case_number=form.cleaned_data["case_number"]))}
                 for read in result.reads])
         return context
 
@@ -319,9 +323,12 @@ class VersionDetailView(HotListPageMixin, TemplateView):
 # --- Hits ----------------------------------------------------------------------------------------------------------
 
 
-class HitListView(HitPageMixin, TemplateView):
+class HitListView(HitPageMixin, PlateAccessRequiredMixin, TemplateView):
     """The live hits page for operators and dispatch: new hits appear without reloading (static/js/hits.js polls
-    the hits API every 2 s). Showing hits is logged (R-AUD-1)."""
+    the hits API every 2 s). Showing hits is logged under the person's own stated duty purpose and case or
+    incident number (R-AUD-1a), asked once and kept for the session: the page and its polls log one row each."""
+
+    access_what = "hits"
 
     template_name = "hotlists/hits.html"
 
@@ -330,9 +337,10 @@ class HitListView(HitPageMixin, TemplateView):
         user = self.request.user
         hits = hits_live(user=user)
         if hits:
-            hits_log_shown(user=user, hits=hits, request=self.request)
+            hits_log_shown(user=user, hits=hits, context=self.access, request=self.request)
         context.update(
-            rows=[hit_as_dict(hit, user=user) for hit in hits], not_probable_cause=NOT_PROBABLE_CAUSE,
+            access=self.access, rows=[hit_as_dict(hit, user=user, context=self.access) for hit in hits],
+            not_probable_cause=NOT_PROBABLE_CAUSE,
             guidance=HIT_GUIDANCE,
             last_id=max((hit.pk for hit in hits), default=0), server_time=timezone.now().isoformat(),
             api_url=reverse("api:hits"), stale_lists=[h for h in hot_list_list_visible_to(user=user).filter(
@@ -341,17 +349,24 @@ class HitListView(HitPageMixin, TemplateView):
         return context
 
 
-class HitDetailView(HitPageMixin, TemplateView):
+class HitDetailView(HitPageMixin, PlateAccessRequiredMixin, TemplateView):
+    """One hit, logged under the person's stated purpose and case number (R-AUD-1a)."""
+
     template_name = "hotlists/hit.html"
+    access_what = "this hit"
+
+    def plate_access_precheck(self, request, *args, **kwargs) -> None:
+        _hit_or_404(request, kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         hit = _hit_or_404(self.request, kwargs["pk"])
-        hits_log_shown(user=user, hits=[hit], request=self.request)
+        hits_log_shown(user=user, hits=[hit], context=self.access, request=self.request)
         context.update(
-            hit=hit, row=hit_as_dict(hit, user=user), not_probable_cause=NOT_PROBABLE_CAUSE, guidance=HIT_GUIDANCE,
-            vehicle_url=hit_image_url(hit=hit, kind="vehicle_image", user=user),
+            hit=hit, row=hit_as_dict(hit, user=user, context=self.access), not_probable_cause=NOT_PROBABLE_CAUSE,
+            guidance=HIT_GUIDANCE, access=self.access,
+            vehicle_url=hit_image_url(hit=hit, kind="vehicle_image", user=user, context=self.access),
             may_confirm=user.has_perm("hotlists.confirm_hit"),
             confirm_form=HitConfirmForm(), note_form=HitNoteForm(), action_form=HitActionForm(),
             state=hot_list_state(hit.hot_list),
@@ -418,12 +433,16 @@ class HitImageView(HitPageMixin, View):
     def get(self, request, pk: int, kind: str):
         if kind not in HIT_IMAGE_KINDS:
             raise Http404
-        if not hit_image_link_valid(token=request.GET.get("s", ""), hit_id=pk, kind=kind, user=request.user):
+        access = hit_image_link_context(token=request.GET.get("s", ""), hit_id=pk, kind=kind, user=request.user)
+        if access is None:
             raise PermissionDenied("This image link is not valid for you, or it has expired; reload the page.")
         hit = _hit_or_404(request, pk)
         file = getattr(hit.read, kind)
         if not file:
             raise Http404
+        plate_access_log(request=request, context=access, action="hotlists.hits.image",
+                         data_elements={"hit": hit.pk, "read_id": hit.read_id, "image": kind, "plate": hit.plate},
+                         result_count=1)
         response = FileResponse(file.open("rb"), content_type=mimetypes.guess_type(file.name)[0]
                                 or "application/octet-stream")
         response["Cache-Control"] = "private, max-age=600"

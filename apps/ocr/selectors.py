@@ -49,7 +49,9 @@ def ocr_item_for(*, user, item_id: int) -> OcrItem:
 
 
 def ocr_job_progress(*, job: OcrJob) -> dict:
-    """What the job page polls and the API returns: status, progress, timings and each photo's state."""
+    """What the job page polls: status, progress, timings and each photo's state — never a plate, so that polling
+    needs no purpose and writes no access-log row (R-AUD-1a); the plates are on the job page and in the API's job
+    detail, which log."""
     items = list(job.items.select_related("read").order_by("position"))
     return {
         "id": job.pk,
@@ -72,8 +74,7 @@ def ocr_job_progress(*, job: OcrJob) -> dict:
         "items": [
             {"id": item.pk, "position": item.position, "name": item.original_name, "status": item.status,
              "status_label": item.get_status_display(), "error": item.error, "attempts": item.attempts,
-             "ocr_ms": item.ocr_ms, "plate": item.read.plate_current if item.read else None,
-             "read_id": item.read_id, "review_status": item.review_status}
+             "ocr_ms": item.ocr_ms, "read_id": item.read_id, "review_status": item.review_status}
             for item in items
         ],
     }

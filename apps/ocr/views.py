@@ -10,11 +10,19 @@ from __future__ import annotations
 import mimetypes
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from apps.audit.access_context import (
+    PlateAccessRequiredMixin,
+    access_context_from_request,
+    access_context_remember,
+    access_context_validate,
+    plate_access_log,
+)
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.ocr.forms import OcrCorrectionForm, OcrUploadForm
@@ -69,6 +77,10 @@ class OcrUploadView(OcrMixin, TemplateView):
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
+                if data.get("purpose") and data.get("case_number"):
+                    # The purpose and case number stated with the upload are those the job page logs under.
+                    access_context_remember(request, access_context_validate(purpose=data["purpose"],
+                                                                             case_number=data["case_number"]))
                 if job.failed_count:
                     messages.warning(request, f"{job.failed_count} of {job.photo_count} photos were refused; "
                                               "the reasons are shown below.")
@@ -86,9 +98,16 @@ def _job_or_404(user, pk: int) -> OcrJob:
         raise Http404("No such upload.") from exc
 
 
-class OcrJobDetailView(OcrMixin, TemplateView):
+class OcrJobDetailView(OcrMixin, PlateAccessRequiredMixin, TemplateView):
     """A job: progress (updated by static/js/ocr.js without reloading), and each photo with its boxes, the plate
-    chosen, the alternates, and accept / correct. ``?partial=items`` renders the photos only (for the poller)."""
+    chosen, the alternates, and accept / correct. ``?partial=items`` renders the photos only (for the poller).
+    Both show plates: each is logged under the purpose and case number stated with the upload or on the way in
+    (R-AUD-1a)."""
+
+    access_what = "the plates read from these photos"
+
+    def plate_access_precheck(self, request, *args, **kwargs) -> None:
+        _job_or_404(request.user, kwargs["pk"])
 
     template_name = "ocr/job.html"
 
@@ -101,6 +120,9 @@ class OcrJobDetailView(OcrMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         job = _job_or_404(self.request.user, kwargs["pk"])
         items = [_item_overlay(item) for item in job.items.all()]
+        self.log_plate_access(action="ocr.job.view", data_elements={
+            "job": job.pk, "reads": [item.read_id for item in items if item.read_id],
+            "plates": sorted({item.read.plate_current for item in items if item.read_id})}, result_count=len(items))
         context.update(
             job=job, items=items, correction_form=OcrCorrectionForm(),
             may_correct=self.request.user.has_perm("reads.correct_read"),
@@ -181,12 +203,22 @@ def _item_or_404(user, pk: int) -> OcrItem:
 
 
 class OcrItemImageView(OcrMixin, View):
-    """The uploaded photo, to its uploader only (media is never served directly)."""
+    """The uploaded photo, to its uploader only (media is never served directly); a photo shows a plate, so it is
+    logged under the session's purpose and case number, and refused without them (R-AUD-1a)."""
 
     def get(self, request, pk: int):
         item = _item_or_404(request.user, pk)
         if not item.image:
             raise Http404
+        try:
+            access = access_context_from_request(request)
+        except ApplicationError as exc:
+            raise PermissionDenied(exc.message) from exc
+        if access is None:
+            raise PermissionDenied("State the purpose and case number on the upload's page first.")
+        plate_access_log(request=request, context=access, action="ocr.photo.view",
+                         data_elements={"job": item.job_id, "item": item.pk, "read_id": item.read_id},
+                         result_count=1)
         try:
             file = item.image.open("rb")
         except (FileNotFoundError, OSError) as exc:

@@ -18,12 +18,13 @@ from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import TemplateView
 
+from apps.audit.access_context import AccessContext, plate_access_log
 from apps.audit.choices import Purpose
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.reads.api.views import csv_response
 from apps.reads.forms import CameraStatusForm, PurposeFieldsMixin, ReadCorrectionForm, ReadSearchForm
-from apps.reads.links import IMAGE_KINDS, read_image_link_valid, read_image_url
+from apps.reads.links import IMAGE_KINDS, read_image_link_context, read_image_url
 from apps.reads.models import Read
 from apps.reads.selectors import (
     camera_list_visible_to,
@@ -73,11 +74,13 @@ class ReadSearchView(ReadDataMixin, TemplateView):
                 form.add_error(None, exc.message)
                 return context
             carry = _purpose_query(form.cleaned_data["purpose"], form.cleaned_data["case_number"])
+            access = AccessContext(purpose=form.cleaned_data["purpose"], case_number=form.cleaned_data["case_number"])
             query = self.request.GET.copy()
             query.pop("page", None)
             context.update(
                 result=result, carry=carry, query=query.urlencode(),
-                rows=[{"read": read, "crop_url": read_image_url(read=read, kind="plate_crop", user=self.request.user)}
+                rows=[{"read": read, "crop_url": read_image_url(read=read, kind="plate_crop", user=self.request.user,
+                                                                   context=access)}
                       for read in result.reads],
             )
         return context
@@ -128,7 +131,9 @@ class ReadDetailView(ReadDataMixin, TemplateView):
         context.update(
             read=read, carry=_purpose_query(purpose, case_number), purpose_label=Purpose(purpose).label,
             case_number=case_number, corrections=list(read.corrections.all()),
-            images={kind: read_image_url(read=read, kind=kind, user=user) for kind in IMAGE_KINDS},
+            images={kind: read_image_url(read=read, kind=kind, user=user,
+                                         context=AccessContext(purpose=purpose, case_number=case_number))
+                    for kind in IMAGE_KINDS},
             viewers=read_viewers(user=user, read=read)[:100] if read_is_admin(user) else None,
             may_correct=user.has_perm("reads.correct_read"),
             correction_form=ReadCorrectionForm(initial={"corrected_plate": read.plate_current}),
@@ -160,12 +165,14 @@ class ReadCorrectView(ReadDataMixin, View):
 
 class ReadImageView(ReadDataMixin, View):
     """Serve a vehicle image or plate crop: only through a signed link issued to this person by a logged search or
-    view, and only while they may still see the read. Media is never served directly."""
+    view, and only while they may still see the read. Media is never served directly. Each image shown is its own
+    access-log row (``reads.image``) under the purpose and case number the link was issued with (R-AUD-1a)."""
 
     def get(self, request, pk: int, kind: str):
         if kind not in IMAGE_KINDS:
             raise Http404
-        if not read_image_link_valid(token=request.GET.get("s", ""), read_id=pk, kind=kind, user=request.user):
+        access = read_image_link_context(token=request.GET.get("s", ""), read_id=pk, kind=kind, user=request.user)
+        if access is None:
             raise PermissionDenied("This image link is not valid for you, or it has expired; search again.")
         try:
             read = read_for_image(user=request.user, read_id=pk)
@@ -174,6 +181,8 @@ class ReadImageView(ReadDataMixin, View):
         file = getattr(read, kind)
         if not file:
             raise Http404
+        plate_access_log(request=request, context=access, action="reads.image",
+                         data_elements={"read_id": read.pk, "image": kind, "plate": read.plate_current}, result_count=1)
         content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         response = FileResponse(file.open("rb"), content_type=content_type)
         response["Cache-Control"] = "private, max-age=600"

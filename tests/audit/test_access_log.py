@@ -20,6 +20,7 @@ from apps.audit.services import (
     access_log_record,
 )
 from apps.common.errors import ApplicationError
+from tests.conftest import state_access_context
 
 
 def _record(user, n=0, **overrides):
@@ -112,6 +113,7 @@ def test_truncate_is_refused_by_postgresql(investigator):
 def test_admin_offers_no_add_change_or_delete(client, sysadmin, investigator):
     row = _record(investigator)
     client.force_login(sysadmin)
+    state_access_context(client, purpose="records_review")
     assert client.get(reverse("admin:audit_accesslog_changelist")).status_code == 200
     assert client.get(reverse("admin:audit_accesslog_add")).status_code == 403
     assert client.post(reverse("admin:audit_accesslog_delete", args=[row.pk]), {"post": "yes"}).status_code == 403

@@ -56,14 +56,19 @@ def test_dismissals_need_a_note_and_happen_once(api_client, operator, hit):
 def test_the_detail_is_logged_and_hidden_hits_are_404(api_client, operator, make_user, hit):
     api_client.force_authenticate(operator)
     before = AccessLog.objects.count()
-    response = api_client.get(f"/api/v1/hits/{hit.pk}/")
+    refused = api_client.get(f"/api/v1/hits/{hit.pk}/")  # R-AUD-1a: no purpose, no plate
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "access_context_required"
+    assert "7ABC123" not in refused.content.decode() and AccessLog.objects.count() == before
+    response = api_client.get(f"/api/v1/hits/{hit.pk}/", {"purpose": "wanted_persons", "case_number": "SHIFT-7"})
     assert response.status_code == 200 and response.json()["plate"] == "7ABC123"
     assert AccessLog.objects.count() == before + 1
+    row = AccessLog.objects.order_by("-seq").first()
+    assert (row.purpose, row.case_number) == ("wanted_persons", "SHIFT-7")  # the viewer's, not the entry's
     Read.objects.filter(pk=hit.read_id).update(archived_at=timezone.now())  # archived: administrators only
     assert api_client.get(f"/api/v1/hits/{hit.pk}/").status_code == 404
     assert api_client.post(f"/api/v1/hits/{hit.pk}/misread/", {"note": "x"}, format="json").status_code == 404
     api_client.force_authenticate(make_user(Role.SYSADMIN))
-    assert api_client.get(f"/api/v1/hits/{hit.pk}/").status_code == 200
+    assert api_client.get(f"/api/v1/hits/{hit.pk}/").status_code == 200  # the session remembers the context
 
 
 @pytest.mark.parametrize("who", ["investigator", "custodian", "oversight", "lapsed_operator", "anonymous"])

@@ -23,6 +23,7 @@ from apps.hotlists.services import (
     hit_record_action,
 )
 from apps.hotlists.views import NOT_PROBABLE_CAUSE
+from tests.conftest import state_access_context
 from tests.hotlists.conftest import csv_of, soon
 
 pytestmark = pytest.mark.django_db
@@ -101,15 +102,21 @@ def test_dismissals_need_a_note_and_the_permission(hit, operator, investigator):
 def test_the_hit_page_compares_images_logs_and_confirms(client, hit, operator):
     client.force_login(operator)
     url = reverse("hotlists:hit", args=[hit.pk])
-    page = client.get(url).content.decode()
+    asked = client.get(url).content.decode()  # R-AUD-1a: the purpose and case number first, no plate before them
+    assert 'name="purpose"' in asked and "7ABC123" not in asked and not AccessLog.objects.exists()
+    page = client.get(url, {"purpose": "wanted_persons", "case_number": "SHIFT-26-12"}).content.decode()
     assert NOT_PROBABLE_CAUSE in page and "7ABC123" in page and 'id="confirm-form"' in page
     assert 'id="action-form"' not in page
     row = AccessLog.objects.get()
     assert (row.user, row.action, row.purpose, row.case_number, row.data_elements["hits"]) == (
-        operator, "hotlists.hits.view", "prosecution", "26-004411", [hit.pk])
+        operator, "hotlists.hits.view", "wanted_persons", "SHIFT-26-12", [hit.pk])
+    assert row.data_elements["entry_cases"] == ["26-004411"]
     crop = page.split('<figure class="hit-crop"><img src="')[1].split('"')[0].replace("&amp;", "&")
     image = client.get(crop)
     assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
+    shown = AccessLog.objects.order_by("-seq").first()  # the crop is its own row, under the page's purpose
+    assert (shown.action, shown.purpose, shown.case_number, shown.data_elements["image"]) == (
+        "hotlists.hits.image", "wanted_persons", "SHIFT-26-12", "plate_crop")
     assert client.get(crop.split("?")[0]).status_code == 403, "unsigned image links are refused"
     response = client.post(reverse("hotlists:hit_action", args=[hit.pk]), {"action": "stop"})
     assert response.status_code == 302
@@ -132,6 +139,7 @@ def test_hidden_hits_are_404_and_people_without_the_permission_403(client, hit, 
     assert client.get(reverse("hotlists:hit", args=[hit.pk])).status_code == 403
     Read.objects.filter(pk=hit.read_id).update(archived_at=timezone.now())
     client.force_login(operator)
+    state_access_context(client)
     assert client.get(reverse("hotlists:hit", args=[hit.pk])).status_code == 404
     assert client.post(reverse("hotlists:hit_confirm", args=[hit.pk]),
                        {"method": "dispatch", "result": "still_wanted"}).status_code == 404
@@ -140,16 +148,19 @@ def test_hidden_hits_are_404_and_people_without_the_permission_403(client, hit, 
 def test_the_live_endpoint_returns_a_new_hit_and_logs_it(api_client, make_list, ingest, operator):
     make_list(csv_of(f"8XYZ*,,bolo,3,26-2,{soon()},x", f"7ABC123,CA,wanted_person,1,26-9,{soon()},x"))
     api_client.force_authenticate(operator)
+    state_access_context(api_client, purpose="wanted_persons", case_number="SHIFT-26-12")
     first = api_client.get(reverse("api:hits")).json()
     assert first["hits"] == [] and AccessLog.objects.count() == 0
     ingest([("8XYZ789", 3), ("7ABC123", 2)])
     data = api_client.get(reverse("api:hits"), {"after": first["last_id"], "since": first["server_time"]}).json()
     assert [(h["plate"], h["priority"]) for h in data["hits"]] == [("7ABC123", 1), ("8XYZ789", 3)]
     assert data["hits"][1]["entry_pattern"] == "8XYZ*" and data["hits"][1]["status"] == "new"
-    assert sorted(AccessLog.objects.values_list("purpose", "case_number")) == [
-        ("investigative_leads", "26-2"), ("wanted_persons", "26-9")]
+    # One row for the response, under the operator's own duty purpose (R-AUD-1a), the entries' cases kept beside it.
+    row = AccessLog.objects.get()
+    assert (row.purpose, row.case_number, row.data_elements["entry_cases"]) == (
+        "wanted_persons", "SHIFT-26-12", ["26-2", "26-9"])
     again = api_client.get(reverse("api:hits"), {"after": data["last_id"], "since": data["server_time"]}).json()
-    assert again["hits"] == [] and AccessLog.objects.count() == 2
+    assert again["hits"] == [] and AccessLog.objects.count() == 1
     hit = Hit.objects.get(plate="8XYZ789")
     hit_mark_not_actionable(actor=operator, hit=hit, note="Gone.")
     later = api_client.get(reverse("api:hits"), {"after": data["last_id"], "since": data["server_time"]}).json()
@@ -169,7 +180,7 @@ def test_the_hits_page_lists_unconfirmed_first_with_the_warning(client, make_lis
     ingest([("8XYZ789", 3), ("7ABC123", 2), ("8XYZ780", 1)])
     hit_mark_misread(actor=operator, hit=Hit.objects.get(plate="8XYZ780"), note="Crop shows 8XYZ788.")
     client.force_login(operator)
-    page = client.get(reverse("hotlists:hits")).content.decode()
+    page = client.get(reverse("hotlists:hits"), {"purpose": "wanted_persons", "case_number": "S-1"}).content.decode()
     assert "A hit is not probable cause." in page and "js/hits.js" in page
     order = [page.index(f'data-id="{Hit.objects.get(plate=p).pk}"') for p in ("7ABC123", "8XYZ789", "8XYZ780")]
     assert order == sorted(order)

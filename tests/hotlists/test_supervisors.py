@@ -20,6 +20,7 @@ from apps.hotlists.services import hit_confirm, hot_lists_alert_stale, units_out
 from apps.notifications.models import Notification
 from apps.reads.choices import CameraKind
 from apps.reads.services.cameras import camera_create, camera_report_status
+from tests.conftest import state_access_context
 from tests.hotlists.conftest import csv_of, soon
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +136,7 @@ def test_stale_lists_show_as_stale_on_the_pages(client, make_list, operator):
                     name="CA DOJ SVS")
     HotList.objects.filter(pk=doj.pk).update(last_refreshed_at=timezone.now() - timedelta(hours=30))
     client.force_login(operator)
+    state_access_context(client)
     for url in (reverse("hotlists:list"), reverse("hotlists:detail", args=[doj.pk]), reverse("hotlists:hits"),
                 reverse("home")):
         page = client.get(url).content.decode()

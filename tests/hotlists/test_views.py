@@ -9,6 +9,7 @@ from django.urls import reverse
 from apps.hotlists.choices import HitStatus, ImportStatus
 from apps.hotlists.models import Hit, HotListEntry, HotListImport
 from apps.hotlists.services import hot_list_import_preview
+from tests.conftest import state_access_context
 from tests.hotlists.conftest import csv_of, soon
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,7 @@ def test_hits_can_be_dismissed_from_the_page(client, make_list, ingest, operator
     client.post(reverse("hotlists:hit_misread", args=[first.pk]), {"note": "Crop shows 8XYZ788"})
     client.post(reverse("hotlists:hit_not_actionable", args=[second.pk]), {"note": "Out of sight"})
     assert [h.status for h in Hit.objects.order_by("id")] == [HitStatus.MISREAD, HitStatus.NOT_ACTIONABLE]
+    state_access_context(client)
     page = client.get(reverse("hotlists:hit", args=[first.pk])).content.decode()
     assert "Crop shows 8XYZ788" in page and 'id="confirm-form"' not in page
 

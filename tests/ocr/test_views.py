@@ -3,6 +3,7 @@ gate (R-ACC-2), other people's uploads are 404, supervisors' data-quality table.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -11,10 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.audit.models import AccessLog
 from apps.ocr.choices import ItemStatus, JobStatus, ReviewStatus
 from apps.ocr.models import OcrJob
 from apps.ocr.services import PHOTO_REJECTED, ocr_item_process, ocr_job_create
 from apps.reads.models import Read
+from tests.conftest import state_access_context
 from tests.factories import TrainingRecordFactory
 from tests.ocr.conftest import upload
 
@@ -49,7 +52,8 @@ def test_upload_through_the_page(client, django_capture_on_commit_callbacks, pho
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(reverse("ocr:upload"), {
             "photos": [upload("good.jpg", photo_7abc123), upload("notes.jpg", bad_files["notes.jpg"])],
-            "case_number": "24-77", "note": "doorbell", "latitude": "33.7", "longitude": "-117.9",
+            "purpose": "investigative_leads", "case_number": "24-77", "note": "doorbell", "latitude": "33.7",
+            "longitude": "-117.9",
         })
     job = OcrJob.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("ocr:job", args=[job.pk])
@@ -62,16 +66,22 @@ def test_upload_through_the_page(client, django_capture_on_commit_callbacks, pho
 
     item = job.items.get(position=1)
     ocr_item_process(item_id=item.pk)
-    page = client.get(reverse("ocr:job", args=[job.pk])).content.decode()
-    assert "7ABC123" in page and "ocr-box-chosen" in page and 'src="/static/js/ocr.js"' in page
+    logged = AccessLog.objects.count()
+    page = client.get(reverse("ocr:job", args=[job.pk])).content.decode()  # under the upload's purpose (R-AUD-1a)
+    assert "7ABC123" in page and "ocr-box-chosen" in page
+    row = AccessLog.objects.order_by("-seq").first()
+    assert AccessLog.objects.count() == logged + 1 and (row.action, row.purpose, row.case_number) == (
+        "ocr.job.view", "investigative_leads", "24-77") and 'src="/static/js/ocr.js"' in page
     assert "style=" not in page and "<script>" not in page  # CSP: no inline style or script
     partial = client.get(reverse("ocr:job", args=[job.pk]), {"partial": "items"}).content.decode()
     assert partial.lstrip().startswith("<article") and "7ABC123" in partial
     status = client.get(reverse("ocr:job_status", args=[job.pk])).json()
-    assert status["status"] == JobStatus.DONE and status["items"][0]["plate"] == "7ABC123"
+    assert status["status"] == JobStatus.DONE and status["items"][0]["read_id"] is not None
+    assert "7ABC123" not in json.dumps(status), "the poller gets no plate, so it needs no purpose"
 
     photo = client.get(reverse("ocr:item_photo", args=[item.pk]))
     assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    assert AccessLog.objects.order_by("-seq").first().action == "ocr.photo.view"
 
     response = client.post(reverse("ocr:item_correct", args=[item.pk]),
                            {"corrected_plate": "7A8C123", "reason": "the photo shows 8"})
@@ -91,6 +101,7 @@ def test_an_operator_corrects_the_reading_of_their_own_photo(client, make_user, 
     item = job.items.get()
     ocr_item_process(item_id=item.pk)
     client.force_login(operator)
+    state_access_context(client)
     response = client.post(reverse("ocr:item_correct", args=[item.pk]),
                            {"corrected_plate": "7A8C123", "reason": "the photo shows 8"}, follow=True)
     assert response.status_code == 200
@@ -125,7 +136,10 @@ def test_api_upload_list_and_detail(api_client, uploader, photo_7abc123, bad_fil
     assert (body["photo_count"], body["failed_count"], body["status"]) == (2, 1, "queued")
     assert body["items"][1]["error"] == PHOTO_REJECTED.format(name="empty.jpg", reason="empty file")
     ocr_item_process(item_id=body["items"][0]["id"])
-    detail = api_client.get(reverse("api:ocr-job-detail", args=[body["id"]])).json()
+    refused = api_client.get(reverse("api:ocr-job-detail", args=[body["id"]]))  # R-AUD-1a: no purpose, no plate
+    assert refused.status_code == 400 and "7ABC123" not in refused.content.decode()
+    detail = api_client.get(reverse("api:ocr-job-detail", args=[body["id"]]),
+                            {"purpose": "investigative_leads", "case_number": "24-9"}).json()
     assert detail["status"] == "done" and detail["items"][0]["plate"] == "7ABC123"
     assert detail["items"][0]["status"] == ItemStatus.DONE and detail["items"][0]["alternates"]
     assert [job["id"] for job in api_client.get(reverse("api:ocr-jobs")).json()] == [body["id"]]
@@ -137,7 +151,8 @@ def test_api_refuses_without_upload_data_and_for_others(api_client, make_user, u
     assert response.status_code == 400
     job = ocr_job_create(actor=uploader, photos=[upload("a.jpg", photo_7abc123)], enqueue=False)
     api_client.force_authenticate(make_user(Role.INVESTIGATOR))
-    assert api_client.get(reverse("api:ocr-job-detail", args=[job.pk])).status_code == 404
+    assert api_client.get(reverse("api:ocr-job-detail", args=[job.pk]),
+                          {"purpose": "investigative_leads", "case_number": "1"}).status_code == 404
 
 
 def test_readings_of_one_place_share_one_labelled_box_on_the_photo(client, uploader, photo_7abc123,
@@ -152,6 +167,7 @@ def test_readings_of_one_place_share_one_labelled_box_on_the_photo(client, uploa
                        {**item.candidates[0], "text": "CALIF0RNIA", "confidence": 0.1, "box": [0, 0, 60, 20]}]
     item.save(update_fields=["candidates"])
     client.force_login(uploader)
+    state_access_context(client)
     page = client.get(reverse("ocr:job", args=[job.pk])).content.decode()
     assert page.count('<rect class="ocr-box') == 2
     assert ">1. 7ABC123 (+1)</text>" in page and ">3. CALIF0RNIA</text>" in page
@@ -169,6 +185,7 @@ def test_labels_on_the_photo_never_cover_each_other(client, uploader, photo_7abc
                        {**item.candidates[0], "text": "E03", "box": [x, y, w // 3, int(h * 1.8) - 4]}]
     item.save(update_fields=["candidates"])
     client.force_login(uploader)
+    state_access_context(client)
     page = client.get(reverse("ocr:job", args=[job.pk])).content.decode()
     label = re.compile(r'<text class="ocr-label[^"]*" x="\d+" y="(-?\d+)"[^>]*>([^<]+)<')
     labels = {text: int(y_) for y_, text in label.findall(page)}

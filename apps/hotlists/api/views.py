@@ -14,6 +14,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.audit.access_context import access_context_for_api, access_context_from_request
 from apps.common.api.permissions import StrictModelPermissions
 from apps.common.errors import ApplicationError
 from apps.hotlists.choices import ConfirmationMethod, ConfirmationResult, HitAction
@@ -38,6 +39,13 @@ from apps.training.gate import TrainingCurrent
 
 FEED_BODY_REQUIRED = "Send the CSV as the request body (Content-Type: text/csv) or as a multipart file named “file”."
 
+# Every view of hits needs the person's purpose and case number (R-AUD-1a); a browser session that stated them on
+# the hits page need not repeat them.
+_ACCESS_PARAMETERS = [
+    OpenApiParameter("purpose", str, description="Authorized purpose (see /api/v1/reads/ search)."),
+    OpenApiParameter("case_number", str, description="Case or incident number."),
+]
+
 
 def _flag(value) -> bool:
     return str(value or "").lower() in ("1", "true", "yes", "on")
@@ -45,14 +53,17 @@ def _flag(value) -> bool:
 
 class HitLiveApi(APIView):
     """New hits since ``after`` (a hit id), highest priority and newest first, plus the status of hits changed since
-    ``since`` (so every open page follows confirmations made elsewhere). Hits shown are logged (R-AUD-1)."""
+    ``since`` (so every open page follows confirmations made elsewhere). Needs the person's purpose and case number
+    (``purpose`` and ``case_number``, or the ones stated on the hits page this session); hits shown are logged under
+    them, one row per response (R-AUD-1a)."""
 
     permission_classes = [IsAuthenticated, StrictModelPermissions, TrainingCurrent]
     queryset = Hit.objects.none()
 
-    @extend_schema(parameters=[OpenApiParameter("after", int), OpenApiParameter("since", str)],
+    @extend_schema(parameters=[OpenApiParameter("after", int), OpenApiParameter("since", str), *_ACCESS_PARAMETERS],
                    responses={200: dict})
     def get(self, request):
+        access = access_context_for_api(request)
         try:
             after = max(0, int(request.query_params.get("after") or 0))
         except ValueError:
@@ -60,14 +71,14 @@ class HitLiveApi(APIView):
         now = timezone.now()
         hits = hits_live(user=request.user, after=after)
         if hits:
-            hits_log_shown(user=request.user, hits=hits, request=request)
+            hits_log_shown(user=request.user, hits=hits, context=access, request=request)
         updated = []
         since = parse_datetime(request.query_params.get("since") or "")
         if since is not None and after:
             updated = [{"id": pk, "status": status_value, "status_label": Hit(status=status_value).get_status_display()}
                        for pk, status_value in hit_list_visible_to(user=request.user)
                        .filter(updated_at__gte=since, pk__lte=after).values_list("id", "status")[:200]]
-        return Response({"hits": [hit_as_dict(hit, user=request.user) for hit in hits],
+        return Response({"hits": [hit_as_dict(hit, user=request.user, context=access) for hit in hits],
                          "last_id": max([after, *(hit.pk for hit in hits)]), "updated": updated,
                          "server_time": now.isoformat()})
 
@@ -78,11 +89,12 @@ class HitDetailApi(APIView):
     permission_classes = [IsAuthenticated, StrictModelPermissions, TrainingCurrent]
     queryset = Hit.objects.none()
 
-    @extend_schema(operation_id="v1_hit_detail", responses={200: dict})
+    @extend_schema(operation_id="v1_hit_detail", parameters=_ACCESS_PARAMETERS, responses={200: dict})
     def get(self, request, pk: int):
+        access = access_context_for_api(request)
         hit = get_object_or_404(hit_list_visible_to(user=request.user), pk=pk)
-        hits_log_shown(user=request.user, hits=[hit], request=request)
-        return Response({**hit_as_dict(hit, user=request.user), **hit_review_as_dict(hit)})
+        hits_log_shown(user=request.user, hits=[hit], context=access, request=request)
+        return Response({**hit_as_dict(hit, user=request.user, context=access), **hit_review_as_dict(hit)})
 
 
 class CanConfirmHits(BasePermission):
@@ -124,7 +136,13 @@ class _HitTransitionApi(APIView):
         data = self.serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         hit = hit_list_visible_to(user=request.user).get(pk=self.perform(hit, dict(data.validated_data)).pk)
-        return Response({**hit_as_dict(hit, user=request.user), **hit_review_as_dict(hit)})
+        access = access_context_from_request(request)
+        if access is None:
+            # The move is recorded; without a stated purpose the answer carries no plate data (R-AUD-1a).
+            return Response({"id": hit.pk, "status": hit.status, "status_label": hit.get_status_display(),
+                             **hit_review_as_dict(hit)})
+        hits_log_shown(user=request.user, hits=[hit], context=access, request=request)
+        return Response({**hit_as_dict(hit, user=request.user, context=access), **hit_review_as_dict(hit)})
 
 
 class HitConfirmApi(_HitTransitionApi):

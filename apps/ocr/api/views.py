@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.audit.access_context import access_context_for_api, plate_access_log
 from apps.ocr.api.serializers import OcrJobInputSerializer, OcrJobOutputSerializer, OcrJobSummarySerializer
 from apps.ocr.models import OcrJob
 from apps.ocr.selectors import ocr_job_detail_for, ocr_job_list_visible_to
@@ -49,14 +50,20 @@ class OcrJobListCreateApi(APIView):
 
 
 class OcrJobDetailApi(APIView):
-    """One of my jobs: status, progress, timings, and each photo's candidates, read and alternates."""
+    """One of my jobs: status, progress, timings, and each photo's candidates, read and alternates. The plates read
+    are ALPR data: needs ``purpose`` and ``case_number`` (or the session's) and is logged (R-AUD-1a)."""
 
     permission_classes = [IsAuthenticated, CanUploadPhotos, TrainingCurrent]
 
-    @extend_schema(responses={200: OcrJobOutputSerializer})
+    @extend_schema(parameters=[OpenApiParameter("purpose", str), OpenApiParameter("case_number", str)],
+                   responses={200: OcrJobOutputSerializer})
     def get(self, request, pk: int):
+        access = access_context_for_api(request)
         try:
             job = ocr_job_detail_for(user=request.user, job_id=pk)
         except OcrJob.DoesNotExist as exc:
             raise Http404 from exc
+        items = list(job.items.all())
+        plate_access_log(request=request, context=access, action="ocr.job.view", data_elements={
+            "job": job.pk, "reads": [item.read_id for item in items if item.read_id]}, result_count=len(items))
         return Response(OcrJobOutputSerializer(job).data)

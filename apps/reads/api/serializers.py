@@ -81,7 +81,7 @@ class ReadOutputSerializer(serializers.ModelSerializer):
 
     def _url(self, read, kind):
         request = self.context["request"]
-        url = read_image_url(read=read, kind=kind, user=request.user)
+        url = read_image_url(read=read, kind=kind, user=request.user, context=self.context["access"])
         return request.build_absolute_uri(url) if url else None
 
     @extend_schema_field(serializers.URLField(allow_null=True, read_only=True))

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
+from apps.audit.access_context import AccessContext
 from apps.common.api.permissions import StrictModelPermissions
 from apps.common.errors import ApplicationError
 from apps.reads.api.serializers import (
@@ -151,7 +152,8 @@ class ReadSearchApi(APIView):
             case_number=form.cleaned_data["case_number"], page=form.cleaned_data.get("page") or 1,
             page_size=page_size, request=request,
         )
-        results = ReadOutputSerializer(result.reads, many=True, context={"request": request}).data
+        access = AccessContext(purpose=form.cleaned_data["purpose"], case_number=form.cleaned_data["case_number"])
+        results = ReadOutputSerializer(result.reads, many=True, context={"request": request, "access": access}).data
         if result.search.tolerant:
             for row in results:
                 row["match_note"] = result.match_notes.get(row["id"], "")
@@ -205,7 +207,8 @@ class ReadDetailApi(APIView):
                                    request=request)
         except Read.DoesNotExist as exc:
             raise Http404 from exc
-        return Response(ReadDetailOutputSerializer(read, context={"request": request}).data)
+        access = AccessContext(purpose=purpose, case_number=case_number)
+        return Response(ReadDetailOutputSerializer(read, context={"request": request, "access": access}).data)
 
 
 class ReadCorrectionCreateApi(APIView):
