@@ -11,7 +11,6 @@ Building it reads read data: it is written to the access log (the hold's purpose
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -28,6 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.audit.services import access_log_record, event_record
+from apps.common.csv import csv_writer
 from apps.common.errors import ApplicationError
 from apps.holds.choices import ExportStatus, HoldStatus
 from apps.holds.models import EvidenceExport
@@ -87,7 +87,7 @@ def _write_zip(target, *, export: EvidenceExport, reads) -> dict:
             files.append({"path": path, "bytes": len(data), "sha256": _sha256(data)})
 
         rows = io.StringIO()
-        writer = csv.writer(rows)
+        writer = csv_writer(rows)  # formulas neutralized (R-SHR-8)
         writer.writerow(CSV_COLUMNS)
         for index, read in enumerate(reads, start=1):
             paths = {}

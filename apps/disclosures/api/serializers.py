@@ -6,7 +6,7 @@ from apps.agreements.choices import ImmigrationBasis
 from apps.audit.choices import Purpose
 from apps.disclosures.links import package_download_url
 from apps.disclosures.models import DisclosureRequest
-from apps.disclosures.selectors import requester_view_of
+from apps.disclosures.selectors import release_download_eligibility, requester_view_of
 
 
 class DisclosureRequestInputSerializer(serializers.Serializer):
@@ -82,6 +82,10 @@ class DisclosureRequestOutputSerializer(serializers.ModelSerializer):
         if package.ready and obj.status == "released":
             user = self.context["request"].user
             request = self.context["request"]
+            check = release_download_eligibility(disclosure_request=obj)  # R-SHR-8: live, like the download
+            if not check.eligible:
+                out.update(read_count=package.read_count, refused=" ".join(check.reasons))
+                return out
             out.update(read_count=package.read_count, sha256=package.file_sha256, bytes=package.file_size,
                        download_url=request.build_absolute_uri(package_download_url(package=package, user=user,
                                                                                     api=True)))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,6 +15,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.models import User
 from apps.common.api.permissions import StrictModelPermissions
+from apps.common.csv import csv_writer
 from apps.common.errors import ApplicationError
 from apps.reads.api.serializers import (
     CameraInputSerializer,
@@ -182,7 +181,7 @@ class _Echo:
 
 
 def csv_response(reads, log) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())  # formulas neutralized (R-SHR-8)
     rows = (writer.writerow(row) for row in [CSV_HEADER, *csv_rows(reads)])
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="reads-{log.case_number[:30]}-{log.seq}.csv"'
