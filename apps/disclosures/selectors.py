@@ -41,6 +41,8 @@ def disclosure_request_immigration(disclosure_request: DisclosureRequest) -> Imm
         related=disclosure_request.immigration_related, basis=disclosure_request.immigration_basis,
         warrant_attached=AttachmentKind.JUDICIAL_WARRANT in disclosure_request.attachment_kinds(),
         law_citation=disclosure_request.immigration_law_citation,
+        screened_terms=tuple(disclosure_request.immigration_screen_terms or ()),
+        examined_basis=disclosure_request.immigration_examined_basis,
     )
 
 

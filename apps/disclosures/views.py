@@ -24,7 +24,12 @@ from apps.disclosures.selectors import (
     release_download_eligibility,
     requester_view_of,
 )
-from apps.disclosures.services import disclosure_request_respond, disclosure_request_submit, partner_access_sync
+from apps.disclosures.services import (
+    disclosure_request_respond,
+    disclosure_request_screening_message,
+    disclosure_request_submit,
+    partner_access_sync,
+)
 from apps.training.gate import TrainingRequiredMixin
 
 LINK_EXPIRED = "That download link has expired or is not yours; use the fresh link on this page."
@@ -106,7 +111,7 @@ class DisclosureRequestDetailView(PartnerRequesterMixin, TemplateView):
         context.update(
             item=item, shown=requester_view_of(item), attachments=item.attachments.all(),
             responses=item.info_responses.all(), package=package, download_url=download_url,
-            download_refused=refused,
+            download_refused=refused, screening=disclosure_request_screening_message(item),
             link_minutes=max(1, package_link_max_age() // 60),
             respond_form=kwargs.get("respond_form") or InfoResponseForm(),
             can_respond=item.status == DisclosureStatus.INFO_REQUESTED,
@@ -123,7 +128,8 @@ class DisclosureRequestRespondView(PartnerRequesterMixin, View):
             try:
                 disclosure_request_respond(
                     actor=request.user, disclosure_request=item, message=form.cleaned_data["message"],
-                    attachments=[(AttachmentKind.INFO_RESPONSE, form.cleaned_data["document"])])
+                    attachments=[(AttachmentKind.INFO_RESPONSE, form.cleaned_data["document"]),
+                                 (AttachmentKind.JUDICIAL_WARRANT, form.cleaned_data["judicial_warrant"])])
             except ApplicationError as error:
                 _apply_error(form, error)
             else:

@@ -85,7 +85,8 @@ class DisclosureRequestRespondApi(PartnerApiMixin, APIView):
         data.is_valid(raise_exception=True)
         updated = disclosure_request_respond(
             actor=request.user, disclosure_request=item, message=data.validated_data["message"],
-            attachments=[(AttachmentKind.INFO_RESPONSE, data.validated_data["document"])])
+            attachments=[(AttachmentKind.INFO_RESPONSE, data.validated_data["document"]),
+                         (AttachmentKind.JUDICIAL_WARRANT, data.validated_data["judicial_warrant"])])
         return Response(DisclosureRequestOutputSerializer(updated, context={"request": request}).data)
 
 
