@@ -131,6 +131,7 @@ def _write_zip(target, *, export: EvidenceExport, reads) -> dict:
                      if hold.decided_at else ""},
             "generated_at": generated_at.isoformat(),
             "generated_for": export.requested_by.get_username(),
+            "recipient": export.recipient,
             "read_count": len(reads),
             "missing_images": missing,
             "files": files,
@@ -153,7 +154,8 @@ def evidence_export_build(*, export_id: int, actor=None) -> EvidenceExport:
         read_ids = list(hold.held_reads.values_list("read_id", flat=True))
         reads = list(Read.objects.select_related("camera").filter(pk__in=read_ids).order_by("captured_at", "pk"))
         access_log_record(user=export.requested_by, action="holds.export",
-                          data_elements={"hold": hold.reference, "hold_id": hold.pk, "export_id": export.pk},
+                          data_elements={"hold": hold.reference, "hold_id": hold.pk, "export_id": export.pk,
+                                         "recipient": export.recipient},
                           purpose=hold.purpose, case_number=hold.case_number, result_count=len(reads),
                           endpoint="holds.tasks.evidence_export_build")
     with tempfile.TemporaryFile() as spool:
