@@ -219,3 +219,16 @@ def test_the_custodian_admin_page_shows_the_screening_and_examines_the_warrant(c
     assert "Hon. A. Diaz" in page
     request.refresh_from_db()
     assert request.immigration_examined_by == custodian
+
+
+@pytest.mark.django_db
+def test_the_oversight_report_counts_the_screened_requests(partner, agreement, submit):
+    from apps.reports.sections import section_get
+
+    submit(partner, purpose_details="HSI assist")
+    submit(partner, purpose_details="Stolen ice cream truck")
+    submit(partner, legal_basis="Penal Code 459; ICE detainer")
+    today = timezone.localdate()
+    figures = section_get("disclosures").collect(today - timedelta(days=1), today + timedelta(days=1))
+    summary = {item["key"]: item["value"] for item in figures["summary"]}
+    assert summary["immigration_screened"] == 2 and summary["disclosures_received"] == 3
