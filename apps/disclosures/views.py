@@ -91,6 +91,8 @@ class DisclosureRequestCreateView(PartnerRequesterMixin, FormView):
             _apply_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Request {created.reference} was submitted to the custodian of records.")
+        if created.immigration_screen_terms:  # R-SHR-5a: tell the requester why, at once
+            messages.warning(self.request, disclosure_request_screening_message(created))
         return redirect("disclosures:detail", created.pk)
 
 

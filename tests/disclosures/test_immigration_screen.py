@@ -232,3 +232,15 @@ def test_the_oversight_report_counts_the_screened_requests(partner, agreement, s
     figures = section_get("disclosures").collect(today - timedelta(days=1), today + timedelta(days=1))
     summary = {item["key"]: item["value"] for item in figures["summary"]}
     assert summary["immigration_screened"] == 2 and summary["disclosures_received"] == 3
+
+
+@pytest.mark.django_db
+def test_the_request_page_says_so_as_soon_as_it_is_filed(client, partner):
+    from tests.disclosures.test_submit import _post_data
+
+    client.force_login(partner)
+    response = client.post(reverse("disclosures:create"), _post_data(purpose_details="HSI assist, removal proceedings"),
+                           follow=True)
+    page = response.content.decode()
+    assert "was submitted to the custodian" in page and "point to civil immigration enforcement" in page
+    assert "HSI (Homeland Security Investigations)" in page
