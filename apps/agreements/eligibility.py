@@ -8,6 +8,7 @@ a letter. Request review, approval, the release job and agreement activation all
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -31,6 +32,15 @@ REASON_IMMIGRATION = (
     "unless a judicial warrant is provided or a state or county law expressly requires the disclosure (Gov. Code "
     "§ 7284.6, SB 54); neither a judicial warrant nor such a law was provided."
 )
+REASON_IMMIGRATION_SCREENED = (
+    "The request's own words point to civil immigration enforcement ({terms}), so it follows the immigration path "
+    "whatever its answer to that question (R-SHR-5a)."
+)
+REASON_IMMIGRATION_NOT_EXAMINED = (
+    "The request is related to civil immigration enforcement (SB 54) and the custodian has not yet examined the "
+    "judicial warrant (court, judge and date recorded) or confirmed the cited state or county law; until then "
+    "nothing may be released."
+)
 REASON_AGREEMENT_EXPIRED = (
     "The inter-agency agreement “{title}” under which the request was made reached its sunset on "
     "{sunset:%B %-d, %Y}; data sharing under it stopped that day (Civ. Code § 1798.90.55(b))."
@@ -46,22 +56,59 @@ REASON_NO_AGREEMENT = (
 )
 
 
+_CITATION_CODE = re.compile(
+    r"§|\b(?:code|codes|sec|section|ord|ordinance|statute|stat|art|article|chapter|ch|title|usc|ccr|cfr|rule|act|"
+    r"resolution|charter|municipal|county|gov|govt|penal|pen|veh|civ|evid|health|bus|prof|welf|inst)\b",
+    re.IGNORECASE)
+_CITATION_SECTION = re.compile(r"\d")
+
+
+def law_citation_valid(citation: str) -> bool:
+    """R-SHR-5: a state or county law is *cited*: the text names a code (or ordinance, statute, §…) and a section
+    number, e.g. "Gov. Code § 7284.6(a)(1)(C)" or "County Ordinance 2019-14, sec. 3". "n/a", "see attached" or a
+    bare number are not citations."""
+    text = (citation or "").strip()
+    return len(text) >= 5 and bool(_CITATION_CODE.search(text)) and bool(_CITATION_SECTION.search(text))
+
+
 @dataclass(frozen=True)
 class ImmigrationAttestation:
+    """A request's civil-immigration facts (R-SHR-5, R-SHR-5a): the requester's answer and basis, the warrant and the
+    citation given, what the screening of its words found, and what the custodian examined (``examined_basis``:
+    the warrant, with court, judge and date recorded, or the cited law, confirmed)."""
+
     related: bool
     basis: str = ImmigrationBasis.NONE
     warrant_attached: bool = False
     law_citation: str = ""
+    screened_terms: tuple[str, ...] = ()
+    examined_basis: str = ""
+
+    @property
+    def on_path(self) -> bool:
+        return self.related or bool(self.screened_terms)
 
     @property
     def permitted(self) -> bool:
-        if not self.related:
+        if not self.on_path:
             return True
-        if self.basis == ImmigrationBasis.JUDICIAL_WARRANT:
+        if self.examined_basis == ImmigrationBasis.JUDICIAL_WARRANT:
             return self.warrant_attached
-        if self.basis == ImmigrationBasis.STATE_OR_COUNTY_LAW:
-            return bool(self.law_citation.strip())
+        if self.examined_basis == ImmigrationBasis.STATE_OR_COUNTY_LAW:
+            return law_citation_valid(self.law_citation)
         return False
+
+    def reasons(self) -> list[str]:
+        if self.permitted:
+            return []
+        reasons = []
+        if self.screened_terms and not self.related:
+            reasons.append(REASON_IMMIGRATION_SCREENED.format(terms=", ".join(self.screened_terms)))
+        if self.warrant_attached or law_citation_valid(self.law_citation):
+            reasons.append(REASON_IMMIGRATION_NOT_EXAMINED)
+        else:
+            reasons.append(REASON_IMMIGRATION)
+        return reasons
 
 
 @dataclass(frozen=True)
@@ -115,7 +162,8 @@ def sharing_eligibility(
     - R-SHR-2: a given agreement must be in force today (an expired one stops sharing at once); with no agreement
       given, the agency's agreement in force is used, and is required when ``DISCLOSURE_REQUIRES_AGREEMENT``.
     - R-PURP: ``purpose`` (when checked, i.e. not None) must be an authorized purpose.
-    - R-SHR-5: a request related to civil immigration enforcement needs a warrant attached or a law cited.
+    - R-SHR-5: a request related to civil immigration enforcement (R-SHR-5a: by its answer or by the screening of its
+      words) needs a warrant attached and examined by the custodian, or a law cited and confirmed by the custodian.
     """
     day = day or timezone.localdate()
     agency_result = agency_receive_eligibility(agency=agency)
@@ -131,7 +179,7 @@ def sharing_eligibility(
             reasons.append(REASON_PURPOSE_MISSING)
         elif purpose not in Purpose.values:
             reasons.append(REASON_PURPOSE_NOT_AUTHORIZED.format(purpose=purpose))
-    if immigration is not None and not immigration.permitted:
-        reasons.append(REASON_IMMIGRATION)
+    if immigration is not None:
+        reasons.extend(immigration.reasons())
     return SharingEligibility(eligible=not reasons, reasons=reasons, agency_eligible=agency_result.eligible,
                               agreement=agreement, checked_on=day)

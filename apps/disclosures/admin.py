@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from apps.audit.admin import ReadOnlyAdminMixin
 from apps.common.errors import ApplicationError
-from apps.disclosures.admin_forms import ApproveForm, CloseForm, DenyForm, InfoForm
+from apps.disclosures.admin_forms import ApproveForm, CloseForm, DenyForm, ExamineImmigrationForm, InfoForm
 from apps.disclosures.choices import OPEN_STATUSES, PackageStatus
 from apps.disclosures.models import DisclosureAttachment, DisclosureAuthorization, DisclosureRequest, ReleasePackage
 from apps.disclosures.packages import release_package_retry
@@ -30,7 +30,9 @@ from apps.disclosures.services import (
     disclosure_request_approve,
     disclosure_request_close_ineligible,
     disclosure_request_deny,
+    disclosure_request_immigration_examine,
     disclosure_request_request_info,
+    disclosure_request_screening_message,
 )
 from apps.training.gate import TrainingGatedAdminMixin
 
@@ -57,7 +59,7 @@ class DisclosureRequestAdmin(TrainingGatedAdminMixin, RetainedDeletionMixin, Aud
     show_auditlog_history_link = True
     change_form_template = "admin/disclosures/disclosurerequest/change_form.html"
     list_display = ("reference", "agency", "requesting_person_name", "purpose", "case_number", "status",
-                    "submitted_at", "eligible")
+                    "submitted_at", "eligible", "sb54_screened")
     list_filter = ("status", "purpose", "agency")
     search_fields = ("case_number", "requesting_person_name", "agency__name")
     date_hierarchy = "submitted_at"
@@ -69,8 +71,11 @@ class DisclosureRequestAdmin(TrainingGatedAdminMixin, RetainedDeletionMixin, Aud
         ("Purpose and basis", {"fields": ("purpose", "purpose_details", "case_number", "legal_basis")}),
         ("Data requested", {"fields": ("plate_list", "time_from", "time_to", "area_description", "area_latitude",
                                        "area_longitude", "area_radius_km")}),
-        ("Civil immigration (R-SHR-5)", {"fields": ("immigration_related", "immigration_basis",
-                                                     "immigration_law_citation", "requester_attested")}),
+        ("Civil immigration (R-SHR-5, R-SHR-5a)", {"fields": (
+            "immigration_related", "immigration_screen_terms", "immigration_screened_at", "immigration_basis",
+            "immigration_law_citation", "requester_attested", "immigration_examined_basis", "warrant_court",
+            "warrant_judge", "warrant_signed_on", "immigration_examined_by", "immigration_examined_at",
+            "immigration_examination_note")}),
         ("Decision", {"fields": ("status", "agreement", "decided_by", "decided_at", "decision_reason",
                                  "info_request_message", "released_at", "retention")}),
     )
@@ -92,6 +97,10 @@ class DisclosureRequestAdmin(TrainingGatedAdminMixin, RetainedDeletionMixin, Aud
     @admin.display(description="Kept until (R-SHR-7)")
     def retention(self, obj):
         return obj.retain_until
+
+    @admin.display(boolean=True, description="SB 54 screening matched")
+    def sb54_screened(self, obj):
+        return bool(obj.immigration_screen_terms)
 
     @admin.display(boolean=True, description="Eligible")
     def eligible(self, obj):
@@ -127,6 +136,9 @@ class DisclosureRequestAdmin(TrainingGatedAdminMixin, RetainedDeletionMixin, Aud
                 "can_review": reviewer, "can_authorize": request.user.has_perm("disclosures.authorize_disclosure"),
                 "own_request": request.user.pk in (item.entered_by_id, item.submitted_by_id),
                 "can_retry": package is not None and package.status == PackageStatus.FAILED,
+                "screening": disclosure_request_screening_message(item),
+                "can_examine": (item.on_immigration_path and item.status in OPEN_STATUSES
+                                and request.user.has_perm("disclosures.authorize_disclosure")),
             },
         }
 
@@ -139,6 +151,8 @@ class DisclosureRequestAdmin(TrainingGatedAdminMixin, RetainedDeletionMixin, Aud
             path("<int:pk>/deny/", wrap(self.deny_view), name=f"{name}_deny"),
             path("<int:pk>/request-info/", wrap(self.request_info_view), name=f"{name}_request_info"),
             path("<int:pk>/close/", wrap(self.close_view), name=f"{name}_close"),
+            path("<int:pk>/examine-immigration/", wrap(self.examine_immigration_view),
+                 name=f"{name}_examine_immigration"),
             path("<int:pk>/retry-package/", wrap(self.retry_package_view), name=f"{name}_retry_package"),
             path("<int:pk>/attachments/<int:attachment_pk>/", wrap(self.attachment_view), name=f"{name}_attachment"),
             *super().get_urls(),
@@ -188,6 +202,17 @@ class DisclosureRequestAdmin(TrainingGatedAdminMixin, RetainedDeletionMixin, Aud
             service=lambda item, data: disclosure_request_approve(
                 actor=user, disclosure_request=item, statement=data["statement"], signer_name=data["signer_name"],
                 signer_title=data["signer_title"]))
+
+    def examine_immigration_view(self, request, pk):
+        return self._decide(
+            request, pk, form_class=ExamineImmigrationForm, title="Examine the SB 54 basis of {ref}",
+            submit="Record the examination", success="The examination of {ref} is recorded.",
+            intro="R-SHR-5a: a request on the immigration path is approved only after you examine the judicial "
+                  "warrant (record the court, the judge and the date it was signed) or confirm the cited state or "
+                  "county law.",
+            service=lambda item, data: disclosure_request_immigration_examine(
+                actor=request.user, disclosure_request=item, basis=data["basis"], court=data["court"],
+                judge=data["judge"], signed_on=data["signed_on"], note=data["note"]))
 
     def deny_view(self, request, pk):
         return self._decide(

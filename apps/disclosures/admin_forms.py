@@ -25,6 +25,19 @@ class InfoForm(forms.Form):
                               help_text="The requester reads this and answers on the request page.")
 
 
+class ExamineImmigrationForm(forms.Form):
+    """R-SHR-5a: what the custodian examined on the immigration path."""
+
+    basis = forms.ChoiceField(label="What you examined", widget=forms.RadioSelect, choices=[
+        ("judicial_warrant", "The attached judicial warrant"),
+        ("state_or_county_law", "The cited state or county law (I confirm it requires the disclosure)")])
+    court = forms.CharField(label="Court that issued the warrant", max_length=200, required=False)
+    judge = forms.CharField(label="Judge who signed it", max_length=200, required=False)
+    signed_on = forms.DateField(label="Date signed", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label="Note (optional)", required=False,
+                           widget=forms.Textarea(attrs={"rows": 3, "cols": 90}))
+
+
 class CloseForm(forms.Form):
     note = forms.CharField(label="Internal note (optional)", required=False,
                            widget=forms.Textarea(attrs={"rows": 3, "cols": 90}),

@@ -40,6 +40,7 @@ class ReviewAction(models.TextChoices):
     DENIED = "denied", "Denied"
     INFO_REQUESTED = "info_requested", "Asked for more information"
     CLOSED_INELIGIBLE = "closed_ineligible", "Closed: requester not eligible"
+    IMMIGRATION_EXAMINED = "immigration_examined", "Examined the warrant or the cited law (SB 54)"
 
 
 class PackageStatus(models.TextChoices):

@@ -1,6 +1,8 @@
 """Demo sharing data for ``manage.py seed_demo`` (idempotent): an active agreement with Los Alamitos PD whose sunset
 is within 60 days (so the warning shows), an expired agreement, a request from ``partner`` waiting for the custodian,
-and a request from an ineligible (out-of-state) agency, closed with the legal reason (R-SHR-6)."""
+a request whose words the SB 54 screening matched although it says "not related" (R-SHR-5a: it waits for a warrant
+the custodian examines), and a request from an ineligible (out-of-state) agency, closed with the legal reason
+(R-SHR-6)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ ACTIVE_TITLE = "ALPR data sharing agreement (demo)"
 EXPIRED_TITLE = "ALPR data sharing agreement 2024 (demo, expired)"
 PARTNER_CASE = "LAPD-DEMO-2026-0142"
 INELIGIBLE_CASE = "RPD-DEMO-26-0007"
+SCREENED_CASE = "LAPD-DEMO-2026-0188"
 INELIGIBLE_USERNAME = "reno.partner"
 
 
@@ -88,6 +91,15 @@ def seed_sharing(*, stdout=None) -> None:
             immigration_related=False, requester_attested=True,
         )
 
+    if not DisclosureRequest.objects.filter(case_number=SCREENED_CASE).exists():
+        disclosure_request_submit(  # R-SHR-5a: "not related", but its words say I.C.E. and a detainer
+            actor=partner, requesting_person_name=partner.get_full_name(), requesting_person_title=partner.job_title,
+            requesting_person_email=partner.email, purpose=Purpose.WANTED_PERSONS,
+            purpose_details="Locate the registered owner for an I.C.E. detainer pick-up.",
+            case_number=SCREENED_CASE, legal_basis="Assist outside agency.", plates=["5KLM442"],
+            time_from=now - timedelta(days=7), time_to=now, immigration_related=False, requester_attested=True,
+        )
+
     if reno and not DisclosureRequest.objects.filter(case_number=INELIGIBLE_CASE).exists():
         from apps.accounts.services import user_create
 
@@ -105,5 +117,6 @@ def seed_sharing(*, stdout=None) -> None:
                                             note="Out-of-state agency (demo).")
     if stdout is not None:
         stdout.write("  Sharing: an agreement with Los Alamitos PD ending soon, an expired one, a request from "
-                     "`partner` waiting for `custodian`, a closed request from Reno PD (login reno.partner).")
+                     "`partner` waiting for `custodian`, one the SB 54 screening put on the immigration path "
+                     "(I.C.E. detainer), a closed request from Reno PD (login reno.partner).")
 

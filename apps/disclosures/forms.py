@@ -90,6 +90,12 @@ class DisclosureRequestForm(forms.Form):
 class InfoResponseForm(forms.Form):
     message = forms.CharField(label="Your answer", widget=forms.Textarea(attrs={"rows": 4}))
     document = forms.FileField(label="Document (optional)", required=False, help_text="PDF, JPEG or PNG.")
+    judicial_warrant = forms.FileField(
+        label="Judicial warrant (optional)", required=False,
+        help_text="For a request on the civil-immigration path (SB 54): the warrant the custodian must examine.")
 
     def clean_document(self):
         return _document_field(self, "document", AttachmentKind.INFO_RESPONSE)
+
+    def clean_judicial_warrant(self):
+        return _document_field(self, "judicial_warrant", AttachmentKind.JUDICIAL_WARRANT)

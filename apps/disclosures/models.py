@@ -109,6 +109,20 @@ class DisclosureRequest(RetainedModel):
     immigration_law_citation = models.TextField(blank=True)
     requester_attested = models.BooleanField(
         default=False, help_text="The requester attested to the accuracy of the request and the conditions of use.")
+    # R-SHR-5a: what the screening of the free text found (apps.disclosures.immigration_screen), and the custodian's
+    # examination of the warrant (court, judge, date) or confirmation of the cited law.
+    immigration_screen_terms = models.JSONField(
+        default=list, blank=True,
+        help_text="Civil-immigration indications found in the request's free text or later answers (R-SHR-5a).")
+    immigration_screened_at = models.DateTimeField(null=True, blank=True)
+    immigration_examined_basis = models.CharField(max_length=30, choices=ImmigrationBasis.choices, blank=True)
+    immigration_examined_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                                blank=True, related_name="+")
+    immigration_examined_at = models.DateTimeField(null=True, blank=True)
+    warrant_court = models.CharField(max_length=200, blank=True, help_text="The court that issued the warrant.")
+    warrant_judge = models.CharField(max_length=200, blank=True, help_text="The judge who signed the warrant.")
+    warrant_signed_on = models.DateField(null=True, blank=True, help_text="The date the warrant was signed.")
+    immigration_examination_note = models.TextField(blank=True)
 
     agreement = models.ForeignKey("agreements.Agreement", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="disclosure_requests",
@@ -142,8 +156,18 @@ class DisclosureRequest(RetainedModel):
                                    name="disclosure_requesting_person_required"),
             models.CheckConstraint(condition=models.Q(purpose__in=Purpose.values),
                                    name="disclosure_purpose_authorized"),
-            models.CheckConstraint(condition=models.Q(immigration_related=True) | models.Q(immigration_basis=""),
+            models.CheckConstraint(condition=models.Q(immigration_related=True) | models.Q(immigration_basis="")
+                                   | ~models.Q(immigration_screen_terms=[]),
                                    name="disclosure_immigration_basis_only_if_related"),
+            models.CheckConstraint(
+                condition=~models.Q(immigration_examined_basis=ImmigrationBasis.JUDICIAL_WARRANT)
+                | (~models.Q(warrant_court="") & ~models.Q(warrant_judge="")
+                   & models.Q(warrant_signed_on__isnull=False)),
+                name="disclosure_warrant_examined_with_court_judge_date"),
+            models.CheckConstraint(
+                condition=models.Q(immigration_examined_basis="") | models.Q(immigration_examined_by__isnull=False,
+                                                                             immigration_examined_at__isnull=False),
+                name="disclosure_immigration_examined_by_someone"),
         ]
         indexes = [models.Index(fields=["agency", "submitted_at"], name="disclosure_agency_time"),
                    models.Index(fields=["status", "submitted_at"], name="disclosure_status_time")]
@@ -163,6 +187,11 @@ class DisclosureRequest(RetainedModel):
     def retain_until(self) -> date:
         last = max(moment for moment in (self.submitted_at, self.decided_at, self.released_at) if moment)
         return timezone.localtime(last).date() + timedelta(days=retention_days())
+
+    @property
+    def on_immigration_path(self) -> bool:
+        """R-SHR-5a: the requester said it is related to civil immigration enforcement, or the screening says so."""
+        return bool(self.immigration_related or self.immigration_screen_terms)
 
     def attachment_kinds(self) -> set[str]:
         return set(self.attachments.values_list("kind", flat=True))

@@ -14,7 +14,6 @@ reads were released, and marks the request released — all or nothing.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -29,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import access_log_record, event_record
+from apps.common.csv import csv_writer
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.disclosures.choices import DisclosureStatus, PackageStatus
 from apps.disclosures.letter import render_authorization_letter
@@ -39,7 +39,7 @@ from apps.disclosures.reads_bridge import (
     disclosure_request_searches,
     search_data_elements,
 )
-from apps.disclosures.selectors import disclosure_request_eligibility
+from apps.disclosures.selectors import disclosure_request_eligibility, release_download_eligibility
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
 
@@ -49,6 +49,7 @@ PACKAGE_REQUEST_NOT_APPROVED = "The request is {status}, not approved; no packag
 PACKAGE_NO_LONGER_ELIGIBLE = "The release was stopped because sharing is no longer allowed: {reasons}"
 PACKAGE_RETRY_NOT_FAILED = "Only a failed package can be built again; this one is {status}."
 PACKAGE_NOT_ALLOWED = "You may not rebuild release packages."
+RELEASE_DOWNLOAD_REFUSED = "The download is refused: sharing this release is no longer allowed. {reasons}"
 
 CSV_COLUMNS = ["read_id", "plate_as_read", "plate_normalized", "plate_corrected", "region", "captured_at_utc",
                "captured_at_local", "camera", "camera_kind", "latitude", "longitude", "confidence",
@@ -109,7 +110,7 @@ def _write_zip(target, *, package, disclosure_request, authorization, reads) -> 
             return digest
 
         rows = io.StringIO()
-        writer = csv.writer(rows)
+        writer = csv_writer(rows)  # formulas neutralized (R-SHR-8)
         writer.writerow(CSV_COLUMNS)
         total = max(1, len(reads))
         for index, read in enumerate(reads, start=1):
@@ -244,6 +245,31 @@ def release_package_build(*, package_id: int, actor=None) -> ReleasePackage:
             body="The approved ALPR data is ready to download from the request page.", link=link,
         ))
     return package
+
+
+def release_package_download_open(*, user, package: ReleasePackage, request=None):
+    """Open a built release package for ``user`` to download (page and API). R-SHR-8: eligibility is checked again
+    now (``release_download_eligibility``); a release that may no longer be shared is refused with the reasons
+    (PermissionDeniedError ``release_no_longer_eligible``) and the refusal is a domain event. Otherwise the download
+    is written to the access log (purpose and case number of the request, R-AUD-1) before the file is opened."""
+    disclosure_request = package.request
+    check = release_download_eligibility(disclosure_request=disclosure_request)
+    if not check.eligible:
+        with transaction.atomic():
+            event_record(actor=user, code="alprportal.disclosures.package.download_refused", target=package,
+                         data={"request_id": disclosure_request.pk, "reasons": check.reasons,
+                               "eligibility": check.snapshot()})
+        raise PermissionDeniedError(RELEASE_DOWNLOAD_REFUSED.format(reasons=" ".join(check.reasons)),
+                                    code="release_no_longer_eligible", extra={"reasons": check.reasons})
+    with transaction.atomic():
+        access_log_record(
+            user=user, action="disclosures.package.download",
+            data_elements={"disclosure_request": disclosure_request.reference, "package_sha256": package.file_sha256,
+                           "recipient_agency": disclosure_request.agency.name},
+            purpose=disclosure_request.purpose, case_number=disclosure_request.case_number,
+            result_count=package.read_count, request=request,
+        )
+    return package.file.open("rb")
 
 
 @transaction.atomic

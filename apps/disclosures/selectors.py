@@ -10,7 +10,7 @@ from apps.agreements.eligibility import ImmigrationAttestation, SharingEligibili
 from apps.audit.choices import SystemPurpose
 from apps.audit.services import access_log_record
 from apps.disclosures.choices import AttachmentKind, DisclosureStatus
-from apps.disclosures.models import DisclosureRequest
+from apps.disclosures.models import DisclosureAuthorization, DisclosureRequest
 from apps.disclosures.permissions import VIEW_PERMISSION, is_partner_requester
 from apps.disclosures.reads_bridge import (
     disclosure_matching_read_ids,
@@ -19,6 +19,7 @@ from apps.disclosures.reads_bridge import (
 )
 
 REQUESTER_CLOSED_LABEL = "Closed"
+REASON_NOT_RELEASED = "The request is {status}; nothing of it may be downloaded."
 
 
 def disclosure_request_list_visible_to(*, user) -> QuerySet[DisclosureRequest]:
@@ -40,6 +41,8 @@ def disclosure_request_immigration(disclosure_request: DisclosureRequest) -> Imm
         related=disclosure_request.immigration_related, basis=disclosure_request.immigration_basis,
         warrant_attached=AttachmentKind.JUDICIAL_WARRANT in disclosure_request.attachment_kinds(),
         law_citation=disclosure_request.immigration_law_citation,
+        screened_terms=tuple(disclosure_request.immigration_screen_terms or ()),
+        examined_basis=disclosure_request.immigration_examined_basis,
     )
 
 
@@ -51,6 +54,28 @@ def disclosure_request_eligibility(*, disclosure_request: DisclosureRequest, day
         immigration=disclosure_request_immigration(disclosure_request),
         agreement=disclosure_request.agreement, day=day,
     )
+
+
+def release_download_eligibility(*, disclosure_request: DisclosureRequest, day=None) -> SharingEligibility:
+    """R-SHR-8: may the release of ``disclosure_request`` still be downloaded now? The one eligibility service
+    (apps.agreements.eligibility), live at download time, against the agreement the custodian authorized it under
+    (an agreement that expired or ended after the approval stops the download), the agency as it is today (e.g.
+    flagged by the Attorney General since), the purpose and the civil-immigration path; and the request must still be
+    released. The page and the API both call it (through ``release_package_download_open``)."""
+    authorization = DisclosureAuthorization.objects.filter(request=disclosure_request).select_related(
+        "agreement").first()
+    agreement = authorization.agreement if authorization and authorization.agreement_id else (
+        disclosure_request.agreement)
+    eligibility = sharing_eligibility(
+        agency=disclosure_request.agency, purpose=disclosure_request.purpose,
+        immigration=disclosure_request_immigration(disclosure_request), agreement=agreement, day=day,
+    )
+    if disclosure_request.status != DisclosureStatus.RELEASED:
+        reasons = [REASON_NOT_RELEASED.format(status=disclosure_request.get_status_display().lower()),
+                   *eligibility.reasons]
+        return SharingEligibility(eligible=False, reasons=reasons, agency_eligible=eligibility.agency_eligible,
+                                  agreement=eligibility.agreement, checked_on=eligibility.checked_on)
+    return eligibility
 
 
 def disclosure_matching_reads_count(*, user, disclosure_request: DisclosureRequest, request=None) -> dict:

@@ -19,7 +19,7 @@ from guardian.shortcuts import assign_perm
 from apps.accounts.roles import Role
 from apps.agreements.choices import ImmigrationBasis
 from apps.agreements.documents import ValidDocument, document_validate
-from apps.agreements.eligibility import sharing_eligibility
+from apps.agreements.eligibility import law_citation_valid, sharing_eligibility
 from apps.audit.choices import Purpose
 from apps.audit.services import event_record
 from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_each, task_send_on_commit
@@ -31,6 +31,7 @@ from apps.disclosures.choices import (
     PackageStatus,
     ReviewAction,
 )
+from apps.disclosures.immigration_screen import immigration_screen
 from apps.disclosures.models import (
     DisclosureAttachment,
     DisclosureAuthorization,
@@ -76,6 +77,15 @@ IMMIGRATION_CITATION_MISSING = "You gave a state or county law as the basis: cit
 IMMIGRATION_BASIS_UNRELATED = (
     "A warrant or law basis is given only for a request related to civil immigration enforcement."
 )
+IMMIGRATION_CITATION_INVALID = (
+    "“{citation}” is not a citation of a law. Name the code or ordinance and the section that requires the "
+    "disclosure, e.g. “Gov. Code § 7284.6(a)(1)(C)” or “County Ordinance 2019-14, sec. 3” (R-SHR-5)."
+)
+IMMIGRATION_SCREENED = (
+    "The request's words point to civil immigration enforcement ({terms}). It follows the immigration path (SB 54): "
+    "nothing is released unless the custodian of records examines a judicial warrant (court, judge and date) or "
+    "confirms a cited state or county law that requires the disclosure (R-SHR-5a)."
+)
 ATTESTATION_REQUIRED = "Confirm the attestation to submit the request."
 MAX_PLATES = 20
 
@@ -99,6 +109,13 @@ SIGNATURE_NOT_YOURS = "The typed name must be your own name as it is on your acc
 REASON_REQUIRED = "Give the reason."
 MESSAGE_REQUIRED = "Write what information is needed."
 RESPONSE_REQUIRED = "Write your answer."
+NOT_ON_IMMIGRATION_PATH = "This request is not related to civil immigration enforcement; there is nothing to examine."
+EXAMINE_BASIS_REQUIRED = "Choose what you examined: the judicial warrant or the cited state or county law."
+WARRANT_NOT_ATTACHED = "No judicial warrant is attached to this request; there is no warrant to examine."
+WARRANT_FACTS_REQUIRED = "Record the court, the judge and the date the warrant was signed."
+WARRANT_DATE_IN_FUTURE = "The warrant cannot be signed in the future ({day:%B %-d, %Y})."
+CITATION_NOT_GIVEN = "The request cites no state or county law to confirm."
+EXAMINE_ONLY_OPEN = "Only a request waiting for review can be examined; this one is {status}."
 NOT_YOUR_REQUEST = "This request is not one of your agency's."
 
 EVENT_PREFIX = "alprportal.disclosures.request"
@@ -239,9 +256,15 @@ def _check_time_range(time_from: datetime, time_to: datetime, *, now: datetime) 
                                code="time_range_beyond_retention", extra={"field": "time_from"})
 
 
-def _check_immigration(*, related: bool, basis: str, citation: str, kinds: set[str]) -> None:
-    """R-SHR-5 at the door: an immigration-related request without its warrant or law is refused outright."""
+def _check_immigration(*, related: bool, basis: str, citation: str, kinds: set[str], screened: bool = False) -> None:
+    """R-SHR-5 at the door: an immigration-related request without its warrant or law is refused outright, and a
+    cited law must look like a citation (code and section). A request only the screening put on the immigration path
+    (R-SHR-5a) is accepted without a basis (the custodian sees why it cannot be approved); a basis it gives is checked
+    the same way."""
     if not related:
+        if screened and basis:
+            _check_immigration(related=True, basis=basis, citation=citation, kinds=kinds)
+            return
         if basis:
             raise ApplicationError(IMMIGRATION_BASIS_UNRELATED, code="immigration_basis_unrelated",
                                    extra={"field": "immigration_basis"})
@@ -254,6 +277,9 @@ def _check_immigration(*, related: bool, basis: str, citation: str, kinds: set[s
         if not (citation or "").strip():
             raise ApplicationError(IMMIGRATION_CITATION_MISSING, code="immigration_citation_missing",
                                    extra={"field": "immigration_law_citation"})
+        if not law_citation_valid(citation):
+            raise ApplicationError(IMMIGRATION_CITATION_INVALID.format(citation=citation.strip()[:100]),
+                                   code="immigration_citation_invalid", extra={"field": "immigration_law_citation"})
     else:
         raise ApplicationError(IMMIGRATION_REFUSED, code="immigration_refused", extra={"field": "immigration_basis"})
 
@@ -316,8 +342,12 @@ def disclosure_request_submit(
                                extra={"field": "plates"})
     disclosure_read_searches(plates=patterns, time_from=time_from, time_to=time_to, circle=circle, now=now)
     checked = _validated_attachments(attachments)
+    screened_terms = immigration_screen(purpose_details, legal_basis, immigration_law_citation, area_description,
+                                        requesting_person_title, case_number, requesting_person_email)
     _check_immigration(related=bool(immigration_related), basis=immigration_basis or "",
-                       citation=immigration_law_citation, kinds={kind for kind, _u, _d in checked})
+                       citation=immigration_law_citation, kinds={kind for kind, _u, _d in checked},
+                       screened=bool(screened_terms))
+    on_path = bool(immigration_related or screened_terms)
 
     in_force = sharing_eligibility(agency=actor.agency, day=timezone.localdate(now)).agreement
     disclosure_request = DisclosureRequest(
@@ -328,8 +358,9 @@ def disclosure_request_submit(
         legal_basis=legal_basis.strip(), plates=patterns, time_from=time_from, time_to=time_to,
         area_description=area_description, area_latitude=area_latitude, area_longitude=area_longitude,
         area_radius_km=area_radius_km, immigration_related=bool(immigration_related),
-        immigration_basis=(immigration_basis or "") if immigration_related else "",
-        immigration_law_citation=immigration_law_citation if immigration_related else "",
+        immigration_basis=(immigration_basis or "") if on_path else "",
+        immigration_law_citation=immigration_law_citation if on_path else "",
+        immigration_screen_terms=screened_terms, immigration_screened_at=now if screened_terms else None,
         requester_attested=True, agreement=in_force, status=DisclosureStatus.SUBMITTED, submitted_at=now,
     )
     disclosure_request.full_clean()
@@ -341,9 +372,16 @@ def disclosure_request_submit(
     event_record(actor=actor, code=f"{EVENT_PREFIX}.submitted", target=disclosure_request,
                  data={"old_status": None, "new_status": DisclosureStatus.SUBMITTED, "agency": actor.agency.name,
                        "purpose": purpose, "case_number": disclosure_request.case_number, "plates": patterns,
-                       "agreement_id": in_force.pk if in_force else None})
+                       "agreement_id": in_force.pk if in_force else None,
+                       "immigration_screen_terms": screened_terms})
+    if screened_terms:
+        event_record(actor=actor, code=f"{EVENT_PREFIX}.immigration_screened", target=disclosure_request,
+                     data={"terms": screened_terms, "source": "submission",
+                           "requester_said_related": bool(immigration_related)})
     _notify_custodians(disclosure_request, title=f"New disclosure request {disclosure_request.reference}",
-                       body=f"From {actor.agency} ({disclosure_request.requesting_person_name}); waiting for review.")
+                       body=f"From {actor.agency} ({disclosure_request.requesting_person_name}); waiting for review."
+                       + (f" SB 54 screening: {', '.join(screened_terms)}." if screened_terms else ""),
+                       severity=Severity.WARNING if screened_terms else Severity.INFO)
     return disclosure_request
 
 
@@ -363,14 +401,92 @@ def disclosure_request_respond(*, actor, disclosure_request: DisclosureRequest, 
     response.save(force_insert=True)
     for kind, upload, document in checked:
         _store_attachment(disclosure_request, kind=kind, upload=upload, document=document, actor=actor)
+    _screen_again(disclosure_request, actor=actor, text=response.message, source=f"response {response.pk}")
     _move(disclosure_request, DisclosureStatus.SUBMITTED, actor=actor, verb="info_provided",
+          fields=["immigration_screen_terms", "immigration_screened_at"],
           data={"response_id": response.pk, "attachments": len(checked)})
     _notify_custodians(disclosure_request, title=f"More information on {disclosure_request.reference}",
                        body="The requester answered; the request is waiting for review again.")
     return disclosure_request
 
 
+def _screen_again(disclosure_request: DisclosureRequest, *, actor, text: str, source: str) -> list[str]:
+    """R-SHR-5a: words added later (an answer, a note) are screened too; new indications join the request's, and the
+    immigration path is never left once taken. The caller saves ``immigration_screen_terms``/``_screened_at``."""
+    new = [term for term in immigration_screen(text) if term not in disclosure_request.immigration_screen_terms]
+    if new:
+        disclosure_request.immigration_screen_terms = [*disclosure_request.immigration_screen_terms, *new]
+        disclosure_request.immigration_screened_at = timezone.now()
+        event_record(actor=actor, code=f"{EVENT_PREFIX}.immigration_screened", target=disclosure_request,
+                     data={"terms": new, "source": source})
+    return new
+
+
+def disclosure_request_screening_message(disclosure_request: DisclosureRequest) -> str:
+    """What the requester is told about the screening (R-SHR-5a): the terms found and what follows; "" if none."""
+    terms = disclosure_request.immigration_screen_terms
+    return IMMIGRATION_SCREENED.format(terms=", ".join(terms)) if terms else ""
+
+
 # --- review (the custodian, in the admin) ----------------------------------------------------------------------
+@transaction.atomic
+def disclosure_request_immigration_examine(*, actor, disclosure_request: DisclosureRequest, basis: str,
+                                           court: str = "", judge: str = "", signed_on=None, note: str = ""
+                                           ) -> DisclosureRequest:
+    """R-SHR-5a: the custodian examines what a request on the immigration path relies on — the attached judicial
+    warrant (court, judge and the date it was signed are recorded) or the cited state or county law (confirmed) —
+    before it can be approved. Refused, changing nothing: someone who is not the custodian, the person who entered
+    the request, a request not on the immigration path or no longer open, a warrant basis without an attached
+    warrant or without court, judge and date (or a date in the future), a law basis without a real citation."""
+    if not (actor.is_authenticated and actor.has_perm("disclosures.authorize_disclosure")):
+        raise PermissionDeniedError(NOT_THE_CUSTODIAN, code="not_the_custodian")
+    disclosure_request = _locked(disclosure_request)
+    if disclosure_request.status not in (DisclosureStatus.SUBMITTED, DisclosureStatus.INFO_REQUESTED):
+        raise ApplicationError(EXAMINE_ONLY_OPEN.format(status=disclosure_request.get_status_display().lower()),
+                               code="illegal_transition")
+    _require_independent(actor, disclosure_request)
+    if not disclosure_request.on_immigration_path:
+        raise ApplicationError(NOT_ON_IMMIGRATION_PATH, code="not_on_immigration_path")
+    court, judge, note = (court or "").strip(), (judge or "").strip(), (note or "").strip()
+    if basis == ImmigrationBasis.JUDICIAL_WARRANT:
+        if AttachmentKind.JUDICIAL_WARRANT not in disclosure_request.attachment_kinds():
+            raise ApplicationError(WARRANT_NOT_ATTACHED, code="warrant_not_attached", extra={"field": "basis"})
+        if not (court and judge and signed_on):
+            raise ApplicationError(WARRANT_FACTS_REQUIRED, code="warrant_facts_required",
+                                   extra={"field": "court" if not court else "judge" if not judge else "signed_on"})
+        if signed_on > timezone.localdate():
+            raise ApplicationError(WARRANT_DATE_IN_FUTURE.format(day=signed_on), code="warrant_date_in_future",
+                                   extra={"field": "signed_on"})
+    elif basis == ImmigrationBasis.STATE_OR_COUNTY_LAW:
+        citation = disclosure_request.immigration_law_citation.strip()
+        if not citation:
+            raise ApplicationError(CITATION_NOT_GIVEN, code="citation_not_given", extra={"field": "basis"})
+        if not law_citation_valid(citation):
+            raise ApplicationError(IMMIGRATION_CITATION_INVALID.format(citation=citation[:100]),
+                                   code="immigration_citation_invalid", extra={"field": "basis"})
+        court, judge, signed_on = "", "", None
+    else:
+        raise ApplicationError(EXAMINE_BASIS_REQUIRED, code="examine_basis_required", extra={"field": "basis"})
+    now = timezone.now()
+    disclosure_request.immigration_examined_basis = basis
+    disclosure_request.immigration_examined_by, disclosure_request.immigration_examined_at = actor, now
+    disclosure_request.warrant_court, disclosure_request.warrant_judge = court, judge
+    disclosure_request.warrant_signed_on, disclosure_request.immigration_examination_note = signed_on, note
+    disclosure_request.full_clean()
+    disclosure_request.save(update_fields=["immigration_examined_basis", "immigration_examined_by",
+                                           "immigration_examined_at", "warrant_court", "warrant_judge",
+                                           "warrant_signed_on", "immigration_examination_note"])
+    data = {"basis": basis, "court": court, "judge": judge, "signed_on": signed_on.isoformat() if signed_on else None,
+            "citation": disclosure_request.immigration_law_citation if not court else "", "note": note,
+            "screen_terms": disclosure_request.immigration_screen_terms}
+    event_record(actor=actor, code=f"{EVENT_PREFIX}.immigration_examined", target=disclosure_request, data=data)
+    _review(disclosure_request, action=ReviewAction.IMMIGRATION_EXAMINED, actor=actor,
+            old=disclosure_request.status, message=note or f"{court}, {judge}, {signed_on}" if court else note,
+            eligibility=disclosure_request_eligibility(disclosure_request=disclosure_request))
+    return disclosure_request
+
+
+
 @transaction.atomic
 def disclosure_request_request_info(*, actor, disclosure_request: DisclosureRequest, message: str
                                     ) -> DisclosureRequest:

@@ -11,16 +11,25 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from apps.audit.services import access_log_record
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.disclosures.choices import AttachmentKind, DisclosureStatus
 from apps.disclosures.forms import DisclosureRequestForm, InfoResponseForm
 from apps.disclosures.links import package_download_url, package_link_max_age, package_link_valid
 from apps.disclosures.models import ReleasePackage
+from apps.disclosures.packages import RELEASE_DOWNLOAD_REFUSED, release_package_download_open
 from apps.disclosures.permissions import FILE_PERMISSION, is_partner_requester
-from apps.disclosures.selectors import disclosure_request_list_visible_to, requester_view_of
-from apps.disclosures.services import disclosure_request_respond, disclosure_request_submit, partner_access_sync
+from apps.disclosures.selectors import (
+    disclosure_request_list_visible_to,
+    release_download_eligibility,
+    requester_view_of,
+)
+from apps.disclosures.services import (
+    disclosure_request_respond,
+    disclosure_request_screening_message,
+    disclosure_request_submit,
+    partner_access_sync,
+)
 from apps.training.gate import TrainingRequiredMixin
 
 LINK_EXPIRED = "That download link has expired or is not yours; use the fresh link on this page."
@@ -82,6 +91,8 @@ class DisclosureRequestCreateView(PartnerRequesterMixin, FormView):
             _apply_error(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Request {created.reference} was submitted to the custodian of records.")
+        if created.immigration_screen_terms:  # R-SHR-5a: tell the requester why, at once
+            messages.warning(self.request, disclosure_request_screening_message(created))
         return redirect("disclosures:detail", created.pk)
 
 
@@ -92,12 +103,17 @@ class DisclosureRequestDetailView(PartnerRequesterMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         item = get_object_or_404(self.visible_requests(), pk=self.kwargs["pk"])
         package = ReleasePackage.objects.filter(request=item).first()
-        download_url = ""
+        download_url = refused = ""
         if package and package.ready and item.status == DisclosureStatus.RELEASED:
-            download_url = package_download_url(package=package, user=self.request.user)
+            check = release_download_eligibility(disclosure_request=item)  # R-SHR-8: live, like the download
+            if check.eligible:
+                download_url = package_download_url(package=package, user=self.request.user)
+            else:
+                refused = RELEASE_DOWNLOAD_REFUSED.format(reasons=" ".join(check.reasons))
         context.update(
             item=item, shown=requester_view_of(item), attachments=item.attachments.all(),
             responses=item.info_responses.all(), package=package, download_url=download_url,
+            download_refused=refused, screening=disclosure_request_screening_message(item),
             link_minutes=max(1, package_link_max_age() // 60),
             respond_form=kwargs.get("respond_form") or InfoResponseForm(),
             can_respond=item.status == DisclosureStatus.INFO_REQUESTED,
@@ -114,7 +130,8 @@ class DisclosureRequestRespondView(PartnerRequesterMixin, View):
             try:
                 disclosure_request_respond(
                     actor=request.user, disclosure_request=item, message=form.cleaned_data["message"],
-                    attachments=[(AttachmentKind.INFO_RESPONSE, form.cleaned_data["document"])])
+                    attachments=[(AttachmentKind.INFO_RESPONSE, form.cleaned_data["document"]),
+                                 (AttachmentKind.JUDICIAL_WARRANT, form.cleaned_data["judicial_warrant"])])
             except ApplicationError as error:
                 _apply_error(form, error)
             else:
@@ -141,10 +158,10 @@ class ReleasePackageDownloadView(PartnerRequesterMixin, TrainingRequiredMixin, V
         if not package_link_valid(token=request.GET.get("token", ""), package=package, user=request.user):
             messages.error(request, LINK_EXPIRED)
             return redirect(reverse("disclosures:detail", args=[item.pk]))
-        access_log_record(
-            user=request.user, action="disclosures.package.download",
-            data_elements={"disclosure_request": item.reference, "package_sha256": package.file_sha256},
-            purpose=item.purpose, case_number=item.case_number, result_count=package.read_count, request=request,
-        )
-        return FileResponse(package.file.open("rb"), as_attachment=True, filename=f"{item.reference}.zip",
+        try:
+            handle = release_package_download_open(user=request.user, package=package, request=request)
+        except ApplicationError as error:  # R-SHR-8: no longer eligible; the reason, and nothing sent
+            messages.error(request, error.message)
+            return redirect(reverse("disclosures:detail", args=[item.pk]))
+        return FileResponse(handle, as_attachment=True, filename=f"{item.reference}.zip",
                             content_type="application/zip")

@@ -11,7 +11,6 @@ Building it reads read data: it is written to the access log (the hold's purpose
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -28,6 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.audit.services import access_log_record, event_record
+from apps.common.csv import csv_writer
 from apps.common.errors import ApplicationError
 from apps.holds.choices import ExportStatus, HoldStatus
 from apps.holds.models import EvidenceExport
@@ -87,7 +87,7 @@ def _write_zip(target, *, export: EvidenceExport, reads) -> dict:
             files.append({"path": path, "bytes": len(data), "sha256": _sha256(data)})
 
         rows = io.StringIO()
-        writer = csv.writer(rows)
+        writer = csv_writer(rows)  # formulas neutralized (R-SHR-8)
         writer.writerow(CSV_COLUMNS)
         for index, read in enumerate(reads, start=1):
             paths = {}
@@ -131,6 +131,7 @@ def _write_zip(target, *, export: EvidenceExport, reads) -> dict:
                      if hold.decided_at else ""},
             "generated_at": generated_at.isoformat(),
             "generated_for": export.requested_by.get_username(),
+            "recipient": export.recipient,
             "read_count": len(reads),
             "missing_images": missing,
             "files": files,
@@ -153,7 +154,8 @@ def evidence_export_build(*, export_id: int, actor=None) -> EvidenceExport:
         read_ids = list(hold.held_reads.values_list("read_id", flat=True))
         reads = list(Read.objects.select_related("camera").filter(pk__in=read_ids).order_by("captured_at", "pk"))
         access_log_record(user=export.requested_by, action="holds.export",
-                          data_elements={"hold": hold.reference, "hold_id": hold.pk, "export_id": export.pk},
+                          data_elements={"hold": hold.reference, "hold_id": hold.pk, "export_id": export.pk,
+                                         "recipient": export.recipient},
                           purpose=hold.purpose, case_number=hold.case_number, result_count=len(reads),
                           endpoint="holds.tasks.evidence_export_build")
     with tempfile.TemporaryFile() as spool:

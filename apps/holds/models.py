@@ -150,6 +150,8 @@ class EvidenceExport(models.Model):
     file_sha256 = models.CharField(max_length=64, blank=True)
     file_size = models.BigIntegerField(default=0)
     read_count = models.IntegerField(default=0)
+    recipient = models.CharField(max_length=300, help_text="Who receives the package (R-SHR-8): internal (own "
+                                 "agency); an outside recipient makes it a disclosure request instead.")
 
     class Meta:
         ordering = ["-requested_at", "-id"]

@@ -67,6 +67,11 @@ SHARE_TARGET_INVALID = "{person} cannot be given this hold: share it with an act
 EXPORT_NOT_ALLOWED = "You may not export evidence packages."
 EXPORT_HOLD_NOT_ACTIVE = "Only an active hold can be exported; this one is {status}."
 EXPORT_IN_PROGRESS = "An evidence package of this hold is already being built."
+EXPORT_OUTSIDE_IS_A_DISCLOSURE = (
+    "An evidence package is built only for this agency; an outside recipient makes the export a disclosure request "
+    "for the custodian of records (R-SHR-8)."
+)
+EXPORT_NOTHING_HELD = "The hold covers no reads; there is nothing to export."
 
 
 def _notify(people: Iterable, *, title: str, body: str = "", hold: EvidenceHold, key: str,
@@ -309,13 +314,17 @@ def hold_share(*, actor, hold: EvidenceHold, person) -> EvidenceHold:
     return hold
 
 
-def evidence_export_request(*, actor, hold: EvidenceHold) -> EvidenceExport:
+def evidence_export_request(*, actor, hold: EvidenceHold, recipient) -> EvidenceExport:
     """Queue an evidence package of an active hold (000 462.4: downloaded onto portable media and booked into
-    evidence), built by a Celery job after commit."""
+    evidence), built by a Celery job after commit, for the recipient it names (R-SHR-8: ``recipient``, an
+    apps.disclosures.egress.ExportRecipient). Only an internal recipient gets a package here; for an outside one use
+    ``evidence_export_for_outside_recipient`` (refused here with its code)."""
     from apps.holds.tasks import evidence_export_build
 
     if not actor.has_perm("holds.add_evidenceexport"):
         raise PermissionDeniedError(EXPORT_NOT_ALLOWED, code="export_not_allowed")
+    if recipient.outside:
+        raise ApplicationError(EXPORT_OUTSIDE_IS_A_DISCLOSURE, code="export_outside_is_a_disclosure")
     with transaction.atomic():
         hold = _locked(hold)
         if hold.status != HoldStatus.ACTIVE:
@@ -323,13 +332,39 @@ def evidence_export_request(*, actor, hold: EvidenceHold) -> EvidenceExport:
                                    code="export_hold_not_active")
         if hold.exports.filter(status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]).exists():
             raise ApplicationError(EXPORT_IN_PROGRESS, code="export_in_progress")
-        export = EvidenceExport.objects.create(hold=hold, requested_by=actor)
+        export = EvidenceExport.objects.create(hold=hold, requested_by=actor, recipient=recipient.label)
         event_record(actor=actor, code="alprportal.holds.export.requested", target=hold,
-                     data={"export_id": export.pk})
+                     data={"export_id": export.pk, "recipient": recipient.label})
         # Never raises: with the broker down the request still succeeds and the export stays queued until
         # evidence_exports_resend sends it (issue #9).
         task_send_on_commit(evidence_export_build, export.pk, actor_id=actor.pk)
     return export
+
+
+def evidence_export_for_outside_recipient(*, actor, hold: EvidenceHold, recipient):
+    """R-SHR-8: the held reads for an outside recipient are a disclosure, not an evidence package: a disclosure
+    request entered on the outside agency's behalf (the held plates, from the first to the last held read), waiting
+    for the custodian of records. Nothing is built or downloadable until it is authorized."""
+    from datetime import timedelta
+
+    from apps.disclosures.egress import disclosure_request_enter_for_export
+
+    if not actor.has_perm("holds.add_evidenceexport"):
+        raise PermissionDeniedError(EXPORT_NOT_ALLOWED, code="export_not_allowed")
+    if hold.status != HoldStatus.ACTIVE:
+        raise ApplicationError(EXPORT_HOLD_NOT_ACTIVE.format(status=hold.get_status_display().lower()),
+                               code="export_hold_not_active")
+    held = list(hold.held_reads.values_list("plate", "captured_at"))
+    if not held:
+        raise ApplicationError(EXPORT_NOTHING_HELD, code="export_nothing_held")
+    entered = disclosure_request_enter_for_export(
+        actor=actor, recipient=recipient, purpose=hold.purpose, case_number=hold.case_number,
+        plates=sorted({plate for plate, _at in held}), time_from=min(at for _p, at in held),
+        time_to=max(at for _p, at in held) + timedelta(seconds=1), source=f"evidence hold {hold.reference}")
+    with transaction.atomic():
+        event_record(actor=actor, code="alprportal.holds.export.outside_requested", target=hold,
+                     data={"disclosure_request_id": entered.pk, "recipient": recipient.label})
+    return entered
 
 
 # --- evidence export jobs (issue #9: nothing is lost when the broker is down) ----------------------------------

@@ -21,6 +21,7 @@ from apps.holds.forms import HoldRequestForm, NoteForm, ReasonForm, ShareForm
 from apps.holds.models import EvidenceHold
 from apps.holds.selectors import evidence_export_list_for, hold_get_visible, hold_list_visible_to, hold_reads_for
 from apps.holds.services import (
+    evidence_export_for_outside_recipient,
     evidence_export_request,
     hold_approve,
     hold_deny,
@@ -169,8 +170,17 @@ class HoldShareView(_HoldActionView):
 
 
 class HoldExportView(_HoldActionView):
+    """R-SHR-8: the package names its recipient; an outside one makes it a disclosure request for the custodian."""
+
     def act(self, request, hold):
-        evidence_export_request(actor=request.user, hold=hold)
+        from apps.disclosures.egress import OUTSIDE_EXPORT_ENTERED, export_recipient_parse
+
+        recipient = export_recipient_parse(request.POST)
+        if recipient.outside:
+            entered = evidence_export_for_outside_recipient(actor=request.user, hold=hold, recipient=recipient)
+            return OUTSIDE_EXPORT_ENTERED.format(agency=recipient.agency.name, person=recipient.person,
+                                                 reference=entered.reference)
+        evidence_export_request(actor=request.user, hold=hold, recipient=recipient)
         return "The evidence package is being built; this page shows it when it is ready."
 
 

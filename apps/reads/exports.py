@@ -1,4 +1,5 @@
-"""CSV export of search results (the export itself is a logged access: selectors.read_search_export)."""
+"""CSV export of search results (the export itself is a logged access: selectors.read_search_export). Formulas are
+neutralized by the portal's one CSV writer (apps.common.csv, R-SHR-8), which the response uses."""
 
 from __future__ import annotations
 
@@ -8,23 +9,9 @@ CSV_HEADER = ["read_id", "plate", "plate_as_read", "corrected", "region", "captu
               "latitude", "longitude", "confidence", "unit_out_of_service", "archived"]
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheet formula injection: a cell starting with = + - @ is taken as text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def csv_rows(reads):
     for read in reads:
-        yield [_cell(v) for v in (
+        yield [("" if v is None else v) for v in (
             read.pk, read.plate_current, read.plate_read, "yes" if read.is_corrected else "no", read.region,
             timezone.localtime(read.captured_at).isoformat(), read.camera.name, read.camera.kind, read.latitude,
             read.longitude, read.confidence, "yes" if read.flagged_out_of_service else "no",

@@ -401,10 +401,12 @@ def read_search(
 
 
 def read_search_export(
-    *, user, search: ReadSearch, purpose: str, case_number: str, request=None, endpoint: str = ""
+    *, user, search: ReadSearch, purpose: str, case_number: str, request=None, endpoint: str = "",
+    recipient: dict | None = None,
 ) -> tuple[list[Read], AccessLog]:
     """Every match of a search, for a CSV export (at most ``READ_EXPORT_MAX_ROWS``). The export is its own logged
-    access (action ``reads.export``, R-AUD-1), written before the rows are returned."""
+    access (action ``reads.export``, R-AUD-1), written before the rows are returned, naming its recipient
+    (``recipient``: data elements of apps.disclosures.egress.ExportRecipient, R-SHR-8)."""
     _require_query_permission(user)
     purpose, case_number = purpose_check(purpose=purpose, case_number=case_number)
     limit = settings.PORTAL["READ_EXPORT_MAX_ROWS"]
@@ -416,7 +418,8 @@ def read_search_export(
                 raise ApplicationError(EXPORT_TOO_LARGE.format(limit=limit, count=total), code="export_too_large")
             log = access_log_record(
                 user=user, action="reads.export",
-                data_elements={**search.data_elements(), "format": "csv", "include_archived": include_archived},
+                data_elements={**search.data_elements(), "format": "csv", "include_archived": include_archived,
+                               **(recipient or {})},
                 purpose=purpose, case_number=case_number, result_count=total, request=request, endpoint=endpoint,
             )
     except OperationalError as exc:

@@ -87,17 +87,29 @@ class ReadSearchView(ReadDataMixin, TemplateView):
 
 
 class ReadExportView(ReadDataMixin, View):
-    """CSV of a search's full result; the export is its own access-log row (``reads.export``)."""
+    """CSV of a search's full result; the export is its own access-log row (``reads.export``) naming its recipient.
+    For an outside recipient nothing is exported: it becomes a disclosure request for the custodian (R-SHR-8)."""
 
     def get(self, request):
+        from apps.disclosures import egress
+
         form = ReadSearchForm(request.GET)
         if not form.is_valid():
             messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
             return HttpResponseRedirect(reverse("reads:search") + "?" + request.GET.urlencode())
         try:
+            recipient = egress.export_recipient_parse(request.GET)
+            if recipient.outside:
+                entered = egress.read_export_for_outside_recipient(
+                    actor=request.user, recipient=recipient, search=form.search, source="the reads export page",
+                    purpose=form.cleaned_data["purpose"], case_number=form.cleaned_data["case_number"])
+                messages.success(request, egress.OUTSIDE_EXPORT_ENTERED.format(
+                    agency=recipient.agency.name, person=recipient.person, reference=entered.reference))
+                return HttpResponseRedirect(reverse("reads:search") + "?" + request.GET.urlencode())
             reads, log = read_search_export(
                 user=request.user, search=form.search, purpose=form.cleaned_data["purpose"],
                 case_number=form.cleaned_data["case_number"], request=request,
+                recipient=recipient.data_elements(),
             )
         except ApplicationError as exc:
             messages.error(request, exc.message)

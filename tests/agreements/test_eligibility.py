@@ -8,6 +8,7 @@ from django.utils import timezone
 from apps.agreements.choices import AgreementStatus, ImmigrationBasis
 from apps.agreements.eligibility import (
     REASON_IMMIGRATION,
+    REASON_IMMIGRATION_NOT_EXAMINED,
     REASON_NO_AGREEMENT,
     REASON_PURPOSE_NOT_AUTHORIZED,
     ImmigrationAttestation,
@@ -49,19 +50,31 @@ def test_a_purpose_outside_the_list_is_a_reason(partner_agency):
     assert result.agency_eligible
 
 
-@pytest.mark.parametrize(("attestation", "eligible"), [
-    (ImmigrationAttestation(related=True), False),
-    (ImmigrationAttestation(related=True, basis=ImmigrationBasis.JUDICIAL_WARRANT, warrant_attached=False), False),
-    (ImmigrationAttestation(related=True, basis=ImmigrationBasis.JUDICIAL_WARRANT, warrant_attached=True), True),
-    (ImmigrationAttestation(related=True, basis=ImmigrationBasis.STATE_OR_COUNTY_LAW, law_citation=" "), False),
-    (ImmigrationAttestation(related=True, basis=ImmigrationBasis.STATE_OR_COUNTY_LAW,
-                            law_citation="Penal Code § 1524"), True),
+WARRANT, LAW = ImmigrationBasis.JUDICIAL_WARRANT, ImmigrationBasis.STATE_OR_COUNTY_LAW
+
+
+@pytest.mark.parametrize(("attestation", "eligible", "reason"), [
+    (ImmigrationAttestation(related=True), False, REASON_IMMIGRATION),
+    (ImmigrationAttestation(related=True, basis=WARRANT, warrant_attached=False), False, REASON_IMMIGRATION),
+    (ImmigrationAttestation(related=True, basis=WARRANT, warrant_attached=True), False,
+     REASON_IMMIGRATION_NOT_EXAMINED),
+    (ImmigrationAttestation(related=True, basis=WARRANT, warrant_attached=True, examined_basis=WARRANT), True, None),
+    (ImmigrationAttestation(related=True, basis=LAW, law_citation=" ", examined_basis=LAW), False,
+     REASON_IMMIGRATION),
+    (ImmigrationAttestation(related=True, basis=LAW, law_citation="n/a", examined_basis=LAW), False,
+     REASON_IMMIGRATION),
+    (ImmigrationAttestation(related=True, basis=LAW, law_citation="Penal Code § 1524"), False,
+     REASON_IMMIGRATION_NOT_EXAMINED),
+    (ImmigrationAttestation(related=True, basis=LAW, law_citation="Penal Code § 1524", examined_basis=LAW), True,
+     None),
+    (ImmigrationAttestation(related=False, screened_terms=("deportation",)), False, REASON_IMMIGRATION),
 ])
-def test_civil_immigration_needs_a_warrant_or_a_law(partner_agency, attestation, eligible):
-    """R-SHR-5."""
+def test_civil_immigration_needs_a_warrant_or_a_law_examined_by_the_custodian(partner_agency, attestation, eligible,
+                                                                              reason):
+    """R-SHR-5, R-SHR-5a: the warrant examined (court, judge, date) or the cited law confirmed by the custodian."""
     result = sharing_eligibility(agency=partner_agency, purpose=Purpose.WANTED_PERSONS, immigration=attestation)
     assert result.eligible is eligible
-    assert (REASON_IMMIGRATION in result.reasons) is not eligible
+    assert (reason in result.reasons) if reason else result.reasons == []
 
 
 def test_every_failing_reason_is_listed():

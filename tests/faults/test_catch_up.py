@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.audit.models import AccessLog, DomainEvent
+from apps.disclosures.egress import INTERNAL_RECIPIENT
 from apps.hotlists.models import Hit, PendingMatch
 from apps.hotlists.services import hits_match_pending, hits_match_reads
 from apps.reads.models import Read
@@ -222,7 +223,8 @@ def test_an_export_requested_in_the_outage_is_built_once_when_it_returns(active_
     client.force_login(detective)
     broker.stop()
 
-    response = _during_the_outage(lambda: client.post(reverse("holds:export", args=[hold.pk])), caplog,
+    response = _during_the_outage(lambda: client.post(reverse("holds:export", args=[hold.pk]),
+                                                      {"recipient": "internal"}), caplog,
                                   "apps.holds.tasks.evidence_export_build")
     assert response.status_code == 302
     export = EvidenceExport.objects.get(hold=hold)
@@ -304,7 +306,7 @@ def test_only_the_first_message_or_its_own_retry_builds(approvable, active_hold)
                                signer_name="Carmen Ortiz", signer_title="Custodian of Records")
     package = ReleasePackage.objects.get(request=request)
     detective, hold = active_hold
-    export = evidence_export_request(actor=detective, hold=hold)
+    export = evidence_export_request(actor=detective, hold=hold, recipient=INTERNAL_RECIPIENT)
 
     assert release_package_claim(package_id=package.pk)  # the first message: queued → running
     assert ReleasePackage.objects.get(pk=package.pk).status == PackageStatus.RUNNING

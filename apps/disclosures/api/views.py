@@ -14,7 +14,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.audit.services import access_log_record
 from apps.disclosures.api.serializers import (
     DisclosureRequestInputSerializer,
     DisclosureRequestOutputSerializer,
@@ -23,6 +22,7 @@ from apps.disclosures.api.serializers import (
 from apps.disclosures.choices import AttachmentKind, DisclosureStatus
 from apps.disclosures.links import package_link_valid
 from apps.disclosures.models import DisclosureRequest, ReleasePackage
+from apps.disclosures.packages import release_package_download_open
 from apps.disclosures.permissions import CanFileDisclosureRequests
 from apps.disclosures.selectors import disclosure_request_list_visible_to
 from apps.disclosures.services import disclosure_request_respond, disclosure_request_submit, partner_access_sync
@@ -85,7 +85,8 @@ class DisclosureRequestRespondApi(PartnerApiMixin, APIView):
         data.is_valid(raise_exception=True)
         updated = disclosure_request_respond(
             actor=request.user, disclosure_request=item, message=data.validated_data["message"],
-            attachments=[(AttachmentKind.INFO_RESPONSE, data.validated_data["document"])])
+            attachments=[(AttachmentKind.INFO_RESPONSE, data.validated_data["document"]),
+                         (AttachmentKind.JUDICIAL_WARRANT, data.validated_data["judicial_warrant"])])
         return Response(DisclosureRequestOutputSerializer(updated, context={"request": request}).data)
 
 
@@ -104,10 +105,7 @@ class ReleasePackageDownloadApi(PartnerApiMixin, APIView):
             raise Http404
         if not package_link_valid(token=request.query_params.get("token", ""), package=package, user=request.user):
             raise PermissionDenied(LINK_EXPIRED)
-        access_log_record(
-            user=request.user, action="disclosures.package.download",
-            data_elements={"disclosure_request": item.reference, "package_sha256": package.file_sha256},
-            purpose=item.purpose, case_number=item.case_number, result_count=package.read_count, request=request,
-        )
-        return FileResponse(package.file.open("rb"), as_attachment=True, filename=f"{item.reference}.zip",
+        # R-SHR-8: eligibility re-checked now; a refusal is a 403 with code release_no_longer_eligible and reasons.
+        handle = release_package_download_open(user=request.user, package=package, request=request)
+        return FileResponse(handle, as_attachment=True, filename=f"{item.reference}.zip",
                             content_type="application/zip")

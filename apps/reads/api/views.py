@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,6 +16,7 @@ from rest_framework.views import APIView
 from apps.accounts.models import User
 from apps.audit.access_context import AccessContext
 from apps.common.api.permissions import StrictModelPermissions
+from apps.common.csv import csv_writer
 from apps.common.errors import ApplicationError
 from apps.reads.api.serializers import (
     CameraInputSerializer,
@@ -163,17 +162,42 @@ class ReadSearchApi(APIView):
         })
 
 
+_RECIPIENT_PARAMETERS = [
+    OpenApiParameter("recipient", str, required=True, enum=["internal", "outside"],
+                     description="Who receives the export (R-SHR-8): internal (own agency) or outside."),
+    OpenApiParameter("recipient_agency", int, description="Outside: the receiving agency's id."),
+    OpenApiParameter("recipient_person", str, description="Outside: the receiving person."),
+    OpenApiParameter("recipient_legal_basis", str, description="Outside: the legal basis of the disclosure."),
+]
+
+
 class ReadExportApi(APIView):
-    """The full result of a search as CSV (at most READ_EXPORT_MAX_ROWS rows). The export is itself logged."""
+    """The full result of a search as CSV (at most READ_EXPORT_MAX_ROWS rows), for the recipient it names. The
+    export is itself logged with its recipient. For an outside recipient nothing is exported: 202 with the
+    disclosure request it became, waiting for the custodian of records (R-SHR-8)."""
 
     permission_classes = [IsAuthenticated, CanQueryReads, TrainingCurrent]
 
-    @extend_schema(parameters=_SEARCH_PARAMETERS, responses={(200, "text/csv"): str})
+    @extend_schema(parameters=_SEARCH_PARAMETERS + _RECIPIENT_PARAMETERS,
+                   responses={(200, "text/csv"): str, 202: dict})
     def get(self, request):
+        from apps.disclosures import egress
+
         form = _search_form_or_error(request)
+        recipient = egress.export_recipient_parse(request.query_params)
+        if recipient.outside:
+            entered = egress.read_export_for_outside_recipient(
+                actor=request.user, recipient=recipient, search=form.search, source="the reads export API",
+                purpose=form.cleaned_data["purpose"], case_number=form.cleaned_data["case_number"])
+            return Response({"disclosure_request": {"id": entered.pk, "reference": entered.reference,
+                                                    "status": entered.status, "recipient": recipient.label},
+                             "message": egress.OUTSIDE_EXPORT_ENTERED.format(
+                                 agency=recipient.agency.name, person=recipient.person,
+                                 reference=entered.reference)},
+                            status=status.HTTP_202_ACCEPTED)
         reads, log = read_search_export(
             user=request.user, search=form.search, purpose=form.cleaned_data["purpose"],
-            case_number=form.cleaned_data["case_number"], request=request,
+            case_number=form.cleaned_data["case_number"], request=request, recipient=recipient.data_elements(),
         )
         return csv_response(reads, log)
 
@@ -184,7 +208,7 @@ class _Echo:
 
 
 def csv_response(reads, log) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())  # formulas neutralized (R-SHR-8)
     rows = (writer.writerow(row) for row in [CSV_HEADER, *csv_rows(reads)])
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="reads-{log.case_number[:30]}-{log.seq}.csv"'

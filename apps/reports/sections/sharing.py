@@ -94,6 +94,7 @@ def disclosures_aggregate(period_start: date, period_end: date) -> dict:
         immigration_refused=Count("id", filter=Q(immigration_related=True,
                                                  status__in=[DisclosureStatus.DENIED, DisclosureStatus.CLOSED])),
         immigration_answered=Count("id", filter=Q(immigration_related=True, status__in=approved_statuses)),
+        immigration_screened=Count("id", filter=~Q(immigration_screen_terms=[])),
     )
     by_agency = list(received.values("agency__name").annotate(**outcome).order_by("-n", "agency__name"))
     by_purpose = {row["purpose"]: row for row in received.values("purpose").annotate(**outcome).order_by()}
@@ -130,6 +131,8 @@ def disclosures_aggregate(period_start: date, period_end: date) -> dict:
             count_item("immigration_refused", "Immigration-related requests refused", totals["immigration_refused"]),
             count_item("immigration_answered", "Immigration-related requests answered (warrant or law)",
                        totals["immigration_answered"]),
+            count_item("immigration_screened", "Requests whose words the SB 54 screening matched (R-SHR-5a)",
+                       totals["immigration_screened"]),
             count_item("disclosures_released", "Releases made in the period", released_totals["n"]),
             count_item("agencies_released_to", "Agencies that received ALPR data", released_totals["agencies"],
                        institutional=True),
