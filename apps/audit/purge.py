@@ -25,7 +25,8 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.audit.models import GENESIS_HASH, AccessLog, AccessLogCheckpoint
+from apps.audit.anchors import anchor_write_locked
+from apps.audit.models import GENESIS_HASH, AccessLog, AccessLogCheckpoint, AnchorReason
 from apps.audit.services import _CHAIN_LOCK_KEY, event_record
 from apps.common.errors import ApplicationError
 from apps.common.references import foreign_keys_into
@@ -138,6 +139,8 @@ def _purge_batch(*, actor, before: datetime, batch_size: int, reason: str) -> Ac
         if deleted != checkpoint.rows_purged:
             raise ApplicationError(PURGE_CHAIN_BROKEN.format(seq=first, problem="rows changed during the purge"),
                                    code="access_log_chain_broken")
+        # R-AUD-1b: the head after the purge is anchored in the same transaction (the chain lock is still held).
+        anchor_write_locked(reason=AnchorReason.PURGE, force=True)
         event_record(actor=actor, code="alprportal.audit.access_log.purged", target=checkpoint, data={
             "seq_from": first, "seq_to": last, "rows": deleted, "cutoff": before.isoformat(), "reason": reason,
             "detached": detached,
