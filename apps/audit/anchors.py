@@ -18,7 +18,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.audit.models import AccessLog, AccessLogAnchor, AnchorReason
-from apps.audit.services import _CHAIN_LOCK_KEY
+
+# Serializes anchor writers (beat, purge, report issue) so the anchors never fork. Not the chain lock: an anchor only
+# reads the committed head, and a report issue holds this lock while it computes its figures — searches must not wait.
+_ANCHOR_LOCK_KEY = 0x414E4348  # "ANCH"
 
 
 @lru_cache(maxsize=4)
@@ -39,8 +42,15 @@ def anchor_key_id() -> str:
     return hashlib.sha256(b"key-id:" + anchor_key()).hexdigest()[:16]
 
 
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ANCHOR_LOCK_KEY])
+
+
 def anchor_write_locked(*, reason: str, force: bool = False) -> AccessLogAnchor | None:
-    """Anchor the current head; the caller holds the chain lock in its transaction (the purge does)."""
+    """Anchor the current head inside the caller's transaction (the purge, which also holds the chain lock)."""
+    _lock()
     head = AccessLog.objects.order_by("-seq").first()
     if head is None:
         return None
@@ -58,11 +68,9 @@ def anchor_write_locked(*, reason: str, force: bool = False) -> AccessLogAnchor 
 
 def access_log_anchor(*, reason: str = AnchorReason.SCHEDULED, force: bool = False) -> AccessLogAnchor | None:
     """Write a signed anchor of the chain head (R-AUD-1b); None when the log is empty or (unless ``force``) nothing
-    was logged since the latest anchor. Takes the chain lock, so the head cannot move while it is read."""
+    was logged since the latest anchor. Anchor writers are serialized (an advisory lock), so anchors never fork;
+    the head read is the last committed row, which a concurrent writer can only follow, never change."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
         return anchor_write_locked(reason=reason, force=force)
 
 

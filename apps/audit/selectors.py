@@ -190,10 +190,10 @@ def access_log_parse_head(value: str) -> tuple[int, str]:
     """Parse a published head ``SEQ:HASH`` (R-AUD-1b); ValueError with HEAD_FORMAT when malformed."""
     import re
 
-    match = re.fullmatch(r"\s*#?(\d{1,18})\s*:\s*([0-9a-fA-F]{64})\s*", value or "")
+    match = re.fullmatch(r"\s*#?(\d{1,18})\s*:\s*((?:[0-9a-fA-F]\s*){64})", value or "")
     if not match:
         raise ValueError(HEAD_FORMAT.format(value=(value or "")[:100]))
-    return int(match.group(1)), match.group(2).lower()
+    return int(match.group(1)), re.sub(r"\s+", "", match.group(2)).lower()
 
 
 def access_log_verify_head(*, seq: int, row_hash: str, verification: ChainVerification | None = None

@@ -20,7 +20,7 @@ from django.views.generic import FormView, TemplateView
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.reports.choices import ACTIVE_JOB_STATUSES, Audience, OversightBody, ReportStatus
-from apps.reports.forms import ReportDraftForm
+from apps.reports.forms import ReportDraftForm, ReportIssueForm
 from apps.reports.models import ReportRendition
 from apps.reports.selectors import (
     oversight_body_for,
@@ -140,12 +140,21 @@ class ReportRefreshView(ReportPageMixin, View):
         return HttpResponseRedirect(reverse("reports:detail", args=[report.pk]))
 
 
+ISSUE_CONFIRMATION_REQUIRED = ("Tick the confirmation to issue: issuing recomputes the figures now, renders the final "
+                               "PDFs from them and cannot be undone.")
+
+
 class ReportIssueView(ReportPageMixin, View):
+    """Issue a draft (R-REP-1a); the form must carry the explicit confirmation, checked here, not only in the page."""
+
     http_method_names = ["post"]
     permission_required = ("reports.view_oversightreport", "reports.issue_oversightreport")
 
     def post(self, request, pk):
         report = _report_or_404(request, pk)
+        if not ReportIssueForm(request.POST).is_valid():
+            messages.error(request, ISSUE_CONFIRMATION_REQUIRED)
+            return HttpResponseRedirect(reverse("reports:detail", args=[report.pk]))
         try:
             report_issue(actor=request.user, report=report)
             messages.success(request, f"{report.reference} issued: the final PDFs are being rendered and frozen.")
