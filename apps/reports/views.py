@@ -30,7 +30,11 @@ from apps.reports.selectors import (
     report_renditions_visible_to,
 )
 from apps.reports.services import report_download_record, report_draft_create, report_issue, report_refresh
-from apps.reports.transparency import transparency_current_figures, transparency_policy
+from apps.reports.transparency import (
+    transparency_access_log_head,
+    transparency_current_figures,
+    transparency_policy,
+)
 from apps.training.gate import record_blocked_attempt
 from apps.training.selectors import training_status_for
 
@@ -194,6 +198,7 @@ class TransparencyView(TemplateView):
         latest = next((s for s in summaries if s.report.kind == "semiannual"), None)
         context.update(
             policy=transparency_policy(), current=transparency_current_figures(today=timezone.localdate()),
+            access_log_head=transparency_access_log_head(),
             summaries=summaries, latest=latest,
             latest_sections=[s for s in latest.figures.get("sections", []) if s.get("status") == "recorded"]
             if latest else [],

@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.anchors import access_log_anchor
@@ -161,3 +162,14 @@ def test_a_purge_anchors_the_head_and_an_old_published_head_stays_provable(inves
     output = _verify("--against-head", f"{published.seq}:{published.row_hash}")
     assert "chain intact: 1 rows verified" in output
     assert f"Published head #{old[-1].seq} proven: row #{old[-1].seq} was purged by retention since" in output
+
+
+def test_the_public_page_publishes_the_latest_anchored_head(client, investigator):
+    rows = [_record(investigator, n) for n in range(3)]
+    content = client.get(reverse("transparency:index")).content.decode()
+    assert "No head has been anchored yet." in content
+    anchor = access_log_anchor()
+    _record(investigator, 7)  # logged after the anchor: not published until the next anchor
+    content = client.get(reverse("transparency:index")).content.decode()
+    assert f"<code>{rows[-1].seq}:{rows[-1].row_hash}</code>" in content
+    assert anchor.row_hash == rows[-1].row_hash
