@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.audit.models import GENESIS_HASH, AccessLog, AccessLogAnchor, AccessLogCheckpoint
@@ -78,13 +79,13 @@ def _verify_anchors() -> _Anchors:
     for anchor in AccessLogAnchor.objects.order_by("id").iterator(chunk_size=2000):
         problem = ""
         if not hmac.compare_digest(anchor.compute_signature(), anchor.signature):
-            problem = ANCHOR_FORGED.format(id=anchor.pk, seq=anchor.seq, at=anchor.anchored_at)
+            problem = ANCHOR_FORGED.format(id=anchor.pk, seq=anchor.seq, at=timezone.localtime(anchor.anchored_at))
         elif anchor.previous_signature != (previous.signature if previous else ""):
             problem = ANCHOR_REMOVED.format(id=anchor.pk, seq=anchor.seq)
         elif previous is not None and anchor.seq < previous.seq:
             problem = ANCHOR_BACKWARDS.format(id=anchor.pk, seq=anchor.seq, previous=previous.seq)
         elif anchor.seq in expected and expected[anchor.seq][0] != anchor.row_hash:
-            problem = ANCHOR_ROW_MISMATCH.format(at=anchor.anchored_at)
+            problem = ANCHOR_ROW_MISMATCH.format(at=timezone.localtime(anchor.anchored_at))
         if problem:
             return _Anchors(expected, previous, checked, problem, anchor.seq)
         expected[anchor.seq] = (anchor.row_hash, anchor)
@@ -159,7 +160,8 @@ def access_log_verify_chain(*, chunk_size: int = 5000) -> ChainVerification:
                           "its content no longer matches its hash (the row was edited)")
         anchored = anchors.expected.get(row.seq)
         if anchored is not None and anchored[0] != row.row_hash:
-            return result(False, checked, row.seq, row.id, ANCHOR_ROW_MISMATCH.format(at=anchored[1].anchored_at))
+            return result(False, checked, row.seq, row.id,
+                          ANCHOR_ROW_MISMATCH.format(at=timezone.localtime(anchored[1].anchored_at)))
         if oldest_unanchored_at is None and (latest is None or row.seq > latest.seq):
             oldest_unanchored_at = row.occurred_at
         previous_hash = row.row_hash
@@ -169,7 +171,8 @@ def access_log_verify_chain(*, chunk_size: int = 5000) -> ChainVerification:
     if latest is not None and latest.seq >= start_seq and (last_seq is None or last_seq < latest.seq):
         first_missing = (last_seq or start_seq - 1) + 1
         return result(False, checked, first_missing, None,
-                      ANCHOR_TAIL_MISSING.format(first=first_missing, seq=latest.seq, at=latest.anchored_at),
+                      ANCHOR_TAIL_MISSING.format(first=first_missing, seq=latest.seq,
+                                                 at=timezone.localtime(latest.anchored_at)),
                       last_seq=last_seq)
     return result(True, checked, last_seq=last_seq, oldest_unanchored_at=oldest_unanchored_at)
 
