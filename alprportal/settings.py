@@ -26,6 +26,14 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false.")
     SECRET_KEY = "dev-only-insecure-key-0123456789-abcdefghijklmnopqrstuvwxyz-ALPR"  # noqa: S105
 
+# R-AUD-1b: the key that signs the access log's chain-head anchors (HMAC-SHA256). It must be a secret the database does
+# not hold (never store it in a table): with it a database superuser cannot forge an anchor over a rewritten tail. Set
+# it in production (e.g. `python -c "import secrets; print(secrets.token_hex(32))"`) and keep it as safe as
+# DJANGO_SECRET_KEY. Empty: derived from DJANGO_SECRET_KEY (so rotating SECRET_KEY makes old anchors unverifiable).
+ACCESS_LOG_ANCHOR_KEY = env.str("ACCESS_LOG_ANCHOR_KEY", default="")
+# How often celery beat anchors the chain head; the verifier warns when unanchored rows are older than twice this.
+ACCESS_LOG_ANCHOR_MINUTES = env.int("ACCESS_LOG_ANCHOR_MINUTES", default=15)
+
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -307,6 +315,11 @@ CELERY_BEAT_SCHEDULE = {
     "ocr-items-recover": {
         "task": "apps.ocr.tasks.ocr_items_recover",
         "schedule": timedelta(minutes=5),
+    },
+    # R-AUD-1b: sign the access log's chain head (a no-op when nothing was logged since the last anchor).
+    "audit-access-log-anchor": {
+        "task": "apps.audit.tasks.access_log_anchor_task",
+        "schedule": timedelta(minutes=ACCESS_LOG_ANCHOR_MINUTES),
     },
     "holds-reaffirm-reminders": {
         "task": "apps.holds.tasks.holds_reaffirm_remind",

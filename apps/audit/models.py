@@ -195,3 +195,59 @@ class AccessLogCheckpoint(AppendOnlyModel):
 
         canonical = json.dumps(self.content_for_signature(), sort_keys=True, separators=(",", ":"))
         return salted_hmac("apps.audit.AccessLogCheckpoint", canonical, algorithm="sha256").hexdigest()
+
+
+class AnchorReason(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled (celery beat)"
+    PURGE = "purge", "Access-log purge"
+    REPORT = "report", "Oversight report issued"
+    MANUAL = "manual", "Written on request"
+
+
+class AccessLogAnchor(AppendOnlyModel):
+    """A signed checkpoint of the access log's chain head (R-AUD-1b): row ``seq`` had hash ``row_hash`` at
+    ``anchored_at``.
+
+    The chain alone cannot reveal a truncated tail or a row appended with a hash recomputed by the public formula
+    (``AccessLog.compute_hash``): anyone with database rights can do both. The anchor is signed with an HMAC-SHA256
+    keyed by ``settings.ACCESS_LOG_ANCHOR_KEY`` — a secret the database does not hold — so it cannot be forged from
+    inside the database; each anchor carries the previous anchor's signature, so removing an anchor in the middle
+    breaks the anchors' chain; the latest head is also published (``/transparency/``, each issued report), so removing
+    the latest anchor is caught by comparing with a published head (``verify_access_log --against-head``). Written
+    every 15 minutes by celery beat, at each purge and when a report is issued (``apps.audit.anchors``).
+    """
+
+    seq = models.BigIntegerField(db_index=True, help_text="The chain head's position when anchored.")
+    row_hash = models.CharField(max_length=64, help_text="row_hash of that row.")
+    head_occurred_at = models.DateTimeField(help_text="When the anchored row's access happened.")
+    anchored_at = models.DateTimeField()
+    reason = models.CharField(max_length=20, choices=AnchorReason.choices)
+    key_id = models.CharField(max_length=16, help_text="Fingerprint of the signing key (not the key).")
+    previous_signature = models.CharField(max_length=64, blank=True)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-id"]
+        get_latest_by = "id"
+
+    def __str__(self) -> str:
+        return f"Anchor of row #{self.seq} at {self.anchored_at:%Y-%m-%d %H:%M}"
+
+    def content_for_signature(self) -> dict:
+        return {
+            "seq": self.seq,
+            "row_hash": self.row_hash,
+            "head_occurred_at": self.head_occurred_at.astimezone(UTC).isoformat(),
+            "anchored_at": self.anchored_at.astimezone(UTC).isoformat(),
+            "reason": self.reason,
+            "key_id": self.key_id,
+            "previous_signature": self.previous_signature,
+        }
+
+    def compute_signature(self) -> str:
+        import hmac
+
+        from apps.audit.anchors import anchor_key
+
+        canonical = json.dumps(self.content_for_signature(), sort_keys=True, separators=(",", ":"))
+        return hmac.new(anchor_key(), canonical.encode("utf-8"), hashlib.sha256).hexdigest()

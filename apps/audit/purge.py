@@ -8,8 +8,9 @@ The access log is append-only (model, admin, and on PostgreSQL a trigger). After
    (a writer that found the log empty would restart the chain at the genesis);
 3. that prefix is verified first — a prefix that no longer verifies is evidence of tampering and is never purged;
 4. a signed ``AccessLogCheckpoint`` (range, last row's hash, who, when, HMAC chained to the previous checkpoint) is
-   written, ``SET LOCAL alprportal.access_log_purge`` names its token, and the rows are deleted — the trigger allows
-   a DELETE only for rows a checkpoint written in the same transaction covers;
+   written, ``SET LOCAL alprportal.access_log_purge`` names its token, records that refer to the rows (audit samples,
+   which keep a frozen copy) are detached, and the rows are deleted — the trigger allows a DELETE only for rows a
+   checkpoint written in the same transaction covers (R-RET-4: a reference never makes the nightly run fail);
 5. a domain event records the purge. All in one transaction per batch (resumable: a crash loses nothing).
 
 ``access_log_verify_chain`` then starts from the last checkpoint and checks the first remaining row links to it.
@@ -24,9 +25,11 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.audit.models import GENESIS_HASH, AccessLog, AccessLogCheckpoint
+from apps.audit.anchors import anchor_write_locked
+from apps.audit.models import GENESIS_HASH, AccessLog, AccessLogCheckpoint, AnchorReason
 from apps.audit.services import _CHAIN_LOCK_KEY, event_record
 from apps.common.errors import ApplicationError
+from apps.common.references import foreign_keys_into
 
 PURGE_CHAIN_BROKEN = (
     "The access-log rows due for purging do not verify (row seq={seq}: {problem}); nothing was purged. Investigate "
@@ -36,7 +39,35 @@ PURGE_CHECKPOINT_MISMATCH = (
     "The first remaining access-log row (seq={seq}) does not follow the last purge checkpoint (seq_to={seq_to}); "
     "nothing was purged."
 )
+PURGE_REFERENCE_NOT_DETACHABLE = (
+    "{model}.{field} refers to access-log rows and cannot be detached (it is not nullable); nothing was purged. "
+    "Give it a frozen copy of what it needs and a nullable reference."
+)
 PURGE_SETTING = "alprportal.access_log_purge"
+
+
+def access_log_references() -> list:
+    """Every database foreign key into the access log (found through the model meta, so a new one is never missed).
+
+    The purge detaches each one (sets it to null) for the rows it removes, in the same transaction: a record that
+    must outlive the row — an audit sample (R-AUD-3) — keeps a frozen copy of what it shows (R-RET-4).
+    """
+    return foreign_keys_into(AccessLog)
+
+
+def _detach_references(cursor, *, first: int, last: int) -> dict[str, int]:
+    detached = {}
+    for field in access_log_references():
+        if not field.null:
+            raise ApplicationError(PURGE_REFERENCE_NOT_DETACHABLE.format(model=field.model._meta.label,
+                                                                         field=field.name),
+                                   code="access_log_reference_not_detachable")
+        table, column = field.model._meta.db_table, field.column
+        cursor.execute(
+            f"UPDATE {table} SET {column} = NULL WHERE {column} IN "  # noqa: S608 - names from the model meta
+            "(SELECT id FROM audit_accesslog WHERE seq >= %s AND seq <= %s)", [first, last])
+        detached[field.model._meta.label] = max(cursor.rowcount, 0)
+    return detached
 
 
 @dataclass(frozen=True)
@@ -102,13 +133,17 @@ def _purge_batch(*, actor, before: datetime, batch_size: int, reason: str) -> Ac
             if connection.vendor == "postgresql":
                 # Transaction-local: the trigger sees the token only inside this transaction.
                 cursor.execute("SELECT set_config(%s, %s, true)", [PURGE_SETTING, str(checkpoint.purge_token)])
+            detached = _detach_references(cursor, first=first, last=last)
             cursor.execute("DELETE FROM audit_accesslog WHERE seq >= %s AND seq <= %s", [first, last])
             deleted = cursor.rowcount
         if deleted != checkpoint.rows_purged:
             raise ApplicationError(PURGE_CHAIN_BROKEN.format(seq=first, problem="rows changed during the purge"),
                                    code="access_log_chain_broken")
+        # R-AUD-1b: the head after the purge is anchored in the same transaction (the chain lock is still held).
+        anchor_write_locked(reason=AnchorReason.PURGE, force=True)
         event_record(actor=actor, code="alprportal.audit.access_log.purged", target=checkpoint, data={
             "seq_from": first, "seq_to": last, "rows": deleted, "cutoff": before.isoformat(), "reason": reason,
+            "detached": detached,
         })
         return checkpoint
 

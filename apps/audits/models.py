@@ -3,13 +3,22 @@
 A campaign covers a period, draws its sample once (at creation) from a recorded seed, and keeps the sample as rows
 pointing at the access-log entries, so an auditor sees the sampled queries and nothing else. Findings feed the
 oversight reports (apps.reports).
+
+Each sample also keeps a frozen copy of the sampled row (seq, time, who, what, purpose, case, result count and the
+row's hash): the access log is purged after its retention period (R-AUD-1, R-RET-4), and an approved audit must stay
+readable after that. The purge (``apps.audit.purge``) detaches the sample (its ``access_log`` becomes null) instead of
+failing on the reference; the copy's ``log_row_hash`` still ties it to the chain and its purge checkpoints.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 
+from apps.audit.choices import ALL_PURPOSE_CHOICES
 from apps.audits.choices import CampaignStatus, ConfidenceLevel, Finding, Stratification
 
 
@@ -86,15 +95,55 @@ class AuditCampaign(models.Model):
         return f"AUDIT-{self.pk}"
 
 
+_PURPOSE_LABELS = dict(ALL_PURPOSE_CHOICES)
+
+
+@dataclass(frozen=True)
+class SampledQuery:
+    """The sampled access-log row as the sample froze it (the attributes the audit pages and reports show)."""
+
+    seq: int
+    occurred_at: datetime
+    user_id: int
+    user: object
+    username: str
+    action: str
+    data_elements: dict
+    purpose: str
+    case_number: str
+    result_count: int | None
+    row_hash: str
+
+    def get_purpose_display(self) -> str:
+        return _PURPOSE_LABELS.get(self.purpose, self.purpose)
+
+
 class AuditSample(models.Model):
     """One sampled query and the reviewer's finding about it (necessary for the cited case, or not, or follow-up).
 
     ``rank_key`` is the SHA-256 that ranked the entry in the draw (so the draw can be checked by hand). A follow-up
     goes to the queried person's supervisor (``follow_up_recipient``), who records what was done.
+
+    The ``log_*`` fields are a frozen copy of the sampled row, written with the sample (R-AUD-3). When retention
+    purges the row (R-RET-4) the purge sets ``access_log`` to null and the sample reads from its copy (``entry``).
     """
 
     campaign = models.ForeignKey(AuditCampaign, on_delete=models.PROTECT, related_name="samples")
-    access_log = models.ForeignKey("audit.AccessLog", on_delete=models.PROTECT, related_name="+")
+    access_log = models.ForeignKey(
+        "audit.AccessLog", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The sampled row while the access log still keeps it; null once retention purged it.",
+    )
+    log_seq = models.BigIntegerField(help_text="Chain position of the sampled access-log row.")
+    log_occurred_at = models.DateTimeField()
+    log_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    log_username = models.CharField(max_length=150)
+    log_action = models.CharField(max_length=80)
+    log_data_elements = models.JSONField(default=dict, blank=True)
+    log_purpose = models.CharField(max_length=40, choices=ALL_PURPOSE_CHOICES)
+    log_case_number = models.CharField(max_length=64)
+    log_result_count = models.IntegerField(null=True, blank=True)
+    log_row_hash = models.CharField(max_length=64,
+                                    help_text="row_hash of the sampled row (ties the copy to the chain).")
     position = models.PositiveIntegerField(help_text="Order in the draw, 1…n.")
     stratum = models.CharField(max_length=200, blank=True)
     rank_key = models.CharField(max_length=64)
@@ -131,6 +180,26 @@ class AuditSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign.reference} #{self.position}: {self.get_finding_display()}"
+
+    @classmethod
+    def copy_fields(cls, row) -> dict:
+        """The frozen copy of an access-log row, as keyword arguments of a new sample."""
+        return {
+            "log_seq": row.seq, "log_occurred_at": row.occurred_at, "log_user_id": row.user_id,
+            "log_username": row.username, "log_action": row.action, "log_data_elements": row.data_elements,
+            "log_purpose": row.purpose, "log_case_number": row.case_number, "log_result_count": row.result_count,
+            "log_row_hash": row.row_hash,
+        }
+
+    @property
+    def entry(self) -> SampledQuery:
+        """The sampled query, from the frozen copy (the same whether or not the access log still keeps the row)."""
+        return SampledQuery(
+            seq=self.log_seq, occurred_at=self.log_occurred_at, user_id=self.log_user_id, user=self.log_user,
+            username=self.log_username, action=self.log_action, data_elements=self.log_data_elements,
+            purpose=self.log_purpose, case_number=self.log_case_number, result_count=self.log_result_count,
+            row_hash=self.log_row_hash,
+        )
 
     @property
     def follow_up_open(self) -> bool:

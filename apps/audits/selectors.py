@@ -81,13 +81,13 @@ def audit_samples_for_review(*, user, campaign: AuditCampaign, request=None) -> 
     and case numbers, so it is itself an access and is written to the access log first (R-AUD-1)."""
     samples = list(
         AuditSample.objects.filter(campaign=campaign)
-        .select_related("access_log", "access_log__user", "reviewed_by", "follow_up_recipient",
+        .select_related("log_user", "reviewed_by", "follow_up_recipient",
                         "follow_up_resolved_by")
         .order_by("position")
     )
     access_log_record(
         user=user, action="audits.campaign.review",
-        data_elements={"campaign": campaign.pk, "sampled_seqs": [s.access_log.seq for s in samples]},
+        data_elements={"campaign": campaign.pk, "sampled_seqs": [s.log_seq for s in samples]},
         purpose=SystemPurpose.OVERSIGHT_AUDIT, case_number=campaign.reference, result_count=len(samples),
         request=request, allow_system_purpose=True,
     )
@@ -97,7 +97,7 @@ def audit_samples_for_review(*, user, campaign: AuditCampaign, request=None) -> 
 def audit_follow_ups_visible_to(*, user) -> QuerySet[AuditSample]:
     """Follow-ups addressed to this person (the queried user's supervisor); the custodian sees every one."""
     samples = AuditSample.objects.filter(finding=Finding.FOLLOW_UP).select_related(
-        "campaign", "access_log", "reviewed_by", "follow_up_recipient", "follow_up_resolved_by"
+        "campaign", "log_user", "reviewed_by", "follow_up_recipient", "follow_up_resolved_by"
     )
     if not user.is_authenticated:
         return samples.none()

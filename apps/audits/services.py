@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.audit.models import AccessLog
 from apps.audit.services import event_record
 from apps.audits.choices import (
     CAMPAIGN_TRANSITIONS,
@@ -142,9 +143,12 @@ def audit_campaign_create(
     )
     campaign.full_clean()
     campaign.save()
+    # Each sample keeps a frozen copy of its row: the access log is purged after its period, the audit stays.
+    rows = AccessLog.objects.in_bulk([entry.access_log_id for entry in drawn])
     AuditSample.objects.bulk_create(
         AuditSample(campaign=campaign, access_log_id=entry.access_log_id, position=entry.position,
-                    stratum=entry.stratum, rank_key=entry.rank_key)
+                    stratum=entry.stratum, rank_key=entry.rank_key,
+                    **AuditSample.copy_fields(rows[entry.access_log_id]))
         for entry in drawn
     )
     event_record(actor=actor, code="alprportal.audits.campaign.created", target=campaign, data={
@@ -155,7 +159,7 @@ def audit_campaign_create(
 
 
 def _follow_up_recipient(sample: AuditSample):
-    return sample.access_log.user.supervisor if sample.access_log.user.supervisor_id else None
+    return sample.log_user.supervisor if sample.log_user.supervisor_id else None
 
 
 @transaction.atomic
@@ -169,11 +173,11 @@ def audit_sample_review(*, actor, sample: AuditSample, finding: str, notes: str 
     _require(actor, "audits.review_auditcampaign", NOT_A_REVIEWER)
     campaign = _lock(sample.campaign)
     sample = AuditSample.objects.select_for_update(of=("self",)).select_related(
-        "access_log__user__supervisor"
+        "log_user__supervisor"
     ).get(pk=sample.pk)
     if campaign.status != CampaignStatus.IN_REVIEW:
         raise ApplicationError(CAMPAIGN_NOT_IN_REVIEW, code="campaign_not_in_review")
-    if sample.access_log.user_id == actor.pk:
+    if sample.log_user_id == actor.pk:
         raise ApplicationError(OWN_QUERY, code="own_query")
     if finding not in Finding.values or finding == Finding.PENDING:
         raise ApplicationError(FINDING_INVALID, code="finding_invalid")
@@ -193,17 +197,17 @@ def audit_sample_review(*, actor, sample: AuditSample, finding: str, notes: str 
     sample.full_clean()
     sample.save(update_fields=["finding", "notes", "reviewed_by", "reviewed_at", "follow_up_recipient"])
     event_record(actor=actor, code="alprportal.audits.sample.reviewed", target=sample, data={
-        "campaign": campaign.pk, "access_log_seq": sample.access_log.seq, "old": old,
+        "campaign": campaign.pk, "access_log_seq": sample.log_seq, "old": old,
         "new": {"finding": finding, "notes": notes},
     })
     if finding == Finding.FOLLOW_UP:
-        queried = sample.access_log.username
+        queried = sample.log_username
         notification_send(
             recipients=[recipient] if recipient else [],
             roles=[] if recipient else [Role.CUSTODIAN],
             title=f"Query audit follow-up: a query by {queried} needs your attention",
-            body=(f"{campaign.title}: the reviewer found that query #{sample.access_log.seq} "
-                  f"({sample.access_log.occurred_at:%Y-%m-%d}) needs follow-up. Record what was done."),
+            body=(f"{campaign.title}: the reviewer found that query #{sample.log_seq} "
+                  f"({sample.log_occurred_at:%Y-%m-%d}) needs follow-up. Record what was done."),
             link=reverse("audits:follow_ups"), severity=Severity.WARNING,
             dedupe_key=f"audits.follow_up.{sample.pk}",
         )

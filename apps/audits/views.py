@@ -105,7 +105,7 @@ class CampaignDetailView(AuditPageMixin, TemplateView):
         rows = []
         for sample in samples:
             form = None
-            if can_review and sample.access_log.user_id != user.pk:
+            if can_review and sample.log_user_id != user.pk:
                 form = SampleReviewForm(
                     initial={"finding": sample.finding if sample.finding != Finding.PENDING else None,
                              "notes": sample.notes},

@@ -54,30 +54,35 @@ def hits_purge(ctx, days: int) -> dict:
 
 
 def hot_list_entries_purge(ctx, days: int) -> dict:
-    """Delete entries expired or removed more than ``days`` ago that no hit names any more."""
+    """Delete entries expired or removed more than ``days`` ago that no hit (no foreign key) names any more."""
+    from apps.hotlists.models import HotListEntry
+    from apps.retention.engine import referenced_sql
+
     cutoff = ctx.as_of - timedelta(days=days)
     ctx.set("cutoff", cutoff.isoformat())
     _delete_in_batches(
         ctx,
-        "DELETE FROM hotlists_hotlistentry WHERE id IN (SELECT e.id FROM hotlists_hotlistentry e "
+        "DELETE FROM hotlists_hotlistentry WHERE id IN (SELECT e.id FROM hotlists_hotlistentry e "  # noqa: S608
         "LEFT JOIN hotlists_hotlistversion v ON v.id = e.removed_in_id "
         "WHERE (e.expires_at < %s OR v.created_at < %s) "
-        "AND NOT EXISTS (SELECT 1 FROM hotlists_hit h WHERE h.entry_id = e.id) ORDER BY e.id LIMIT %s)",
+        f"AND NOT ({referenced_sql(HotListEntry, 'e')}) ORDER BY e.id LIMIT %s)",  # names from the model meta
         [cutoff, cutoff],
     )
     return ctx.counts.get(ctx.step, {})
 
 
 def register() -> None:
-    from apps.retention.registry import DataClass, data_class_register, read_keeper_register
+    from apps.retention.registry import KEEPS_REFERENCED, DataClass, data_class_register, read_keeper_register
 
     data_class_register(DataClass(
         key="hits", label="Hits", rule="R-RET-2", order=15,  # before the reads purge: a hit keeps its read
         period_days=lambda policy: policy.hit_retention_days, apply=hits_purge,
-        held_check="hits of reads under a pending or active evidence hold are kept (R-RET-3)"))
+        held_check="hits of reads under a pending or active evidence hold are kept (R-RET-3)",
+        purges=("hotlists.Hit",)))
     data_class_register(DataClass(
         key="hotlists.entries", label="Expired and removed hot-list entries", rule="R-RET-2", order=16,
         period_days=lambda policy: policy.hotlist_retention_days, apply=hot_list_entries_purge,
-        held_check="entries a remaining hit names are kept until that hit goes"))
+        held_check="entries a remaining hit names are kept until that hit goes",
+        purges=("hotlists.HotListEntry",), references=KEEPS_REFERENCED))
     # Reads a hit refers to are not "non-hit" reads (the optional early purge, SB 274).
     read_keeper_register("hits", lambda alias: f"EXISTS (SELECT 1 FROM hotlists_hit x WHERE x.read_id = {alias}.id)")  # noqa: S608,E501

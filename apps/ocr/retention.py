@@ -82,4 +82,5 @@ def register() -> None:
     data_class_register(DataClass(
         key="ocr.uploads", label="Uploaded photos (OCR)", rule="R-RET-2", order=17,  # before the reads purge
         period_days=lambda policy: policy.archive_purge_days, apply=ocr_uploads_purge,
-        held_check="photos of reads under a pending or active evidence hold are kept (R-RET-3)"))
+        held_check="photos of reads under a pending or active evidence hold are kept (R-RET-3)",
+        purges=("ocr.ReadAlternate", "ocr.OcrItem", "ocr.OcrJob")))

@@ -32,3 +32,13 @@ class ReportDraftForm(forms.Form):
     def clean_period(self):
         kind, start = self.cleaned_data["period"].split(":")
         return kind, date.fromisoformat(start)
+
+
+class ReportIssueForm(forms.Form):
+    """Issuing cannot be undone (R-REP-1a): the custodian confirms explicitly; the server checks it."""
+
+    confirm = forms.BooleanField(
+        required=True,
+        label="I confirm: issue now. The figures are recomputed at this moment, the final PDFs are rendered from them "
+              "and frozen; this cannot be undone.",
+    )

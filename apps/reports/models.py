@@ -51,6 +51,11 @@ class OversightReport(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # R-AUD-1b: the access log's head, anchored (signed) at the moment of issue and published with the report, so
+    # that anyone holding the report can later prove the log was not rewritten (verify_access_log --against-head).
+    published_head_seq = models.BigIntegerField(null=True, blank=True)
+    published_head_hash = models.CharField(max_length=64, blank=True)
+    published_head_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-period_end", "kind"]

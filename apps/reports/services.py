@@ -1,8 +1,9 @@
 """Writes to oversight reports (R-REP-1, R-REP-2): draft, refresh, issue, render, alert, and oversight profiles.
 
 A report moves draft → issued, once (``report_issue``). Drafts are (re)computed and rendered by a tracked job
-(``report_job_execute``, run by the Celery task ``report_job_run``); issuing renders the final PDFs from the figures
-the custodian reviewed and freezes them. Issued figures and PDFs are never written again: the services refuse, and
+(``report_job_execute``, run by the Celery task ``report_job_run``); issuing recomputes the figures at that moment
+(R-REP-1a), anchors and publishes the access log's head (R-AUD-1b), and renders the final PDFs from those figures
+and freezes them. Issued figures and PDFs are never written again: the services refuse, and
 on PostgreSQL triggers refuse too.
 """
 
@@ -18,7 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.audit.anchors import access_log_anchor
 from apps.audit.choices import SystemPurpose
+from apps.audit.models import AnchorReason
 from apps.audit.services import access_log_record, event_record
 from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_each, task_send_on_commit
 from apps.common.errors import ApplicationError, PermissionDeniedError
@@ -123,11 +126,13 @@ def report_refresh(*, actor, report: OversightReport, enqueue: bool = True) -> R
 
 @transaction.atomic
 def report_issue(*, actor, report: OversightReport, enqueue: bool = True) -> OversightReport:
-    """Draft → issued (R-REP-1/2): the custodian has reviewed the draft PDFs of the current figures; the final PDFs
-    are rendered from those same figures, frozen, and the oversight bodies are alerted.
+    """Draft → issued (R-REP-1a): the custodian has reviewed the draft PDFs; issuing recomputes the figures at this
+    moment (queries logged since the draft count), anchors the access log's head with a signed anchor and publishes
+    it with the report (R-AUD-1b); the final PDFs are rendered from the recomputed figures, frozen, and the oversight
+    bodies are alerted. The event records whether the figures changed since the draft.
 
-    Refused: without ``reports.issue_oversightreport``; when already issued; while a job runs; when the draft PDFs
-    are missing or were made from other figures.
+    Refused: without ``reports.issue_oversightreport``; when already issued; while a job runs; when no draft PDFs
+    of the current draft were rendered (the custodian must have reviewed something).
     """
     if actor is None or not actor.has_perm("reports.issue_oversightreport"):
         raise PermissionDeniedError(NOT_A_REPORT_CUSTODIAN)
@@ -141,12 +146,24 @@ def report_issue(*, actor, report: OversightReport, enqueue: bool = True) -> Ove
     )
     if not report.figures_sha256 or current.count() != len(Audience.values):
         raise ApplicationError(REPORT_NOT_RENDERED, code="report_not_rendered")
-    old = report.status
+    old, draft_sha = report.status, report.figures_sha256
+    # R-AUD-1b: anchor the head now, so the integrity section and the published head name the same signed anchor.
+    anchor = access_log_anchor(reason=AnchorReason.REPORT, force=True)
+    figures = report_figures_build(kind=report.kind, reference=report.reference, period_start=report.period_start,
+                                   period_end=report.period_end, due_on=report.due_on)
+    report.figures, report.figures_sha256, report.figures_computed_at = figures, figures_sha256(figures), timezone.now()
+    if anchor is not None:
+        report.published_head_seq, report.published_head_hash = anchor.seq, anchor.row_hash
+        report.published_head_at = anchor.anchored_at
     report.status, report.issued_at, report.issued_by = ReportStatus.ISSUED, timezone.now(), actor
     report.full_clean()
-    report.save(update_fields=["status", "issued_at", "issued_by"])
-    event_record(actor=actor, code="alprportal.reports.report.issued", target=report,
-                 data={"old": old, "new": report.status, "figures_sha256": report.figures_sha256})
+    report.save(update_fields=["figures", "figures_sha256", "figures_computed_at", "published_head_seq",
+                               "published_head_hash", "published_head_at", "status", "issued_at", "issued_by"])
+    event_record(actor=actor, code="alprportal.reports.report.issued", target=report, data={
+        "old": old, "new": report.status, "figures_sha256": report.figures_sha256,
+        "draft_figures_sha256": draft_sha, "figures_recomputed": report.figures_sha256 != draft_sha,
+        "published_head": {"seq": report.published_head_seq, "hash": report.published_head_hash},
+    })
     _job_create(report=report, action=JobAction.FINALIZE, actor=actor, enqueue=enqueue)
     return report
 

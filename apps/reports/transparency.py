@@ -107,3 +107,11 @@ def transparency_current_figures(*, today: date) -> dict:
         rows = _compute_current_figures(start, end)
         cache.set(cache_key, rows, CACHE_SECONDS)
     return {"start": start, "end": end, "rows": rows}
+
+
+def transparency_access_log_head():
+    """The latest signed anchor of the access log's chain head (R-AUD-1b), published so anyone can check it later;
+    None before the first anchor. Not cached: it is one indexed row."""
+    from apps.audit.anchors import access_log_anchor_latest
+
+    return access_log_anchor_latest()

@@ -20,7 +20,7 @@ from django.views.generic import FormView, TemplateView
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.reports.choices import ACTIVE_JOB_STATUSES, Audience, OversightBody, ReportStatus
-from apps.reports.forms import ReportDraftForm
+from apps.reports.forms import ReportDraftForm, ReportIssueForm
 from apps.reports.models import ReportRendition
 from apps.reports.selectors import (
     oversight_body_for,
@@ -30,7 +30,11 @@ from apps.reports.selectors import (
     report_renditions_visible_to,
 )
 from apps.reports.services import report_download_record, report_draft_create, report_issue, report_refresh
-from apps.reports.transparency import transparency_current_figures, transparency_policy
+from apps.reports.transparency import (
+    transparency_access_log_head,
+    transparency_current_figures,
+    transparency_policy,
+)
 from apps.training.gate import record_blocked_attempt
 from apps.training.selectors import training_status_for
 
@@ -140,12 +144,21 @@ class ReportRefreshView(ReportPageMixin, View):
         return HttpResponseRedirect(reverse("reports:detail", args=[report.pk]))
 
 
+ISSUE_CONFIRMATION_REQUIRED = ("Tick the confirmation to issue: issuing recomputes the figures now, renders the final "
+                               "PDFs from them and cannot be undone.")
+
+
 class ReportIssueView(ReportPageMixin, View):
+    """Issue a draft (R-REP-1a); the form must carry the explicit confirmation, checked here, not only in the page."""
+
     http_method_names = ["post"]
     permission_required = ("reports.view_oversightreport", "reports.issue_oversightreport")
 
     def post(self, request, pk):
         report = _report_or_404(request, pk)
+        if not ReportIssueForm(request.POST).is_valid():
+            messages.error(request, ISSUE_CONFIRMATION_REQUIRED)
+            return HttpResponseRedirect(reverse("reports:detail", args=[report.pk]))
         try:
             report_issue(actor=request.user, report=report)
             messages.success(request, f"{report.reference} issued: the final PDFs are being rendered and frozen.")
@@ -185,6 +198,7 @@ class TransparencyView(TemplateView):
         latest = next((s for s in summaries if s.report.kind == "semiannual"), None)
         context.update(
             policy=transparency_policy(), current=transparency_current_figures(today=timezone.localdate()),
+            access_log_head=transparency_access_log_head(),
             summaries=summaries, latest=latest,
             latest_sections=[s for s in latest.figures.get("sections", []) if s.get("status") == "recorded"]
             if latest else [],

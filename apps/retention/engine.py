@@ -224,20 +224,27 @@ def reads_archive(ctx: RunContext, days: int) -> dict:
 
 
 # --- reads: purge --------------------------------------------------------------------------------------------------
+def referenced_sql(model, alias: str, *, deleted_with=()) -> str:
+    """SQL true when another record still refers to the ``model`` row ``alias`` through a database foreign key, hidden
+    (``related_name="+"``) ones included (R-RET-4): such a row is kept until that record goes under its own period.
+    ``deleted_with``: models the same statement deletes first (never a reason to keep). "" when nothing refers."""
+    from apps.common.references import foreign_keys_into
+
+    clauses = []
+    for key in foreign_keys_into(model):
+        if key.model in deleted_with:
+            continue
+        table, column, target = key.model._meta.db_table, key.column, key.target_field.column
+        clauses.append(f"EXISTS (SELECT 1 FROM {table} x WHERE x.{column} = {alias}.{target})")  # noqa: S608
+    return " OR ".join(clauses) or "FALSE"
+
+
 def read_referenced_sql(alias: str = "r") -> str:
     """SQL true when another record still refers to the read through a database foreign key (a hit, …): such a read
     is kept until that record is purged under its own period. Corrections are part of the read and go with it."""
     from apps.reads.models import Read, ReadCorrection
 
-    clauses = []
-    for relation in Read._meta.related_objects:
-        field = relation.field
-        if (relation.related_model is ReadCorrection or relation.many_to_many
-                or not getattr(field, "db_constraint", True)):
-            continue
-        table, column = relation.related_model._meta.db_table, field.column
-        clauses.append(f"EXISTS (SELECT 1 FROM {table} x WHERE x.{column} = {alias}.id)")  # noqa: S608 - names
-    return " OR ".join(clauses)
+    return referenced_sql(Read, alias, deleted_with=(ReadCorrection,))
 
 
 def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None, run_id: int | None,

@@ -28,8 +28,17 @@ _DATA_CLASSES: dict[str, DataClass] = {}
 _READ_KEEPERS: dict[str, Callable[[str], str]] = {}
 
 
+# How a purge treats a row that a foreign key still refers to (R-RET-4: a reference must never fail the run).
+KEEPS_REFERENCED = "kept"  # the row is skipped while referenced (``engine.referenced_sql`` of the model)
+DETACHES_REFERENCES = "detached"  # the reference is set to null; the referrer keeps a frozen copy
+
+
 @dataclass(frozen=True)
 class DataClass:
+    """One data class of the nightly run. ``purges`` names the models whose rows ``apply`` deletes, in the order it
+    deletes them (a model listed earlier goes first, in the same batch); ``references`` says how a row that another
+    record still refers to is treated. tests/retention/test_references.py checks every foreign key against both."""
+
     key: str
     label: str
     rule: str
@@ -37,6 +46,8 @@ class DataClass:
     apply: Callable[[Any, int], dict]
     held_check: str = ""
     order: int = 100
+    purges: tuple[str, ...] = ()
+    references: str = ""
 
 
 def data_class_register(data_class: DataClass) -> None:
@@ -69,15 +80,18 @@ def register_builtin_data_classes() -> None:
         period_days=lambda policy: policy.read_retention_days, apply=engine.reads_archive, held_check=held))
     data_class_register(DataClass(
         key="reads.purge", label="Archived reads and images: purge", rule="R-RET-2", order=20,
-        period_days=lambda policy: policy.archive_purge_days, apply=engine.reads_purge_archived, held_check=held))
+        period_days=lambda policy: policy.archive_purge_days, apply=engine.reads_purge_archived, held_check=held,
+        purges=("reads.ReadCorrection", "reads.Read"), references=KEEPS_REFERENCED))
     data_class_register(DataClass(
         key="reads.non_hit", label="Reads that hit nothing: early purge", rule="R-RET-2", order=30,
         period_days=lambda policy: policy.non_hit_purge_days, apply=engine.reads_purge_non_hit,
-        held_check=held + "; reads a registered source (hits) refers to are kept"))
+        held_check=held + "; reads a registered source (hits) refers to are kept",
+        purges=("reads.ReadCorrection", "reads.Read"), references=KEEPS_REFERENCED))
     data_class_register(DataClass(
         key="access_log", label="Access log", rule="R-AUD-1", order=60,
         period_days=lambda policy: policy.access_log_retention_days, apply=engine.access_log_expire,
-        held_check="only a verified prefix is purged, with a signed checkpoint"))
+        held_check="only a verified prefix is purged, with a signed checkpoint; audit samples are detached",
+        purges=("audit.AccessLog",), references=DETACHES_REFERENCES))
     data_class_register(DataClass(
         key="disclosures", label="Disclosure records", rule="R-SHR-7", order=70,
         period_days=lambda policy: policy.disclosure_record_retention_days, apply=engine.disclosures_due,

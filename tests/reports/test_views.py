@@ -139,7 +139,7 @@ def test_the_custodian_drafts_refreshes_and_issues_through_the_pages(client, cus
         client.post(reverse("reports:refresh", args=[report.pk]))
     report_job_execute(job_id=report.jobs.order_by("-id").first().pk)
     with mock.patch("apps.reports.services._enqueue"):
-        client.post(reverse("reports:issue", args=[report.pk]))
+        client.post(reverse("reports:issue", args=[report.pk]), {"confirm": "on"})  # R-REP-1a: confirmed
     report.refresh_from_db()
     assert report.status == "issued"
     response = client.post(reverse("reports:refresh", args=[report.pk]), follow=True)

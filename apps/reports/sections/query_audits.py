@@ -49,7 +49,7 @@ def query_audits_aggregate(period_start: date, period_end: date) -> dict:
     reviewed = total("necessary") + total("not_necessary") + total("follow_up")
     adverse = (
         AuditSample.objects.filter(campaign__in=campaigns, finding__in=[Finding.NOT_NECESSARY, Finding.FOLLOW_UP])
-        .select_related("campaign", "access_log", "access_log__user")
+        .select_related("campaign", "log_user")
         .order_by("campaign_id", "position")
     )
     status_labels = dict(CampaignStatus.choices)
@@ -87,11 +87,10 @@ def query_audits_aggregate(period_start: date, period_end: date) -> dict:
                   [column("Campaign"), column("Query date", "date"), column("User", "person"), column("Purpose"),
                    column("Case number", "case_number"), column("Plate queried", "plate"), column("Finding"),
                    column("Reviewer notes", "free_text"), column("Follow-up outcome", "free_text")],
-                  [[s.campaign.reference, f"{timezone.localtime(s.access_log.occurred_at):%Y-%m-%d}",
-                    person(s.access_log.user_id, s.access_log.user.first_name, s.access_log.user.last_name,
-                           s.access_log.username),
-                    PURPOSE_LABELS.get(s.access_log.purpose, s.access_log.purpose), s.access_log.case_number,
-                    _plate_of(s.access_log.data_elements), s.get_finding_display(), s.notes,
+                  [[s.campaign.reference, f"{timezone.localtime(s.log_occurred_at):%Y-%m-%d}",
+                    person(s.log_user_id, s.log_user.first_name, s.log_user.last_name, s.log_username),
+                    PURPOSE_LABELS.get(s.log_purpose, s.log_purpose), s.log_case_number,
+                    _plate_of(s.log_data_elements), s.get_finding_display(), s.notes,
                     s.follow_up_resolution or ("open" if s.finding == Finding.FOLLOW_UP else "")] for s in adverse],
                   empty="Every reviewed query was found necessary for its case."),
         ],

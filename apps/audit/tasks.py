@@ -1,0 +1,14 @@
+"""Celery jobs of the audit trail: thin, they call the service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task
+def access_log_anchor_task() -> int | None:
+    """Beat, every ACCESS_LOG_ANCHOR_MINUTES: sign the access log's chain head (R-AUD-1b). Idempotent."""
+    from apps.audit.anchors import access_log_anchor
+
+    anchor = access_log_anchor()
+    return anchor.seq if anchor else None
