@@ -206,6 +206,13 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "apps.common.api.permissions.StrictModelPermissions",
     ],
+    # One JSON parser for the whole API: refuses bodies nested past a sane depth (400) or too large (413) instead of
+    # a 500 from a RecursionError. Views that list their own parsers use it too (tests/security/test_bad_json.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.common.api.parsers.PortalJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

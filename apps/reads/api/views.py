@@ -10,12 +10,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
+from apps.common.api.parsers import PortalJSONParser
 from apps.common.api.permissions import StrictModelPermissions
 from apps.common.errors import ApplicationError
 from apps.reads.api.serializers import (
@@ -58,7 +59,7 @@ class _CameraIngestApi(APIView):
 
     authentication_classes = [CameraTokenAuthentication]
     permission_classes = [IsCamera]
-    parser_classes = [JSONParser]
+    parser_classes = [PortalJSONParser]
     throttle_classes: list = []
 
 
