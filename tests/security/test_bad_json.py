@@ -10,6 +10,7 @@ covered the day it appears, and fails this test with its name if nothing seeded 
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -139,6 +140,61 @@ def test_every_write_operation_refuses_a_deeply_nested_body_with_a_400(world, le
         if not reached:
             unreached.append(f"{method.upper()} {path}")
     assert not unreached, f"no seeded person or camera reaches these operations: {unreached}"
+
+
+def _strings_with_nul(schema: dict, components: dict, depth: int = 0):
+    """A request body for ``schema`` whose every string holds a NUL character (PostgreSQL refuses U+0000 in text)."""
+    if "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    for combined in ("allOf", "oneOf", "anyOf"):
+        if schema.get(combined):
+            return _strings_with_nul(schema[combined][0], components, depth + 1)
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        if depth > 4:
+            return {}
+        return {name: _strings_with_nul(sub, components, depth + 1)
+                for name, sub in schema.get("properties", {}).items() if not sub.get("readOnly")}
+    if kind == "array":
+        return [_strings_with_nul(schema.get("items", {}), components, depth + 1)]
+    if kind == "string":
+        return "x\x00y"
+    return None
+
+
+HOSTILE_BODIES = {
+    "not UTF-8": (b'{"note": "\xff\xfe"}', "json_not_utf8"),
+    "NaN": (b'{"latitude": NaN}', "parse_error"),
+    "a list where an object belongs": (b'[{"a": 1}, [2]]', None),
+    "a 1 MB string": (b'{"plate": "' + b"7" * 1_000_000 + b'", "note": "' + b"x" * 1_000_000 + b'"}', None),
+}
+
+
+@pytest.mark.parametrize("name", [*HOSTILE_BODIES, "NUL in every string"])
+def test_every_write_operation_answers_hostile_bodies_without_a_server_error(world, name):
+    from drf_spectacular.generators import SchemaGenerator
+
+    components = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    for method, path, operation in _write_operations():
+        content = operation.get("requestBody", {}).get("content", {})
+        if "application/json" not in content:
+            continue  # refused by media type before any parsing (the deep-body test shows the 415)
+        if name == "NUL in every string":
+            body, code = json.dumps(_strings_with_nul(content["application/json"]["schema"], components)), None
+        else:
+            body, code = HOSTILE_BODIES[name]
+        url = _concrete(path, world["ids"])
+        for who, client in _clients(operation, world):
+            response = getattr(client, method)(url, data=body, content_type="application/json")
+            assert response.status_code < 500, f"{method.upper()} {path} as {who}: {response.status_code}"
+            if response.status_code in (401, 403, 404):
+                continue
+            if code:
+                assert response.status_code == 400, f"{method.upper()} {path} as {who}"
+                assert response.json()["error"]["code"] == code, f"{method.upper()} {path} as {who}"
+            elif response.status_code >= 400:
+                assert "error" in response.json(), f"{method.upper()} {path} as {who}: {response.content[:300]}"
+            break
 
 
 def test_the_named_endpoints_of_the_finding_refuse_a_deep_object(world):

@@ -6,8 +6,8 @@ depth first, with a linear scan that does not recurse, and refuses a body deeper
 ``json_too_deep`` before decoding it. No portal payload comes close: an OpenALPR ``alpr_group`` is about six levels
 deep, a bulk ingest body three plus the read's metadata.
 
-It also refuses a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` with 413 (DRF reads the request stream itself,
-past Django's own check on ``request.body``), and bytes that are not UTF-8 with a clear 400.
+It also refuses bytes that are not UTF-8 with a clear 400. (A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` never gets
+here: DRF reads JSON through ``request.body``, which raises RequestDataTooBig, a 413 in the API's exception handler.)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import json
 import re
 
 from django.conf import settings
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 
 JSON_MAX_DEPTH = 64
@@ -24,7 +24,6 @@ JSON_TOO_DEEP = (
     "The JSON body is nested more than {limit} levels deep (arrays and objects inside each other); the portal accepts "
     "at most {limit}."
 )
-JSON_BODY_TOO_LARGE = "The request body is larger than {limit:,} bytes; send less per request."
 JSON_NOT_UTF8 = "The JSON body is not valid {encoding}: {reason}."
 JSON_INVALID = "The body is not valid JSON: {reason}."
 
@@ -33,11 +32,6 @@ JSON_INVALID = "The body is not valid JSON: {reason}."
 _STRING = re.compile(r'"[^"\\]*(?:\\[\s\S]?[^"\\]*)*"?')
 _NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
 _DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
-
-
-class RequestBodyTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "body_too_large"
 
 
 def json_depth_exceeds(text: str, limit: int = JSON_MAX_DEPTH) -> bool:
@@ -55,16 +49,13 @@ def json_depth_exceeds(text: str, limit: int = JSON_MAX_DEPTH) -> bool:
 
 
 class PortalJSONParser(JSONParser):
-    """DRF's JSONParser with a depth limit, a size limit and precise messages; everything else as DRF's (strict:
-    NaN and Infinity are refused)."""
+    """DRF's JSONParser with a depth limit and precise messages; everything else as DRF's (strict: NaN and Infinity
+    are refused)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raw = stream.read() if limit is None else stream.read(limit + 1)
-        if limit is not None and len(raw) > limit:
-            raise RequestBodyTooLarge(JSON_BODY_TOO_LARGE.format(limit=limit))
+        raw = stream.read()
         try:
             text = raw.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:

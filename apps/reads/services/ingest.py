@@ -47,6 +47,7 @@ CAPTURED_AT_NAIVE = "captured_at “{value}” has no time zone (add Z or an off
 CAPTURED_IN_FUTURE = "captured_at {value} is in the future (more than {skew} s ahead of the portal's clock)."
 CAPTURED_BEFORE_CAMERA = "captured_at {value} is before this camera was commissioned ({commissioned})."
 READ_ID_INVALID = "read_id must be a string of 1 to 100 characters."
+TEXT_HAS_NUL = "{field} contains a NUL character (\\u0000), which cannot be stored."
 LATITUDE_INVALID = "latitude must be a number from -90 to 90."
 LONGITUDE_INVALID = "longitude must be a number from -180 to 180."
 LOCATION_INCOMPLETE = "latitude and longitude go together: send both or neither."
@@ -132,7 +133,23 @@ def _parse_captured_at(value) -> datetime:
         raise ApplicationError(CAPTURED_AT_INVALID.format(value=value), code="captured_at_invalid") from exc
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ApplicationError(CAPTURED_AT_NAIVE.format(value=value), code="captured_at_naive")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 9999-12-31T23:59:59-14:00 is past the last representable moment in UTC
+        raise ApplicationError(CAPTURED_AT_INVALID.format(value=value), code="captured_at_invalid") from exc
+
+
+# json.dumps writes a NUL character as \u0000; an odd run of backslashes before "u0000" is that escape, an even run
+# is a literal backslash followed by the text "u0000".
+_ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _refuse_nul(text: str, *, field: str, dumped: bool = False) -> None:
+    """PostgreSQL cannot store U+0000 in text or jsonb: refuse it here, as the item's own error, instead of letting
+    the batch's one INSERT fail (a 500 that loses every read of the batch)."""
+    found = _ESCAPED_NUL.search(text) if dumped else "\x00" in text
+    if found:
+        raise ApplicationError(TEXT_HAS_NUL.format(field=field), code="nul_character")
 
 
 class _Context:
@@ -186,6 +203,7 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
     if read_id is None or read_id == "":
         key = f"{plate_normalized}@{int(captured_at.timestamp() * 1000)}"
     elif isinstance(read_id, str) and len(read_id) <= 100:
+        _refuse_nul(read_id, field="read_id")
         key = read_id
     else:
         raise ApplicationError(READ_ID_INVALID, code="read_id_invalid")
@@ -206,6 +224,8 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
         metadata = json.dumps(metadata, separators=(",", ":"))
         if len(metadata) > METADATA_MAX_CHARS:
             raise ApplicationError(METADATA_INVALID, code="metadata_invalid")
+        if "\\u0000" in metadata:
+            _refuse_nul(metadata, field="metadata", dumped=True)
     images: dict[str, Any] = {}
     for name in ("vehicle_image", "plate_crop"):
         if item.get(name):
@@ -310,12 +330,17 @@ def _record_batch(camera, ingest_format, now, items, results, pending, inserted,
     batch = IngestBatch(
         camera=camera, format=ingest_format, received_at=now, item_count=len(items), stored=stored,
         duplicates=len(items) - stored - len(rejected), rejected=len(rejected),
-        errors=[{"index": r.index, "read_id": r.read_id, "code": r.code, "message": r.message}
+        errors=[{"index": r.index, "read_id": _storable(r.read_id), "code": r.code, "message": _storable(r.message)}
                 for r in rejected[:ERRORS_KEPT_PER_BATCH]],
         duration_ms=int((time.perf_counter() - started) * 1000),
     )
     batch.save(force_insert=True)
     return batch
+
+
+def _storable(text: str) -> str:
+    """A refused item's read id or message may quote a NUL character it was refused for; jsonb cannot hold one."""
+    return text.replace("\x00", "\N{REPLACEMENT CHARACTER}")
 
 
 # The batch travels as ONE json parameter that PostgreSQL unpacks (jsonb_to_recordset): quoting a thousand-element
