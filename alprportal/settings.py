@@ -239,6 +239,7 @@ SPECTACULAR_SETTINGS = {
         "CameraStatusEnum": "apps.reads.choices.CameraStatus",
         "CameraKindEnum": "apps.reads.choices.CameraKind",
         "IngestItemStatusEnum": "apps.reads.choices.ItemStatus",
+        "OpenAlprWebhookStatusEnum": "apps.reads.choices.WebhookStatus",
         "PurposeEnum": "apps.audit.choices.Purpose",
         "AccessLogPurposeEnum": "apps.audit.choices.ALL_PURPOSE_CHOICES",
         "DisclosureStatusEnum": "apps.disclosures.choices.DisclosureStatus",

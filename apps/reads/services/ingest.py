@@ -1,12 +1,19 @@
 """Bulk ingest of reads from cameras (R-READ-1, R-READ-2, R-READ-5).
 
 One request carries up to ``PORTAL["READ_INGEST_MAX_BATCH"]`` reads. Every item is validated on its own and gets its
-own result (stored / duplicate / rejected with a code and a message), so one bad read never loses the others.
+own result (stored / duplicate / conflict / rejected with a code and a message), so one bad read never loses the
+others.
 
 Idempotency: each read has a key unique per camera, ``source_read_id`` (the camera's id for the read, or
 ``<plate>@<epoch ms>`` when the camera sends none). A camera that retries a batch gets ``duplicate`` for every read
 already stored, and nothing is stored twice — also under concurrent retries, because the insert is
 ``INSERT … ON CONFLICT DO NOTHING RETURNING`` against the unique constraint ``read_unique_per_camera``.
+
+A key already stored with *different* content (plate, capture time, region, location, confidence, metadata, or an
+image where there was none) is a ``conflict``: the stored original is kept unchanged (R-READ-2), the sent read is
+stored nowhere, and the camera is told which fields differ, with both values. The batch counts conflicts and the
+``alprportal.reads.ingest`` logger warns with the field names and the stored read's id, never the plates. Only keys
+that already exist are compared, with the same one query that finds duplicates.
 
 Speed: validation is plain Python (no per-item serializer), duplicates are found with one query, and on PostgreSQL
 the whole batch is one INSERT from one JSON parameter, so a batch costs a handful of statements whatever its size.
@@ -19,6 +26,7 @@ import logging
 import math
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -47,6 +55,10 @@ CAPTURED_AT_NAIVE = "captured_at “{value}” has no time zone (add Z or an off
 CAPTURED_IN_FUTURE = "captured_at {value} is in the future (more than {skew} s ahead of the portal's clock)."
 CAPTURED_BEFORE_CAMERA = "captured_at {value} is before this camera was commissioned ({commissioned})."
 READ_ID_INVALID = "read_id must be a string of 1 to 100 characters."
+CONFLICT = (
+    "A read with this read_id is already stored with a different {fields}; the stored read is kept and this one was "
+    "not stored. Send a new read_id for a new read."
+)
 TEXT_HAS_NUL = "{field} contains a NUL character (\\u0000), which cannot be stored."
 LATITUDE_INVALID = "latitude must be a number from -90 to 90."
 LONGITUDE_INVALID = "longitude must be a number from -180 to 180."
@@ -69,6 +81,7 @@ class ItemResult:
     id: int | None = None
     code: str = ""
     message: str = ""
+    differences: list[dict[str, Any]] | None = None  # conflict: [{"field", "stored", "sent"}, …]
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"index": self.index, "status": self.status}
@@ -79,6 +92,8 @@ class ItemResult:
         if self.code:
             out["code"] = self.code
             out["message"] = self.message
+        if self.differences:
+            out["differences"] = self.differences
         return out
 
 
@@ -87,12 +102,14 @@ class BatchResult:
     batch_id: int | None
     stored: int = 0
     duplicates: int = 0
+    conflicts: int = 0
     rejected: int = 0
     results: list[ItemResult] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"batch_id": self.batch_id, "stored": self.stored, "duplicates": self.duplicates,
-                "rejected": self.rejected, "results": [result.as_dict() for result in self.results]}
+                "conflicts": self.conflicts, "rejected": self.rejected,
+                "results": [result.as_dict() for result in self.results]}
 
 
 @dataclass
@@ -105,11 +122,48 @@ class _Prepared:
     captured_at: datetime
     latitude: float | None
     longitude: float | None
+    location_sent: bool  # False: the camera's own location stands in (and is not compared on a retry)
     confidence: float | None
     metadata: str | None
     flagged: bool
     images: dict[str, Any]  # field name -> ValidImage or stored ref (str)
     stored_names: dict[str, str] = field(default_factory=dict)
+
+    def content(self) -> dict[str, Any]:
+        """What a retry is compared on (``_COMPARED``), as the read would be stored."""
+        return {"plate": self.plate_normalized, "captured_at": self.captured_at, "region": self.region,
+                "latitude": self.latitude, "longitude": self.longitude, "confidence": self.confidence,
+                "metadata": json.loads(self.metadata) if self.metadata else None,
+                "vehicle_image": "vehicle_image" in self.images, "plate_crop": "plate_crop" in self.images}
+
+
+@dataclass
+class _Stored:
+    """A read this camera already stored under a key of the batch: its id and the content a retry is compared on."""
+
+    id: int
+    content: dict[str, Any]
+
+
+_COMPARED = ("plate", "captured_at", "region", "latitude", "longitude", "confidence", "metadata", "vehicle_image",
+             "plate_crop")
+_LOCATION = frozenset({"latitude", "longitude"})
+
+
+def _differences(prepared: _Prepared, reference: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fields in which ``prepared`` differs from the read already stored (or first sent) under its key."""
+    sent = prepared.content()
+    out = []
+    for name in _COMPARED:
+        if name in _LOCATION and not prepared.location_sent:
+            continue
+        if sent[name] != reference[name]:
+            out.append({"field": name, "stored": _shown(reference[name]), "sent": _shown(sent[name])})
+    return out
+
+
+def _shown(value):
+    return value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value
 
 
 def _number(value, low: float, high: float, message: str, code: str) -> float | None:
@@ -211,7 +265,8 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
     longitude = _number(item.get("longitude"), -180, 180, LONGITUDE_INVALID, "longitude_invalid")
     if (latitude is None) != (longitude is None):
         raise ApplicationError(LOCATION_INCOMPLETE, code="location_incomplete")
-    if latitude is None:
+    location_sent = latitude is not None
+    if not location_sent:
         latitude, longitude = ctx.camera.latitude, ctx.camera.longitude
     confidence = _number(item.get("confidence"), 0, 100, CONFIDENCE_INVALID, "confidence_invalid")
     region = item.get("region") or ""
@@ -235,7 +290,8 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
     return _Prepared(
         index=index, key=key, plate_read=plate_read.strip()[:32], plate_normalized=plate_normalized,
         region=region.upper(), captured_at=captured_at, latitude=latitude, longitude=longitude,
-        confidence=confidence, metadata=metadata, flagged=ctx.flagged(captured_at), images=images,
+        location_sent=location_sent, confidence=confidence, metadata=metadata, flagged=ctx.flagged(captured_at),
+        images=images,
     )
 
 
@@ -257,7 +313,8 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
     """Store a batch of reads from ``camera`` (the authenticated actor); return one result per item, in order.
 
     Rejected items are logged (``IngestBatch.errors`` and the ``alprportal.reads.ingest`` logger) and store
-    nothing; duplicates (same camera and read id, in this batch or before) are reported with the stored read's id.
+    nothing; duplicates (same camera and read id, in this batch or before) are reported with the stored read's id;
+    conflicts (same key, other content) too, with what differs, and are counted and logged, never stored.
     Reads captured while the unit was out of service are stored flagged (R-READ-5).
     """
     started = time.perf_counter()
@@ -268,6 +325,7 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
     ctx = _Context(camera, now)
     results: list[ItemResult | None] = [None] * len(items)
     pending: dict[str, _Prepared] = {}
+    repeats: list[_Prepared] = []  # a key seen earlier in this batch: compared once the first one is settled
     for index, item in enumerate(items):
         try:
             prepared = _prepare(index, item, ctx)
@@ -277,14 +335,14 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
                                         message=exc.message)
             continue
         if prepared.key in pending:
-            results[index] = ItemResult(index, ItemStatus.DUPLICATE, read_id=prepared.key)
+            repeats.append(prepared)
             continue
         pending[prepared.key] = prepared
 
     existing = _existing(camera, list(pending))
-    for key, read_pk in existing.items():
+    for key, stored in existing.items():
         prepared = pending.pop(key)
-        results[prepared.index] = ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=key, id=read_pk)
+        results[prepared.index] = _against(prepared, stored)
 
     stored_files: list[str] = []
     try:
@@ -297,41 +355,74 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
         with transaction.atomic():
             inserted = _insert(camera, list(pending.values()), now) if pending else {}
             hits_match_reads(read_ids=inserted.values())  # R-HOT-3: hits commit with their reads
-            batch = _record_batch(camera, ingest_format, now, items, results, pending, inserted, started)
+            # A concurrent retry stored these between our duplicate check and our insert: compare with what it stored.
+            raced = _existing(camera, [key for key in pending if key not in inserted])
+            for key, prepared in pending.items():
+                if key in inserted:
+                    results[prepared.index] = ItemResult(prepared.index, ItemStatus.STORED, read_id=key,
+                                                         id=inserted[key])
+                else:
+                    results[prepared.index] = _against(prepared, raced.get(key))
+            for prepared in repeats:
+                first_sent = pending.get(prepared.key)
+                reference = (_Stored(inserted[prepared.key], first_sent.content()) if prepared.key in inserted
+                             else existing.get(prepared.key) or raced.get(prepared.key))
+                results[prepared.index] = _against(prepared, reference)
+            batch = _record_batch(camera, ingest_format, now, items, results, started)
     except BaseException:
         image_delete_quietly(stored_files)
         raise
 
-    lost_race = []
-    for key, prepared in pending.items():
-        if key in inserted:
-            results[prepared.index] = ItemResult(prepared.index, ItemStatus.STORED, read_id=key, id=inserted[key])
-        else:  # a concurrent retry stored it between our duplicate check and our insert
-            results[prepared.index] = ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=key)
-            lost_race.extend(stored for name, stored in prepared.stored_names.items()
-                             if not isinstance(prepared.images[name], str))
-    image_delete_quietly(lost_race)
+    # Files written for reads a concurrent retry stored first: theirs are kept, ours are orphans.
+    image_delete_quietly([name_stored for key, prepared in pending.items() if key not in inserted
+                          for name, name_stored in prepared.stored_names.items()
+                          if not isinstance(prepared.images[name], str)])
 
     outcome = BatchResult(batch_id=batch.pk, results=results)  # type: ignore[arg-type]
     outcome.stored, outcome.duplicates, outcome.rejected = batch.stored, batch.duplicates, batch.rejected
+    outcome.conflicts = batch.conflicts
     if outcome.rejected:
         first = next(r for r in results if r and r.status == ItemStatus.REJECTED)
         logger.warning("Camera %s batch %s: %s of %s reads rejected (first: #%s %s: %s)", camera.pk, batch.pk,
                        outcome.rejected, len(items), first.index, first.code, first.message)
+    if outcome.conflicts:
+        # Field names and the stored read's id only: the read_id may carry the plate (<plate>@<epoch ms>).
+        first = next(r for r in results if r and r.status == ItemStatus.CONFLICT)
+        logger.warning("Camera %s batch %s: %s of %s reads conflict with a read already stored under the same "
+                       "read_id and were not stored (first: #%s, stored read %s, differs in %s)", camera.pk, batch.pk,
+                       outcome.conflicts, len(items), first.index, first.id,
+                       ", ".join(d["field"] for d in first.differences or []))
     if inserted:
         ids = list(inserted.values())
         transaction.on_commit(lambda: reads_stored.send(sender=Read, camera_id=camera.pk, read_ids=ids))
     return outcome
 
 
-def _record_batch(camera, ingest_format, now, items, results, pending, inserted, started) -> IngestBatch:
-    rejected = [r for r in results if r is not None and r.status == ItemStatus.REJECTED]
-    stored = len(inserted)
+def _against(prepared: _Prepared, stored: _Stored | None) -> ItemResult:
+    """``duplicate`` if the read already stored under the key has the same content, else ``conflict`` (what
+    differs, stored vs sent)."""
+    if stored is None:  # stored by someone else and gone again before we could look: nothing to compare with
+        return ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=prepared.key)
+    differences = _differences(prepared, stored.content)
+    if not differences:
+        return ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=prepared.key, id=stored.id)
+    fields = ", ".join(d["field"] for d in differences)
+    return ItemResult(prepared.index, ItemStatus.CONFLICT, read_id=prepared.key, id=stored.id, code="conflict",
+                      message=CONFLICT.format(fields=fields), differences=differences)
+
+
+def _record_batch(camera, ingest_format, now, items, results, started) -> IngestBatch:
+    counts = Counter(r.status for r in results)
+    rejected = [r for r in results if r.status == ItemStatus.REJECTED]
+    # Conflicts are counted, and kept by field name and stored read only: the values sent are stored nowhere.
+    conflicts = [{"index": r.index, "code": r.code, "read": r.id, "fields": [d["field"] for d in r.differences]}
+                 for r in results if r.status == ItemStatus.CONFLICT]
     batch = IngestBatch(
-        camera=camera, format=ingest_format, received_at=now, item_count=len(items), stored=stored,
-        duplicates=len(items) - stored - len(rejected), rejected=len(rejected),
-        errors=[{"index": r.index, "read_id": _storable(r.read_id), "code": r.code, "message": _storable(r.message)}
-                for r in rejected[:ERRORS_KEPT_PER_BATCH]],
+        camera=camera, format=ingest_format, received_at=now, item_count=len(items),
+        stored=counts[ItemStatus.STORED], duplicates=counts[ItemStatus.DUPLICATE],
+        conflicts=counts[ItemStatus.CONFLICT], rejected=counts[ItemStatus.REJECTED],
+        errors=[*({"index": r.index, "read_id": _storable(r.read_id), "code": r.code, "message": _storable(r.message)}
+                  for r in rejected[:ERRORS_KEPT_PER_BATCH]), *conflicts[:ERRORS_KEPT_PER_BATCH]],
         duration_ms=int((time.perf_counter() - started) * 1000),
     )
     batch.save(force_insert=True)
@@ -355,21 +446,35 @@ ON CONFLICT ON CONSTRAINT read_unique_per_camera DO NOTHING
 RETURNING source_read_id, id
 """
 
+_EXISTING_COLUMNS = ("source_read_id", "id", "plate_normalized", "captured_at", "region", "latitude", "longitude",
+                     "confidence", "metadata", "vehicle_image", "plate_crop")
 _EXISTING_SQL = """
-SELECT source_read_id, id FROM reads_read
+SELECT source_read_id, id, plate_normalized, captured_at, region, latitude, longitude, confidence, metadata,
+       vehicle_image, plate_crop
+FROM reads_read
 WHERE camera_id = %s AND source_read_id IN (SELECT jsonb_array_elements_text(%s::jsonb))
 """
 
 
-def _existing(camera: Camera, keys: list[str]) -> dict[str, int]:
-    """{source_read_id: id} of the keys this camera already stored (one query)."""
+def _existing(camera: Camera, keys: list[str]) -> dict[str, _Stored]:
+    """The reads this camera already stored under these keys, with what a retry is compared on (one query)."""
     if not keys:
         return {}
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_EXISTING_SQL, [camera.pk, json.dumps(keys)])
-            return dict(cursor.fetchall())
-    return dict(Read.objects.filter(camera=camera, source_read_id__in=keys).values_list("source_read_id", "id"))
+            rows = cursor.fetchall()
+    else:
+        rows = Read.objects.filter(camera=camera, source_read_id__in=keys).values_list(*_EXISTING_COLUMNS)
+    out = {}
+    for key, read_pk, plate, captured_at, region, latitude, longitude, confidence, metadata, vehicle, crop in rows:
+        if isinstance(metadata, str):  # Django leaves jsonb undecoded in a raw cursor
+            metadata = json.loads(metadata)
+        out[key] = _Stored(read_pk, {
+            "plate": plate, "captured_at": captured_at, "region": region, "latitude": latitude,
+            "longitude": longitude, "confidence": confidence, "metadata": metadata,
+            "vehicle_image": bool(vehicle), "plate_crop": bool(crop)})
+    return out
 
 
 def _insert(camera: Camera, rows: list[_Prepared], now: datetime) -> dict[str, int]:
