@@ -252,3 +252,36 @@ def test_every_api_view_parses_json_with_the_portal_parser():
 
     walk(get_resolver().url_patterns)
     assert not offenders
+
+
+def _nested(levels: int, inner: str = "1") -> str:
+    return '{"a": [' * (levels // 2) + inner + "]}" * (levels // 2)
+
+
+@pytest.mark.parametrize(("body", "too_deep"), [
+    (_nested(64), False),
+    (_nested(66), True),
+    ("[" * 65 + "]" * 65, True),
+    ("[" * 65, True),  # unbalanced: still refused before decoding
+    ('["' + "[" * 500 + '"]', False),  # brackets inside a string
+    ('["\\"' + "[" * 500 + '"]', False),  # …after an escaped quote (the path with backslashes)
+    ('["\\\\"' + ", [" * 100 + "]" * 100 + "]", True),  # an escaped backslash ends the string: the brackets count
+    ('["\\u00e9", "' + "{" * 100 + '"]', False),
+    ('"' + "[" * 100, False),  # an unterminated string swallows the rest (invalid JSON, refused by the decoder)
+    ('"\\' + "[" * 100, False),
+    ('{"a": "b"}' * 100, False),  # many brackets, never deep
+    (_nested(40, '"' + "]" * 80 + '"'), False),
+])
+def test_the_depth_scan(body, too_deep):
+    from apps.common.api.parsers import json_depth_exceeds
+
+    assert json_depth_exceeds(body) is too_deep
+    assert json_depth_exceeds(body.encode()) is too_deep
+
+
+def test_the_depth_scan_does_not_let_closing_brackets_in_strings_hide_a_deep_body():
+    from apps.common.api.parsers import json_depth_exceeds
+
+    body = '[" ]]]]] ", ' * 200 + "1" + "]" * 200
+    assert json_depth_exceeds(body)
+    assert json_depth_exceeds(body.replace(" ]]]]] ", " \\\\ ]]] \\\" ]]"))
