@@ -129,41 +129,59 @@ class _Prepared:
     images: dict[str, Any]  # field name -> ValidImage or stored ref (str)
     stored_names: dict[str, str] = field(default_factory=dict)
 
-    def content(self) -> dict[str, Any]:
-        """What a retry is compared on (``_COMPARED``), as the read would be stored."""
-        return {"plate": self.plate_normalized, "captured_at": self.captured_at, "region": self.region,
-                "latitude": self.latitude, "longitude": self.longitude, "confidence": self.confidence,
-                "metadata": json.loads(self.metadata) if self.metadata else None,
-                "vehicle_image": "vehicle_image" in self.images, "plate_crop": "plate_crop" in self.images}
+    def compared(self) -> tuple:
+        """What a retry is compared on, in ``_COMPARED`` order, as the read would be stored."""
+        return (self.plate_normalized, _micros(self.captured_at), self.region, self.latitude, self.longitude,
+                self.confidence, self.metadata, "vehicle_image" in self.images, "plate_crop" in self.images)
 
 
 @dataclass
 class _Stored:
-    """A read this camera already stored under a key of the batch: its id and the content a retry is compared on."""
+    """A read this camera already stored under a key of the batch: its id and what a retry is compared on (a
+    ``_Prepared.compared()`` tuple; metadata as JSON text, whatever its spacing and key order)."""
 
     id: int
-    content: dict[str, Any]
+    compared: tuple
 
 
 _COMPARED = ("plate", "captured_at", "region", "latitude", "longitude", "confidence", "metadata", "vehicle_image",
              "plate_crop")
-_LOCATION = frozenset({"latitude", "longitude"})
+_LATITUDE, _LONGITUDE, _METADATA = 3, 4, 6
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
-def _differences(prepared: _Prepared, reference: dict[str, Any]) -> list[dict[str, Any]]:
-    """The fields in which ``prepared`` differs from the read already stored (or first sent) under its key."""
-    sent = prepared.content()
-    out = []
-    for name in _COMPARED:
-        if name in _LOCATION and not prepared.location_sent:
-            continue
-        if sent[name] != reference[name]:
-            out.append({"field": name, "stored": _shown(reference[name]), "sent": _shown(sent[name])})
-    return out
+def _micros(moment: datetime) -> int:
+    """Exact microseconds since 1970 (what the duplicate query returns for a stored capture time)."""
+    return (moment - _EPOCH) // _MICROSECOND
 
 
-def _shown(value):
-    return value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value
+def _differences(prepared: _Prepared, stored: tuple) -> list[dict[str, Any]]:
+    """The fields in which ``prepared`` differs from the read already stored (or first sent) under its key. One tuple
+    comparison first (a retry is nearly always identical), field by field only when something differs."""
+    if prepared.location_sent:
+        latitude, longitude = prepared.latitude, prepared.longitude
+    else:  # the camera's own location stood in: not the camera's content
+        latitude, longitude = stored[_LATITUDE], stored[_LONGITUDE]
+    images = ("vehicle_image" in prepared.images, "plate_crop" in prepared.images)
+    if ((prepared.plate_normalized, _micros(prepared.captured_at), prepared.region, latitude, longitude,
+         prepared.confidence) == stored[:_METADATA] and images == stored[_METADATA + 1:]
+            and ((prepared.metadata is None and stored[_METADATA] is None)
+                 or _metadata(prepared.metadata) == _metadata(stored[_METADATA]))):
+        return []
+    sent = (*prepared.compared()[:_LATITUDE], latitude, longitude, prepared.confidence, _metadata(prepared.metadata),
+            *images)
+    stored = (*stored[:_METADATA], _metadata(stored[_METADATA]), *stored[_METADATA + 1:])
+    return [{"field": name, "stored": _shown(name, old), "sent": _shown(name, new)}
+            for name, old, new in zip(_COMPARED, stored, sent, strict=True) if old != new]
+
+
+def _metadata(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _shown(name: str, value):
+    return (_EPOCH + value * _MICROSECOND).isoformat() if name == "captured_at" else value
 
 
 def _number(value, low: float, high: float, message: str, code: str) -> float | None:
@@ -365,7 +383,7 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
                     results[prepared.index] = _against(prepared, raced.get(key))
             for prepared in repeats:
                 first_sent = pending.get(prepared.key)
-                reference = (_Stored(inserted[prepared.key], first_sent.content()) if prepared.key in inserted
+                reference = (_Stored(inserted[prepared.key], first_sent.compared()) if prepared.key in inserted
                              else existing.get(prepared.key) or raced.get(prepared.key))
                 results[prepared.index] = _against(prepared, reference)
             batch = _record_batch(camera, ingest_format, now, items, results, started)
@@ -403,7 +421,7 @@ def _against(prepared: _Prepared, stored: _Stored | None) -> ItemResult:
     differs, stored vs sent)."""
     if stored is None:  # stored by someone else and gone again before we could look: nothing to compare with
         return ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=prepared.key)
-    differences = _differences(prepared, stored.content)
+    differences = _differences(prepared, stored.compared)
     if not differences:
         return ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=prepared.key, id=stored.id)
     fields = ", ".join(d["field"] for d in differences)
@@ -446,11 +464,11 @@ ON CONFLICT ON CONSTRAINT read_unique_per_camera DO NOTHING
 RETURNING source_read_id, id
 """
 
-_EXISTING_COLUMNS = ("source_read_id", "id", "plate_normalized", "captured_at", "region", "latitude", "longitude",
-                     "confidence", "metadata", "vehicle_image", "plate_crop")
+# The capture time as exact microseconds (numeric epoch since PostgreSQL 14) and metadata as text: decoding a
+# timestamptz or a jsonb per row in Python cost more than the whole comparison.
 _EXISTING_SQL = """
-SELECT source_read_id, id, plate_normalized, captured_at, region, latitude, longitude, confidence, metadata,
-       vehicle_image, plate_crop
+SELECT source_read_id, id, plate_normalized, (extract(epoch FROM captured_at) * 1000000)::bigint, region, latitude,
+       longitude, confidence, metadata::text, vehicle_image <> '', plate_crop <> ''
 FROM reads_read
 WHERE camera_id = %s AND source_read_id IN (SELECT jsonb_array_elements_text(%s::jsonb))
 """
@@ -463,18 +481,11 @@ def _existing(camera: Camera, keys: list[str]) -> dict[str, _Stored]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_EXISTING_SQL, [camera.pk, json.dumps(keys)])
-            rows = cursor.fetchall()
-    else:
-        rows = Read.objects.filter(camera=camera, source_read_id__in=keys).values_list(*_EXISTING_COLUMNS)
-    out = {}
-    for key, read_pk, plate, captured_at, region, latitude, longitude, confidence, metadata, vehicle, crop in rows:
-        if isinstance(metadata, str):  # Django leaves jsonb undecoded in a raw cursor
-            metadata = json.loads(metadata)
-        out[key] = _Stored(read_pk, {
-            "plate": plate, "captured_at": captured_at, "region": region, "latitude": latitude,
-            "longitude": longitude, "confidence": confidence, "metadata": metadata,
-            "vehicle_image": bool(vehicle), "plate_crop": bool(crop)})
-    return out
+            return {row[0]: _Stored(row[1], row[2:]) for row in cursor.fetchall()}
+    return {read.source_read_id: _Stored(read.pk, (
+        read.plate_normalized, _micros(read.captured_at), read.region, read.latitude, read.longitude, read.confidence,
+        read.metadata, bool(read.vehicle_image), bool(read.plate_crop)))
+        for read in Read.objects.filter(camera=camera, source_read_id__in=keys)}
 
 
 def _insert(camera: Camera, rows: list[_Prepared], now: datetime) -> dict[str, int]:
