@@ -10,14 +10,18 @@ plates.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import timedelta
 
+import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.reads.choices import ItemStatus
 from apps.reads.models import IngestBatch, Read
 from apps.reads.services.cameras import camera_update
-from apps.reads.services.ingest import CONFLICT
+from apps.reads.services.ingest import CONFLICT, read_batch_ingest
 from tests.reads.conftest import b64, iso, jpeg_bytes
 from tests.reads.test_openalpr import _group
 
@@ -118,3 +122,50 @@ def test_an_openalpr_group_resent_with_another_plate_is_a_conflict(camera_client
     assert again["differences"] == [{"field": "plate", "stored": "7ABC123", "sent": "7ABC128"}]
     assert IngestBatch.objects.get(pk=again["batch_id"]).conflicts == 1
     assert Read.objects.get().plate_normalized == "7ABC123"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_concurrent_retry_that_wins_the_insert_is_compared_too(camera):
+    """Two requests with the same read_id at once: the one whose INSERT waits on the other's uncommitted row finds
+    nothing when it checks for duplicates, then nothing inserted; it must compare with the row that won."""
+    winner_inserted, winner_may_commit = threading.Event(), threading.Event()
+    outcome = {}
+
+    def winner():
+        try:
+            with transaction.atomic():
+                outcome["winner"] = read_batch_ingest(camera=camera, items=[_read()])
+                winner_inserted.set()
+                winner_may_commit.wait(10)
+        finally:
+            connection.close()
+
+    def loser():
+        try:
+            outcome["loser"] = read_batch_ingest(camera=camera, items=[_read(plate="7ABC128")])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=winner)]
+    threads[0].start()
+    assert winner_inserted.wait(10)
+    threads.append(threading.Thread(target=loser))
+    threads[1].start()
+    with connection.cursor() as cursor:  # wait until the loser's INSERT is blocked on the winner's row
+        for _attempt in range(200):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock' AND query LIKE '%%INSERT INTO reads_read%%'")
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the second ingest never waited on the first one's row")
+    winner_may_commit.set()
+    for thread in threads:
+        thread.join(10)
+    stored_id = outcome["winner"].results[0].id
+    result = outcome["loser"].results[0]
+    assert (result.status, result.id) == (ItemStatus.CONFLICT, stored_id)
+    assert result.differences == [{"field": "plate", "stored": "7ABC123", "sent": "7ABC128"}]
+    assert outcome["loser"].conflicts == 1
+    assert list(Read.objects.values_list("plate_normalized", flat=True)) == ["7ABC123"]
