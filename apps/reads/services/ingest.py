@@ -135,18 +135,13 @@ class _Prepared:
                 self.confidence, self.metadata, "vehicle_image" in self.images, "plate_crop" in self.images)
 
 
-@dataclass
-class _Stored:
-    """A read this camera already stored under a key of the batch: its id and what a retry is compared on (a
-    ``_Prepared.compared()`` tuple; metadata as JSON text, whatever its spacing and key order)."""
-
-    id: int
-    compared: tuple
-
-
+# A read already stored under a key of the batch, as the duplicate query returns it: (source_read_id, id, then what
+# a retry is compared on, in _COMPARED order; metadata as JSON text, whatever its spacing and key order). A plain
+# row, not an object per row: a retried batch of 1,000 reads builds a thousand of these.
+_Stored = tuple
 _COMPARED = ("plate", "captured_at", "region", "latitude", "longitude", "confidence", "metadata", "vehicle_image",
              "plate_crop")
-_LATITUDE, _LONGITUDE, _METADATA = 3, 4, 6
+_ID, _LATITUDE, _LONGITUDE, _METADATA = 1, 5, 6, 8
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -156,7 +151,7 @@ def _micros(moment: datetime) -> int:
     return (moment - _EPOCH) // _MICROSECOND
 
 
-def _differences(prepared: _Prepared, stored: tuple) -> list[dict[str, Any]]:
+def _differences(prepared: _Prepared, stored: _Stored) -> list[dict[str, Any]]:
     """The fields in which ``prepared`` differs from the read already stored (or first sent) under its key. One tuple
     comparison first (a retry is nearly always identical), field by field only when something differs."""
     if prepared.location_sent:
@@ -165,13 +160,13 @@ def _differences(prepared: _Prepared, stored: tuple) -> list[dict[str, Any]]:
         latitude, longitude = stored[_LATITUDE], stored[_LONGITUDE]
     images = ("vehicle_image" in prepared.images, "plate_crop" in prepared.images)
     if ((prepared.plate_normalized, _micros(prepared.captured_at), prepared.region, latitude, longitude,
-         prepared.confidence) == stored[:_METADATA] and images == stored[_METADATA + 1:]
+         prepared.confidence) == stored[_ID + 1:_METADATA] and images == stored[_METADATA + 1:]
             and ((prepared.metadata is None and stored[_METADATA] is None)
                  or _metadata(prepared.metadata) == _metadata(stored[_METADATA]))):
         return []
-    sent = (*prepared.compared()[:_LATITUDE], latitude, longitude, prepared.confidence, _metadata(prepared.metadata),
-            *images)
-    stored = (*stored[:_METADATA], _metadata(stored[_METADATA]), *stored[_METADATA + 1:])
+    sent = (*prepared.compared()[:2], prepared.region, latitude, longitude, prepared.confidence,
+            _metadata(prepared.metadata), *images)
+    stored = (*stored[_ID + 1:_METADATA], _metadata(stored[_METADATA]), *stored[_METADATA + 1:])
     return [{"field": name, "stored": _shown(name, old), "sent": _shown(name, new)}
             for name, old, new in zip(_COMPARED, stored, sent, strict=True) if old != new]
 
@@ -383,7 +378,7 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
                     results[prepared.index] = _against(prepared, raced.get(key))
             for prepared in repeats:
                 first_sent = pending.get(prepared.key)
-                reference = (_Stored(inserted[prepared.key], first_sent.compared()) if prepared.key in inserted
+                reference = ((prepared.key, inserted[prepared.key], *first_sent.compared()) if prepared.key in inserted
                              else existing.get(prepared.key) or raced.get(prepared.key))
                 results[prepared.index] = _against(prepared, reference)
             batch = _record_batch(camera, ingest_format, now, items, results, started)
@@ -421,11 +416,11 @@ def _against(prepared: _Prepared, stored: _Stored | None) -> ItemResult:
     differs, stored vs sent)."""
     if stored is None:  # stored by someone else and gone again before we could look: nothing to compare with
         return ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=prepared.key)
-    differences = _differences(prepared, stored.compared)
+    differences = _differences(prepared, stored)
     if not differences:
-        return ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=prepared.key, id=stored.id)
+        return ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=prepared.key, id=stored[_ID])
     fields = ", ".join(d["field"] for d in differences)
-    return ItemResult(prepared.index, ItemStatus.CONFLICT, read_id=prepared.key, id=stored.id, code="conflict",
+    return ItemResult(prepared.index, ItemStatus.CONFLICT, read_id=prepared.key, id=stored[_ID], code="conflict",
                       message=CONFLICT.format(fields=fields), differences=differences)
 
 
@@ -481,10 +476,10 @@ def _existing(camera: Camera, keys: list[str]) -> dict[str, _Stored]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_EXISTING_SQL, [camera.pk, json.dumps(keys)])
-            return {row[0]: _Stored(row[1], row[2:]) for row in cursor.fetchall()}
-    return {read.source_read_id: _Stored(read.pk, (
-        read.plate_normalized, _micros(read.captured_at), read.region, read.latitude, read.longitude, read.confidence,
-        read.metadata, bool(read.vehicle_image), bool(read.plate_crop)))
+            return {row[0]: row for row in cursor.fetchall()}
+    return {read.source_read_id: (
+        read.source_read_id, read.pk, read.plate_normalized, _micros(read.captured_at), read.region, read.latitude,
+        read.longitude, read.confidence, read.metadata, bool(read.vehicle_image), bool(read.plate_crop))
         for read in Read.objects.filter(camera=camera, source_read_id__in=keys)}
 
 
