@@ -214,6 +214,13 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "apps.common.api.permissions.StrictModelPermissions",
     ],
+    # One JSON parser for the whole API: refuses bodies nested past a sane depth (400) or too large (413) instead of
+    # a 500 from a RecursionError. Views that list their own parsers use it too (tests/security/test_bad_json.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.common.api.parsers.PortalJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -240,6 +247,7 @@ SPECTACULAR_SETTINGS = {
         "CameraStatusEnum": "apps.reads.choices.CameraStatus",
         "CameraKindEnum": "apps.reads.choices.CameraKind",
         "IngestItemStatusEnum": "apps.reads.choices.ItemStatus",
+        "OpenAlprWebhookStatusEnum": "apps.reads.choices.WebhookStatus",
         "PurposeEnum": "apps.audit.choices.Purpose",
         "AccessLogPurposeEnum": "apps.audit.choices.ALL_PURPOSE_CHOICES",
         "DisclosureStatusEnum": "apps.disclosures.choices.DisclosureStatus",

@@ -100,7 +100,7 @@ class CameraStatusReportAdmin(TrainingGatedAdminMixin, ReadOnlyMixin, admin.Mode
 
 @admin.register(IngestBatch)
 class IngestBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("received_at", "camera", "format", "item_count", "stored", "duplicates", "rejected",
+    list_display = ("received_at", "camera", "format", "item_count", "stored", "duplicates", "conflicts", "rejected",
                     "duration_ms")
     list_filter = ("format", "camera")
     date_hierarchy = "received_at"

@@ -32,5 +32,16 @@ class ItemStatus(models.TextChoices):
     """Per-item result of a bulk ingest."""
 
     STORED = "stored", "Stored"
-    DUPLICATE = "duplicate", "Duplicate (already stored)"
+    DUPLICATE = "duplicate", "Duplicate (already stored with the same content)"
+    CONFLICT = "conflict", "Conflict (read_id already stored with other content; not stored)"
     REJECTED = "rejected", "Rejected"
+
+
+class WebhookStatus(models.TextChoices):
+    """Answer of the OpenALPR webhook: an item status, or ``ignored`` for data types other than alpr_group."""
+
+    STORED = ItemStatus.STORED.value, ItemStatus.STORED.label
+    DUPLICATE = ItemStatus.DUPLICATE.value, ItemStatus.DUPLICATE.label
+    CONFLICT = ItemStatus.CONFLICT.value, ItemStatus.CONFLICT.label
+    REJECTED = ItemStatus.REJECTED.value, ItemStatus.REJECTED.label
+    IGNORED = "ignored", "Ignored (not an alpr_group)"

@@ -214,8 +214,11 @@ class IngestBatch(models.Model):
     item_count = models.IntegerField()
     stored = models.IntegerField()
     duplicates = models.IntegerField()
+    conflicts = models.IntegerField(default=0, db_default=0,
+                                    help_text="Reads whose read_id was already stored with other content (not stored).")
     rejected = models.IntegerField()
-    errors = models.JSONField(default=list, blank=True, help_text="Rejected items: index, code, message.")
+    errors = models.JSONField(default=list, blank=True,
+                              help_text="Rejected items: index, code, message. Conflicts: index, stored read, fields.")
     duration_ms = models.IntegerField(default=0)
 
     class Meta:

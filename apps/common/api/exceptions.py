@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -21,6 +22,8 @@ from apps.common.db_errors import (
 from apps.common.errors import ApplicationError, PermissionDeniedError
 
 logger = logging.getLogger("alprportal.api")
+
+BODY_TOO_LARGE = "The request body is larger than {limit:,} bytes; send less per request."
 
 
 def _flatten(detail) -> str:
@@ -41,6 +44,10 @@ def portal_exception_handler(exc, context):
         database_connection_reset()
         return Response(database_unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE,
                         headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"})
+    if isinstance(exc, RequestDataTooBig):  # Django's own limit, raised when DRF reads request.body
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = {"error": {"code": "body_too_large", "message": BODY_TOO_LARGE.format(limit=limit)}}
+        return Response(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, PermissionDeniedError):
         exc_out = exceptions.PermissionDenied(detail=exc.message, code=exc.code)
     elif isinstance(exc, ApplicationError):

@@ -9,11 +9,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import ListCreateAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common.api.parsers import PortalJSONParser
 from apps.disclosures.api.serializers import (
     DisclosureRequestInputSerializer,
     DisclosureRequestOutputSerializer,
@@ -46,7 +47,7 @@ class DisclosureRequestListCreateApi(PartnerApiMixin, ListCreateAPIView):
     """GET: your agency's requests. POST (JSON or multipart with attachments): file a written request."""
 
     serializer_class = DisclosureRequestOutputSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, PortalJSONParser]
     queryset = DisclosureRequest.objects.none()
 
     def get_queryset(self):
@@ -76,7 +77,7 @@ class DisclosureRequestDetailApi(PartnerApiMixin, APIView):
 
 
 class DisclosureRequestRespondApi(PartnerApiMixin, APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, PortalJSONParser]
 
     @extend_schema(request=InfoResponseInputSerializer, responses=DisclosureRequestOutputSerializer)
     def post(self, request, pk: int):

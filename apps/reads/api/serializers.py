@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from apps.reads.choices import CameraKind, CameraStatus
+from apps.reads.choices import CameraKind, CameraStatus, ItemStatus, WebhookStatus
 from apps.reads.links import read_image_url
 from apps.reads.models import Camera, CameraStatusReport, Read, ReadCorrection
 
@@ -98,3 +98,47 @@ class ReadDetailOutputSerializer(ReadOutputSerializer):
 
     class Meta(ReadOutputSerializer.Meta):
         fields = [*ReadOutputSerializer.Meta.fields, "source_read_id", "received_at", "metadata", "corrections"]
+
+
+# --- Camera ingest answers (documentation of the OpenAPI schema: the views return the service's dicts as they are,
+# so the ingest fast path pays for no serializer).
+
+class IngestDifferenceSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="plate, captured_at, region, latitude, longitude, confidence, metadata, "
+                                            "vehicle_image or plate_crop (images: whether there is one).")
+    stored = serializers.JSONField(help_text="The value of the read already stored under this read_id.")
+    sent = serializers.JSONField(help_text="The value in this request (stored nowhere).")
+
+
+class _IngestItemFields(serializers.Serializer):
+    read_id = serializers.CharField(required=False, help_text="The camera's id for the read, as deduplicated.")
+    id = serializers.IntegerField(required=False, help_text="The stored read: new (stored) or earlier (duplicate, "
+                                                            "conflict).")
+    code = serializers.CharField(required=False, help_text="rejected / conflict: a stable machine-readable code.")
+    message = serializers.CharField(required=False, help_text="rejected / conflict: what is wrong, for a person.")
+    differences = IngestDifferenceSerializer(many=True, required=False,
+                                             help_text="conflict: each field that differs from the stored read.")
+
+
+class IngestItemResultSerializer(_IngestItemFields):
+    index = serializers.IntegerField(help_text="Position of the read in the request.")
+    status = serializers.ChoiceField(choices=ItemStatus.choices, help_text=(
+        "stored; duplicate (already stored with the same content: a retry is safe); conflict (this read_id is "
+        "already stored with other content: the stored read is kept, this one is not stored); rejected."))
+
+
+class IngestBatchResultSerializer(serializers.Serializer):
+    batch_id = serializers.IntegerField()
+    stored = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    conflicts = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    results = IngestItemResultSerializer(many=True)
+
+
+class OpenAlprWebhookResultSerializer(_IngestItemFields):
+    status = serializers.ChoiceField(choices=WebhookStatus.choices,
+                                     help_text="As for a batch item, or ignored (a data type other than alpr_group).")
+    batch_id = serializers.IntegerField(required=False)
+    index = serializers.IntegerField(required=False)
+    data_type = serializers.CharField(required=False, help_text="ignored: the data type received.")

@@ -8,13 +8,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
 from apps.audit.access_context import AccessContext
+from apps.common.api.parsers import PortalJSONParser
 from apps.common.api.permissions import StrictModelPermissions
 from apps.common.csv import csv_writer
 from apps.common.errors import ApplicationError
@@ -24,6 +25,8 @@ from apps.reads.api.serializers import (
     CameraStatusInputSerializer,
     CameraStatusReportSerializer,
     CameraUpdateSerializer,
+    IngestBatchResultSerializer,
+    OpenAlprWebhookResultSerializer,
     ReadCorrectionInputSerializer,
     ReadCorrectionOutputSerializer,
     ReadDetailOutputSerializer,
@@ -58,7 +61,7 @@ class _CameraIngestApi(APIView):
 
     authentication_classes = [CameraTokenAuthentication]
     permission_classes = [IsCamera]
-    parser_classes = [JSONParser]
+    parser_classes = [PortalJSONParser]
     throttle_classes: list = []
 
 
@@ -66,11 +69,13 @@ class ReadIngestApi(_CameraIngestApi):
     """Bulk ingest (R-READ-1): ``{"reads": [{read_id, plate, captured_at, region, latitude, longitude, confidence,
     vehicle_image | vehicle_image_ref, plate_crop | plate_crop_ref, metadata}, …]}``, at most 1,000 per request.
 
-    200 with one result per item, in order: ``stored`` (with id), ``duplicate`` (already stored: a retry is safe) or
-    ``rejected`` (with a code and a message). 400 only when the body as a whole is unusable.
+    200 with one result per item, in order: ``stored`` (with id), ``duplicate`` (already stored with the same content:
+    a retry is safe), ``conflict`` (the read_id is already stored with other content: the stored read is kept, this
+    one is not stored, ``differences`` says what differs) or ``rejected`` (with a code and a message). 400 only when
+    the body as a whole is unusable.
     """
 
-    @extend_schema(request=dict, responses={200: dict})
+    @extend_schema(request=dict, responses={200: IngestBatchResultSerializer})
     def post(self, request):
         items = batch_items_from_body(request.data)
         result = read_batch_ingest(camera=request.user.camera, items=items)
@@ -79,9 +84,10 @@ class ReadIngestApi(_CameraIngestApi):
 
 class OpenAlprWebhookApi(_CameraIngestApi):
     """The webhook an OpenALPR / Rekor Scout agent posts to. ``alpr_group`` becomes a read; other data types
-    (heartbeat, alpr_results, alpr_alert…) are acknowledged with ``ignored``."""
+    (heartbeat, alpr_results, alpr_alert…) are acknowledged with ``ignored``. A group resent with other content
+    under the same uuid is a ``conflict``, as in a batch."""
 
-    @extend_schema(request=dict, responses={200: dict})
+    @extend_schema(request=dict, responses={200: OpenAlprWebhookResultSerializer})
     def post(self, request):
         result = read_openalpr_ingest(camera=request.user.camera, payload=request.data)
         if result is None:

@@ -1,12 +1,19 @@
 """Bulk ingest of reads from cameras (R-READ-1, R-READ-2, R-READ-5).
 
 One request carries up to ``PORTAL["READ_INGEST_MAX_BATCH"]`` reads. Every item is validated on its own and gets its
-own result (stored / duplicate / rejected with a code and a message), so one bad read never loses the others.
+own result (stored / duplicate / conflict / rejected with a code and a message), so one bad read never loses the
+others.
 
 Idempotency: each read has a key unique per camera, ``source_read_id`` (the camera's id for the read, or
 ``<plate>@<epoch ms>`` when the camera sends none). A camera that retries a batch gets ``duplicate`` for every read
 already stored, and nothing is stored twice — also under concurrent retries, because the insert is
 ``INSERT … ON CONFLICT DO NOTHING RETURNING`` against the unique constraint ``read_unique_per_camera``.
+
+A key already stored with *different* content (plate, capture time, region, location, confidence, metadata, or an
+image where there was none) is a ``conflict``: the stored original is kept unchanged (R-READ-2), the sent read is
+stored nowhere, and the camera is told which fields differ, with both values. The batch counts conflicts and the
+``alprportal.reads.ingest`` logger warns with the field names and the stored read's id, never the plates. Only keys
+that already exist are compared, with the same one query that finds duplicates.
 
 Speed: validation is plain Python (no per-item serializer), duplicates are found with one query, and on PostgreSQL
 the whole batch is one INSERT from one JSON parameter, so a batch costs a handful of statements whatever its size.
@@ -19,6 +26,7 @@ import logging
 import math
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -47,6 +55,11 @@ CAPTURED_AT_NAIVE = "captured_at “{value}” has no time zone (add Z or an off
 CAPTURED_IN_FUTURE = "captured_at {value} is in the future (more than {skew} s ahead of the portal's clock)."
 CAPTURED_BEFORE_CAMERA = "captured_at {value} is before this camera was commissioned ({commissioned})."
 READ_ID_INVALID = "read_id must be a string of 1 to 100 characters."
+CONFLICT = (
+    "A read with this read_id is already stored with a different {fields}; the stored read is kept and this one was "
+    "not stored. Send a new read_id for a new read."
+)
+TEXT_HAS_NUL = "{field} contains a NUL character (\\u0000), which cannot be stored."
 LATITUDE_INVALID = "latitude must be a number from -90 to 90."
 LONGITUDE_INVALID = "longitude must be a number from -180 to 180."
 LOCATION_INCOMPLETE = "latitude and longitude go together: send both or neither."
@@ -68,6 +81,7 @@ class ItemResult:
     id: int | None = None
     code: str = ""
     message: str = ""
+    differences: list[dict[str, Any]] | None = None  # conflict: [{"field", "stored", "sent"}, …]
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"index": self.index, "status": self.status}
@@ -78,6 +92,8 @@ class ItemResult:
         if self.code:
             out["code"] = self.code
             out["message"] = self.message
+        if self.differences:
+            out["differences"] = self.differences
         return out
 
 
@@ -86,12 +102,14 @@ class BatchResult:
     batch_id: int | None
     stored: int = 0
     duplicates: int = 0
+    conflicts: int = 0
     rejected: int = 0
     results: list[ItemResult] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"batch_id": self.batch_id, "stored": self.stored, "duplicates": self.duplicates,
-                "rejected": self.rejected, "results": [result.as_dict() for result in self.results]}
+                "conflicts": self.conflicts, "rejected": self.rejected,
+                "results": [result.as_dict() for result in self.results]}
 
 
 @dataclass
@@ -104,11 +122,61 @@ class _Prepared:
     captured_at: datetime
     latitude: float | None
     longitude: float | None
+    location_sent: bool  # False: the camera's own location stands in (and is not compared on a retry)
     confidence: float | None
     metadata: str | None
     flagged: bool
     images: dict[str, Any]  # field name -> ValidImage or stored ref (str)
     stored_names: dict[str, str] = field(default_factory=dict)
+
+    def compared(self) -> tuple:
+        """What a retry is compared on, in ``_COMPARED`` order, as the read would be stored."""
+        return (self.plate_normalized, _micros(self.captured_at), self.region, self.latitude, self.longitude,
+                self.confidence, self.metadata, "vehicle_image" in self.images, "plate_crop" in self.images)
+
+
+# A read already stored under a key of the batch, as the duplicate query returns it: (source_read_id, id, then what
+# a retry is compared on, in _COMPARED order; metadata as JSON text, whatever its spacing and key order). A plain
+# row, not an object per row: a retried batch of 1,000 reads builds a thousand of these.
+_Stored = tuple
+_COMPARED = ("plate", "captured_at", "region", "latitude", "longitude", "confidence", "metadata", "vehicle_image",
+             "plate_crop")
+_ID, _LATITUDE, _LONGITUDE, _METADATA = 1, 5, 6, 8
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(moment: datetime) -> int:
+    """Exact microseconds since 1970 (what the duplicate query returns for a stored capture time)."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def _differences(prepared: _Prepared, stored: _Stored) -> list[dict[str, Any]]:
+    """The fields in which ``prepared`` differs from the read already stored (or first sent) under its key. One tuple
+    comparison first (a retry is nearly always identical), field by field only when something differs."""
+    if prepared.location_sent:
+        latitude, longitude = prepared.latitude, prepared.longitude
+    else:  # the camera's own location stood in: not the camera's content
+        latitude, longitude = stored[_LATITUDE], stored[_LONGITUDE]
+    images = ("vehicle_image" in prepared.images, "plate_crop" in prepared.images)
+    if ((prepared.plate_normalized, _micros(prepared.captured_at), prepared.region, latitude, longitude,
+         prepared.confidence) == stored[_ID + 1:_METADATA] and images == stored[_METADATA + 1:]
+            and ((prepared.metadata is None and stored[_METADATA] is None)
+                 or _metadata(prepared.metadata) == _metadata(stored[_METADATA]))):
+        return []
+    sent = (*prepared.compared()[:2], prepared.region, latitude, longitude, prepared.confidence,
+            _metadata(prepared.metadata), *images)
+    stored = (*stored[_ID + 1:_METADATA], _metadata(stored[_METADATA]), *stored[_METADATA + 1:])
+    return [{"field": name, "stored": _shown(name, old), "sent": _shown(name, new)}
+            for name, old, new in zip(_COMPARED, stored, sent, strict=True) if old != new]
+
+
+def _metadata(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _shown(name: str, value):
+    return (_EPOCH + value * _MICROSECOND).isoformat() if name == "captured_at" else value
 
 
 def _number(value, low: float, high: float, message: str, code: str) -> float | None:
@@ -132,7 +200,23 @@ def _parse_captured_at(value) -> datetime:
         raise ApplicationError(CAPTURED_AT_INVALID.format(value=value), code="captured_at_invalid") from exc
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ApplicationError(CAPTURED_AT_NAIVE.format(value=value), code="captured_at_naive")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 9999-12-31T23:59:59-14:00 is past the last representable moment in UTC
+        raise ApplicationError(CAPTURED_AT_INVALID.format(value=value), code="captured_at_invalid") from exc
+
+
+# json.dumps writes a NUL character as \u0000; an odd run of backslashes before "u0000" is that escape, an even run
+# is a literal backslash followed by the text "u0000".
+_ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _refuse_nul(text: str, *, field: str, dumped: bool = False) -> None:
+    """PostgreSQL cannot store U+0000 in text or jsonb: refuse it here, as the item's own error, instead of letting
+    the batch's one INSERT fail (a 500 that loses every read of the batch)."""
+    found = _ESCAPED_NUL.search(text) if dumped else "\x00" in text
+    if found:
+        raise ApplicationError(TEXT_HAS_NUL.format(field=field), code="nul_character")
 
 
 class _Context:
@@ -186,6 +270,7 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
     if read_id is None or read_id == "":
         key = f"{plate_normalized}@{int(captured_at.timestamp() * 1000)}"
     elif isinstance(read_id, str) and len(read_id) <= 100:
+        _refuse_nul(read_id, field="read_id")
         key = read_id
     else:
         raise ApplicationError(READ_ID_INVALID, code="read_id_invalid")
@@ -193,7 +278,8 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
     longitude = _number(item.get("longitude"), -180, 180, LONGITUDE_INVALID, "longitude_invalid")
     if (latitude is None) != (longitude is None):
         raise ApplicationError(LOCATION_INCOMPLETE, code="location_incomplete")
-    if latitude is None:
+    location_sent = latitude is not None
+    if not location_sent:
         latitude, longitude = ctx.camera.latitude, ctx.camera.longitude
     confidence = _number(item.get("confidence"), 0, 100, CONFIDENCE_INVALID, "confidence_invalid")
     region = item.get("region") or ""
@@ -206,6 +292,8 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
         metadata = json.dumps(metadata, separators=(",", ":"))
         if len(metadata) > METADATA_MAX_CHARS:
             raise ApplicationError(METADATA_INVALID, code="metadata_invalid")
+        if "\\u0000" in metadata:
+            _refuse_nul(metadata, field="metadata", dumped=True)
     images: dict[str, Any] = {}
     for name in ("vehicle_image", "plate_crop"):
         if item.get(name):
@@ -215,7 +303,8 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
     return _Prepared(
         index=index, key=key, plate_read=plate_read.strip()[:32], plate_normalized=plate_normalized,
         region=region.upper(), captured_at=captured_at, latitude=latitude, longitude=longitude,
-        confidence=confidence, metadata=metadata, flagged=ctx.flagged(captured_at), images=images,
+        location_sent=location_sent, confidence=confidence, metadata=metadata, flagged=ctx.flagged(captured_at),
+        images=images,
     )
 
 
@@ -237,7 +326,8 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
     """Store a batch of reads from ``camera`` (the authenticated actor); return one result per item, in order.
 
     Rejected items are logged (``IngestBatch.errors`` and the ``alprportal.reads.ingest`` logger) and store
-    nothing; duplicates (same camera and read id, in this batch or before) are reported with the stored read's id.
+    nothing; duplicates (same camera and read id, in this batch or before) are reported with the stored read's id;
+    conflicts (same key, other content) too, with what differs, and are counted and logged, never stored.
     Reads captured while the unit was out of service are stored flagged (R-READ-5).
     """
     started = time.perf_counter()
@@ -248,6 +338,7 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
     ctx = _Context(camera, now)
     results: list[ItemResult | None] = [None] * len(items)
     pending: dict[str, _Prepared] = {}
+    repeats: list[_Prepared] = []  # a key seen earlier in this batch: compared once the first one is settled
     for index, item in enumerate(items):
         try:
             prepared = _prepare(index, item, ctx)
@@ -257,14 +348,14 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
                                         message=exc.message)
             continue
         if prepared.key in pending:
-            results[index] = ItemResult(index, ItemStatus.DUPLICATE, read_id=prepared.key)
+            repeats.append(prepared)
             continue
         pending[prepared.key] = prepared
 
     existing = _existing(camera, list(pending))
-    for key, read_pk in existing.items():
+    for key, stored in existing.items():
         prepared = pending.pop(key)
-        results[prepared.index] = ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=key, id=read_pk)
+        results[prepared.index] = _against(prepared, stored)
 
     stored_files: list[str] = []
     try:
@@ -277,45 +368,83 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
         with transaction.atomic():
             inserted = _insert(camera, list(pending.values()), now) if pending else {}
             hits_match_reads(read_ids=inserted.values())  # R-HOT-3: hits commit with their reads
-            batch = _record_batch(camera, ingest_format, now, items, results, pending, inserted, started)
+            # A concurrent retry stored these between our duplicate check and our insert: compare with what it stored.
+            raced = _existing(camera, [key for key in pending if key not in inserted])
+            for key, prepared in pending.items():
+                if key in inserted:
+                    results[prepared.index] = ItemResult(prepared.index, ItemStatus.STORED, read_id=key,
+                                                         id=inserted[key])
+                else:
+                    results[prepared.index] = _against(prepared, raced.get(key))
+            for prepared in repeats:
+                first_sent = pending.get(prepared.key)
+                reference = ((prepared.key, inserted[prepared.key], *first_sent.compared()) if prepared.key in inserted
+                             else existing.get(prepared.key) or raced.get(prepared.key))
+                results[prepared.index] = _against(prepared, reference)
+            batch = _record_batch(camera, ingest_format, now, items, results, started)
     except BaseException:
         image_delete_quietly(stored_files)
         raise
 
-    lost_race = []
-    for key, prepared in pending.items():
-        if key in inserted:
-            results[prepared.index] = ItemResult(prepared.index, ItemStatus.STORED, read_id=key, id=inserted[key])
-        else:  # a concurrent retry stored it between our duplicate check and our insert
-            results[prepared.index] = ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=key)
-            lost_race.extend(stored for name, stored in prepared.stored_names.items()
-                             if not isinstance(prepared.images[name], str))
-    image_delete_quietly(lost_race)
+    # Files written for reads a concurrent retry stored first: theirs are kept, ours are orphans.
+    image_delete_quietly([name_stored for key, prepared in pending.items() if key not in inserted
+                          for name, name_stored in prepared.stored_names.items()
+                          if not isinstance(prepared.images[name], str)])
 
     outcome = BatchResult(batch_id=batch.pk, results=results)  # type: ignore[arg-type]
     outcome.stored, outcome.duplicates, outcome.rejected = batch.stored, batch.duplicates, batch.rejected
+    outcome.conflicts = batch.conflicts
     if outcome.rejected:
         first = next(r for r in results if r and r.status == ItemStatus.REJECTED)
         logger.warning("Camera %s batch %s: %s of %s reads rejected (first: #%s %s: %s)", camera.pk, batch.pk,
                        outcome.rejected, len(items), first.index, first.code, first.message)
+    if outcome.conflicts:
+        # Field names and the stored read's id only: the read_id may carry the plate (<plate>@<epoch ms>).
+        first = next(r for r in results if r and r.status == ItemStatus.CONFLICT)
+        logger.warning("Camera %s batch %s: %s of %s reads conflict with a read already stored under the same "
+                       "read_id and were not stored (first: #%s, stored read %s, differs in %s)", camera.pk, batch.pk,
+                       outcome.conflicts, len(items), first.index, first.id,
+                       ", ".join(d["field"] for d in first.differences or []))
     if inserted:
         ids = list(inserted.values())
         transaction.on_commit(lambda: reads_stored.send(sender=Read, camera_id=camera.pk, read_ids=ids))
     return outcome
 
 
-def _record_batch(camera, ingest_format, now, items, results, pending, inserted, started) -> IngestBatch:
-    rejected = [r for r in results if r is not None and r.status == ItemStatus.REJECTED]
-    stored = len(inserted)
+def _against(prepared: _Prepared, stored: _Stored | None) -> ItemResult:
+    """``duplicate`` if the read already stored under the key has the same content, else ``conflict`` (what
+    differs, stored vs sent)."""
+    if stored is None:  # stored by someone else and gone again before we could look: nothing to compare with
+        return ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=prepared.key)
+    differences = _differences(prepared, stored)
+    if not differences:
+        return ItemResult(prepared.index, ItemStatus.DUPLICATE, read_id=prepared.key, id=stored[_ID])
+    fields = ", ".join(d["field"] for d in differences)
+    return ItemResult(prepared.index, ItemStatus.CONFLICT, read_id=prepared.key, id=stored[_ID], code="conflict",
+                      message=CONFLICT.format(fields=fields), differences=differences)
+
+
+def _record_batch(camera, ingest_format, now, items, results, started) -> IngestBatch:
+    counts = Counter(r.status for r in results)
+    rejected = [r for r in results if r.status == ItemStatus.REJECTED]
+    # Conflicts are counted, and kept by field name and stored read only: the values sent are stored nowhere.
+    conflicts = [{"index": r.index, "code": r.code, "read": r.id, "fields": [d["field"] for d in r.differences]}
+                 for r in results if r.status == ItemStatus.CONFLICT]
     batch = IngestBatch(
-        camera=camera, format=ingest_format, received_at=now, item_count=len(items), stored=stored,
-        duplicates=len(items) - stored - len(rejected), rejected=len(rejected),
-        errors=[{"index": r.index, "read_id": r.read_id, "code": r.code, "message": r.message}
-                for r in rejected[:ERRORS_KEPT_PER_BATCH]],
+        camera=camera, format=ingest_format, received_at=now, item_count=len(items),
+        stored=counts[ItemStatus.STORED], duplicates=counts[ItemStatus.DUPLICATE],
+        conflicts=counts[ItemStatus.CONFLICT], rejected=counts[ItemStatus.REJECTED],
+        errors=[*({"index": r.index, "read_id": _storable(r.read_id), "code": r.code, "message": _storable(r.message)}
+                  for r in rejected[:ERRORS_KEPT_PER_BATCH]), *conflicts[:ERRORS_KEPT_PER_BATCH]],
         duration_ms=int((time.perf_counter() - started) * 1000),
     )
     batch.save(force_insert=True)
     return batch
+
+
+def _storable(text: str) -> str:
+    """A refused item's read id or message may quote a NUL character it was refused for; jsonb cannot hold one."""
+    return text.replace("\x00", "\N{REPLACEMENT CHARACTER}")
 
 
 # The batch travels as ONE json parameter that PostgreSQL unpacks (jsonb_to_recordset): quoting a thousand-element
@@ -330,21 +459,28 @@ ON CONFLICT ON CONSTRAINT read_unique_per_camera DO NOTHING
 RETURNING source_read_id, id
 """
 
+# The capture time as exact microseconds (numeric epoch since PostgreSQL 14) and metadata as text: decoding a
+# timestamptz or a jsonb per row in Python cost more than the whole comparison.
 _EXISTING_SQL = """
-SELECT source_read_id, id FROM reads_read
+SELECT source_read_id, id, plate_normalized, (extract(epoch FROM captured_at) * 1000000)::bigint, region, latitude,
+       longitude, confidence, metadata::text, vehicle_image <> '', plate_crop <> ''
+FROM reads_read
 WHERE camera_id = %s AND source_read_id IN (SELECT jsonb_array_elements_text(%s::jsonb))
 """
 
 
-def _existing(camera: Camera, keys: list[str]) -> dict[str, int]:
-    """{source_read_id: id} of the keys this camera already stored (one query)."""
+def _existing(camera: Camera, keys: list[str]) -> dict[str, _Stored]:
+    """The reads this camera already stored under these keys, with what a retry is compared on (one query)."""
     if not keys:
         return {}
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_EXISTING_SQL, [camera.pk, json.dumps(keys)])
-            return dict(cursor.fetchall())
-    return dict(Read.objects.filter(camera=camera, source_read_id__in=keys).values_list("source_read_id", "id"))
+            return {row[0]: row for row in cursor.fetchall()}
+    return {read.source_read_id: (
+        read.source_read_id, read.pk, read.plate_normalized, _micros(read.captured_at), read.region, read.latitude,
+        read.longitude, read.confidence, read.metadata, bool(read.vehicle_image), bool(read.plate_crop))
+        for read in Read.objects.filter(camera=camera, source_read_id__in=keys)}
 
 
 def _insert(camera: Camera, rows: list[_Prepared], now: datetime) -> dict[str, int]:

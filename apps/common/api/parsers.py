@@ -1,0 +1,94 @@
+"""The one JSON parser of the API (the REST_FRAMEWORK default, and the JSON parser of every view that lists its own).
+
+Python's JSON decoder recurses once per nesting level, so a body a few thousand brackets deep ended in a
+RecursionError, i.e. HTTP 500, on every endpoint that reads JSON (issue #14). This parser measures the nesting
+depth first, with a linear scan that does not recurse, and refuses a body deeper than ``JSON_MAX_DEPTH`` with 400
+``json_too_deep`` before decoding it. No portal payload comes close: an OpenALPR ``alpr_group`` is about six levels
+deep, a bulk ingest body three plus the read's metadata.
+
+It also refuses bytes that are not UTF-8 with a clear 400. (A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` never gets
+here: DRF reads JSON through ``request.body``, which raises RequestDataTooBig, a 413 in the API's exception handler.)
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+
+from django.conf import settings
+from rest_framework import exceptions
+from rest_framework.parsers import JSONParser
+
+JSON_MAX_DEPTH = 64
+JSON_TOO_DEEP = (
+    "The JSON body is nested more than {limit} levels deep (arrays and objects inside each other); the portal accepts "
+    "at most {limit}."
+)
+JSON_NOT_UTF8 = "The JSON body is not valid {encoding}: {reason}."
+JSON_INVALID = "The body is not valid JSON: {reason}."
+
+# Every byte but the ones that shape JSON: brackets, quotes and backslashes (UTF-8 never uses these byte values
+# inside a multi-byte character, so the scan works on the raw body).
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"\\')
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+# A JSON string with its escapes, for bodies that have backslashes. The closing quote is optional so that an
+# unterminated string ends the match at the end of the body instead of failing and being retried from every later
+# quote (which would be quadratic).
+_STRING = re.compile(rb'"[^"\\]*(?:\\[\s\S]?[^"\\]*)*"?')
+_DEPTH_STEP = [0] * 256
+_DEPTH_STEP[ord("[")] = _DEPTH_STEP[ord("{")] = 1
+_DEPTH_STEP[ord("]")] = _DEPTH_STEP[ord("}")] = -1
+
+
+def json_depth_exceeds(body: bytes | str, limit: int = JSON_MAX_DEPTH) -> bool:
+    """True if brackets outside strings nest deeper than ``limit``. Linear, no recursion, stops at the first level
+    past the limit; brackets inside strings (also after escaped quotes) do not count.
+
+    Fast path (most bodies, all camera batches): without a backslash every quote opens or closes a string, so the
+    brackets between every other quote are the structure — two C-level passes over the body. With a backslash, the
+    strings are cut out by a regular expression first."""
+    raw = body.encode() if isinstance(body, str) else body
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    structure = raw.translate(None, _NOT_STRUCTURE)
+    if b"\\" in structure:
+        brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKET)
+    else:
+        brackets = b"".join(structure.split(b'"')[::2])
+    depth = 0
+    for byte in brackets:
+        depth += _DEPTH_STEP[byte]
+        if depth > limit:
+            return True
+    return False
+
+
+class PortalJSONParser(JSONParser):
+    """DRF's JSONParser with a depth limit and precise messages; everything else as DRF's (strict: NaN and Infinity
+    are refused)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        raw = stream.read()
+        try:
+            text = raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            reason = getattr(exc, "reason", str(exc))
+            raise exceptions.ParseError(JSON_NOT_UTF8.format(encoding=encoding.upper(), reason=reason),
+                                        code="json_not_utf8") from exc
+        if json_depth_exceeds(raw if _ascii_compatible(encoding) else text):
+            raise exceptions.ParseError(JSON_TOO_DEEP.format(limit=JSON_MAX_DEPTH), code="json_too_deep")
+        try:
+            return json.loads(text, parse_constant=_refuse_constant if self.strict else None)
+        except (ValueError, RecursionError) as exc:
+            raise exceptions.ParseError(JSON_INVALID.format(reason=exc), code="parse_error") from exc
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in ("utf-8", "ascii", "iso8859-1", "cp1252")
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
