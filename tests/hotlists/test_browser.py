@@ -66,6 +66,13 @@ def test_the_hits_page_shows_a_newly_ingested_hit_without_reload(live_server, br
     browser.find_element(By.NAME, "username").send_keys(operator.username)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+    # R-AUD-1a: the operator states the shift's duty purpose and incident number once; the page and its polls log it.
+    from selenium.webdriver.support.ui import Select
+
+    _wait_for(lambda: browser.find_elements(By.NAME, "purpose"), what="the purpose form")
+    Select(browser.find_element(By.NAME, "purpose")).select_by_value("wanted_persons")
+    browser.find_element(By.NAME, "case_number").send_keys("SHIFT-26-1205-A")
+    browser.find_element(By.CSS_SELECTOR, "form.access-context [type=submit]").click()
     _wait_for(lambda: browser.find_elements(By.ID, "hits"), what="the hits page")
     assert "A hit is not probable cause." in browser.find_element(By.ID, "not-probable-cause").text
     assert browser.find_elements(By.CSS_SELECTOR, "article.hit") == []
@@ -92,5 +99,10 @@ def test_the_hits_page_shows_a_newly_ingested_hit_without_reload(live_server, br
     _wait_for(lambda: browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0;", image),
               what="the plate crop to load")
     assert elapsed < 6, f"hit shown after {elapsed:.1f} s"
+    from apps.audit.models import AccessLog
+
+    shown = AccessLog.objects.filter(action="hotlists.hits.view", data_elements__hits__contains=[hit.pk])
+    assert {(row.purpose, row.case_number) for row in shown} == {("wanted_persons", "SHIFT-26-1205-A")}
+    assert AccessLog.objects.filter(action="hotlists.hits.image", purpose="wanted_persons").exists()
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "hotlists-live-hit.png"))

@@ -38,6 +38,7 @@ def test_the_investigator_uploads_photos_watches_them_read_corrects_one_and_find
 
     log_in(detective, "/ocr/")
     browser.find_element(By.NAME, "photos").send_keys("\n".join(str(tmp_path / name) for name in photos))
+    Select(browser.find_element(By.NAME, "purpose")).select_by_value("investigative_leads")  # R-AUD-1a
     browser.find_element(By.NAME, "case_number").send_keys("24-555")
     browser.find_element(By.CSS_SELECTOR, "form.ocr-upload [type=submit]").click()
     wait_for(lambda: "/ocr/jobs/" in browser.current_url, what="the job page")
