@@ -132,6 +132,12 @@ class Command(BaseCommand):
 
         seed_oversight_demo(password=DEMO_PASSWORD, stdout=None if options["quiet"] else self.stdout)
 
+        from apps.audit.anchors import access_log_anchor
+
+        # Anchor the demo's access log at once (beat does it every 15 minutes), so /transparency/ and
+        # verify_access_log show a signed head from the start (R-AUD-1b).
+        access_log_anchor()
+
         if not options["quiet"]:
             self._print_logins()
 
