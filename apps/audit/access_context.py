@@ -21,12 +21,7 @@ from django.shortcuts import render
 
 from apps.audit.choices import Purpose, SystemPurpose
 from apps.audit.models import AccessLog
-from apps.audit.services import (
-    CASE_NUMBER_REQUIRED,
-    PURPOSE_NOT_AUTHORIZED,
-    PURPOSE_REQUIRED,
-    access_log_record,
-)
+from apps.audit.services import access_log_record, access_purpose_check
 from apps.common.errors import ApplicationError
 
 SESSION_KEY = "alpr_access_context"
@@ -58,15 +53,9 @@ class AccessContext:
 
 
 def access_context_validate(*, purpose: str, case_number: str, allow_system_purpose: bool = False) -> AccessContext:
-    """The same checks as the access log's writer, with its messages (R-READ-3)."""
-    purpose, case_number = (purpose or "").strip(), (case_number or "").strip()
-    allowed = set(Purpose.values) | (set(SystemPurpose.values) if allow_system_purpose else set())
-    if not purpose:
-        raise ApplicationError(PURPOSE_REQUIRED, code="purpose_required")
-    if purpose not in allowed:
-        raise ApplicationError(PURPOSE_NOT_AUTHORIZED.format(purpose=purpose[:40]), code="purpose_not_authorized")
-    if not case_number:
-        raise ApplicationError(CASE_NUMBER_REQUIRED, code="case_number_required")
+    """The access log's own check (R-READ-3), and a case number short enough to be stored whole."""
+    purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number,
+                                                allow_system_purpose=allow_system_purpose)
     if len(case_number) > CASE_NUMBER_MAX_LENGTH or "\x00" in case_number:
         raise ApplicationError(CASE_NUMBER_TOO_LONG, code="case_number_too_long")
     return AccessContext(purpose=purpose, case_number=case_number)

@@ -44,6 +44,21 @@ def _canonical_json(value: Any) -> Any:
     return json.loads(json.dumps(value or {}, cls=DjangoJSONEncoder))
 
 
+def access_purpose_check(*, purpose: str, case_number: str, allow_system_purpose: bool = False) -> tuple[str, str]:
+    """The one check of a stated purpose and case number (R-READ-3): an authorized purpose (R-PURP; never civil
+    immigration enforcement) and a case or incident number, stripped. ApplicationError with the module's messages."""
+    purpose = (purpose or "").strip()
+    case_number = (case_number or "").strip()
+    allowed = set(Purpose.values) | (set(SystemPurpose.values) if allow_system_purpose else set())
+    if not purpose:
+        raise ApplicationError(PURPOSE_REQUIRED, code="purpose_required")
+    if purpose not in allowed:
+        raise ApplicationError(PURPOSE_NOT_AUTHORIZED.format(purpose=purpose), code="purpose_not_authorized")
+    if not case_number:
+        raise ApplicationError(CASE_NUMBER_REQUIRED, code="case_number_required")
+    return purpose, case_number
+
+
 def access_log_record(
     *,
     user,
@@ -62,15 +77,8 @@ def access_log_record(
     case number. Writers are serialized (an advisory lock on PostgreSQL, an IMMEDIATE transaction on SQLite) and
     ``seq`` is unique, so concurrent writers can never fork the chain.
     """
-    purpose = (purpose or "").strip()
-    case_number = (case_number or "").strip()
-    allowed = set(Purpose.values) | (set(SystemPurpose.values) if allow_system_purpose else set())
-    if not purpose:
-        raise ApplicationError(PURPOSE_REQUIRED, code="purpose_required")
-    if purpose not in allowed:
-        raise ApplicationError(PURPOSE_NOT_AUTHORIZED.format(purpose=purpose), code="purpose_not_authorized")
-    if not case_number:
-        raise ApplicationError(CASE_NUMBER_REQUIRED, code="case_number_required")
+    purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number,
+                                                allow_system_purpose=allow_system_purpose)
 
     if not endpoint and request is not None:
         match = getattr(request, "resolver_match", None)

@@ -29,14 +29,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.roles import Role
-from apps.audit.choices import Purpose
 from apps.audit.models import AccessLog
-from apps.audit.services import (
-    CASE_NUMBER_REQUIRED,
-    PURPOSE_NOT_AUTHORIZED,
-    PURPOSE_REQUIRED,
-    access_log_record,
-)
+from apps.audit.services import access_log_record, access_purpose_check
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.reads.models import Camera, Read, ReadCorrection
 from apps.reads.plates import PlatePattern, plate_pattern_parse
@@ -142,16 +136,9 @@ def read_search_build(
 
 
 def purpose_check(*, purpose: str, case_number: str) -> tuple[str, str]:
-    """R-READ-3: a purpose from R-PURP and a case number, checked before any query runs (same messages as the
-    access log's own check)."""
-    purpose, case_number = (purpose or "").strip(), (case_number or "").strip()
-    if not purpose:
-        raise ApplicationError(PURPOSE_REQUIRED, code="purpose_required")
-    if purpose not in Purpose.values:
-        raise ApplicationError(PURPOSE_NOT_AUTHORIZED.format(purpose=purpose), code="purpose_not_authorized")
-    if not case_number:
-        raise ApplicationError(CASE_NUMBER_REQUIRED, code="case_number_required")
-    return purpose, case_number
+    """R-READ-3: a purpose from R-PURP and a case number, checked before any query runs (the access log's own
+    check; no system purpose)."""
+    return access_purpose_check(purpose=purpose, case_number=case_number)
 
 
 def _require_query_permission(user) -> None:
