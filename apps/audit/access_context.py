@@ -160,8 +160,8 @@ class PlateAccessRequiredMixin:
         return super().dispatch(request, *args, **kwargs)
 
     def plate_access_precheck(self, request, *args, **kwargs) -> None:
-        """Raise Http404 (or PermissionDenied) here for an object the person may not see, so that they learn that
-        before being asked why they look (and never learn it by stating a purpose)."""
+        """Load the view's object here (and keep it on ``self``), raising Http404 (or PermissionDenied) for one the
+        person may not see, so that they learn that before being asked why they look."""
 
     def log_plate_access(self, *, action: str, data_elements: dict, result_count: int | None = None) -> AccessLog:
         return plate_access_log(request=self.request, context=self.access, action=action,

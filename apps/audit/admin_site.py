@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.apps import apps as django_apps
 from django.contrib import admin
 from django.db.models.base import ModelBase
 from django.http import HttpResponseRedirect
@@ -55,10 +54,6 @@ def model_holds_plate_data(model) -> bool:
         if field.concrete and related is not None and related._meta.label in PLATE_BEARING_TARGETS:
             return True
     return False
-
-
-def plate_data_models() -> list:
-    return [model for model in django_apps.get_models() if model_holds_plate_data(model)]
 
 
 class PlateDataAdminMixin:

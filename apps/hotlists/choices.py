@@ -2,8 +2,6 @@
 
 from django.db import models
 
-from apps.audit.choices import Purpose
-
 
 class HotListSource(models.TextChoices):
     """Where a list comes from (R-HOT-1). Every source but our own is *external*: it must be refreshed at least every
@@ -35,18 +33,6 @@ class EntryReason(models.TextChoices):
     OTHER = "other", "Other (see why)"
 
 
-# The authorized purpose (R-PURP) under which a hit on an entry of each reason is shown: hit listings show read
-# data and are written to the access log with this purpose and the entry's case number (R-AUD-1).
-REASON_PURPOSE = {
-    EntryReason.STOLEN_VEHICLE: Purpose.PROSECUTION_OR_EXONERATION,
-    EntryReason.STOLEN_PLATE: Purpose.PROSECUTION_OR_EXONERATION,
-    EntryReason.WANTED_PERSON: Purpose.WANTED_PERSONS,
-    EntryReason.MISSING_PERSON: Purpose.MISSING_PERSONS,
-    EntryReason.FELONY_VEHICLE: Purpose.PROSECUTION_OR_EXONERATION,
-    EntryReason.BOLO: Purpose.INVESTIGATIVE_LEADS,
-    EntryReason.PROTECTION_ORDER: Purpose.SANCTIONS_ORDERS,
-    EntryReason.OTHER: Purpose.INVESTIGATIVE_LEADS,
-}
 
 
 class Priority(models.IntegerChoices):

@@ -356,12 +356,12 @@ class HitDetailView(HitPageMixin, PlateAccessRequiredMixin, TemplateView):
     access_what = "this hit"
 
     def plate_access_precheck(self, request, *args, **kwargs) -> None:
-        _hit_or_404(request, kwargs["pk"])
+        self.hit = _hit_or_404(request, kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        hit = _hit_or_404(self.request, kwargs["pk"])
+        hit = self.hit
         hits_log_shown(user=user, hits=[hit], context=self.access, request=self.request)
         context.update(
             hit=hit, row=hit_as_dict(hit, user=user, context=self.access), not_probable_cause=NOT_PROBABLE_CAUSE,

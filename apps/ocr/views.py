@@ -107,7 +107,7 @@ class OcrJobDetailView(OcrMixin, PlateAccessRequiredMixin, TemplateView):
     access_what = "the plates read from these photos"
 
     def plate_access_precheck(self, request, *args, **kwargs) -> None:
-        _job_or_404(request.user, kwargs["pk"])
+        self.job = _job_or_404(request.user, kwargs["pk"])
 
     template_name = "ocr/job.html"
 
@@ -118,7 +118,7 @@ class OcrJobDetailView(OcrMixin, PlateAccessRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        job = _job_or_404(self.request.user, kwargs["pk"])
+        job = self.job
         items = [_item_overlay(item) for item in job.items.all()]
         self.log_plate_access(action="ocr.job.view", data_elements={
             "job": job.pk, "reads": [item.read_id for item in items if item.read_id],

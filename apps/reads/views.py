@@ -140,12 +140,11 @@ class ReadDetailView(ReadDataMixin, TemplateView):
         except Read.DoesNotExist as exc:
             raise Http404("No such read.") from exc
         user = self.request.user
+        access = AccessContext(purpose=purpose, case_number=case_number)
         context.update(
             read=read, carry=_purpose_query(purpose, case_number), purpose_label=Purpose(purpose).label,
             case_number=case_number, corrections=list(read.corrections.all()),
-            images={kind: read_image_url(read=read, kind=kind, user=user,
-                                         context=AccessContext(purpose=purpose, case_number=case_number))
-                    for kind in IMAGE_KINDS},
+            images={kind: read_image_url(read=read, kind=kind, user=user, context=access) for kind in IMAGE_KINDS},
             viewers=read_viewers(user=user, read=read)[:100] if read_is_admin(user) else None,
             may_correct=user.has_perm("reads.correct_read"),
             correction_form=ReadCorrectionForm(initial={"corrected_plate": read.plate_current}),
