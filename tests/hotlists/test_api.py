@@ -47,6 +47,8 @@ def test_dismissals_need_a_note_and_happen_once(api_client, operator, hit):
     assert Hit.objects.get(pk=hit.pk).status == HitStatus.NEW
     response = api_client.post(f"/api/v1/hits/{hit.pk}/misread/", {"note": "Crop shows 7A8C123."}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "misread"
+    # No purpose stated: the move is recorded, but the answer shows no plate, not even the one the note quotes.
+    assert "7ABC123" not in response.content.decode() and "7A8C123" not in response.content.decode()
     response = api_client.post(f"/api/v1/hits/{hit.pk}/not-actionable/", {"note": "Gone."}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["message"] == HIT_TRANSITION_ILLEGAL.format(status="misread",

@@ -138,9 +138,10 @@ class _HitTransitionApi(APIView):
         hit = hit_list_visible_to(user=request.user).get(pk=self.perform(hit, dict(data.validated_data)).pk)
         access = access_context_from_request(request)
         if access is None:
-            # The move is recorded; without a stated purpose the answer carries no plate data (R-AUD-1a).
-            return Response({"id": hit.pk, "status": hit.status, "status_label": hit.get_status_display(),
-                             **hit_review_as_dict(hit)})
+            # The move is recorded; without a stated purpose the answer carries no plate data (R-AUD-1a) — nor the
+            # free-text notes, which often quote one ("crop shows 7A8C123").
+            review = {key: value for key, value in hit_review_as_dict(hit).items() if not key.endswith("_note")}
+            return Response({"id": hit.pk, "status": hit.status, "status_label": hit.get_status_display(), **review})
         hits_log_shown(user=request.user, hits=[hit], context=access, request=request)
         return Response({**hit_as_dict(hit, user=request.user, context=access), **hit_review_as_dict(hit)})
 
