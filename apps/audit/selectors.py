@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -191,8 +192,6 @@ HEAD_UNPROVABLE = ("row #{seq} was purged and no signed anchor or purge checkpoi
 
 def access_log_parse_head(value: str) -> tuple[int, str]:
     """Parse a published head ``SEQ:HASH`` (R-AUD-1b); ValueError with HEAD_FORMAT when malformed."""
-    import re
-
     match = re.fullmatch(r"\s*#?(\d{1,18})\s*:\s*((?:[0-9a-fA-F]\s*){64})", value or "")
     if not match:
         raise ValueError(HEAD_FORMAT.format(value=(value or "")[:100]))
