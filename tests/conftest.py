@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -130,3 +131,29 @@ def celery_worker(transactional_db):
             yield queue
     finally:
         app.conf.task_default_queue, app.conf.task_always_eager = previous
+
+
+@pytest.fixture(scope="module")
+def demo_seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo data (``seed_demo``, ~10 s) seeded once for a whole module, in a transaction rolled back after the
+    module's last test; each test still runs in its own savepoint (``django_db``). For the crawler and the generated
+    object-route tests, which read the demo data and change nothing that lasts. Yields the media root the demo's files
+    were written to: a test sets ``settings.MEDIA_ROOT`` to it (the per-test media root would not have them)."""
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            media = str(tmp_path_factory.mktemp("demo-media"))
+            with override_settings(CELERY_TASK_ALWAYS_EAGER=True, MEDIA_ROOT=media):
+                call_command("seed_demo", "--quiet")
+                # A finished nightly run, so the retention run pages and admin have one to open (the demo itself
+                # leaves the first run to the newcomer: `manage.py run_retention`).
+                call_command("run_retention", stdout=io.StringIO())
+            yield media
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

@@ -6,8 +6,8 @@ generates, including each ModelAdmin's ``?q=`` search); object ids come from the
 route; the plates to look for are every plate the cameras and OCR produced in the demo. A new page, endpoint or admin
 class that shows a plate without logging fails ``test_every_route_shows_plates_only_after_logging`` with its name.
 
-One test seeds the demo once (``seed_demo``, about 10 s) and crawls every route in a savepoint that is rolled back,
-so each request sees the same data and its access-log rows are counted alone.
+The demo is seeded once for the module (``demo_seeded`` in tests/conftest.py); every route is crawled in a savepoint
+that is rolled back, so each request sees the same data and its access-log rows are counted alone.
 """
 
 from __future__ import annotations
@@ -15,97 +15,21 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import dataclass, field
 
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
 from django.db import models, transaction
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from apps.accounts.models import User
 from apps.audit.access_context import SESSION_KEY
 from apps.audit.models import AccessLog
+from tests.route_discovery import CHOICES, KWARG_SOURCES, Rollback, Route, discover_routes, route_path
 
 # Requests made to every route besides the bare one: a stated purpose and case number (a logged path must log once),
 # and for admin lists a search by a seeded plate (the admin's ``?q=``).
 PURPOSE_QUERY = {"purpose": "crime_analysis", "case_number": "CRAWL-2026-1"}
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
 TOKEN = re.compile(r"[A-Za-z0-9]+")
-
-# Which seeded object fills a URL keyword. Keyed by (path prefix, keyword): a route whose keyword is not here fails
-# the crawl by name, so a new kind of object route cannot be skipped silently.
-KWARG_SOURCES: dict[tuple[str, str], str] = {
-    ("training/records/", "pk"): "training.TrainingRecord",
-    ("reads/cameras/", "pk"): "reads.Camera",
-    ("reads/", "pk"): "reads.Read",
-    ("reads/", "kind"): "kind",
-    ("hotlists/hits/", "pk"): "hotlists.Hit",
-    ("hotlists/hits/", "kind"): "kind",
-    ("hotlists/", "pk"): "hotlists.HotList",
-    ("hotlists/", "entry_pk"): "hotlists.HotListEntry",
-    ("hotlists/", "import_pk"): "hotlists.HotListImport",
-    ("hotlists/", "version_pk"): "hotlists.HotListVersion",
-    ("notifications/", "pk"): "notifications.Notification",
-    ("audits/", "pk"): "audits.AuditCampaign",
-    ("audits/", "sample_pk"): "audits.AuditSample",
-    ("reports/", "pk"): "reports.OversightReport",
-    ("reports/", "audience"): "audience",
-    ("transparency/", "pk"): "reports.OversightReport",
-    ("disclosures/", "pk"): "disclosures.DisclosureRequest",
-    ("holds/", "pk"): "holds.EvidenceHold",
-    ("holds/", "export_id"): "holds.EvidenceExport",
-    ("retention/", "pk"): "retention.RetentionRun",
-    ("ocr/jobs/", "pk"): "ocr.OcrJob",
-    ("ocr/items/", "pk"): "ocr.OcrItem",
-    ("api/v1/disclosures/", "pk"): "disclosures.DisclosureRequest",
-    ("api/v1/reads/", "pk"): "reads.Read",
-    ("api/v1/cameras/", "pk"): "reads.Camera",
-    ("api/v1/hits/", "pk"): "hotlists.Hit",
-    ("api/v1/hotlists/", "pk"): "hotlists.HotList",
-    ("api/v1/ocr/jobs/", "pk"): "ocr.OcrJob",
-    ("admin/accounts/user/", "id"): "accounts.User",
-    ("admin/disclosures/disclosurerequest/", "attachment_pk"): "disclosures.DisclosureAttachment",
-}
-CHOICES = {"kind": ["plate_crop", "vehicle_image"], "audience": ["inspector_general", "commission", "public"]}
-
-
-@dataclass
-class Route:
-    name: str
-    pattern: str
-    kwargs: list[str] = field(default_factory=list)
-    model: type[models.Model] | None = None  # the admin's model, for admin routes
-
-
-def _walk(resolver: URLResolver, namespace: str = "", prefix: str = ""):
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _walk(pattern, inner, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            yield Route(f"{namespace}{pattern.name}", prefix + str(pattern.pattern),
-                        list(pattern.pattern.regex.groupindex))
-
-
-def _admin_model(route_name: str):
-    """The model behind an admin route name (``admin:hotlists_hit_change`` → Hit)."""
-    short = route_name.removeprefix("admin:")
-    for model in admin.site._registry:
-        stem = f"{model._meta.app_label}_{model._meta.model_name}_"
-        if short.startswith(stem):
-            return model
-    return None
-
-
-def discover_routes() -> list[Route]:
-    routes = []
-    for route in _walk(get_resolver()):
-        if route.name.startswith("admin:"):
-            route.model = _admin_model(route.name)
-        routes.append(route)
-    return routes
-
 
 def _plates_seen_by_cameras() -> set[str]:
     """Every plate the demo's cameras and OCR produced: reads (as read and as current), corrections, OCR alternates.
@@ -193,15 +117,6 @@ def _fill(route: Route, plates: set[str]) -> list[dict[str, str]] | str:
     return combos
 
 
-def _path(route: Route, kwargs: dict[str, str]) -> str:
-    path = route.pattern
-    for kwarg, value in kwargs.items():
-        path = re.sub(rf"<(?:\w+:)?{kwarg}>", value, path)
-    path = re.sub(r"^\^|\$$", "", path)
-    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: kwargs.get(m.group(1), ""), path)
-    return "/" + path.replace("\\", "")
-
-
 def _body_text(response) -> str:
     content_type = response.headers.get("Content-Type", "")
     if not content_type.startswith(TEXT_TYPES):
@@ -218,10 +133,6 @@ def _remember_context(client, remembered: bool) -> None:
     else:
         session.pop(SESSION_KEY, None)
     session.save()
-
-
-class Rollback(Exception):
-    pass
 
 
 def _request(client, path: str, query: dict[str, str]):
@@ -244,11 +155,11 @@ PRINCIPALS = ["anonymous", "sysadmin", "custodian", "supervisor", "operator", "i
 
 
 @pytest.mark.django_db
-def test_every_route_shows_plates_only_after_logging(client, settings):
+def test_every_route_shows_plates_only_after_logging(client, settings, demo_seeded):
     """R-AUD-1a: for every route × principal × variant, a response that contains a seeded plate wrote exactly one
     access-log row; no response is a server error."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
-    call_command("seed_demo", "--quiet")
+    settings.MEDIA_ROOT = demo_seeded
     _CHOSEN.clear()
     plates = _plates_seen_by_cameras()
     assert len(plates) > 50, "the demo should have plenty of camera reads"
@@ -273,7 +184,7 @@ def test_every_route_shows_plates_only_after_logging(client, settings):
         if route.name.endswith("_changelist"):
             variants.append((True, {"q": a_plate[:4]}))  # a prefix: the search box's echo of it is no plate
         for kwargs in combos:
-            path = _path(route, kwargs)
+            path = route_path(route, kwargs)
             for username in PRINCIPALS:
                 client.logout()
                 if username != "anonymous":

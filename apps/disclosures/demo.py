@@ -120,3 +120,39 @@ def seed_sharing(*, stdout=None) -> None:
                      "`partner` waiting for `custodian`, one the SB 54 screening put on the immigration path "
                      "(I.C.E. detainer), a closed request from Reno PD (login reno.partner).")
 
+
+
+RELEASED_CASE = "LAPD-DEMO-2026-0097"
+
+
+def seed_released_package(*, stdout=None) -> None:
+    """A request the custodian authorized, with its release package built, so the signed authorization, the
+    package download (re-checked at download time, R-SHR-8) and their admin screens can be tried at once."""
+    from apps.disclosures.models import ReleasePackage
+    from apps.disclosures.packages import release_package_build
+    from apps.disclosures.services import authorization_statement_default, disclosure_request_approve
+
+    custodian = User.objects.filter(username="custodian").first()
+    partner = User.objects.filter(username="partner").first()
+    if not (custodian and partner) or DisclosureRequest.objects.filter(case_number=RELEASED_CASE).exists():
+        return
+    from apps.disclosures.services import disclosure_request_submit
+
+    now = timezone.now()
+    request = disclosure_request_submit(
+        actor=partner, requesting_person_name=partner.get_full_name(), requesting_person_title=partner.job_title,
+        requesting_person_email=partner.email, purpose=Purpose.PROSECUTION_OR_EXONERATION,
+        purpose_details="Stolen pickup recovered in Los Alamitos; establish where it travelled before the theft.",
+        case_number=RELEASED_CASE, legal_basis="Vehicle Code § 10851 investigation; Civ. Code § 1798.90.55(b).",
+        plates=["7ABC123"], time_from=now - timedelta(days=20), time_to=now - timedelta(days=1),
+        immigration_related=False, requester_attested=True,
+    )
+    disclosure_request_approve(
+        actor=custodian, disclosure_request=request, statement=authorization_statement_default(request),
+        signer_name=custodian.get_full_name() or custodian.get_username(), signer_title=custodian.job_title or
+        "Custodian of Records",
+    )
+    for package in ReleasePackage.objects.filter(request=request):
+        release_package_build(package_id=package.pk, actor=custodian)
+    if stdout is not None:
+        stdout.write(f"  Sharing: {RELEASED_CASE} authorized by `custodian`; `partner` can download its release.")

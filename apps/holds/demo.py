@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from apps.holds.choices import HoldGround, ScopeKind
+from apps.holds.choices import HoldGround, HoldStatus, ScopeKind
 from apps.holds.models import EvidenceHold
 
 LEGACY_READS = 60
@@ -83,3 +83,20 @@ def seed_holds(*, people: dict, stdout=None) -> None:
     if stdout is not None:
         stdout.write(f"  Evidence holds: /holds/ (supervisor approves {PENDING_CASE}); retention: /retention/ — "
                      "`manage.py run_retention` archives the legacy reads, except those under the active hold.")
+
+
+def seed_evidence_export(*, people: dict, stdout=None) -> None:
+    """An evidence package of the active demo hold, built, for the agency's own property room (an internal
+    recipient, R-SHR-8), so the export's download and its access-log row can be tried at once."""
+    from apps.disclosures.egress import INTERNAL_RECIPIENT
+    from apps.holds.exports import evidence_export_build
+    from apps.holds.services import evidence_export_request
+
+    supervisor = people.get("supervisor")
+    hold = EvidenceHold.objects.filter(case_number=ACTIVE_CASE, status=HoldStatus.ACTIVE).first()
+    if supervisor is None or hold is None or hold.exports.exists():
+        return
+    export = evidence_export_request(actor=supervisor, hold=hold, recipient=INTERNAL_RECIPIENT)
+    evidence_export_build(export_id=export.pk, actor=supervisor)
+    if stdout is not None:
+        stdout.write(f"  Evidence export: {ACTIVE_CASE}'s package is built (/holds/, supervisor).")

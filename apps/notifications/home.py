@@ -1,10 +1,10 @@
 from apps.accounts.roles import Role
 from apps.common.home import HomeSection, register_home_section
-from apps.notifications.models import Notification
+from apps.notifications.selectors import notification_list_visible_to
 
 
 def _unread(*, user):
-    unread = list(Notification.objects.filter(recipient=user, read_at__isnull=True)[:20])
+    unread = list(notification_list_visible_to(user=user).filter(read_at__isnull=True)[:20])
     if not unread:
         return None
     return {"notifications": unread}

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.notifications.models import Notification, Severity
+from apps.notifications.selectors import notification_list_visible_to
 
 logger = logging.getLogger("alprportal.notifications")
 
@@ -57,6 +58,7 @@ def notification_send(
 
 
 def notification_mark_read(*, user, notification_id: int) -> None:
-    Notification.objects.filter(recipient=user, pk=notification_id, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    """Mark one of the person's own alerts read; another person's alert is ``Notification.DoesNotExist`` (a 404)."""
+    notification = notification_list_visible_to(user=user).get(pk=notification_id)
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())

@@ -423,9 +423,12 @@ def read_detail_for(*, user, read_id: int, purpose: str, case_number: str, reque
     """One read with its images and correction history. Viewing it is a logged access (``reads.view``) carrying the
     purpose and case number of the search it came from. A read the person may not see is Read.DoesNotExist."""
     _require_query_permission(user)
+    visible = read_list_visible_to(user=user)
+    if not visible.filter(pk=read_id).exists():  # a hidden read is a 404 before the purpose is asked for
+        raise Read.DoesNotExist
     purpose, case_number = purpose_check(purpose=purpose, case_number=case_number)
     with transaction.atomic():
-        read = read_list_visible_to(user=user).prefetch_related("corrections__corrected_by").get(pk=read_id)
+        read = visible.prefetch_related("corrections__corrected_by").get(pk=read_id)
         access_log_record(
             user=user, action="reads.view",
             data_elements={"read_id": read.pk, "plate": read.plate_current, "camera": read.camera_id,

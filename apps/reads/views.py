@@ -31,6 +31,7 @@ from apps.reads.selectors import (
     read_detail_for,
     read_for_image,
     read_is_admin,
+    read_list_visible_to,
     read_search,
     read_search_export,
     read_viewers,
@@ -128,6 +129,8 @@ class ReadDetailView(ReadDataMixin, TemplateView):
     template_name = "reads/detail.html"
 
     def get_context_data(self, **kwargs):
+        if not read_list_visible_to(user=self.request.user).filter(pk=kwargs["pk"]).exists():
+            raise Http404("No such read.")  # before the purpose form, so a hidden read's existence never leaks
         context = super().get_context_data(**kwargs)
         form = PurposeForm(self.request.GET if "purpose" in self.request.GET else None)
         context["purpose_form"] = form
@@ -156,8 +159,6 @@ class ReadCorrectView(ReadDataMixin, View):
     permission_required = ("reads.query_reads", "reads.correct_read")
 
     def post(self, request, pk: int):
-        from apps.reads.selectors import read_list_visible_to
-
         read = get_object_or_404(read_list_visible_to(user=request.user), pk=pk)
         form = ReadCorrectionForm(request.POST)
         carry = _purpose_query(request.POST.get("purpose", ""), request.POST.get("case_number", ""))

@@ -72,7 +72,7 @@ def training_status_for(*, user, today: date | None = None) -> TrainingStatus:
     return TrainingStatus(current=True, valid_until=valid_until)
 
 
-def training_records_visible_to(*, user):
+def training_record_list_visible_to(*, user):
     """A person sees their own records; supervisors their team's; training staff and auditors all."""
     records = TrainingRecord.objects.select_related("person", "course", "recorded_by")
     if not user.is_authenticated:

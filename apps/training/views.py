@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.views import View
 from django.views.generic import TemplateView
 
-from apps.training.selectors import training_records_visible_to, training_status_for
+from apps.training.selectors import training_record_list_visible_to, training_status_for
 
 
 class MyTrainingView(LoginRequiredMixin, TemplateView):
@@ -16,7 +16,7 @@ class MyTrainingView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["status"] = training_status_for(user=user)
-        context["records"] = training_records_visible_to(user=user).filter(person=user)
+        context["records"] = training_record_list_visible_to(user=user).filter(person=user)
         return context
 
 
@@ -35,7 +35,7 @@ class CertificateDownloadView(LoginRequiredMixin, View):
     """Certificates are private files: served only through this permission-checked view, never from MEDIA_URL."""
 
     def get(self, request, pk: int):
-        record = get_object_or_404(training_records_visible_to(user=request.user), pk=pk)
+        record = get_object_or_404(training_record_list_visible_to(user=request.user), pk=pk)
         if not record.certificate:
             raise Http404("No certificate on file.")
         return FileResponse(record.certificate.open("rb"), as_attachment=True,

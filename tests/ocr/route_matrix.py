@@ -18,13 +18,3 @@ OCR_MATRIX: dict[str, dict[str, str]] = {
     "ocr:upload": only(UPLOADERS, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=TRAINING),
     "api:ocr-jobs": only(UPLOADERS, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
 }
-
-OCR_COVERED_ELSEWHERE = {
-    "ocr:job": "tests/ocr/test_views.py (the uploader's own jobs only; others 404)",
-    "ocr:job_status": "tests/ocr/test_views.py (JSON; the uploader's own jobs only; others 404)",
-    "ocr:item_photo": "tests/ocr/test_views.py (the uploader's own photos only; others 404)",
-    "ocr:item_accept": "tests/ocr/test_views.py (POST; the uploader only; others 404)",
-    "ocr:item_correct": "tests/ocr/test_views.py (POST; the uploader, with reads.correct_read)",
-    "api:ocr-job-detail": "tests/ocr/test_views.py (the uploader's own jobs only; others 404)",
-    "/api/v1/ocr/jobs/{id}/": "api:ocr-job-detail",
-}

@@ -42,7 +42,8 @@ def test_the_registry_covers_every_topic_of_the_semiannual_report():
                                 aggregate=lambda start, end: {}, source_app="apps.not_built_yet")
     collected = placeholder.collect(START, END)
     assert collected["status"] == NOT_RECORDED and collected["notes"] == ["Not yet recorded by this portal."]
-    assert [s.key for s in sections_for(ReportKind.ANNUAL_TRAINING)] == ["training_completions", "training_compliance"]
+    assert [s.key for s in sections_for(ReportKind.ANNUAL_TRAINING)] == ["training_completions", "training_compliance",
+                                                                       "integrity"]
 
 
 def test_reads_collected(history):

@@ -73,3 +73,17 @@ def test_issuing_from_the_page_requires_the_confirmation(client, history):
     client.post(reverse("reports:issue", args=[report.pk]), {"confirm": "on"})
     report.refresh_from_db()
     assert report.status == ReportStatus.ISSUED
+
+
+def test_the_annual_training_report_publishes_the_anchored_head_too(history):
+    """R-AUD-1b: every issued report, the annual training report included, carries the signed head of the access log
+    in its figures and in each rendition's PDF, so an oversight body holding any of them can check the log later."""
+    custodian = history["custodian"]
+    report = issue_and_finalize(actor=custodian, report=draft_and_render(
+        actor=custodian, kind="annual_training", start=date(2025, 1, 1), today=date(2026, 1, 20)))
+    anchor = AccessLogAnchor.objects.order_by("-id").first()
+    assert (report.published_head_seq, report.published_head_hash) == (anchor.seq, anchor.row_hash)
+    integrity = next(s for s in report.figures["sections"] if s["key"] == "integrity")
+    assert summary_value(integrity, "anchored_head")["value"] == f"#{anchor.seq:,}"
+    for rendition in report.renditions.all():
+        assert f"{anchor.seq}:{anchor.row_hash}" in re.sub(r"\s+", "", pdf_text(rendition)), rendition.audience

@@ -91,8 +91,8 @@ class HitDetailApi(APIView):
 
     @extend_schema(operation_id="v1_hit_detail", parameters=_ACCESS_PARAMETERS, responses={200: dict})
     def get(self, request, pk: int):
+        hit = get_object_or_404(hit_list_visible_to(user=request.user), pk=pk)  # 404 before the purpose is asked
         access = access_context_for_api(request)
-        hit = get_object_or_404(hit_list_visible_to(user=request.user), pk=pk)
         hits_log_shown(user=request.user, hits=[hit], context=access, request=request)
         return Response({**hit_as_dict(hit, user=request.user, context=access), **hit_review_as_dict(hit)})
 

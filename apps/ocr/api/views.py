@@ -58,11 +58,11 @@ class OcrJobDetailApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("purpose", str), OpenApiParameter("case_number", str)],
                    responses={200: OcrJobOutputSerializer})
     def get(self, request, pk: int):
-        access = access_context_for_api(request)
-        try:
+        try:  # another person's job is 404 before the purpose is asked for
             job = ocr_job_detail_for(user=request.user, job_id=pk)
         except OcrJob.DoesNotExist as exc:
             raise Http404 from exc
+        access = access_context_for_api(request)
         items = list(job.items.all())
         plate_access_log(request=request, context=access, action="ocr.job.view", data_elements={
             "job": job.pk, "reads": [item.read_id for item in items if item.read_id]}, result_count=len(items))

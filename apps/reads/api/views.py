@@ -230,14 +230,13 @@ class ReadDetailApi(APIView):
 
     @extend_schema(parameters=_SEARCH_PARAMETERS[:2], responses={200: ReadDetailOutputSerializer})
     def get(self, request, pk: int):
-        purpose, case_number = purpose_check(purpose=request.query_params.get("purpose", ""),
-                                             case_number=request.query_params.get("case_number", ""))
-        try:
+        purpose, case_number = request.query_params.get("purpose", ""), request.query_params.get("case_number", "")
+        try:  # a read the person may not see is 404 before the purpose is checked, so its existence never leaks
             read = read_detail_for(user=request.user, read_id=pk, purpose=purpose, case_number=case_number,
                                    request=request)
         except Read.DoesNotExist as exc:
             raise Http404 from exc
-        access = AccessContext(purpose=purpose, case_number=case_number)
+        access = AccessContext(*purpose_check(purpose=purpose, case_number=case_number))
         return Response(ReadDetailOutputSerializer(read, context={"request": request, "access": access}).data)
 
 

@@ -3,7 +3,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 
 from apps.training.models import TrainingRecord
-from apps.training.selectors import training_records_visible_to
+from apps.training.selectors import training_record_list_visible_to
 
 
 class TrainingRecordOutputSerializer(serializers.Serializer):
@@ -25,4 +25,4 @@ class TrainingRecordListApi(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return training_records_visible_to(user=self.request.user)
+        return training_record_list_visible_to(user=self.request.user)

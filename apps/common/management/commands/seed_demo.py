@@ -132,6 +132,15 @@ class Command(BaseCommand):
 
         seed_oversight_demo(password=DEMO_PASSWORD, stdout=None if options["quiet"] else self.stdout)
 
+        from apps.disclosures.demo import seed_released_package
+
+        seed_released_package(stdout=None if options["quiet"] else self.stdout)
+
+        from apps.holds.demo import seed_evidence_export
+
+        seed_evidence_export(people={user.username: user for user in User.objects.filter(
+            username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
+
         from apps.audit.anchors import access_log_anchor
 
         # Anchor the demo's access log at once (beat does it every 15 minutes), so /transparency/ and
