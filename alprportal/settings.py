@@ -299,7 +299,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.accounts.tasks.accounts_suspend_dormant",
         "schedule": crontab(hour=1, minute=15),
     },
-    # R-REP-1/2: draft the report of the period that just ended (Jan 1, Jul 1); daily catch-up and due/overdue alerts.
+    # R-REP-1, R-REP-2: draft the report of the period that just ended (Jan 1, Jul 1); daily catch-up and due/overdue
+    # alerts.
     "reports-draft-due": {
         "task": "apps.reports.tasks.reports_draft_due",
         "schedule": crontab(hour=2, minute=30, day_of_month=1, month_of_year="1,7"),
@@ -313,7 +314,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.agreements.tasks.agreements_sunset_daily",
         "schedule": crontab(hour=0, minute=20),
     },
-    # R-RET-1…4: nightly archive/purge of every data class (skipping held data); yearly hold re-affirmation reminders.
+    # R-RET-1, R-RET-2, R-RET-3, R-RET-4: nightly archive/purge of every data class (skipping held data); yearly hold
+    # re-affirmation reminders.
     "retention-nightly": {
         "task": "apps.retention.tasks.retention_run_nightly",
         "schedule": crontab(hour=3, minute=10),
@@ -352,7 +354,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.holds.tasks.evidence_exports_resend",
         "schedule": timedelta(minutes=5),
     },
-    # R-REP-1/2: compute and render (or finalize) the reports whose job was never delivered.
+    # R-REP-1, R-REP-2: compute and render (or finalize) the reports whose job was never delivered.
     "reports-jobs-resend": {
         "task": "apps.reports.tasks.report_jobs_resend",
         "schedule": timedelta(minutes=5),
@@ -366,7 +368,7 @@ PORTAL = {
     "CUSTODIAN_TITLE": env.str("PORTAL_CUSTODIAN_TITLE", default="Custodian of Records"),
     # R-ACC-2: initial course, then an annual refresher.
     "TRAINING_REFRESHER_DAYS": env.int("TRAINING_REFRESHER_DAYS", default=365),
-    # R-RET-1/2, R-AUD-1, R-SHR-7 (used by the retention capability).
+    # R-RET-1, R-RET-2, R-AUD-1, R-SHR-7 (used by the retention capability).
     "READ_RETENTION_DAYS": env.int("READ_RETENTION_DAYS", default=730),
     "ARCHIVE_PURGE_DAYS": env.int("ARCHIVE_PURGE_DAYS", default=365),
     "ACCESS_LOG_RETENTION_DAYS": max(env.int("ACCESS_LOG_RETENTION_DAYS", default=730), 730),
@@ -385,14 +387,14 @@ PORTAL = {
     "HOLD_REAFFIRM_NOTICE_DAYS": env.int("HOLD_REAFFIRM_NOTICE_DAYS", default=30),
     # R-HOT-2
     "PARTNER_HOTLIST_MAX_AGE_HOURS": env.int("PARTNER_HOTLIST_MAX_AGE_HOURS", default=24),
-    # Oversight (apps.audits, apps.reports): R-AUD-3, R-REP-1…3.
+    # Oversight (apps.audits, apps.reports): R-AUD-3, R-REP-1, R-REP-2, R-REP-3.
     "AUDIT_SAMPLE_MIN": env.int("AUDIT_SAMPLE_MIN", default=30),
     "REPORT_DUE_DAYS": env.int("REPORT_DUE_DAYS", default=90),
     "REPORT_DUE_SOON_DAYS": env.int("REPORT_DUE_SOON_DAYS", default=14),
     "REPORT_SMALL_COUNT_THRESHOLD": env.int("REPORT_SMALL_COUNT_THRESHOLD", default=5),
     # Key of the redacted rendition's pseudonyms; empty: derived from DJANGO_SECRET_KEY (rotating it renames people).
     "REPORT_PSEUDONYM_KEY": env.str("REPORT_PSEUDONYM_KEY", default=""),
-    # Sharing (apps.agreements, apps.disclosures): R-SHR-2…7.
+    # Sharing (apps.agreements, apps.disclosures): R-SHR-2, R-SHR-3, R-SHR-4, R-SHR-5, R-SHR-6, R-SHR-7.
     "AGREEMENT_SUNSET_WARNING_DAYS": [int(d) for d in env.list("AGREEMENT_SUNSET_WARNING_DAYS",
                                                                default=["60", "30", "7"])],
     "DISCLOSURE_REQUIRES_AGREEMENT": env.bool("DISCLOSURE_REQUIRES_AGREEMENT", default=False),

@@ -66,7 +66,8 @@ MATRIX.update({
 })
 
 
-# Evidence holds and retention (apps.holds, apps.retention): R-RET-1…4, R-ACC-4. Hold pages show read data, so they
+# Evidence holds and retention (apps.holds, apps.retention): R-RET-1, R-RET-2, R-RET-3, R-RET-4, R-ACC-4. Hold pages
+# show read data, so they
 # are behind the training gate; the policy page shows none.
 HOLD_VIEWERS = {Role.INVESTIGATOR, Role.SUPERVISOR, Role.CUSTODIAN, Role.SYSADMIN}
 MATRIX.update({
@@ -80,7 +81,8 @@ MATRIX.update({
 })
 
 
-# Hot lists and hits (apps.hotlists): R-HOT-1…5, policy 002. All ALPR data: behind the training gate.
+# Hot lists and hits (apps.hotlists): R-HOT-1, R-HOT-2, R-HOT-3, R-HOT-4, R-HOT-5, policy 002. All ALPR data: behind
+# the training gate.
 HOTLIST_VIEWERS = {Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.SYSADMIN}
 USAGE_REVIEWERS = {Role.SUPERVISOR, Role.SYSADMIN}
 MATRIX.update({

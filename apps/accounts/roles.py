@@ -51,7 +51,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ocr.add_ocrjob",  # upload photos for OCR, review and correct their own results (issue #4)
     ],
     Role.SUPERVISOR: [
-        # Hot lists and hits (R-HOT-1…5); their officers' ALPR usage and spot checks (policy 002, R-AUD-3).
+        # Hot lists and hits (R-HOT-1, R-HOT-2, R-HOT-3, R-HOT-4, R-HOT-5); their officers' ALPR usage and spot checks
+        # (policy 002, R-AUD-3).
         "hotlists.view_hotlist",
         "hotlists.add_hotlist",
         "hotlists.change_hotlist",

@@ -1,4 +1,4 @@
-"""Hot lists, their versions and entries, staged imports, and hits (R-HOT-1…5).
+"""Hot lists, their versions and entries, staged imports, and hits (R-HOT-1, R-HOT-2, R-HOT-3, R-HOT-4, R-HOT-5).
 
 Versioning: a list's contents change only by a new ``HotListVersion`` (an import, a feed, one entry added or
 removed). An entry row is never edited: it is *added in* one version and, when removed or replaced, *removed in* a

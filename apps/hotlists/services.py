@@ -1,4 +1,5 @@
-"""Writes of hot lists and hits (R-HOT-1…5). One service per change; each locks, checks, writes and records the
+"""Writes of hot lists and hits (R-HOT-1, R-HOT-2, R-HOT-3, R-HOT-4, R-HOT-5). One service per change; each locks,
+checks, writes and records the
 domain event in one transaction.
 
 Matching (``hits_match_reads``) is called by the reads ingest service right after a batch of reads is stored, in the

@@ -96,7 +96,7 @@ def assert_interrupted_exactly(estate, run) -> None:
 
 
 def assert_end_state_of_one_clean_run(estate, *, as_of=None):
-    """What one uninterrupted run leaves (R-RET-1…3)."""
+    """What one uninterrupted run leaves (R-RET-1, R-RET-2, R-RET-3)."""
     old, archived, held = estate["old"], estate["archived"], estate["held"]
     expected_archived = {read.pk for read in old} - held
     expected_purged = {read.pk for read in archived} - held

@@ -1,4 +1,5 @@
-"""Nightly retention (R-RET-1…4): archive and purge per period, holds respected, idempotent and resumable."""
+"""Nightly retention (R-RET-1, R-RET-2, R-RET-3, R-RET-4): archive and purge per period, holds respected, idempotent
+and resumable."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Sharing (R-SHR-2…6 → R-REP-1): inter-agency agreements and disclosures to other agencies, from apps.agreements
+"""Sharing (R-SHR-2, R-SHR-3, R-SHR-4, R-SHR-5, R-SHR-6 → R-REP-1): inter-agency agreements and disclosures to other
+agencies, from apps.agreements
 and apps.disclosures (read-only here; those apps own their records)."""
 
 from __future__ import annotations
