@@ -158,6 +158,22 @@ COVERED_ELSEWHERE.update({
     "/api/v1/hotlists/{id}/feed/": "api:hotlist-feed",
 })
 
+# R-HOT-7 error records and referrals; R-PURP-2 review queue of justified searches and entries (supervisors).
+MATRIX.update({
+    "hotlists:errors": only(USAGE_REVIEWERS, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=TRAINING),
+    "justifications:queue": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
+    "api:justifications": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
+})
+COVERED_ELSEWHERE.update({
+    "hotlists:entry_erroneous": "tests/hotlists/test_entry_errors.py (POST; manage_entries; the list's own entries)",
+    "hotlists:error_resolve": "tests/hotlists/test_entry_errors.py (POST; manage_entries)",
+    "hotlists:referral_sent": "tests/hotlists/test_entry_errors.py (POST; send_referral: supervisors)",
+    "justifications:search_review": "tests/justifications/test_reviews.py (POST; review_justifications)",
+    "justifications:entry_review": "tests/justifications/test_reviews.py (POST; review_justifications)",
+    "api:justification-reviews": "tests/justifications/test_reviews.py (POST; supervisors; 404 unknown subject)",
+    "/api/v1/justifications/reviews/": "api:justification-reviews",
+})
+
 
 MATRIX.update(READS_MATRIX)
 COVERED_ELSEWHERE.update(READS_COVERED_ELSEWHERE)

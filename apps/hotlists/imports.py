@@ -61,8 +61,8 @@ IMMIGRATION_REFUSED = (
     "shows {terms}."
 )
 FILE_IMMIGRATION_LINES = (
-    "The whole file is refused under SB 54 (R-HOT-6): lines {lines} are for civil immigration enforcement "
-    "({terms}). Nothing was imported; an extract such as the NCIC Immigration Violator File is never loaded."
+    "The whole file is refused under SB 54 (R-HOT-6): {which} for civil immigration enforcement ({terms}). "
+    "Nothing was imported; an extract such as the NCIC Immigration Violator File is never loaded."
 )
 FILE_IMMIGRATION_SOURCE = (
     "The whole file is refused under SB 54 (R-HOT-6): {where} shows {terms}. Hot lists are never used for civil "
@@ -265,9 +265,9 @@ def csv_parse(content: bytes, *, default_days: int | None, now: datetime | None 
     if immigration:
         # R-HOT-6: a file that carries immigration entries is refused whole, never applied with those lines skipped.
         terms = list(dict.fromkeys(term for error in immigration for term in error.get("terms", [])))
-        lines = ", ".join(str(error["line"]) for error in immigration[:20])
-        parsed.file_errors.append(FILE_IMMIGRATION_LINES.format(
-            lines=lines + (" …" if len(immigration) > 20 else ""), terms=", ".join(terms)))
+        lines = ", ".join(str(error["line"]) for error in immigration[:20]) + (" …" if len(immigration) > 20 else "")
+        which = f"lines {lines} are" if len(immigration) > 1 else f"line {lines} is"
+        parsed.file_errors.append(FILE_IMMIGRATION_LINES.format(which=which, terms=", ".join(terms)))
         parsed.rows = []
     return parsed
 

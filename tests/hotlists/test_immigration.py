@@ -67,7 +67,7 @@ def test_import_with_an_immigration_line_is_refused_whole(make_list, list_manage
     assert staged.rows == []
     assert [error["line"] for error in staged.errors] == [3]
     assert staged.file_errors == [csvimport.FILE_IMMIGRATION_LINES.format(
-        lines="3", terms="deportation, visa overstay")]
+        which="line 3 is", terms="deportation, visa overstay")]
     with pytest.raises(ApplicationError) as refused:
         hot_list_import_apply(actor=list_manager, hot_list_import=staged, skip_invalid_lines=True)
     assert refused.value.message == IMPORT_HAS_FILE_ERRORS.format(errors=staged.file_errors[0])
