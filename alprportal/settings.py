@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.holds",
     "apps.retention",
     "apps.hotlists",
+    "apps.justifications",
     "apps.ocr",
 ]
 
@@ -291,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.hotlists.tasks.hot_lists_alert_stale",
         "schedule": timedelta(minutes=5),
     },
+    # R-HOT-7: alert when a data-quality review of an own-agency hot list is overdue (deduplicated per due date).
+    "hotlists-quality-review-overdue": {
+        "task": "apps.hotlists.tasks.hot_list_quality_reviews_alert_overdue",
+        "schedule": crontab(hour=7, minute=5),
+    },
     "hotlists-units-out-of-service": {
         "task": "apps.hotlists.tasks.units_out_of_service_notify",
         "schedule": timedelta(minutes=2),
@@ -387,6 +393,9 @@ PORTAL = {
     "HOLD_REAFFIRM_NOTICE_DAYS": env.int("HOLD_REAFFIRM_NOTICE_DAYS", default=30),
     # R-HOT-2
     "PARTNER_HOTLIST_MAX_AGE_HOURS": env.int("PARTNER_HOTLIST_MAX_AGE_HOURS", default=24),
+    # R-HOT-7: periodic data-quality review of each own-agency hot list; an alert once a list's last review (or its
+    # creation) is older than this.
+    "HOTLIST_QUALITY_REVIEW_DAYS": max(env.int("HOTLIST_QUALITY_REVIEW_DAYS", default=90), 1),
     # Oversight (apps.audits, apps.reports): R-AUD-3, R-REP-1, R-REP-2, R-REP-3.
     "AUDIT_SAMPLE_MIN": env.int("AUDIT_SAMPLE_MIN", default=30),
     "REPORT_DUE_DAYS": env.int("REPORT_DUE_DAYS", default=90),

@@ -96,6 +96,15 @@ MATRIX.update({
     "api:hotlists": only(HOTLIST_VIEWERS, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
 })
 
+# R-HOT-7 error records and referrals; R-PURP-2 review queue of justified searches and entries (supervisors).
+MATRIX.update({
+    "hotlists:errors": only(USAGE_REVIEWERS, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=TRAINING),
+    "justifications:queue": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
+    "api:justifications": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
+    "api:justification-reviews": only({Role.SUPERVISOR}, yes="405", no=DENIED, anonymous=UNAUTH,
+                                      lapsed=DENIED),  # POST only
+})
+
 
 MATRIX.update(READS_MATRIX)
 MATRIX.update(OCR_MATRIX)

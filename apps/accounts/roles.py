@@ -60,6 +60,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "hotlists.view_hit",
         "hotlists.confirm_hit",
         "hotlists.view_usage_report",
+        # R-HOT-7: refer erroneous entries to their originating agency; record data-quality reviews.
+        "hotlists.send_referral",
+        "hotlists.view_hotlistentryerror",
+        "hotlists.view_hotlistqualityreview",
+        "hotlists.add_hotlistqualityreview",
+        # R-PURP-2: review the justifications of searches without a plate and of "other" hot-list entries.
+        "justifications.review_justifications",
         "audit.view_accesslog",
         "training.view_trainingrecord",
         "training.view_course",
@@ -132,6 +139,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "hotlists.manage_entries",
         "hotlists.view_hit",
         "hotlists.view_usage_report",
+        "hotlists.view_hotlistentryerror",
+        "hotlists.view_hotlistqualityreview",
+        "hotlists.add_hotlistqualityreview",
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",

@@ -18,6 +18,8 @@ NAVIGATION = [
     ("Hot lists", "hotlists:list", {Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.SYSADMIN},
      "hotlists.view_hotlist"),
     ("ALPR usage", "hotlists:usage", {Role.SUPERVISOR, Role.SYSADMIN}, "hotlists.view_usage_report"),
+    ("Justification reviews", "justifications:queue", {Role.SUPERVISOR}, "justifications.review_justifications"),
+    ("Hot-list quality", "hotlists:quality", {Role.SUPERVISOR, Role.SYSADMIN}, "hotlists.view_usage_report"),
     ("Photo OCR", "ocr:upload", {Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.SYSADMIN}, "ocr.add_ocrjob"),
     ("Cameras", "reads:cameras", {Role.OPERATOR, Role.SUPERVISOR, Role.SYSADMIN}, None),
     ("Disclosure requests", "disclosures:list", {Role.PARTNER_REQUESTER}, "disclosures.add_disclosurerequest"),

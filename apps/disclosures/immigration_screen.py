@@ -143,6 +143,8 @@ TERMS: tuple[_Term, ...] = (
     _w("287(g)", r"\b287 ?g\b"),
     _w("ICE forms (I-247, I-200, I-213, I-862)", r"\bI ?(?:247[ADNX]?|200|203|213|216|286|862)\b"),
     _w("Secure Communities", r"\bsecure communities\b|\bpriority enforcement program\b"),
+    # R-HOT-6: the NCIC Immigration Violator File by its abbreviation (its full name already matches "immigra…").
+    _w("NCIC Immigration Violator File (IVF)", r"\bIVF\b|\bNCIC ?IV\b"),
     _s("immigration", r"im{1,2}igr|inmigr"),
     _s("deportation", r"deporta[ct]|deported|deportee|deportab"),
     _s("undocumented", r"undocumented|indocumentad"),

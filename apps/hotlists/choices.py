@@ -33,6 +33,29 @@ class EntryReason(models.TextChoices):
     OTHER = "other", "Other (see why)"
 
 
+class EntryErrorKind(models.TextChoices):
+    """What was wrong with a hot-list entry (R-HOT-7, policy 004 §IV)."""
+
+    WRONG_PLATE = "wrong_plate", "Wrong plate or state"
+    NO_LONGER_WANTED = "no_longer_wanted", "No longer wanted (cleared, recovered, withdrawn)"
+    WRONG_DETAILS = "wrong_details", "Wrong reason, case or vehicle details"
+    FROM_MISREAD = "from_misread", "Entered from a camera misread"
+    OTHER = "other", "Other (see the description)"
+
+
+class EntryErrorStatus(models.TextChoices):
+    """An open error keeps the entry's plate and state off the list, re-imports included, until it is resolved."""
+
+    OPEN = "open", "Open — withheld from matching"
+    RESOLVED = "resolved", "Resolved"
+
+
+class ReferralStatus(models.TextChoices):
+    """A referral of an erroneous entry to the agency that originated it (R-HOT-7): recorded, then marked sent by a
+    supervisor once it has gone out (e-mail, teletype, phone)."""
+
+    PENDING = "pending", "To be sent"
+    SENT = "sent", "Sent to the originating agency"
 
 
 class Priority(models.IntegerChoices):
@@ -50,6 +73,7 @@ class VersionKind(models.TextChoices):
     FEED = "feed", "Automated feed"
     ENTRY_ADDED = "entry_added", "Entry added"
     ENTRY_REMOVED = "entry_removed", "Entry removed"
+    ENTRY_ERROR = "entry_error", "Entry marked erroneous"
 
 
 class ImportStatus(models.TextChoices):

@@ -98,9 +98,59 @@ def seed_hotlists(*, people: dict, stdout=None) -> None:
             # Demo of R-HOT-2: last refreshed 30 hours ago, so it is stale and does not match.
             HotList.objects.filter(pk=partner.pk).update(last_refreshed_at=timezone.now() - timedelta(hours=30))
     _seed_hits(people)
+    _seed_justifications_and_quality(people)
     if stdout is not None:
         stdout.write("  Hot lists: /hotlists/ (a stale partner list included); live hits: /hotlists/hits/; "
                      "supervisor usage report: /hotlists/usage/")
+        stdout.write("  R-PURP-2 review queue (supervisor): /justifications/; R-HOT-7 errors and referrals: "
+                     "/hotlists/errors/; data-quality reviews (one overdue): /hotlists/quality/")
+
+
+OTHER_WHY = "Vehicle of a person of interest in homicide 26-004900: seen leaving the scene on two videos."
+AREA_WHY = ("Burglary series 26-004610 at the marina: vehicles near the Harbor Blvd lot during the 01:00-03:00 "
+            "window of the last break-in.")
+
+
+def _seed_justifications_and_quality(people: dict) -> None:
+    """R-PURP-2: an "other" entry and an area search, both justified and waiting for the supervisor's review.
+    R-HOT-7: a CA DOJ entry marked erroneous with its referral waiting to be sent, and an own-list data-quality review
+    recorded 100 days ago, so the list's next review is overdue (and its alert sent)."""
+    from apps.audit.models import AccessLog
+    from apps.hotlists.choices import EntryReason
+    from apps.hotlists.models import HotListEntry, HotListEntryError, HotListQualityReview
+    from apps.hotlists.services import (
+        hot_list_entry_add,
+        hot_list_entry_mark_erroneous,
+        hot_list_quality_review_record,
+        hot_list_quality_reviews_alert_overdue,
+    )
+
+    supervisor, investigator = people.get("supervisor"), people.get("investigator")
+    own, doj = HotList.objects.filter(name=OWN_LIST).first(), HotList.objects.filter(name=DOJ_LIST).first()
+    if investigator is not None and own is not None and not HotListEntry.objects.filter(
+            reason=EntryReason.OTHER).exists():
+        hot_list_entry_add(actor=investigator, hot_list=own, plate="2PRS450", state="CA", reason=EntryReason.OTHER,
+                           case_number="26-004900", justification=OTHER_WHY, attested=True,
+                           vehicle_description="Black Nissan Altima")
+    if investigator is not None and not AccessLog.objects.filter(data_elements__plate_less=True).exists():
+        from apps.reads.selectors import read_search, read_search_build
+
+        read_search(user=investigator, search=read_search_build(circle=(33.77, -117.92, 1.5)),
+                    purpose="investigative_leads", case_number="26-004610", justification=AREA_WHY, attested=True,
+                    endpoint="seed_demo")
+    if supervisor is not None and doj is not None and not HotListEntryError.objects.exists():
+        entry = HotListEntry.objects.filter(hot_list=doj, plate_pattern="3DOJ777", removed_in__isnull=True).first()
+        if entry is not None:
+            hot_list_entry_mark_erroneous(
+                actor=supervisor, entry=entry, kind="no_longer_wanted",
+                description="Owner reports the car was recovered by CHP Santa Ana on 11/28; SVS still lists it.")
+    if supervisor is not None and own is not None and not HotListQualityReview.objects.exists():
+        review = hot_list_quality_review_record(
+            actor=supervisor, hot_list=own, entries_checked=4, errors_found=0,
+            scope="Every entry of the Sheriff's hot list checked against its case file and expiry.",
+            findings="No errors found; two expiries shortened to the case's court date.")
+        HotListQualityReview.objects.filter(pk=review.pk).update(reviewed_at=timezone.now() - timedelta(days=100))
+        hot_list_quality_reviews_alert_overdue()
 
 
 def _seed_hits(people: dict) -> None:

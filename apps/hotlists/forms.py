@@ -12,12 +12,14 @@ from apps.audit.choices import Purpose
 from apps.hotlists.choices import (
     ConfirmationMethod,
     ConfirmationResult,
+    EntryErrorKind,
     EntryReason,
     HitAction,
     HotListSource,
     Priority,
     RefreshPolicy,
 )
+from apps.justifications.rules import ATTESTATION_TEXT
 
 UPLOAD_REQUIRED = "Choose a CSV file to upload."
 BACK_SEARCH_NEEDS_PURPOSE = "A back-search is a query of ALPR data: give its purpose and case number (R-READ-3)."
@@ -52,7 +54,11 @@ class EntryAddForm(forms.Form):
     case_number = forms.CharField(max_length=64, required=False)
     expires = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
                               help_text="Last day the entry matches. Empty: the list's default.")
-    justification = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2}))
+    justification = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2}),
+                                    help_text="Reason “other”: a written justification of at least 20 characters "
+                                              "(R-PURP-2).")
+    attestation = forms.BooleanField(required=False, label=ATTESTATION_TEXT,
+                                     help_text="Required when the reason is “other” (R-PURP-2).")
     vehicle_description = forms.CharField(max_length=200, required=False)
     back_search_days = forms.IntegerField(
         min_value=0, required=False, initial=0, label="Back-search the last N days",
@@ -77,7 +83,8 @@ class EntryAddForm(forms.Form):
             expires = timezone.make_aware(datetime.combine(data["expires"], time(23, 59, 59))).isoformat()
         return {"plate": data["plate"], "state": data.get("state") or "", "reason": data["reason"],
                 "priority": data["priority"], "case_number": data.get("case_number") or "", "expires": expires,
-                "justification": data["justification"], "vehicle_description": data.get("vehicle_description") or ""}
+                "justification": data["justification"], "vehicle_description": data.get("vehicle_description") or "",
+                "attested": bool(data.get("attestation"))}
 
 
 class EntryRemoveForm(forms.Form):
@@ -104,6 +111,41 @@ class ImportUploadForm(forms.Form):
 class ImportApplyForm(forms.Form):
     skip_invalid_lines = forms.BooleanField(required=False, label="Skip the lines with errors")
     note = forms.CharField(required=False, max_length=500, label="Why (recorded with the new version)")
+    attestation = forms.BooleanField(required=False, label=ATTESTATION_TEXT)
+
+
+class EntryErrorForm(forms.Form):
+    """R-HOT-7: what was wrong with an entry."""
+
+    kind = forms.ChoiceField(choices=EntryErrorKind.choices, label="What is wrong")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Describe the error",
+                                  max_length=2000)
+
+
+class EntryErrorResolveForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="How was it resolved?", max_length=2000)
+
+
+class ReferralSentForm(forms.Form):
+    via = forms.CharField(max_length=200, label="Sent how (e-mail to…, CLETS message…)")
+
+
+class QualityReviewForm(forms.Form):
+    """R-HOT-7: a periodic data-quality review (who and when are the server's)."""
+
+    hot_list = forms.ModelChoiceField(queryset=None, required=False, empty_label="All lists",
+                                      label="List reviewed")
+    scope = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                            help_text="What was checked: entries, period, method (e.g. every entry older than 90 days "
+                                      "checked against the case file).")
+    entries_checked = forms.IntegerField(min_value=0, initial=0)
+    errors_found = forms.IntegerField(min_value=0, initial=0)
+    findings = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+                               help_text="What was found and done; “no errors found” is a finding.")
+
+    def __init__(self, *args, hot_lists=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hot_list"].queryset = hot_lists
 
 
 class HitConfirmForm(forms.Form):

@@ -22,7 +22,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from apps.common.errors import ApplicationError
+from apps.disclosures.immigration_screen import immigration_screen
 from apps.hotlists.choices import EntryReason, Priority
+from apps.justifications.rules import ENTRY_SUBJECT, justification_check
 from apps.reads.plates import plate_pattern_parse
 
 REQUIRED_COLUMNS = ("plate", "reason")
@@ -53,6 +55,21 @@ LINE_EXPIRY_PAST = "Expiry {value} is already past."
 LINE_DUPLICATE = "Duplicate of line {line}: the same plate and state appear twice."
 LINE_TOO_LONG = "The field {column} is longer than {limit} characters."
 LINE_PATTERN_TOO_LONG = "The plate pattern “{value}” is longer than 16 characters."
+# R-HOT-6 (SB 54, policy 004 §V): hot lists are never used for civil immigration enforcement.
+IMMIGRATION_REFUSED = (
+    "Refused under SB 54 (R-HOT-6): hot lists are never used for civil immigration enforcement, and this entry "
+    "shows {terms}."
+)
+FILE_IMMIGRATION_LINES = (
+    "The whole file is refused under SB 54 (R-HOT-6): {which} for civil immigration enforcement ({terms}). "
+    "Nothing was imported; an extract such as the NCIC Immigration Violator File is never loaded."
+)
+FILE_IMMIGRATION_SOURCE = (
+    "The whole file is refused under SB 54 (R-HOT-6): {where} shows {terms}. Hot lists are never used for civil "
+    "immigration enforcement (e.g. the NCIC Immigration Violator File); nothing was imported."
+)
+# Free-text fields of an entry screened for civil-immigration indications, with the reason as written.
+SCREENED_FIELDS = ("reason", "why", "vehicle", "case_number", "entered_by")
 
 REASON_ALIASES = {
     "stolen": EntryReason.STOLEN_VEHICLE, "stolen vehicle": EntryReason.STOLEN_VEHICLE,
@@ -111,8 +128,22 @@ def expiry_parse(value: str, *, default_days: int | None, now: datetime) -> date
     return moment
 
 
+def entry_immigration_terms(raw: dict[str, str]) -> list[str]:
+    """R-HOT-6: the civil-immigration indications in an entry's reason and free text (the SB 54 word list of
+    apps.disclosures.immigration_screen, one list for the whole portal)."""
+    return immigration_screen(*(raw.get(name) or "" for name in SCREENED_FIELDS))
+
+
 def entry_fields_parse(raw: dict[str, str], *, default_days: int | None, now: datetime) -> dict[str, Any]:
-    """Validate one entry (from a CSV line or a form); raise ApplicationError with the first problem."""
+    """Validate one entry (from a CSV line or a form); raise ApplicationError with the first problem.
+
+    Refused first, before its reason is even parsed: an entry for civil immigration enforcement (R-HOT-6, code
+    ``immigration_refused``). An entry whose reason is "other" needs a written justification (R-PURP-2; the
+    attestation is the service's, given by the person who adds or applies)."""
+    terms = entry_immigration_terms(raw)
+    if terms:
+        raise ApplicationError(IMMIGRATION_REFUSED.format(terms=", ".join(terms)), code="immigration_refused",
+                               extra={"terms": terms})
     pattern = plate_pattern_parse(raw.get("plate", ""))
     if len(pattern.text) > 16:
         raise ApplicationError(LINE_PATTERN_TOO_LONG.format(value=pattern.text), code="pattern_too_long")
@@ -129,15 +160,19 @@ def entry_fields_parse(raw: dict[str, str], *, default_days: int | None, now: da
     for column, limit in FIELD_LIMITS.items():
         if len((raw.get(column) or "").strip()) > limit:
             raise ApplicationError(LINE_TOO_LONG.format(column=column, limit=limit), code="field_too_long")
+    reason = reason_parse(raw.get("reason", ""))
+    justification = (raw.get("why") or "").strip()
+    if reason == EntryReason.OTHER:
+        justification_check(justification=justification, attested=True, subject=ENTRY_SUBJECT)
     return {
         "plate_pattern": pattern.text,
         "is_partial": not pattern.is_exact,
         "state": state,
-        "reason": reason_parse(raw.get("reason", "")),
+        "reason": reason,
         "priority": priority,
         "case_number": (raw.get("case_number") or "").strip(),
         "expires_at": expiry_parse(raw.get("expires", ""), default_days=default_days, now=now).isoformat(),
-        "justification": (raw.get("why") or "").strip(),
+        "justification": justification,
         "vehicle_description": (raw.get("vehicle") or "").strip(),
         "source_entered_by": (raw.get("entered_by") or "").strip(),
     }
@@ -215,7 +250,8 @@ def csv_parse(content: bytes, *, default_days: int | None, now: datetime | None 
         try:
             row = entry_fields_parse(raw, default_days=default_days, now=now)
         except ApplicationError as exc:
-            parsed.errors.append({"line": line, "message": exc.message, "plate": (raw.get("plate") or "")[:20]})
+            parsed.errors.append({"line": line, "message": exc.message, "plate": (raw.get("plate") or "")[:20],
+                                  "code": exc.code, **({"terms": exc.extra["terms"]} if "terms" in exc.extra else {})})
             continue
         key = (row["plate_pattern"], row["state"])
         if key in seen:
@@ -225,6 +261,14 @@ def csv_parse(content: bytes, *, default_days: int | None, now: datetime | None 
         seen[key] = line
         row["line"] = line
         parsed.rows.append(row)
+    immigration = [error for error in parsed.errors if error.get("code") == "immigration_refused"]
+    if immigration:
+        # R-HOT-6: a file that carries immigration entries is refused whole, never applied with those lines skipped.
+        terms = list(dict.fromkeys(term for error in immigration for term in error.get("terms", [])))
+        lines = ", ".join(str(error["line"]) for error in immigration[:20]) + (" …" if len(immigration) > 20 else "")
+        which = f"lines {lines} are" if len(immigration) > 1 else f"line {lines} is"
+        parsed.file_errors.append(FILE_IMMIGRATION_LINES.format(which=which, terms=", ".join(terms)))
+        parsed.rows = []
     return parsed
 
 

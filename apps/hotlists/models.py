@@ -19,12 +19,15 @@ from apps.hotlists.choices import (
     EXTERNAL_SOURCES,
     ConfirmationMethod,
     ConfirmationResult,
+    EntryErrorKind,
+    EntryErrorStatus,
     EntryReason,
     HitAction,
     HitStatus,
     HotListSource,
     ImportStatus,
     Priority,
+    ReferralStatus,
     RefreshPolicy,
     VersionKind,
 )
@@ -159,6 +162,11 @@ class HotListEntry(models.Model):
                                          help_text="Who entered it at the originating agency (imports).")
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
+    # R-PURP-2: an entry whose reason is "other" carries a written justification (``justification``) and the
+    # attestation that it is not based solely on protected activities or characteristics: who attested, when.
+    attested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    attested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["plate_pattern"]
@@ -309,3 +317,104 @@ class PendingMatch(models.Model):
 
     def __str__(self) -> str:
         return f"Read {self.read_id} pending hot-list matching since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class HotListEntryError(models.Model):
+    """An error record of a hot-list entry (R-HOT-7, policy 004 §IV): who found it, when, and what was wrong.
+
+    Recording it takes the entry off its list at once as a new version (``removed_in``), so it stops matching
+    immediately — reads still pending matching included — and its unconfirmed hits are closed. While the error is
+    *open*, a re-import or feed that carries the same plate and state again is withheld from the list (the originating
+    agency has not corrected it yet). An entry of another agency is referred back to it (``HotListEntryReferral``).
+    The entry row itself is never changed beyond ``removed_in`` (original data is not altered)."""
+
+    hot_list = models.ForeignKey(HotList, on_delete=models.PROTECT, related_name="entry_errors")
+    entry = models.ForeignKey(HotListEntry, on_delete=models.PROTECT, related_name="errors")
+    plate_pattern = models.CharField(max_length=PATTERN_MAX_LENGTH)
+    state = models.CharField(max_length=2, blank=True)
+    kind = models.CharField(max_length=20, choices=EntryErrorKind.choices)
+    description = models.TextField(help_text="What was wrong, and how it was found.")
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(default=timezone.now)
+    removed_in = models.ForeignKey(HotListVersion, on_delete=models.PROTECT, related_name="+",
+                                   help_text="The version that took the entry off the list.")
+    hits_closed = models.PositiveIntegerField(default=0, help_text="Unconfirmed hits closed when it was recorded.")
+    status = models.CharField(max_length=10, choices=EntryErrorStatus.choices, default=EntryErrorStatus.OPEN)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        verbose_name = "hot-list entry error"
+        constraints = [
+            models.UniqueConstraint(fields=["entry"], name="hotlistentryerror_once_per_entry"),
+            models.CheckConstraint(condition=~models.Q(description=""), name="hotlistentryerror_has_description"),
+            models.CheckConstraint(
+                condition=models.Q(status=EntryErrorStatus.OPEN, resolved_at__isnull=True)
+                | models.Q(status=EntryErrorStatus.RESOLVED, resolved_at__isnull=False, resolved_by__isnull=False),
+                name="hotlistentryerror_resolved_has_who_when",
+            ),
+        ]
+        indexes = [models.Index(fields=["hot_list", "status"], name="hotlistentryerror_open")]
+
+    def __str__(self) -> str:
+        return f"Error in {self.plate_pattern} on {self.hot_list} ({self.get_status_display()})"
+
+
+class HotListEntryReferral(models.Model):
+    """The referral of an erroneous entry back to the agency that originated it (R-HOT-7, policy 004 §IV "or will
+    refer them to the originating agency"). Sending is outside the portal: a supervisor records when and how it went
+    out (``sent_*``)."""
+
+    error = models.OneToOneField(HotListEntryError, on_delete=models.PROTECT, related_name="referral")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    agency_name = models.CharField(max_length=200, help_text="The originating agency, as named when referred.")
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.PENDING)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_via = models.CharField(max_length=200, blank=True, help_text="How it went out (e-mail to…, teletype…).")
+
+    class Meta:
+        ordering = ["status", "-created_at"]
+        permissions = [("send_referral", "Can record that an entry error was referred to its originating agency")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status=ReferralStatus.PENDING, sent_at__isnull=True)
+                | (models.Q(status=ReferralStatus.SENT, sent_at__isnull=False, sent_by__isnull=False)
+                   & ~models.Q(sent_via="")),
+                name="hotlistentryreferral_sent_has_who_when_how",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral of {self.error.plate_pattern} to {self.agency_name} ({self.get_status_display()})"
+
+
+class HotListQualityReview(models.Model):
+    """A periodic data-quality review of hot-list information (R-HOT-7, policy 004 §IV "periodic data quality reviews
+    of information it originates"): who, when (the server's time), the scope and the findings. ``hot_list`` empty:
+    every list of the agency. A list whose last review is older than ``HOTLIST_QUALITY_REVIEW_DAYS`` raises an
+    overdue alert (``hot_list_quality_reviews_alert_overdue``)."""
+
+    hot_list = models.ForeignKey(HotList, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="quality_reviews")
+    scope = models.TextField(help_text="What was checked (lists, entries, period, method).")
+    entries_checked = models.PositiveIntegerField(default=0)
+    errors_found = models.PositiveIntegerField(default=0)
+    findings = models.TextField(help_text="What was found and what was done about it.")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(scope="") & ~models.Q(findings=""),
+                                   name="hotlistqualityreview_scope_and_findings"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Data-quality review of {self.hot_list or 'all lists'} on {self.reviewed_at:%Y-%m-%d}"

@@ -23,20 +23,44 @@ from apps.accounts.roles import Role
 from apps.audit.services import event_record
 from apps.common.celery_utils import task_send_on_commit
 from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.disclosures.immigration_screen import immigration_screen
 from apps.hotlists.choices import (
     HIT_TRANSITIONS,
     ConfirmationMethod,
     ConfirmationResult,
+    EntryErrorKind,
+    EntryErrorStatus,
+    EntryReason,
     HitAction,
     HitStatus,
     HotListSource,
     ImportStatus,
+    ReferralStatus,
     VersionKind,
 )
-from apps.hotlists.imports import COMPARED_FIELDS, csv_parse, diff_compute, entry_fields_parse
+from apps.hotlists.imports import (
+    COMPARED_FIELDS,
+    FILE_IMMIGRATION_SOURCE,
+    IMMIGRATION_REFUSED,
+    csv_parse,
+    diff_compute,
+    entry_fields_parse,
+    entry_immigration_terms,
+)
 from apps.hotlists.matching import EntryRef, ReadRow, match_rows, matcher_cache, region_state
-from apps.hotlists.models import Hit, HotList, HotListEntry, HotListImport, HotListVersion, PendingMatch
+from apps.hotlists.models import (
+    Hit,
+    HotList,
+    HotListEntry,
+    HotListEntryError,
+    HotListEntryReferral,
+    HotListImport,
+    HotListQualityReview,
+    HotListVersion,
+    PendingMatch,
+)
 from apps.hotlists.selectors import hot_list_usable_versions
+from apps.justifications.rules import ATTESTATION_REQUIRED, ENTRY_SUBJECT, justification_check
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
 
@@ -67,6 +91,26 @@ HIT_ACTION_NEEDS_CONFIRMATION = (
 HIT_ACTION_AFTER_CLEARED = "The confirmation found the plate cleared: no enforcement action may be recorded for it."
 HIT_NOTE_REQUIRED = "Say why (a short note) — it is part of the record."
 CONFIRMATION_IN_FUTURE = "The confirmation time cannot be in the future."
+LIST_IMMIGRATION_REFUSED = (
+    "Refused under SB 54 (R-HOT-6): hot lists are never used for civil immigration enforcement, and this list's "
+    "{where} shows {terms}."
+)
+IMPORT_OTHER_NEEDS_ATTESTATION = ATTESTATION_REQUIRED.format(
+    subject="This file has {count} entries whose reason is “other”: applying it")
+ERROR_DESCRIPTION_REQUIRED = "Say what is wrong with the entry: the error record keeps it (R-HOT-7)."
+ERROR_ENTRY_NOT_CURRENT = "This entry is no longer on the list; an error can be recorded only for an entry in force."
+ERROR_ALREADY_RECORDED = "An error is already recorded for this entry."
+ERROR_NOT_OPEN = "This error is already resolved."
+RESOLUTION_NOTE_REQUIRED = "Say how the error was resolved (e.g. the originating agency corrected its record)."
+REFERRAL_NOT_PENDING = "This referral was already marked sent on {date}."
+REFERRAL_VIA_REQUIRED = "Say how the referral went out (e.g. “e-mail to records@agency.gov”, “CLETS message 123”)."
+NOT_ALLOWED_TO_REFER = "You may not record referrals to originating agencies."
+NOT_ALLOWED_TO_REVIEW_QUALITY = "You may not record data-quality reviews."
+QUALITY_SCOPE_REQUIRED = "Say what the review covered (lists, entries, period, method)."
+QUALITY_FINDINGS_REQUIRED = "Record the findings, even “no errors found”."
+ERRONEOUS_HIT_NOTE = (
+    "Closed automatically: the hot-list entry was marked erroneous (error record {error}): {description}"
+)
 
 PENDING_MATCH_BATCH = 1000  # pending reads matched per transaction when catching up
 
@@ -79,6 +123,25 @@ def _require(actor, permission: str, message: str) -> None:
 
 
 # --- Lists ---------------------------------------------------------------------------------------------------------
+
+
+def _immigration_refuse(*, actor, hot_list: HotList | None, message: str, terms: list[str], data: dict) -> None:
+    """R-HOT-6: log a refusal for civil immigration enforcement and raise it. Called before the write's transaction,
+    so the refusal's domain event stays when the write does not happen."""
+    logger.warning("Hot-list write refused under SB 54 (R-HOT-6) for %s: %s", actor, ", ".join(terms))
+    event_record(actor=actor if getattr(actor, "pk", None) else None,
+                 code="alprportal.hotlists.immigration_refused", target=hot_list,
+                 data={"terms": terms, **data})
+    raise ApplicationError(message, code="immigration_refused", extra={"terms": terms})
+
+
+def _list_immigration_check(*, actor, hot_list: HotList | None, name: str = "", description: str = "") -> None:
+    for where, text in (("name", name), ("description", description)):
+        terms = immigration_screen(text)
+        if terms:
+            _immigration_refuse(actor=actor, hot_list=hot_list,
+                                message=LIST_IMMIGRATION_REFUSED.format(where=where, terms=", ".join(terms)),
+                                terms=terms, data={"where": f"list {where}", "text": text[:500]})
 
 
 def _agreement_check(agency) -> None:
@@ -96,16 +159,26 @@ def _next_version(*, hot_list: HotList, actor, kind: str, note: str = "", **fiel
     return version
 
 
-@transaction.atomic
 def hot_list_create(
     *, actor, name: str, source: str, owner, agency=None, description: str = "", refresh_policy: str = "manual",
     default_entry_days: int | None = None, active: bool = True,
 ) -> HotList:
     """Create an empty list (version 1). R-HOT-1. A partner list needs its agency and an agreement in force with it
-    (R-SHR-2); an own-agency list belongs to the deploying agency. Raises ApplicationError otherwise."""
+    (R-SHR-2); an own-agency list belongs to the deploying agency. A list named or described as for civil immigration
+    enforcement (e.g. the NCIC Immigration Violator File) is refused and the refusal logged (R-HOT-6). Raises
+    ApplicationError otherwise."""
+    _require(actor, "hotlists.add_hotlist", NOT_ALLOWED_TO_MANAGE)
+    _list_immigration_check(actor=actor, hot_list=None, name=name, description=description)
+    with transaction.atomic():
+        return _hot_list_create(actor=actor, name=name, source=source, owner=owner, agency=agency,
+                                description=description, refresh_policy=refresh_policy,
+                                default_entry_days=default_entry_days, active=active)
+
+
+def _hot_list_create(*, actor, name, source, owner, agency, description, refresh_policy, default_entry_days,
+                     active) -> HotList:
     from apps.agencies.selectors import agency_get_deploying
 
-    _require(actor, "hotlists.add_hotlist", NOT_ALLOWED_TO_MANAGE)
     if source == HotListSource.PARTNER:
         if agency is None:
             raise ApplicationError(PARTNER_NEEDS_AGENCY, code="partner_needs_agency")
@@ -137,6 +210,12 @@ HOT_LIST_EDITABLE_FIELDS = ("description", "owner", "refresh_policy", "default_e
 def hot_list_update(*, actor, hot_list: HotList, **changes) -> HotList:
     """Change a list's settings (not its entries); field diffs go to django-auditlog, plus a domain event."""
     _require(actor, "hotlists.change_hotlist", NOT_ALLOWED_TO_MANAGE)
+    if "description" in changes:
+        terms = immigration_screen(str(changes["description"] or ""))
+        if terms:  # R-HOT-6; raised inside this transaction, so logged without its domain event
+            logger.warning("Hot-list description refused under SB 54 (R-HOT-6): %s", ", ".join(terms))
+            raise ApplicationError(LIST_IMMIGRATION_REFUSED.format(where="description", terms=", ".join(terms)),
+                                   code="immigration_refused", extra={"terms": terms})
     unknown = set(changes) - set(HOT_LIST_EDITABLE_FIELDS)
     if unknown:
         raise ApplicationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.",
@@ -157,20 +236,35 @@ def _current_entries(hot_list: HotList) -> list[dict[str, Any]]:
                 .values("id", "plate_pattern", "state", *COMPARED_FIELDS))
 
 
-@transaction.atomic
 def hot_list_entry_add(*, actor, hot_list: HotList, plate: str, reason: str, state: str = "", priority=None,
                        case_number: str = "", expires: str = "", justification: str = "",
-                       vehicle_description: str = "") -> HotListEntry:
+                       vehicle_description: str = "", attested: bool = False) -> HotListEntry:
     """Add one entry as a new version of the list (R-HOT-1): who entered it, why, and its expiry (the list's default
-    when none is given; required when the list has no default). Refuses a plate already on the list."""
+    when none is given; required when the list has no default). Refuses a plate already on the list.
+
+    R-HOT-6: an entry whose reason or free text shows civil immigration enforcement is refused and the refusal
+    logged. R-PURP-2: an entry whose reason is "other" needs a written justification and ``attested`` (the
+    attestation is recorded with the entry: who, when)."""
     _require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
+    raw = {"plate": plate, "state": state, "reason": reason, "priority": str(priority or ""),
+           "case_number": case_number, "expires": expires, "why": justification, "vehicle": vehicle_description}
+    terms = entry_immigration_terms(raw)
+    if terms:
+        _immigration_refuse(actor=actor, hot_list=hot_list, terms=terms,
+                            message=IMMIGRATION_REFUSED.format(terms=", ".join(terms)),
+                            data={"where": "entry", "plate": str(plate)[:20], "reason": str(reason)[:40]})
+    with transaction.atomic():
+        return _hot_list_entry_add(actor=actor, hot_list=hot_list, raw=raw, attested=attested)
+
+
+def _hot_list_entry_add(*, actor, hot_list: HotList, raw: dict, attested: bool) -> HotListEntry:
     hot_list = HotList.objects.select_for_update().get(pk=hot_list.pk)
     now = timezone.now()
-    fields = entry_fields_parse(
-        {"plate": plate, "state": state, "reason": reason, "priority": str(priority or ""),
-         "case_number": case_number, "expires": expires, "why": justification, "vehicle": vehicle_description},
-        default_days=hot_list.default_entry_days, now=now,
-    )
+    fields = entry_fields_parse(raw, default_days=hot_list.default_entry_days, now=now)
+    attestation = {}
+    if fields["reason"] == EntryReason.OTHER:
+        justification_check(justification=fields["justification"], attested=attested, subject=ENTRY_SUBJECT)
+        attestation = {"attested_by": actor, "attested_at": now}
     if HotListEntry.objects.filter(hot_list=hot_list, removed_in__isnull=True, plate_pattern=fields["plate_pattern"],
                                    state=fields["state"]).exists():
         raise ApplicationError(ENTRY_ALREADY_LISTED.format(plate=fields["plate_pattern"],
@@ -180,7 +274,7 @@ def hot_list_entry_add(*, actor, hot_list: HotList, plate: str, reason: str, sta
     version = _next_version(hot_list=hot_list, actor=actor, kind=VersionKind.ENTRY_ADDED, added=1,
                             entry_count=(previous.entry_count if previous else 0) + 1,
                             note=fields["justification"] or f"Entry {fields['plate_pattern']} added.")
-    entry = HotListEntry(hot_list=hot_list, added_in=version, entered_by=actor, created_at=now,
+    entry = HotListEntry(hot_list=hot_list, added_in=version, entered_by=actor, created_at=now, **attestation,
                          **{**fields, "expires_at": datetime.fromisoformat(fields["expires_at"])})
     entry.full_clean()
     entry.save(force_insert=True)
@@ -189,7 +283,8 @@ def hot_list_entry_add(*, actor, hot_list: HotList, plate: str, reason: str, sta
     event_record(actor=actor, code="alprportal.hotlists.entry.added", target=hot_list,
                  data={"entry": entry.pk, "version": version.number, "plate_pattern": entry.plate_pattern,
                        "state": entry.state, "reason": entry.reason, "case_number": entry.case_number,
-                       "why": entry.justification, "expires_at": entry.expires_at})
+                       "why": entry.justification, "expires_at": entry.expires_at,
+                       "attested": entry.attested_at is not None})
     return entry
 
 
@@ -220,31 +315,84 @@ def hot_list_entry_remove(*, actor, entry: HotListEntry, reason: str) -> HotList
 # --- Imports and feeds ---------------------------------------------------------------------------------------------
 
 
+def _open_error_keys(hot_list: HotList) -> dict[tuple[str, str], int]:
+    """(plate pattern, state) → open error id: entries withheld from the list until their error is resolved."""
+    return {(plate, state): pk for pk, plate, state in HotListEntryError.objects.filter(
+        hot_list=hot_list, status=EntryErrorStatus.OPEN).values_list("id", "plate_pattern", "state")}
+
+
+def _rows_withhold(rows: list[dict[str, Any]], hot_list: HotList) -> tuple[list[dict[str, Any]], list[dict]]:
+    """R-HOT-7: rows of a file whose plate and state carry an open error record are kept off the list (the entry was
+    marked erroneous and the originating agency has not corrected it yet); returns (kept rows, withheld)."""
+    open_keys = _open_error_keys(hot_list)
+    if not open_keys:
+        return rows, []
+    kept, withheld = [], []
+    for row in rows:
+        error_id = open_keys.get((row["plate_pattern"], row["state"]))
+        if error_id is None:
+            kept.append(row)
+        else:
+            withheld.append({"line": row.get("line"), "plate_pattern": row["plate_pattern"], "state": row["state"],
+                             "error": error_id})
+    return kept, withheld
+
+
 @transaction.atomic
 def hot_list_import_preview(*, actor, hot_list: HotList, content: bytes, filename: str = "") -> HotListImport:
     """Parse an upload into a dry-run preview (R-HOT-1, R-HOT-2): what would be added, changed and removed, and
-    per-line errors with line numbers. Nothing on the list changes."""
+    per-line errors with line numbers. Nothing on the list changes.
+
+    R-HOT-6: a file named or coming from a list marked for civil immigration enforcement (e.g. an NCIC Immigration
+    Violator File extract), or with any line showing it, gets a file-level error, so it can never be applied, not
+    even with the other lines; the refusal is logged. R-HOT-7: lines under an open error record are shown as
+    withheld."""
     _require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
     parsed = csv_parse(content, default_days=hot_list.default_entry_days)
-    diff = diff_compute(parsed.rows, _current_entries(hot_list)) if not parsed.file_errors else None
+    for where, text in (("the file name", filename), ("the list's name", hot_list.name),
+                        ("the list's description", hot_list.description)):
+        terms = immigration_screen(text or "")
+        if terms:
+            parsed.file_errors.insert(0, FILE_IMMIGRATION_SOURCE.format(where=where, terms=", ".join(terms)))
+            parsed.rows = []
+            break
+    diff = None
+    withheld: list[dict] = []
+    if not parsed.file_errors:
+        rows, withheld = _rows_withhold(parsed.rows, hot_list)
+        diff = diff_compute(rows, _current_entries(hot_list))
+    summary = diff.summary() if diff else {}
+    if withheld:
+        summary["withheld"] = withheld[:500]
     staged = HotListImport(
         hot_list=hot_list, base_version=hot_list.current_version, filename=(filename or "")[:200],
         file_sha256=parsed.sha256, line_count=parsed.line_count, rows=parsed.rows, errors=parsed.errors,
-        file_errors=parsed.file_errors, diff=diff.summary() if diff else {}, created_by=actor,
+        file_errors=parsed.file_errors, diff=summary, created_by=actor,
     )
     staged.full_clean(exclude=["rows", "errors", "file_errors", "diff"])
     staged.save()
+    refused = [message for message in parsed.file_errors if "R-HOT-6" in message]
+    if refused:
+        logger.warning("Hot-list import %s refused under SB 54 (R-HOT-6): %s", staged.pk, refused[0])
+        event_record(actor=actor, code="alprportal.hotlists.immigration_refused", target=hot_list,
+                     data={"where": "import", "import": staged.pk, "filename": staged.filename,
+                           "sha256": staged.file_sha256, "why": refused,
+                           "lines": [error["line"] for error in parsed.errors
+                                     if error.get("code") == "immigration_refused"][:100]})
     return staged
 
 
 @transaction.atomic
 def hot_list_import_apply(*, actor, hot_list_import: HotListImport, skip_invalid_lines: bool = False,
-                          note: str = "", kind: str = VersionKind.IMPORT) -> HotListVersion:
+                          note: str = "", kind: str = VersionKind.IMPORT, attested: bool = False) -> HotListVersion:
     """Replace the list's contents with the preview's rows, atomically, as a new version (R-HOT-1, R-HOT-2).
 
     Locks the list; refuses a preview that is not pending, one made against an older version (superseded), a file
-    with file-level errors, lines with errors unless ``skip_invalid_lines``, and a file with no valid entry. On any
-    failure the transaction rolls back and the previous version stays in force. Counts as a refresh of the list.
+    with file-level errors (R-HOT-6 immigration refusals among them), lines with errors unless
+    ``skip_invalid_lines``, a file with no valid entry, and a file with entries whose reason is "other" unless the
+    person applying it gives the attestation (``attested``, R-PURP-2; recorded on those entries). Rows under an open
+    error record stay off the list (R-HOT-7). On any failure the transaction rolls back and the previous version stays
+    in force. Counts as a refresh of the list.
     """
     _require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
     staged = HotListImport.objects.select_for_update().get(pk=hot_list_import.pk)
@@ -263,12 +411,16 @@ def hot_list_import_apply(*, actor, hot_list_import: HotListImport, skip_invalid
                                extra={"errors": staged.errors[:100]})
     if not staged.rows:
         raise ApplicationError(IMPORT_EMPTY, code="import_empty")
+    others = sum(1 for row in staged.rows if row["reason"] == EntryReason.OTHER)
+    if others and not attested:
+        raise ApplicationError(IMPORT_OTHER_NEEDS_ATTESTATION.format(count=others), code="attestation_required")
 
-    diff = diff_compute(staged.rows, _current_entries(hot_list))
+    rows, withheld = _rows_withhold(staged.rows, hot_list)
+    diff = diff_compute(rows, _current_entries(hot_list))
     now = timezone.now()
     version = _next_version(
         hot_list=hot_list, actor=actor, kind=kind, note=note or f"Replaced from {staged.filename or 'an upload'}.",
-        filename=staged.filename, file_sha256=staged.file_sha256, entry_count=len(staged.rows),
+        filename=staged.filename, file_sha256=staged.file_sha256, entry_count=len(rows),
         added=len(diff.added), changed=len(diff.changed), removed=len(diff.removed), created_at=now,
     )
     retired = [entry["id"] for entry in diff.removed] + [entry_id for entry_id, _row, _fields in diff.changed]
@@ -281,7 +433,8 @@ def hot_list_import_apply(*, actor, hot_list_import: HotListImport, skip_invalid
                       plate_pattern=row["plate_pattern"], is_partial=row["is_partial"], state=row["state"],
                       reason=row["reason"], priority=row["priority"], case_number=row["case_number"],
                       expires_at=datetime.fromisoformat(row["expires_at"]), justification=row["justification"],
-                      vehicle_description=row["vehicle_description"], source_entered_by=row["source_entered_by"])
+                      vehicle_description=row["vehicle_description"], source_entered_by=row["source_entered_by"],
+                      **({"attested_by": actor, "attested_at": now} if row["reason"] == EntryReason.OTHER else {}))
          for row in new_rows],
         batch_size=2000,
     )
@@ -299,7 +452,9 @@ def hot_list_import_apply(*, actor, hot_list_import: HotListImport, skip_invalid
                  data={"version": version.number, "import": staged.pk, "filename": staged.filename,
                        "sha256": staged.file_sha256, "added": version.added, "changed": version.changed,
                        "removed": version.removed, "entries": version.entry_count,
-                       "skipped_lines": len(staged.errors), "why": version.note})
+                       "skipped_lines": len(staged.errors), "why": version.note,
+                       "withheld_erroneous": [row["error"] for row in withheld][:100],
+                       "other_reason_attested": others})
     return version
 
 
@@ -322,13 +477,14 @@ def hot_list_import_discard(*, actor, hot_list_import: HotListImport) -> HotList
 
 
 def hot_list_feed_apply(*, actor, hot_list: HotList, content: bytes, filename: str = "feed.csv",
-                        skip_invalid_lines: bool = False, note: str = "") -> tuple[HotListImport, HotListVersion]:
+                        skip_invalid_lines: bool = False, note: str = "",
+                        attested: bool = False) -> tuple[HotListImport, HotListVersion]:
     """An automated feed: preview and apply in one transaction (the preview row is kept as the record of the file).
     Refused, with nothing applied, on the same conditions as ``hot_list_import_apply``."""
     with transaction.atomic():
         staged = hot_list_import_preview(actor=actor, hot_list=hot_list, content=content, filename=filename)
         version = hot_list_import_apply(actor=actor, hot_list_import=staged, skip_invalid_lines=skip_invalid_lines,
-                                        note=note or "Automated feed.", kind=VersionKind.FEED)
+                                        note=note or "Automated feed.", kind=VersionKind.FEED, attested=attested)
     return staged, version
 
 
@@ -625,4 +781,189 @@ def units_out_of_service_notify(*, now: datetime | None = None, lookback_hours: 
                 link=reverse("reads:camera", args=[report.camera_id]),
                 dedupe_key=f"unit-out-of-service:{report.pk}",
             ))
+    return sent
+
+
+# --- Errors, referrals and data-quality reviews (R-HOT-7, policy 004 §IV) ----------------------------------------
+
+
+def _originating_agency(hot_list: HotList):
+    """The agency that originated a list's entries when it is not ours (None for our own lists)."""
+    from apps.agencies.selectors import agency_get_deploying
+
+    if hot_list.source == HotListSource.OWN:
+        return None, ""
+    deploying = agency_get_deploying()
+    if hot_list.agency_id and deploying is not None and hot_list.agency_id == deploying.pk:
+        return None, ""
+    if hot_list.agency is not None:
+        return hot_list.agency, hot_list.agency.name
+    return None, HotListSource(hot_list.source).label
+
+
+@transaction.atomic
+def hot_list_entry_mark_erroneous(*, actor, entry: HotListEntry, kind: str, description: str) -> HotListEntryError:
+    """Record that an entry is erroneous (R-HOT-7): who, when, what was wrong. In the same transaction the entry is
+    taken off its list as a new version, so it stops matching at once — reads still waiting in ``PendingMatch`` are
+    matched against that version and find nothing — and its unconfirmed hits are closed as not actionable with the
+    reason. While the error is open, re-imports withhold the same plate and state. An entry of another agency gets a
+    referral back to it, which a supervisor marks sent; supervisors are notified.
+
+    Raises PermissionDeniedError without ``hotlists.manage_entries``; ApplicationError without a description, for an
+    entry no longer on the list, or when an error is already recorded for it."""
+    _require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
+    EntryErrorKind(kind)
+    description = (description or "").strip()
+    if not description:
+        raise ApplicationError(ERROR_DESCRIPTION_REQUIRED, code="description_required")
+    hot_list = HotList.objects.select_for_update().get(pk=entry.hot_list_id)
+    entry = HotListEntry.objects.select_for_update().get(pk=entry.pk)
+    if HotListEntryError.objects.filter(entry=entry).exists():
+        raise ApplicationError(ERROR_ALREADY_RECORDED, code="error_already_recorded")
+    if entry.removed_in_id is not None:
+        raise ApplicationError(ERROR_ENTRY_NOT_CURRENT, code="entry_not_current")
+    now = timezone.now()
+    previous = hot_list.current_version
+    version = _next_version(hot_list=hot_list, actor=actor, kind=VersionKind.ENTRY_ERROR, removed=1,
+                            entry_count=max((previous.entry_count if previous else 1) - 1, 0),
+                            note=f"{entry.plate_pattern} marked erroneous: {description}"[:2000], created_at=now)
+    entry.removed_in = version
+    entry.save(update_fields=["removed_in"])
+    hot_list.current_version = version
+    hot_list.save(update_fields=["current_version"])
+    error = HotListEntryError(hot_list=hot_list, entry=entry, plate_pattern=entry.plate_pattern, state=entry.state,
+                              kind=kind, description=description, reported_by=actor, reported_at=now,
+                              removed_in=version)
+    error.full_clean()
+    error.save(force_insert=True)
+    open_hits = list(Hit.objects.select_for_update().filter(entry=entry, status=HitStatus.NEW)
+                     .values_list("id", flat=True))
+    if open_hits:
+        Hit.objects.filter(pk__in=open_hits).update(
+            status=HitStatus.NOT_ACTIONABLE, dismissed_by=actor, dismissed_at=now, updated_at=now,
+            dismissal_note=ERRONEOUS_HIT_NOTE.format(error=error.pk, description=description)[:2000])
+        error.hits_closed = len(open_hits)
+        error.save(update_fields=["hits_closed"])
+    agency, agency_name = _originating_agency(hot_list)
+    referral = None
+    if agency_name:
+        referral = HotListEntryReferral(error=error, agency=agency, agency_name=agency_name, created_at=now)
+        referral.full_clean()
+        referral.save(force_insert=True)
+    event_record(actor=actor, code="alprportal.hotlists.entry.erroneous", target=hot_list,
+                 data={"error": error.pk, "entry": entry.pk, "version": version.number,
+                       "plate_pattern": entry.plate_pattern, "state": entry.state, "kind": kind,
+                       "what": description, "hits_closed": open_hits,
+                       "referred_to": agency_name or None})
+    body = (f"{entry.plate_pattern} on “{hot_list}” was marked erroneous by {actor}: {description}. It no longer "
+            "matches (R-HOT-7).")
+    if referral is not None:
+        body += f" Refer it to {agency_name} and record the referral as sent."
+    notification_send(roles=[Role.SUPERVISOR], severity=Severity.WARNING,
+                      title=f"Hot-list entry marked erroneous{' — referral to ' + agency_name if referral else ''}",
+                      body=body, link=reverse("hotlists:errors"), dedupe_key=f"hotlist-entry-error:{error.pk}")
+    return error
+
+
+@transaction.atomic
+def hot_list_entry_error_resolve(*, actor, error: HotListEntryError, note: str) -> HotListEntryError:
+    """Close an error record (R-HOT-7): the entry was corrected (by us, or by the originating agency in its next
+    file). From then on a re-import may carry the plate again. The entry itself stays off: a corrected entry comes
+    back as a new entry or with the originating agency's next file."""
+    _require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError(RESOLUTION_NOTE_REQUIRED, code="note_required")
+    error = HotListEntryError.objects.select_for_update().get(pk=error.pk)
+    if error.status != EntryErrorStatus.OPEN:
+        raise ApplicationError(ERROR_NOT_OPEN, code="error_not_open")
+    error.status, error.resolved_by, error.resolved_at, error.resolution_note = (
+        EntryErrorStatus.RESOLVED, actor, timezone.now(), note)
+    error.full_clean()
+    error.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note"])
+    event_record(actor=actor, code="alprportal.hotlists.entry_error.resolved", target=error.hot_list,
+                 data={"error": error.pk, "old": EntryErrorStatus.OPEN, "new": error.status, "note": note})
+    return error
+
+
+@transaction.atomic
+def hot_list_entry_referral_mark_sent(*, actor, referral: HotListEntryReferral, via: str) -> HotListEntryReferral:
+    """pending → sent (R-HOT-7): a supervisor records when (the server's time) and how the referral of an erroneous
+    entry went out to its originating agency."""
+    _require(actor, "hotlists.send_referral", NOT_ALLOWED_TO_REFER)
+    via = (via or "").strip()
+    if not via:
+        raise ApplicationError(REFERRAL_VIA_REQUIRED, code="via_required")
+    referral = HotListEntryReferral.objects.select_for_update().get(pk=referral.pk)
+    if referral.status != ReferralStatus.PENDING:
+        raise ApplicationError(REFERRAL_NOT_PENDING.format(date=f"{timezone.localtime(referral.sent_at):%Y-%m-%d}"),
+                               code="referral_not_pending")
+    referral.status, referral.sent_by, referral.sent_at, referral.sent_via = (
+        ReferralStatus.SENT, actor, timezone.now(), via[:200])
+    referral.full_clean()
+    referral.save(update_fields=["status", "sent_by", "sent_at", "sent_via"])
+    event_record(actor=actor, code="alprportal.hotlists.entry_referral.sent", target=referral,
+                 data={"error": referral.error_id, "agency": referral.agency_name, "old": ReferralStatus.PENDING,
+                       "new": referral.status, "via": referral.sent_via})
+    return referral
+
+
+@transaction.atomic
+def hot_list_quality_review_record(*, actor, scope: str, findings: str, hot_list: HotList | None = None,
+                                   entries_checked: int = 0, errors_found: int = 0) -> HotListQualityReview:
+    """Record a periodic data-quality review (R-HOT-7): who, when (the server's time), scope and findings; empty
+    ``hot_list`` covers every list. Resets the overdue alert of the lists it covers."""
+    _require(actor, "hotlists.add_hotlistqualityreview", NOT_ALLOWED_TO_REVIEW_QUALITY)
+    scope, findings = (scope or "").strip(), (findings or "").strip()
+    if not scope:
+        raise ApplicationError(QUALITY_SCOPE_REQUIRED, code="scope_required")
+    if not findings:
+        raise ApplicationError(QUALITY_FINDINGS_REQUIRED, code="findings_required")
+    review = HotListQualityReview(hot_list=hot_list, scope=scope, findings=findings, reviewed_by=actor,
+                                  reviewed_at=timezone.now(), entries_checked=max(int(entries_checked or 0), 0),
+                                  errors_found=max(int(errors_found or 0), 0))
+    review.full_clean()
+    review.save(force_insert=True)
+    event_record(actor=actor, code="alprportal.hotlists.quality_review.recorded", target=review,
+                 data={"hot_list": hot_list.pk if hot_list else None, "scope": scope, "findings": findings,
+                       "entries_checked": review.entries_checked, "errors_found": review.errors_found})
+    return review
+
+
+def hot_list_quality_review_due(hot_list: HotList) -> datetime:
+    """When the list's next data-quality review is due (R-HOT-7): its last review covering it (one of that list or
+    of every list), or its creation, plus ``HOTLIST_QUALITY_REVIEW_DAYS``."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+
+    last = (HotListQualityReview.objects.filter(Q(hot_list=hot_list) | Q(hot_list__isnull=True))
+            .order_by("-reviewed_at").values_list("reviewed_at", flat=True).first())
+    return (last or hot_list.created_at) + timedelta(days=settings.PORTAL["HOTLIST_QUALITY_REVIEW_DAYS"])
+
+
+def hot_list_quality_reviews_alert_overdue(*, now: datetime | None = None) -> int:
+    """Alert the owner and the supervisors of every active own-agency list whose data-quality review is overdue
+    (R-HOT-7: the agency reviews the information it originates). Idempotent: one alert per list and due date (the
+    dedupe key names both). Returns the number of notifications sent."""
+    now = now or timezone.now()
+    sent = 0
+    for hot_list in HotList.objects.filter(active=True, source=HotListSource.OWN).select_related("owner"):
+        due = hot_list_quality_review_due(hot_list)
+        if due > now:
+            continue
+        with transaction.atomic():
+            created = notification_send(
+                recipients=[hot_list.owner], roles=[Role.SUPERVISOR], severity=Severity.WARNING,
+                title=f"Data-quality review of “{hot_list.name}” is overdue",
+                body=(f"It was due on {timezone.localtime(due):%Y-%m-%d}. Review the list's entries (accuracy, "
+                      "currency, justification) and record the review, its scope and findings (R-HOT-7, policy 004 "
+                      "§IV)."),
+                link=reverse("hotlists:quality"),
+                dedupe_key=f"hotlist-quality-overdue:{hot_list.pk}:{due:%Y-%m-%d}",
+            )
+            if created:
+                event_record(actor=None, code="alprportal.hotlists.quality_review.overdue", target=hot_list,
+                             data={"due": due})
+        sent += len(created)
     return sent

@@ -29,6 +29,8 @@ from apps.hotlists.choices import ImportStatus
 from apps.hotlists.forms import (
     BackSearchForm,
     EntryAddForm,
+    EntryErrorForm,
+    EntryErrorResolveForm,
     EntryRemoveForm,
     HitActionForm,
     HitConfirmForm,
@@ -36,10 +38,19 @@ from apps.hotlists.forms import (
     HotListForm,
     ImportApplyForm,
     ImportUploadForm,
+    QualityReviewForm,
+    ReferralSentForm,
     UsageForm,
 )
 from apps.hotlists.links import HIT_IMAGE_KINDS, hit_image_link_context, hit_image_url
-from apps.hotlists.models import HotListEntry, HotListImport, HotListVersion
+from apps.hotlists.models import (
+    HotListEntry,
+    HotListEntryError,
+    HotListEntryReferral,
+    HotListImport,
+    HotListQualityReview,
+    HotListVersion,
+)
 from apps.hotlists.presenters import hit_as_dict
 from apps.hotlists.selectors import (
     hit_back_search,
@@ -60,10 +71,15 @@ from apps.hotlists.services import (
     hit_record_action,
     hot_list_create,
     hot_list_entry_add,
+    hot_list_entry_error_resolve,
+    hot_list_entry_mark_erroneous,
+    hot_list_entry_referral_mark_sent,
     hot_list_entry_remove,
     hot_list_import_apply,
     hot_list_import_discard,
     hot_list_import_preview,
+    hot_list_quality_review_due,
+    hot_list_quality_review_record,
 )
 from apps.training.gate import TrainingRequiredMixin
 
@@ -141,7 +157,8 @@ class HotListDetailView(HotListPageMixin, TemplateView):
             versions=hot_list.versions.select_related("created_by")[:10],
             pending_imports=hot_list.imports.filter(status=ImportStatus.PREVIEW).select_related("created_by")[:5],
             may_manage=user.has_perm("hotlists.manage_entries"),
-            remove_form=EntryRemoveForm(),
+            remove_form=EntryRemoveForm(), error_form=EntryErrorForm(),
+            entry_errors=hot_list.entry_errors.select_related("reported_by", "referral")[:20],
         )
         return context
 
@@ -196,6 +213,95 @@ class EntryRemoveView(HotListPageMixin, View):
             else:
                 messages.success(request, f"{entry.plate_pattern} removed (version {version.number}).")
         return HttpResponseRedirect(reverse("hotlists:detail", args=[hot_list.pk]))
+
+
+class EntryErrorView(HotListPageMixin, View):
+    """Mark an entry erroneous (R-HOT-7): an error record; the entry stops matching at once."""
+
+    permission_required = ("hotlists.view_hotlist", "hotlists.manage_entries")
+
+    def post(self, request, pk: int, entry_pk: int):
+        hot_list = _list_or_404(request, pk)
+        entry = get_object_or_404(HotListEntry, pk=entry_pk, hot_list=hot_list)
+        form = EntryErrorForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _errors_text(form))
+        else:
+            try:
+                error = hot_list_entry_mark_erroneous(actor=request.user, entry=entry, **form.cleaned_data)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                text = (f"{entry.plate_pattern} marked erroneous: it no longer matches "
+                        f"(version {error.removed_in.number}).")
+                if error.hits_closed:
+                    text += f" {error.hits_closed} unconfirmed hit{'s' if error.hits_closed > 1 else ''} closed."
+                if hasattr(error, "referral"):
+                    text += f" A referral to {error.referral.agency_name} waits to be sent."
+                messages.success(request, text)
+        return HttpResponseRedirect(reverse("hotlists:detail", args=[hot_list.pk]))
+
+
+class EntryErrorListView(PortalPermissionRequiredMixin, TrainingRequiredMixin, TemplateView):
+    """Error records of hot-list entries and their referrals to the originating agencies (R-HOT-7)."""
+
+    permission_required = "hotlists.view_hotlistentryerror"
+    template_name = "hotlists/errors.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        visible = hot_list_list_visible_to(user=self.request.user)
+        errors = (HotListEntryError.objects.filter(hot_list__in=visible)
+                  .select_related("hot_list", "reported_by", "resolved_by", "removed_in", "referral__sent_by"))
+        user = self.request.user
+        context.update(
+            page=Paginator(errors, 50).get_page(self.request.GET.get("page")),
+            pending_referrals=HotListEntryReferral.objects.filter(error__hot_list__in=visible, status="pending")
+            .select_related("error__hot_list", "error__reported_by"),
+            may_refer=user.has_perm("hotlists.send_referral"), may_manage=user.has_perm("hotlists.manage_entries"),
+            referral_form=ReferralSentForm(), resolve_form=EntryErrorResolveForm(),
+        )
+        return context
+
+
+class EntryErrorResolveView(PortalPermissionRequiredMixin, TrainingRequiredMixin, View):
+    permission_required = ("hotlists.view_hotlistentryerror", "hotlists.manage_entries")
+
+    def post(self, request, error_pk: int):
+        error = get_object_or_404(HotListEntryError.objects.filter(
+            hot_list__in=hot_list_list_visible_to(user=request.user)), pk=error_pk)
+        form = EntryErrorResolveForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _errors_text(form))
+        else:
+            try:
+                hot_list_entry_error_resolve(actor=request.user, error=error, note=form.cleaned_data["note"])
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"The error of {error.plate_pattern} is resolved.")
+        return HttpResponseRedirect(reverse("hotlists:errors"))
+
+
+class ReferralSentView(PortalPermissionRequiredMixin, TrainingRequiredMixin, View):
+    """A supervisor records that the referral went out to the originating agency (R-HOT-7)."""
+
+    permission_required = ("hotlists.view_hotlistentryerror", "hotlists.send_referral")
+
+    def post(self, request, referral_pk: int):
+        referral = get_object_or_404(HotListEntryReferral.objects.filter(
+            error__hot_list__in=hot_list_list_visible_to(user=request.user)), pk=referral_pk)
+        form = ReferralSentForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _errors_text(form))
+        else:
+            try:
+                hot_list_entry_referral_mark_sent(actor=request.user, referral=referral, via=form.cleaned_data["via"])
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"Referral to {referral.agency_name} recorded as sent.")
+        return HttpResponseRedirect(reverse("hotlists:errors"))
 
 
 class EntryBackSearchView(HotListPageMixin, TemplateView):
@@ -271,7 +377,8 @@ class ImportPreviewView(HotListPageMixin, TemplateView):
         staged = _import_or_404(self.request, kwargs["pk"], kwargs["import_pk"])
         context.update(staged=staged, hot_list=staged.hot_list, form=ImportApplyForm(),
                        outdated=staged.base_version_id != staged.hot_list.current_version_id,
-                       errors_shown=staged.errors[:500])
+                       errors_shown=staged.errors[:500],
+                       other_rows=sum(1 for row in staged.rows if row.get("reason") == "other"))
         return context
 
 
@@ -285,7 +392,8 @@ class ImportApplyView(HotListPageMixin, View):
         try:
             version = hot_list_import_apply(actor=request.user, hot_list_import=staged,
                                             skip_invalid_lines=form.cleaned_data.get("skip_invalid_lines", False),
-                                            note=form.cleaned_data.get("note", ""))
+                                            note=form.cleaned_data.get("note", ""),
+                                            attested=bool(form.cleaned_data.get("attestation")))
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect(reverse("hotlists:import_preview", args=[pk, import_pk]))
@@ -473,7 +581,8 @@ class UsageReportView(PortalPermissionRequiredMixin, TrainingRequiredMixin, Temp
 
 
 class QualityView(PortalPermissionRequiredMixin, TrainingRequiredMixin, TemplateView):
-    """Misread hits per camera and engine (R-HOT-5, policy 004 §IV data-quality review)."""
+    """Misread hits per camera and engine (R-HOT-5), and the periodic data-quality reviews of the lists with when
+    each is due (R-HOT-7, policy 004 §IV)."""
 
     permission_required = "hotlists.view_usage_report"
     template_name = "hotlists/quality.html"
@@ -484,5 +593,27 @@ class QualityView(PortalPermissionRequiredMixin, TrainingRequiredMixin, Template
             days = max(1, min(int(self.request.GET.get("days") or 90), 730))
         except ValueError:
             days = 90
-        context.update(days=days, review=misread_review(since=timezone.now() - timedelta(days=days)))
+        user = self.request.user
+        visible = hot_list_list_visible_to(user=user)
+        now = timezone.now()
+        due = [{"list": hot_list, "due": hot_list_quality_review_due(hot_list)}
+               for hot_list in visible.filter(active=True, source="own")]
+        for row in due:
+            row["overdue"] = row["due"] <= now
+        context.update(days=days, review=misread_review(since=now - timedelta(days=days)), due=due,
+                       reviews=HotListQualityReview.objects.select_related("hot_list", "reviewed_by")[:20],
+                       may_review=user.has_perm("hotlists.add_hotlistqualityreview"),
+                       review_form=kwargs.get("review_form") or QualityReviewForm(hot_lists=visible))
         return context
+
+    def post(self, request):
+        form = QualityReviewForm(request.POST, hot_lists=hot_list_list_visible_to(user=request.user))
+        if form.is_valid():
+            try:
+                review = hot_list_quality_review_record(actor=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Data-quality review of {review.hot_list or 'all lists'} recorded.")
+                return HttpResponseRedirect(reverse("hotlists:quality"))
+        return self.render_to_response(self.get_context_data(review_form=form))

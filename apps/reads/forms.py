@@ -8,6 +8,12 @@ from django.utils import timezone
 from apps.audit.choices import Purpose
 from apps.audit.services import CASE_NUMBER_REQUIRED, PURPOSE_REQUIRED
 from apps.common.errors import ApplicationError
+from apps.justifications.rules import (
+    ATTESTATION_TEXT,
+    JUSTIFICATION_MAX_LENGTH,
+    SEARCH_SUBJECT,
+    justification_check,
+)
 from apps.reads.choices import CameraStatus
 from apps.reads.models import Camera
 from apps.reads.selectors import ReadSearch, read_search_build
@@ -69,6 +75,14 @@ class ReadSearchForm(PurposeFieldsMixin, forms.Form):
                   "uploaded photos and the plates reads carried before a correction; such matches are marked.",
     )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # R-PURP-2: a search without a plate (by area or camera) needs a written justification and the attestation.
+    justification = forms.CharField(
+        required=False, max_length=JUSTIFICATION_MAX_LENGTH, label="Justification (searches without a plate)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when no plate is given: what links this area or camera to the case. Kept in the "
+                  "access log and reviewed by a supervisor.",
+    )
+    attestation = forms.BooleanField(required=False, label=ATTESTATION_TEXT)
 
     field_order = ["plate", "start", "end", "camera", "purpose", "case_number"]
 
@@ -99,11 +113,26 @@ class ReadSearchForm(PurposeFieldsMixin, forms.Form):
             )
         except ApplicationError as exc:
             self.add_error(_SEARCH_ERROR_FIELDS.get(exc.code), forms.ValidationError(exc.message, code=exc.code))
+            return data
+        if self.search.plate is None:
+            try:
+                data["justification"] = justification_check(
+                    justification=data.get("justification") or "", attested=bool(data.get("attestation")),
+                    subject=SEARCH_SUBJECT)
+            except ApplicationError as exc:
+                field = "attestation" if exc.code == "attestation_required" else "justification"
+                self.add_error(field, forms.ValidationError(exc.message, code=exc.code))
         return data
 
+    def justification_fields(self) -> dict:
+        """The R-PURP-2 arguments of the search selectors."""
+        return {"justification": self.cleaned_data.get("justification") or "",
+                "attested": bool(self.cleaned_data.get("attestation"))}
+
     def missing_purpose_error(self) -> ApplicationError | None:
-        """For the API: a purpose/case problem as the portal's error (400, a code saying what is missing)."""
-        for name in ("purpose", "case_number"):
+        """For the API: a purpose/case problem, or a plate-less search without its justification or attestation
+        (R-PURP-2), as the portal's error (400, a code saying what is missing)."""
+        for name in ("purpose", "case_number", "justification", "attestation"):
             if name in self.errors:
                 error = self.errors.as_data()[name][0]
                 code = "purpose_not_authorized" if error.code == "invalid_choice" else (error.code or "invalid")

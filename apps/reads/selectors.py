@@ -32,6 +32,7 @@ from apps.accounts.roles import Role
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record, access_purpose_check
 from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.justifications.rules import SEARCH_SUBJECT, justification_check
 from apps.reads.models import Camera, Read, ReadCorrection
 from apps.reads.plates import PlatePattern, plate_pattern_parse
 
@@ -139,6 +140,17 @@ def purpose_check(*, purpose: str, case_number: str) -> tuple[str, str]:
     """R-READ-3: a purpose from R-PURP and a case number, checked before any query runs (the access log's own
     check; no system purpose)."""
     return access_purpose_check(purpose=purpose, case_number=case_number)
+
+
+def plate_less_elements(*, search: ReadSearch, justification: str = "", attested: bool = False) -> dict[str, Any]:
+    """R-PURP-2: a search without a plate (by area or camera) needs a written justification and the attestation; both
+    go into the access-log row's data elements (``plate_less``, ``justification``, ``protected_activity_attested``),
+    where the supervisors' review queue and the audit sampler find them. Raises ApplicationError
+    (``justification_required``, ``attestation_required``) before anything is queried. {} for a plate search."""
+    if search.plate is not None:
+        return {}
+    text = justification_check(justification=justification, attested=attested, subject=SEARCH_SUBJECT)
+    return {"plate_less": True, "justification": text, "protected_activity_attested": True}
 
 
 def _require_query_permission(user) -> None:
@@ -355,7 +367,7 @@ class ReadSearchPage:
 
 def read_search(
     *, user, search: ReadSearch, purpose: str, case_number: str, page: int = 1, page_size: int = 50, request=None,
-    endpoint: str = "",
+    endpoint: str = "", justification: str = "", attested: bool = False,
 ) -> ReadSearchPage:
     """Run a search for ``user`` (R-READ-3, R-READ-4): refuse without permission, purpose or case number; write the
     access-log row (data elements, result count) in the query's transaction, before returning one page.
@@ -364,6 +376,7 @@ def read_search(
     """
     _require_query_permission(user)
     purpose, case_number = purpose_check(purpose=purpose, case_number=case_number)
+    justified = plate_less_elements(search=search, justification=justification, attested=attested)
     page, page_size = max(1, int(page)), max(1, min(int(page_size), 500))
     include_archived = read_is_admin(user)
     try:
@@ -372,7 +385,8 @@ def read_search(
                                        offset=(page - 1) * page_size)
             log = access_log_record(
                 user=user, action="reads.search",
-                data_elements={**search.data_elements(), "page": page, "include_archived": include_archived},
+                data_elements={**search.data_elements(), "page": page, "include_archived": include_archived,
+                               **justified},
                 purpose=purpose, case_number=case_number, result_count=total, request=request, endpoint=endpoint,
             )
     except OperationalError as exc:
@@ -389,13 +403,14 @@ def read_search(
 
 def read_search_export(
     *, user, search: ReadSearch, purpose: str, case_number: str, request=None, endpoint: str = "",
-    recipient: dict | None = None,
+    recipient: dict | None = None, justification: str = "", attested: bool = False,
 ) -> tuple[list[Read], AccessLog]:
     """Every match of a search, for a CSV export (at most ``READ_EXPORT_MAX_ROWS``). The export is its own logged
     access (action ``reads.export``, R-AUD-1), written before the rows are returned, naming its recipient
     (``recipient``: data elements of apps.disclosures.egress.ExportRecipient, R-SHR-8)."""
     _require_query_permission(user)
     purpose, case_number = purpose_check(purpose=purpose, case_number=case_number)
+    justified = plate_less_elements(search=search, justification=justification, attested=attested)
     limit = settings.PORTAL["READ_EXPORT_MAX_ROWS"]
     include_archived = read_is_admin(user)
     try:
@@ -406,7 +421,7 @@ def read_search_export(
             log = access_log_record(
                 user=user, action="reads.export",
                 data_elements={**search.data_elements(), "format": "csv", "include_archived": include_archived,
-                               **(recipient or {})},
+                               **(recipient or {}), **justified},
                 purpose=purpose, case_number=case_number, result_count=total, request=request, endpoint=endpoint,
             )
     except OperationalError as exc:

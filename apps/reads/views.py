@@ -69,6 +69,7 @@ class ReadSearchView(ReadDataMixin, TemplateView):
                 result = read_search(
                     user=self.request.user, search=form.search, purpose=form.cleaned_data["purpose"],
                     case_number=form.cleaned_data["case_number"], page=form.cleaned_data.get("page") or 1,
+                    **form.justification_fields(),
                     page_size=PAGE_SIZE, request=self.request,
                 )
             except ApplicationError as exc:
@@ -110,7 +111,7 @@ class ReadExportView(ReadDataMixin, View):
             reads, log = read_search_export(
                 user=request.user, search=form.search, purpose=form.cleaned_data["purpose"],
                 case_number=form.cleaned_data["case_number"], request=request,
-                recipient=recipient.data_elements(),
+                recipient=recipient.data_elements(), **form.justification_fields(),
             )
         except ApplicationError as exc:
             messages.error(request, exc.message)

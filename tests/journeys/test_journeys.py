@@ -1,7 +1,8 @@
 """Journeys through the pages in a real browser (headless Chromium, Selenium, the live server), each asserting what
 the person sees: a supervisor approves the evidence hold an investigator requested (R-RET-3), the Inspector General
-downloads the unredacted report PDF (R-ACC-1, R-REP-1), and an investigator searches reads with a purpose and case
-number, which is logged before the results are shown (R-READ-3, R-AUD-1)."""
+downloads the unredacted report PDF (R-ACC-1, R-REP-1), an investigator searches reads with a purpose and case
+number, which is logged before the results are shown (R-READ-3, R-AUD-1), and an investigator's area search needs a
+justification that a supervisor then reviews (R-PURP-2)."""
 
 from __future__ import annotations
 
@@ -149,3 +150,50 @@ def test_the_investigator_searches_reads_with_purpose_and_case_number(live_serve
     assert log.data_elements["plate_pattern"] == "7ABC123"
     head = browser.find_element(By.CSS_SELECTOR, ".results-head").text
     assert "2 reads" in head and f"logged as access #{log.seq}" in head
+
+
+def test_the_investigator_justifies_an_area_search_and_the_supervisor_reviews_it(live_server, browser, log_in,
+                                                                                 camera, detective, boss):
+    """R-PURP-2: a search by area needs a written justification and the attestation; it lands in the supervisor's
+    review queue (reached from the navigation), where the review is recorded."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from apps.justifications.models import JustificationReview
+
+    make_read(camera, plate="7ABC123", days_ago=1)
+    why = "Carjacking 26-000512 near Harbor Blvd: vehicles passing the camera in the hour after the call."
+
+    log_in(detective, "/reads/")
+    browser.find_element(By.CSS_SELECTOR, "details.area summary").click()
+    browser.find_element(By.NAME, "center_lat").send_keys("33.77")
+    browser.find_element(By.NAME, "center_lon").send_keys("-117.92")
+    browser.find_element(By.NAME, "radius_km").send_keys("1")
+    Select(browser.find_element(By.NAME, "purpose")).select_by_value("investigative_leads")
+    browser.find_element(By.NAME, "case_number").send_keys("26-000512")
+    browser.find_element(By.CSS_SELECTOR, "form.search-form [type=submit]").click()
+    errors = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#plate-less-justification .field-error"),
+                      what="the missing-justification error")
+    assert "needs a written justification" in errors[0].text
+    assert not browser.find_elements(By.CSS_SELECTOR, "table.reads") and not AccessLog.objects.exists()
+
+    browser.find_element(By.NAME, "justification").send_keys(why)
+    browser.find_element(By.NAME, "attestation").click()
+    browser.find_element(By.CSS_SELECTOR, "form.search-form [type=submit]").click()
+    wait_for(lambda: browser.find_elements(By.ID, "plate-less-note"), what="the plate-less search note")
+    assert "7ABC123" in browser.find_element(By.CSS_SELECTOR, "table.reads").text
+    log = AccessLog.objects.get(user=detective, action="reads.search")
+    assert log.data_elements["plate_less"] is True and log.data_elements["justification"] == why
+
+    log_in(boss, "/")
+    browser.find_element(By.LINK_TEXT, "Justification reviews").click()
+    row = wait_for(lambda: browser.find_elements(By.ID, f"search-{log.pk}"), what="the search in the queue")[0]
+    assert why in row.text and f"#{log.seq}" in row.text
+    row.find_element(By.CSS_SELECTOR, "input[value=appropriate]").click()
+    row.find_element(By.TAG_NAME, "textarea").send_keys("Time window and radius fit the call.")
+    row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(lambda: "Review recorded." in browser.find_element(By.CSS_SELECTOR, "ul.messages").text,
+             what="the review message")
+    review = JustificationReview.objects.get()
+    assert (review.access_log_id, review.reviewed_by, review.outcome) == (log.pk, boss, "appropriate")
+    assert not browser.find_elements(By.ID, f"search-{log.pk}")

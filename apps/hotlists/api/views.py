@@ -235,13 +235,17 @@ class HotListFeedApi(APIView):
     """An automated feed refreshes a list (R-HOT-2): POST the whole list as CSV. ``dry_run=true`` returns the
     preview (added / changed / removed, per-line errors with line numbers) and applies nothing; otherwise the file
     replaces the list atomically as a new version — refused, with nothing applied, if any line has an error, unless
-    ``skip_invalid_lines=true``."""
+    ``skip_invalid_lines=true``. A file for civil immigration enforcement is refused whole (R-HOT-6, ``file_errors``);
+    entries whose reason is "other" need ``attestation=true`` (R-PURP-2)."""
 
     permission_classes = [IsAuthenticated, CanManageEntries, TrainingCurrent]
     parser_classes = [CsvParser, MultiPartParser]
 
-    @extend_schema(request={"text/csv": str}, parameters=[OpenApiParameter("dry_run", bool),
-                                                            OpenApiParameter("skip_invalid_lines", bool)],
+    @extend_schema(request={"text/csv": str}, parameters=[
+        OpenApiParameter("dry_run", bool), OpenApiParameter("skip_invalid_lines", bool),
+        OpenApiParameter("attestation", bool, description="Required (true) when the file has entries whose reason "
+                         "is “other”: the attestation that they are not based solely on protected activities or "
+                         "characteristics (R-PURP-2), recorded with those entries.")],
                    responses={200: dict, 201: dict})
     def post(self, request, pk: int):
         hot_list = get_object_or_404(hot_list_list_visible_to(user=request.user), pk=pk)
@@ -258,6 +262,7 @@ class HotListFeedApi(APIView):
             return Response(body)
         version = hot_list_import_apply(actor=request.user, hot_list_import=staged, kind="feed",
                                         skip_invalid_lines=_flag(request.query_params.get("skip_invalid_lines")),
-                                        note=request.query_params.get("note", "")[:500] or "Automated feed.")
+                                        note=request.query_params.get("note", "")[:500] or "Automated feed.",
+                                        attested=_flag(request.query_params.get("attestation")))
         body.update(applied=True, version=version.number)
         return Response(body, status=status.HTTP_201_CREATED)

@@ -124,6 +124,10 @@ _SEARCH_PARAMETERS = [
     OpenApiParameter("south", float), OpenApiParameter("west", float), OpenApiParameter("north", float),
     OpenApiParameter("east", float), OpenApiParameter("center_lat", float), OpenApiParameter("center_lon", float),
     OpenApiParameter("radius_km", float), OpenApiParameter("page", int), OpenApiParameter("page_size", int),
+    OpenApiParameter("justification", str, description="Required for a search without a plate (by area or "
+                     "camera): why this area or camera is searched for the case (R-PURP-2); kept in the access log."),
+    OpenApiParameter("attestation", bool, description="Required (true) for a search without a plate: the attestation "
+                     "that it is not based solely on protected activities or characteristics (R-PURP-2)."),
     OpenApiParameter("misread_tolerant", bool, description="Also match OCR confusions (O/0, I/1, B/8, S/5, Z/2, "
                      "G/6), OCR alternates and plates before a correction; such results carry a match_note."),
 ]
@@ -155,6 +159,7 @@ class ReadSearchApi(APIView):
         result = read_search(
             user=request.user, search=form.search, purpose=form.cleaned_data["purpose"],
             case_number=form.cleaned_data["case_number"], page=form.cleaned_data.get("page") or 1,
+            **form.justification_fields(),
             page_size=page_size, request=request,
         )
         access = AccessContext(purpose=form.cleaned_data["purpose"], case_number=form.cleaned_data["case_number"])
@@ -204,6 +209,7 @@ class ReadExportApi(APIView):
         reads, log = read_search_export(
             user=request.user, search=form.search, purpose=form.cleaned_data["purpose"],
             case_number=form.cleaned_data["case_number"], request=request, recipient=recipient.data_elements(),
+            **form.justification_fields(),
         )
         return csv_response(reads, log)
 
