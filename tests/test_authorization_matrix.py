@@ -38,6 +38,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "accounts:login": everyone(HOME, anonymous=OK),
     "training:mine": everyone(OK, anonymous=LOGIN),
     "training:required": everyone(OK, anonymous=LOGIN),
+    "training:acknowledge": everyone(OK, anonymous=LOGIN),  # R-ACC-7: reachable while blocked, like the others
     "audit:access_log": only(LOG_REVIEWERS, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=TRAINING),
     "admin:index": only(STAFF, yes=OK, no=ADMIN_LOGIN, anonymous=ADMIN_LOGIN, lapsed=OK),
     "api:me": everyone(OK, anonymous=UNAUTH),
@@ -74,6 +75,8 @@ COVERED_ELSEWHERE = {
     "reports:refresh": "tests/reports/test_views.py (POST; custodian; refused once issued)",
     "reports:issue": "tests/reports/test_views.py (POST; custodian)",
     "transparency:summary": "tests/reports/test_views.py (public summaries of issued reports only; no login)",
+    "transparency:policy_document": "tests/accounts/test_people_governance.py (adopted policy PDFs; no login)",
+    "transparency:public_comment_minutes": "tests/accounts/test_people_governance.py (minutes PDF; no login)",
     "accounts:logout": "POST only; logging out needs no permission",
     "training:certificate": "tests/training/test_certificates.py (own record only; others 404)",
     "notifications:dismiss": "tests/notifications/test_notifications.py (POST; own alerts only)",
