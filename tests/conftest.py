@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from apps.accounts.roles import Role
-from tests.factories import TrainingRecordFactory, UserFactory
+from tests.factories import TrainingRecordFactory, UserFactory, background_check_for
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -57,12 +57,15 @@ def _private_media_root(settings, tmp_path):
 
 @pytest.fixture
 def make_user(db):
-    """make_user(role, trained=True, **fields): a person holding ``role`` (a Role value or None)."""
+    """make_user(role, trained=True, background_checked=None, **fields): a person holding ``role`` (a Role value or
+    None). ``background_checked`` (R-ACC-6) follows ``trained`` unless given: a trained person is ready to work."""
 
-    def _make(role: str | None = None, *, trained: bool = True, **fields):
+    def _make(role: str | None = None, *, trained: bool = True, background_checked: bool | None = None, **fields):
         user = UserFactory(roles=[role] if role else [], **fields)
         if trained:
             TrainingRecordFactory(person=user, completed_on=timezone.localdate() - timedelta(days=30))
+        if trained if background_checked is None else background_checked:
+            background_check_for(user)
         return user
 
     return _make

@@ -40,6 +40,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    job_title = "Deputy sheriff"
     agency = factory.SubFactory(DeployingAgencyFactory)
     password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery-staple")
 
@@ -62,7 +63,9 @@ class CourseFactory(factory.django.DjangoModelFactory):
     code = "alpr-initial"
     title = "ALPR initial training"
     kind = CourseKind.INITIAL
-    validity_days = 365
+    covers_sb34 = True
+    covers_sb54 = True
+    covers_agency_policy = True
 
 
 class RefresherCourseFactory(CourseFactory):
@@ -79,3 +82,13 @@ class TrainingRecordFactory(factory.django.DjangoModelFactory):
     course = factory.SubFactory(CourseFactory)
     completed_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=10))
     instructor = "Training Unit"
+
+
+def background_check_for(person, *, days_ago: int = 400):
+    """A completed background check of ``person`` (R-ACC-6), recorded by a separate records clerk."""
+    from apps.accounts.models import BackgroundCheck
+
+    clerk = User.objects.filter(username="records-clerk").first() or UserFactory(username="records-clerk",
+                                                                                 job_title="Records clerk")
+    return BackgroundCheck.objects.create(person=person, recorded_by=clerk,
+                                          completed_on=timezone.localdate() - timedelta(days=days_ago))

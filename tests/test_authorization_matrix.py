@@ -40,6 +40,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "accounts:login": everyone(HOME, anonymous=OK),
     "training:mine": everyone(OK, anonymous=LOGIN),
     "training:required": everyone(OK, anonymous=LOGIN),
+    "training:acknowledge": everyone(OK, anonymous=LOGIN),  # R-ACC-7: reachable while blocked, like the others
     "audit:access_log": only(LOG_REVIEWERS, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=TRAINING),
     "admin:index": only(STAFF, yes=OK, no=ADMIN_LOGIN, anonymous=ADMIN_LOGIN, lapsed=OK),
     "api:me": everyone(OK, anonymous=UNAUTH),

@@ -78,7 +78,7 @@ class Oracle:
         return model in self.selectors or self.parent_field(model) is not None
 
     def visible(self, model: type[models.Model], user) -> set[int]:
-        key = (model, getattr(user, "pk", None))
+        key = (model, user.pk)
         if key not in self._cache:
             pks: set[int] = set()
             for selector in self.selectors.get(model, []):
@@ -172,7 +172,7 @@ def test_another_persons_or_agencys_object_is_refused_on_every_route(client, dem
         everything = list(subject_model._default_manager.order_by("pk").values_list("pk", flat=True))
         for username in PRINCIPALS:
             person = _login(client, username)
-            seen = oracle.visible(subject_model, person) if person.is_authenticated else set()
+            seen = oracle.visible(subject_model, person)  # public objects are visible to anonymous too
             hidden = [pk for pk in everything if pk not in seen]
             visible = [pk for pk in everything if pk in seen]
             if not hidden:

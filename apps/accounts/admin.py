@@ -4,10 +4,19 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.shortcuts import render
+from django.utils import timezone
 
-from apps.accounts.models import User
+from apps.accounts.models import AlprAdministratorDesignation, BackgroundCheck, User
 from apps.accounts.roles import Role
-from apps.accounts.services import user_deactivate, user_reactivate, user_set_roles
+from apps.accounts.services import (
+    BACKGROUND_CHECK_IN_FUTURE,
+    BACKGROUND_CHECK_OWN,
+    alpr_administrator_designate,
+    background_check_record,
+    user_deactivate,
+    user_reactivate,
+    user_set_roles,
+)
 from apps.common.errors import ApplicationError
 from apps.training.models import Course
 from apps.training.services import training_records_create_bulk
@@ -31,7 +40,7 @@ class PortalUserChangeForm(RolesFormMixin, UserChangeForm):
 class PortalUserCreationForm(RolesFormMixin, UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ("username", "first_name", "last_name", "email", "agency", "job_title", "supervisor")
+        fields = ("username", "first_name", "last_name", "email", "agency", "job_title", "affiliation", "supervisor")
 
 
 class RecordTrainingForm(forms.Form):
@@ -47,24 +56,41 @@ class PortalUserAdmin(AuditlogHistoryAdminMixin, UserAdmin):
     form = PortalUserChangeForm
     add_form = PortalUserCreationForm
     show_auditlog_history_link = True
-    list_display = ("username", "full_name", "agency", "job_title", "role_list", "is_active", "last_login")
-    list_filter = ("is_active", "groups", "agency", "deactivation_reason")
+    list_display = ("username", "full_name", "agency", "job_title", "affiliation", "role_list", "background_check",
+                    "is_active", "last_login")
+    list_filter = ("is_active", "groups", "agency", "affiliation", "deactivation_reason")
     search_fields = ("username", "first_name", "last_name", "email")
     readonly_fields = ("last_login", "date_joined", "deactivated_at", "deactivation_reason", "deactivation_note",
-                       "reactivated_at", "is_active", "is_staff")
+                       "reactivated_at", "is_active", "is_staff", "background_checks_on_record")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Person", {"fields": ("first_name", "last_name", "email", "agency", "job_title", "supervisor")}),
+        ("Person", {"fields": ("first_name", "last_name", "email", "agency", "job_title", "affiliation",
+                               "supervisor")}),
         ("Roles", {"fields": ("roles",)}),
+        ("Background check (R-ACC-6)", {"fields": ("background_checks_on_record",)}),
         ("Status", {"fields": ("is_active", "is_staff", "deactivated_at", "deactivation_reason",
                                "deactivation_note", "reactivated_at", "last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
-        ("Person", {"fields": ("first_name", "last_name", "email", "agency", "job_title", "supervisor")}),
+        ("Person", {"fields": ("first_name", "last_name", "email", "agency", "job_title", "affiliation",
+                               "supervisor")}),
         ("Roles", {"fields": ("roles",)}),
     )
-    actions = ["deactivate_selected", "reactivate_selected", "record_training_completion"]
+    actions = ["deactivate_selected", "reactivate_selected", "record_training_completion", "record_background_check"]
+
+    @admin.display(description="Background check")
+    def background_check(self, obj):
+        latest = obj.background_checks.order_by("-completed_on").first()
+        return f"{latest.completed_on:%Y-%m-%d}" if latest else "—"
+
+    @admin.display(description="Background checks on record")
+    def background_checks_on_record(self, obj):
+        checks = list(obj.background_checks.select_related("recorded_by")) if obj.pk else []
+        if not checks:
+            return "None on record: this person cannot query read data while the agency requires one."
+        return "; ".join(f"completed {check.completed_on:%Y-%m-%d}, recorded by {check.recorded_by}"
+                         + (f" (ref. {check.reference})" if check.reference else "") for check in checks)
 
     @admin.display(description="Name", ordering="last_name")
     def full_name(self, obj):
@@ -125,3 +151,141 @@ class PortalUserAdmin(AuditlogHistoryAdminMixin, UserAdmin):
             "form": form, "people": queryset, "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         })
+
+    @admin.action(description="Record a completed background check for the selected people")
+    def record_background_check(self, request, queryset):
+        if not request.user.has_perm("accounts.add_backgroundcheck"):
+            self.message_user(request, "You may not record background checks.", messages.ERROR)
+            return None
+        form = RecordBackgroundCheckForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for person in queryset:
+                try:
+                    background_check_record(actor=request.user, person=person, **form.cleaned_data)
+                except ApplicationError as error:
+                    self.message_user(request, f"{person}: {error}", messages.ERROR)
+                else:
+                    self.message_user(request, f"Recorded the background check of {person}.", messages.SUCCESS)
+            return None
+        return render(request, "admin/training/record_completion.html", {
+            **self.admin_site.each_context(request), "title": "Record a completed background check",
+            "form": form, "people": queryset, "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_name": "record_background_check",
+        })
+
+
+class RecordBackgroundCheckForm(forms.Form):
+    completed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(max_length=120, required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class BackgroundCheckAddForm(forms.ModelForm):
+    class Meta:
+        model = BackgroundCheck
+        fields = ("person", "completed_on", "reference", "notes")
+
+
+@admin.register(BackgroundCheck)
+class BackgroundCheckAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
+    """R-ACC-6: completed background checks, written only by ``background_check_record`` (never by the person
+    themself) and never changed afterwards."""
+
+    form = BackgroundCheckAddForm
+    list_display = ("person", "completed_on", "reference", "recorded_by", "recorded_at")
+    search_fields = ("person__username", "person__last_name", "reference")
+    autocomplete_fields = ("person",)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return ("person", "completed_on", "reference", "notes", "recorded_by", "recorded_at")
+        return ()
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        check = background_check_record(actor=request.user, person=data["person"], completed_on=data["completed_on"],
+                                        reference=data.get("reference", ""), notes=data.get("notes", ""))
+        obj.pk = check.pk
+        obj._state.adding = False
+        obj.recorded_by = check.recorded_by
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        def clean(form_self, _actor=request.user):
+            cleaned = forms.ModelForm.clean(form_self)
+            person, completed_on = cleaned.get("person"), cleaned.get("completed_on")
+            if person is not None and person.pk == _actor.pk:
+                raise forms.ValidationError(BACKGROUND_CHECK_OWN)
+            if completed_on is not None and completed_on > timezone.localdate():
+                raise forms.ValidationError(BACKGROUND_CHECK_IN_FUTURE)
+            return cleaned
+
+        form.clean = clean
+        return form
+
+
+class AlprAdministratorDesignationForm(forms.ModelForm):
+    class Meta:
+        model = AlprAdministratorDesignation
+        fields = ("agency", "person", "title", "effective_from", "notes")
+
+
+@admin.register(AlprAdministratorDesignation)
+class AlprAdministratorDesignationAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
+    """R-ADM-1: designating a new ALPR Administrator ends the previous designation the day before; the history is
+    kept and read-only. The current one is named on /transparency/ and receives damage reports, out-of-service
+    reports and security alerts."""
+
+    form = AlprAdministratorDesignationForm
+    list_display = ("person", "title", "agency", "effective_from", "effective_until", "designated_by")
+    list_filter = ("agency",)
+    autocomplete_fields = ("person",)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return ("agency", "person", "title", "effective_from", "effective_until", "notes", "designated_by",
+                    "designated_at")
+        return ()
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        def clean(form_self, _actor=request.user):
+            cleaned = forms.ModelForm.clean(form_self)
+            if all(cleaned.get(name) for name in ("agency", "person", "title", "effective_from")):
+                # Run the service's checks in a savepoint that is rolled back, so a refusal is a form error.
+                from django.db import transaction
+
+                try:
+                    with transaction.atomic():
+                        alpr_administrator_designate(actor=_actor, **{k: cleaned[k] for k in (
+                            "agency", "person", "title", "effective_from")}, notes=cleaned.get("notes", ""))
+                        transaction.set_rollback(True)
+                except ApplicationError as error:
+                    raise forms.ValidationError(str(error)) from error
+            return cleaned
+
+        form.clean = clean
+        return form
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        designation = alpr_administrator_designate(actor=request.user, agency=data["agency"], person=data["person"],
+                                                   title=data["title"], effective_from=data["effective_from"],
+                                                   notes=data.get("notes", ""))
+        obj.pk = designation.pk
+        obj._state.adding = False

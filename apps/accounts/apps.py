@@ -17,6 +17,8 @@ class AccountsConfig(AppConfig):
 
         from auditlog.registry import auditlog
 
-        from apps.accounts.models import User
+        from apps.accounts.models import AlprAdministratorDesignation, BackgroundCheck, User
 
         auditlog.register(User, m2m_fields={"groups"}, exclude_fields=["password", "last_login"])
+        auditlog.register(BackgroundCheck)
+        auditlog.register(AlprAdministratorDesignation)

@@ -1,4 +1,5 @@
-"""People (R-ACC-1, R-ACC-3)."""
+"""People (R-ACC-1, R-ACC-3), their title and affiliation (R-ACC-5), background checks (R-ACC-6) and the designated
+ALPR Administrator (R-ADM-1)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ class DeactivationReason(models.TextChoices):
     LEFT_AGENCY = "left_agency", "Left the agency"
 
 
+class Affiliation(models.TextChoices):
+    """R-ACC-5: whether the person is a member of the agency or an independent contractor."""
+
+    MEMBER = "member", "Member of the agency"
+    CONTRACTOR = "contractor", "Independent contractor"
+
+
 class User(AbstractUser):
     """A named person with a login (no shared accounts, R-ACC-3).
 
@@ -26,7 +34,14 @@ class User(AbstractUser):
     agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.PROTECT, related_name="people", null=True, blank=True
     )
-    job_title = models.CharField(max_length=120, blank=True)
+    job_title = models.CharField(
+        "job title or designation", max_length=120,
+        help_text="The person's job title or designation, e.g. “Detective, Major Crimes” or “Crime analyst” (R-ACC-5). "
+        "The public page lists the titles of everyone authorized to use or access the system.",
+    )
+    affiliation = models.CharField(
+        "member or independent contractor", max_length=20, choices=Affiliation.choices, default=Affiliation.MEMBER,
+    )
     supervisor = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="direct_reports"
     )
@@ -75,3 +90,65 @@ class User(AbstractUser):
     @property
     def needs_staff_access(self) -> bool:
         return bool(self.roles & STAFF_ROLES)
+
+
+class BackgroundCheck(models.Model):
+    """R-ACC-6: a completed background check of one person, recorded by someone else (never by the person).
+
+    Querying read data requires one on record unless the agency turned the requirement off
+    (``Agency.background_check_required``). Rows are never changed or deleted: a new check is a new row.
+    """
+
+    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="background_checks")
+    completed_on = models.DateField(help_text="The day the background check was completed.")
+    reference = models.CharField(max_length=120, blank=True,
+                                 help_text="The personnel or investigation file number, if any.")
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-completed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(recorded_by=models.F("person")),
+                                   name="background_check_not_self_recorded"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Background check of {self.person} ({self.completed_on})"
+
+
+class AlprAdministratorDesignation(models.Model):
+    """R-ADM-1: who is the agency's ALPR Administrator (the designee overseeing the ALPR operation), from when to when.
+
+    Designations are history: a new designation ends the previous one the day before it starts; rows are never
+    deleted. The current one is named on the public page and receives damage reports, out-of-service reports and
+    security alerts (``apps.accounts.selectors.alpr_administrator_recipients``).
+    """
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="alpr_administrators")
+    person = models.ForeignKey(User, on_delete=models.PROTECT, related_name="alpr_administrator_designations")
+    title = models.CharField(max_length=120, help_text="The title under which the person serves, e.g. “Lieutenant, "
+                             "Advanced Surveillance and Protection Unit”.")
+    effective_from = models.DateField()
+    effective_until = models.DateField(null=True, blank=True, help_text="Empty while the designation is in force.")
+    designated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    designated_at = models.DateTimeField(auto_now_add=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-effective_from", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(effective_until__isnull=True)
+                           | models.Q(effective_until__gte=models.F("effective_from"))),
+                name="alpr_admin_dates_in_order",
+            ),
+            models.UniqueConstraint(fields=["agency"], condition=models.Q(effective_until__isnull=True),
+                                    name="alpr_admin_one_open_per_agency"),
+        ]
+
+    def __str__(self) -> str:
+        until = f"{self.effective_until:%Y-%m-%d}" if self.effective_until else "present"
+        name = self.person.get_full_name() or self.person.username
+        return f"{name}, {self.title} ({self.effective_from:%Y-%m-%d} – {until})"

@@ -109,6 +109,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.add_oversightreport",
         "reports.issue_oversightreport",
         "reports.review_oversightreport",
+        # Adopted policy documents and the public comment on the public page (R-REP-3a, R-REP-4); who acknowledged
+        # which policy version (R-ACC-7).
+        "agencies.view_policydocument",
+        "agencies.add_policydocument",
+        "agencies.view_policyacknowledgment",
+        "agencies.view_publiccomment",
+        "agencies.add_publiccomment",
         # Sharing (R-SHR-2, R-SHR-4): agreements and the review and written authorization of disclosures.
         "agreements.view_agreement",
         "agreements.add_agreement",
@@ -149,12 +156,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "agencies.view_agency",
         "agencies.add_agency",
         "agencies.change_agency",
+        # Background checks (R-ACC-6, never one's own) and the ALPR Administrator's designation (R-ADM-1); the adopted
+        # policy documents (R-REP-3a), acknowledgments (R-ACC-7) and the public comment (R-REP-4).
+        "accounts.view_backgroundcheck",
+        "accounts.add_backgroundcheck",
+        "accounts.view_alpradministratordesignation",
+        "accounts.add_alpradministratordesignation",
+        "agencies.view_policydocument",
+        "agencies.add_policydocument",
+        "agencies.view_policyacknowledgment",
+        "agencies.view_publiccomment",
+        "agencies.add_publiccomment",
         "training.view_course",
         "training.add_course",
         "training.change_course",
         "training.view_trainingrecord",
         "training.add_trainingrecord",
-        "training.change_trainingrecord",
         "audit.view_accesslog",
         "audit.view_domainevent",
         "auditlog.view_logentry",

@@ -1,11 +1,12 @@
-"""Reads about people."""
+"""Reads about people: dormancy (R-ACC-3), background checks (R-ACC-6), the ALPR Administrator (R-ADM-1) and
+the titles authorized to use the system (R-ACC-5)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -31,3 +32,95 @@ def users_visible_to(*, user: User) -> QuerySet[User]:
     if user.has_role(Role.SUPERVISOR) and user.has_perm("accounts.view_team"):
         return people.filter(supervisor=user)
     return people.none()
+
+
+BACKGROUND_CHECK_MISSING = (
+    "Querying read data requires a completed background check on record (policy 004 §II, R-ACC-6), and none is "
+    "recorded for you. Ask your system administrator to record it (date and reference); you cannot record your own."
+)
+
+
+def background_check_required_for(*, user: User) -> bool:
+    """R-ACC-6: the setting of the person's agency (the deploying agency's for people without one)."""
+    from apps.agencies.selectors import agency_get_deploying
+
+    agency = user.agency if user.agency_id else agency_get_deploying()
+    return True if agency is None else agency.background_check_required
+
+
+def background_check_latest(*, user: User, today: date | None = None):
+    from apps.accounts.models import BackgroundCheck
+
+    today = today or timezone.localdate()
+    return BackgroundCheck.objects.filter(person=user, completed_on__lte=today).select_related("recorded_by").first()
+
+
+def background_check_missing_for(*, user: User, today: date | None = None) -> bool:
+    """True when the person may not query read data for want of a background check (R-ACC-6)."""
+    if not background_check_required_for(user=user):
+        return False
+    return background_check_latest(user=user, today=today) is None
+
+
+def alpr_administrator_current(*, agency=None, today: date | None = None):
+    """R-ADM-1: the designation in force today for ``agency`` (the deploying agency when None), or None."""
+    from apps.accounts.models import AlprAdministratorDesignation
+    from apps.agencies.selectors import agency_get_deploying
+
+    agency = agency or agency_get_deploying()
+    if agency is None:
+        return None
+    today = today or timezone.localdate()
+    return (
+        AlprAdministratorDesignation.objects.filter(agency=agency, effective_from__lte=today)
+        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=today))
+        .select_related("person", "agency")
+        .order_by("-effective_from", "-id")
+        .first()
+    )
+
+
+def alpr_administrator_history(*, agency=None):
+    from apps.accounts.models import AlprAdministratorDesignation
+    from apps.agencies.selectors import agency_get_deploying
+
+    agency = agency or agency_get_deploying()
+    return AlprAdministratorDesignation.objects.filter(agency=agency).select_related("person", "designated_by")
+
+
+def alpr_administrator_recipients(*, agency=None) -> list[User]:
+    """R-ADM-1: who receives the ALPR Administrator's alerts (damage reports, units out of service, security alerts).
+
+    The person designated ALPR Administrator of ``agency`` (the deploying agency when None) today, if their account
+    is active. FALLBACK — no designation in force, or the designee's account is deactivated: every active system
+    administrator of that agency (agency staff holding the sysadmin role), so an alert is never lost. Callers pass
+    the result as ``notification_send(recipients=...)``.
+    """
+    from apps.agencies.selectors import agency_get_deploying
+
+    agency = agency or agency_get_deploying()
+    designation = alpr_administrator_current(agency=agency)
+    if designation is not None and designation.person.is_active:
+        return [designation.person]
+    admins = User.objects.filter(is_active=True, groups__name=str(Role.SYSADMIN)).distinct().order_by("username")
+    if agency is not None:
+        admins = admins.filter(agency=agency)
+    return list(admins)
+
+
+def job_titles_authorized() -> list[dict]:
+    """R-ACC-5: the distinct job titles or designations of the active accounts of the deploying agency's staff who
+    may use or access the system (internal roles), each marked when held by an independent contractor, for the
+    public page."""
+    from apps.accounts.models import Affiliation
+    from apps.accounts.roles import INTERNAL_ROLES
+    from apps.agencies.selectors import agency_get_deploying
+
+    people = User.objects.filter(is_active=True, groups__name__in=[str(role) for role in INTERNAL_ROLES])
+    deploying = agency_get_deploying()
+    if deploying is not None:
+        people = people.filter(agency=deploying)
+    pairs = {(title.strip(), affiliation) for title, affiliation in
+             people.exclude(job_title="").values_list("job_title", "affiliation")}
+    return [{"title": title, "contractor": affiliation == Affiliation.CONTRACTOR}
+            for title, affiliation in sorted(pairs, key=lambda pair: (pair[0].casefold(), pair[1]))]

@@ -1,16 +1,17 @@
-"""Writes to people: creation, roles, deactivation and suspension (R-ACC-1, R-ACC-3, R-AUD-2)."""
+"""Writes to people: creation, roles, deactivation and suspension (R-ACC-1, R-ACC-3, R-AUD-2); title and affiliation
+(R-ACC-5); background checks (R-ACC-6); the ALPR Administrator's designation (R-ADM-1)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 
-from apps.accounts.models import DeactivationReason, User
+from apps.accounts.models import AlprAdministratorDesignation, BackgroundCheck, DeactivationReason, User
 from apps.accounts.roles import STAFF_ROLES, Role
 from apps.accounts.selectors import dormancy_cutoff
 from apps.audit.services import event_record
@@ -20,6 +21,17 @@ UNKNOWN_ROLE = "Unknown role “{role}”."
 ALREADY_INACTIVE = "{user} is already deactivated."
 ALREADY_ACTIVE = "{user} is already active."
 CANNOT_DEACTIVATE_SELF = "You cannot deactivate your own account."
+JOB_TITLE_REQUIRED = "Every account records the person's job title or designation (R-ACC-5)."
+BACKGROUND_CHECK_OWN = "You cannot record your own background check: another person records it (R-ACC-6)."
+BACKGROUND_CHECK_IN_FUTURE = "A background check cannot be completed in the future."
+BACKGROUND_CHECK_NO_ACTOR = "A background check is recorded by a named person (R-ACC-6)."
+ADMINISTRATOR_INACTIVE = "{person} has a deactivated account and cannot be designated ALPR Administrator."
+ADMINISTRATOR_OTHER_AGENCY = "{person} is not a member of {agency}; the ALPR Administrator is one of its own people."
+ADMINISTRATOR_BEFORE_CURRENT = (
+    "The current designation ({current}) started on {start:%B %-d, %Y}; a new one cannot start before it."
+)
+ADMINISTRATOR_TITLE_REQUIRED = "The ALPR Administrator's title is required (R-ADM-1)."
+ADMINISTRATOR_NONE = "No ALPR Administrator designation is in force for {agency}."
 
 
 def _validated_roles(roles: Iterable[str]) -> list[str]:
@@ -42,14 +54,18 @@ def user_create(
     last_name: str = "",
     email: str = "",
     job_title: str = "",
+    affiliation: str = "member",
     supervisor: User | None = None,
     validate_password_strength: bool = True,
 ) -> User:
-    """Create a named account (no shared accounts, R-ACC-3) with its roles as group memberships (R-ACC-1)."""
+    """Create a named account (no shared accounts, R-ACC-3) with its roles as group memberships (R-ACC-1), the
+    person's job title or designation and whether they are a member or an independent contractor (R-ACC-5)."""
     roles = _validated_roles(roles)
+    if not (job_title or "").strip():
+        raise ApplicationError(JOB_TITLE_REQUIRED, code="job_title_required")
     user = User(
         username=username, first_name=first_name, last_name=last_name, email=email, agency=agency,
-        job_title=job_title, supervisor=supervisor,
+        job_title=job_title.strip(), affiliation=affiliation, supervisor=supervisor,
     )
     if password:
         if validate_password_strength:
@@ -147,3 +163,84 @@ def users_suspend_dormant(*, now: datetime | None = None) -> list[str]:
         user_suspend_for_inactivity(user=user, now=now)
         suspended.append(user.username)
     return suspended
+
+
+@transaction.atomic
+def background_check_record(*, actor: User, person: User, completed_on: date, reference: str = "",
+                            notes: str = "") -> BackgroundCheck:
+    """R-ACC-6: record that ``person``'s background check was completed on ``completed_on``.
+
+    Recorded by a named person who is not ``person`` (also a database constraint); never in the future. Querying
+    read data unblocks at once (the gate reads it live). Fails with ApplicationError or ValidationError.
+    """
+    if actor is None:
+        raise ApplicationError(BACKGROUND_CHECK_NO_ACTOR, code="background_check_no_actor")
+    if actor.pk == person.pk:
+        raise ApplicationError(BACKGROUND_CHECK_OWN, code="own_background_check")
+    if completed_on > timezone.localdate():
+        raise ApplicationError(BACKGROUND_CHECK_IN_FUTURE, code="background_check_in_future")
+    check = BackgroundCheck(person=person, completed_on=completed_on, reference=reference.strip(), notes=notes,
+                            recorded_by=actor)
+    check.full_clean()
+    check.save()
+    event_record(actor=actor, code="alprportal.accounts.background_check.recorded", target=person,
+                 data={"person": person.username, "completed_on": completed_on, "reference": check.reference})
+    return check
+
+
+@transaction.atomic
+def alpr_administrator_designate(*, actor: User | None, agency, person: User, title: str, effective_from: date,
+                                 notes: str = "") -> AlprAdministratorDesignation:
+    """R-ADM-1: designate ``person`` the agency's ALPR Administrator from ``effective_from``.
+
+    Locks the agency's designation in force, ends it the day before (history is kept, never overwritten), and
+    writes the new one with a domain event. Refuses an inactive person, a person of another agency, a missing title
+    and a start before the current designation's start.
+    """
+    from apps.agencies.models import Agency
+
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    title = (title or "").strip()
+    if not title:
+        raise ApplicationError(ADMINISTRATOR_TITLE_REQUIRED, code="administrator_title_required")
+    if not person.is_active:
+        raise ApplicationError(ADMINISTRATOR_INACTIVE.format(person=person), code="administrator_inactive")
+    if person.agency_id != agency.pk:
+        raise ApplicationError(ADMINISTRATOR_OTHER_AGENCY.format(person=person, agency=agency),
+                               code="administrator_other_agency")
+    current = (AlprAdministratorDesignation.objects.select_for_update()
+               .filter(agency=agency, effective_until__isnull=True).first())
+    old = None
+    if current is not None:
+        if effective_from <= current.effective_from:
+            raise ApplicationError(ADMINISTRATOR_BEFORE_CURRENT.format(current=current, start=current.effective_from),
+                                   code="administrator_before_current")
+        old = {"person": current.person.username, "title": current.title,
+               "effective_from": current.effective_from.isoformat()}
+        current.effective_until = effective_from - timedelta(days=1)
+        current.full_clean()
+        current.save(update_fields=["effective_until"])
+    designation = AlprAdministratorDesignation(agency=agency, person=person, title=title,
+                                               effective_from=effective_from, designated_by=actor, notes=notes)
+    designation.full_clean()
+    designation.save()
+    event_record(actor=actor, code="alprportal.accounts.alpr_administrator.designated", target=designation,
+                 data={"old": old, "new": {"person": person.username, "title": title,
+                                           "effective_from": effective_from.isoformat()}})
+    return designation
+
+
+@transaction.atomic
+def alpr_administrator_end(*, actor: User, agency, effective_until: date) -> AlprAdministratorDesignation:
+    """R-ADM-1: end the designation in force on ``effective_until`` (the last day served), without a successor.
+    Alerts then go to the fallback recipients (``alpr_administrator_recipients``)."""
+    current = (AlprAdministratorDesignation.objects.select_for_update()
+               .filter(agency=agency, effective_until__isnull=True).first())
+    if current is None:
+        raise ApplicationError(ADMINISTRATOR_NONE.format(agency=agency), code="administrator_none")
+    current.effective_until = effective_until
+    current.full_clean()
+    current.save(update_fields=["effective_until"])
+    event_record(actor=actor, code="alprportal.accounts.alpr_administrator.ended", target=current,
+                 data={"person": current.person.username, "effective_until": effective_until.isoformat()})
+    return current

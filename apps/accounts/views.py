@@ -4,7 +4,7 @@ from django.views.generic import TemplateView
 
 from apps.accounts.forms import PortalAuthenticationForm
 from apps.common.home import home_sections_for
-from apps.training.selectors import training_status_for
+from apps.training.selectors import alpr_access_status_for
 
 
 class PortalLoginView(auth_views.LoginView):
@@ -25,6 +25,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["training_status"] = training_status_for(user=user)
+        # Oversight and partner accounts never touch the agency's ALPR data: no training banner for them.
+        context["training_status"] = alpr_access_status_for(user=user) if user.is_internal else None
         context["sections"] = home_sections_for(user=user)
         return context

@@ -9,6 +9,8 @@ class AgenciesConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
-        from apps.agencies.models import Agency
+        from apps.agencies.models import Agency, PolicyDocument, PublicComment
 
         auditlog.register(Agency)
+        auditlog.register(PolicyDocument)
+        auditlog.register(PublicComment)

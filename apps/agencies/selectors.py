@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils import timezone
 
 from apps.agencies.choices import AgencyKind, GovernmentLevel
-from apps.agencies.models import Agency
+from apps.agencies.models import Agency, PolicyAcknowledgment, PolicyDocument, PolicyDocumentKind, PublicComment
 
 REASON_NOT_CALIFORNIA = (
     "{agency} is not a California agency ({state}); ALPR data may be shared only with California public "
@@ -48,3 +51,60 @@ def agency_receive_eligibility(*, agency: Agency) -> Eligibility:
 
 def agency_get_deploying() -> Agency | None:
     return Agency.objects.filter(is_deploying_agency=True).first()
+
+
+POLICY_NOT_ACKNOWLEDGED = (
+    "You have not acknowledged the usage and privacy policy in force: “{title}”, version {version}, effective "
+    "{effective_on:%B %-d, %Y}. Read it and acknowledge it before touching ALPR data (R-ACC-7)."
+)
+
+
+def policy_document_current(*, kind: str = PolicyDocumentKind.USAGE_PRIVACY, today: date | None = None):
+    """The version of ``kind`` in force today: the latest effective on or before today (R-ACC-7, R-REP-3a)."""
+    today = today or timezone.localdate()
+    return PolicyDocument.objects.filter(kind=kind, effective_on__lte=today).order_by("-effective_on", "-id").first()
+
+
+def policy_acknowledgment_pending_for(*, user, today: date | None = None):
+    """R-ACC-7: the usage and privacy policy version in force that ``user`` has not acknowledged yet, or None (also
+    None while no version has been posted: there is nothing to acknowledge)."""
+    current = policy_document_current(today=today)
+    if current is None or PolicyAcknowledgment.objects.filter(person=user, document=current).exists():
+        return None
+    return current
+
+
+def policy_documents_published(*, today: date | None = None) -> list[dict]:
+    """R-REP-3a: for the public page, each document (kind and title) with the version in force and its earlier
+    versions, newest first. Versions not yet effective are listed as upcoming."""
+    today = today or timezone.localdate()
+    grouped: dict[tuple[str, str], dict] = {}
+    for document in PolicyDocument.objects.order_by("kind", "title", "-effective_on", "-id"):
+        entry = grouped.setdefault((document.kind, document.title), {
+            "kind_value": document.kind, "kind": document.get_kind_display(), "title": document.title,
+            "current": None, "earlier": [],
+            "upcoming": [],
+        })
+        if document.effective_on > today:
+            entry["upcoming"].append(document)
+        elif entry["current"] is None:
+            entry["current"] = document
+        else:
+            entry["earlier"].append(document)
+    kinds = list(PolicyDocumentKind.values)
+    return sorted(grouped.values(), key=lambda entry: (kinds.index(entry["kind_value"]), entry["title"]))
+
+
+def public_comments():
+    """R-REP-4: the public comment(s) held before the program began, for the public page."""
+    return PublicComment.objects.order_by("-held_on", "-id")
+
+
+def policy_document_list_visible_to(*, user):
+    """R-REP-3a: every posted version of an adopted policy document is public, to everyone, signed in or not."""
+    return PolicyDocument.objects.all()
+
+
+def public_comment_minutes_visible_to(*, user):
+    """R-REP-4: the minutes of the public comment are public wherever a minutes document was recorded."""
+    return PublicComment.objects.exclude(minutes_document="")

@@ -3,13 +3,14 @@
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
-from apps.accounts.roles import Role
+from apps.accounts.roles import INTERNAL_ROLES, Role
 
 # (label, url name, roles that see it, permission required or None). A link is shown only if the person has a role
 # listed AND the permission; the view checks the same again (the menu is a convenience, never the control).
 NAVIGATION = [
     ("Home", "home", set(Role.values), None),
-    ("My training", "training:mine", set(Role.values), None),
+    # Only staff who touch ALPR data keep training (oversight and partner accounts have none to keep).
+    ("My training", "training:mine", set(INTERNAL_ROLES), None),
     ("Plate search", "reads:search", {Role.INVESTIGATOR, Role.SUPERVISOR, Role.SYSADMIN}, "reads.query_reads"),
     ("Evidence holds", "holds:list", {Role.INVESTIGATOR, Role.SUPERVISOR, Role.CUSTODIAN, Role.SYSADMIN},
      "holds.view_evidencehold"),

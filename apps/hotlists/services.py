@@ -756,10 +756,13 @@ def hot_lists_alert_stale(*, now: datetime | None = None) -> int:
 
 
 def units_out_of_service_notify(*, now: datetime | None = None, lookback_hours: int = 24) -> int:
-    """Tell supervisors (and the officer's own supervisor) about units reported out of service in the last
-    ``lookback_hours`` that are still out of service (policy 002, R-READ-5). Idempotent per status report."""
+    """Tell the ALPR Administrator (R-ADM-1; ``alpr_administrator_recipients``, which falls back to the agency's
+    system administrators when none is designated) and the officer's own supervisor about units reported out of
+    service in the last ``lookback_hours`` that are still out of service (policy 002, R-READ-5). Idempotent per
+    status report."""
     from datetime import timedelta
 
+    from apps.accounts.selectors import alpr_administrator_recipients
     from apps.reads.choices import CameraStatus
     from apps.reads.models import CameraStatusReport
 
@@ -767,14 +770,15 @@ def units_out_of_service_notify(*, now: datetime | None = None, lookback_hours: 
     reports = (CameraStatusReport.objects.filter(status=CameraStatus.OUT_OF_SERVICE,
                                                  camera__status=CameraStatus.OUT_OF_SERVICE,
                                                  reported_at__gte=now - timedelta(hours=lookback_hours))
-               .select_related("camera__assigned_officer__supervisor", "reported_by"))
+               .select_related("camera__agency", "camera__assigned_officer__supervisor", "reported_by"))
     sent = 0
     for report in reports:
         officer = report.camera.assigned_officer
         with transaction.atomic():
             sent += len(notification_send(
-                recipients=[officer.supervisor] if officer and officer.supervisor else [],
-                roles=[Role.SUPERVISOR], severity=Severity.WARNING,
+                recipients=[*alpr_administrator_recipients(agency=report.camera.agency),
+                            *([officer.supervisor] if officer and officer.supervisor else [])],
+                severity=Severity.WARNING,
                 title=f"{report.camera} reported out of service",
                 body=(f"Reported by {report.reported_by} at {timezone.localtime(report.reported_at):%Y-%m-%d %H:%M}, "
                       f"effective {timezone.localtime(report.effective_at):%Y-%m-%d %H:%M}: {report.reason}"),

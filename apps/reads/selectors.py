@@ -156,6 +156,10 @@ def plate_less_elements(*, search: ReadSearch, justification: str = "", attested
 def _require_query_permission(user) -> None:
     if not user.is_authenticated or not user.has_perm("reads.query_reads"):
         raise PermissionDeniedError(SEARCH_NOT_ALLOWED, code="search_not_allowed")
+    from apps.accounts.selectors import BACKGROUND_CHECK_MISSING, background_check_missing_for
+
+    if background_check_missing_for(user=user):  # R-ACC-6, checked again wherever read data is queried
+        raise PermissionDeniedError(BACKGROUND_CHECK_MISSING, code="background_check_missing")
 
 
 def _where(search: ReadSearch, *, include_archived: bool) -> tuple[str, list[Any]]:

@@ -48,6 +48,11 @@ def report_renditions_visible_to(*, user, report: OversightReport) -> QuerySet[R
     return renditions.order_by("audience")
 
 
+def public_summary_list_visible_to(*, user) -> QuerySet[ReportRendition]:
+    """Public summaries are public: everyone, signed in or not, sees the same ones (R-REP-3)."""
+    return public_summaries()
+
+
 def public_summaries() -> QuerySet[ReportRendition]:
     """Final public summaries of issued reports, newest period first (no login needed)."""
     return (

@@ -1,6 +1,7 @@
 """The public transparency page's content (R-REP-3; Civ. Code § 1798.90.51): the usage and privacy policy's
-elements from settings and choices, and current figures from the same section aggregations as the reports, with
-the public summary's suppression."""
+elements from settings and choices, the adopted policy documents themselves (R-REP-3a), the titles authorized to
+use the system (R-ACC-5), the ALPR Administrator (R-ADM-1), the public comment held before the program (R-REP-4),
+and current figures from the same section aggregations as the reports, with the public summary's suppression."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from apps.reports.choices import Audience
 from apps.reports.figures import NOT_RECORDED, summary_value
 from apps.reports.sections import section_get
 from apps.reports.sections.registry import NOT_RECORDED_TEXT
-from apps.training.models import Course
+from apps.training.models import QUALIFYING, Course
+from apps.training.selectors import training_refresher_days
 
 WINDOW_DAYS = 30
 CACHE_SECONDS = 600
@@ -41,8 +43,12 @@ def transparency_policy() -> dict:
         "custodian_title": portal["CUSTODIAN_TITLE"],
         "purposes": [label for _, label in Purpose.choices],
         "querying_roles": querying_roles,
-        "courses": list(Course.objects.filter(active=True).order_by("kind", "title").values_list("title", flat=True)),
-        "refresher_days": days_text(portal["TRAINING_REFRESHER_DAYS"]),
+        # R-ACC-2a: only the courses that count toward the gate, and the gate's own refresher interval.
+        "courses": list(Course.objects.filter(QUALIFYING, active=True).order_by("kind", "title")
+                        .values_list("title", flat=True)),
+        "required_courses": list(Course.objects.filter(active=True, required_by__isnull=False)
+                                 .order_by("required_by", "title").values("title", "required_by")),
+        "refresher_days": days_text(training_refresher_days()),
         "read_retention": days_text(retention.read_retention_days),
         "archive_purge": days_text(retention.archive_purge_days),
         "access_log_retention": days_text(retention.access_log_retention_days),
@@ -55,8 +61,9 @@ def transparency_policy() -> dict:
 
 
 def transparency_window(*, today: date) -> tuple[date, date]:
-    """The last 30 complete days (ending yesterday), so the figures are stable through the day."""
-    end = today - timedelta(days=1)
+    """The last 30 days, today included (a fresh installation's first reads count at once); the figures are cached
+    for a few minutes."""
+    end = today
     return end - timedelta(days=WINDOW_DAYS - 1), end
 
 
@@ -115,3 +122,17 @@ def transparency_access_log_head():
     from apps.audit.anchors import access_log_anchor_latest
 
     return access_log_anchor_latest()
+
+
+def transparency_people_and_documents(*, today: date) -> dict:
+    """R-ACC-5, R-ADM-1, R-REP-3a, R-REP-4: who may use the system (titles), who oversees it, the adopted documents
+    and the public comment. Not cached: a handful of indexed rows."""
+    from apps.accounts.selectors import alpr_administrator_current, job_titles_authorized
+    from apps.agencies.selectors import policy_documents_published, public_comments
+
+    return {
+        "titles": job_titles_authorized(),
+        "administrator": alpr_administrator_current(today=today),
+        "documents": policy_documents_published(today=today),
+        "public_comments": list(public_comments()),
+    }

@@ -25,6 +25,7 @@ from apps.reports.models import ReportRendition
 from apps.reports.selectors import (
     oversight_body_for,
     public_summaries,
+    public_summary_list_visible_to,
     report_audiences_for,
     report_list_visible_to,
     report_renditions_visible_to,
@@ -33,10 +34,11 @@ from apps.reports.services import report_download_record, report_draft_create, r
 from apps.reports.transparency import (
     transparency_access_log_head,
     transparency_current_figures,
+    transparency_people_and_documents,
     transparency_policy,
 )
 from apps.training.gate import record_blocked_attempt
-from apps.training.selectors import training_status_for
+from apps.training.selectors import alpr_access_status_for
 
 
 class StaffTrainingGateMixin:
@@ -45,7 +47,7 @@ class StaffTrainingGateMixin:
     def dispatch(self, request, *args, **kwargs):
         user = request.user
         if user.is_authenticated and user.is_internal:
-            status = training_status_for(user=user)
+            status = alpr_access_status_for(user=user)
             if not status.current:
                 record_blocked_attempt(request, status)
                 return redirect("training:required")
@@ -199,6 +201,7 @@ class TransparencyView(TemplateView):
         context.update(
             policy=transparency_policy(), current=transparency_current_figures(today=timezone.localdate()),
             access_log_head=transparency_access_log_head(),
+            governance=transparency_people_and_documents(today=timezone.localdate()),
             summaries=summaries, latest=latest,
             latest_sections=[s for s in latest.figures.get("sections", []) if s.get("status") == "recorded"]
             if latest else [],
@@ -210,5 +213,5 @@ class PublicSummaryDownloadView(View):
     """A public summary PDF of an issued report (no login); nothing else is reachable here."""
 
     def get(self, request, pk):
-        rendition = get_object_or_404(public_summaries(), pk=pk)
+        rendition = get_object_or_404(public_summary_list_visible_to(user=request.user), pk=pk)
         return _pdf_response(rendition, as_attachment=False)

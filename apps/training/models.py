@@ -1,4 +1,5 @@
-"""Training courses and completions (R-ACC-2: initial course, then an annual refresher)."""
+"""Training courses and completions (R-ACC-2: initial course, then an annual refresher; R-ACC-2a: only a course that
+covers SB 34, SB 54 and the agency's policy counts; a course may be required of everyone by a date)."""
 
 from django.conf import settings
 from django.db import models
@@ -9,26 +10,59 @@ class CourseKind(models.TextChoices):
     REFRESHER = "refresher", "Annual refresher"
 
 
+class TrainingSubject(models.TextChoices):
+    """R-ACC-2a (policy 004 §VII): the three subjects a course must cover to count toward the training gate."""
+
+    SB34 = "sb34", "SB 34 privacy requirements (Civ. Code § 1798.90.5 ff.)"
+    SB54 = "sb54", "SB 54 restrictions on immigration cooperation"
+    AGENCY_POLICY = "agency_policy", "The agency's ALPR policy"
+
+
+# Each subject and the Course field that records it.
+SUBJECT_FIELDS = {
+    TrainingSubject.SB34: "covers_sb34",
+    TrainingSubject.SB54: "covers_sb54",
+    TrainingSubject.AGENCY_POLICY: "covers_agency_policy",
+}
+QUALIFYING = models.Q(covers_sb34=True, covers_sb54=True, covers_agency_policy=True)
+# For code that creates a course covering all three subjects (the demo, load tests).
+ALL_SUBJECTS = {"covers_sb34": True, "covers_sb54": True, "covers_agency_policy": True}
+
+
 class Course(models.Model):
-    """A training course and what it covers (SB 34 privacy and use, SB 54 immigration limits, agency policy)."""
+    """A training course and the subjects it covers. Only a course covering all three subjects (``QUALIFYING``)
+    counts toward R-ACC-2 (R-ACC-2a). A course with ``required_by`` is required of everyone: from that day on, people
+    without a completion of it are blocked. How long a completion keeps training current is not a property of the
+    course: one agency setting (``apps.training.selectors.training_refresher_days``) rules the gate and the public
+    page alike."""
 
     code = models.SlugField(max_length=40, unique=True)
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=CourseKind.choices)
-    covers_sb34 = models.BooleanField("covers SB 34 (Civ. Code § 1798.90.5 ff.)", default=True)
-    covers_sb54 = models.BooleanField("covers SB 54 (no immigration enforcement)", default=True)
-    covers_agency_policy = models.BooleanField("covers the agency's ALPR policy", default=True)
-    validity_days = models.PositiveIntegerField(
-        default=365, help_text="Days a completion keeps a person's training current."
+    covers_sb34 = models.BooleanField(TrainingSubject.SB34.label, default=False)
+    covers_sb54 = models.BooleanField(TrainingSubject.SB54.label, default=False)
+    covers_agency_policy = models.BooleanField(TrainingSubject.AGENCY_POLICY.label, default=False)
+    required_by = models.DateField(
+        "required of everyone by", null=True, blank=True,
+        help_text="Training on newly enacted ALPR laws, for instance: from this day on, everyone without a completion "
+        "of this course is blocked from ALPR data (R-ACC-2a). Empty: not required of everyone.",
     )
     active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["kind", "title"]
-        constraints = [models.CheckConstraint(condition=models.Q(validity_days__gte=1), name="course_validity_pos")]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def subjects_missing(self) -> list[str]:
+        return [str(subject.label) for subject, field in SUBJECT_FIELDS.items() if not getattr(self, field)]
+
+    @property
+    def counts_toward_training(self) -> bool:
+        """R-ACC-2a: all three subjects covered."""
+        return not self.subjects_missing
 
 
 def certificate_upload_to(instance, filename: str) -> str:

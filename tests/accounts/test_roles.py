@@ -22,7 +22,8 @@ def test_custodian_and_admin_get_the_admin_site_others_do_not(sysadmin, make_use
     from tests.factories import DeployingAgencyFactory
 
     agency = DeployingAgencyFactory()
-    custodian = user_create(actor=sysadmin, username="carmen", password=None, agency=agency, roles=[Role.CUSTODIAN])
+    custodian = user_create(actor=sysadmin, username="carmen", password=None, agency=agency, roles=[Role.CUSTODIAN],
+                            job_title="Custodian of Records")
     assert custodian.is_staff
     user_set_roles(actor=sysadmin, user=custodian, roles=[Role.INVESTIGATOR])
     custodian.refresh_from_db()
@@ -36,7 +37,8 @@ def test_unknown_role_is_refused(sysadmin):
     from tests.factories import DeployingAgencyFactory
 
     with pytest.raises(ApplicationError, match="Unknown role"):
-        user_create(actor=sysadmin, username="x", password=None, agency=DeployingAgencyFactory(), roles=["god"])
+        user_create(actor=sysadmin, username="x", password=None, agency=DeployingAgencyFactory(), roles=["god"],
+                    job_title="Deity")
 
 
 def test_user_changes_are_in_the_auditlog_history(sysadmin, investigator):

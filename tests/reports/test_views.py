@@ -107,7 +107,8 @@ def test_the_public_page_shows_the_public_summary_figures(client, issued):
 
 
 def test_the_public_page_current_figures_come_from_the_sections_with_suppression(client, history):
-    with mock.patch("apps.reports.views.timezone.localdate", return_value=date(2026, 7, 1)):
+    # The window is the last 30 days, today included (issue #15): on June 30 it is June 1 – June 30.
+    with mock.patch("apps.reports.views.timezone.localdate", return_value=date(2026, 6, 30)):
         content = client.get(reverse("transparency:index")).content.decode()
     rows = _page_rows(content, 'id="current-figures"')
     june = (date(2026, 6, 1), date(2026, 6, 30))

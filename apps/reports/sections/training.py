@@ -17,6 +17,7 @@ from apps.reports.figures import column, count_item, rate_item, section, table
 from apps.reports.sections.common import local_period_bounds, person
 from apps.reports.sections.registry import ReportSection, register_section
 from apps.training.models import CourseKind, TrainingRecord
+from apps.training.selectors import training_refresher_days
 
 BLOCKED_EVENT = "alprportal.training.access.blocked"
 
@@ -37,13 +38,16 @@ def _records_by_person(person_ids, as_of: date) -> dict[int, list[tuple[date, da
     """(completed_on, valid_until, kind) per person, oldest first — one query. Training records number in the
     hundreds (a few per person per year), so folding them per person below is cheap."""
     records: dict[int, list[tuple[date, date, str]]] = {}
+    # The gate's own rule (R-ACC-2a): qualifying courses only, one refresher interval for every course.
+    validity = timedelta(days=training_refresher_days())
     rows = (
         TrainingRecord.objects.filter(person_id__in=person_ids, completed_on__lte=as_of)
-        .values_list("person_id", "completed_on", "course__validity_days", "course__kind")
+        .filter(course__covers_sb34=True, course__covers_sb54=True, course__covers_agency_policy=True)
+        .values_list("person_id", "completed_on", "course__kind")
         .order_by("person_id", "completed_on")
     )
-    for person_id, completed_on, validity_days, kind in rows:
-        records.setdefault(person_id, []).append((completed_on, completed_on + timedelta(days=validity_days), kind))
+    for person_id, completed_on, kind in rows:
+        records.setdefault(person_id, []).append((completed_on, completed_on + validity, kind))
     return records
 
 

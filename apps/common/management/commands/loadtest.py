@@ -159,26 +159,29 @@ class Command(BaseCommand):
         from rest_framework.authtoken.models import Token
 
         from apps.accounts.roles import Role
-        from apps.accounts.services import user_create
+        from apps.accounts.services import background_check_record, user_create
         from apps.agencies.services import agency_create
         from apps.reads.choices import CameraKind
         from apps.reads.services.cameras import camera_create
         from apps.reads.services.ingest import read_batch_ingest
         from apps.reads.services.tokens import camera_token_issue
-        from apps.training.models import Course, CourseKind
+        from apps.training.models import ALL_SUBJECTS, Course, CourseKind
         from apps.training.services import training_record_create
 
         today = timezone.localdate()
         agency = agency_create(actor=None, name="Load Test Sheriff", ori="CA0000077", kind="law_enforcement",
                                government_level="county", state="CA", is_deploying_agency=True)
-        admin = user_create(actor=None, username="load-admin", password=None, agency=agency, roles=[Role.SYSADMIN])
+        admin = user_create(actor=None, username="load-admin", password=None, agency=agency, roles=[Role.SYSADMIN],
+                            job_title="ALPR system administrator")
         investigator = user_create(actor=None, username="load-investigator", password=None, agency=agency,
-                                   roles=[Role.INVESTIGATOR], first_name="Load", last_name="Investigator")
+                                   roles=[Role.INVESTIGATOR], first_name="Load", last_name="Investigator",
+                                   job_title="Crime analyst")
+        background_check_record(actor=admin, person=investigator, completed_on=today - timedelta(days=400))
         # the courses the training gate requires (seed_demo creates them the same way: there is no course service)
         initial, _ = Course.objects.get_or_create(code="alpr-initial", defaults={
-            "title": "ALPR initial training", "kind": CourseKind.INITIAL})
+            "title": "ALPR initial training", "kind": CourseKind.INITIAL, **ALL_SUBJECTS})
         refresher, _ = Course.objects.get_or_create(code="alpr-refresher", defaults={
-            "title": "ALPR annual refresher", "kind": CourseKind.REFRESHER})
+            "title": "ALPR annual refresher", "kind": CourseKind.REFRESHER, **ALL_SUBJECTS})
         training_record_create(actor=admin, person=investigator, course=initial,
                                completed_on=today - timedelta(days=400), instructor="Training Unit")
         training_record_create(actor=admin, person=investigator, course=refresher,

@@ -17,7 +17,7 @@ from apps.accounts.roles import Role
 from apps.accounts.services import user_create
 from apps.agencies.models import Agency
 from apps.agencies.services import agency_create
-from apps.training.models import Course, CourseKind
+from apps.training.models import ALL_SUBJECTS, Course, CourseKind
 from apps.training.services import training_record_create
 
 DEMO_PASSWORD = "alpr-demo-2026!"  # noqa: S105 - printed on purpose: demo logins for a laptop, never production
@@ -40,7 +40,7 @@ AGENCIES = [
 ]
 
 PEOPLE = [
-    # username, first, last, title, roles, agency index, supervisor username, training
+    # username, first, last, title or designation (R-ACC-5), roles, agency index, supervisor username, training
     ("sysadmin", "Sam", "Admin", "ALPR system administrator", [Role.SYSADMIN], 0, None, "current"),
     ("custodian", "Carmen", "Ortiz", "Custodian of Records", [Role.CUSTODIAN], 0, None, "current"),
     ("supervisor", "Sofia", "Reyes", "Patrol Sergeant", [Role.SUPERVISOR], 0, None, "current"),
@@ -49,7 +49,10 @@ PEOPLE = [
     ("lapsed", "Leo", "Martin", "Detective, Property Crimes", [Role.INVESTIGATOR], 0, "supervisor", "lapsed"),
     ("oversight", "Olga", "Ibarra", "Office of Inspector General", [Role.OVERSIGHT], 0, None, "none"),
     ("partner", "Pat", "Morgan", "Detective, Los Alamitos PD", [Role.PARTNER_REQUESTER], 1, None, "current"),
+    # Trained, but without a background check and the policy in force not acknowledged (R-ACC-6, R-ACC-7).
+    ("newhire", "Nina", "Lopez", "Crime analyst", [Role.INVESTIGATOR], 0, "supervisor", "current"),
 ]
+CONTRACTORS = {"newhire"}  # independent contractors (R-ACC-5); everyone else is a member of their agency
 
 
 class Command(BaseCommand):
@@ -79,11 +82,18 @@ class Command(BaseCommand):
 
         initial, _ = Course.objects.get_or_create(
             code="alpr-initial",
-            defaults={"title": "ALPR initial training (SB 34, SB 54, agency policy)", "kind": CourseKind.INITIAL},
+            defaults={"title": "ALPR initial training (SB 34, SB 54, agency policy)", "kind": CourseKind.INITIAL,
+                      **ALL_SUBJECTS},
         )
         refresher, _ = Course.objects.get_or_create(
             code="alpr-refresher",
-            defaults={"title": "ALPR annual refresher", "kind": CourseKind.REFRESHER},
+            defaults={"title": "ALPR annual refresher", "kind": CourseKind.REFRESHER, **ALL_SUBJECTS},
+        )
+        # A course that does not cover all three subjects: recorded, but it does not count (R-ACC-2a).
+        Course.objects.get_or_create(
+            code="alpr-camera-operation",
+            defaults={"title": "ALPR camera operation (equipment only)", "kind": CourseKind.INITIAL,
+                      "covers_agency_policy": True},
         )
 
         for username, first, last, title, roles, agency_index, supervisor, training in PEOPLE:
@@ -92,6 +102,7 @@ class Command(BaseCommand):
             user = user_create(
                 actor=None, username=username, password=DEMO_PASSWORD, agency=agencies[agency_index], roles=roles,
                 first_name=first, last_name=last, job_title=title, email=f"{username}@example.org",
+                affiliation="contractor" if username in CONTRACTORS else "member",
                 supervisor=User.objects.filter(username=supervisor).first() if supervisor else None,
                 validate_password_strength=False,
             )
@@ -103,6 +114,11 @@ class Command(BaseCommand):
             elif training == "lapsed":
                 training_record_create(actor=None, person=user, course=initial,
                                        completed_on=today - timedelta(days=400), instructor="Training Unit")
+
+        from apps.agencies.demo import seed_governance
+
+        seed_governance(people={user.username: user for user in User.objects.filter(
+            username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
 
         from apps.reads.demo import seed_reads
 
@@ -162,4 +178,6 @@ class Command(BaseCommand):
             where = f", {user.agency}" if user.agency and not user.agency.is_deploying_agency else ""
             self.stdout.write(f"  {user.username:<14} {role_text:<28} {user.get_full_name()}, {user.job_title}{where}")
         self.stdout.write("  (lapsed: an investigator whose annual refresher is overdue: shows the training gate)")
+        self.stdout.write("  (newhire: a contract analyst without a background check who has not acknowledged the "
+                          "policy in force: shows the acknowledgment page and the background-check gate)")
         self.stdout.write("")

@@ -82,17 +82,18 @@ class Command(BaseCommand):
         from apps.accounts.roles import Role
         from apps.accounts.services import user_create
         from apps.agencies.models import Agency
-        from apps.training.models import Course, CourseKind
+        from apps.training.models import ALL_SUBJECTS, Course, CourseKind
         from apps.training.services import training_record_create
 
         agency = Agency.objects.create(name="Bench Sheriff", ori="CA0000009", kind="law_enforcement",
                                        government_level="county", state="CA", is_deploying_agency=True)
-        course = Course.objects.create(code="alpr-initial", title="ALPR initial", kind=CourseKind.INITIAL)
+        course = Course.objects.create(code="alpr-initial", title="ALPR initial", kind=CourseKind.INITIAL,
+                                       **ALL_SUBJECTS)
         people = {}
         for username, role in (("bench-supervisor", Role.SUPERVISOR), ("bench-operator", Role.OPERATOR)):
             person = user_create(actor=None, username=username, password="bench-password-0123",  # noqa: S106 - throw-away bench DB
                                  agency=agency,
-                                 roles=[role], validate_password_strength=False)
+                                 roles=[role], validate_password_strength=False, job_title=f"Bench {role}")
             training_record_create(actor=None, person=person, course=course,
                                    completed_on=timezone.localdate() - timedelta(days=10), instructor="Bench")
             people[role] = person

@@ -125,7 +125,8 @@ class Command(BaseCommand):
         for index in range(PEOPLE):
             role = Role.INVESTIGATOR if index % 6 else Role.SUPERVISOR
             user = user_create(actor=None, username=f"bench{index:03d}", password=None, agency=agency,
-                               roles=[role], first_name=f"Bench{index:03d}", last_name="Person")
+                               roles=[role], first_name=f"Bench{index:03d}", last_name="Person",
+                               job_title="Detective" if role == Role.INVESTIGATOR else "Sergeant")
             people.append((user.pk, user.username))
         return people, agency.pk
 
