@@ -24,5 +24,6 @@ urlpatterns = [
          name="disclosure-package-download"),
     path("", include("apps.reads.api.urls")),
     path("", include("apps.hotlists.api.urls")),
+    path("", include("apps.shifts.api.urls")),
     path("", include("apps.ocr.api.urls")),
 ]

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.holds",
     "apps.retention",
     "apps.hotlists",
+    "apps.shifts",
     "apps.ocr",
 ]
 
@@ -385,6 +386,10 @@ PORTAL = {
     "HOLD_REAFFIRM_NOTICE_DAYS": env.int("HOLD_REAFFIRM_NOTICE_DAYS", default=30),
     # R-HOT-2
     "PARTNER_HOTLIST_MAX_AGE_HOURS": env.int("PARTNER_HOTLIST_MAX_AGE_HOURS", default=24),
+    # Patrol shifts (apps.shifts, R-OPS-1): a sign-on this long before a shift starts counts for it; a sign-off more
+    # than this before the shift's end is "early" (needs a note; the gap report shows it).
+    "SHIFT_SIGN_ON_LEAD_MINUTES": env.int("SHIFT_SIGN_ON_LEAD_MINUTES", default=30),
+    "SHIFT_EARLY_SIGN_OFF_MINUTES": env.int("SHIFT_EARLY_SIGN_OFF_MINUTES", default=15),
     # Oversight (apps.audits, apps.reports): R-AUD-3, R-REP-1…3.
     "AUDIT_SAMPLE_MIN": env.int("AUDIT_SAMPLE_MIN", default=30),
     "REPORT_DUE_DAYS": env.int("REPORT_DUE_DAYS", default=90),

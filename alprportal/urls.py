@@ -15,6 +15,7 @@ urlpatterns = [
     path("audit/", include("apps.audit.urls")),
     path("reads/", include("apps.reads.urls")),
     path("hotlists/", include("apps.hotlists.urls")),
+    path("shifts/", include("apps.shifts.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("audits/", include("apps.audits.urls")),
     path("reports/", include("apps.reports.urls")),
