@@ -159,6 +159,34 @@ COVERED_ELSEWHERE.update({
 })
 
 
+# Field operations (policy 002): unit sign-on (R-OPS-1, R-READ-5a), the gap report, exigent actions (R-HOT-4a).
+SIGN_ON = {Role.OPERATOR, Role.SUPERVISOR}
+MATRIX.update({
+    "shifts:sign_on": only(SIGN_ON, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
+    "shifts:gaps": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
+    "hotlists:exigent_queue": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
+    "api:shift-units": only(SIGN_ON, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
+    "api:shift-gaps": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
+})
+COVERED_ELSEWHERE.update({
+    "shifts:unit_sign_on": "tests/shifts/test_views.py (POST; the unit's officer or a supervisor; others 404)",
+    "shifts:sign_off": "tests/shifts/test_views.py (POST; the officer or a supervisor)",
+    "shifts:gap_review": "tests/shifts/test_views.py (POST; add_shiftgapreview)",
+    "hotlists:hit_exigent": "tests/hotlists/test_stolen_confirmation.py (POST; confirm_hit)",
+    "hotlists:hit_exigent_review": "tests/hotlists/test_stolen_confirmation.py (POST; review_exigent_hit)",
+    "api:shift-sign-on": "tests/shifts/test_api.py (POST; add_unitsignon; own units; client times 400)",
+    "api:shift-sign-off": "tests/shifts/test_api.py (POST; the officer or a supervisor)",
+    "api:shift-gap-reviews": "tests/shifts/test_api.py (POST; add_shiftgapreview; operators 403)",
+    "api:hit-exigent": "tests/hotlists/test_stolen_confirmation.py (POST; confirm_hit; client times 400)",
+    "api:hit-exigent-review": "tests/hotlists/test_stolen_confirmation.py (POST; review_exigent_hit; others 403)",
+    "/api/v1/shifts/sign-on/": "api:shift-sign-on",
+    "/api/v1/shifts/sign-ons/{id}/sign-off/": "api:shift-sign-off",
+    "/api/v1/shifts/gaps/reviews/": "api:shift-gap-reviews",
+    "/api/v1/hits/{id}/exigent/": "api:hit-exigent",
+    "/api/v1/hits/{id}/exigent-review/": "api:hit-exigent-review",
+})
+
+
 MATRIX.update(READS_MATRIX)
 COVERED_ELSEWHERE.update(READS_COVERED_ELSEWHERE)
 MATRIX.update(OCR_MATRIX)

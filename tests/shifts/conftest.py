@@ -16,9 +16,16 @@ from apps.reads.choices import CameraKind
 from apps.reads.services.cameras import camera_create
 from tests.factories import DeployingAgencyFactory
 
+# A day shortly after today: people's training (completed 30 days ago) is current on it, and nothing is stored yet.
+DAY = timezone.localdate() + timedelta(days=2)
+DAY_S = DAY.isoformat()
+NEXT_S = (DAY + timedelta(days=1)).isoformat()
 
-def local(year, month, day, hour, minute=0) -> datetime:
-    return timezone.make_aware(datetime(year, month, day, hour, minute))
+
+def local(hour: int, minute: int = 0, *, days: int = 0) -> datetime:
+    """``hour:minute`` local time on DAY (+ ``days``)."""
+    return timezone.make_aware(datetime.combine(DAY + timedelta(days=days), datetime.min.time())
+                               + timedelta(hours=hour, minutes=minute))
 
 
 @contextmanager
@@ -45,7 +52,7 @@ def officer(make_user, agency, boss):
 @pytest.fixture
 def unit(agency, officer):
     return camera_create(actor=None, name="Patrol unit 12", kind=CameraKind.MOBILE, agency=agency,
-                         assigned_officer=officer, commissioned_at=local(2025, 1, 1, 0))
+                         assigned_officer=officer, commissioned_at=local(0, days=-400))
 
 
 @pytest.fixture

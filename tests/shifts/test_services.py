@@ -4,7 +4,7 @@ then never matched)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
@@ -32,30 +32,30 @@ from apps.shifts.services import (
     unit_sign_on,
 )
 from apps.shifts.windows import shift_at, shift_for_sign_on
-from tests.shifts.conftest import clock, local
+from tests.shifts.conftest import DAY, clock, local
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_shift_in_progress_and_the_one_a_sign_on_is_for():
     """R-OPS-1: 03:00 is the previous day's night shift, not the day shift still to come."""
-    assert shift_at(local(2026, 3, 10, 3)) == (date(2026, 3, 9), "night")
-    assert shift_at(local(2026, 3, 10, 7)) == (date(2026, 3, 10), "day")
-    assert shift_at(local(2026, 3, 10, 15)) == (date(2026, 3, 10), "swing")
-    assert shift_at(local(2026, 3, 10, 23)) == (date(2026, 3, 10), "night")
-    assert shift_for_sign_on(local(2026, 3, 10, 5, 45)) == (date(2026, 3, 10), "day"), "30 minutes' lead"
+    assert shift_at(local(3)) == (DAY - timedelta(days=1), "night")
+    assert shift_at(local(7)) == (DAY, "day")
+    assert shift_at(local(15)) == (DAY, "swing")
+    assert shift_at(local(23)) == (DAY, "night")
+    assert shift_for_sign_on(local(5, 45)) == (DAY, "day"), "30 minutes' lead"
 
 
 def test_sign_on_records_the_server_time_the_shift_and_the_hot_list_version(unit, officer, hot_list):
     """R-OPS-1"""
-    with clock(local(2026, 3, 10, 6, 10)) as now:
+    with clock(local(6, 10)) as now:
         sign_on = unit_sign_on(actor=officer, camera=unit, affixed=True, undamaged=True)
     assert (sign_on.status, sign_on.signed_on_at, sign_on.shift_date, sign_on.shift) == (
-        SignOnStatus.SIGNED_ON, now, date(2026, 3, 10), "day")
+        SignOnStatus.SIGNED_ON, now, DAY, "day")
     assert list(sign_on.hot_list_versions.all()) == [hot_list.current_version]
     event = DomainEvent.objects.get(code="alprportal.shifts.unit.signed_on")
     assert event.data["hot_list_versions"] == {str(hot_list.pk): hot_list.current_version.number}
-    with clock(local(2026, 3, 10, 6, 20)), pytest.raises(ApplicationError) as caught:
+    with clock(local(6, 20)), pytest.raises(ApplicationError) as caught:
         unit_sign_on(actor=officer, camera=unit, affixed=True, undamaged=True)
     assert caught.value.message == SIGN_ON_ALREADY_OPEN.format(camera=unit, officer=officer, since="06:10")
 
@@ -101,78 +101,78 @@ def test_a_failed_inspection_takes_the_unit_out_of_service_and_stops_matching(un
 
 def test_sign_off_before_the_end_needs_a_note_and_is_an_early_gap(unit, officer, boss):
     """R-OPS-1"""
-    with clock(local(2026, 3, 10, 6, 5)):
+    with clock(local(6, 5)):
         sign_on = unit_sign_on(actor=officer, camera=unit, affixed=True, undamaged=True)
-    with clock(local(2026, 3, 10, 11, 0)):
+    with clock(local(11, 0)):
         with pytest.raises(ApplicationError) as caught:
             unit_sign_off(actor=officer, sign_on=sign_on, note="")
         assert caught.value.message == SIGN_OFF_EARLY_NOTE_REQUIRED.format(end="14:00")
         unit_sign_off(actor=officer, sign_on=sign_on, note="Court appearance")
-    with clock(local(2026, 3, 10, 14, 30)) as now:
-        report = shift_gap_report(user=boss, shift_date=date(2026, 3, 10), shift="day", now=now)
+    with clock(local(14, 30)) as now:
+        report = shift_gap_report(user=boss, shift_date=DAY, shift="day", now=now)
     [row] = report.rows
     assert row.gap == GAP_EARLY_SIGN_OFF and "signed off 11:00" in row.gap_detail and "Court" in row.gap_detail
 
 
 def test_a_sign_off_near_the_end_is_no_gap(unit, officer, boss):
     """R-OPS-1"""
-    with clock(local(2026, 3, 10, 6, 5)):
+    with clock(local(6, 5)):
         sign_on = unit_sign_on(actor=officer, camera=unit, affixed=True, undamaged=True)
-    with clock(local(2026, 3, 10, 13, 50)):
+    with clock(local(13, 50)):
         unit_sign_off(actor=officer, sign_on=sign_on)
-    with clock(local(2026, 3, 10, 15)) as now:
-        [row] = shift_gap_report(user=boss, shift_date=date(2026, 3, 10), shift="day", now=now).rows
+    with clock(local(15)) as now:
+        [row] = shift_gap_report(user=boss, shift_date=DAY, shift="day", now=now).rows
     assert row.gap == "" and row.hot_list_versions == []
 
 
 def test_shifts_without_sign_on_are_gaps_reads_without_one_say_so(unit, officer, boss, agency):
     """R-OPS-1"""
     camera_create(actor=None, name="Patrol unit 14", kind=CameraKind.MOBILE, agency=agency,
-                         assigned_officer=officer, commissioned_at=local(2025, 1, 1, 0))
+                         assigned_officer=officer, commissioned_at=local(0, days=-400))
     broken = camera_create(actor=None, name="Patrol unit 16", kind=CameraKind.MOBILE, agency=agency,
-                           assigned_officer=officer, commissioned_at=local(2025, 1, 1, 0))
-    with clock(local(2026, 3, 9, 12)):
+                           assigned_officer=officer, commissioned_at=local(0, days=-400))
+    with clock(local(12, days=-1)):
         camera_report_status(actor=boss, camera=broken, status="out_of_service", reason="In the shop")
-    with clock(local(2026, 3, 10, 9)):
-        read_batch_ingest(camera=unit, items=[{"plate": "6TRJ244", "captured_at": local(2026, 3, 10, 8, 55)
+    with clock(local(9)):
+        read_batch_ingest(camera=unit, items=[{"plate": "6TRJ244", "captured_at": local(8, 55)
                                                .astimezone(UTC).isoformat(), "read_id": "r1"}])
-    with clock(local(2026, 3, 10, 9, 30)) as now:
-        report = shift_gap_report(user=boss, shift_date=date(2026, 3, 10), shift="day", now=now)
+    with clock(local(9, 30)) as now:
+        report = shift_gap_report(user=boss, shift_date=DAY, shift="day", now=now)
     rows = {row.camera.name: row for row in report.rows}
     assert (rows["Patrol unit 12"].gap, rows["Patrol unit 12"].gap_detail) == (
         GAP_NO_SIGN_ON, "1 reads captured without a sign-on")
     assert (rows["Patrol unit 14"].gap, rows["Patrol unit 14"].gap_detail) == (GAP_NO_SIGN_ON, "not signed on (yet)")
     assert rows["Patrol unit 16"].out_of_service and rows["Patrol unit 16"].gap == ""
     assert report.in_progress and report.gap_count == 2
-    with clock(local(2026, 3, 10, 9, 30)) as now:
-        assert shift_gap_report(user=boss, shift_date=date(2026, 3, 10), shift="swing", now=now).gap_count == 0
+    with clock(local(9, 30)) as now:
+        assert shift_gap_report(user=boss, shift_date=DAY, shift="swing", now=now).gap_count == 0
 
 
 def test_a_sign_on_left_open_is_closed_by_the_next_and_is_not_early(unit, officer, boss):
     """R-OPS-1"""
-    with clock(local(2026, 3, 10, 6, 5)):
+    with clock(local(6, 5)):
         first = unit_sign_on(actor=officer, camera=unit, affixed=True, undamaged=True)
-    with clock(local(2026, 3, 10, 14, 5)):
+    with clock(local(14, 5)):
         unit_sign_on(actor=officer, camera=unit, affixed=True, undamaged=True)
     first.refresh_from_db()
-    assert first.closed_by_next_sign_on and first.signed_off_at == local(2026, 3, 10, 14)
-    with clock(local(2026, 3, 10, 15)) as now:
-        [row] = shift_gap_report(user=boss, shift_date=date(2026, 3, 10), shift="day", now=now).rows
+    assert first.closed_by_next_sign_on and first.signed_off_at == local(14)
+    with clock(local(15)) as now:
+        [row] = shift_gap_report(user=boss, shift_date=DAY, shift="day", now=now).rows
     assert row.gap == ""
 
 
 def test_the_supervisor_records_a_review_with_the_gaps_seen(unit, officer, boss):
     """R-OPS-1: the review records who, when (the server's time) and the note, with the gaps as they were."""
-    with clock(local(2026, 3, 10, 15)) as now:
+    with clock(local(15)) as now:
         with pytest.raises(ApplicationError) as caught:
-            shift_gap_review_record(actor=boss, shift_date=date(2026, 3, 10), shift="day", note=" ")
+            shift_gap_review_record(actor=boss, shift_date=DAY, shift="day", note=" ")
         assert caught.value.message == REVIEW_NOTE_REQUIRED
         with pytest.raises(ApplicationError) as caught:
-            shift_gap_review_record(actor=boss, shift_date=date(2026, 3, 10), shift="night", note="x")
+            shift_gap_review_record(actor=boss, shift_date=DAY, shift="night", note="x")
         assert caught.value.message == REVIEW_SHIFT_NOT_STARTED
         with pytest.raises(PermissionDeniedError):
-            shift_gap_review_record(actor=officer, shift_date=date(2026, 3, 10), shift="day", note="mine")
-        review = shift_gap_review_record(actor=boss, shift_date=date(2026, 3, 10), shift="day",
+            shift_gap_review_record(actor=officer, shift_date=DAY, shift="day", note="mine")
+        review = shift_gap_review_record(actor=boss, shift_date=DAY, shift="day",
                                          note="Park was at court; spoke to him.")
     assert (review.reviewed_by, review.reviewed_at, review.gap_count, review.unit_count) == (boss, now, 1, 1)
     assert review.gaps == [{"unit": "Patrol unit 12", "officer": str(officer), "gap": GAP_NO_SIGN_ON,
