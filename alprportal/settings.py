@@ -407,6 +407,8 @@ PORTAL = {
     # Reads (apps.reads): ingest limits and the search window (R-READ-1, R-READ-3, R-READ-4).
     "READ_INGEST_MAX_BATCH": env.int("READ_INGEST_MAX_BATCH", default=1000),
     "READ_IMAGE_MAX_BYTES": env.int("READ_IMAGE_MAX_BYTES", default=2 * 1024 * 1024),
+    # R-SEC-2: a camera's ingest token is refused this many days after it was issued (rotate before then).
+    "CAMERA_TOKEN_LIFETIME_DAYS": env.int("CAMERA_TOKEN_LIFETIME_DAYS", default=365),
     "READ_CLOCK_SKEW_SECONDS": env.int("READ_CLOCK_SKEW_SECONDS", default=300),
     "READ_SEARCH_DEFAULT_DAYS": env.int("READ_SEARCH_DEFAULT_DAYS", default=30),
     "READ_SEARCH_MAX_DAYS": env.int("READ_SEARCH_MAX_DAYS", default=1100),

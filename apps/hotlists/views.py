@@ -7,14 +7,13 @@ are 404s; hit listings and back-searches are written to the access log before an
 
 from __future__ import annotations
 
-import mimetypes
 from datetime import timedelta
 
 from django.apps import apps as django_apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -70,6 +69,7 @@ from apps.hotlists.services import (
     hot_list_import_discard,
     hot_list_import_preview,
 )
+from apps.reads.images import read_image_response
 from apps.training.gate import TrainingRequiredMixin
 
 NOT_PROBABLE_CAUSE = "A hit is not probable cause."
@@ -492,10 +492,7 @@ class HitImageView(HitPageMixin, View):
         plate_access_log(request=request, context=access, action="hotlists.hits.image",
                          data_elements={"hit": hit.pk, "read_id": hit.read_id, "image": kind, "plate": hit.plate},
                          result_count=1)
-        response = FileResponse(file.open("rb"), content_type=mimetypes.guess_type(file.name)[0]
-                                or "application/octet-stream")
-        response["Cache-Control"] = "private, max-age=600"
-        return response
+        return read_image_response(read=hit.read, kind=kind)  # SHA-256 checked before a byte is sent (R-SEC-2)
 
 
 # --- Supervisors ---------------------------------------------------------------------------------------------------
