@@ -179,3 +179,17 @@ def test_the_supervisors_queue_shows_exigent_actions_and_records_reviews(client,
     assert hit.exigent_review_outcome == "justified" and hit.exigent_reviewed_by == supervisor
     page = client.get(reverse("hotlists:exigent_queue")).content.decode()
     assert "Nothing waits for review." in page and "Reasonable." in page
+
+
+def test_the_oversight_report_counts_exigent_actions_apart_from_confirmations(hit, operator, supervisor):
+    """R-HOT-4a: an action before confirmation is never counted as a confirmation."""
+    from apps.reports.sections.operations import hits_aggregate
+
+    hit_act_exigent(actor=operator, hit=hit, action="stop", justification="Shots fired")
+    today = timezone.localdate()
+    figures = {item["key"]: item["value"] for item in hits_aggregate(today - timedelta(days=1), today)["summary"]}
+    assert (figures["hits_confirmed"], figures["hits_actioned"], figures["hits_exigent"],
+            figures["hits_exigent_unreviewed"]) == (0, 0, 1, 1)
+    hit_exigent_review(actor=supervisor, hit=hit, outcome="not_justified", note="Dispatch was free.")
+    figures = {item["key"]: item["value"] for item in hits_aggregate(today - timedelta(days=1), today)["summary"]}
+    assert (figures["hits_exigent_not_justified"], figures["hits_exigent_unreviewed"]) == (1, 0)
