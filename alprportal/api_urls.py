@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("apps.reads.api.urls")),
     path("", include("apps.hotlists.api.urls")),
     path("", include("apps.justifications.api.urls")),
+    path("", include("apps.shifts.api.urls")),
     path("", include("apps.ocr.api.urls")),
 ]

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.retention",
     "apps.hotlists",
     "apps.justifications",
+    "apps.shifts",
     "apps.ocr",
 ]
 
@@ -397,6 +398,11 @@ PORTAL = {
     # creation) is older than this.
     "HOTLIST_QUALITY_REVIEW_DAYS": max(env.int("HOTLIST_QUALITY_REVIEW_DAYS", default=90), 1),
     # Oversight (apps.audits, apps.reports): R-AUD-3, R-REP-1, R-REP-2, R-REP-3.
+    # Patrol shifts (apps.shifts, R-OPS-1): a sign-on this long before a shift starts counts for it; a sign-off more
+    # than this before the shift's end is "early" (needs a note; the gap report shows it).
+    "SHIFT_SIGN_ON_LEAD_MINUTES": env.int("SHIFT_SIGN_ON_LEAD_MINUTES", default=30),
+    "SHIFT_EARLY_SIGN_OFF_MINUTES": env.int("SHIFT_EARLY_SIGN_OFF_MINUTES", default=15),
+    # Oversight (apps.audits, apps.reports): R-AUD-3, R-REP-1…3.
     "AUDIT_SAMPLE_MIN": env.int("AUDIT_SAMPLE_MIN", default=30),
     "REPORT_DUE_DAYS": env.int("REPORT_DUE_DAYS", default=90),
     "REPORT_DUE_SOON_DAYS": env.int("REPORT_DUE_SOON_DAYS", default=14),
@@ -413,6 +419,8 @@ PORTAL = {
     # Reads (apps.reads): ingest limits and the search window (R-READ-1, R-READ-3, R-READ-4).
     "READ_INGEST_MAX_BATCH": env.int("READ_INGEST_MAX_BATCH", default=1000),
     "READ_IMAGE_MAX_BYTES": env.int("READ_IMAGE_MAX_BYTES", default=2 * 1024 * 1024),
+    # R-SEC-2: a camera's ingest token is refused this many days after it was issued (rotate before then).
+    "CAMERA_TOKEN_LIFETIME_DAYS": env.int("CAMERA_TOKEN_LIFETIME_DAYS", default=365),
     "READ_CLOCK_SKEW_SECONDS": env.int("READ_CLOCK_SKEW_SECONDS", default=300),
     "READ_SEARCH_DEFAULT_DAYS": env.int("READ_SEARCH_DEFAULT_DAYS", default=30),
     "READ_SEARCH_MAX_DAYS": env.int("READ_SEARCH_MAX_DAYS", default=1100),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("reads/", include("apps.reads.urls")),
     path("hotlists/", include("apps.hotlists.urls")),
     path("justifications/", include("apps.justifications.urls")),
+    path("shifts/", include("apps.shifts.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("audits/", include("apps.audits.urls")),
     path("reports/", include("apps.reports.urls")),

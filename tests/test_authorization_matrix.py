@@ -107,6 +107,17 @@ MATRIX.update({
 })
 
 
+# Field operations (policy 002): unit sign-on (R-OPS-1, R-READ-5a), the gap report, exigent actions (R-HOT-4a).
+SIGN_ON = {Role.OPERATOR, Role.SUPERVISOR}
+MATRIX.update({
+    "shifts:sign_on": only(SIGN_ON, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
+    "shifts:gaps": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
+    "hotlists:exigent_queue": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
+    "api:shift-units": only(SIGN_ON, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
+    "api:shift-gaps": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
+})
+
+
 MATRIX.update(READS_MATRIX)
 MATRIX.update(OCR_MATRIX)
 

@@ -33,6 +33,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "hotlists.view_hit",
         "hotlists.confirm_hit",
         "reads.add_camerastatusreport",  # report their own unit damaged (R-READ-5)
+        # Sign their unit on for each patrol shift, with the start-of-shift inspection (R-OPS-1, R-READ-5a).
+        "shifts.add_unitsignon",
+        "shifts.view_unitsignon",
         "retention.view_retentionpolicy",
         "ocr.add_ocrjob",  # upload photos for OCR and review their own results (issue #4)
     ],
@@ -67,6 +70,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "hotlists.add_hotlistqualityreview",
         # R-PURP-2: review the justifications of searches without a plate and of "other" hot-list entries.
         "justifications.review_justifications",
+        "hotlists.review_exigent_hit",  # actions taken before confirmation (R-HOT-4a)
+        # Units of their officers: sign-ons, the shift gap report and its recorded review (R-OPS-1).
+        "shifts.add_unitsignon",
+        "shifts.view_unitsignon",
+        "shifts.view_shiftgapreview",
+        "shifts.add_shiftgapreview",
         "audit.view_accesslog",
         "training.view_trainingrecord",
         "training.view_course",

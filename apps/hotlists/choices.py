@@ -109,11 +109,34 @@ class ConfirmationMethod(models.TextChoices):
     CLETS = "clets", "CLETS / NCIC query"
     ORIGINATING_AGENCY = "originating_agency", "Originating agency"
     OTHER = "other", "Other (see note)"
+    # Not a confirmation: acting before one, under exigent circumstances; set only by ``hit_act_exigent`` (R-HOT-4a).
+    EXIGENT = "exigent", "None — exigent circumstances (acted before confirmation)"
+
+
+# R-HOT-4a: a stolen vehicle or stolen plate is confirmed only with dispatch/communications or CLETS.
+STOLEN_REASONS = frozenset({"stolen_vehicle", "stolen_plate"})
+STOLEN_CONFIRMATION_METHODS = frozenset({ConfirmationMethod.DISPATCH, ConfirmationMethod.CLETS})
+# What a person may pick when confirming (the exigent path is its own service and form).
+CONFIRMATION_CHOICES = [(value, label) for value, label in ConfirmationMethod.choices
+                        if value != ConfirmationMethod.EXIGENT]
 
 
 class ConfirmationResult(models.TextChoices):
     STILL_WANTED = "still_wanted", "Still wanted — status confirmed"
     CLEARED = "cleared", "Cleared — no longer wanted"
+    UNCONFIRMED = "unconfirmed", "Not confirmed — exigent circumstances"
+
+
+# The result a person may record when confirming.
+CONFIRMATION_RESULT_CHOICES = [(value, label) for value, label in ConfirmationResult.choices
+                               if value != ConfirmationResult.UNCONFIRMED]
+
+
+class ExigentReviewOutcome(models.TextChoices):
+    """A supervisor's finding on an action taken before confirmation (R-HOT-4a)."""
+
+    JUSTIFIED = "justified", "Justified — exigent circumstances existed"
+    NOT_JUSTIFIED = "not_justified", "Not justified — should have been confirmed first"
 
 
 class HitAction(models.TextChoices):

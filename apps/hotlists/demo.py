@@ -39,9 +39,11 @@ DEMO_HITS = [
     ("7ABC123", 50, "confirm_action"),
     ("7ABD129", 35, "misread"),
     ("6TRJ244", 20, "confirm"),
+    ("3DOJ777", 16, "exigent"),  # acted on before confirmation: waits in the supervisors' review queue (R-HOT-4a)
     ("8XYZ789", 12, "not_actionable"),
     ("4SAM123", 6, None),
     ("7ABX124", 3, None),
+    ("5KLM001", 2, None),  # a stolen plate to confirm with dispatch or CLETS (R-HOT-4a)
 ]
 
 
@@ -101,7 +103,8 @@ def seed_hotlists(*, people: dict, stdout=None) -> None:
     _seed_justifications_and_quality(people)
     if stdout is not None:
         stdout.write("  Hot lists: /hotlists/ (a stale partner list included); live hits: /hotlists/hits/; "
-                     "supervisor usage report: /hotlists/usage/")
+                     "supervisor usage report: /hotlists/usage/; exigent actions to review (supervisor): "
+                     "/hotlists/exigent/")
         stdout.write("  R-PURP-2 review queue (supervisor): /justifications/; R-HOT-7 errors and referrals: "
                      "/hotlists/errors/; data-quality reviews (one overdue): /hotlists/quality/")
 
@@ -155,6 +158,7 @@ def _seed_justifications_and_quality(people: dict) -> None:
 
 def _seed_hits(people: dict) -> None:
     from apps.hotlists.services import (
+        hit_act_exigent,
         hit_confirm,
         hit_mark_misread,
         hit_mark_not_actionable,
@@ -183,10 +187,15 @@ def _seed_hits(people: dict) -> None:
             continue
         if outcome in ("confirm", "confirm_action"):
             hit_confirm(actor=operator, hit=hit, method=ConfirmationMethod.DISPATCH,
-                        result=ConfirmationResult.STILL_WANTED, note="Dispatcher J. Lee confirmed via CLETS.")
+                        result=ConfirmationResult.STILL_WANTED, note="Dispatcher J. Lee confirmed via CLETS.",
+                        reference="Dispatcher J. Lee #214")
             if outcome == "confirm_action":
                 hit_record_action(actor=operator, hit=hit, action=HitAction.RECOVERED,
                                   note="Vehicle recovered unoccupied.")
+        elif outcome == "exigent":
+            hit_act_exigent(actor=operator, hit=hit, action=HitAction.STOP,
+                            justification="Driver fled a collision and was about to enter the freeway; no time to "
+                                          "reach dispatch before stopping it.")
         elif outcome == "misread":
             hit_mark_misread(actor=operator, hit=hit, note="Crop shows 7ABD128: the camera read 8 as 9.")
         elif outcome == "not_actionable":

@@ -9,17 +9,20 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.audit.choices import Purpose
+from apps.common.server_time import CLIENT_TIME_REFUSED, client_time_fields
 from apps.hotlists.choices import (
-    ConfirmationMethod,
-    ConfirmationResult,
+    CONFIRMATION_CHOICES,
+    CONFIRMATION_RESULT_CHOICES,
     EntryErrorKind,
     EntryReason,
+    ExigentReviewOutcome,
     HitAction,
     HotListSource,
     Priority,
     RefreshPolicy,
 )
 from apps.justifications.rules import ATTESTATION_TEXT
+from apps.shifts.windows import SHIFTS, shift_at
 
 UPLOAD_REQUIRED = "Choose a CSV file to upload."
 BACK_SEARCH_NEEDS_PURPOSE = "A back-search is a query of ALPR data: give its purpose and case number (R-READ-3)."
@@ -148,23 +151,45 @@ class QualityReviewForm(forms.Form):
         self.fields["hot_list"].queryset = hot_lists
 
 
-class HitConfirmForm(forms.Form):
-    method = forms.ChoiceField(choices=ConfirmationMethod.choices, label="Confirmed with")
-    result = forms.ChoiceField(choices=ConfirmationResult.choices, widget=forms.RadioSelect)
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text="E.g. dispatcher's name, CLETS response number.")
+class ServerTimeFormMixin:
+    """Refuse a form post that carries a time of its own: the time of record is the server's (R-HOT-4a)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in client_time_fields(self.data):
+            self.add_error(None, CLIENT_TIME_REFUSED.format(field=name))
+        return cleaned
 
 
-class HitNoteForm(forms.Form):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class HitActionForm(forms.Form):
-    action = forms.ChoiceField(choices=HitAction.choices)
+class HitConfirmForm(ServerTimeFormMixin, forms.Form):
+    method = forms.ChoiceField(choices=CONFIRMATION_CHOICES, label="Confirmed with",
+                               help_text="Stolen vehicle or plate: dispatch/communications or CLETS only.")
+    result = forms.ChoiceField(choices=CONFIRMATION_RESULT_CHOICES, widget=forms.RadioSelect)
+    reference = forms.CharField(required=False, max_length=120, label="Dispatcher or reference",
+                                help_text="The dispatcher's name or ID, or the CLETS message number "
+                                          "(required for a stolen vehicle or plate).")
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-SHIFTS = {"day": (6, 14), "swing": (14, 22), "night": (22, 30)}
+class HitExigentForm(ServerTimeFormMixin, forms.Form):
+    action = forms.ChoiceField(choices=HitAction.choices)
+    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Exigent circumstances",
+                                    help_text="What made it impossible to confirm with dispatch or CLETS first.")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExigentReviewForm(ServerTimeFormMixin, forms.Form):
+    outcome = forms.ChoiceField(choices=ExigentReviewOutcome.choices, widget=forms.RadioSelect)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Review note")
+
+
+class HitNoteForm(ServerTimeFormMixin, forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class HitActionForm(ServerTimeFormMixin, forms.Form):
+    action = forms.ChoiceField(choices=HitAction.choices)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class UsageForm(forms.Form):
@@ -173,9 +198,12 @@ class UsageForm(forms.Form):
                                        ("all", "Whole day")], required=False)
 
     def window(self) -> tuple[datetime, datetime, str]:
+        """The shift chosen; by default the one in progress (R-OPS-1: at 03:00 that is the previous day's night,
+        never an empty day shift still to come)."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        day = data.get("day") or timezone.localdate()
-        shift = data.get("shift") or "day"
+        current_day, current_shift = shift_at(timezone.now())
+        day = data.get("day") or current_day
+        shift = data.get("shift") or current_shift
         midnight = timezone.make_aware(datetime.combine(day, time(0, 0)))
         if shift == "all":
             return midnight, midnight + timedelta(days=1), shift

@@ -22,6 +22,7 @@ from apps.hotlists.choices import (
     EntryErrorKind,
     EntryErrorStatus,
     EntryReason,
+    ExigentReviewOutcome,
     HitAction,
     HitStatus,
     HotListSource,
@@ -232,6 +233,10 @@ class Hit(models.Model):
     R-HOT-4: a hit is not probable cause. It moves only through the services in ``apps.hotlists.services``
     (``HIT_TRANSITIONS``): new → confirmed (who, how, when, result) / misread (feeds data-quality review, R-HOT-5) /
     not actionable; an action is recorded only after a confirmation. A CheckConstraint holds the same invariant.
+    R-HOT-4a: a stolen vehicle or plate is confirmed only with dispatch or CLETS, naming the dispatcher or reference
+    (``confirmation_reference``); the one way to act first is the exigent path (new → actioned, method ``exigent``,
+    result ``unconfirmed``, a justification), which waits for a supervisor's review (``exigent_reviewed_*``). Every
+    time here is the server's.
     """
 
     read = models.ForeignKey("reads.Read", on_delete=models.CASCADE, related_name="hits")
@@ -252,6 +257,16 @@ class Hit(models.Model):
     confirmation_method = models.CharField(max_length=20, choices=ConfirmationMethod.choices, blank=True)
     confirmation_result = models.CharField(max_length=14, choices=ConfirmationResult.choices, blank=True)
     confirmation_note = models.TextField(blank=True)
+    confirmation_reference = models.CharField(
+        max_length=120, blank=True,
+        help_text="Who or what confirmed it: the dispatcher's name or ID, the CLETS message number (R-HOT-4a).")
+    exigent_justification = models.TextField(
+        blank=True, help_text="Why action was taken before confirmation (exigent circumstances, R-HOT-4a).")
+    exigent_reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                            blank=True, related_name="+")
+    exigent_reviewed_at = models.DateTimeField(null=True, blank=True)
+    exigent_review_outcome = models.CharField(max_length=16, choices=ExigentReviewOutcome.choices, blank=True)
+    exigent_review_note = models.TextField(blank=True)
 
     dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+")
@@ -269,6 +284,7 @@ class Hit(models.Model):
         permissions = [
             ("confirm_hit", "Can record the confirmation, dismissal and action of a hit"),
             ("view_usage_report", "Can view ALPR usage reports of their officers"),
+            ("review_exigent_hit", "Can review actions taken on hits before confirmation (exigent)"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["read", "entry"], name="hit_once_per_read_and_entry"),
@@ -281,6 +297,18 @@ class Hit(models.Model):
             models.CheckConstraint(
                 condition=models.Q(action="") | models.Q(status=HitStatus.ACTIONED, confirmed_at__isnull=False),
                 name="hit_action_only_after_confirmation",
+            ),
+            # R-HOT-4a: acting before confirmation always carries its justification, and is only ever an action.
+            models.CheckConstraint(
+                condition=~models.Q(confirmation_method=ConfirmationMethod.EXIGENT)
+                | (~models.Q(exigent_justification="") & models.Q(status=HitStatus.ACTIONED)),
+                name="hit_exigent_has_justification",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(exigent_reviewed_at__isnull=True)
+                | models.Q(confirmation_method=ConfirmationMethod.EXIGENT, exigent_reviewed_by__isnull=False)
+                & ~models.Q(exigent_review_outcome="") & ~models.Q(exigent_review_note=""),
+                name="hit_exigent_review_complete",
             ),
         ]
         indexes = [

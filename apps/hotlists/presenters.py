@@ -58,7 +58,10 @@ def hit_review_as_dict(hit) -> dict:
     return {
         "confirmed_by": who(hit.confirmed_by), "confirmed_at": when(hit.confirmed_at),
         "confirmation_method": hit.confirmation_method or None, "confirmation_result": hit.confirmation_result or None,
-        "confirmation_note": hit.confirmation_note,
+        "confirmation_note": hit.confirmation_note, "confirmation_reference": hit.confirmation_reference or None,
+        "exigent_justification": hit.exigent_justification or None,
+        "exigent_reviewed_by": who(hit.exigent_reviewed_by), "exigent_reviewed_at": when(hit.exigent_reviewed_at),
+        "exigent_review_outcome": hit.exigent_review_outcome or None, "exigent_review_note": hit.exigent_review_note,
         "dismissed_by": who(hit.dismissed_by), "dismissed_at": when(hit.dismissed_at),
         "dismissal_note": hit.dismissal_note,
         "action": hit.action or None, "action_by": who(hit.action_by), "action_at": when(hit.action_at),

@@ -151,6 +151,19 @@ def hits_live(*, user, after: int = 0):
     return list(hits_live_order(hits)[:LIVE_LIMIT])
 
 
+def hits_exigent_to_review(*, user, reviewed_limit: int = 20) -> tuple[list[Hit], list[Hit]]:
+    """Actions taken before confirmation (R-HOT-4a): (waiting for review, oldest first; the last reviewed). Empty
+    for a person without ``hotlists.review_exigent_hit``."""
+    if not user.is_authenticated or not user.has_perm("hotlists.review_exigent_hit"):
+        return [], []
+    exigent = hit_list_visible_to(user=user).filter(confirmation_method="exigent").select_related(
+        "exigent_reviewed_by")
+    pending = list(exigent.filter(exigent_reviewed_at__isnull=True).order_by("action_at", "id"))
+    reviewed = list(exigent.filter(exigent_reviewed_at__isnull=False).order_by("-exigent_reviewed_at")[
+        :reviewed_limit])
+    return pending, reviewed
+
+
 def hit_case_number(hit: Hit) -> str:
     return hit.entry.case_number or f"HOTLIST-{hit.hot_list_id}-{hit.entry_id}"
 

@@ -26,11 +26,14 @@ from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.disclosures.immigration_screen import immigration_screen
 from apps.hotlists.choices import (
     HIT_TRANSITIONS,
+    STOLEN_CONFIRMATION_METHODS,
+    STOLEN_REASONS,
     ConfirmationMethod,
     ConfirmationResult,
     EntryErrorKind,
     EntryErrorStatus,
     EntryReason,
+    ExigentReviewOutcome,
     HitAction,
     HitStatus,
     HotListSource,
@@ -110,6 +113,24 @@ QUALITY_SCOPE_REQUIRED = "Say what the review covered (lists, entries, period, m
 QUALITY_FINDINGS_REQUIRED = "Record the findings, even “no errors found”."
 ERRONEOUS_HIT_NOTE = (
     "Closed automatically: the hot-list entry was marked erroneous (error record {error}): {description}"
+)
+CONFIRMATION_METHOD_INVALID = "Choose how the hit was confirmed (dispatch, CLETS, originating agency, other)."
+CONFIRMATION_RESULT_INVALID = "Choose the result of the confirmation: still wanted, or cleared."
+STOLEN_NEEDS_DISPATCH_OR_CLETS = (
+    "A stolen vehicle or stolen plate is confirmed only with dispatch/communications or CLETS (“still wanted”) "
+    "before any action (R-HOT-4a). Under exigent circumstances, record the action with its justification instead."
+)
+STOLEN_NEEDS_REFERENCE = (
+    "Name the dispatcher (name or ID) or the CLETS reference that confirmed the stolen status (R-HOT-4a)."
+)
+EXIGENT_JUSTIFICATION_REQUIRED = "Say what made it impossible to confirm first (the exigent circumstances)."
+EXIGENT_ONLY_FROM_NEW = "This hit is {status}: the exigent path is only for a hit not yet confirmed."
+EXIGENT_REVIEW_NOT_ALLOWED = "You may not review actions taken before confirmation."
+EXIGENT_REVIEW_NOT_EXIGENT = "This hit was not acted on under exigent circumstances; there is nothing to review."
+EXIGENT_REVIEW_DONE = "This exigent action has already been reviewed."
+EXIGENT_REVIEW_OWN = "Nobody reviews their own exigent action; another supervisor must."
+HIT_WITHDRAWN_OUT_OF_SERVICE = (
+    "Withdrawn: the unit was reported out of service from {when}; reads from a damaged unit are not used (R-READ-5a)."
 )
 
 PENDING_MATCH_BATCH = 1000  # pending reads matched per transaction when catching up
@@ -500,7 +521,7 @@ FROM reads_read r
 LEFT JOIN hotlists_hotlistentry e
   ON e.plate_pattern = r.plate_current AND e.removed_in_id IS NULL AND NOT e.is_partial AND e.expires_at > %s
 LEFT JOIN hotlists_hotlist h ON h.id = e.hot_list_id
-WHERE r.id = ANY(%s) AND r.archived_at IS NULL
+WHERE r.id = ANY(%s) AND r.archived_at IS NULL AND NOT r.flagged_out_of_service
 """
 
 
@@ -514,7 +535,7 @@ def _reads_with_exact(read_ids: list[int], *, now: datetime, list_ids: list[int]
     else:  # SQLite on a laptop: the same in two ORM queries
         from apps.reads.models import Read
 
-        reads = list(Read.objects.filter(pk__in=read_ids, archived_at__isnull=True)
+        reads = list(Read.objects.filter(pk__in=read_ids, archived_at__isnull=True, flagged_out_of_service=False)
                      .values_list("id", "plate_current", "region", "camera_id", "captured_at"))
         entries: dict[str, list] = {}
         for entry in (HotListEntry.objects.filter(plate_pattern__in={r[1] for r in reads}, removed_in__isnull=True,
@@ -538,7 +559,8 @@ def _reads_with_exact(read_ids: list[int], *, now: datetime, list_ids: list[int]
 def hits_match_reads(*, read_ids: Iterable[int] = (), reads: Iterable = ()) -> list[int]:
     """Match newly stored reads against every active, fresh (R-HOT-2), unexpired hot-list entry, partial patterns
     included (R-HOT-3, R-READ-4); store one hit per (read, entry) linking the read, the entry and the list version.
-    Returns the ids of the hits created (a read matched twice creates nothing new).
+    Returns the ids of the hits created (a read matched twice creates nothing new). A read flagged as captured while
+    its unit was reported out of service is never matched, on any path: ingest, correction, catch-up (R-READ-5a).
 
     Called by the reads ingest service inside its transaction, so hits commit with their reads. Matching must never
     lose a read, nor fail the batch: an unexpected error is logged and rolled back to a savepoint, the reads are
@@ -652,28 +674,110 @@ def _hit_event(*, actor, hit: Hit, old: str, verb: str, data: dict) -> None:
 
 
 @transaction.atomic
-def hit_confirm(*, actor, hit: Hit, method: str, result: str, note: str = "",
-                confirmed_at: datetime | None = None) -> Hit:
-    """new → confirmed (R-HOT-4): who confirmed, how (dispatch, CLETS…), when, and the result (still wanted or
-    cleared). Raises ApplicationError for any other starting state."""
+def hit_confirm(*, actor, hit: Hit, method: str, result: str, note: str = "", reference: str = "") -> Hit:
+    """new → confirmed (R-HOT-4): who confirmed, how (dispatch, CLETS…), the result (still wanted or cleared) and
+    the dispatcher or reference; the time is the server's, never the client's (R-HOT-4a).
+
+    R-HOT-4a: a hit on a stolen vehicle or stolen plate is confirmed only with dispatch/communications or CLETS, and
+    names the dispatcher or the CLETS reference. Acting before confirmation is ``hit_act_exigent``, never this.
+    Raises ApplicationError for any other starting state, a method not allowed for the hit, or a missing reference.
+    """
     _require(actor, "hotlists.confirm_hit", NOT_ALLOWED_TO_CONFIRM)
-    ConfirmationMethod(method)
-    ConfirmationResult(result)
-    now = timezone.now()
-    if confirmed_at is not None and confirmed_at > now:
-        raise ApplicationError(CONFIRMATION_IN_FUTURE, code="confirmation_in_future")
+    if method not in ConfirmationMethod.values or method == ConfirmationMethod.EXIGENT:
+        raise ApplicationError(CONFIRMATION_METHOD_INVALID, code="confirmation_method_invalid")
+    if result not in ConfirmationResult.values or result == ConfirmationResult.UNCONFIRMED:
+        raise ApplicationError(CONFIRMATION_RESULT_INVALID, code="confirmation_result_invalid")
+    reference = (reference or "").strip()
     hit = _hit_locked(hit, HitStatus.CONFIRMED)
+    if hit.entry.reason in STOLEN_REASONS:
+        if method not in STOLEN_CONFIRMATION_METHODS:
+            raise ApplicationError(STOLEN_NEEDS_DISPATCH_OR_CLETS, code="stolen_needs_dispatch_or_clets")
+        if not reference:
+            raise ApplicationError(STOLEN_NEEDS_REFERENCE, code="stolen_needs_reference")
     old = hit.status
+    now = timezone.now()
     hit.status = HitStatus.CONFIRMED
-    hit.confirmed_by, hit.confirmed_at = actor, confirmed_at or now
+    hit.confirmed_by, hit.confirmed_at = actor, now
     hit.confirmation_method, hit.confirmation_result, hit.confirmation_note = method, result, (note or "").strip()
+    hit.confirmation_reference = reference
     hit.updated_at = now
     hit.full_clean()
     hit.save(update_fields=["status", "confirmed_by", "confirmed_at", "confirmation_method", "confirmation_result",
-                            "confirmation_note", "updated_at"])
+                            "confirmation_note", "confirmation_reference", "updated_at"])
     _hit_event(actor=actor, hit=hit, old=old, verb="confirmed",
-               data={"method": method, "result": result, "confirmed_at": hit.confirmed_at,
+               data={"method": method, "result": result, "confirmed_at": hit.confirmed_at, "reference": reference,
                      "note": hit.confirmation_note})
+    return hit
+
+
+@transaction.atomic
+def hit_act_exigent(*, actor, hit: Hit, action: str, justification: str, note: str = "") -> Hit:
+    """new → actioned without a confirmation, under exigent circumstances (R-HOT-4a, policy 002: "in the absence of
+    exigent circumstances … confirmed with the communications prior to taking any related law enforcement action").
+
+    Records who acted, the action, the server's time and the justification (required); the hit is marked
+    ``confirmation_method=exigent`` / ``confirmation_result=unconfirmed`` so nobody reads it as confirmed, and it
+    enters the supervisors' review queue (``hit_exigent_review``); supervisors are alerted. Raises ApplicationError
+    when the hit is not new or the justification is missing.
+    """
+    _require(actor, "hotlists.confirm_hit", NOT_ALLOWED_TO_CONFIRM)
+    HitAction(action)
+    justification = (justification or "").strip()
+    if not justification:
+        raise ApplicationError(EXIGENT_JUSTIFICATION_REQUIRED, code="exigent_justification_required")
+    hit = Hit.objects.select_for_update().get(pk=hit.pk)
+    if hit.status != HitStatus.NEW:
+        raise ApplicationError(EXIGENT_ONLY_FROM_NEW.format(status=hit.get_status_display().lower()),
+                               code="exigent_not_new")
+    old = hit.status
+    now = timezone.now()
+    hit.status = HitStatus.ACTIONED
+    hit.confirmed_by, hit.confirmed_at = actor, now
+    hit.confirmation_method, hit.confirmation_result = ConfirmationMethod.EXIGENT, ConfirmationResult.UNCONFIRMED
+    hit.exigent_justification = justification
+    hit.action, hit.action_by, hit.action_at, hit.action_note = action, actor, now, (note or "").strip()
+    hit.updated_at = now
+    hit.full_clean()
+    hit.save(update_fields=["status", "confirmed_by", "confirmed_at", "confirmation_method", "confirmation_result",
+                            "exigent_justification", "action", "action_by", "action_at", "action_note",
+                            "updated_at"])
+    _hit_event(actor=actor, hit=hit, old=old, verb="exigent_action",
+               data={"action": action, "justification": justification, "acted_at": now})
+    notification_send(
+        recipients=[actor.supervisor] if getattr(actor, "supervisor", None) else [], roles=[Role.SUPERVISOR],
+        severity=Severity.WARNING, title=f"Hit {hit.pk}: action taken before confirmation (exigent)",
+        body=(f"{actor} recorded “{hit.get_action_display()}” at {timezone.localtime(now):%Y-%m-%d %H:%M} without "
+              f"dispatch or CLETS confirmation: {justification} Review it (R-HOT-4a)."),
+        link=reverse("hotlists:exigent_queue"), dedupe_key=f"hit-exigent:{hit.pk}",
+    )
+    return hit
+
+
+@transaction.atomic
+def hit_exigent_review(*, actor, hit: Hit, outcome: str, note: str) -> Hit:
+    """A supervisor's review of an action taken before confirmation (R-HOT-4a): justified or not, with a note; the
+    time is the server's. Nobody reviews their own action. Raises ApplicationError for a hit that was not acted on
+    under exigent circumstances, one already reviewed, or a missing note."""
+    _require(actor, "hotlists.review_exigent_hit", EXIGENT_REVIEW_NOT_ALLOWED)
+    ExigentReviewOutcome(outcome)
+    note = (note or "").strip()
+    if not note:
+        raise ApplicationError(HIT_NOTE_REQUIRED, code="note_required")
+    hit = Hit.objects.select_for_update().get(pk=hit.pk)
+    if hit.confirmation_method != ConfirmationMethod.EXIGENT:
+        raise ApplicationError(EXIGENT_REVIEW_NOT_EXIGENT, code="exigent_review_not_exigent")
+    if hit.exigent_reviewed_at is not None:
+        raise ApplicationError(EXIGENT_REVIEW_DONE, code="exigent_review_done")
+    if hit.action_by_id == getattr(actor, "pk", None):
+        raise PermissionDeniedError(EXIGENT_REVIEW_OWN, code="exigent_review_own")
+    now = timezone.now()
+    hit.exigent_reviewed_by, hit.exigent_reviewed_at = actor, now
+    hit.exigent_review_outcome, hit.exigent_review_note, hit.updated_at = outcome, note, now
+    hit.full_clean()
+    hit.save(update_fields=["exigent_reviewed_by", "exigent_reviewed_at", "exigent_review_outcome",
+                            "exigent_review_note", "updated_at"])
+    _hit_event(actor=actor, hit=hit, old=hit.status, verb="exigent_reviewed",
+               data={"outcome": outcome, "note": note, "acted_by": hit.action_by_id})
     return hit
 
 
@@ -722,6 +826,28 @@ def hit_record_action(*, actor, hit: Hit, action: str, note: str = "") -> Hit:
     hit.save(update_fields=["status", "action", "action_by", "action_at", "action_note", "updated_at"])
     _hit_event(actor=actor, hit=hit, old=old, verb="actioned", data={"action": action, "note": hit.action_note})
     return hit
+
+
+def hits_withdraw_out_of_service(*, actor, read_ids: Iterable[int], effective_at: datetime) -> int:
+    """Close the open, unconfirmed hits of reads that a later out-of-service report flagged (R-READ-5a): damaged
+    equipment "shall not be used" (policy 002), so a hit it raised before the damage was reported is not acted on.
+    Each becomes *not actionable* with a note saying why, and its own domain event. Called by
+    ``camera_report_status`` in its transaction. Returns how many hits were closed."""
+    ids = list(read_ids)
+    if not ids:
+        return 0
+    now = timezone.now()
+    note = HIT_WITHDRAWN_OUT_OF_SERVICE.format(when=f"{timezone.localtime(effective_at):%Y-%m-%d %H:%M}")
+    who = actor if getattr(actor, "pk", None) else None
+    closed = 0
+    for hit in Hit.objects.select_for_update().filter(read_id__in=ids, status=HitStatus.NEW).order_by("id"):
+        hit.status, hit.dismissed_by, hit.dismissed_at = HitStatus.NOT_ACTIONABLE, who, now
+        hit.dismissal_note, hit.updated_at = note, now
+        hit.save(update_fields=["status", "dismissed_by", "dismissed_at", "dismissal_note", "updated_at"])
+        _hit_event(actor=actor, hit=hit, old=HitStatus.NEW, verb="withdrawn_out_of_service",
+                   data={"note": note, "camera": hit.camera_id})
+        closed += 1
+    return closed
 
 
 # --- Alerts --------------------------------------------------------------------------------------------------------
@@ -781,7 +907,9 @@ def units_out_of_service_notify(*, now: datetime | None = None, lookback_hours: 
                 severity=Severity.WARNING,
                 title=f"{report.camera} reported out of service",
                 body=(f"Reported by {report.reported_by} at {timezone.localtime(report.reported_at):%Y-%m-%d %H:%M}, "
-                      f"effective {timezone.localtime(report.effective_at):%Y-%m-%d %H:%M}: {report.reason}"),
+                      f"effective {timezone.localtime(report.effective_at):%Y-%m-%d %H:%M}: {report.reason} "
+                      "Its reads are stored flagged and are not matched against the hot lists until it is back in "
+                      "service (R-READ-5a)."),
                 link=reverse("reads:camera", args=[report.camera_id]),
                 dedupe_key=f"unit-out-of-service:{report.pk}",
             ))

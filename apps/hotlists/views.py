@@ -7,14 +7,13 @@ are 404s; hit listings and back-searches are written to the access log before an
 
 from __future__ import annotations
 
-import mimetypes
 from datetime import timedelta
 
 from django.apps import apps as django_apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -25,15 +24,17 @@ from django.views.generic import FormView, TemplateView
 from apps.audit.access_context import AccessContext, PlateAccessRequiredMixin, plate_access_log
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
-from apps.hotlists.choices import ImportStatus
+from apps.hotlists.choices import STOLEN_REASONS, ImportStatus
 from apps.hotlists.forms import (
     BackSearchForm,
     EntryAddForm,
     EntryErrorForm,
     EntryErrorResolveForm,
     EntryRemoveForm,
+    ExigentReviewForm,
     HitActionForm,
     HitConfirmForm,
+    HitExigentForm,
     HitNoteForm,
     HotListForm,
     ImportApplyForm,
@@ -55,6 +56,7 @@ from apps.hotlists.presenters import hit_as_dict
 from apps.hotlists.selectors import (
     hit_back_search,
     hit_list_visible_to,
+    hits_exigent_to_review,
     hits_live,
     hits_log_shown,
     hot_list_entries_current,
@@ -65,7 +67,9 @@ from apps.hotlists.selectors import (
     usage_report,
 )
 from apps.hotlists.services import (
+    hit_act_exigent,
     hit_confirm,
+    hit_exigent_review,
     hit_mark_misread,
     hit_mark_not_actionable,
     hit_record_action,
@@ -81,6 +85,7 @@ from apps.hotlists.services import (
     hot_list_quality_review_due,
     hot_list_quality_review_record,
 )
+from apps.reads.images import read_image_response
 from apps.training.gate import TrainingRequiredMixin
 
 NOT_PROBABLE_CAUSE = "A hit is not probable cause."
@@ -477,6 +482,10 @@ class HitDetailView(HitPageMixin, PlateAccessRequiredMixin, TemplateView):
             vehicle_url=hit_image_url(hit=hit, kind="vehicle_image", user=user, context=self.access),
             may_confirm=user.has_perm("hotlists.confirm_hit"),
             confirm_form=HitConfirmForm(), note_form=HitNoteForm(), action_form=HitActionForm(),
+            exigent_form=HitExigentForm(), is_stolen=hit.entry.reason in STOLEN_REASONS,
+            may_review_exigent=(user.has_perm("hotlists.review_exigent_hit") and hit.confirmation_method == "exigent"
+                                and hit.exigent_reviewed_at is None and hit.action_by_id != user.pk),
+            review_form=ExigentReviewForm(),
             state=hot_list_state(hit.hot_list),
         )
         return context
@@ -535,6 +544,46 @@ class HitActionView(_HitTransitionView):
         hit_record_action(actor=self.request.user, hit=hit, **data)
 
 
+class HitExigentView(_HitTransitionView):
+    """Action taken before confirmation, under exigent circumstances, with its justification (R-HOT-4a)."""
+
+    form_class = HitExigentForm
+    success = "Action recorded as taken before confirmation (exigent); a supervisor will review it."
+
+    def perform(self, hit, data):
+        hit_act_exigent(actor=self.request.user, hit=hit, **data)
+
+
+class HitExigentReviewView(_HitTransitionView):
+    """A supervisor records the review of an exigent action (R-HOT-4a)."""
+
+    permission_required = ("hotlists.view_hit", "hotlists.review_exigent_hit")
+    form_class = ExigentReviewForm
+    success = "Review recorded."
+
+    def perform(self, hit, data):
+        hit_exigent_review(actor=self.request.user, hit=hit, **data)
+
+
+class ExigentQueueView(HitPageMixin, PlateAccessRequiredMixin, TemplateView):
+    """Supervisors: actions taken on hits before confirmation, waiting for review, and the last ones reviewed
+    (R-HOT-4a). Showing them is logged under the supervisor's stated purpose (R-AUD-1a)."""
+
+    permission_required = ("hotlists.view_hit", "hotlists.review_exigent_hit")
+    template_name = "hotlists/exigent.html"
+    access_what = "actions taken before confirmation"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        pending, reviewed = hits_exigent_to_review(user=user)
+        shown = pending + reviewed
+        if shown:
+            hits_log_shown(user=user, hits=shown, context=self.access, request=self.request)
+        context.update(pending=pending, reviewed=reviewed, access=self.access, review_form=ExigentReviewForm())
+        return context
+
+
 class HitImageView(HitPageMixin, View):
     """A hit's plate crop or vehicle image, through a signed link issued to this person by a logged listing."""
 
@@ -551,10 +600,7 @@ class HitImageView(HitPageMixin, View):
         plate_access_log(request=request, context=access, action="hotlists.hits.image",
                          data_elements={"hit": hit.pk, "read_id": hit.read_id, "image": kind, "plate": hit.plate},
                          result_count=1)
-        response = FileResponse(file.open("rb"), content_type=mimetypes.guess_type(file.name)[0]
-                                or "application/octet-stream")
-        response["Cache-Control"] = "private, max-age=600"
-        return response
+        return read_image_response(read=hit.read, kind=kind)  # SHA-256 checked before a byte is sent (R-SEC-2)
 
 
 # --- Supervisors ---------------------------------------------------------------------------------------------------

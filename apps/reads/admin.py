@@ -34,7 +34,8 @@ class CameraStatusReportInline(ReadOnlyMixin, admin.TabularInline):
 
 class CameraCredentialInline(ReadOnlyMixin, admin.TabularInline):
     model = CameraCredential
-    fields = ("token_prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+    fields = ("token_prefix", "created_at", "created_by", "expires_at", "last_used_at", "revoked_at", "revoked_by",
+              "revocation_reason")
     readonly_fields = fields
     extra = 0
 
@@ -87,7 +88,8 @@ class CameraAdmin(TrainingGatedAdminMixin, AuditlogHistoryAdminMixin, admin.Mode
 
     @admin.action(description="Revoke the current token", permissions=["issue_token"])
     def revoke_token(self, request, queryset):
-        count = sum(camera_token_revoke(actor=request.user, camera=camera) for camera in queryset)
+        count = sum(camera_token_revoke(actor=request.user, camera=camera, reason="Revoked in the admin.")
+                    for camera in queryset)
         messages.success(request, f"{count} token(s) revoked.")
 
 

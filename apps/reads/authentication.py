@@ -7,6 +7,7 @@ accepted, a ``CameraPrincipal`` is not a User and holds no permission.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,8 +18,12 @@ from rest_framework.permissions import BasePermission
 from apps.reads.models import Camera, CameraCredential
 from apps.reads.services.tokens import token_hash
 
+logger = logging.getLogger("alprportal.reads.auth")
+
 KEYWORDS = ("camera", "bearer")
-TOKEN_INVALID = "Invalid or revoked camera token."  # noqa: S105 - a message, not a secret
+TOKEN_INVALID = "Invalid camera token."  # noqa: S105 - a message, not a secret
+TOKEN_REVOKED = "This camera token was revoked on {when} ({reason}); ask the ALPR administrator for a new one."  # noqa: S105
+TOKEN_EXPIRED = "This camera token expired on {when}; ask the ALPR administrator to issue a new one."  # noqa: S105
 TOKEN_MALFORMED = "Send the camera token as “Authorization: Camera <token>”."  # noqa: S105
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
@@ -71,11 +76,22 @@ class CameraTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode("ascii")
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed(TOKEN_MALFORMED) from exc
-        credential = (CameraCredential.objects.select_related("camera")
-                      .filter(token_hash=token_hash(raw), revoked_at__isnull=True).first())
+        credential = CameraCredential.objects.select_related("camera").filter(token_hash=token_hash(raw)).first()
         if credential is None:
             raise exceptions.AuthenticationFailed(TOKEN_INVALID)
         now = timezone.now()
+        # R-SEC-2: whoever holds the token may learn why it no longer works (it names nothing they do not know).
+        if credential.revoked_at is not None:
+            logger.warning("Camera %s used its token %s…, revoked on %s.", credential.camera_id,
+                           credential.token_prefix, credential.revoked_at.isoformat())
+            raise exceptions.AuthenticationFailed(TOKEN_REVOKED.format(
+                when=f"{timezone.localtime(credential.revoked_at):%Y-%m-%d %H:%M}",
+                reason=credential.revocation_reason or "no reason given"))
+        if credential.is_expired(now):
+            logger.warning("Camera %s used its token %s…, expired on %s.", credential.camera_id,
+                           credential.token_prefix, credential.expires_at.isoformat())
+            raise exceptions.AuthenticationFailed(TOKEN_EXPIRED.format(
+                when=f"{timezone.localtime(credential.expires_at):%Y-%m-%d %H:%M}"))
         if credential.last_used_at is None or now - credential.last_used_at > LAST_USED_RESOLUTION:
             # Recorded at a coarse resolution so that a busy camera does not write this row on every batch.
             CameraCredential.objects.filter(pk=credential.pk).update(last_used_at=now)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from apps.reads.choices import CameraKind, CameraStatus
+from apps.reads.images import image_sha256
 from apps.reads.models import Camera, CameraCredential, Read, ReadCorrection
 from apps.reads.plates import plate_normalize
 from apps.reads.services.cameras import camera_create, camera_report_status
@@ -119,6 +120,7 @@ def _seed_read_rows(cameras, now) -> None:
             archived_at=now - timedelta(days=1) if index % 150 == 7 else None,
         ))
     for index, read in enumerate(rows[:DEMO_IMAGES]):
-        read.plate_crop = default_storage.save(f"reads/demo/{index}-plate_crop.jpg",
-                                               ContentFile(_crop(read.plate_normalized)))
+        content = _crop(read.plate_normalized)
+        read.plate_crop = default_storage.save(f"reads/demo/{index}-plate_crop.jpg", ContentFile(content))
+        read.plate_crop_sha256 = image_sha256(content)  # checked when served (R-SEC-2)
     Read.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)

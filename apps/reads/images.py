@@ -13,7 +13,9 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import hashlib
 import io
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -36,6 +38,13 @@ IMAGE_TRUNCATED = "The {field} is truncated (no end-of-image marker)."
 IMAGE_UNREADABLE = "The {field} could not be read as an image: {problem}."
 IMAGE_REF_INVALID = "The {field} reference “{ref}” does not name an image this camera uploaded."
 IMAGE_EMPTY = "The {field} is empty."
+IMAGE_INTEGRITY_FAILED = (
+    "This stored image failed its integrity check (its SHA-256 no longer matches the one recorded at ingest) and is "
+    "not shown. The administrator has been alerted (R-SEC-2)."
+)
+IMAGE_NOT_STORED = "The image is no longer stored."
+
+logger = logging.getLogger("alprportal.reads.images")
 
 MAX_PIXELS = 40_000_000
 _JPEG_SOI = b"\xff\xd8\xff"
@@ -129,3 +138,90 @@ def image_delete_quietly(names) -> None:
             # Best effort: an orphan file is harmless, a failed ingest is not.
             with contextlib.suppress(OSError):
                 default_storage.delete(name)
+
+
+# --- Integrity (R-SEC-2) -----------------------------------------------------------------------------------------
+
+
+class ImageIntegrityError(ApplicationError):
+    """A stored image whose bytes no longer match the SHA-256 recorded at ingest: it is not served."""
+
+
+def image_sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def image_stored_sha256(name: str) -> str:
+    """The SHA-256 of a file in storage (an image uploaded out of band and referenced by a batch)."""
+    digest = hashlib.sha256()
+    with default_storage.open(name, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_image_verified(*, read, kind: str) -> bytes:
+    """The bytes of a read's ``kind`` image, checked against the SHA-256 recorded at ingest (R-SEC-2).
+
+    A mismatch is logged as an error, recorded as a domain event and alerted to the system administrators (once per
+    image), and raises ImageIntegrityError: the image is never served. An image without a recorded digest (stored
+    before digests existed and unreadable when they were filled) is served and logged as unverified. A file gone
+    from storage raises FileNotFoundError.
+    """
+    file = getattr(read, kind)
+    expected = getattr(read, f"{kind}_sha256", "")
+    with file.open("rb") as handle:
+        content = handle.read()
+    if not expected:
+        logger.info("Read %s %s has no recorded SHA-256: served unverified.", read.pk, kind)
+        return content
+    actual = image_sha256(content)
+    if actual != expected:
+        logger.error("Read %s %s (%s) failed its integrity check: SHA-256 %s, recorded %s. Not served.", read.pk,
+                     kind, file.name, actual, expected)
+        _image_integrity_alert(read=read, kind=kind, expected=expected, actual=actual)
+        raise ImageIntegrityError(IMAGE_INTEGRITY_FAILED, code="image_integrity_failed")
+    return content
+
+
+def _image_integrity_alert(*, read, kind: str, expected: str, actual: str) -> None:
+    from django.db import transaction
+
+    from apps.accounts.roles import Role
+    from apps.audit.services import event_record
+    from apps.notifications.models import Severity
+    from apps.notifications.services import notification_send
+
+    # Its own transaction: the request that found the mismatch is refused, the alert must stand.
+    with transaction.atomic():
+        created = notification_send(
+            roles=[Role.SYSADMIN], severity=Severity.CRITICAL,
+            title=f"Stored image of read {read.pk} failed its integrity check",
+            body=(f"The {kind.replace('_', ' ')} of read {read.pk} ({getattr(read, kind).name}) no longer matches the "
+                  f"SHA-256 recorded at ingest (recorded {expected}, now {actual}). It is not served. Check the "
+                  "storage for tampering or corruption and open a security incident if needed (R-SEC-2)."),
+            dedupe_key=f"image-integrity:{read.pk}:{kind}:{actual}",
+        )
+        if created:
+            event_record(actor=None, code="alprportal.reads.image.integrity_failed", target=read,
+                         data={"image": kind, "name": getattr(read, kind).name, "recorded": expected,
+                               "found": actual})
+
+
+def read_image_response(*, read, kind: str):
+    """The HTTP answer serving a read's image (pages of reads and hits): the verified bytes, 409 with a plain
+    message when the integrity check fails (R-SEC-2), 404 when the file is gone. Callers log the access first."""
+    import mimetypes
+
+    from django.http import Http404, HttpResponse
+
+    file = getattr(read, kind)
+    try:
+        content = read_image_verified(read=read, kind=kind)
+    except ImageIntegrityError as exc:
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404(IMAGE_NOT_STORED) from exc
+    response = HttpResponse(content, content_type=mimetypes.guess_type(file.name)[0] or "application/octet-stream")
+    response["Cache-Control"] = "private, max-age=600"
+    return response

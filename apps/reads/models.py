@@ -88,7 +88,9 @@ class CameraStatusReport(models.Model):
 class CameraCredential(models.Model):
     """A camera's API token, which can only ingest (never search or read back). Only its SHA-256 is stored.
 
-    The token is shown once, when issued; issuing a new one revokes the previous (rotation).
+    The token is shown once, when issued; issuing a new one revokes the previous (rotation). R-SEC-2: it expires
+    ``CAMERA_TOKEN_LIFETIME_DAYS`` after issue (``expires_at``) and can be revoked (who, when, why); an expired or
+    revoked token is refused with a 401 that says which.
     """
 
     camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="credentials")
@@ -99,6 +101,10 @@ class CameraCredential(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    revocation_reason = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField(help_text="The token is refused from this moment (R-SEC-2).")
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -112,6 +118,11 @@ class CameraCredential(models.Model):
     def __str__(self) -> str:
         state = "revoked" if self.revoked_at else "active"
         return f"{self.camera} token {self.token_prefix}… ({state})"
+
+    def is_expired(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at <= (now or timezone.now())
 
 
 class Read(models.Model):
@@ -143,6 +154,10 @@ class Read(models.Model):
     confidence = models.FloatField(null=True, blank=True, help_text="OCR confidence, 0–100.")
     vehicle_image = models.FileField(max_length=200, blank=True, default="", db_default="")
     plate_crop = models.FileField(max_length=200, blank=True, default="", db_default="")
+    # R-SEC-2: SHA-256 of each stored image, computed at ingest and checked every time the image is served; empty
+    # means none was recorded (an image stored before digests existed that could not be read then: unverified).
+    vehicle_image_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
+    plate_crop_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
     metadata = models.JSONField(null=True, blank=True, help_text="Extra agent data (plate corners, direction…).")
     flagged_out_of_service = models.BooleanField(default=False, db_default=False)
     archived_at = models.DateTimeField(null=True, blank=True)

@@ -6,12 +6,10 @@ every search, export and detail view is logged with its purpose and case number 
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -24,6 +22,7 @@ from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.reads.api.views import csv_response
 from apps.reads.forms import CameraStatusForm, PurposeFieldsMixin, ReadCorrectionForm, ReadSearchForm
+from apps.reads.images import read_image_response
 from apps.reads.links import IMAGE_KINDS, read_image_link_context, read_image_url
 from apps.reads.models import Read
 from apps.reads.selectors import (
@@ -196,10 +195,7 @@ class ReadImageView(ReadDataMixin, View):
             raise Http404
         plate_access_log(request=request, context=access, action="reads.image",
                          data_elements={"read_id": read.pk, "image": kind, "plate": read.plate_current}, result_count=1)
-        content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        response = FileResponse(file.open("rb"), content_type=content_type)
-        response["Cache-Control"] = "private, max-age=600"
-        return response
+        return read_image_response(read=read, kind=kind)  # SHA-256 checked before a byte is sent (R-SEC-2)
 
 
 class CameraListView(LoginRequiredMixin, TrainingRequiredMixin, TemplateView):

@@ -23,7 +23,8 @@ def test_an_operator_confirms_then_records_the_action(api_client, operator, hit)
     assert response.status_code == 400 and response.json()["error"]["message"] == HIT_ACTION_NEEDS_CONFIRMATION
 
     response = api_client.post(f"/api/v1/hits/{hit.pk}/confirm/",
-                               {"method": "clets", "result": "still_wanted", "note": "CLETS #4411"}, format="json")
+                               {"method": "clets", "result": "still_wanted", "note": "CLETS #4411",
+                                "reference": "CLETS 4411"}, format="json")
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["status"], body["confirmed_by"], body["confirmation_method"]) == (

@@ -35,7 +35,8 @@ def _events(hit):
 
 
 def test_confirm_then_record_action(hit, operator):
-    hit = hit_confirm(actor=operator, hit=hit, method="clets", result="still_wanted", note="CLETS #4411")
+    hit = hit_confirm(actor=operator, hit=hit, method="clets", result="still_wanted", note="CLETS #4411",
+                      reference="CLETS 4411")
     assert (hit.status, hit.confirmed_by, hit.confirmation_method, hit.confirmation_result) == (
         HitStatus.CONFIRMED, operator, "clets", "still_wanted")
     assert hit.confirmed_at is not None
@@ -67,11 +68,11 @@ def test_illegal_moves_are_refused(hit, operator, first):
     elif first == "not_actionable":
         hit_mark_not_actionable(actor=operator, hit=hit, note="Gone.")
     else:
-        hit_confirm(actor=operator, hit=hit, method="dispatch", result="still_wanted")
+        hit_confirm(actor=operator, hit=hit, method="dispatch", result="still_wanted", reference="Disp. Lee")
     hit.refresh_from_db()
     label = hit.get_status_display().lower()
     with pytest.raises(ApplicationError) as caught:
-        hit_confirm(actor=operator, hit=hit, method="dispatch", result="still_wanted")
+        hit_confirm(actor=operator, hit=hit, method="dispatch", result="still_wanted", reference="Disp. Lee")
     assert caught.value.message == HIT_TRANSITION_ILLEGAL.format(status=label, target="confirmed")
     with pytest.raises(ApplicationError):
         hit_mark_misread(actor=operator, hit=hit, note="late")
@@ -83,7 +84,8 @@ def test_illegal_moves_are_refused(hit, operator, first):
 
 
 def test_a_cleared_plate_allows_no_enforcement_action(hit, operator):
-    hit_confirm(actor=operator, hit=hit, method="dispatch", result="cleared", note="Recovered yesterday.")
+    hit_confirm(actor=operator, hit=hit, method="dispatch", result="cleared", note="Recovered yesterday.",
+                reference="Disp. Lee")
     with pytest.raises(ApplicationError) as caught:
         hit_record_action(actor=operator, hit=hit, action="stop")
     assert caught.value.message == HIT_ACTION_AFTER_CLEARED
@@ -123,7 +125,7 @@ def test_the_hit_page_compares_images_logs_and_confirms(client, hit, operator):
     hit.refresh_from_db()
     assert hit.status == HitStatus.NEW
     client.post(reverse("hotlists:hit_confirm", args=[hit.pk]), {"method": "dispatch", "result": "still_wanted",
-                                                                 "note": "Dispatcher Lee"})
+                                                                 "note": "Dispatcher Lee", "reference": "D-12"})
     hit.refresh_from_db()
     assert hit.status == HitStatus.CONFIRMED and hit.confirmed_by == operator
     page = client.get(url).content.decode()
@@ -192,7 +194,7 @@ def test_misreads_are_counted_per_camera_and_engine(client, make_list, ingest, o
     hits = list(Hit.objects.order_by("id"))
     hit_mark_misread(actor=operator, hit=hits[0], note="8 read as 9")
     hit_mark_misread(actor=operator, hit=hits[1], note="8 read as 0")
-    hit_confirm(actor=operator, hit=hits[2], method="dispatch", result="still_wanted")
+    hit_confirm(actor=operator, hit=hits[2], method="dispatch", result="still_wanted", reference="D-12")
     from django.utils import timezone
 
     from apps.hotlists.selectors import misread_review

@@ -48,7 +48,7 @@ def test_usage_report_counts_match_the_data(team, agency, make_list, ingest):
     make_list(csv_of(f"7ABC123,CA,stolen vehicle,2,26-1,{soon()},x"))
     ingest([("7ABC123", 60), ("8XYZ789", 50), ("6TRJ244", 40), ("7ABC123", 5 * 60)], on=unit)
     hit_confirm(actor=busy, hit=Hit.objects.filter(captured_at__gte=start).get(), method="dispatch",
-                result="still_wanted")
+                result="still_wanted", reference="D-12")
     login = LoginLog.objects.create(username="busy", ip_address="10.0.0.5", user_agent="t", path_info="/")
     LoginLog.objects.filter(pk=login.pk).update(attempt_time=now - timedelta(hours=3))
     for case in ("26-1", "26-2", "26-3"):

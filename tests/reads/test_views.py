@@ -116,7 +116,7 @@ def test_images_only_through_signed_per_person_links(client, investigator, super
     link = html[start:html.index('"', start)].replace("&amp;", "&")
     image = client.get(link)
     assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
-    assert b"".join(image.streaming_content)[:3] == b"\xff\xd8\xff"
+    assert image.content[:3] == b"\xff\xd8\xff"
     assert client.get(reverse("reads:image", args=[read.pk, "plate_crop"])).status_code == 403  # unsigned
     client.force_login(supervisor)
     assert client.get(link).status_code == 403  # someone else's link

@@ -75,9 +75,12 @@ def world(make_user):
         purpose=Purpose.PROSECUTION_OR_EXONERATION, case_number="LA-2026-0142",
         legal_basis="Penal Code § 459 investigation.", time_from=now - timedelta(days=10), time_to=now,
         plates=["7ABC123"], immigration_related=False, requester_attested=True)
+    from apps.shifts.services import unit_sign_on
+
+    sign_on = unit_sign_on(actor=people[Role.OPERATOR], camera=camera, affixed=True, undamaged=True)
     # The path segment before {id} names the object; a new kind of object fails the test with the path.
     ids = {"cameras": camera.pk, "requests": disclosure.pk, "hits": Hit.objects.get().pk, "reads": read_id,
-           "hotlists": hot_list.pk}
+           "hotlists": hot_list.pk, "sign-ons": sign_on.pk}
     return {"people": people, "camera_token": camera_token, "ids": ids}
 
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("hits/<int:pk>/misread/", views.HitMisreadApi.as_view(), name="hit-misread"),
     path("hits/<int:pk>/not-actionable/", views.HitNotActionableApi.as_view(), name="hit-not-actionable"),
     path("hits/<int:pk>/action/", views.HitActionApi.as_view(), name="hit-action"),
+    path("hits/<int:pk>/exigent/", views.HitExigentApi.as_view(), name="hit-exigent"),
+    path("hits/<int:pk>/exigent-review/", views.HitExigentReviewApi.as_view(), name="hit-exigent-review"),
     path("hotlists/", views.HotListListApi.as_view(), name="hotlists"),
     path("hotlists/<int:pk>/feed/", views.HotListFeedApi.as_view(), name="hotlist-feed"),
 ]

@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 from apps.audit.access_context import access_context_for_api, access_context_from_request
 from apps.common.api.permissions import StrictModelPermissions
 from apps.common.errors import ApplicationError
-from apps.hotlists.choices import ConfirmationMethod, ConfirmationResult, HitAction
+from apps.common.server_time import client_times_refuse
+from apps.hotlists.choices import CONFIRMATION_CHOICES, CONFIRMATION_RESULT_CHOICES, ExigentReviewOutcome, HitAction
 from apps.hotlists.models import Hit, HotList
 from apps.hotlists.presenters import hit_as_dict, hit_review_as_dict
 from apps.hotlists.selectors import (
@@ -28,7 +29,9 @@ from apps.hotlists.selectors import (
     hot_list_state,
 )
 from apps.hotlists.services import (
+    hit_act_exigent,
     hit_confirm,
+    hit_exigent_review,
     hit_mark_misread,
     hit_mark_not_actionable,
     hit_record_action,
@@ -107,10 +110,24 @@ class CanConfirmHits(BasePermission):
 
 
 class HitConfirmSerializer(serializers.Serializer):
-    method = serializers.ChoiceField(choices=ConfirmationMethod.choices)
-    result = serializers.ChoiceField(choices=ConfirmationResult.choices)
+    """No time field: the confirmation time is the server's; a body that sends one is refused (R-HOT-4a)."""
+
+    method = serializers.ChoiceField(choices=CONFIRMATION_CHOICES)
+    result = serializers.ChoiceField(choices=CONFIRMATION_RESULT_CHOICES)
+    reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=120,
+                                      help_text="Dispatcher's name or ID, or CLETS reference (required for stolen).")
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    confirmed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class HitExigentSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=HitAction.choices)
+    justification = serializers.CharField(max_length=4000)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ExigentReviewSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=ExigentReviewOutcome.choices)
+    note = serializers.CharField(max_length=4000)
 
 
 class HitNoteSerializer(serializers.Serializer):
@@ -125,7 +142,7 @@ class HitActionSerializer(serializers.Serializer):
 class _HitTransitionApi(APIView):
     """POST moves one visible hit (others 404) through the service; an illegal move is a 400 naming the state."""
 
-    permission_classes = [IsAuthenticated, CanConfirmHits, TrainingCurrent]
+    permission_classes: list = [IsAuthenticated, CanConfirmHits, TrainingCurrent]
     serializer_class: type[serializers.Serializer] = HitNoteSerializer
 
     def perform(self, hit: Hit, data: dict) -> Hit:  # pragma: no cover - overridden
@@ -133,6 +150,7 @@ class _HitTransitionApi(APIView):
 
     def post(self, request, pk: int):
         hit = get_object_or_404(hit_list_visible_to(user=request.user), pk=pk)
+        client_times_refuse(request.data)  # times of record are the server's (R-HOT-4a)
         data = self.serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         hit = hit_list_visible_to(user=request.user).get(pk=self.perform(hit, dict(data.validated_data)).pk)
@@ -140,7 +158,8 @@ class _HitTransitionApi(APIView):
         if access is None:
             # The move is recorded; without a stated purpose the answer carries no plate data (R-AUD-1a) — nor the
             # free-text notes, which often quote one ("crop shows 7A8C123").
-            review = {key: value for key, value in hit_review_as_dict(hit).items() if not key.endswith("_note")}
+            review = {key: value for key, value in hit_review_as_dict(hit).items()
+                      if not key.endswith("_note") and key != "exigent_justification"}
             return Response({"id": hit.pk, "status": hit.status, "status_label": hit.get_status_display(), **review})
         hits_log_shown(user=request.user, hits=[hit], context=access, request=request)
         return Response({**hit_as_dict(hit, user=request.user, context=access), **hit_review_as_dict(hit)})
@@ -192,6 +211,43 @@ class HitActionApi(_HitTransitionApi):
 
     def perform(self, hit, data):
         return hit_record_action(actor=self.request.user, hit=hit, **data)
+
+
+class HitExigentApi(_HitTransitionApi):
+    """new → actioned before confirmation, under exigent circumstances: the action and its justification; goes to
+    the supervisors' review (R-HOT-4a)."""
+
+    serializer_class = HitExigentSerializer
+
+    @extend_schema(request=HitExigentSerializer, responses={200: dict})
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def perform(self, hit, data):
+        return hit_act_exigent(actor=self.request.user, hit=hit, **data)
+
+
+class CanReviewExigent(BasePermission):
+    message = "You may not review actions taken before confirmation."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("hotlists.view_hit")
+                    and user.has_perm("hotlists.review_exigent_hit"))
+
+
+class HitExigentReviewApi(_HitTransitionApi):
+    """A supervisor's review of an exigent action: justified or not, with a note (R-HOT-4a)."""
+
+    permission_classes = [IsAuthenticated, CanReviewExigent, TrainingCurrent]
+    serializer_class = ExigentReviewSerializer
+
+    @extend_schema(request=ExigentReviewSerializer, responses={200: dict})
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def perform(self, hit, data):
+        return hit_exigent_review(actor=self.request.user, hit=hit, **data)
 
 
 class HotListListApi(APIView):

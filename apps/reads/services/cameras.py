@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.audit.services import event_record
 from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.hotlists.services import hits_match_reads, hits_withdraw_out_of_service
 from apps.reads.choices import CAMERA_STATUS_TRANSITIONS, CameraKind, CameraStatus
 from apps.reads.models import Camera, CameraStatusReport, Read
 
@@ -93,15 +94,21 @@ def camera_report_status(
                                 reason=reason, reported_by=actor)
     report.full_clean()
     unflagged = 0
+    hits_withdrawn = 0
     if status == CameraStatus.OUT_OF_SERVICE:
-        # Reads may already be stored for the time between the damage and the report (or arrive late): flag them.
-        report.reads_flagged = (Read.objects.filter(camera=camera, captured_at__gte=effective_at,
-                                                    flagged_out_of_service=False)
-                                .update(flagged_out_of_service=True))
+        # Reads may already be stored for the time between the damage and the report (or arrive late): flag them,
+        # and withdraw the unconfirmed hits they raised before anyone knew (R-READ-5a).
+        flagged = Read.objects.filter(camera=camera, captured_at__gte=effective_at, flagged_out_of_service=False)
+        flagged_ids = list(flagged.values_list("id", flat=True))
+        report.reads_flagged = Read.objects.filter(pk__in=flagged_ids).update(flagged_out_of_service=True)
+        hits_withdrawn = hits_withdraw_out_of_service(actor=actor, read_ids=flagged_ids, effective_at=effective_at)
     else:
-        # Back in service from effective_at: reads flagged at ingest while the report was pending are not flagged.
-        unflagged = (Read.objects.filter(camera=camera, captured_at__gte=effective_at, flagged_out_of_service=True)
-                     .update(flagged_out_of_service=False))
+        # Back in service from effective_at: reads flagged at ingest while the report was pending are not flagged,
+        # and, never having been matched (R-READ-5a), are matched now.
+        unflagged_ids = list(Read.objects.filter(camera=camera, captured_at__gte=effective_at,
+                                                 flagged_out_of_service=True).values_list("id", flat=True))
+        unflagged = Read.objects.filter(pk__in=unflagged_ids).update(flagged_out_of_service=False)
+        hits_match_reads(read_ids=unflagged_ids)
     report.save()
     camera.status = status
     camera.status_changed_at = effective_at
@@ -110,7 +117,8 @@ def camera_report_status(
     verb = "out_of_service" if status == CameraStatus.OUT_OF_SERVICE else "in_service"
     event_record(actor=actor, code=f"alprportal.reads.camera.{verb}", target=camera,
                  data={"old": previous, "new": status, "effective_at": effective_at, "reason": reason,
-                       "reads_flagged": report.reads_flagged, "reads_unflagged": unflagged})
+                       "reads_flagged": report.reads_flagged, "reads_unflagged": unflagged,
+                       "hits_withdrawn": hits_withdrawn})
     return report
 
 

@@ -38,7 +38,14 @@ from django.utils import timezone
 from apps.common.errors import ApplicationError
 from apps.hotlists.services import hits_match_reads
 from apps.reads.choices import CameraStatus, IngestFormat, ItemStatus
-from apps.reads.images import image_decode_base64, image_delete_quietly, image_ref_check, image_store
+from apps.reads.images import (
+    image_decode_base64,
+    image_delete_quietly,
+    image_ref_check,
+    image_sha256,
+    image_store,
+    image_stored_sha256,
+)
 from apps.reads.models import Camera, CameraStatusReport, IngestBatch, Read
 from apps.reads.plates import plate_normalize
 from apps.reads.signals import reads_stored
@@ -128,6 +135,7 @@ class _Prepared:
     flagged: bool
     images: dict[str, Any]  # field name -> ValidImage or stored ref (str)
     stored_names: dict[str, str] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)  # field name -> SHA-256 of the stored bytes (R-SEC-2)
 
     def compared(self) -> tuple:
         """What a retry is compared on, in ``_COMPARED`` order, as the read would be stored."""
@@ -363,6 +371,9 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
             for name, image in prepared.images.items():
                 stored = image if isinstance(image, str) else image_store(image, camera_id=camera.pk, kind=name)
                 prepared.stored_names[name] = stored
+                # R-SEC-2: the digest of what is stored, checked whenever the image is served.
+                prepared.digests[name] = (image_stored_sha256(stored) if isinstance(image, str)
+                                          else image_sha256(image.content))
                 if not isinstance(image, str):
                     stored_files.append(stored)
         with transaction.atomic():
@@ -451,10 +462,11 @@ def _storable(text: str) -> str:
 # array per column in Python (client-side binding) cost more than the insert itself.
 _INSERT_SQL = """
 INSERT INTO reads_read (camera_id, source, received_at, source_read_id, plate_read, plate_normalized, plate_current,
-    region, captured_at, latitude, longitude, confidence, vehicle_image, plate_crop, metadata, flagged_out_of_service)
-SELECT %s, %s, %s, u.k, u.pr, u.p, u.p, u.rg, u.t, u.lat, u.lon, u.c, u.vi, u.pc, u.m::jsonb, u.f
+    region, captured_at, latitude, longitude, confidence, vehicle_image, plate_crop, metadata, flagged_out_of_service,
+    vehicle_image_sha256, plate_crop_sha256)
+SELECT %s, %s, %s, u.k, u.pr, u.p, u.p, u.rg, u.t, u.lat, u.lon, u.c, u.vi, u.pc, u.m::jsonb, u.f, u.vs, u.ps
 FROM jsonb_to_recordset(%s::jsonb) AS u(k text, pr text, p text, rg text, t timestamptz, lat float8, lon float8,
-                                         c float8, vi text, pc text, m text, f boolean)
+                                         c float8, vi text, pc text, m text, f boolean, vs text, ps text)
 ON CONFLICT ON CONSTRAINT read_unique_per_camera DO NOTHING
 RETURNING source_read_id, id
 """
@@ -489,7 +501,8 @@ def _insert(camera: Camera, rows: list[_Prepared], now: datetime) -> dict[str, i
         payload = json.dumps([
             {"k": r.key, "pr": r.plate_read, "p": r.plate_normalized, "rg": r.region, "t": r.captured_at.isoformat(),
              "lat": r.latitude, "lon": r.longitude, "c": r.confidence, "vi": r.stored_names.get("vehicle_image", ""),
-             "pc": r.stored_names.get("plate_crop", ""), "m": r.metadata, "f": r.flagged}
+             "pc": r.stored_names.get("plate_crop", ""), "m": r.metadata, "f": r.flagged,
+             "vs": r.digests.get("vehicle_image", ""), "ps": r.digests.get("plate_crop", "")}
             for r in rows
         ])
         with connection.cursor() as cursor:
@@ -501,7 +514,9 @@ def _insert(camera: Camera, rows: list[_Prepared], now: datetime) -> dict[str, i
               plate_normalized=r.plate_normalized, plate_current=r.plate_normalized, region=r.region,
               captured_at=r.captured_at, latitude=r.latitude, longitude=r.longitude, confidence=r.confidence,
               vehicle_image=r.stored_names.get("vehicle_image", ""), plate_crop=r.stored_names.get("plate_crop", ""),
-              metadata=json.loads(r.metadata) if r.metadata else None, flagged_out_of_service=r.flagged)
+              metadata=json.loads(r.metadata) if r.metadata else None, flagged_out_of_service=r.flagged,
+              vehicle_image_sha256=r.digests.get("vehicle_image", ""),
+              plate_crop_sha256=r.digests.get("plate_crop", ""))
          for r in rows],
         ignore_conflicts=True, batch_size=500,
     )

@@ -23,19 +23,25 @@ def hits_aggregate(period_start: date, period_end: date) -> dict:
     since, until = local_period_bounds(period_start, period_end)
     hits = Hit.objects.filter(captured_at__gte=since, captured_at__lt=until)
     confirmed_statuses = [HitStatus.CONFIRMED, HitStatus.ACTIONED]
+    # R-HOT-4a: an action taken before confirmation (exigent circumstances) is not a confirmation.
+    exigent = Q(confirmation_method="exigent")
     outcome = {
         "n": Count("id"),
-        "confirmed": Count("id", filter=Q(status__in=confirmed_statuses)),
+        "confirmed": Count("id", filter=Q(status__in=confirmed_statuses) & ~exigent),
         "misread": Count("id", filter=Q(status=HitStatus.MISREAD)),
         "not_actionable": Count("id", filter=Q(status=HitStatus.NOT_ACTIONABLE)),
         "open": Count("id", filter=Q(status=HitStatus.NEW)),
     }
-    totals = hits.aggregate(**outcome, actioned=Count("id", filter=Q(status=HitStatus.ACTIONED)))
+    totals = hits.aggregate(**outcome, actioned=Count("id", filter=Q(status=HitStatus.ACTIONED) & ~exigent),
+                            exigent=Count("id", filter=exigent),
+                            exigent_not_justified=Count("id", filter=exigent & Q(
+                                exigent_review_outcome="not_justified")),
+                            exigent_unreviewed=Count("id", filter=exigent & Q(exigent_reviewed_at__isnull=True)))
     by_reason = {row["entry__reason"]: row for row in hits.values("entry__reason").annotate(**outcome).order_by()}
     by_source = {row["hot_list__source"]: row for row in hits.values("hot_list__source").annotate(**outcome)
                  .order_by()}
     reads = Read.objects.filter(captured_at__gte=since, captured_at__lt=until).count()
-    resolved = totals["confirmed"] + totals["misread"] + totals["not_actionable"]
+    resolved = totals["confirmed"] + totals["misread"] + totals["not_actionable"] + totals["exigent"]
     empty = dict.fromkeys(outcome, 0)
 
     def row(label, values):
@@ -53,6 +59,12 @@ def hits_aggregate(period_start: date, period_end: date) -> dict:
             count_item("hits_total", "Hits", totals["n"]),
             count_item("hits_confirmed", "Confirmed", totals["confirmed"]),
             count_item("hits_actioned", "Confirmed with an action recorded", totals["actioned"]),
+            count_item("hits_exigent", "Acted on before confirmation (exigent circumstances, R-HOT-4a)",
+                       totals["exigent"]),
+            count_item("hits_exigent_not_justified", "Of those, found not justified by a supervisor",
+                       totals["exigent_not_justified"]),
+            count_item("hits_exigent_unreviewed", "Of those, not yet reviewed by a supervisor",
+                       totals["exigent_unreviewed"]),
             count_item("hits_misread", "Misread", totals["misread"]),
             count_item("hits_not_actionable", "Not actionable", totals["not_actionable"]),
             count_item("hits_open", "Still unconfirmed", totals["open"]),

@@ -134,6 +134,11 @@ class Command(BaseCommand):
         seed_hotlists(people={user.username: user for user in User.objects.filter(
             username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
 
+        from apps.shifts.demo import seed_shifts
+
+        seed_shifts(people={user.username: user for user in User.objects.filter(
+            username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
+
         from apps.holds.demo import seed_holds
 
         seed_holds(people={user.username: user for user in User.objects.filter(

@@ -1,0 +1,41 @@
+"""Forms of the shift pages. Shape only; the rules are the services'. No form has a time field, and a post that
+carries one is refused (times of record are the server's)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from apps.hotlists.forms import ServerTimeFormMixin
+from apps.shifts.windows import SHIFT_CHOICES, shift_at
+
+
+class SignOnForm(ServerTimeFormMixin, forms.Form):
+    affixed = forms.BooleanField(required=False, label="Camera properly affixed to the vehicle")
+    undamaged = forms.BooleanField(required=False, label="Inspected: no damage")
+    inspection_note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                      label="Inspection note", help_text="Required if the unit fails inspection.")
+
+
+class SignOffForm(ServerTimeFormMixin, forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text="Required when signing off before the end of the shift.")
+
+
+class ShiftChoiceForm(forms.Form):
+    """Which shift a report shows: the current one unless another is chosen (R-OPS-1)."""
+
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    shift = forms.ChoiceField(choices=SHIFT_CHOICES, required=False)
+
+    def chosen(self):
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        current_day, current_shift = shift_at(timezone.now())
+        return data.get("day") or current_day, data.get("shift") or current_shift
+
+
+class GapReviewForm(ServerTimeFormMixin, forms.Form):
+    day = forms.DateField(widget=forms.HiddenInput)
+    shift = forms.ChoiceField(choices=SHIFT_CHOICES, widget=forms.HiddenInput)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Review note",
+                           help_text="What you found and did about each gap (e.g. “Park on leave; Unit 12 to shop”).")
