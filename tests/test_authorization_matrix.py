@@ -47,6 +47,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "api-docs": everyone(OK, anonymous=UNAUTH),
     "disclosures:list": only({Role.PARTNER_REQUESTER}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
     "disclosures:create": only({Role.PARTNER_REQUESTER}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
+    # R-SHR-9: records staff enter paper and e-mailed requests (a form; no ALPR data shown, so no training gate).
+    "disclosures:enter": only(STAFF, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=OK),
     "api:disclosure-requests": only({Role.PARTNER_REQUESTER}, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
 }
 # Oversight (apps.audits, apps.reports): auditors are supervisors and the custodian (R-AUD-3); oversight reads
@@ -105,6 +107,9 @@ COVERED_ELSEWHERE.update({
     "holds:detail": "tests/holds/test_views.py (own, team's or shared holds only; others 404; access logged)",
     "holds:approve": "tests/holds/test_views.py (POST; the requester's supervisor only)",
     "holds:deny": "tests/holds/test_services.py (POST; the requester's supervisor only)",
+    "holds:verify": "tests/holds/test_views.py (POST; the custodian of records, not the requester or approver)",
+    "holds:verify_refuse": "tests/holds/test_verification.py (POST; the custodian of records only)",
+    "holds:booking": "tests/holds/test_verification.py (POST; requester, supervisor or custodian)",
     "holds:release": "tests/holds/test_views.py (POST; supervisor, custodian, administrator)",
     "holds:reaffirm": "tests/holds/test_services.py (POST; requester or supervisor)",
     "holds:share": "tests/holds/test_views.py (POST; guardian object permission)",

@@ -108,6 +108,8 @@ class StaffEnteredRequestForm(DisclosureRequestForm):
 
         self.fields["agency"].queryset = Agency.objects.filter(is_deploying_agency=False).order_by("name")
         del self.fields["requester_attested"]  # a paper request carries its own signature; staff attest nothing
+        self.fields["legal_basis"].help_text = "The authority the written request gives (statute, warrant, order…)."
+        self.fields["requesting_person_name"].label = "Requesting person (as signed)"
 
     def clean_document(self):
         return _document_field(self, "document", AttachmentKind.WRITTEN_REQUEST)
