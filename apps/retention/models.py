@@ -1,5 +1,5 @@
-"""Retention (R-RET-1…4, R-AUD-1, R-SHR-7): the deploying agency's policy, the nightly runs, and the file deletions
-that wait for a database commit.
+"""Retention (R-RET-1, R-RET-2, R-RET-3, R-RET-4, R-RET-5, R-RET-6, R-AUD-1, R-SHR-7): the deploying agency's
+policy, the nightly runs, and the file deletions that wait for a database commit.
 
 ``RetentionPolicy`` is the one source of truth for every retention period: ``retention_policy_current()`` returns
 the deploying agency's row, or — until a custodian saves one — the defaults from ``settings.PORTAL`` (which come from

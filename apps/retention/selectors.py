@@ -20,8 +20,8 @@ POLICY_FIELDS = (
 
 @dataclass(frozen=True)
 class RetentionPolicyView:
-    """The retention periods in force, in days (R-RET-1/2, R-AUD-1, R-SHR-7). ``saved`` is False while the agency has
-    not saved its own policy and the environment's defaults apply. ``non_hit_purge_days`` None: off."""
+    """The retention periods in force, in days (R-RET-1, R-RET-2, R-RET-6, R-AUD-1, R-SHR-7). ``saved`` is False while
+    the agency has not saved its own policy and the environment's defaults apply. ``non_hit_purge_days`` None: off."""
 
     read_retention_days: int
     archive_purge_days: int

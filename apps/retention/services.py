@@ -1,4 +1,4 @@
-"""Writes of retention: the agency's policy (R-RET-1/2, R-AUD-1, R-SHR-7) and retention runs (R-RET-4)."""
+"""Writes of retention: the agency's policy (R-RET-1, R-RET-2, R-AUD-1, R-SHR-7) and retention runs (R-RET-4)."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from apps.retention.services import retention_policy_update, retention_run_reque
 
 
 class RetentionPolicyView(LoginRequiredMixin, PortalPermissionRequiredMixin, TemplateView):
-    """The retention policy in force (R-RET-1/2, R-AUD-1, R-SHR-7), in plain language, with its data classes."""
+    """The retention policy in force (R-RET-1, R-RET-2, R-AUD-1, R-SHR-7), in plain language, with its data classes."""
 
     permission_required = "retention.view_retentionpolicy"
     template_name = "retention/policy.html"
