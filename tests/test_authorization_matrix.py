@@ -85,6 +85,8 @@ COVERED_ELSEWHERE = {
     "api:disclosure-request-detail": "tests/disclosures/test_api.py (own agency's requests only; others 404)",
     "api:disclosure-request-respond": "tests/disclosures/test_api.py (POST; own agency's requests only)",
     "api:disclosure-package-download": "tests/disclosures/test_package.py (signed link, training, access log)",
+    "api:disclosure-entered": "tests/disclosures/test_staff_entry.py (POST; records staff only, R-SHR-9)",
+    "/api/v1/disclosures/entered/": "api:disclosure-entered",
     # Schema paths of the object routes above (the schema test walks paths, not names).
     "/api/v1/disclosures/requests/{id}/": "api:disclosure-request-detail",
     "/api/v1/disclosures/requests/{id}/respond/": "api:disclosure-request-respond",

@@ -152,3 +152,28 @@ def test_a_page_without_the_document_says_what_is_missing(client, custodian, par
     response = client.post(reverse("disclosures:enter"), {"agency": partner_agency.pk, "received_via": "paper"})
     assert response.status_code == 200 and "This field is required." in response.content.decode()
     assert not DisclosureRequest.objects.exists()
+
+
+def test_staff_enter_a_written_request_through_the_api(api_client, custodian, partner, partner_agency):
+    """R-SHR-9: the same through the API (multipart with the document); partners and anonymous callers are refused,
+    and a missing document is a 400 with the message, never a 500."""
+    now = timezone.now()
+    body = {"agency": partner_agency.pk, "received_via": "email", "received_on": timezone.localdate().isoformat(),
+            "requesting_person_name": "Pat Morgan", "purpose": "prosecution", "case_number": "LA-2026-0400",
+            "legal_basis": "Penal Code § 459 investigation.", "plates": ["7ABC123"],
+            "time_from": (now - timedelta(days=3)).isoformat(), "time_to": now.isoformat(),
+            "immigration_related": False}
+    url = reverse("api:disclosure-entered")
+    assert api_client.post(url, {**body, "document": upload(pdf_bytes())}, format="multipart").status_code == 401
+    api_client.force_authenticate(partner)
+    assert api_client.post(url, {**body, "document": upload(pdf_bytes())}, format="multipart").status_code == 403
+    api_client.force_authenticate(custodian)
+    missing = api_client.post(url, body, format="multipart")
+    assert missing.status_code == 400 and "document" in missing.json()["error"]["fields"]
+    content = pdf_bytes()
+    response = api_client.post(url, {**body, "document": upload(content, "request.pdf")}, format="multipart")
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert data["received_via"] == "email" and data["entered_by"] == custodian.username
+    assert data["document_sha256"] == hashlib.sha256(content).hexdigest()
+    assert DisclosureRequest.objects.get(pk=data["id"]).entered_by == custodian
