@@ -9,6 +9,7 @@ from apps.disclosures.api.views import (
     DisclosureRequestListCreateApi,
     DisclosureRequestRespondApi,
     ReleasePackageDownloadApi,
+    StaffEnteredRequestApi,
 )
 from apps.training.api.views import TrainingRecordListApi
 
@@ -22,6 +23,7 @@ urlpatterns = [
          name="disclosure-request-respond"),
     path("disclosures/requests/<int:pk>/package/", ReleasePackageDownloadApi.as_view(),
          name="disclosure-package-download"),
+    path("disclosures/entered/", StaffEnteredRequestApi.as_view(), name="disclosure-entered"),
     path("", include("apps.reads.api.urls")),
     path("", include("apps.hotlists.api.urls")),
     path("", include("apps.justifications.api.urls")),

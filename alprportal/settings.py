@@ -385,6 +385,18 @@ PORTAL = {
     "NON_HIT_READ_PURGE_DAYS": env.int("NON_HIT_READ_PURGE_DAYS", default=0),
     "HIT_RETENTION_DAYS": env.int("HIT_RETENTION_DAYS", default=730),
     "HOTLIST_RETENTION_DAYS": env.int("HOTLIST_RETENTION_DAYS", default=730),
+    # R-RET-5: the legal minimum retention of ALPR data. No period that deletes reads or hits (the purge after
+    # archiving, the optional early purge, hits) may be shorter; the policy page, the service and a system check
+    # (retention.E001) refuse it. 365 days: Gov. Code § 34090.6 (001 471.5, 003 427.4); an agency may be stricter,
+    # e.g. 1825 (5 years, the Port Police's 000 462.4).
+    "RETENTION_LEGAL_MINIMUM_DAYS": env.int("RETENTION_LEGAL_MINIMUM_DAYS", default=365),
+    "RETENTION_LEGAL_MINIMUM_BASIS": env.str("RETENTION_LEGAL_MINIMUM_BASIS", default="Gov. Code § 34090.6"),
+    # R-RET-6: copies of read data have their own periods, then the nightly run purges them like the reads:
+    # released reads and the release package file (days after the release), the list of held reads (days after the
+    # hold ended), evidence export files (days after they were built).
+    "RELEASE_COPY_RETENTION_DAYS": env.int("RELEASE_COPY_RETENTION_DAYS", default=730),
+    "HELD_READ_LIST_RETENTION_DAYS": env.int("HELD_READ_LIST_RETENTION_DAYS", default=730),
+    "EVIDENCE_EXPORT_RETENTION_DAYS": env.int("EVIDENCE_EXPORT_RETENTION_DAYS", default=365),
     "RETENTION_BATCH_SIZE": env.int("RETENTION_BATCH_SIZE", default=50000),
     "RETENTION_WORKERS": env.int("RETENTION_WORKERS", default=2),  # parallel slices of the archive/purge passes
     "RETENTION_ORPHAN_GRACE_HOURS": env.int("RETENTION_ORPHAN_GRACE_HOURS", default=24),
@@ -392,6 +404,9 @@ PORTAL = {
     "HOLD_MAX_READS": env.int("HOLD_MAX_READS", default=10000),
     "HOLD_REAFFIRM_DAYS": env.int("HOLD_REAFFIRM_DAYS", default=365),
     "HOLD_REAFFIRM_NOTICE_DAYS": env.int("HOLD_REAFFIRM_NOTICE_DAYS", default=30),
+    # R-RET-3a: a hold request still waiting (supervisor or custodian's verification) this many days after it was
+    # made stops protecting its reads from archiving and purging.
+    "HOLD_PENDING_PROTECT_DAYS": env.int("HOLD_PENDING_PROTECT_DAYS", default=30),
     # R-HOT-2
     "PARTNER_HOTLIST_MAX_AGE_HOURS": env.int("PARTNER_HOTLIST_MAX_AGE_HOURS", default=24),
     # R-HOT-7: periodic data-quality review of each own-agency hot list; an alert once a list's last review (or its
@@ -412,7 +427,12 @@ PORTAL = {
     # Sharing (apps.agreements, apps.disclosures): R-SHR-2, R-SHR-3, R-SHR-4, R-SHR-5, R-SHR-6, R-SHR-7.
     "AGREEMENT_SUNSET_WARNING_DAYS": [int(d) for d in env.list("AGREEMENT_SUNSET_WARNING_DAYS",
                                                                default=["60", "30", "7"])],
-    "DISCLOSURE_REQUIRES_AGREEMENT": env.bool("DISCLOSURE_REQUIRES_AGREEMENT", default=False),
+    # On by default: policy 004 §V (the fullest of the five) shares ALPR data with another public agency "only upon
+    # the execution of an inter-agency agreement" with an annual sunset, and the default must be the strictest policy
+    # the portal was written from. Agencies whose policy also accepts a written request without an agreement
+    # (000 462.7(b), 001 471.7, 003 427.6) set DISCLOSURE_REQUIRES_AGREEMENT=false. The records-release path for
+    # other public agencies (R-SHR-1a, Agency.records_release_enabled) follows that policy, not agreements.
+    "DISCLOSURE_REQUIRES_AGREEMENT": env.bool("DISCLOSURE_REQUIRES_AGREEMENT", default=True),
     "DISCLOSURE_ATTACHMENT_MAX_BYTES": env.int("DISCLOSURE_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024),
     "DISCLOSURE_PACKAGE_LINK_MAX_AGE_SECONDS": env.int("DISCLOSURE_PACKAGE_LINK_MAX_AGE_SECONDS", default=900),
     "DISCLOSURE_MAX_RELEASE_READS": env.int("DISCLOSURE_MAX_RELEASE_READS", default=10000),

@@ -51,6 +51,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "accounts:logout": everyone("405", anonymous="405"),  # POST only
     "disclosures:list": only({Role.PARTNER_REQUESTER}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
     "disclosures:create": only({Role.PARTNER_REQUESTER}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
+    # R-SHR-9: records staff enter paper and e-mailed requests (a form; no ALPR data shown, so no training gate).
+    "disclosures:enter": only(STAFF, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=OK),
     "api:disclosure-requests": only({Role.PARTNER_REQUESTER}, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
 }
 # Oversight (apps.audits, apps.reports): auditors are supervisors and the custodian (R-AUD-3); oversight reads

@@ -137,6 +137,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "disclosures.change_disclosurerequest",
         "disclosures.review_disclosurerequest",
         "disclosures.authorize_disclosure",
+        "disclosures.enter_disclosurerequest",  # paper and e-mailed requests, never authorized by who entered (R-SHR-9)
         "disclosures.view_disclosureauthorization",
         "disclosures.view_releasepackage",
         # Retention (004 §XI: the custodian ensures archiving, deletion and extended-retention requests).
@@ -146,6 +147,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "retention.run_retention",
         "holds.view_evidencehold",
         "holds.release_evidencehold",
+        "holds.verify_evidencehold",  # verification of extended-retention requests (004 §XI, R-RET-3a)
     ],
     Role.SYSADMIN: [
         # Hot lists: create lists, run imports and feeds (R-HOT-1, R-HOT-2); usage of every officer (R-AUD-3).
@@ -201,6 +203,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "agreements.change_agreementsignatory",
         "agreements.view_agreementrenewal",
         "disclosures.view_disclosurerequest",
+        "disclosures.enter_disclosurerequest",  # paper and e-mailed requests (R-SHR-9)
         "disclosures.view_disclosureauthorization",
         "disclosures.view_releasepackage",
         "reads.query_reads",

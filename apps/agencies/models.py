@@ -29,6 +29,15 @@ class Agency(models.Model):
         help_text="Listed by the California Attorney General as not complying with SB 34.",
     )
     ag_noncompliance_checked_on = models.DateField(null=True, blank=True)
+    # R-SHR-1a: a setting of the deploying agency. Off (the default), only law-enforcement and prosecutorial agencies
+    # may receive ALPR data; on, a request from another public agency is accepted as a records-release request
+    # (000 462.7, 001 471.7, 003 427.6: "processed as provided in the Records Maintenance and Release Policy") and
+    # goes through the custodian of records like every other request.
+    records_release_enabled = models.BooleanField(
+        "records-release path for other public agencies", default=False,
+        help_text="Deploying agency only. When on, public agencies that are neither law-enforcement nor "
+                  "prosecutorial may ask for ALPR data through the records-release path (reviewed and authorized by "
+                  "the custodian of records like every request). Off: such requests are refused with the reason.")
     notes = models.TextField(blank=True)
     background_check_required = models.BooleanField(
         "querying requires a background check", default=True,

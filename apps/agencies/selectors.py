@@ -22,31 +22,58 @@ REASON_PRIVATE = (
     "{agency} is a private or commercial entity; ALPR data may not be sold, shared or transferred to it "
     "(Civ. Code § 1798.90.55(b))."
 )
+REASON_NOT_LAW_ENFORCEMENT = (
+    "{agency} is a public agency but neither a law-enforcement nor a prosecutorial agency. ALPR data is shared only "
+    "with law-enforcement and prosecutorial agencies for official law-enforcement purposes (Policy 462.7, 471.7, "
+    "427.6); a request from another public agency is processed through the records-release path (Records "
+    "Maintenance and Release Policy, Civ. Code § 1798.90.55), which this agency has not turned on (R-SHR-1a)."
+)
 REASON_FLAGGED = (
     "{agency} is listed by the California Attorney General as not complying with SB 34 (Civ. Code §§ 1798.90.5–55)."
 )
 
 
+SHARING_PATH = "sharing"
+RECORDS_RELEASE_PATH = "records_release"
+RECEIVING_KINDS = (AgencyKind.LAW_ENFORCEMENT, AgencyKind.PROSECUTORIAL)
+
+
 @dataclass(frozen=True)
 class Eligibility:
-    """Whether an agency may receive ALPR data, and every reason it may not, in words fit for a letter."""
+    """Whether an agency may receive ALPR data, and every reason it may not, in words fit for a letter. ``path``:
+    ``sharing`` (a law-enforcement or prosecutorial agency) or ``records_release`` (another public agency, when the
+    deploying agency turned that path on, R-SHR-1a)."""
 
     eligible: bool
     reasons: list[str] = field(default_factory=list)
+    path: str = SHARING_PATH
+
+
+def records_release_enabled() -> bool:
+    """R-SHR-1a: the deploying agency's setting (off when there is no deploying agency)."""
+    return Agency.objects.filter(is_deploying_agency=True, records_release_enabled=True).exists()
 
 
 def agency_receive_eligibility(*, agency: Agency) -> Eligibility:
-    """R-SHR-1: may ``agency`` receive ALPR data? A California public agency not flagged by the AG."""
+    """R-SHR-1: may ``agency`` receive ALPR data? A California public agency not flagged by the AG.
+
+    R-SHR-1a: by default only a law-enforcement or prosecutorial agency; another public agency only through the
+    records-release path, when the deploying agency turned it on (``path`` says which path applies)."""
     reasons: list[str] = []
+    path = SHARING_PATH
     if agency.kind == AgencyKind.PRIVATE or agency.government_level == GovernmentLevel.NONE:
         reasons.append(REASON_PRIVATE.format(agency=agency.name))
+    elif agency.kind not in RECEIVING_KINDS:
+        path = RECORDS_RELEASE_PATH
+        if not records_release_enabled():
+            reasons.append(REASON_NOT_LAW_ENFORCEMENT.format(agency=agency.name))
     if agency.state != "CA":
         reasons.append(REASON_NOT_CALIFORNIA.format(agency=agency.name, state=agency.state))
     if agency.government_level == GovernmentLevel.FEDERAL:
         reasons.append(REASON_FEDERAL.format(agency=agency.name))
     if agency.ag_noncompliance_flagged:
         reasons.append(REASON_FLAGGED.format(agency=agency.name))
-    return Eligibility(eligible=not reasons, reasons=reasons)
+    return Eligibility(eligible=not reasons, reasons=reasons, path=path)
 
 
 def agency_get_deploying() -> Agency | None:

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from apps.agencies.selectors import agency_receive_eligibility
+from apps.agencies.selectors import RECORDS_RELEASE_PATH, SHARING_PATH, agency_receive_eligibility
 from apps.agreements.choices import AgreementStatus, ImmigrationBasis
 from apps.agreements.models import Agreement
 from apps.agreements.selectors import agreement_in_force_for
@@ -120,6 +120,7 @@ class SharingEligibility:
     agency_eligible: bool = True
     agreement: Agreement | None = None
     checked_on: date | None = None
+    path: str = SHARING_PATH
 
     def snapshot(self) -> dict[str, Any]:
         """What a review or an authorization records of the check it relied on."""
@@ -130,6 +131,7 @@ class SharingEligibility:
             "agreement_id": self.agreement.pk if self.agreement else None,
             "agreement": str(self.agreement) if self.agreement else None,
             "checked_on": self.checked_on.isoformat() if self.checked_on else None,
+            "path": self.path,
         }
 
 
@@ -158,9 +160,12 @@ def sharing_eligibility(
 ) -> SharingEligibility:
     """May ALPR data go to ``agency`` (for ``purpose``, under ``agreement``) today? Lists every failing reason.
 
-    - R-SHR-1: the agency part (``agency_receive_eligibility``): California public agency, not private, not flagged.
+    - R-SHR-1: the agency part (``agency_receive_eligibility``): California public agency, not private, not flagged;
+      R-SHR-1a: law-enforcement or prosecutorial, or another public agency on the records-release path when the
+      deploying agency turned it on.
     - R-SHR-2: a given agreement must be in force today (an expired one stops sharing at once); with no agreement
-      given, the agency's agreement in force is used, and is required when ``DISCLOSURE_REQUIRES_AGREEMENT``.
+      given, the agency's agreement in force is used, and is required when ``DISCLOSURE_REQUIRES_AGREEMENT`` (on by
+      default, policy 004 §V) — except on the records-release path.
     - R-PURP: ``purpose`` (when checked, i.e. not None) must be an authorized purpose.
     - R-SHR-5: a request related to civil immigration enforcement (R-SHR-5a: by its answer or by the screening of its
       words) needs a warrant attached and examined by the custodian, or a law cited and confirmed by the custodian.
@@ -172,7 +177,10 @@ def sharing_eligibility(
         reasons.extend(_agreement_reasons(agreement, agency=agency, day=day))
     else:
         agreement = agreement_in_force_for(agency=agency, day=day)
-        if agreement is None and settings.PORTAL["DISCLOSURE_REQUIRES_AGREEMENT"]:
+        # The records-release path (R-SHR-1a) is not inter-agency sharing: it follows the agency's Records
+        # Maintenance and Release Policy, which the agency chose by turning the path on, not an agreement.
+        if (agreement is None and settings.PORTAL["DISCLOSURE_REQUIRES_AGREEMENT"]
+                and agency_result.path != RECORDS_RELEASE_PATH):
             reasons.append(REASON_NO_AGREEMENT.format(agency=agency.name))
     if purpose is not None:
         if not purpose:
@@ -182,4 +190,4 @@ def sharing_eligibility(
     if immigration is not None:
         reasons.extend(immigration.reasons())
     return SharingEligibility(eligible=not reasons, reasons=reasons, agency_eligible=agency_result.eligible,
-                              agreement=agreement, checked_on=day)
+                              agreement=agreement, checked_on=day, path=agency_result.path)

@@ -27,6 +27,8 @@ NAVIGATION = [
     ("Photo OCR", "ocr:upload", {Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.SYSADMIN}, "ocr.add_ocrjob"),
     ("Cameras", "reads:cameras", {Role.OPERATOR, Role.SUPERVISOR, Role.SYSADMIN}, None),
     ("Disclosure requests", "disclosures:list", {Role.PARTNER_REQUESTER}, "disclosures.add_disclosurerequest"),
+    ("Enter a written request", "disclosures:enter", {Role.CUSTODIAN, Role.SYSADMIN},
+     "disclosures.enter_disclosurerequest"),
     ("Query audits", "audits:list", {Role.SUPERVISOR, Role.CUSTODIAN}, "audits.view_auditcampaign"),
     ("Oversight reports", "reports:list", {Role.CUSTODIAN, Role.OVERSIGHT}, "reports.view_oversightreport"),
     ("Audit summaries", "audits:summaries", {Role.OVERSIGHT}, "audits.view_audit_summary"),

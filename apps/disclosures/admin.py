@@ -60,14 +60,14 @@ class DisclosureRequestAdmin(TrainingGatedAdminMixin, RetainedDeletionMixin, Aud
     change_form_template = "admin/disclosures/disclosurerequest/change_form.html"
     list_display = ("reference", "agency", "requesting_person_name", "purpose", "case_number", "status",
                     "submitted_at", "eligible", "sb54_screened")
-    list_filter = ("status", "purpose", "agency")
+    list_filter = ("status", "purpose", "received_via", "agency")
     search_fields = ("case_number", "requesting_person_name", "agency__name")
     date_hierarchy = "submitted_at"
     actions = ["approve_action", "deny_action", "request_info_action", "close_action"]
     fieldsets = (
         ("Requester", {"fields": ("reference", "agency", "requesting_person_name", "requesting_person_title",
                                   "requesting_person_email", "requesting_person_phone", "submitted_by", "entered_by",
-                                  "submitted_at")}),
+                                  "received_via", "received_on", "submitted_at")}),
         ("Purpose and basis", {"fields": ("purpose", "purpose_details", "case_number", "legal_basis")}),
         ("Data requested", {"fields": ("plate_list", "time_from", "time_to", "area_description", "area_latitude",
                                        "area_longitude", "area_radius_km")}),

@@ -28,7 +28,21 @@ DISCLOSURE_TRANSITIONS: dict[str, frozenset[str]] = {
 OPEN_STATUSES = frozenset({DisclosureStatus.SUBMITTED, DisclosureStatus.INFO_REQUESTED})
 
 
+class ReceivedVia(models.TextChoices):
+    """How a written request reached the agency (R-SHR-9). Paper and e-mail requests are entered by staff, with the
+    document attached; the person who entered one cannot authorize it."""
+
+    PORTAL = "portal", "Partner portal or API"
+    PAPER = "paper", "On paper (letter, fax, hand delivery)"
+    EMAIL = "email", "By e-mail"
+    EXPORT = "export", "An export for an outside recipient (R-SHR-8)"
+
+
+STAFF_ENTERED = (ReceivedVia.PAPER, ReceivedVia.EMAIL)
+
+
 class AttachmentKind(models.TextChoices):
+    WRITTEN_REQUEST = "written_request", "The written request as received (scan or e-mail)"
     JUDICIAL_WARRANT = "judicial_warrant", "Judicial warrant"
     COURT_ORDER = "court_order", "Court order"
     SUPPORTING = "supporting", "Supporting document"
@@ -48,3 +62,4 @@ class PackageStatus(models.TextChoices):
     RUNNING = "running", "Being built"
     SUCCEEDED = "succeeded", "Ready"
     FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired — the file was purged under its retention period (R-RET-6)"

@@ -26,6 +26,61 @@ PARTNER_CASE = "LAPD-DEMO-2026-0142"
 INELIGIBLE_CASE = "RPD-DEMO-26-0007"
 SCREENED_CASE = "LAPD-DEMO-2026-0188"
 INELIGIBLE_USERNAME = "reno.partner"
+PAPER_CASE = "LAPD-DEMO-2026-0301"
+RECORDS_RELEASE_CASE = "HWD-DEMO-2026-0007"
+SECOND_CUSTODIAN_USERNAME = "custodian2"
+WATER_DISTRICT = "Harbor Water District"
+
+
+def _letter_pdf(title: str, body: str) -> SimpleUploadedFile:
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    content = HTML(string=f"<h1>{title}</h1><p>{body}</p>",
+                   url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+    return SimpleUploadedFile("written-request.pdf", content, content_type="application/pdf")
+
+
+def _seed_staff_entered(*, custodian, sysadmin, los_alamitos, now) -> None:
+    """R-SHR-9 and R-SHR-1a: a paper request entered by ``custodian`` (who therefore cannot authorize it; the second
+    custodian ``custodian2`` can), and an e-mailed request from a public agency that is neither law-enforcement nor
+    prosecutorial, which the custodian sees refused with the reason while the records-release path is off."""
+    from apps.accounts.services import user_create
+    from apps.agencies.services import agency_create
+    from apps.disclosures.choices import ReceivedVia
+    from apps.disclosures.services import disclosure_request_enter_written
+
+    if not User.objects.filter(username=SECOND_CUSTODIAN_USERNAME).exists():
+        from apps.training.models import Course
+        from apps.training.services import training_record_create
+
+        second = user_create(
+            actor=None, username=SECOND_CUSTODIAN_USERNAME, password="alpr-demo-2026!",  # noqa: S106
+            agency=custodian.agency, roles=[Role.CUSTODIAN], first_name="Chris", last_name="Lee",
+            job_title="Deputy Custodian of Records", email="custodian2@example.org", validate_password_strength=False,
+        )
+        for course in Course.objects.filter(code__in=["alpr-initial", "alpr-refresher"]):
+            training_record_create(actor=None, person=second, course=course,
+                                   completed_on=timezone.localdate() - timedelta(days=30), instructor="Training Unit")
+    common = {"purpose": Purpose.PROSECUTION_OR_EXONERATION, "time_from": now - timedelta(days=12), "time_to": now,
+              "immigration_related": False, "received_on": timezone.localdate() - timedelta(days=1)}
+    if not DisclosureRequest.objects.filter(case_number=PAPER_CASE).exists():
+        disclosure_request_enter_written(
+            actor=custodian, agency=los_alamitos, received_via=ReceivedVia.PAPER,
+            document=_letter_pdf("Request for ALPR data", f"Los Alamitos PD, case {PAPER_CASE}: plate 7ABC123."),
+            requesting_person_name="Lt. Dana Flores", requesting_person_title="Lieutenant, Investigations",
+            case_number=PAPER_CASE, legal_basis="Penal Code § 496d investigation (letter of the chief).",
+            plates=["7ABC123"], **common)
+    district = Agency.objects.filter(name=WATER_DISTRICT).first() or agency_create(
+        actor=None, name=WATER_DISTRICT, kind="other_public", government_level="special_district", state="CA",
+        notes="A public agency that is neither law-enforcement nor prosecutorial (R-SHR-1a).")
+    if not DisclosureRequest.objects.filter(case_number=RECORDS_RELEASE_CASE).exists():
+        disclosure_request_enter_written(
+            actor=sysadmin, agency=district, received_via=ReceivedVia.EMAIL,
+            document=_letter_pdf("Records request", "Vehicles at the reservoir gate, plate 8XYZ551."),
+            requesting_person_name="Morgan Hale", requesting_person_title="Facilities manager",
+            case_number=RECORDS_RELEASE_CASE, legal_basis="Vandalism of district property (records request).",
+            plates=["8XYZ551"], **{**common, "purpose": Purpose.CRIME_PREVENTION})
 
 
 def _agreement_pdf(title: str, partner: str) -> SimpleUploadedFile:
@@ -115,7 +170,11 @@ def seed_sharing(*, stdout=None) -> None:
         )
         disclosure_request_close_ineligible(actor=custodian, disclosure_request=request,
                                             note="Out-of-state agency (demo).")
+    _seed_staff_entered(custodian=custodian, sysadmin=sysadmin, los_alamitos=los_alamitos, now=now)
     if stdout is not None:
+        stdout.write(f"  Paper and e-mailed requests (R-SHR-9, R-SHR-1a): {PAPER_CASE} entered by `custodian`, who "
+                     f"cannot authorize it — `{SECOND_CUSTODIAN_USERNAME}` can; {RECORDS_RELEASE_CASE} from "
+                     f"{WATER_DISTRICT}, refused with the reason while the records-release path is off.")
         stdout.write("  Sharing: an agreement with Los Alamitos PD ending soon, an expired one, a request from "
                      "`partner` waiting for `custodian`, one the SB 54 screening put on the immigration path "
                      "(I.C.E. detainer), a closed request from Reno PD (login reno.partner).")

@@ -18,7 +18,7 @@ from apps.agencies.models import Agency
 from apps.agreements.eligibility import sharing_eligibility
 from apps.audit.services import event_record
 from apps.common.errors import ApplicationError
-from apps.disclosures.choices import DisclosureStatus
+from apps.disclosures.choices import DisclosureStatus, ReceivedVia
 from apps.disclosures.immigration_screen import immigration_screen
 from apps.disclosures.models import DisclosureRequest
 from apps.disclosures.permissions import VIEW_PERMISSION, agency_group
@@ -130,6 +130,7 @@ def disclosure_request_enter_for_export(
         area_latitude=lat, area_longitude=lon, area_radius_km=radius, immigration_related=False,
         immigration_screen_terms=screened, immigration_screened_at=now if screened else None,
         requester_attested=False, agreement=in_force, status=DisclosureStatus.SUBMITTED, submitted_at=now,
+        received_via=ReceivedVia.EXPORT,
     )
     disclosure_request.full_clean()
     disclosure_request.save()

@@ -10,7 +10,7 @@ from apps.agreements.choices import ImmigrationBasis
 from apps.agreements.documents import document_validate
 from apps.audit.choices import Purpose
 from apps.common.errors import ApplicationError
-from apps.disclosures.choices import AttachmentKind
+from apps.disclosures.choices import STAFF_ENTERED, AttachmentKind, ReceivedVia
 
 _PLATE_SPLIT = re.compile(r"[\s,;]+")
 _DT = {"type": "datetime-local"}
@@ -85,6 +85,39 @@ class DisclosureRequestForm(forms.Form):
                        (AttachmentKind.COURT_ORDER, data.pop("court_order")),
                        (AttachmentKind.SUPPORTING, data.pop("supporting_document"))]
         return {**data, "attachments": [(kind, upload) for kind, upload in attachments if upload]}
+
+
+class StaffEnteredRequestForm(DisclosureRequestForm):
+    """R-SHR-9: a written request that arrived on paper or by e-mail, entered by records staff with the document
+    attached. The person who enters it cannot review or authorize it (the service refuses)."""
+
+    agency = forms.ModelChoiceField(label="Requesting agency", queryset=None,
+                                    help_text="The agency named in the written request.")
+    received_via = forms.ChoiceField(label="Arrived", widget=forms.RadioSelect, choices=[
+        (value, label) for value, label in ReceivedVia.choices if value in STAFF_ENTERED])
+    received_on = forms.DateField(label="Received on", widget=forms.DateInput(attrs={"type": "date"}))
+    document = forms.FileField(label="The written request as received",
+                               help_text="The scanned letter or the e-mail saved as PDF (PDF, JPEG or PNG). It is "
+                                         "stored with its SHA-256 and shown to the reviewing custodian.")
+
+    field_order = ["agency", "received_via", "received_on", "document"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from apps.agencies.models import Agency
+
+        self.fields["agency"].queryset = Agency.objects.filter(is_deploying_agency=False).order_by("name")
+        del self.fields["requester_attested"]  # a paper request carries its own signature; staff attest nothing
+        self.fields["legal_basis"].help_text = "The authority the written request gives (statute, warrant, order…)."
+        self.fields["requesting_person_name"].label = "Requesting person (as signed)"
+
+    def clean_document(self):
+        return _document_field(self, "document", AttachmentKind.WRITTEN_REQUEST)
+
+    def service_arguments(self) -> dict:
+        arguments = super().service_arguments()
+        arguments.pop("requester_attested", None)
+        return arguments
 
 
 class InfoResponseForm(forms.Form):

@@ -21,7 +21,7 @@ from apps.agreements.choices import ImmigrationBasis
 from apps.audit.choices import Purpose
 from apps.audit.models import AppendOnlyModel
 from apps.common.errors import ApplicationError
-from apps.disclosures.choices import AttachmentKind, DisclosureStatus, PackageStatus, ReviewAction
+from apps.disclosures.choices import AttachmentKind, DisclosureStatus, PackageStatus, ReceivedVia, ReviewAction
 
 RECORD_RETAINED = (
     "This record must be kept until {until:%B %-d, %Y} ({days} days after its last activity, R-SHR-7); it cannot "
@@ -85,6 +85,12 @@ class DisclosureRequest(RetainedModel):
                                      help_text="The account the request came from.")
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    help_text="The person who entered (prepared) the request.")
+    received_via = models.CharField(
+        max_length=10, choices=ReceivedVia.choices, default=ReceivedVia.PORTAL,
+        help_text="How the written request reached the agency (R-SHR-9: paper and e-mail requests are entered by "
+                  "staff, with the document attached).")
+    received_on = models.DateField(null=True, blank=True,
+                                   help_text="The day a paper or e-mailed request was received.")
     requesting_person_name = models.CharField(max_length=200)
     requesting_person_title = models.CharField(max_length=200, blank=True)
     requesting_person_email = models.EmailField(blank=True)
@@ -141,6 +147,7 @@ class DisclosureRequest(RetainedModel):
         permissions = [
             ("review_disclosurerequest", "Can review disclosure requests (eligibility, matching-read counts)"),
             ("authorize_disclosure", "Can sign the written authorization of a disclosure (custodian of records)"),
+            ("enter_disclosurerequest", "Can enter written requests received on paper or by e-mail (R-SHR-9)"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(time_to__gt=models.F("time_from")),
@@ -168,6 +175,10 @@ class DisclosureRequest(RetainedModel):
                 condition=models.Q(immigration_examined_basis="") | models.Q(immigration_examined_by__isnull=False,
                                                                              immigration_examined_at__isnull=False),
                 name="disclosure_immigration_examined_by_someone"),
+            models.CheckConstraint(
+                condition=~models.Q(received_via__in=[ReceivedVia.PAPER, ReceivedVia.EMAIL])
+                | models.Q(received_on__isnull=False),
+                name="disclosure_staff_entered_has_received_on"),
         ]
         indexes = [models.Index(fields=["agency", "submitted_at"], name="disclosure_agency_time"),
                    models.Index(fields=["status", "submitted_at"], name="disclosure_status_time")]
@@ -296,6 +307,9 @@ class DisclosureAuthorization(AppendOnlyModel):
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+RELEASED_READ_PURGE_SETTING = "alprportal.released_read_purge"  # SET LOCAL by apps.disclosures.retention only
+
+
 def package_upload_to(instance, filename: str) -> str:
     return f"disclosures/{instance.request_id}/release/{filename}"
 
@@ -319,6 +333,8 @@ class ReleasePackage(RetainedModel):
     file_size = models.BigIntegerField(null=True, blank=True)
     read_count = models.IntegerField(null=True, blank=True)
     manifest = models.JSONField(default=dict, blank=True)
+    file_purged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When nightly retention deleted the package file (R-RET-6); the record stays.")
 
     class Meta:
         constraints = [
@@ -341,7 +357,10 @@ class ReleasePackage(RetainedModel):
 
 class ReleasedRead(AppendOnlyModel):
     """One read that was released under a request (R-SHR-7: what was released). The read's id and the facts
-    released are copied, so the record outlives the read's own retention. Append-only."""
+    released are copied, so the record outlives the read's own retention. Append-only: never changed; deleted only by
+    nightly retention once its own period after the release has passed (R-RET-6: a copy of read data is purged like
+    the reads), through the one controlled path the database trigger lets through (``RELEASED_READ_PURGE_SETTING``).
+    The request, its authorization and the package's manifest (count and SHA-256s) remain the record."""
 
     request = models.ForeignKey(DisclosureRequest, on_delete=models.PROTECT, related_name="released_reads")
     package = models.ForeignKey(ReleasePackage, on_delete=models.PROTECT, related_name="released_reads")

@@ -26,9 +26,11 @@ from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_each, ta
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.disclosures.choices import (
     DISCLOSURE_TRANSITIONS,
+    STAFF_ENTERED,
     AttachmentKind,
     DisclosureStatus,
     PackageStatus,
+    ReceivedVia,
     ReviewAction,
 )
 from apps.disclosures.immigration_screen import immigration_screen
@@ -87,6 +89,20 @@ IMMIGRATION_SCREENED = (
     "confirms a cited state or county law that requires the disclosure (R-SHR-5a)."
 )
 ATTESTATION_REQUIRED = "Confirm the attestation to submit the request."
+# R-SHR-9: written requests that arrived on paper or by e-mail, entered by staff.
+NOT_AN_ENTERING_STAFF_MEMBER = (
+    "Only records staff of this agency (custodian of records or system administrator) may enter a written request "
+    "that arrived on paper or by e-mail."
+)
+RECEIVED_VIA_INVALID = "Say how the written request arrived: on paper or by e-mail."
+RECEIVED_ON_REQUIRED = "Give the day the written request was received."
+RECEIVED_ON_IN_FUTURE = "The request cannot have been received in the future ({day:%B %-d, %Y})."
+WRITTEN_REQUEST_DOCUMENT_REQUIRED = (
+    "Attach the written request as it arrived (the scanned letter or the e-mail saved as PDF); a request entered by "
+    "staff is kept with its document (R-SHR-9)."
+)
+REQUESTING_AGENCY_REQUIRED = "Choose the agency the written request came from."
+REQUESTING_AGENCY_IS_OURS = "That is this agency; a written request comes from another agency."
 MAX_PLATES = 20
 
 # --- review ------------------------------------------------------------------------------------------------------
@@ -95,7 +111,8 @@ NOT_THE_CUSTODIAN = "Only the custodian of records may authorize a disclosure (R
 ILLEGAL_TRANSITION = "This request is {current}; it cannot be {verb}."
 ALREADY_APPROVED = "This request was already approved on {when:%B %-d, %Y at %H:%M}; nothing was changed."
 SEPARATION_OF_DUTIES = (
-    "You entered this request or it came from your own account; someone else must review and authorize it (R-SHR-4)."
+    "You entered this request or it came from your own account; someone else must review and authorize it (R-SHR-4, "
+    "R-SHR-9)."
 )
 NOT_ELIGIBLE_APPROVE = "This request cannot be approved: {reasons}"
 INELIGIBLE_CLOSE_INSTEAD = (
@@ -382,6 +399,120 @@ def disclosure_request_submit(
                        body=f"From {actor.agency} ({disclosure_request.requesting_person_name}); waiting for review."
                        + (f" SB 54 screening: {', '.join(screened_terms)}." if screened_terms else ""),
                        severity=Severity.WARNING if screened_terms else Severity.INFO)
+    return disclosure_request
+
+
+@transaction.atomic
+def disclosure_request_enter_written(
+    *,
+    actor,
+    agency,
+    received_via: str,
+    received_on,
+    document,
+    requesting_person_name: str,
+    purpose: str,
+    case_number: str,
+    legal_basis: str,
+    time_from: datetime,
+    time_to: datetime,
+    immigration_related: bool,
+    plates: Iterable[str] = (),
+    requesting_person_title: str = "",
+    requesting_person_email: str = "",
+    requesting_person_phone: str = "",
+    purpose_details: str = "",
+    area_description: str = "",
+    area_latitude: float | None = None,
+    area_longitude: float | None = None,
+    area_radius_km: float | None = None,
+    immigration_basis: str = "",
+    immigration_law_citation: str = "",
+    attachments: Iterable[tuple[str, object]] = (),
+    now: datetime | None = None,
+) -> DisclosureRequest:
+    """R-SHR-9: records staff enter a written request that arrived on paper or by e-mail (000 462.7(b), 001 471.7(a),
+    003 427.6(a)), with the document itself attached (checked to be a real PDF/JPEG/PNG within
+    DISCLOSURE_ATTACHMENT_MAX_BYTES, stored with its SHA-256). The request then follows the same review as a
+    partner's own (R-SHR-4): its words are screened (R-SHR-5a), its eligibility is checked live at review
+    (R-SHR-1, R-SHR-1a), and the person who entered it can never review or authorize it (``_require_independent``,
+    for every account, administrators included).
+
+    Refuses, changing nothing: someone without ``disclosures.enter_disclosurerequest``; a missing or unknown way of
+    arrival, a missing or future date received; no document, or one that is not a real PDF/JPEG/PNG; the deploying
+    agency as requester; and every refusal of a partner's submission (fields, purpose, time range, plates or area,
+    civil immigration without warrant or law)."""
+    now = now or timezone.now()
+    if not (actor.is_authenticated and actor.is_active and actor.has_perm("disclosures.enter_disclosurerequest")):
+        raise PermissionDeniedError(NOT_AN_ENTERING_STAFF_MEMBER, code="not_entering_staff")
+    if received_via not in STAFF_ENTERED:
+        raise ApplicationError(RECEIVED_VIA_INVALID, code="received_via_invalid", extra={"field": "received_via"})
+    if received_on is None:
+        raise ApplicationError(RECEIVED_ON_REQUIRED, code="received_on_required", extra={"field": "received_on"})
+    if received_on > timezone.localdate(now):
+        raise ApplicationError(RECEIVED_ON_IN_FUTURE.format(day=received_on), code="received_on_in_future",
+                               extra={"field": "received_on"})
+    if agency is None:
+        raise ApplicationError(REQUESTING_AGENCY_REQUIRED, code="agency_required", extra={"field": "agency"})
+    if agency.is_deploying_agency:
+        raise ApplicationError(REQUESTING_AGENCY_IS_OURS, code="agency_is_ours", extra={"field": "agency"})
+    if document is None:
+        raise ApplicationError(WRITTEN_REQUEST_DOCUMENT_REQUIRED, code="written_request_document_required",
+                               extra={"field": "document"})
+    _check_request_fields(requesting_person_name=requesting_person_name, purpose=purpose, case_number=case_number,
+                          legal_basis=legal_basis)
+    _check_time_range(time_from, time_to, now=now)
+    area = (area_latitude, area_longitude, area_radius_km)
+    if any(v is not None for v in area) and not all(v is not None for v in area):
+        raise ApplicationError(AREA_INCOMPLETE, code="area_incomplete", extra={"field": "area_latitude"})
+    circle = area if all(v is not None for v in area) else None
+    patterns = disclosure_plate_patterns(list(plates))
+    if not patterns and circle is None:
+        raise ApplicationError(PLATES_OR_AREA_REQUIRED, code="plates_or_area_required", extra={"field": "plates"})
+    if len(patterns) > MAX_PLATES:
+        raise ApplicationError(TOO_MANY_PLATES.format(max=MAX_PLATES), code="too_many_plates",
+                               extra={"field": "plates"})
+    disclosure_read_searches(plates=patterns, time_from=time_from, time_to=time_to, circle=circle, now=now)
+    checked = _validated_attachments([(AttachmentKind.WRITTEN_REQUEST, document), *attachments])
+    screened_terms = immigration_screen(purpose_details, legal_basis, immigration_law_citation, area_description,
+                                        requesting_person_title, case_number, requesting_person_email)
+    _check_immigration(related=bool(immigration_related), basis=immigration_basis or "",
+                       citation=immigration_law_citation, kinds={kind for kind, _u, _d in checked},
+                       screened=bool(screened_terms))
+    on_path = bool(immigration_related or screened_terms)
+    in_force = sharing_eligibility(agency=agency, day=timezone.localdate(now)).agreement
+    disclosure_request = DisclosureRequest(
+        agency=agency, submitted_by=actor, entered_by=actor, received_via=received_via, received_on=received_on,
+        requesting_person_name=requesting_person_name.strip(), requesting_person_title=requesting_person_title,
+        requesting_person_email=requesting_person_email, requesting_person_phone=requesting_person_phone,
+        purpose=purpose, purpose_details=purpose_details, case_number=case_number.strip(),
+        legal_basis=legal_basis.strip(), plates=patterns, time_from=time_from, time_to=time_to,
+        area_description=area_description, area_latitude=area_latitude, area_longitude=area_longitude,
+        area_radius_km=area_radius_km, immigration_related=bool(immigration_related),
+        immigration_basis=(immigration_basis or "") if on_path else "",
+        immigration_law_citation=immigration_law_citation if on_path else "",
+        immigration_screen_terms=screened_terms, immigration_screened_at=now if screened_terms else None,
+        requester_attested=False, agreement=in_force, status=DisclosureStatus.SUBMITTED, submitted_at=now,
+    )
+    disclosure_request.full_clean()
+    disclosure_request.save()
+    stored = [_store_attachment(disclosure_request, kind=kind, upload=upload, document=checked_document, actor=actor)
+              for kind, upload, checked_document in checked]
+    assign_perm(VIEW_PERMISSION, agency_group(agency.pk), disclosure_request)
+    event_record(actor=actor, code=f"{EVENT_PREFIX}.entered", target=disclosure_request,
+                 data={"old_status": None, "new_status": DisclosureStatus.SUBMITTED, "agency": agency.name,
+                       "received_via": received_via, "received_on": received_on.isoformat(), "purpose": purpose,
+                       "case_number": disclosure_request.case_number, "plates": patterns,
+                       "document_sha256": stored[0].sha256, "agreement_id": in_force.pk if in_force else None,
+                       "immigration_screen_terms": screened_terms})
+    if screened_terms:
+        event_record(actor=actor, code=f"{EVENT_PREFIX}.immigration_screened", target=disclosure_request,
+                     data={"terms": screened_terms, "source": "staff entry",
+                           "requester_said_related": bool(immigration_related)})
+    _notify_custodians(disclosure_request, title=f"Written request entered: {disclosure_request.reference}",
+                       body=f"{agency} ({disclosure_request.requesting_person_name}), received "
+                            f"{ReceivedVia(received_via).label.split(' (')[0].lower()} on {received_on:%Y-%m-%d}, "
+                            f"entered by {actor}; another custodian must review it (R-SHR-9).")
     return disclosure_request
 
 

@@ -5,6 +5,7 @@ release; an ineligible requester sees only "Closed" and the legal reason (R-SHR-
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.views.generic import FormView, TemplateView
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.disclosures.choices import AttachmentKind, DisclosureStatus
-from apps.disclosures.forms import DisclosureRequestForm, InfoResponseForm
+from apps.disclosures.forms import DisclosureRequestForm, InfoResponseForm, StaffEnteredRequestForm
 from apps.disclosures.links import package_download_url, package_link_max_age, package_link_valid
 from apps.disclosures.models import ReleasePackage
 from apps.disclosures.packages import RELEASE_DOWNLOAD_REFUSED, release_package_download_open
@@ -25,6 +26,7 @@ from apps.disclosures.selectors import (
     requester_view_of,
 )
 from apps.disclosures.services import (
+    disclosure_request_enter_written,
     disclosure_request_respond,
     disclosure_request_screening_message,
     disclosure_request_submit,
@@ -94,6 +96,33 @@ class DisclosureRequestCreateView(PartnerRequesterMixin, FormView):
         if created.immigration_screen_terms:  # R-SHR-5a: tell the requester why, at once
             messages.warning(self.request, disclosure_request_screening_message(created))
         return redirect("disclosures:detail", created.pk)
+
+
+class StaffEnteredRequestView(LoginRequiredMixin, PortalPermissionRequiredMixin, FormView):
+    """R-SHR-9: records staff enter a written request that arrived on paper or by e-mail, with the document. It then
+    waits in the custodian's review (admin) like any request; whoever entered it cannot authorize it."""
+
+    permission_required = "disclosures.enter_disclosurerequest"
+    template_name = "disclosures/staff_entry_form.html"
+    form_class = StaffEnteredRequestForm
+
+    def get_initial(self):
+        from django.utils import timezone
+
+        return {"received_on": timezone.localdate(), "immigration_related": "no"}
+
+    def form_valid(self, form):
+        arguments = form.service_arguments()
+        try:
+            created = disclosure_request_enter_written(actor=self.request.user, **arguments)
+        except ApplicationError as error:
+            _apply_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Request {created.reference} was entered with its document. Another "
+                                       "custodian of records must review and authorize it; you cannot (R-SHR-9).")
+        if created.immigration_screen_terms:
+            messages.warning(self.request, disclosure_request_screening_message(created))
+        return redirect("admin:disclosures_disclosurerequest_change", created.pk)
 
 
 class DisclosureRequestDetailView(PartnerRequesterMixin, TemplateView):

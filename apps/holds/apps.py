@@ -11,7 +11,9 @@ class HoldsConfig(AppConfig):
 
         from apps.holds.home import register
         from apps.holds.models import EvidenceHold
+        from apps.holds.retention import register as register_retention
 
         # Holds are governed records (R-AUD-2): field diffs via django-auditlog, business events via event_record.
         auditlog.register(EvidenceHold)
         register()
+        register_retention()  # R-RET-6: the copies of read data this app keeps

@@ -3,22 +3,30 @@ from django.db import models
 
 class HoldStatus(models.TextChoices):
     PENDING = "pending", "Waiting for the supervisor"
+    VERIFYING = "verifying", "Approved — waiting for the custodian's verification"
     ACTIVE = "active", "Active"
     DENIED = "denied", "Denied"
     RELEASED = "released", "Released"
 
 
-# One service per edge (apps.holds.services): approve, deny, release. Re-affirming keeps a hold active.
+# One service per edge (apps.holds.services): approve (supervisor), verify or refuse (custodian of records, 004 §XI
+# "verification of extended retention requests", R-RET-3a), deny, release. Re-affirming keeps a hold active.
 HOLD_TRANSITIONS: dict[str, frozenset[str]] = {
-    HoldStatus.PENDING: frozenset({HoldStatus.ACTIVE, HoldStatus.DENIED}),
+    HoldStatus.PENDING: frozenset({HoldStatus.VERIFYING, HoldStatus.DENIED}),
+    HoldStatus.VERIFYING: frozenset({HoldStatus.ACTIVE, HoldStatus.DENIED}),
     HoldStatus.ACTIVE: frozenset({HoldStatus.RELEASED}),
     HoldStatus.DENIED: frozenset(),
     HoldStatus.RELEASED: frozenset(),
 }
 
-# Statuses whose reads retention must not touch. A request waiting for its supervisor already protects its reads,
-# so evidence is not archived or purged on the night between the request and the decision (R-RET-3).
-HOLDING_STATUSES = (HoldStatus.PENDING, HoldStatus.ACTIVE)
+# A request not yet confirmed (waiting for the supervisor or for the custodian's verification).
+WAITING_STATUSES = (HoldStatus.PENDING, HoldStatus.VERIFYING)
+
+# Statuses whose reads retention must not touch. A request still waiting already protects its reads, so evidence is
+# not archived or purged on the night between the request and the decision (R-RET-3) — but only for
+# HOLD_PENDING_PROTECT_DAYS after it was requested: a request left waiting longer stops protecting (R-RET-3a,
+# ``apps.holds.selectors.read_held_sql``).
+HOLDING_STATUSES = (HoldStatus.PENDING, HoldStatus.VERIFYING, HoldStatus.ACTIVE)
 
 
 class HoldGround(models.TextChoices):
@@ -29,6 +37,11 @@ class HoldGround(models.TextChoices):
     CASE_FILE = "case_file", "Included in a criminal case file"
     ONGOING_INVESTIGATION = "ongoing_investigation", "Ongoing criminal investigation"
     EXECUTIVE_DIRECTION = "executive_direction", "Executive direction, with the Division Chief's written concurrence"
+    # R-RET-3a (000 462.4, 001 471.5, 003 427.4): "evidence in a criminal or civil action or ... subject to a discovery
+    # request or other lawful action to produce records".
+    CIVIL_ACTION = "civil_action", "Evidence in a civil action"
+    DISCOVERY_REQUEST = "discovery_request", "Subject to a discovery request"
+    LAWFUL_PROCESS = "lawful_process", "Other lawful process to produce records (subpoena, court order…)"
 
 
 class ScopeKind(models.TextChoices):
@@ -41,3 +54,4 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", "Being built"
     SUCCEEDED = "succeeded", "Ready"
     FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired — the file was purged under its retention period (R-RET-6)"

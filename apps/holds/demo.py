@@ -2,8 +2,11 @@
 
 - the deploying agency's retention policy (2 years, policy 004 §VI);
 - a decommissioned legacy unit with reads captured ~2¼ years ago: old enough to archive on the first nightly run;
-- an active hold by ``investigator`` (approved by ``supervisor``) on some of those legacy reads: they stay;
-- a pending hold by ``investigator`` on recent reads of 7ABC123, waiting for ``supervisor``.
+- an active hold by ``investigator`` (approved by ``supervisor``, verified by ``custodian``) on some of those legacy
+  reads: they stay;
+- a pending hold by ``investigator`` on recent reads of 7ABC123, waiting for ``supervisor``;
+- a discovery-request hold (R-RET-3a) with its evidence booking item number, approved by ``supervisor`` and waiting
+  for ``custodian``'s verification.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from apps.holds.models import EvidenceHold
 LEGACY_READS = 60
 ACTIVE_CASE = "MC-23-004417"  # not "DEMO-…": the oversight demo counts those access-log rows
 PENDING_CASE = "MC-26-000123"
+DISCOVERY_CASE = "CIV-26-000311"
 
 
 def _legacy_reads(agency, admin):
@@ -49,7 +53,7 @@ def _legacy_reads(agency, admin):
 def seed_holds(*, people: dict, stdout=None) -> None:
     """Create the demo retention policy, legacy reads and two holds (safe to run again)."""
     from apps.agencies.models import Agency
-    from apps.holds.services import hold_approve, hold_request
+    from apps.holds.services import hold_approve, hold_request, hold_verify
     from apps.retention.selectors import retention_policy_row
     from apps.retention.services import retention_policy_update
 
@@ -67,7 +71,23 @@ def seed_holds(*, people: dict, stdout=None) -> None:
             reason="Vehicle 7LEG001 placed at the scene of a 2023 robbery; trial set, pending final disposition.",
             contact="Det. Ivy Nguyen, Major Crimes, (555) 010-4417", read_ids=held_ids,
         )
-        hold_approve(actor=supervisor, hold=hold, note="Demo: approved.")
+        hold = hold_approve(actor=supervisor, hold=hold, note="Demo: approved.")
+        if people.get("custodian") is not None:
+            hold_verify(actor=people["custodian"], hold=hold, note="Demo: verified (004 §XI).",
+                        evidence_booking_number="EV-23-004417-01")
+    if not EvidenceHold.objects.filter(case_number=DISCOVERY_CASE).exists():
+        now = timezone.now()
+        try:
+            hold = hold_request(
+                actor=investigator, case_number=DISCOVERY_CASE, ground=HoldGround.DISCOVERY_REQUEST,
+                scope_kind=ScopeKind.SEARCH, plate="8XYZ*", time_from=now - timedelta(days=30), time_to=now,
+                reason="Subpoena duces tecum in Doe v. County (civil action), served 2026-11-30: produce the reads.",
+                contact="Det. Ivy Nguyen, (555) 010-4417", evidence_booking_number="EV-26-000311-01",
+            )
+            hold_approve(actor=supervisor, hold=hold, note="Demo: approved; waits for the custodian.")
+        except Exception as exc:  # demo reads may be missing; the rest of the demo still works
+            if stdout is not None:
+                stdout.write(f"  (no discovery-request demo hold: {exc})")
     if not EvidenceHold.objects.filter(case_number=PENDING_CASE).exists():
         now = timezone.now()
         try:
@@ -81,7 +101,8 @@ def seed_holds(*, people: dict, stdout=None) -> None:
             if stdout is not None:
                 stdout.write(f"  (no pending demo hold: {exc})")
     if stdout is not None:
-        stdout.write(f"  Evidence holds: /holds/ (supervisor approves {PENDING_CASE}); retention: /retention/ — "
+        stdout.write(f"  Evidence holds: /holds/ (supervisor approves {PENDING_CASE}; custodian verifies the discovery "
+                     f"request {DISCOVERY_CASE}); retention: /retention/ — "
                      "`manage.py run_retention` archives the legacy reads, except those under the active hold.")
 
 

@@ -23,6 +23,9 @@ class HoldRequestForm(forms.Form):
                                      help_text="Executive direction only.")
     concurrence_statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
                                             label="Their written concurrence", help_text="Executive direction only.")
+    evidence_booking_number = forms.CharField(
+        max_length=64, required=False, label="Evidence booking item number",
+        help_text="If the data is already downloaded onto portable media and booked into evidence (R-RET-3a).")
     scope_kind = forms.ChoiceField(choices=ScopeKind.choices, widget=forms.RadioSelect, initial=ScopeKind.SEARCH,
                                    label="Scope")
     read_ids = forms.CharField(required=False, label="Read numbers",

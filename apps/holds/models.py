@@ -16,7 +16,11 @@ from apps.holds.choices import ExportStatus, HoldGround, HoldStatus, ScopeKind
 
 
 class EvidenceHold(models.Model):
-    """A written request to keep reads past every retention period (policy 004 §VI; R-RET-3).
+    """A written request to keep reads past every retention period (policy 004 §VI; R-RET-3, R-RET-3a).
+
+    Grounds include a civil action, a discovery request and other lawful process to produce records; the evidence
+    booking item number is recorded. After the supervisor approves, the custodian of records verifies the request
+    (``verifying`` → ``active``). A request left waiting more than HOLD_PENDING_PROTECT_DAYS stops protecting.
 
     Names the case number, the specific reason, the ground, the investigator's contact and the scope (selected reads,
     or a plate, time range and cameras, resolved with the reads app's own search when submitted: ``HeldRead``).
@@ -47,6 +51,14 @@ class EvidenceHold(models.Model):
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="holds_to_decide",
                                  help_text="The requester's supervisor when the hold was requested.")
     status = models.CharField(max_length=10, choices=HoldStatus.choices, default=HoldStatus.PENDING)
+    evidence_booking_number = models.CharField(
+        "evidence booking item number", max_length=64, blank=True,
+        help_text="The item number under which the data, downloaded onto portable media, was booked into evidence "
+                  "(000 462.4, 003 427.4; R-RET-3a).")
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", help_text="The custodian of records who verified the request.")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verification_note = models.TextField(blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -65,6 +77,7 @@ class EvidenceHold(models.Model):
         permissions = [
             ("approve_evidencehold", "Can approve or deny their team's evidence holds (supervisor)"),
             ("release_evidencehold", "Can release evidence holds"),
+            ("verify_evidencehold", "Can verify extended-retention requests (custodian of records, R-RET-3a)"),
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(case_number=""), name="hold_case_number_required"),
@@ -103,6 +116,23 @@ class EvidenceHold(models.Model):
         from apps.holds.choices import HOLDING_STATUSES
 
         return self.status in HOLDING_STATUSES
+
+    @property
+    def protection_lapses_at(self):
+        """R-RET-3a: when a request still waiting (supervisor or custodian) stops protecting its reads; None when it
+        is not waiting."""
+        from datetime import timedelta
+
+        from apps.holds.choices import WAITING_STATUSES
+
+        if self.status not in WAITING_STATUSES:
+            return None
+        return self.requested_at + timedelta(days=settings.PORTAL["HOLD_PENDING_PROTECT_DAYS"])
+
+    @property
+    def protection_lapsed(self) -> bool:
+        lapses = self.protection_lapses_at
+        return bool(lapses and lapses <= timezone.now())
 
     @property
     def reaffirmation_overdue(self) -> bool:
@@ -152,6 +182,8 @@ class EvidenceExport(models.Model):
     read_count = models.IntegerField(default=0)
     recipient = models.CharField(max_length=300, help_text="Who receives the package (R-SHR-8): internal (own "
                                  "agency); an outside recipient makes it a disclosure request instead.")
+    file_purged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When nightly retention deleted the package file (R-RET-6); the record stays.")
 
     class Meta:
         ordering = ["-requested_at", "-id"]

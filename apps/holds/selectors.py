@@ -14,18 +14,24 @@ from guardian.shortcuts import get_objects_for_user
 
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_record
-from apps.holds.choices import HOLDING_STATUSES, HoldStatus
+from apps.holds.choices import WAITING_STATUSES, HoldStatus
 from apps.holds.models import EvidenceExport, EvidenceHold, HeldRead
 
 VIEW_PERMISSION = "holds.view_evidencehold"
 
 
-def read_held_sql(alias: str = "r") -> str:
-    """SQL true when the read ``alias`` is covered by a hold retention must respect (pending or active).
-    Used inside set-based UPDATE/DELETE statements as ``AND NOT <this>``; no parameters."""
-    statuses = ", ".join(f"'{status}'" for status in HOLDING_STATUSES)  # fixed enum values, never user input
+def read_held_sql(alias: str = "r", *, as_of=None) -> str:
+    """SQL true when the read ``alias`` is covered by a hold retention must respect: an active hold, or one still
+    waiting (supervisor or custodian) that was requested less than HOLD_PENDING_PROTECT_DAYS before ``as_of`` (the
+    run's moment; default now) — a request left waiting longer stops protecting (R-RET-3a).
+    Used inside set-based UPDATE/DELETE statements as ``AND NOT <this>``; no parameters (the cutoff is a timestamp
+    literal computed here, never user input)."""
+    as_of = as_of or timezone.now()
+    cutoff = (as_of - timedelta(days=settings.PORTAL["HOLD_PENDING_PROTECT_DAYS"])).isoformat()
+    waiting = ", ".join(f"'{status}'" for status in WAITING_STATUSES)  # fixed enum values, never user input
     return (f"EXISTS (SELECT 1 FROM holds_heldread hr JOIN holds_evidencehold h ON h.id = hr.hold_id "  # noqa: S608
-            f"WHERE hr.read_id = {alias}.id AND h.status IN ({statuses}))")
+            f"WHERE hr.read_id = {alias}.id AND (h.status = '{HoldStatus.ACTIVE}' "
+            f"OR (h.status IN ({waiting}) AND h.requested_at >= '{cutoff}'::timestamptz)))")
 
 
 def hold_list_visible_to(*, user) -> QuerySet[EvidenceHold]:
@@ -53,6 +59,13 @@ def holds_waiting_for(*, user) -> QuerySet[EvidenceHold]:
     """Pending holds this supervisor must decide."""
     return hold_list_visible_to(user=user).filter(status=HoldStatus.PENDING).filter(
         Q(approver=user) | Q(requested_by__supervisor=user)).exclude(requested_by=user).order_by("requested_at")
+
+
+def holds_waiting_for_verification(*, user) -> QuerySet[EvidenceHold]:
+    """Holds approved by the supervisor that wait for the custodian's verification (R-RET-3a)."""
+    if not user.has_perm("holds.verify_evidencehold"):
+        return EvidenceHold.objects.none()
+    return hold_list_visible_to(user=user).filter(status=HoldStatus.VERIFYING).order_by("decided_at")
 
 
 def holds_due_for_reaffirmation(*, user, within_days: int | None = None) -> QuerySet[EvidenceHold]:

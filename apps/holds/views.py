@@ -4,6 +4,7 @@ pages show read data, R-ACC-2); a hold the person may not see is a 404 (R-ACC-4)
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse, Http404, HttpResponseRedirect
@@ -24,11 +25,14 @@ from apps.holds.services import (
     evidence_export_for_outside_recipient,
     evidence_export_request,
     hold_approve,
+    hold_booking_record,
     hold_deny,
     hold_reaffirm,
     hold_release,
     hold_request,
     hold_share,
+    hold_verify,
+    hold_verify_refuse,
     may_release,
 )
 from apps.reads.selectors import camera_list_for_search
@@ -84,7 +88,8 @@ class HoldCreateView(HoldPageMixin, TemplateView):
                     scope_kind=data["scope_kind"], read_ids=data["read_ids"], plate=data["plate"],
                     time_from=data["time_from"], time_to=data["time_to"],
                     camera_ids=[int(c) for c in data["cameras"]], concurrence_by=data["concurrence_by"],
-                    concurrence_statement=data["concurrence_statement"], request=request,
+                    concurrence_statement=data["concurrence_statement"],
+                    evidence_booking_number=data["evidence_booking_number"], request=request,
                 )
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
@@ -112,6 +117,12 @@ class HoldDetailView(HoldPageMixin, TemplateView):
             may_reaffirm=hold.status == HoldStatus.ACTIVE and user.pk in {
                 hold.requested_by_id, hold.approver_id, hold.requested_by.supervisor_id},
             may_share=user.pk in {hold.requested_by_id, hold.approver_id},
+            may_verify=(hold.status == HoldStatus.VERIFYING and user.has_perm("holds.verify_evidencehold")
+                        and user.pk not in {hold.requested_by_id, hold.decided_by_id}),
+            may_book=hold.is_holding and (user.pk in {hold.requested_by_id, hold.approver_id,
+                                                      hold.requested_by.supervisor_id}
+                                          or user.has_perm("holds.verify_evidencehold")),
+            protect_days=settings.PORTAL["HOLD_PENDING_PROTECT_DAYS"],
             may_export=hold.status == HoldStatus.ACTIVE and user.has_perm("holds.add_evidenceexport"),
             exports=exports, building=any(e.status in (ExportStatus.QUEUED, ExportStatus.RUNNING) for e in exports),
             reason_form=ReasonForm(), note_form=NoteForm(), share_form=ShareForm(), today=timezone.localdate(),
@@ -139,7 +150,30 @@ class _HoldActionView(HoldPageMixin, View):
 class HoldApproveView(_HoldActionView):
     def act(self, request, hold):
         hold = hold_approve(actor=request.user, hold=hold, note=request.POST.get("note", ""))
-        return f"{hold.reference} approved: its reads are kept until the hold is released."
+        return (f"{hold.reference} approved; the custodian of records verifies it next. Its reads stay protected "
+                "meanwhile.")
+
+
+class HoldVerifyView(_HoldActionView):
+    """R-RET-3a: the custodian of records verifies the extended-retention request."""
+
+    def act(self, request, hold):
+        hold = hold_verify(actor=request.user, hold=hold, note=request.POST.get("note", ""),
+                           evidence_booking_number=request.POST.get("evidence_booking_number", ""))
+        return f"{hold.reference} verified: it is active, and its reads are kept until the hold is released."
+
+
+class HoldVerifyRefuseView(_HoldActionView):
+    def act(self, request, hold):
+        hold = hold_verify_refuse(actor=request.user, hold=hold, reason=request.POST.get("reason", ""))
+        return f"{hold.reference} was not verified; it is denied."
+
+
+class HoldBookingView(_HoldActionView):
+    def act(self, request, hold):
+        hold = hold_booking_record(actor=request.user, hold=hold,
+                                   evidence_booking_number=request.POST.get("evidence_booking_number", ""))
+        return f"Evidence booking item {hold.evidence_booking_number} recorded on {hold.reference}."
 
 
 class HoldDenyView(_HoldActionView):

@@ -39,7 +39,7 @@ def hits_purge(ctx, days: int) -> dict:
     """Delete hits of reads captured more than ``days`` ago, except hits of held reads (R-RET-2, R-RET-3)."""
     cutoff = ctx.as_of - timedelta(days=days)
     ctx.set("cutoff", cutoff.isoformat())
-    held = read_held_sql("r")
+    held = read_held_sql("r", as_of=ctx.as_of)
     _delete_in_batches(
         ctx,
         "DELETE FROM hotlists_hit WHERE id IN (SELECT h.id FROM hotlists_hit h JOIN reads_read r ON r.id = h.read_id "  # noqa: S608

@@ -59,7 +59,7 @@ def ocr_uploads_purge(ctx, days: int) -> dict:
         OcrItem.objects.filter(pk__in=[item for item, _read_id in rows]).delete()
 
     _batches(ctx, "SELECT i.id, i.read_id FROM ocr_ocritem i JOIN reads_read r ON r.id = i.read_id "  # noqa: S608
-             f"WHERE r.archived_at IS NOT NULL AND r.archived_at < %s AND NOT {read_held_sql('r')} "
+             f"WHERE r.archived_at IS NOT NULL AND r.archived_at < %s AND NOT {read_held_sql('r', as_of=ctx.as_of)} "
              "AND NOT EXISTS (SELECT 1 FROM hotlists_hit h WHERE h.read_id = r.id) ORDER BY i.id LIMIT %s",
              [cutoff], remove_with_reads)
 

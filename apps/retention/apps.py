@@ -9,6 +9,7 @@ class RetentionConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from apps.retention import checks  # noqa: F401 - registers retention.E001 (R-RET-5)
         from apps.retention.home import register as register_home
         from apps.retention.models import RetentionPolicy
         from apps.retention.registry import register_builtin_data_classes

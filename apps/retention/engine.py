@@ -174,7 +174,7 @@ def _gin_merge() -> int:
 
 def _archive_batch(*, cutoff: datetime, as_of: datetime, limit: int, after: datetime | None):
     resume, resume_params = _resume_clause(after)
-    where = f"r.archived_at IS NULL AND r.captured_at < %s {resume} AND NOT {read_held_sql('r')}"
+    where = f"r.archived_at IS NULL AND r.captured_at < %s {resume} AND NOT {read_held_sql('r', as_of=as_of)}"
     params = [cutoff, *resume_params]
     with connection.cursor() as cursor:
         if _pg():
@@ -199,11 +199,12 @@ def _archive_batch(*, cutoff: datetime, as_of: datetime, limit: int, after: date
         return len(rows), (max(row[1] for row in rows) if rows else None)
 
 
-def _held_past(*, where: str, params: list) -> int:
+def _held_past(*, where: str, params: list, as_of: datetime) -> int:
     """How many held reads a step would otherwise have taken (counted from the small held side)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT count(*) FROM reads_read r WHERE {where} AND {read_held_sql('r')}", params)  # noqa: S608
+            f"SELECT count(*) FROM reads_read r WHERE {where} AND {read_held_sql('r', as_of=as_of)}",  # noqa: S608
+            params)
         return cursor.fetchone()[0]
 
 
@@ -219,7 +220,8 @@ def reads_archive(ctx: RunContext, days: int) -> dict:
         started = time.monotonic()
         ctx.set("gin_pages_merged", _gin_merge())
         ctx.set("gin_merge_seconds", round(time.monotonic() - started, 2))
-    ctx.set("held_kept", _held_past(where="r.archived_at IS NULL AND r.captured_at < %s", params=[cutoff]))
+    ctx.set("held_kept", _held_past(where="r.archived_at IS NULL AND r.captured_at < %s", params=[cutoff],
+                                    as_of=ctx.as_of))
     return ctx.counts.get(ctx.step, {})
 
 
@@ -251,7 +253,8 @@ def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None
                  as_of: datetime):
     resume, resume_params = _resume_clause(after)
     referenced = read_referenced_sql("r")
-    where = f"{where} {resume} AND NOT {read_held_sql('r')}" + (f" AND NOT ({referenced})" if referenced else "")
+    where = f"{where} {resume} AND NOT {read_held_sql('r', as_of=as_of)}" + (
+        f" AND NOT ({referenced})" if referenced else "")
     params = [*params, *resume_params]
     with connection.cursor() as cursor:
         if _pg():
@@ -299,7 +302,7 @@ def reads_purge_archived(ctx: RunContext, days: int) -> dict:
             end=bound, first_sql="SELECT r.captured_at FROM reads_read r WHERE r.captured_at < %s "
             "AND r.archived_at IS NOT NULL AND r.archived_at < %s ORDER BY r.captured_at LIMIT 1",
             first_params=[bound, cutoff])
-    ctx.set("held_kept", _held_past(where=where, params=[bound, cutoff]))
+    ctx.set("held_kept", _held_past(where=where, params=[bound, cutoff], as_of=ctx.as_of))
     return ctx.counts.get(ctx.step, {})
 
 
@@ -412,6 +415,43 @@ def orphan_files_sweep(ctx: RunContext, days: int) -> dict:
     ctx.add("orphans_deleted", orphans)
     ctx.batch_done(orphans)
     return ctx.counts.get(ctx.step, {})
+
+
+# --- copies of read data (R-RET-6) ---------------------------------------------------------------------------------
+def batches_until_short(ctx: RunContext, work: Callable[[], int], counter: str = "purged") -> int:
+    """Run ``work()`` (one batch of at most ``ctx.batch_size`` rows, chosen by predicate) in its own transaction,
+    counted with the rows it changes, until a batch comes back short. Files it queued (``PendingFileDeletion``) are
+    removed after each commit. Idempotent and resumable like every step."""
+    total = 0
+    while True:
+        with transaction.atomic():
+            count = work()
+            ctx.batch_commit(counter, count)
+        total += count
+        transaction.on_commit(pending_files_drain)
+        if ctx.after_batch is not None:
+            ctx.after_batch(ctx.step, count)
+        if count < ctx.batch_size:
+            return total
+
+
+def file_rows_expire(ctx: RunContext, queryset, *, source: str, expired_status: str) -> int:
+    """R-RET-6: for the rows of ``queryset`` (a model with ``file``, ``status`` and ``file_purged_at``), in batches:
+    queue the file for deletion after commit, clear it and mark the row ``expired``. The row (the record) stays."""
+    model = queryset.model
+    run_id = ctx.run.pk if ctx.run else None
+
+    def work() -> int:
+        rows = list(queryset.select_for_update(skip_locked=True).order_by("pk").values_list("pk", "file")
+                    [:ctx.batch_size])
+        PendingFileDeletion.objects.bulk_create([
+            PendingFileDeletion(name=name, source=source, enqueued_at=ctx.as_of, run_id=run_id)
+            for _pk, name in rows if name])
+        model.objects.filter(pk__in=[pk for pk, _name in rows]).update(
+            file="", status=expired_status, file_purged_at=ctx.as_of)
+        return len(rows)
+
+    return batches_until_short(ctx, work, "files_purged")
 
 
 # --- other data classes --------------------------------------------------------------------------------------------

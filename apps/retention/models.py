@@ -1,6 +1,5 @@
-"""Retention (R-RET-1, R-RET-2, R-RET-3, R-RET-4, R-AUD-1, R-SHR-7): the deploying agency's policy, the nightly runs,
-and the file deletions
-that wait for a database commit.
+"""Retention (R-RET-1, R-RET-2, R-RET-3, R-RET-4, R-RET-5, R-RET-6, R-AUD-1, R-SHR-7): the deploying agency's
+policy, the nightly runs, and the file deletions that wait for a database commit.
 
 ``RetentionPolicy`` is the one source of truth for every retention period: ``retention_policy_current()`` returns
 the deploying agency's row, or — until a custodian saves one — the defaults from ``settings.PORTAL`` (which come from
@@ -52,6 +51,18 @@ class RetentionPolicy(models.Model):
     disclosure_record_retention_days = models.PositiveIntegerField(
         validators=[MinValueValidator(MINIMUM_RECORD_DAYS), MaxValueValidator(MAXIMUM_DAYS)],
         help_text="Days disclosure requests, reviews and releases are kept (at least 730, R-SHR-7).")
+    # R-RET-6: copies of read data, each with its own period; the nightly run purges them like the reads.
+    release_copy_retention_days = models.PositiveIntegerField(
+        default=730, validators=[MinValueValidator(1), MaxValueValidator(MAXIMUM_DAYS)],
+        help_text="Days after a release before the released reads (their copied plates, times, places) and the "
+                  "release package file are purged. The request, its authorization and the manifest stay (R-SHR-7).")
+    held_read_list_retention_days = models.PositiveIntegerField(
+        default=730, validators=[MinValueValidator(1), MaxValueValidator(MAXIMUM_DAYS)],
+        help_text="Days after a hold ended (released or denied) before its list of held reads is purged.")
+    evidence_export_retention_days = models.PositiveIntegerField(
+        default=365, validators=[MinValueValidator(1), MaxValueValidator(MAXIMUM_DAYS)],
+        help_text="Days after an evidence package was built before its file is purged (the booked copy is on "
+                  "portable media in the evidence room).")
     policy_reference = models.CharField(max_length=200, blank=True,
                                         help_text="Where the agency's policy sets these, e.g. “ALPR policy §VI”.")
     updated_at = models.DateTimeField(auto_now=True)
@@ -72,6 +83,48 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Retention policy of {self.agency}"
+
+    def clean(self) -> None:
+        """R-RET-5: no period that deletes ALPR data may be shorter than the legal minimum."""
+        from django.core.exceptions import ValidationError
+
+        problems = legal_minimum_violations({name: getattr(self, name) for name in LEGAL_MINIMUM_FIELDS})
+        if problems:
+            raise ValidationError(dict(problems))
+
+
+# The periods after which ALPR data (reads, hits) is deleted for good (R-RET-5).
+LEGAL_MINIMUM_FIELDS = ("read_retention_days", "archive_purge_days", "non_hit_purge_days", "hit_retention_days")
+BELOW_LEGAL_MINIMUM_PURGE = (
+    "Reads would be purged {total} days after capture (archived after {archive} days, purged {purge} days later); "
+    "the legal minimum retention is {minimum} days ({basis}). Make the two together at least {minimum} days "
+    "(R-RET-5)."
+)
+BELOW_LEGAL_MINIMUM = (
+    "{what} {days} days is shorter than the legal minimum retention of {minimum} days ({basis}); set at least "
+    "{minimum} days (R-RET-5)."
+)
+
+
+def legal_minimum() -> tuple[int, str]:
+    return settings.PORTAL["RETENTION_LEGAL_MINIMUM_DAYS"], settings.PORTAL["RETENTION_LEGAL_MINIMUM_BASIS"]
+
+
+def legal_minimum_violations(values: dict) -> list[tuple[str, str]]:
+    """R-RET-5: (field, message) for each period in ``values`` that would delete reads or hits before the legal
+    minimum (RETENTION_LEGAL_MINIMUM_DAYS). Empty: the periods are lawful."""
+    minimum, basis = legal_minimum()
+    problems = []
+    archive, purge = values.get("read_retention_days"), values.get("archive_purge_days")
+    if archive is not None and purge is not None and archive + purge < minimum:
+        problems.append(("archive_purge_days", BELOW_LEGAL_MINIMUM_PURGE.format(
+            total=archive + purge, archive=archive, purge=purge, minimum=minimum, basis=basis)))
+    for field, what in (("non_hit_purge_days", "Purging reads that hit nothing after"),
+                        ("hit_retention_days", "Keeping hits")):
+        days = values.get(field)
+        if days is not None and days < minimum:
+            problems.append((field, BELOW_LEGAL_MINIMUM.format(what=what, days=days, minimum=minimum, basis=basis)))
+    return problems
 
 
 class RetentionRun(models.Model):

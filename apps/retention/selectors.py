@@ -14,14 +14,14 @@ from apps.retention.models import MINIMUM_RECORD_DAYS, RetentionPolicy, Retentio
 POLICY_FIELDS = (
     "read_retention_days", "archive_purge_days", "non_hit_purge_days", "hit_retention_days",
     "hotlist_retention_days", "access_log_retention_days", "disclosure_record_retention_days",
+    "release_copy_retention_days", "held_read_list_retention_days", "evidence_export_retention_days",
 )
 
 
 @dataclass(frozen=True)
 class RetentionPolicyView:
-    """The retention periods in force, in days (R-RET-1, R-RET-2, R-AUD-1, R-SHR-7). ``saved`` is False while the
-    agency has
-    not saved its own policy and the environment's defaults apply. ``non_hit_purge_days`` None: off."""
+    """The retention periods in force, in days (R-RET-1, R-RET-2, R-RET-6, R-AUD-1, R-SHR-7). ``saved`` is False while
+    the agency has not saved its own policy and the environment's defaults apply. ``non_hit_purge_days`` None: off."""
 
     read_retention_days: int
     archive_purge_days: int
@@ -30,6 +30,9 @@ class RetentionPolicyView:
     hotlist_retention_days: int
     access_log_retention_days: int
     disclosure_record_retention_days: int
+    release_copy_retention_days: int = 730
+    held_read_list_retention_days: int = 730
+    evidence_export_retention_days: int = 365
     policy_reference: str = ""
     agency_name: str = ""
     saved: bool = False
@@ -59,7 +62,12 @@ class RetentionPolicyView:
                 return f"{years} year{'s' if years != 1 else ''} ({value} days)"
             return f"{value} days"
 
+        from apps.retention.models import legal_minimum
+
+        minimum, basis = legal_minimum()
         return [
+            {"what": "Legal minimum retention of ALPR data (no read or hit is deleted sooner)", "rule": "R-RET-5",
+             "period": days(minimum), "note": basis},
             {"what": "Reads (plates, images): logically archived after", "period": days(self.read_retention_days),
              "rule": "R-RET-1", "note": "Archived reads are hidden from users; a system administrator may query them."},
             {"what": "Archived reads and their images: purged after a further", "rule": "R-RET-2",
@@ -74,6 +82,14 @@ class RetentionPolicyView:
              "note": "Then purged with a signed checkpoint; the hash chain stays verifiable."},
             {"what": "Disclosure records: kept at least", "period": days(self.disclosure_record_retention_days),
              "rule": "R-SHR-7", "note": ""},
+            {"what": "Released reads and release package files: purged after", "rule": "R-RET-6",
+             "period": days(self.release_copy_retention_days),
+             "note": "Counted from the release; the request, its authorization and the manifest stay."},
+            {"what": "Lists of held reads: purged after the hold ends, after", "rule": "R-RET-6",
+             "period": days(self.held_read_list_retention_days), "note": ""},
+            {"what": "Evidence package files: purged after", "rule": "R-RET-6",
+             "period": days(self.evidence_export_retention_days),
+             "note": "Counted from when the package was built; the booked copy is in the evidence room."},
             {"what": "Evidence holds", "period": "until released", "rule": "R-RET-3",
              "note": "Reads under an approved hold (or a request awaiting approval) are never archived or purged."},
         ]
@@ -90,6 +106,9 @@ def retention_policy_defaults() -> dict:
         "hotlist_retention_days": portal["HOTLIST_RETENTION_DAYS"],
         "access_log_retention_days": max(portal["ACCESS_LOG_RETENTION_DAYS"], MINIMUM_RECORD_DAYS),
         "disclosure_record_retention_days": max(portal["DISCLOSURE_RECORD_RETENTION_DAYS"], MINIMUM_RECORD_DAYS),
+        "release_copy_retention_days": portal["RELEASE_COPY_RETENTION_DAYS"],
+        "held_read_list_retention_days": portal["HELD_READ_LIST_RETENTION_DAYS"],
+        "evidence_export_retention_days": portal["EVIDENCE_EXPORT_RETENTION_DAYS"],
     }
 
 

@@ -18,7 +18,7 @@ from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
 from apps.retention.choices import RunStatus, RunTrigger
 from apps.retention.engine import RunContext, pending_files_drain_after_commit
-from apps.retention.models import RetentionPolicy, RetentionRun
+from apps.retention.models import LEGAL_MINIMUM_FIELDS, RetentionPolicy, RetentionRun, legal_minimum_violations
 from apps.retention.registry import data_classes
 from apps.retention.selectors import POLICY_FIELDS, retention_policy_current, retention_policy_defaults
 
@@ -42,7 +42,8 @@ _RUN_LOCK_KEY = 0x52455431  # "RET1"
 
 def retention_policy_update(*, actor, **values) -> RetentionPolicy:
     """Save the deploying agency's retention policy (the one source of truth). Validates the minimums (access log and
-    disclosure records at least 730 days) and records who changed what (event with old and new values)."""
+    disclosure records at least 730 days; R-RET-5: nothing that deletes reads or hits before the legal minimum,
+    RETENTION_LEGAL_MINIMUM_DAYS) and records who changed what (event with old and new values)."""
     if actor is not None and not (actor.has_perm("retention.change_retentionpolicy")
                                   and actor.has_role(Role.CUSTODIAN, Role.SYSADMIN)):
         raise PermissionDeniedError(POLICY_NOT_ALLOWED, code="policy_not_allowed")
@@ -62,6 +63,11 @@ def retention_policy_update(*, actor, **values) -> RetentionPolicy:
                 changed[name] = {"old": getattr(policy, name), "new": values[name]}
                 setattr(policy, name, values[name])
         policy.updated_by = actor if getattr(actor, "pk", None) else None
+        problems = legal_minimum_violations({name: getattr(policy, name) for name in LEGAL_MINIMUM_FIELDS})
+        if problems:  # R-RET-5: refused with the precise period and the law, nothing saved
+            field, message = problems[0]
+            raise ApplicationError(" ".join(text for _f, text in problems), code="below_legal_minimum",
+                                   extra={"field": field, "fields": [f for f, _t in problems]})
         policy.full_clean()
         policy.save()
         event_record(actor=actor, code="alprportal.retention.policy.changed", target=policy,

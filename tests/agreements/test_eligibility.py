@@ -21,7 +21,7 @@ from tests.factories import AgencyFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_a_california_police_department_with_an_authorized_purpose_is_eligible(partner_agency):
+def test_a_california_police_department_with_an_authorized_purpose_is_eligible(partner_agency, agreement):
     result = sharing_eligibility(agency=partner_agency, purpose=Purpose.WANTED_PERSONS,
                                  immigration=ImmigrationAttestation(related=False))
     assert result.eligible and result.reasons == []
@@ -44,7 +44,7 @@ def test_out_of_state_federal_private_and_flagged_agencies_are_ineligible(fields
     assert all(reason.endswith(".") or reason.endswith(")") for reason in result.reasons)
 
 
-def test_a_purpose_outside_the_list_is_a_reason(partner_agency):
+def test_a_purpose_outside_the_list_is_a_reason(partner_agency, agreement):
     result = sharing_eligibility(agency=partner_agency, purpose="civil_immigration")
     assert result.reasons == [REASON_PURPOSE_NOT_AUTHORIZED.format(purpose="civil_immigration")]
     assert result.agency_eligible
@@ -69,8 +69,8 @@ WARRANT, LAW = ImmigrationBasis.JUDICIAL_WARRANT, ImmigrationBasis.STATE_OR_COUN
      None),
     (ImmigrationAttestation(related=False, screened_terms=("deportation",)), False, REASON_IMMIGRATION),
 ])
-def test_civil_immigration_needs_a_warrant_or_a_law_examined_by_the_custodian(partner_agency, attestation, eligible,
-                                                                              reason):
+def test_civil_immigration_needs_a_warrant_or_a_law_examined_by_the_custodian(partner_agency, agreement, attestation,
+                                                                              eligible, reason):
     """R-SHR-5, R-SHR-5a: the warrant examined (court, judge, date) or the cited law confirmed by the custodian."""
     result = sharing_eligibility(agency=partner_agency, purpose=Purpose.WANTED_PERSONS, immigration=attestation)
     assert result.eligible is eligible
@@ -80,11 +80,11 @@ def test_civil_immigration_needs_a_warrant_or_a_law_examined_by_the_custodian(pa
 def test_every_failing_reason_is_listed():
     agency = AgencyFactory(state="TX", government_level="federal", ag_noncompliance_flagged=True)
     result = sharing_eligibility(agency=agency, purpose="sell_it", immigration=ImmigrationAttestation(related=True))
-    assert len(result.reasons) == 5
+    assert len(result.reasons) == 6  # state, federal, flagged, no agreement (required by default), purpose, SB 54
 
 
 def test_the_agency_setting_can_require_an_agreement(settings, partner_agency, agreement):
-    settings.PORTAL = {**settings.PORTAL, "DISCLOSURE_REQUIRES_AGREEMENT": True}
+    settings.PORTAL = {**settings.PORTAL, "DISCLOSURE_REQUIRES_AGREEMENT": True}  # the default (policy 004 §V)
     assert sharing_eligibility(agency=partner_agency, purpose=Purpose.WANTED_PERSONS).agreement == agreement
     other = AgencyFactory()
     assert sharing_eligibility(agency=other, purpose=Purpose.WANTED_PERSONS).reasons == [
@@ -101,3 +101,10 @@ def test_an_agreement_past_its_sunset_stops_sharing_before_the_job_runs(partner_
     assert not result.eligible
     assert "reached its sunset" in result.reasons[0]
     assert sharing_eligibility(agency=partner_agency, purpose=Purpose.WANTED_PERSONS).agreement is None
+
+
+def test_an_agency_whose_policy_accepts_a_written_request_alone_turns_the_requirement_off(settings, partner_agency):
+    """000 462.7(b), 001 471.7, 003 427.6: a written request without an agreement, when the setting is off."""
+    settings.PORTAL = {**settings.PORTAL, "DISCLOSURE_REQUIRES_AGREEMENT": False}
+    result = sharing_eligibility(agency=partner_agency, purpose=Purpose.WANTED_PERSONS)
+    assert result.eligible and result.agreement is None

@@ -18,6 +18,7 @@ from apps.disclosures.models import DisclosureRequest, ReleasePackage
 from apps.disclosures.packages import release_package_build
 from apps.disclosures.services import disclosure_request_approve
 from tests.disclosures.test_package import SIGN
+from tests.holds.helpers import approve_and_verify
 
 pytestmark = pytest.mark.django_db
 SEARCH = {"purpose": "investigative_leads", "case_number": "24-001234", "plate": "7ABC123"}
@@ -128,13 +129,13 @@ def test_an_outside_evidence_export_is_a_disclosure_request(client, make_user, d
                                                             camera):
     from apps.holds.choices import ScopeKind
     from apps.holds.models import EvidenceExport
-    from apps.holds.services import hold_approve, hold_request
+    from apps.holds.services import hold_request
     from tests.holds.helpers import make_read
 
     boss = make_user(Role.SUPERVISOR, agency=deploying_agency)
     detective = make_user(Role.INVESTIGATOR, agency=deploying_agency, supervisor=boss)
     reads = [make_read(camera, plate="7ABC123", days_ago=d) for d in (1, 2)]
-    hold = hold_approve(actor=boss, hold=hold_request(
+    hold = approve_and_verify(boss=boss, hold=hold_request(
         actor=detective, case_number="24-000777", reason="Robbery.", ground="evidence", contact="555-0100",
         scope_kind=ScopeKind.READS, read_ids=[r.pk for r in reads]))
     client.force_login(detective)

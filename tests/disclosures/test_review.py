@@ -35,7 +35,8 @@ def codes(request):
 
 
 @pytest.fixture
-def request_(partner, submit):
+def request_(partner, submit, agreement):
+    """A partner's request under the agreement in force (required by default, policy 004 §V)."""
     return submit(partner)
 
 
@@ -87,7 +88,7 @@ def test_approving_twice_is_refused_and_changes_nothing(custodian, second_custod
     assert DisclosureReview.objects.count() == 1
 
 
-def test_separation_of_duties(make_user, partner_agency, second_custodian, submit):
+def test_separation_of_duties(make_user, partner_agency, second_custodian, submit, agreement):
     """R-SHR-4: nobody approves a request they entered or that came from their own account."""
     both = make_user(Role.PARTNER_REQUESTER, agency=partner_agency, first_name="Dual", last_name="Role")
     from apps.accounts.services import _apply_roles

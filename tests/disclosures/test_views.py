@@ -104,7 +104,7 @@ def test_the_review_page_shows_eligibility_agreement_and_an_audited_count(client
     assert reverse("admin:disclosures_disclosurerequest_approve", args=[request.pk]) in page
 
 
-def test_the_custodian_approves_denies_and_asks_in_the_admin(client, custodian, partner, submit):
+def test_the_custodian_approves_denies_and_asks_in_the_admin(client, custodian, partner, submit, agreement):
     approve_me, deny_me, ask_me = submit(partner), submit(partner), submit(partner)
     client.force_login(custodian)
     form = client.get(reverse("admin:disclosures_disclosurerequest_approve", args=[approve_me.pk])).content.decode()
@@ -173,7 +173,7 @@ def test_the_administrator_sees_requests_read_only_without_counts_or_decisions(c
     assert client.get(reverse("admin:disclosures_disclosurerequest_approve", args=[own.pk])).status_code == 403
 
 
-def test_release_packages_and_authorizations_are_listed_read_only(client, custodian, own):
+def test_release_packages_and_authorizations_are_listed_read_only(client, custodian, own, agreement):
     from apps.disclosures.models import ReleasePackage
     from apps.disclosures.services import disclosure_request_approve
 

@@ -30,6 +30,7 @@ from apps.reads.models import Read
 from tests.factories import AgencyFactory, DeployingAgencyFactory
 from tests.faults.conftest import INGEST, thread_worker
 from tests.faults.helpers import reads_batch, wait_for
+from tests.holds.helpers import approve_and_verify
 
 pytestmark = [pytest.mark.faults, pytest.mark.celery_worker]
 
@@ -198,7 +199,7 @@ def test_an_approval_in_the_outage_succeeds_and_its_package_is_built_once_when_i
 def active_hold(deploying, make_user):
     """An active evidence hold on two reads, and the detective who requested it."""
     from apps.holds.choices import HoldGround, ScopeKind
-    from apps.holds.services import hold_approve, hold_request
+    from apps.holds.services import hold_request
     from tests.holds.helpers import make_camera, make_read
 
     boss = make_user(Role.SUPERVISOR, agency=deploying)
@@ -210,7 +211,7 @@ def active_hold(deploying, make_user):
     hold = hold_request(actor=detective, case_number="24-000777", reason="Suspect vehicle in a robbery.",
                         ground=HoldGround.EVIDENCE, contact="(555) 010-0000", scope_kind=ScopeKind.SEARCH,
                         plate="7ABC123", time_from=now - timedelta(days=10), time_to=now)
-    return detective, hold_approve(actor=boss, hold=hold)
+    return detective, approve_and_verify(boss=boss, hold=hold)
 
 
 def test_an_export_requested_in_the_outage_is_built_once_when_it_returns(active_hold, broker, client, caplog):

@@ -25,7 +25,7 @@ from django.core.files.storage import default_storage
 
 from apps.accounts.roles import Role
 from apps.holds.choices import HoldGround, ScopeKind
-from apps.holds.services import hold_approve, hold_request
+from apps.holds.services import hold_request
 from apps.reads.models import Read
 from apps.retention.choices import RunStatus
 from apps.retention.models import PendingFileDeletion, RetentionRun
@@ -38,7 +38,7 @@ from apps.retention.services import (
 )
 from tests.factories import DeployingAgencyFactory
 from tests.faults.helpers import wait_for
-from tests.holds.helpers import make_camera, make_read
+from tests.holds.helpers import approve_and_verify, make_camera, make_read
 
 pytestmark = [pytest.mark.faults, pytest.mark.celery_worker]
 
@@ -65,7 +65,7 @@ def estate(transactional_db, make_user):
     Read.objects.filter(pk=held_archived.pk).update(archived_at=None)  # holds are placed on visible reads
     hold = hold_request(actor=detective, case_number="24-000999", reason="Evidence.", ground=HoldGround.EVIDENCE,
                         contact="x", scope_kind=ScopeKind.READS, read_ids=[old[0].pk, old[1].pk, held_archived.pk])
-    hold_approve(actor=boss, hold=hold)
+    approve_and_verify(boss=boss, hold=hold)
     Read.objects.filter(pk=held_archived.pk).update(archived_at=archived_at)
     return {"new": new, "old": old, "archived": archived, "held": {old[0].pk, old[1].pk, held_archived.pk},
             "custodian": make_user(Role.CUSTODIAN, agency=agency)}

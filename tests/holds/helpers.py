@@ -55,3 +55,17 @@ def record_access(user, *, days_ago: float = 0, case="24-000001"):
     with mock.patch("django.utils.timezone.now", return_value=moment):
         return access_log_record(user=user, action="reads.search", data_elements={"plate_pattern": "7ABC123"},
                                  purpose="investigative_leads", case_number=case, result_count=1)
+
+
+def approve_and_verify(*, boss, hold, verifier=None, note: str = ""):
+    """The supervisor approves and the custodian of records verifies (R-RET-3a): the hold is active. ``verifier``
+    defaults to a fresh trained custodian."""
+    from apps.accounts.roles import Role
+    from apps.holds.services import hold_approve, hold_verify
+    from tests.factories import TrainingRecordFactory, UserFactory
+
+    hold = hold_approve(actor=boss, hold=hold, note=note)
+    if verifier is None:
+        verifier = UserFactory(roles=[Role.CUSTODIAN], agency=boss.agency)
+        TrainingRecordFactory(person=verifier, completed_on=timezone.localdate() - timedelta(days=30))
+    return hold_verify(actor=verifier, hold=hold)

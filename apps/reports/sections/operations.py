@@ -86,6 +86,8 @@ def holds_aggregate(period_start: date, period_end: date) -> dict:
     from apps.holds.choices import HoldGround, HoldStatus
     from apps.holds.models import EvidenceHold
 
+    # Approved by the supervisor: waiting for the custodian's verification (R-RET-3a), active, or since released.
+    APPROVED_STATUSES = [HoldStatus.VERIFYING, HoldStatus.ACTIVE, HoldStatus.RELEASED]  # noqa: N806
     since, until = local_period_bounds(period_start, period_end)
     holds = EvidenceHold.objects.all()
     requested = holds.filter(requested_at__gte=since, requested_at__lt=until)
@@ -94,7 +96,7 @@ def holds_aggregate(period_start: date, period_end: date) -> dict:
         Q(released_at__isnull=True) | Q(released_at__gte=until)
     )
     by_ground = {row["ground"]: row for row in requested.values("ground").annotate(
-        n=Count("id"), approved=Count("id", filter=Q(status__in=[HoldStatus.ACTIVE, HoldStatus.RELEASED])),
+        n=Count("id"), approved=Count("id", filter=Q(status__in=APPROVED_STATUSES)),
         denied=Count("id", filter=Q(status=HoldStatus.DENIED)),
     ).order_by()}
     empty = {"n": 0, "approved": 0, "denied": 0}
@@ -104,8 +106,7 @@ def holds_aggregate(period_start: date, period_end: date) -> dict:
               "(R-RET-3); the investigator's supervisor approves it.",
         summary=[
             count_item("holds_requested", "Holds requested", requested.count()),
-            count_item("holds_approved", "Holds approved", decided.filter(
-                status__in=[HoldStatus.ACTIVE, HoldStatus.RELEASED]).count()),
+            count_item("holds_approved", "Holds approved", decided.filter(status__in=APPROVED_STATUSES).count()),
             count_item("holds_denied", "Holds denied", decided.filter(status=HoldStatus.DENIED).count()),
             count_item("holds_released", "Holds released", holds.filter(released_at__gte=since,
                                                                          released_at__lt=until).count()),
