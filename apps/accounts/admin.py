@@ -31,7 +31,7 @@ class PortalUserChangeForm(RolesFormMixin, UserChangeForm):
 class PortalUserCreationForm(RolesFormMixin, UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ("username", "first_name", "last_name", "email", "agency", "job_title", "supervisor")
+        fields = ("username", "first_name", "last_name", "email", "agency", "job_title", "rank", "supervisor")
 
 
 class RecordTrainingForm(forms.Form):
@@ -54,14 +54,14 @@ class PortalUserAdmin(AuditlogHistoryAdminMixin, UserAdmin):
                        "reactivated_at", "is_active", "is_staff")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Person", {"fields": ("first_name", "last_name", "email", "agency", "job_title", "supervisor")}),
+        ("Person", {"fields": ("first_name", "last_name", "email", "agency", "job_title", "rank", "supervisor")}),
         ("Roles", {"fields": ("roles",)}),
         ("Status", {"fields": ("is_active", "is_staff", "deactivated_at", "deactivation_reason",
                                "deactivation_note", "reactivated_at", "last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
-        ("Person", {"fields": ("first_name", "last_name", "email", "agency", "job_title", "supervisor")}),
+        ("Person", {"fields": ("first_name", "last_name", "email", "agency", "job_title", "rank", "supervisor")}),
         ("Roles", {"fields": ("roles",)}),
     )
     actions = ["deactivate_selected", "reactivate_selected", "record_training_completion"]

@@ -44,12 +44,13 @@ def user_create(
     job_title: str = "",
     supervisor: User | None = None,
     validate_password_strength: bool = True,
+    rank: str = "",
 ) -> User:
     """Create a named account (no shared accounts, R-ACC-3) with its roles as group memberships (R-ACC-1)."""
     roles = _validated_roles(roles)
     user = User(
         username=username, first_name=first_name, last_name=last_name, email=email, agency=agency,
-        job_title=job_title, supervisor=supervisor,
+        job_title=job_title, supervisor=supervisor, rank=rank,
     )
     if password:
         if validate_password_strength:
@@ -147,3 +148,18 @@ def users_suspend_dormant(*, now: datetime | None = None) -> list[str]:
         user_suspend_for_inactivity(user=user, now=now)
         suspended.append(user.username)
     return suspended
+
+
+@transaction.atomic
+def user_rank_set(*, actor: User | None, user: User, rank: str) -> User:
+    """Record a person's rank or supervisory level (R-AUD-4: sergeant or higher, or manager, receives members'
+    violation reports). No-op when unchanged; the event keeps the old value."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.rank == rank:
+        return user
+    old, user.rank = user.rank, rank
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["rank"])
+    event_record(actor=actor, code="alprportal.accounts.user.rank_changed", target=user,
+                 data={"old": old, "new": rank})
+    return user
