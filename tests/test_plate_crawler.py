@@ -48,6 +48,11 @@ KWARG_SOURCES: dict[tuple[str, str], str] = {
     ("hotlists/", "version_pk"): "hotlists.HotListVersion",
     ("notifications/", "pk"): "notifications.Notification",
     ("audits/", "pk"): "audits.AuditCampaign",
+    ("audits/violations/", "pk"): "audits.ViolationReport",
+    ("audits/violations/", "action"): "violation_action",
+    ("audit/incidents/", "pk"): "audit.SecurityIncident",
+    ("audit/incidents/", "action"): "incident_action",
+    ("audit/query-volume-alerts/", "pk"): "audit.QueryVolumeAlert",
     ("audits/", "sample_pk"): "audits.AuditSample",
     ("reports/", "pk"): "reports.OversightReport",
     ("reports/", "audience"): "audience",
@@ -67,7 +72,8 @@ KWARG_SOURCES: dict[tuple[str, str], str] = {
     ("admin/accounts/user/", "id"): "accounts.User",
     ("admin/disclosures/disclosurerequest/", "attachment_pk"): "disclosures.DisclosureAttachment",
 }
-CHOICES = {"kind": ["plate_crop", "vehicle_image"], "audience": ["inspector_general", "commission", "public"]}
+CHOICES = {"kind": ["plate_crop", "vehicle_image"], "audience": ["inspector_general", "commission", "public"],
+           "violation_action": ["review", "close"], "incident_action": ["scope", "decide", "close"]}
 
 
 @dataclass
