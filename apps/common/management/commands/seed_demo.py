@@ -132,6 +132,10 @@ class Command(BaseCommand):
 
         seed_oversight_demo(password=DEMO_PASSWORD, stdout=None if options["quiet"] else self.stdout)
 
+        from apps.audits.demo import seed_accountability_demo
+
+        seed_accountability_demo(stdout=None if options["quiet"] else self.stdout)
+
         from apps.audit.anchors import access_log_anchor
 
         # Anchor the demo's access log at once (beat does it every 15 minutes), so /transparency/ and
