@@ -155,6 +155,8 @@ def test_unusual_query_volume_alerts_once_per_person_and_window(settings, make_u
     assert QueryVolumeAlert.objects.count() == 1
     assert DomainEvent.objects.filter(code="alprportal.audit.query_volume.alerted").count() == 1
 
+    figures = accountability_aggregate(now.date(), now.date())
+    assert summary_value(figures, "query_volume_alerts")["value"] == 1
     incident = query_volume_alert_escalate(actor=sysadmin, alert=alert)
     assert incident.scope_user == busy and incident.scope_rows == 12
     assert query_volume_alert_escalate(actor=sysadmin, alert=alert) == incident

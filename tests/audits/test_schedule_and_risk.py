@@ -160,6 +160,12 @@ def test_the_inspection_records_the_chain_verification_and_a_break_alerts(
     assert Notification.objects.filter(recipient=sysadmin, severity=Severity.CRITICAL,
                                        title__contains=f"BROKEN at row #{rows[2].seq}").exists()
     assert AuditTrailInspection.objects.count() == 2
+    # Counted in the semi-annual report's query-audit section, a broken chain flagged (must be 0).
+    from apps.reports.figures import summary_value
+    from apps.reports.sections.query_audits import query_audits_aggregate
+    figures = query_audits_aggregate(timezone.localdate(), timezone.localdate())
+    assert summary_value(figures, "inspections")["value"] == 2
+    assert summary_value(figures, "inspections_broken")["value"] == 1
 
 
 @pytest.mark.django_db
