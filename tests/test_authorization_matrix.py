@@ -159,6 +159,28 @@ COVERED_ELSEWHERE.update({
 })
 
 
+# Accountability and security (issue #15). Violation reports are open to every member, trained or not (R-AUD-4: a
+# lapsed member must still be able to report); the audit schedule (R-AUD-3a) and the incident register (R-SEC-1) show
+# no plate data, so the training gate does not apply to them.
+MEMBERS = {Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.CUSTODIAN, Role.SYSADMIN}
+MATRIX.update({
+    "audits:violations": only(MEMBERS, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=OK),
+    "audits:violation_new": only(MEMBERS, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=OK),
+    "audits:schedule": only(STAFF, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=OK),
+    "audit:incidents": only(STAFF, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=OK),
+    "audit:incident_new": only(STAFF, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=OK),
+})
+COVERED_ELSEWHERE.update({
+    "audits:inspect": "tests/audits/test_schedule_and_risk.py (POST; custodian only)",
+    "audits:violation": "tests/audits/test_violations.py (reporter, its supervisor, custodian; others 404)",
+    "audits:violation_action": "tests/audits/test_violations.py (POST; the supervisor it was sent to only)",
+    "audit:incident": "tests/audit/test_security.py (administrators and custodian; others 403)",
+    "audit:incident_action": "tests/audit/test_security.py (POST; administrators and custodian)",
+    "audit:query_volume_escalate": "tests/audit/test_security.py (POST; administrators and custodian)",
+    "reports:transmittal": "tests/reports/test_transmittal.py (POST; custodian only; oversight 403)",
+})
+
+
 MATRIX.update(READS_MATRIX)
 COVERED_ELSEWHERE.update(READS_COVERED_ELSEWHERE)
 MATRIX.update(OCR_MATRIX)

@@ -134,6 +134,10 @@ def test_the_yearly_audits_alert_before_and_after_they_fall_due_once(make_user, 
     assert schedule[ScheduledAudit.INSPECTION].last_done == timezone.localdate()
     assert schedule[ScheduledAudit.INSPECTION].state == "ok" and inspection.result == InspectionResult.INTACT
 
+    from apps.audits.tasks import audits_check_due
+    assert settings.CELERY_BEAT_SCHEDULE["audits-check-due"]["task"] == audits_check_due.name
+    assert audits_check_due() == []  # the beat task: nothing new to say today
+
     settings.PORTAL = {**settings.PORTAL, "AUDIT_CAMPAIGN_INTERVAL_DAYS": 400}
     assert [e.id for e in audit_intervals_at_most_a_year()] == ["audits.E001"]
 
