@@ -362,6 +362,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
     },
     # R-REP-1, R-REP-2: compute and render (or finalize) the reports whose job was never delivered.
+    # R-AUD-3a: alert before and after the yearly audit campaign and audit-trail inspection fall due (idempotent).
+    "audits-check-due": {
+        "task": "apps.audits.tasks.audits_check_due",
+        "schedule": crontab(hour=6, minute=50),
+    },
+    # R-SEC-2: unusual query volume by one person (one alert per person per window; idempotent).
+    "audit-query-volume": {
+        "task": "apps.audit.tasks.query_volume_check_task",
+        "schedule": timedelta(minutes=10),
+    },
     "reports-jobs-resend": {
         "task": "apps.reports.tasks.report_jobs_resend",
         "schedule": timedelta(minutes=5),
@@ -419,6 +429,26 @@ PORTAL = {
     "SHIFT_EARLY_SIGN_OFF_MINUTES": env.int("SHIFT_EARLY_SIGN_OFF_MINUTES", default=15),
     # Oversight (apps.audits, apps.reports): R-AUD-3, R-REP-1…3.
     "AUDIT_SAMPLE_MIN": env.int("AUDIT_SAMPLE_MIN", default=30),
+    # R-AUD-3a: audits are scheduled (a campaign and an audit-trail inspection at least every 365 days; system check
+    # audits.E001 refuses longer), alerts start AUDIT_DUE_SOON_DAYS before; risk-weighted samples (apps.audits.risk).
+    "AUDIT_CAMPAIGN_INTERVAL_DAYS": env.int("AUDIT_CAMPAIGN_INTERVAL_DAYS", default=365),
+    "AUDIT_TRAIL_INSPECTION_INTERVAL_DAYS": env.int("AUDIT_TRAIL_INSPECTION_INTERVAL_DAYS", default=365),
+    "AUDIT_DUE_SOON_DAYS": env.int("AUDIT_DUE_SOON_DAYS", default=30),
+    "AUDIT_RISK_WEIGHTS": {
+        "area_search": env.float("AUDIT_RISK_WEIGHT_AREA_SEARCH", default=4.0),
+        "repeated_plate": env.float("AUDIT_RISK_WEIGHT_REPEATED_PLATE", default=3.0),
+        "off_shift": env.float("AUDIT_RISK_WEIGHT_OFF_SHIFT", default=2.0),
+    },
+    "AUDIT_RISK_REPEAT_MIN": env.int("AUDIT_RISK_REPEAT_MIN", default=3),
+    "AUDIT_SHIFT_HOURS": env.int("AUDIT_SHIFT_HOURS", default=10),
+    "AUDIT_SHIFT_MIN_QUERIES": env.int("AUDIT_SHIFT_MIN_QUERIES", default=10),
+    # R-SEC-2: a person's searches in the last QUERY_VOLUME_WINDOW_MINUTES alert when they reach both
+    # QUERY_VOLUME_MIN and QUERY_VOLUME_BASELINE_FACTOR × their own average per active window over the
+    # QUERY_VOLUME_BASELINE_DAYS before (apps.audit.security).
+    "QUERY_VOLUME_WINDOW_MINUTES": env.int("QUERY_VOLUME_WINDOW_MINUTES", default=60),
+    "QUERY_VOLUME_MIN": env.int("QUERY_VOLUME_MIN", default=30),
+    "QUERY_VOLUME_BASELINE_FACTOR": env.float("QUERY_VOLUME_BASELINE_FACTOR", default=4.0),
+    "QUERY_VOLUME_BASELINE_DAYS": env.int("QUERY_VOLUME_BASELINE_DAYS", default=30),
     "REPORT_DUE_DAYS": env.int("REPORT_DUE_DAYS", default=90),
     "REPORT_DUE_SOON_DAYS": env.int("REPORT_DUE_SOON_DAYS", default=14),
     "REPORT_SMALL_COUNT_THRESHOLD": env.int("REPORT_SMALL_COUNT_THRESHOLD", default=5),

@@ -35,6 +35,11 @@ KWARG_SOURCES: dict[tuple[str, str], str] = {
     ("api/v1/shifts/", "pk"): "shifts.UnitSignOn",
     ("audits/", "pk"): "audits.AuditCampaign",
     ("audits/", "sample_pk"): "audits.AuditSample",
+    ("audits/violations/", "pk"): "audits.ViolationReport",
+    ("audits/violations/", "action"): "violation_action",
+    ("audit/incidents/", "pk"): "audit.SecurityIncident",
+    ("audit/incidents/", "action"): "incident_action",
+    ("audit/query-volume-alerts/", "pk"): "audit.QueryVolumeAlert",
     ("reports/", "pk"): "reports.OversightReport",
     ("reports/", "audience"): "audience",
     ("transparency/summaries/", "pk"): "reports.ReportRendition",
@@ -55,7 +60,8 @@ KWARG_SOURCES: dict[tuple[str, str], str] = {
     ("admin/accounts/user/", "id"): "accounts.User",
     ("admin/disclosures/disclosurerequest/", "attachment_pk"): "disclosures.DisclosureAttachment",
 }
-CHOICES = {"kind": ["plate_crop", "vehicle_image"], "audience": ["inspector_general", "commission", "public"]}
+CHOICES = {"kind": ["plate_crop", "vehicle_image"], "audience": ["inspector_general", "commission", "public"],
+           "violation_action": ["review", "close"], "incident_action": ["scope", "decide", "close"]}
 
 
 @dataclass

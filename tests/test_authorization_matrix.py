@@ -120,6 +120,20 @@ MATRIX.update({
 })
 
 
+# Accountability and security (issue #15). Violation reports are open to every member, trained or not (R-AUD-4: a
+# lapsed member must still be able to report); the audit schedule (R-AUD-3a) and the incident register (R-SEC-1) show
+# no plate data, so the training gate does not apply to them.
+MEMBERS = {Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.CUSTODIAN, Role.SYSADMIN}
+MATRIX.update({
+    "audits:violations": only(MEMBERS, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=OK),
+    "audits:violation_new": only(MEMBERS, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=OK),
+    "audits:schedule": only(STAFF, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=OK),
+    "audit:incidents": only(STAFF, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=OK),
+    "audit:incident_new": only(STAFF, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=OK),
+    "audits:inspect": only({Role.CUSTODIAN}, yes="405", no=DENIED, anonymous=LOGIN, lapsed=DENIED),  # POST only
+})
+
+
 MATRIX.update(READS_MATRIX)
 MATRIX.update(OCR_MATRIX)
 

@@ -22,6 +22,7 @@ Every request runs in a savepoint that is rolled back, so a POST that would chan
 from __future__ import annotations
 
 import inspect
+import pkgutil
 from importlib import import_module
 
 import pytest
@@ -40,25 +41,36 @@ REFUSALS = {401, 403, 404, 405}
 
 
 def visibility_selectors() -> dict[type[models.Model], list]:
-    """Every ``*_visible_to(*, user)`` function of every ``apps.<app>.selectors`` module, by the model it returns."""
+    """Every ``*_visible_to(*, user)`` function of every app's modules (``selectors`` and the others, e.g.
+    ``apps.audit.security``), by the model of the queryset it returns."""
     found: dict[type[models.Model], list] = {}
     probe = User.objects.filter(is_superuser=False).order_by("pk").first() or AnonymousUser()
     for config in django_apps.get_app_configs():
         if not config.name.startswith("apps."):
             continue
+        for module in _app_modules(config.name):
+            for name, function in inspect.getmembers(module, inspect.isfunction):
+                if function.__module__ != module.__name__ or not name.endswith("_visible_to"):
+                    continue
+                if list(inspect.signature(function).parameters) != ["user"]:
+                    continue
+                result = function(user=probe)
+                if hasattr(result, "model") and function not in found.get(result.model, []):
+                    found.setdefault(result.model, []).append(function)
+    return found
+
+
+def _app_modules(package_name: str):
+    """The app's modules that may hold selectors (``selectors`` first); migrations, commands and demos excluded."""
+    package = import_module(package_name)
+    names = [f"{package_name}.selectors"] + sorted(
+        info.name for info in pkgutil.walk_packages(package.__path__, f"{package_name}.")
+        if not any(part in info.name for part in (".migrations", ".management", ".demo", ".benchmarks", ".tests")))
+    for name in dict.fromkeys(names):
         try:
-            module = import_module(f"{config.name}.selectors")
+            yield import_module(name)
         except ModuleNotFoundError:
             continue
-        for name, function in inspect.getmembers(module, inspect.isfunction):
-            if function.__module__ != module.__name__ or not name.endswith("_visible_to"):
-                continue
-            if list(inspect.signature(function).parameters) != ["user"]:
-                continue
-            result = function(user=probe)
-            if hasattr(result, "model"):
-                found.setdefault(result.model, []).append(function)
-    return found
 
 
 class Oracle:

@@ -40,7 +40,8 @@ class PortalUserChangeForm(RolesFormMixin, UserChangeForm):
 class PortalUserCreationForm(RolesFormMixin, UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ("username", "first_name", "last_name", "email", "agency", "job_title", "affiliation", "supervisor")
+        fields = ("username", "first_name", "last_name", "email", "agency", "job_title", "affiliation", "rank",
+                  "supervisor")
 
 
 class RecordTrainingForm(forms.Form):
@@ -64,7 +65,7 @@ class PortalUserAdmin(AuditlogHistoryAdminMixin, UserAdmin):
                        "reactivated_at", "is_active", "is_staff", "background_checks_on_record")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Person", {"fields": ("first_name", "last_name", "email", "agency", "job_title", "affiliation",
+        ("Person", {"fields": ("first_name", "last_name", "email", "agency", "job_title", "affiliation", "rank",
                                "supervisor")}),
         ("Roles", {"fields": ("roles",)}),
         ("Background check (R-ACC-6)", {"fields": ("background_checks_on_record",)}),
@@ -73,7 +74,7 @@ class PortalUserAdmin(AuditlogHistoryAdminMixin, UserAdmin):
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
-        ("Person", {"fields": ("first_name", "last_name", "email", "agency", "job_title", "affiliation",
+        ("Person", {"fields": ("first_name", "last_name", "email", "agency", "job_title", "affiliation", "rank",
                                "supervisor")}),
         ("Roles", {"fields": ("roles",)}),
     )

@@ -11,6 +11,23 @@ from django.db import models
 from apps.accounts.roles import INTERNAL_ROLES, STAFF_ROLES, Role
 
 
+class Rank(models.TextChoices):
+    """Rank or supervisory level, as far as the ALPR policy needs it (R-AUD-4: members report violations and errors
+    "to their supervisor with the rank of sergeant or higher, or manager"). Not a job title (that is ``job_title``)."""
+
+    NONE = "", "Not recorded"
+    OFFICER = "officer", "Officer / deputy"
+    SERGEANT = "sergeant", "Sergeant"
+    LIEUTENANT = "lieutenant", "Lieutenant"
+    CAPTAIN = "captain", "Captain"
+    COMMANDER = "commander", "Commander or above"
+    MANAGER = "manager", "Manager (civilian)"
+
+
+# R-AUD-4: who may receive a member's report of a violation or error.
+SERGEANT_OR_HIGHER = frozenset({Rank.SERGEANT, Rank.LIEUTENANT, Rank.CAPTAIN, Rank.COMMANDER, Rank.MANAGER})
+
+
 class DeactivationReason(models.TextChoices):
     MANUAL = "manual", "Deactivated by an administrator"
     INACTIVITY = "inactivity", "Suspended after a period of inactivity"
@@ -42,6 +59,8 @@ class User(AbstractUser):
     affiliation = models.CharField(
         "member or independent contractor", max_length=20, choices=Affiliation.choices, default=Affiliation.MEMBER,
     )
+    rank = models.CharField(max_length=20, choices=Rank.choices, blank=True,
+                            help_text="Sergeant or higher, or manager: receives members' violation reports (R-AUD-4).")
     supervisor = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="direct_reports"
     )
@@ -86,6 +105,11 @@ class User(AbstractUser):
     def last_activity_at(self):
         """The start of the dormancy clock: last login, reactivation, or account creation, whichever is latest."""
         return max(moment for moment in (self.last_login, self.reactivated_at, self.date_joined) if moment)
+
+    @property
+    def is_sergeant_or_higher(self) -> bool:
+        """May receive a member's report of a violation or error (R-AUD-4)."""
+        return self.rank in SERGEANT_OR_HIGHER
 
     @property
     def needs_staff_access(self) -> bool:

@@ -28,6 +28,7 @@ INTERNAL_ROLES = frozenset({Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, R
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.OPERATOR: [
+        "audits.add_violationreport",  # R-AUD-4: any member reports violations and errors
         # Hot lists and hits (R-HOT-1, R-HOT-4): see the lists in use and hits; record confirmation and outcome.
         "hotlists.view_hotlist",
         "hotlists.view_hit",
@@ -40,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ocr.add_ocrjob",  # upload photos for OCR and review their own results (issue #4)
     ],
     Role.INVESTIGATOR: [
+        "audits.add_violationreport",  # R-AUD-4: any member reports violations and errors
         # Hot lists (R-HOT-1): enter plates of their cases (with an optional logged back-search); see hits.
         "hotlists.view_hotlist",
         "hotlists.manage_entries",
@@ -54,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ocr.add_ocrjob",  # upload photos for OCR, review and correct their own results (issue #4)
     ],
     Role.SUPERVISOR: [
+        "audits.add_violationreport",  # R-AUD-4: any member reports violations and errors
         # Hot lists and hits (R-HOT-1, R-HOT-2, R-HOT-3, R-HOT-4, R-HOT-5); their officers' ALPR usage and spot checks
         # (policy 002, R-AUD-3).
         "hotlists.view_hotlist",
@@ -102,6 +105,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ocr.view_ocr_quality",
     ],
     Role.CUSTODIAN: [
+        "audits.add_violationreport",  # R-AUD-4: any member reports violations and errors
+        # R-SEC-1: the security incident and breach register; R-SEC-2: query-volume alerts.
+        "audit.view_securityincident",
+        "audit.add_securityincident",
+        "audit.change_securityincident",
+        "audit.view_queryvolumealert",
+        "audits.view_all_violationreports",  # R-AUD-4: counted in the oversight reports
         "audit.view_accesslog",
         "audit.view_domainevent",
         "agencies.view_agency",
@@ -114,6 +124,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audits.review_auditcampaign",
         "audits.approve_auditcampaign",
         "audits.view_audit_summary",
+        # R-AUD-3a: the yearly schedule and the annual audit-trail inspection (policy 004 §IX).
+        "audits.view_audittrailinspection",
+        "audits.add_audittrailinspection",
         "reports.view_oversightreport",
         "reports.add_oversightreport",
         "reports.issue_oversightreport",
@@ -125,6 +138,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "agencies.view_policyacknowledgment",
         "agencies.view_publiccomment",
         "agencies.add_publiccomment",
+        "reports.add_reporttransmittal",  # R-REP-1a: records who sent which rendition to which body
         # Sharing (R-SHR-2, R-SHR-4): agreements and the review and written authorization of disclosures.
         "agreements.view_agreement",
         "agreements.add_agreement",
@@ -150,6 +164,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "holds.verify_evidencehold",  # verification of extended-retention requests (004 §XI, R-RET-3a)
     ],
     Role.SYSADMIN: [
+        "audits.add_violationreport",  # R-AUD-4: any member reports violations and errors
+        # R-SEC-1: the security incident and breach register; R-SEC-2: query-volume alerts.
+        "audit.view_securityincident",
+        "audit.add_securityincident",
+        "audit.change_securityincident",
+        "audit.view_queryvolumealert",
         # Hot lists: create lists, run imports and feeds (R-HOT-1, R-HOT-2); usage of every officer (R-AUD-3).
         "hotlists.view_hotlist",
         "hotlists.add_hotlist",
@@ -186,6 +206,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.view_accesslog",
         "audit.view_domainevent",
         "auditlog.view_logentry",
+        "audits.view_audittrailinspection",  # R-AUD-3a: the chain's inspections (a broken chain alerts them too)
         "authtoken.view_tokenproxy",
         "authtoken.add_tokenproxy",
         "authtoken.delete_tokenproxy",

@@ -57,6 +57,7 @@ def user_create(
     affiliation: str = "member",
     supervisor: User | None = None,
     validate_password_strength: bool = True,
+    rank: str = "",
 ) -> User:
     """Create a named account (no shared accounts, R-ACC-3) with its roles as group memberships (R-ACC-1), the
     person's job title or designation and whether they are a member or an independent contractor (R-ACC-5)."""
@@ -65,7 +66,7 @@ def user_create(
         raise ApplicationError(JOB_TITLE_REQUIRED, code="job_title_required")
     user = User(
         username=username, first_name=first_name, last_name=last_name, email=email, agency=agency,
-        job_title=job_title.strip(), affiliation=affiliation, supervisor=supervisor,
+        job_title=job_title.strip(), affiliation=affiliation, supervisor=supervisor, rank=rank,
     )
     if password:
         if validate_password_strength:
@@ -244,3 +245,15 @@ def alpr_administrator_end(*, actor: User, agency, effective_until: date) -> Alp
     event_record(actor=actor, code="alprportal.accounts.alpr_administrator.ended", target=current,
                  data={"person": current.person.username, "effective_until": effective_until.isoformat()})
     return current
+def user_rank_set(*, actor: User | None, user: User, rank: str) -> User:
+    """Record a person's rank or supervisory level (R-AUD-4: sergeant or higher, or manager, receives members'
+    violation reports). No-op when unchanged; the event keeps the old value."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.rank == rank:
+        return user
+    old, user.rank = user.rank, rank
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["rank"])
+    event_record(actor=actor, code="alprportal.accounts.user.rank_changed", target=user,
+                 data={"old": old, "new": rank})
+    return user

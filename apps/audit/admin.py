@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.audit.models import AccessLog, AccessLogCheckpoint, DomainEvent
+from apps.audit.models import AccessLog, AccessLogCheckpoint, DomainEvent, QueryVolumeAlert, SecurityIncident
 from apps.audit.selectors import access_log_list_visible_to
 from apps.training.gate import TrainingGatedAdminMixin
 
@@ -44,3 +44,20 @@ class AccessLogCheckpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Signed records of access-log purges (R-AUD-1): read-only, like the log itself."""
 
     list_display = ["seq_from", "seq_to", "rows_purged", "cutoff", "purged_at", "actor_username", "reason"]
+
+
+@admin.register(SecurityIncident)
+class SecurityIncidentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """R-SEC-1: read-only here; the register's page (/audit/incidents/) writes through the services."""
+
+    list_display = ("title", "kind", "detected_at", "detected_by", "scope_rows", "notification_decision", "status")
+    list_filter = ("kind", "status", "notification_decision")
+    search_fields = ("title",)
+
+
+@admin.register(QueryVolumeAlert)
+class QueryVolumeAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """R-SEC-2: unusual query volume by one person, one per person per window."""
+
+    list_display = ("user", "window_start", "window_end", "query_count", "threshold", "baseline", "incident")
+    search_fields = ("user__username",)

@@ -25,3 +25,24 @@ class SystemPurpose(models.TextChoices):
 
 
 ALL_PURPOSE_CHOICES = Purpose.choices + SystemPurpose.choices
+
+
+class IncidentKind(models.TextChoices):
+    """R-SEC-1: what was detected."""
+
+    INCIDENT = "incident", "Security incident"
+    SUSPECTED_BREACH = "suspected_breach", "Suspected data breach"
+    BREACH = "breach", "Data breach"
+
+
+class IncidentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class NotificationDecision(models.TextChoices):
+    """R-SEC-1: whether the people affected (and authorities) must be notified (policy 004 preamble)."""
+
+    PENDING = "", "Not decided yet"
+    NOTIFY = "notify", "Notification required"
+    NOT_REQUIRED = "not_required", "No notification required"

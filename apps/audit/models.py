@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from apps.audit.choices import ALL_PURPOSE_CHOICES
+from apps.audit.choices import ALL_PURPOSE_CHOICES, IncidentKind, IncidentStatus, NotificationDecision
 
 GENESIS_HASH = "0" * 64
 
@@ -251,3 +251,90 @@ class AccessLogAnchor(AppendOnlyModel):
 
         canonical = json.dumps(self.content_for_signature(), sort_keys=True, separators=(",", ":"))
         return hmac.new(anchor_key(), canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+class SecurityIncident(models.Model):
+    """The security incident and data breach register (R-SEC-1; policy 004 preamble: breach notification; 000 462.5).
+
+    Records when it was detected and by whom, its scope drawn from the access log (a person and a time window: the
+    rows, plates and results they reached, computed by ``apps.audit.security.security_incident_scope_set``), the
+    notification decision with its reasons and date, and the closure. Changed only through apps.audit.security.
+    """
+
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=IncidentKind.choices)
+    description = models.TextField()
+    detected_at = models.DateTimeField()
+    detected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    help_text="Who detected it.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    scope_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", help_text="The account whose accesses are in scope.")
+    scope_start = models.DateTimeField(null=True, blank=True)
+    scope_end = models.DateTimeField(null=True, blank=True)
+    scope_rows = models.PositiveIntegerField(null=True, blank=True, help_text="Access-log rows in scope.")
+    scope_plates = models.PositiveIntegerField(null=True, blank=True, help_text="Distinct plates queried in scope.")
+    scope_results = models.PositiveIntegerField(null=True, blank=True, help_text="Results those queries returned.")
+    scope_first_seq = models.BigIntegerField(null=True, blank=True)
+    scope_last_seq = models.BigIntegerField(null=True, blank=True)
+    scope_computed_at = models.DateTimeField(null=True, blank=True)
+    notification_decision = models.CharField(max_length=20, choices=NotificationDecision.choices, blank=True)
+    notification_rationale = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    notified_on = models.DateField(null=True, blank=True, help_text="When the notifications were sent.")
+    status = models.CharField(max_length=10, choices=IncidentStatus.choices, default=IncidentStatus.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+    closure_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope_start__isnull=True) | models.Q(scope_end__gt=models.F("scope_start")),
+                name="incident_scope_window_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(notification_decision="") | ~models.Q(notification_rationale=""),
+                name="incident_decision_has_reasons"),
+            models.CheckConstraint(
+                condition=~models.Q(status=IncidentStatus.CLOSED)
+                | (~models.Q(notification_decision="") & ~models.Q(closure_note="")
+                   & models.Q(closed_at__isnull=False, closed_by__isnull=False)
+                   & (~models.Q(notification_decision=NotificationDecision.NOTIFY)
+                      | models.Q(notified_on__isnull=False))),
+                name="incident_closed_after_decision_and_notification"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def reference(self) -> str:
+        return f"SEC-{self.pk}"
+
+
+class QueryVolumeAlert(models.Model):
+    """An unusual volume of queries by one person in one window (R-SEC-2), raised by the periodic check
+    ``apps.audit.security.query_volume_check``: at most one per person and window (``bucket``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    bucket = models.DateTimeField(help_text="The window the alert belongs to (one alert per person per window).")
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    query_count = models.PositiveIntegerField()
+    baseline = models.FloatField(help_text="The person's own average per active window before.")
+    threshold = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    incident = models.ForeignKey(SecurityIncident, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="query_volume_alerts")
+
+    class Meta:
+        ordering = ["-window_end", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "bucket"], name="queryvolumealert_once_per_window")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.query_count} queries {self.window_start:%Y-%m-%d %H:%M}–{self.window_end:%H:%M}"

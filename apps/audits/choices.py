@@ -44,3 +44,46 @@ class Finding(models.TextChoices):
 
 # Findings that must say why, and that go to the queried person's supervisor.
 FINDINGS_NEEDING_NOTES = frozenset({Finding.NOT_NECESSARY, Finding.FOLLOW_UP})
+
+
+class InspectionResult(models.TextChoices):
+    """R-AUD-3a: what the annual audit-trail inspection's chain verification found."""
+
+    INTACT = "intact", "Chain intact"
+    BROKEN = "broken", "Chain broken"
+
+
+class ScheduledAudit(models.TextChoices):
+    """R-AUD-3a: the audits that fall due at least every year (policy 004 §IX)."""
+
+    CAMPAIGN = "campaign", "Query-audit campaign"
+    INSPECTION = "inspection", "Audit-trail inspection"
+
+
+class ViolationKind(models.TextChoices):
+    """R-AUD-4 (policy 004 §VIII): members report errors and suspected or confirmed violations of the policies."""
+
+    SUSPECTED_VIOLATION = "suspected_violation", "Suspected violation of the ALPR policy"
+    CONFIRMED_VIOLATION = "confirmed_violation", "Confirmed violation of the ALPR policy"
+    ERROR = "error", "Error (wrong data, a misread acted on, a wrong entry)"
+
+
+class ViolationStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    UNDER_REVIEW = "under_review", "Under review"
+    CLOSED = "closed", "Closed"
+
+
+# One service per edge (apps.audits.violations): review, close.
+VIOLATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    ViolationStatus.SUBMITTED: frozenset({ViolationStatus.UNDER_REVIEW, ViolationStatus.CLOSED}),
+    ViolationStatus.UNDER_REVIEW: frozenset({ViolationStatus.CLOSED}),
+    ViolationStatus.CLOSED: frozenset(),
+}
+
+
+class ViolationOutcome(models.TextChoices):
+    SUBSTANTIATED = "substantiated", "Violation substantiated, action taken"
+    ERROR_CORRECTED = "error_corrected", "Error confirmed and corrected"
+    NOT_SUBSTANTIATED = "not_substantiated", "Not substantiated"
+    REFERRED = "referred", "Referred (internal affairs, another agency)"

@@ -19,7 +19,16 @@ from django.conf import settings
 from django.db import models
 
 from apps.audit.choices import ALL_PURPOSE_CHOICES
-from apps.audits.choices import CampaignStatus, ConfidenceLevel, Finding, Stratification
+from apps.audits.choices import (
+    CampaignStatus,
+    ConfidenceLevel,
+    Finding,
+    InspectionResult,
+    Stratification,
+    ViolationKind,
+    ViolationOutcome,
+    ViolationStatus,
+)
 
 
 class AuditCampaign(models.Model):
@@ -59,6 +68,12 @@ class AuditCampaign(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     approval_note = models.TextField(blank=True)
+    # R-AUD-3a: a risk-weighted draw over-samples risky queries (apps.audits.risk); the weights used are kept so the
+    # draw can be redone from the seed whatever the settings say later.
+    risk_weighted = models.BooleanField(default=False)
+    risk_weights = models.JSONField(default=dict, blank=True, help_text="Weight of each risk factor in this draw.")
+    risk_population = models.JSONField(default=dict, blank=True,
+                                       help_text="How many queries of the population carried each risk factor.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -147,6 +162,8 @@ class AuditSample(models.Model):
     position = models.PositiveIntegerField(help_text="Order in the draw, 1…n.")
     stratum = models.CharField(max_length=200, blank=True)
     rank_key = models.CharField(max_length=64)
+    risk_flags = models.JSONField(default=list, blank=True, help_text="Risk factors of the query (R-AUD-3a).")
+    risk_weight = models.FloatField(default=1.0, help_text="Its weight in a risk-weighted draw.")
     finding = models.CharField(max_length=20, choices=Finding.choices, default=Finding.PENDING)
     notes = models.TextField(blank=True)
     reviewed_by = models.ForeignKey(
@@ -204,3 +221,87 @@ class AuditSample(models.Model):
     @property
     def follow_up_open(self) -> bool:
         return self.finding == Finding.FOLLOW_UP and self.follow_up_resolved_at is None
+
+
+class AuditTrailInspection(models.Model):
+    """The annual inspection of the audit trail (R-AUD-3a; policy 004 §IX: "annually conduct an inspection of the
+    audit information", by the ASAP Unit; also unannounced at any time).
+
+    The portal runs the chain verification (``apps.audit.selectors.access_log_verify_chain``: the hash chain, the
+    signed purge checkpoints and the signed anchors of the head) and records its outcome with the inspector and
+    their note. Written only by ``apps.audits.services.audit_trail_inspection_run``; never changed.
+    """
+
+    performed_at = models.DateTimeField()
+    performed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    unannounced = models.BooleanField(default=False, help_text="A random inspection without prior notice.")
+    result = models.CharField(max_length=10, choices=InspectionResult.choices)
+    rows_checked = models.BigIntegerField()
+    starts_at_seq = models.BigIntegerField(help_text="First row still in the log (earlier rows purged).")
+    last_seq = models.BigIntegerField(null=True, blank=True)
+    checkpoints_checked = models.PositiveIntegerField(default=0)
+    anchors_checked = models.PositiveIntegerField(default=0)
+    anchored_seq = models.BigIntegerField(null=True, blank=True)
+    anchored_hash = models.CharField(max_length=64, blank=True)
+    first_broken_seq = models.BigIntegerField(null=True, blank=True)
+    problem = models.TextField(blank=True)
+    note = models.TextField(blank=True, help_text="The inspector's observations.")
+
+    class Meta:
+        ordering = ["-performed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(result=InspectionResult.INTACT, first_broken_seq__isnull=True, problem="")
+                | ~models.Q(result=InspectionResult.INTACT) & ~models.Q(problem=""),
+                name="inspection_result_matches_problem",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Audit-trail inspection {self.performed_at:%Y-%m-%d}: {self.get_result_display()}"
+
+
+class ViolationReport(models.Model):
+    """A member's report of an error or a suspected or confirmed violation of the ALPR policies, to a supervisor of
+    the rank of sergeant or higher, or a manager (R-AUD-4, policy 004 §VIII), tracked to closure.
+
+    Submitted → under review → closed (or submitted → closed), each move by the supervisor it was sent to, through
+    ``apps.audits.violations``, with a domain event. Counted in the oversight reports (apps.reports); the report's
+    text is never printed there (it can name people and plates).
+    """
+
+    kind = models.CharField(max_length=30, choices=ViolationKind.choices)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField()
+    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   help_text="Sergeant or higher, or manager, who receives and closes the report.")
+    occurred_on = models.DateField(null=True, blank=True, help_text="When it happened, if known.")
+    description = models.TextField()
+    status = models.CharField(max_length=20, choices=ViolationStatus.choices, default=ViolationStatus.SUBMITTED)
+    review_started_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=30, choices=ViolationOutcome.choices, blank=True)
+    resolution = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        permissions = [("view_all_violationreports", "Can see every violation and error report")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(supervisor=models.F("reported_by")),
+                                   name="violationreport_not_to_oneself"),
+            models.CheckConstraint(
+                condition=~models.Q(status=ViolationStatus.CLOSED)
+                | models.Q(closed_at__isnull=False, closed_by__isnull=False) & ~models.Q(outcome="")
+                & ~models.Q(resolution=""),
+                name="violationreport_closed_has_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def reference(self) -> str:
+        return f"VR-{self.pk}"

@@ -4,6 +4,11 @@ The draw ranks every query of the population by SHA-256(``seed``:``seq``) (seq =
 the hash chain, which never changes) and takes the lowest ranks, per stratum when stratified. Nothing depends on a
 random-number generator's implementation, row order, or the database: the same seed and the same (append-only)
 population give the same sample anywhere.
+
+A risk-weighted draw (R-AUD-3a) gives each query a weight w ≥ 1 (apps.audits.risk) and ranks it by
+-ln(u) / w instead, where u ∈ (0, 1) is taken from the same SHA-256: weighted sampling without replacement
+(Efraimidis–Spirakis), so a query of weight 4 is about four times as likely to be drawn, and the draw is still a
+pure function of the seed and the population.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ class PopulationEntry:
     access_log_id: int
     seq: int
     stratum: str
+    weight: float = 1.0
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,8 @@ class DrawnEntry:
     stratum: str
     rank_key: str
     position: int
+    weight: float = 1.0
+    flags: tuple[str, ...] = ()
 
 
 def new_seed() -> str:
@@ -40,6 +49,13 @@ def new_seed() -> str:
 
 def rank_key(seed: str, seq: int) -> str:
     return hashlib.sha256(f"{seed}:{seq}".encode()).hexdigest()
+
+
+def weighted_rank(key: str, weight: float) -> float:
+    """-ln(u) / weight with u in (0, 1) from the first 52 bits of the rank key (exact in a float): the smaller,
+    the earlier the query is drawn (R-AUD-3a)."""
+    u = (int(key[:13], 16) + 1) / (16**13 + 1)
+    return -math.log(u) / weight
 
 
 def sample_size_for(*, population: int, confidence_level: int, margin_of_error: Decimal | float,
@@ -76,12 +92,16 @@ def allocate(strata: dict[str, int], total: int) -> dict[str, int]:
     return allocation
 
 
-def draw(*, population: Iterable[PopulationEntry], seed: str, size: int, stratified: bool) -> list[DrawnEntry]:
+def draw(*, population: Iterable[PopulationEntry], seed: str, size: int, stratified: bool,
+         weighted: bool = False) -> list[DrawnEntry]:
     """The sample: the ``size`` entries with the lowest rank keys (per stratum in proportion when ``stratified``;
-    a stratified sample holds at least one entry per stratum, so it may be larger than ``size``)."""
-    ranked: dict[str, list[tuple[str, PopulationEntry]]] = {}
+    a stratified sample holds at least one entry per stratum, so it may be larger than ``size``). ``weighted``:
+    rank by ``weighted_rank`` so heavier (riskier) entries are drawn more often (R-AUD-3a)."""
+    ranked: dict[str, list[tuple[object, PopulationEntry]]] = {}
     for entry in population:
-        ranked.setdefault(entry.stratum if stratified else "", []).append((rank_key(seed, entry.seq), entry))
+        key = rank_key(seed, entry.seq)
+        order = (weighted_rank(key, entry.weight), key) if weighted else key
+        ranked.setdefault(entry.stratum if stratified else "", []).append((order, entry))
     if not ranked:
         return []
     sizes = {name: len(entries) for name, entries in ranked.items()}
@@ -92,7 +112,7 @@ def draw(*, population: Iterable[PopulationEntry], seed: str, size: int, stratif
         chosen.extend(entries[: allocation[name]])
     chosen.sort(key=lambda item: item[0])
     return [
-        DrawnEntry(access_log_id=entry.access_log_id, seq=entry.seq, stratum=entry.stratum, rank_key=key,
-                   position=position)
-        for position, (key, entry) in enumerate(chosen, start=1)
+        DrawnEntry(access_log_id=entry.access_log_id, seq=entry.seq, stratum=entry.stratum,
+                   rank_key=rank_key(seed, entry.seq), position=position, weight=entry.weight, flags=entry.flags)
+        for position, (_, entry) in enumerate(chosen, start=1)
     ]

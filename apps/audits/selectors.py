@@ -3,8 +3,10 @@ oversight sees campaign summaries only (R-ACC-1)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -116,3 +118,57 @@ def audit_follow_ups_for_display(*, user, samples: list[AuditSample], request=No
             request=request, allow_system_purpose=True,
         )
     return samples
+
+
+@dataclass(frozen=True)
+class ScheduleItem:
+    """One yearly audit (R-AUD-3a): when it was last done, when it falls due, and whether it is due soon or late."""
+
+    kind: str
+    label: str
+    last_done: date | None
+    due_on: date
+    state: str  # "ok", "due_soon" or "overdue"
+
+    @property
+    def days_left(self) -> int:
+        return (self.due_on - timezone.localdate()).days
+
+
+def _program_start() -> date:
+    """When the yearly clock started for an audit never done: the first access logged (else today)."""
+    first = AccessLog.objects.order_by("seq").values_list("occurred_at", flat=True).first()
+    return timezone.localtime(first).date() if first else timezone.localdate()
+
+
+def audit_schedule(*, today: date | None = None) -> list[ScheduleItem]:
+    """R-AUD-3a (policy 004 §IX: audits at least annually; an annual inspection of the audit trail): the next due
+    date of each is its last completion (an approved campaign; an inspection, whatever it found) plus its interval;
+    never done, the interval runs from the first access logged."""
+    from apps.audits.choices import ScheduledAudit
+    from apps.audits.models import AuditTrailInspection
+
+    today = today or timezone.localdate()
+    soon = settings.PORTAL["AUDIT_DUE_SOON_DAYS"]
+    approved = (AuditCampaign.objects.filter(status=CampaignStatus.APPROVED).order_by("-approved_at")
+                .values_list("approved_at", flat=True).first())
+    inspected = AuditTrailInspection.objects.order_by("-performed_at").values_list("performed_at", flat=True).first()
+    items = []
+    for kind, moment, interval in (
+        (ScheduledAudit.CAMPAIGN, approved, settings.PORTAL["AUDIT_CAMPAIGN_INTERVAL_DAYS"]),
+        (ScheduledAudit.INSPECTION, inspected, settings.PORTAL["AUDIT_TRAIL_INSPECTION_INTERVAL_DAYS"]),
+    ):
+        last_done = timezone.localtime(moment).date() if moment else None
+        due_on = (last_done or _program_start()) + timedelta(days=interval)
+        state = "overdue" if today > due_on else "due_soon" if today >= due_on - timedelta(days=soon) else "ok"
+        items.append(ScheduleItem(kind=kind, label=ScheduledAudit(kind).label, last_done=last_done, due_on=due_on,
+                                  state=state))
+    return items
+
+
+def audit_trail_inspections_visible_to(*, user):
+    from apps.audits.models import AuditTrailInspection
+
+    if not user.is_authenticated or not user.has_perm("audits.view_audittrailinspection"):
+        return AuditTrailInspection.objects.none()
+    return AuditTrailInspection.objects.select_related("performed_by")

@@ -24,6 +24,7 @@ from apps.audits.choices import (
     Stratification,
 )
 from apps.audits.models import AuditCampaign, AuditSample
+from apps.audits.risk import QueryFacts, default_weights, risk_assess
 from apps.audits.sampling import PopulationEntry, draw, new_seed, sample_size_for
 from apps.audits.selectors import audit_population
 from apps.common.errors import ApplicationError, PermissionDeniedError
@@ -88,6 +89,7 @@ def audit_campaign_create(
     margin_of_error: Decimal | float | None = None,
     seed: str | None = None,
     today=None,
+    risk_weighted: bool = False,
 ) -> AuditCampaign:
     """Open a campaign and draw its sample (R-AUD-3, policy 004 §IX).
 
@@ -96,6 +98,10 @@ def audit_campaign_create(
     queries; a supervisor their team's. Nobody's own queries are in their campaign. Raises PermissionDeniedError
     without ``audits.add_auditcampaign``; ApplicationError for an open or inverted period, a missing or too small
     size, or an empty population.
+
+    ``risk_weighted`` (R-AUD-3a): over-sample plate-less searches (R-PURP-2), repeated look-ups of one plate by one
+    person and queries outside the person's shift (apps.audits.risk); the weights used are stored with the campaign
+    and every sample keeps its risk factors, so the same seed still redraws the same sample.
     """
     _require(actor, "audits.add_auditcampaign", NOT_AN_AUDITOR)
     today = today or timezone.localdate()
@@ -112,12 +118,17 @@ def audit_campaign_create(
     population_rows = audit_population(period_start=period_start, period_end=period_end,
                                        scope_supervisor=scope_supervisor, exclude_user=actor)
     stratum_field = {Stratification.USER: "username", Stratification.UNIT: "agency_name"}.get(stratification)
+    rows = list(population_rows.values_list("id", "seq", stratum_field or "action", "user_id", "occurred_at",
+                                            "action", "data_elements").iterator(chunk_size=20000))
+    weights = default_weights() if risk_weighted else {}
+    assessed = risk_assess((QueryFacts(row[0], row[3], row[4], row[5], row[6]) for row in rows),
+                           weights=weights) if risk_weighted else {}
     population = [
-        PopulationEntry(access_log_id=row_id, seq=seq, stratum=(stratum or "(none)") if stratum_field else "")
-        for row_id, seq, stratum in population_rows.values_list("id", "seq", stratum_field or "action").iterator(
-            chunk_size=20000
-        )
+        PopulationEntry(access_log_id=row_id, seq=seq, stratum=(stratum or "(none)") if stratum_field else "",
+                        weight=assessed.get(row_id, ((), 1.0))[1], flags=assessed.get(row_id, ((), 1.0))[0])
+        for row_id, seq, stratum, *_ in rows
     ]
+    risk_population = {factor: sum(1 for flags, _ in assessed.values() if factor in flags) for factor in weights}
     if not population:
         raise ApplicationError(EMPTY_POPULATION, code="empty_population")
 
@@ -133,13 +144,14 @@ def audit_campaign_create(
 
     seed = (seed or new_seed()).strip()
     drawn = draw(population=population, seed=seed, size=size,
-                 stratified=stratification != Stratification.NONE)
+                 stratified=stratification != Stratification.NONE, weighted=risk_weighted)
     campaign = AuditCampaign(
         title=title.strip(), period_start=period_start, period_end=period_end, created_by=actor,
         scope_supervisor=scope_supervisor, stratification=stratification, requested_size=requested_size,
         confidence_level=None if requested_size is not None else confidence_level,
         margin_of_error=None if requested_size is not None else Decimal(str(margin_of_error)),
         seed=seed, population_size=len(population), sample_size=len(drawn),
+        risk_weighted=risk_weighted, risk_weights=weights, risk_population=risk_population,
     )
     campaign.full_clean()
     campaign.save()
@@ -147,13 +159,15 @@ def audit_campaign_create(
     rows = AccessLog.objects.in_bulk([entry.access_log_id for entry in drawn])
     AuditSample.objects.bulk_create(
         AuditSample(campaign=campaign, access_log_id=entry.access_log_id, position=entry.position,
-                    stratum=entry.stratum, rank_key=entry.rank_key,
+                    stratum=entry.stratum, rank_key=entry.rank_key, risk_flags=list(entry.flags),
+                    risk_weight=entry.weight,
                     **AuditSample.copy_fields(rows[entry.access_log_id]))
         for entry in drawn
     )
     event_record(actor=actor, code="alprportal.audits.campaign.created", target=campaign, data={
         "period": [period_start, period_end], "seed": seed, "population": len(population), "sample": len(drawn),
         "stratification": stratification, "scope_supervisor": scope_supervisor.pk if scope_supervisor else None,
+        "risk_weighted": risk_weighted, "risk_weights": weights, "risk_population": risk_population,
     })
     return campaign
 
@@ -291,3 +305,72 @@ def audit_follow_up_resolve(*, actor, sample: AuditSample, resolution: str) -> A
     event_record(actor=actor, code="alprportal.audits.follow_up.resolved", target=sample,
                  data={"campaign": sample.campaign_id, "resolution": resolution})
     return sample
+
+
+NOT_AN_INSPECTOR = "You may not record audit-trail inspections."
+INSPECTION_BROKEN_TITLE = "Audit-trail inspection: the access log's chain is BROKEN at row #{seq}"
+
+
+@transaction.atomic
+def audit_trail_inspection_run(*, actor, note: str = "", unannounced: bool = False):
+    """Run and record an inspection of the audit trail (R-AUD-3a, policy 004 §IX): verify the access log's hash
+    chain, purge checkpoints and signed anchors now, and record the outcome with the inspector and their note.
+
+    A broken chain is recorded as such (the inspection was done; what it found is the point) and alerts the
+    custodian and the system administrators at once. Raises PermissionDeniedError without
+    ``audits.add_audittrailinspection``.
+    """
+    from apps.audit.selectors import access_log_verify_chain
+    from apps.audits.choices import InspectionResult
+    from apps.audits.models import AuditTrailInspection
+
+    _require(actor, "audits.add_audittrailinspection", NOT_AN_INSPECTOR)
+    result = access_log_verify_chain()
+    inspection = AuditTrailInspection(
+        performed_at=timezone.now(), performed_by=actor, unannounced=bool(unannounced),
+        result=InspectionResult.INTACT if result.ok else InspectionResult.BROKEN,
+        rows_checked=result.rows_checked, starts_at_seq=result.starts_at_seq, last_seq=result.last_seq,
+        checkpoints_checked=result.checkpoints_checked, anchors_checked=result.anchors_checked,
+        anchored_seq=result.anchored_seq, anchored_hash=result.anchored_hash or "",
+        first_broken_seq=None if result.ok else result.first_broken_seq,
+        problem="" if result.ok else (result.problem or "The chain does not verify."), note=(note or "").strip(),
+    )
+    inspection.full_clean()
+    inspection.save()
+    event_record(actor=actor, code="alprportal.audits.inspection.recorded", target=inspection, data={
+        "result": inspection.result, "rows_checked": inspection.rows_checked, "anchored_seq": inspection.anchored_seq,
+        "first_broken_seq": inspection.first_broken_seq, "unannounced": inspection.unannounced,
+    })
+    if not result.ok:
+        transaction.on_commit(lambda: notification_send(
+            roles=[Role.CUSTODIAN, Role.SYSADMIN],
+            title=INSPECTION_BROKEN_TITLE.format(seq=inspection.first_broken_seq),
+            body=inspection.problem, link=reverse("audits:schedule"), severity=Severity.CRITICAL,
+            dedupe_key=f"audits.inspection.broken.{inspection.pk}",
+        ))
+    return inspection
+
+
+def audits_alert_due(*, today=None) -> list[str]:
+    """Daily (R-AUD-3a): warn the custodian PORTAL["AUDIT_DUE_SOON_DAYS"] before the yearly audit campaign or the
+    audit-trail inspection falls due, and alert (critical) once it is late. Idempotent: one alert per audit, due
+    date and kind of alert (dedupe keys), so a daily run repeats nothing. Returns the kinds alerted."""
+    from apps.audits.selectors import audit_schedule
+
+    alerted = []
+    for item in audit_schedule(today=today):
+        if item.state == "ok":
+            continue
+        overdue = item.state == "overdue"
+        sent = notification_send(
+            roles=[Role.CUSTODIAN],
+            title=(f"{item.label} overdue: it was due {item.due_on:%B %-d, %Y}" if overdue
+                   else f"{item.label} due {item.due_on:%B %-d, %Y}"),
+            body=("Policy 004 §IX: audits at least annually, and an annual inspection of the audit trail. "
+                  + (f"Last done {item.last_done:%B %-d, %Y}." if item.last_done else "Never done yet.")),
+            link=reverse("audits:schedule"), severity=Severity.CRITICAL if overdue else Severity.WARNING,
+            dedupe_key=f"audits.schedule.{item.kind}.{item.state}.{item.due_on.isoformat()}",
+        )
+        if sent:
+            alerted.append(item.kind)
+    return alerted

@@ -7,21 +7,31 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from apps.audits.choices import CampaignStatus, Finding
-from apps.audits.forms import CampaignCreateForm, ReasonForm, SampleReviewForm
+from apps.audits.choices import CampaignStatus, Finding, ViolationStatus
+from apps.audits.forms import (
+    CampaignCreateForm,
+    InspectionForm,
+    ReasonForm,
+    SampleReviewForm,
+    ViolationCloseForm,
+    ViolationReportForm,
+)
 from apps.audits.models import AuditSample
+from apps.audits.risk import RISK_LABELS
 from apps.audits.selectors import (
     audit_campaign_list_visible_to,
     audit_campaign_summaries_visible_to,
     audit_follow_ups_for_display,
     audit_follow_ups_visible_to,
     audit_samples_for_review,
+    audit_schedule,
+    audit_trail_inspections_visible_to,
     with_finding_counts,
 )
 from apps.audits.services import (
@@ -31,6 +41,14 @@ from apps.audits.services import (
     audit_campaign_submit,
     audit_follow_up_resolve,
     audit_sample_review,
+    audit_trail_inspection_run,
+)
+from apps.audits.violations import (
+    violation_report_close,
+    violation_report_review,
+    violation_report_submit,
+    violation_reports_visible_to,
+    violation_supervisors,
 )
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
@@ -84,6 +102,7 @@ class CampaignCreateView(AuditPageMixin, FormView):
                 period_end=data["period_end"], stratification=data["stratification"],
                 requested_size=data["requested_size"], confidence_level=data["confidence_level"],
                 margin_of_error=data["margin_of_error"], seed=data["seed"] or None,
+                risk_weighted=data["risk_weighted"],
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -118,7 +137,11 @@ class CampaignDetailView(AuditPageMixin, TemplateView):
             can_submit=campaign.status == CampaignStatus.IN_REVIEW and user.has_perm("audits.review_auditcampaign"),
             can_approve=campaign.status == CampaignStatus.SUBMITTED and user.has_perm("audits.approve_auditcampaign")
             and campaign.created_by_id != user.pk,
-            reason_form=ReasonForm(),
+            reason_form=ReasonForm(), risk_labels=RISK_LABELS,
+            risk_rows=[{"label": RISK_LABELS.get(factor, factor), "weight": weight,
+                        "population": campaign.risk_population.get(factor, 0),
+                        "sampled": sum(1 for row in rows if factor in row["sample"].risk_flags)}
+                       for factor, weight in campaign.risk_weights.items()],
         )
         return context
 
@@ -217,3 +240,115 @@ class CampaignSummaryListView(PortalPermissionRequiredMixin, TemplateView):
             self.request.GET.get("page")
         )
         return context
+
+
+class AuditScheduleView(PortalPermissionRequiredMixin, TemplateView):
+    """R-AUD-3a: when the yearly audit campaign and audit-trail inspection fall due, and the inspections done.
+    No plate data is shown (counts, sequence numbers and hashes only), so the training gate does not apply."""
+
+    template_name = "audits/schedule.html"
+    permission_required = "audits.view_audittrailinspection"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        inspections = audit_trail_inspections_visible_to(user=self.request.user)
+        context.update(
+            schedule=audit_schedule(), page=Paginator(inspections, 20).get_page(self.request.GET.get("page")),
+            can_inspect=self.request.user.has_perm("audits.add_audittrailinspection"), form=InspectionForm(),
+        )
+        return context
+
+
+class InspectionRunView(PortalPermissionRequiredMixin, View):
+    """Run the audit-trail inspection now and record it (R-AUD-3a)."""
+
+    http_method_names = ["post"]
+    permission_required = ("audits.view_audittrailinspection", "audits.add_audittrailinspection")
+
+    def post(self, request):
+        form = InspectionForm(request.POST)
+        data = form.cleaned_data if form.is_valid() else {"note": "", "unannounced": False}
+        inspection = audit_trail_inspection_run(actor=request.user, **data)
+        if inspection.result == "intact":
+            messages.success(request, f"Inspection recorded: chain intact, {inspection.rows_checked} rows verified.")
+        else:
+            messages.error(request, f"Inspection recorded: chain BROKEN at row #{inspection.first_broken_seq}: "
+                                    f"{inspection.problem}")
+        return HttpResponseRedirect(reverse("audits:schedule"))
+
+
+class ViolationPageMixin(PortalPermissionRequiredMixin):
+    """R-AUD-4: open to every member, trained or not — a lapsed member must still be able to report."""
+
+    permission_required = "audits.add_violationreport"
+
+
+class ViolationListView(ViolationPageMixin, TemplateView):
+    template_name = "audits/violations.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        visible = violation_reports_visible_to(user=user)
+        context.update(
+            assigned=list(visible.filter(supervisor=user).exclude(status=ViolationStatus.CLOSED)),
+            page=Paginator(visible, 25).get_page(self.request.GET.get("page")),
+            sees_all=user.has_perm("audits.view_all_violationreports"),
+        )
+        return context
+
+
+class ViolationCreateView(ViolationPageMixin, FormView):
+    template_name = "audits/violation_new.html"
+
+    def get_form(self, form_class=None):
+        return ViolationReportForm(self.request.POST or None,
+                                   supervisors=violation_supervisors(exclude=self.request.user))
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            report = violation_report_submit(actor=self.request.user, **data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Report {report.reference} sent to "
+                                       f"{report.supervisor.get_full_name() or report.supervisor.username}.")
+        return HttpResponseRedirect(reverse("audits:violation", args=[report.pk]))
+
+
+class ViolationDetailView(ViolationPageMixin, TemplateView):
+    template_name = "audits/violation_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        report = get_object_or_404(violation_reports_visible_to(user=self.request.user), pk=kwargs["pk"])
+        is_supervisor = report.supervisor_id == self.request.user.pk and report.status != ViolationStatus.CLOSED
+        context.update(report=report, is_supervisor=is_supervisor,
+                       can_review=is_supervisor and report.status == ViolationStatus.SUBMITTED,
+                       close_form=ViolationCloseForm() if is_supervisor else None)
+        return context
+
+
+class ViolationActionView(ViolationPageMixin, View):
+    """Start the review or close the report (the services check that this person is its supervisor)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk, action):
+        report = get_object_or_404(violation_reports_visible_to(user=request.user), pk=pk)
+        try:
+            if action == "review":
+                violation_report_review(actor=request.user, report=report)
+                messages.success(request, "Review started.")
+            elif action == "close":
+                form = ViolationCloseForm(request.POST)
+                data = form.cleaned_data if form.is_valid() else {"outcome": request.POST.get("outcome", ""),
+                                                                  "resolution": ""}
+                violation_report_close(actor=request.user, report=report, **data)
+                messages.success(request, f"{report.reference} closed; the reporter is told.")
+            else:
+                raise Http404
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("audits:violation", args=[report.pk]))

@@ -29,10 +29,13 @@ NAVIGATION = [
     ("Disclosure requests", "disclosures:list", {Role.PARTNER_REQUESTER}, "disclosures.add_disclosurerequest"),
     ("Enter a written request", "disclosures:enter", {Role.CUSTODIAN, Role.SYSADMIN},
      "disclosures.enter_disclosurerequest"),
+    ("Report a violation", "audits:violations", {Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.CUSTODIAN,
+                                                  Role.SYSADMIN}, "audits.add_violationreport"),
     ("Query audits", "audits:list", {Role.SUPERVISOR, Role.CUSTODIAN}, "audits.view_auditcampaign"),
     ("Oversight reports", "reports:list", {Role.CUSTODIAN, Role.OVERSIGHT}, "reports.view_oversightreport"),
     ("Audit summaries", "audits:summaries", {Role.OVERSIGHT}, "audits.view_audit_summary"),
     ("Access log", "audit:access_log", {Role.SUPERVISOR, Role.CUSTODIAN, Role.SYSADMIN}, "audit.view_accesslog"),
+    ("Security incidents", "audit:incidents", {Role.CUSTODIAN, Role.SYSADMIN}, "audit.view_securityincident"),
     ("Administration", "admin:index", {Role.CUSTODIAN, Role.SYSADMIN}, None),
     ("API docs", "api-docs", {Role.INVESTIGATOR, Role.SYSADMIN}, None),
 ]

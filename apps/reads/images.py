@@ -188,14 +188,16 @@ def _image_integrity_alert(*, read, kind: str, expected: str, actual: str) -> No
     from django.db import transaction
 
     from apps.accounts.roles import Role
+    from apps.accounts.selectors import alpr_administrator_recipients
     from apps.audit.services import event_record
     from apps.notifications.models import Severity
     from apps.notifications.services import notification_send
 
     # Its own transaction: the request that found the mismatch is refused, the alert must stand.
     with transaction.atomic():
-        created = notification_send(
-            roles=[Role.SYSADMIN], severity=Severity.CRITICAL,
+        created = notification_send(  # the ALPR Administrator (R-ADM-1) and the administrators who keep storage
+            recipients=alpr_administrator_recipients(agency=read.camera.agency), roles=[Role.SYSADMIN],
+            severity=Severity.CRITICAL,
             title=f"Stored image of read {read.pk} failed its integrity check",
             body=(f"The {kind.replace('_', ' ')} of read {read.pk} ({getattr(read, kind).name}) no longer matches the "
                   f"SHA-256 recorded at ingest (recorded {expected}, now {actual}). It is not served. Check the "

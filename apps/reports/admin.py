@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 
 from apps.accounts.roles import Role
-from apps.reports.models import OversightProfile
+from apps.reports.models import OversightProfile, ReportTransmittal
 from apps.reports.services import PROFILE_NOT_OVERSIGHT, oversight_profile_set
 
 
@@ -31,6 +31,24 @@ class OversightProfileAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         profile = oversight_profile_set(actor=request.user, user=obj.user, body=obj.body)
         obj.pk = profile.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReportTransmittal)
+class ReportTransmittalAdmin(admin.ModelAdmin):
+    """R-REP-1a: the transmittal record, read-only here (recorded on the report's page, through the service)."""
+
+    list_display = ("report", "body", "audience", "method", "sent_at", "sent_by", "recipient")
+    list_filter = ("body", "method")
+    search_fields = ("report__reference", "recipient")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

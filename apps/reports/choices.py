@@ -7,7 +7,8 @@ class ReportKind(models.TextChoices):
 
 
 class ReportStatus(models.TextChoices):
-    """Overdue is not a stored state: a draft whose due date has passed (see OversightReport.display_status)."""
+    """Overdue is not a stored state: a report not transmitted to every body by its due date (R-REP-1a, see
+    OversightReport.display_status)."""
 
     DRAFT = "draft", "Draft"
     ISSUED = "issued", "Issued"
@@ -36,6 +37,29 @@ BODY_AUDIENCE: dict[str, str] = {
     OversightBody.OVERSIGHT_COMMISSION: Audience.OVERSIGHT_COMMISSION,
     OversightBody.BOARD_OF_SUPERVISORS: Audience.OVERSIGHT_COMMISSION,
 }
+
+
+# R-REP-1a: who must receive each kind of report (policy 004 §X). The semi-annual report goes to the Inspector
+# General, the Commission and the Board of Supervisors; the annual training report to the first two only.
+REPORT_RECIPIENTS: dict[str, tuple[str, ...]] = {
+    ReportKind.SEMIANNUAL: (OversightBody.INSPECTOR_GENERAL, OversightBody.OVERSIGHT_COMMISSION,
+                            OversightBody.BOARD_OF_SUPERVISORS),
+    ReportKind.ANNUAL_TRAINING: (OversightBody.INSPECTOR_GENERAL, OversightBody.OVERSIGHT_COMMISSION),
+}
+
+# Policy 004 §X: "within 90 days after the end of" the period. PORTAL["REPORT_DUE_DAYS"] may shorten it, never
+# lengthen it (system check reports.E001, and a database constraint on every report's due date).
+REPORT_DUE_DAYS_MAX = 90
+
+
+class TransmittalMethod(models.TextChoices):
+    """How a rendition reached an oversight body (R-REP-1a)."""
+
+    EMAIL = "email", "E-mail"
+    PORTAL = "portal", "Made available in the portal, body told"
+    HAND = "hand", "Hand delivery"
+    MAIL = "mail", "Mail or courier"
+    OTHER = "other", "Other (say how)"
 
 
 class JobAction(models.TextChoices):

@@ -60,13 +60,16 @@ def _seed_queries(period, rng: random.Random) -> None:
     for index, moment in enumerate(moments):
         person = rng.choice(people)
         plate = rng.choice(PLATES)
+        elements = {"plate_pattern": plate, "plate_match": "partial" if "*" in plate or "?" in plate else "exact",
+                    "time_from": (moment - timedelta(days=7)).isoformat(), "time_to": moment.isoformat()}
+        action = rng.choice(["reads.search"] * 6 + ["reads.view", "reads.export"])
+        if index % 9 == 4:  # a search by camera, without a plate: risk-weighted audits over-sample these (R-AUD-3a)
+            action, elements = "reads.search", {**elements, "plate_pattern": None, "plate_match": None,
+                                                "cameras": [1], "area": None}
         # timezone.now() is UTC; so is the stand-in, or the row's hash would not match it after a round trip.
         with mock.patch("django.utils.timezone.now", return_value=moment.astimezone(UTC)):
             access_log_record(
-                user=person, action=rng.choice(["reads.search"] * 6 + ["reads.view", "reads.export"]),
-                data_elements={"plate_pattern": plate, "plate_match": "partial" if "*" in plate or "?" in plate
-                               else "exact", "time_from": (moment - timedelta(days=7)).isoformat(),
-                               "time_to": moment.isoformat()},
+                user=person, action=action, data_elements=elements,
                 purpose=rng.choice(Purpose.values), case_number=f"{DEMO_CASE_PREFIX}{26000 + index * 7 % 500:05d}",
                 result_count=rng.randint(0, 40), endpoint="reads:search",
             )
@@ -114,7 +117,7 @@ def _seed_campaign(period, rng: random.Random):
     campaign = audit_campaign_create(
         actor=supervisor, title=f"Team query audit {period.reference[4:]}", period_start=period.start,
         period_end=period.end, stratification=Stratification.USER, confidence_level=90, margin_of_error=10,
-        seed="demo-" + period.reference.lower(),
+        seed="demo-" + period.reference.lower(), risk_weighted=True,
     )
     for index, sample in enumerate(campaign.samples.select_related("access_log").order_by("position")):
         if index == 3:

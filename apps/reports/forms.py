@@ -3,7 +3,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from apps.reports.choices import ReportKind
+from apps.reports.choices import OversightBody, ReportKind, TransmittalMethod
 from apps.reports.periods import report_period
 
 
@@ -42,3 +42,22 @@ class ReportIssueForm(forms.Form):
         label="I confirm: issue now. The figures are recomputed at this moment, the final PDFs are rendered from them "
               "and frozen; this cannot be undone.",
     )
+
+
+class ReportTransmittalForm(forms.Form):
+    """R-REP-1a: which body received its rendition, when and how. The rendition follows from the body."""
+
+    body = forms.ChoiceField(label="Oversight body")
+    method = forms.ChoiceField(choices=TransmittalMethod.choices, label="How it was sent")
+    sent_at = forms.DateTimeField(
+        required=False, label="Sent at", help_text="Leave empty for now.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    recipient = forms.CharField(max_length=200, required=False, label="Addressee",
+                                help_text="Person, office or e-mail address it was sent to.")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, bodies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].choices = [(body, OversightBody(body).label) for body in bodies]

@@ -11,10 +11,15 @@ from apps.reports.selectors import report_list_visible_to
 def _custodian(*, user):
     if not user.has_perm("reports.review_oversightreport"):
         return None
-    drafts = list(report_list_visible_to(user=user).filter(status=ReportStatus.DRAFT).order_by("due_on")[:10])
-    if not drafts:
+    visible = report_list_visible_to(user=user)
+    drafts = list(visible.filter(status=ReportStatus.DRAFT).order_by("due_on")[:10])
+    # R-REP-1a: an issued report is done only once every body has been sent its rendition.
+    unsent = [r for r in visible.filter(status=ReportStatus.ISSUED).order_by("due_on")[:50]
+              if r.bodies_not_transmitted()][:10]
+    if not drafts and not unsent:
         return None
-    return {"reports": drafts, "today": timezone.localdate(), "intro": "Drafts waiting for your review and issue."}
+    return {"reports": drafts + unsent, "today": timezone.localdate(),
+            "intro": "Drafts waiting for your review and issue, and issued reports not yet sent to every body."}
 
 
 def _oversight(*, user):

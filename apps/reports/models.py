@@ -3,13 +3,24 @@ an oversight account speaks for (R-ACC-1, R-ACC-4)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from apps.reports.choices import Audience, JobAction, JobStatus, OversightBody, ReportKind, ReportStatus
+from apps.reports.choices import (
+    BODY_AUDIENCE,
+    REPORT_DUE_DAYS_MAX,
+    REPORT_RECIPIENTS,
+    Audience,
+    JobAction,
+    JobStatus,
+    OversightBody,
+    ReportKind,
+    ReportStatus,
+    TransmittalMethod,
+)
 
 
 class OversightProfile(models.Model):
@@ -37,7 +48,7 @@ class OversightReport(models.Model):
     reference = models.CharField(max_length=20, unique=True, help_text="e.g. SAR-2026-H1, ATR-2025.")
     period_start = models.DateField()
     period_end = models.DateField()
-    due_on = models.DateField(help_text="Policy 004 §X: 90 days after the period ends.")
+    due_on = models.DateField(help_text="Policy 004 §X: at most 90 days after the period ends (R-REP-1a).")
     status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     figures = models.JSONField(default=dict, blank=True)
     figures_sha256 = models.CharField(max_length=64, blank=True)
@@ -68,6 +79,11 @@ class OversightReport(models.Model):
             models.CheckConstraint(condition=models.Q(period_end__gt=models.F("period_start")),
                                    name="report_period_order"),
             models.CheckConstraint(condition=models.Q(due_on__gt=models.F("period_end")), name="report_due_after_end"),
+            # R-REP-1a: the due period can never exceed 90 days, whatever the settings say.
+            models.CheckConstraint(
+                condition=models.Q(due_on__lte=models.F("period_end") + timedelta(days=REPORT_DUE_DAYS_MAX)),
+                name="report_due_within_90_days",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(status=ReportStatus.ISSUED)
                 | models.Q(issued_at__isnull=False, issued_by__isnull=False) & ~models.Q(figures_sha256=""),
@@ -85,13 +101,46 @@ class OversightReport(models.Model):
             return f"{half} {self.period_start.year}"
         return f"Calendar year {self.period_start.year}"
 
+    @property
+    def required_bodies(self) -> tuple[str, ...]:
+        """The oversight bodies this report must be transmitted to (R-REP-1a, policy 004 §X)."""
+        return REPORT_RECIPIENTS[self.kind]
+
+    def first_transmittals(self) -> dict[str, ReportTransmittal]:
+        """The earliest transmittal to each body (uses prefetched ``transmittals`` when present)."""
+        first: dict[str, ReportTransmittal] = {}
+        for transmittal in sorted(self.transmittals.all(), key=lambda t: (t.sent_at, t.pk)):
+            first.setdefault(transmittal.body, transmittal)
+        return first
+
+    def bodies_not_transmitted(self) -> list[str]:
+        sent = self.first_transmittals()
+        return [body for body in self.required_bodies if body not in sent]
+
+    @property
+    def transmitted_on(self) -> date | None:
+        """The day the last required body received its rendition (None while one has not)."""
+        sent = self.first_transmittals()
+        if any(body not in sent for body in self.required_bodies):
+            return None
+        return max(timezone.localtime(sent[body].sent_at).date() for body in self.required_bodies)
+
     def is_overdue(self, today: date | None = None) -> bool:
-        return self.status != ReportStatus.ISSUED and (today or timezone.localdate()) > self.due_on
+        """R-REP-1a: judged on transmittal, not on issuing: overdue once the due date has passed and a body has
+        not been sent its rendition (an issued report that was never sent is still overdue)."""
+        return (today or timezone.localdate()) > self.due_on and bool(self.bodies_not_transmitted())
 
     @property
     def display_status(self) -> str:
-        """draft, issued or overdue (a draft past its due date)."""
-        return "overdue" if self.is_overdue() else self.status
+        """draft, issued (not yet sent to every body), transmitted, transmitted late, or overdue."""
+        if self.is_overdue():
+            return "overdue"
+        if self.status == ReportStatus.ISSUED:
+            on = self.transmitted_on
+            if on is None:
+                return "issued"
+            return "transmitted late" if on > self.due_on else "transmitted"
+        return self.status
 
 
 def rendition_upload_to(instance: ReportRendition, filename: str) -> str:
@@ -133,6 +182,45 @@ class ReportRendition(models.Model):
     def download_name(self) -> str:
         suffix = "" if self.is_final else "-DRAFT"
         return f"{self.report.reference}-{self.audience.replace('_', '-')}{suffix}.pdf"
+
+
+class ReportTransmittal(models.Model):
+    """The record that one rendition of an issued report was sent to one oversight body (R-REP-1a): who sent
+    which rendition (its SHA-256), when, how. Due dates are judged on these, not on issuing. Written only by
+    ``apps.reports.services.report_transmittal_record``; never changed (a correction is a new transmittal)."""
+
+    report = models.ForeignKey(OversightReport, on_delete=models.PROTECT, related_name="transmittals")
+    body = models.CharField(max_length=30, choices=OversightBody.choices)
+    rendition = models.ForeignKey("ReportRendition", on_delete=models.PROTECT, related_name="transmittals")
+    audience = models.CharField(max_length=30, choices=Audience.choices, help_text="Which rendition was sent.")
+    rendition_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the PDF that was sent.")
+    method = models.CharField(max_length=10, choices=TransmittalMethod.choices)
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recipient = models.CharField(max_length=200, blank=True, help_text="Addressee, e-mail address or office.")
+    note = models.TextField(blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["report", "sent_at", "id"]
+        constraints = [
+            # The Inspector General gets the unredacted rendition, the Commission and the Board the redacted one.
+            models.CheckConstraint(
+                condition=models.Q(body=OversightBody.INSPECTOR_GENERAL, audience=Audience.INSPECTOR_GENERAL)
+                | models.Q(body__in=[OversightBody.OVERSIGHT_COMMISSION, OversightBody.BOARD_OF_SUPERVISORS],
+                           audience=Audience.OVERSIGHT_COMMISSION),
+                name="transmittal_rendition_matches_body",
+            ),
+            models.CheckConstraint(condition=~models.Q(method=TransmittalMethod.OTHER) | ~models.Q(note=""),
+                                   name="transmittal_other_method_says_how"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report.reference} → {self.get_body_display()} ({self.get_method_display()})"
+
+    @staticmethod
+    def audience_for(body: str) -> str:
+        return BODY_AUDIENCE[body]
 
 
 class ReportJob(models.Model):

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 
-from apps.reports.choices import ReportKind
+from apps.reports.choices import REPORT_DUE_DAYS_MAX, ReportKind
 
 PERIOD_START_INVALID = "A {kind} period starts on {allowed}."
 
@@ -22,7 +22,9 @@ class ReportPeriod:
 
     @property
     def due_on(self) -> date:
-        return self.end + timedelta(days=settings.PORTAL["REPORT_DUE_DAYS"])
+        """R-REP-1a: PORTAL["REPORT_DUE_DAYS"] after the end, never more than 90 days (system check reports.E001
+        refuses a larger setting at startup; this cap keeps a worker started without checks within the policy)."""
+        return self.end + timedelta(days=min(settings.PORTAL["REPORT_DUE_DAYS"], REPORT_DUE_DAYS_MAX))
 
     @property
     def reference(self) -> str:

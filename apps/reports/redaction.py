@@ -25,6 +25,56 @@ from apps.reports.figures import COUNTABLE_TYPES, IDENTIFYING_TYPES, REMOVED_FOR
 from apps.reports.pseudonyms import pseudonym_for
 
 SUPPRESSED = {"suppressed": True}
+
+
+@dataclass(frozen=True)
+class RedactionClass:
+    """One kind of redaction, what it does, and the law that makes it necessary (R-REP-1a: policy 004 §X lets the
+    Commission's report be redacted "only as legally necessary", so each class states its legal basis in the PDF)."""
+
+    key: str
+    what: str
+    treatment: str
+    basis: str
+    audiences: frozenset[str]
+
+
+_REDACTED = frozenset({Audience.OVERSIGHT_COMMISSION, Audience.PUBLIC})
+
+# The agency's counsel owns this text; the portal prints it in each redacted rendition so a reader can contest it.
+REDACTION_CLASSES: tuple[RedactionClass, ...] = (
+    RedactionClass(
+        "personal_names", "Names of the people who queried, reviewed or were found in breach",
+        "Replaced by a stable pseudonym (Commission); left out (public summary).",
+        "Peace-officer personnel records are confidential (Cal. Penal Code § 832.7); disclosure would be an "
+        "unwarranted invasion of personal privacy (Cal. Gov. Code § 7927.700).", _REDACTED),
+    RedactionClass(
+        "case_numbers", "Case and incident numbers",
+        "Removed.",
+        "Records of investigations of a law-enforcement agency are exempt from disclosure (Cal. Gov. Code "
+        "§ 7923.600); naming an open case can endanger the investigation.", _REDACTED),
+    RedactionClass(
+        "plates", "License plates queried or read",
+        "Removed.",
+        "ALPR information may be shared only as permitted by law and must be protected from unauthorized "
+        "disclosure (Cal. Civ. Code §§ 1798.90.51, 1798.90.55(b)); a plate identifies a vehicle and its owner.",
+        _REDACTED),
+    RedactionClass(
+        "free_text", "Reviewers' free-text notes and follow-up outcomes",
+        "Removed (they can name people, cases or plates).",
+        "The same grounds as names, case numbers and plates (Cal. Penal Code § 832.7; Cal. Gov. Code §§ 7923.600, "
+        "7927.700; Cal. Civ. Code § 1798.90.55(b)).", _REDACTED),
+    RedactionClass(
+        "small_counts", "Counts about people from 1 to the small-count threshold",
+        "Shown as “< threshold”, with a second count hidden where a total would reveal the first.",
+        "A small count can identify the person it is about (Cal. Gov. Code § 7927.700).",
+        frozenset({Audience.PUBLIC})),
+)
+
+
+def redaction_classes_for(audience: str) -> list[RedactionClass]:
+    """The redaction classes applied to ``audience``'s rendition (none to the unredacted one)."""
+    return [cls for cls in REDACTION_CLASSES if audience in cls.audiences]
 REDACTION_LEAK = "The {audience} rendition still contains identifying data ({what}); it was not rendered."
 
 

@@ -11,6 +11,8 @@ from datetime import date
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from apps.reports.redaction import redaction_classes_for
+
 # WeasyPrint logs every layout step at INFO; a worker rendering reports needs only its warnings.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
@@ -52,6 +54,8 @@ def report_html(*, figures: dict, figures_sha256: str, period_label: str, final:
         "period_label": period_label, "final": final, "issued_on": issued_on, "issued_by_name": issued_by_name,
         "audience_short": AUDIENCE_SHORT[meta["audience"]], "threshold_minus_one": int(meta["threshold"]) - 1,
         "computed_at": meta["computed_at"].replace("T", " "), "time_zone": settings.TIME_ZONE,
+        # R-REP-1a: each redacted rendition states the legal basis of every class of redaction applied to it.
+        "redaction_classes": redaction_classes_for(meta["audience"]),
     })
 
 

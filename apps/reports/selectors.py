@@ -17,7 +17,7 @@ def oversight_body_for(*, user) -> str | None:
 def report_list_visible_to(*, user) -> QuerySet[OversightReport]:
     """The custodian (reviewer of drafts) sees every report; oversight accounts see issued reports only; nobody
     else sees any (so a hidden report is a 404)."""
-    reports = OversightReport.objects.select_related("issued_by", "drafted_by")
+    reports = OversightReport.objects.select_related("issued_by", "drafted_by").prefetch_related("transmittals")
     if not user.is_authenticated or not user.has_perm("reports.view_oversightreport"):
         return reports.none()
     if user.has_perm("reports.review_oversightreport"):

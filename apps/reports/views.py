@@ -19,8 +19,8 @@ from django.views.generic import FormView, TemplateView
 
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
-from apps.reports.choices import ACTIVE_JOB_STATUSES, Audience, OversightBody, ReportStatus
-from apps.reports.forms import ReportDraftForm, ReportIssueForm
+from apps.reports.choices import ACTIVE_JOB_STATUSES, BODY_AUDIENCE, Audience, OversightBody, ReportStatus
+from apps.reports.forms import ReportDraftForm, ReportIssueForm, ReportTransmittalForm
 from apps.reports.models import ReportRendition
 from apps.reports.selectors import (
     oversight_body_for,
@@ -30,7 +30,13 @@ from apps.reports.selectors import (
     report_list_visible_to,
     report_renditions_visible_to,
 )
-from apps.reports.services import report_download_record, report_draft_create, report_issue, report_refresh
+from apps.reports.services import (
+    report_download_record,
+    report_draft_create,
+    report_issue,
+    report_refresh,
+    report_transmittal_record,
+)
 from apps.reports.transparency import (
     transparency_access_log_head,
     transparency_current_figures,
@@ -107,8 +113,51 @@ class ReportDetailView(ReportPageMixin, TemplateView):
             can_issue=report.status == ReportStatus.DRAFT and not active and len(current) == len(Audience.values)
             and user.has_perm("reports.issue_oversightreport"),
             finalizing=report.status == ReportStatus.ISSUED and any(not r.frozen_at for r in renditions),
+            **_transmittal_context(user, report, renditions),
         )
         return context
+
+
+def _transmittal_context(user, report, renditions) -> dict:
+    """R-REP-1a: each body the report is due to, the rendition it gets, and when (if ever) it was sent."""
+    first = report.first_transmittals()
+    frozen = {r.audience for r in renditions if r.frozen_at} if user.has_perm("reports.review_oversightreport") \
+        else set()
+    bodies = [{"body": OversightBody(body).label, "audience": Audience(BODY_AUDIENCE[body]).label,
+               "sent": first.get(body)} for body in report.required_bodies]
+    can_transmit = (report.status == ReportStatus.ISSUED and user.has_perm("reports.add_reporttransmittal")
+                    and all(BODY_AUDIENCE[body] in frozen for body in report.required_bodies))
+    return {
+        "transmittal_bodies": bodies,
+        "transmittals": sorted(report.transmittals.all(), key=lambda t: (t.sent_at, t.pk)),
+        "can_transmit": can_transmit,
+        "transmittal_form": ReportTransmittalForm(bodies=report.bodies_not_transmitted() or report.required_bodies)
+        if can_transmit else None,
+    }
+
+
+class ReportTransmittalCreateView(ReportPageMixin, View):
+    """Record that a body was sent its rendition (R-REP-1a)."""
+
+    http_method_names = ["post"]
+    permission_required = ("reports.view_oversightreport", "reports.add_reporttransmittal")
+
+    def post(self, request, pk):
+        report = _report_or_404(request, pk)
+        form = ReportTransmittalForm(request.POST, bodies=report.required_bodies)
+        if not form.is_valid():
+            errors = "; ".join(f"{form.fields[name].label}: {' '.join(msgs)}" if name in form.fields
+                               else " ".join(msgs) for name, msgs in form.errors.items())
+            messages.error(request, f"The transmittal was not recorded. {errors}")
+            return HttpResponseRedirect(reverse("reports:detail", args=[report.pk]) + "#transmittals")
+        try:
+            transmittal = report_transmittal_record(actor=request.user, report=report, **form.cleaned_data)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Recorded: {transmittal.get_audience_display()} sent to the "
+                                      f"{transmittal.get_body_display()}.")
+        return HttpResponseRedirect(reverse("reports:detail", args=[report.pk]) + "#transmittals")
 
 
 class ReportDraftView(ReportPageMixin, FormView):

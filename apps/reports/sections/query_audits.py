@@ -8,11 +8,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from apps.audit.choices import ALL_PURPOSE_CHOICES
-from apps.audits.choices import CampaignStatus, Finding, Stratification
-from apps.audits.models import AuditCampaign, AuditSample
+from apps.audits.choices import CampaignStatus, Finding, InspectionResult, Stratification
+from apps.audits.models import AuditCampaign, AuditSample, AuditTrailInspection
 from apps.reports.choices import ReportKind
 from apps.reports.figures import column, count_item, rate_item, section, table
-from apps.reports.sections.common import person
+from apps.reports.sections.common import local_period_bounds, person
 from apps.reports.sections.registry import ReportSection, register_section
 
 PURPOSE_LABELS = dict(ALL_PURPOSE_CHOICES)
@@ -53,6 +53,10 @@ def query_audits_aggregate(period_start: date, period_end: date) -> dict:
         .order_by("campaign_id", "position")
     )
     status_labels = dict(CampaignStatus.choices)
+    # R-AUD-3a: the annual inspection of the audit trail, performed in the period.
+    since, until = local_period_bounds(period_start, period_end)
+    inspections = list(AuditTrailInspection.objects.filter(performed_at__gte=since, performed_at__lt=until)
+                       .order_by("performed_at", "id"))
     return section(
         "query_audits", "Query-audit findings",
         intro="Auditors review a random, reproducible sample of user queries and record whether each was necessary "
@@ -67,6 +71,14 @@ def query_audits_aggregate(period_start: date, period_end: date) -> dict:
             count_item("found_follow_up", "Needing follow-up", total("follow_up")),
             count_item("follow_up_open", "Follow-ups not yet resolved", total("follow_up_open")),
             rate_item("necessary_rate", "Share of reviewed queries found necessary", total("necessary"), reviewed),
+            count_item("campaigns_risk_weighted", "Campaigns drawn risk-weighted (plate-less searches, repeated "
+                       "look-ups, off-shift queries over-sampled)", sum(1 for c in per_campaign if c.risk_weighted),
+                       institutional=True),
+            count_item("inspections", "Audit-trail inspections performed in the period", len(inspections),
+                       institutional=True),
+            count_item("inspections_broken", "Inspections that found the access log's chain broken",
+                       sum(1 for i in inspections if i.result == InspectionResult.BROKEN), expect_zero=True,
+                       institutional=True),
         ],
         tables=[
             table("campaigns", "Audit campaigns",
@@ -93,6 +105,12 @@ def query_audits_aggregate(period_start: date, period_end: date) -> dict:
                     _plate_of(s.log_data_elements), s.get_finding_display(), s.notes,
                     s.follow_up_resolution or ("open" if s.finding == Finding.FOLLOW_UP else "")] for s in adverse],
                   empty="Every reviewed query was found necessary for its case."),
+            table("inspections", "Audit-trail inspections (chain verification)",
+                  [column("Date", "date"), column("Result"), column("Rows verified", "count", institutional=True),
+                   column("Anchored head")],
+                  [[f"{timezone.localtime(i.performed_at):%Y-%m-%d}", i.get_result_display(), i.rows_checked,
+                    f"#{i.anchored_seq}" if i.anchored_seq else "none"] for i in inspections],
+                  empty="No audit-trail inspection was performed in this period."),
         ],
         notes=[f"Each sample can be redrawn from its seed: {seeds}."] if per_campaign else [],
     )

@@ -161,6 +161,9 @@ class Command(BaseCommand):
 
         seed_evidence_export(people={user.username: user for user in User.objects.filter(
             username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
+        from apps.audits.demo import seed_accountability_demo
+
+        seed_accountability_demo(stdout=None if options["quiet"] else self.stdout)
 
         from apps.audit.anchors import access_log_anchor
 
