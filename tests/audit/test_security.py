@@ -149,8 +149,9 @@ def test_unusual_query_volume_alerts_once_per_person_and_window(settings, make_u
     assert [a.user for a in alerts] == [busy]
     alert = alerts[0]
     assert (alert.query_count, alert.threshold, alert.baseline) == (12, 10, 2.0)
-    assert set(security_alert_recipients(agency=agency)) == {supervisor, sysadmin}
-    assert Notification.objects.filter(dedupe_key__startswith=f"security.query_volume.{busy.pk}.").count() == 2
+    # R-ADM-1: no ALPR Administrator designated in this agency, so the system administrators receive it.
+    assert security_alert_recipients(agency=agency) == [sysadmin]
+    assert Notification.objects.filter(dedupe_key__startswith=f"security.query_volume.{busy.pk}.").count() == 1
     assert query_volume_check(now=now + timedelta(minutes=10)) == []  # same window: nothing new
     assert QueryVolumeAlert.objects.count() == 1
     assert DomainEvent.objects.filter(code="alprportal.audit.query_volume.alerted").count() == 1
@@ -162,3 +163,16 @@ def test_unusual_query_volume_alerts_once_per_person_and_window(settings, make_u
     assert query_volume_alert_escalate(actor=sysadmin, alert=alert) == incident
     assert django_settings.CELERY_BEAT_SCHEDULE["audit-query-volume"]["task"] == \
         "apps.audit.tasks.query_volume_check_task"
+
+
+def test_security_alerts_go_to_the_designated_alpr_administrator(supervisor, sysadmin):
+    """R-ADM-1: once an ALPR Administrator is designated, security alerts (R-SEC-2) go to that person alone."""
+    from apps.accounts.services import alpr_administrator_designate
+
+    agency = DeployingAgencyFactory()
+    for person in (supervisor, sysadmin):
+        person.agency = agency
+        person.save(update_fields=["agency"])
+    alpr_administrator_designate(actor=sysadmin, agency=agency, person=supervisor, title="ALPR Administrator",
+                                 effective_from=date(2026, 1, 1))
+    assert security_alert_recipients(agency=agency) == [supervisor]
