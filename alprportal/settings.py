@@ -427,7 +427,7 @@ PORTAL = {
     # than this before the shift's end is "early" (needs a note; the gap report shows it).
     "SHIFT_SIGN_ON_LEAD_MINUTES": env.int("SHIFT_SIGN_ON_LEAD_MINUTES", default=30),
     "SHIFT_EARLY_SIGN_OFF_MINUTES": env.int("SHIFT_EARLY_SIGN_OFF_MINUTES", default=15),
-    # Oversight (apps.audits, apps.reports): R-AUD-3, R-REP-1…3.
+    # Oversight (apps.audits, apps.reports): R-AUD-3, R-REP-1, R-REP-2, R-REP-3.
     "AUDIT_SAMPLE_MIN": env.int("AUDIT_SAMPLE_MIN", default=30),
     # R-AUD-3a: audits are scheduled (a campaign and an audit-trail inspection at least every 365 days; system check
     # audits.E001 refuses longer), alerts start AUDIT_DUE_SOON_DAYS before; risk-weighted samples (apps.audits.risk).

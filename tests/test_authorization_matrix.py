@@ -53,6 +53,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "disclosures:create": only({Role.PARTNER_REQUESTER}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
     # R-SHR-9: records staff enter paper and e-mailed requests (a form; no ALPR data shown, so no training gate).
     "disclosures:enter": only(STAFF, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=OK),
+    "api:disclosure-entered": only(STAFF, yes="405", no=DENIED, anonymous=UNAUTH, lapsed="405"),  # POST only
     "api:disclosure-requests": only({Role.PARTNER_REQUESTER}, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
 }
 # Oversight (apps.audits, apps.reports): auditors are supervisors and the custodian (R-AUD-3); oversight reads
@@ -117,6 +118,10 @@ MATRIX.update({
     "hotlists:exigent_queue": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
     "api:shift-units": only(SIGN_ON, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
     "api:shift-gaps": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
+    # POST only: a GET is refused by the permission first, then 405.
+    "shifts:gap_review": only({Role.SUPERVISOR}, yes="405", no=DENIED, anonymous=LOGIN, lapsed=DENIED),
+    "api:shift-sign-on": only(SIGN_ON, yes="405", no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
+    "api:shift-gap-reviews": only({Role.SUPERVISOR}, yes="405", no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
 })
 
 

@@ -20,8 +20,11 @@ class JustificationReview(models.Model):
     At most one review per subject (a unique constraint); nobody reviews their own search or entry (the service)."""
 
     kind = models.CharField(max_length=16, choices=SubjectKind.choices)
-    access_log = models.OneToOneField("audit.AccessLog", on_delete=models.PROTECT, null=True, blank=True,
+    # The reviewed search's access-log row. The log is purged after its own retention (R-RET-4): the link is then
+    # cleared and the review keeps naming the row by its chain position (``access_log_seq``), never blocking the purge.
+    access_log = models.OneToOneField("audit.AccessLog", on_delete=models.SET_NULL, null=True, blank=True,
                                       related_name="justification_review")
+    access_log_seq = models.BigIntegerField(null=True, blank=True, help_text="The reviewed search's access-log row.")
     hot_list_entry = models.OneToOneField("hotlists.HotListEntry", on_delete=models.PROTECT, null=True, blank=True,
                                           related_name="justification_review")
     subject_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
@@ -37,9 +40,10 @@ class JustificationReview(models.Model):
                                                  "“other” hot-list entries")]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(kind=SubjectKind.SEARCH, access_log__isnull=False, hot_list_entry__isnull=True)
+                condition=(models.Q(kind=SubjectKind.SEARCH, access_log_seq__isnull=False,
+                                    hot_list_entry__isnull=True)
                            | models.Q(kind=SubjectKind.HOTLIST_ENTRY, access_log__isnull=True,
-                                      hot_list_entry__isnull=False)),
+                                      access_log_seq__isnull=True, hot_list_entry__isnull=False)),
                 name="justificationreview_one_subject",
             ),
             models.CheckConstraint(condition=~models.Q(outcome=ReviewOutcome.CONCERN) | ~models.Q(note=""),

@@ -53,6 +53,7 @@ def justification_review_record(*, actor, outcome: str, note: str = "", access_l
                                                      date=f"{timezone.localtime(existing.reviewed_at):%Y-%m-%d}"),
                                code="already_reviewed")
     review = JustificationReview(kind=kind, access_log=access_log, hot_list_entry=hot_list_entry,
+                                 access_log_seq=access_log.seq if access_log is not None else None,
                                  subject_user_id=subject_user_id, reviewed_by=actor, reviewed_at=timezone.now(),
                                  outcome=outcome, note=note)
     review.full_clean()

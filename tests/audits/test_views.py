@@ -1,11 +1,11 @@
 """Audit pages: auditors see the sampled entries (and that viewing is logged), hidden campaigns are 404, oversight
 sees summaries without names (R-AUD-3, R-ACC-1)."""
 
-from datetime import date
-from unittest import mock
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.audit.models import AccessLog
@@ -80,11 +80,12 @@ def test_oversight_reads_summaries_without_names_cases_or_plates(client, supervi
 
 
 def test_a_lapsed_auditor_is_stopped_by_the_training_gate(client, supervisor, campaign):
-    with mock.patch("apps.training.gate.training_status_for") as status:
-        status.return_value.current = False
-        status.return_value.missing_course = "ALPR annual refresher"
-        client.force_login(supervisor)
-        response = client.get(reverse("audits:detail", args=[campaign.pk]))
+    from apps.training.models import TrainingRecord
+
+    # The refresher lapsed: completed 500 days ago (one interval is 365 days).
+    TrainingRecord.objects.filter(person=supervisor).update(completed_on=timezone.localdate() - timedelta(days=500))
+    client.force_login(supervisor)
+    response = client.get(reverse("audits:detail", args=[campaign.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("training:required")
     assert not AccessLog.objects.filter(action="audits.campaign.review").exists()
 

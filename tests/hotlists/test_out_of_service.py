@@ -110,7 +110,12 @@ def test_back_in_service_reads_flagged_meanwhile_are_matched_then(unit, operator
 
 
 def test_the_out_of_service_alert_says_reads_are_not_matched(unit, operator, supervisor):
-    """R-READ-5a: the alert of an out-of-service unit (the ALPR Administrator's recipients are wired at merge)."""
+    """R-READ-5a: the alert of an out-of-service unit goes to the ALPR Administrator (R-ADM-1) and says its reads are
+    not matched."""
+    from apps.accounts.services import alpr_administrator_designate
+
+    alpr_administrator_designate(actor=None, agency=unit.agency, person=supervisor, title="ALPR Administrator",
+                                 effective_from=timezone.localdate() - timedelta(days=1))
     camera_report_status(actor=operator, camera=unit, status="out_of_service", reason="Cracked lens")
     assert units_out_of_service_notify() >= 1
     alert = Notification.objects.get(recipient=supervisor)
