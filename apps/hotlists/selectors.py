@@ -18,7 +18,7 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_record
 from apps.hotlists.choices import EXTERNAL_SOURCES, HitStatus, HotListSource
-from apps.hotlists.models import Hit, HotList, HotListEntry, partner_max_age
+from apps.hotlists.models import Hit, HotList, HotListEntry, HotListEntryReferral, partner_max_age
 
 AGREEMENT_CHECK_TTL_SECONDS = 60.0
 HIT_VIEW_ACTION = "hotlists.hits.view"
@@ -104,6 +104,13 @@ def hot_list_list_visible_to(*, user) -> QuerySet[HotList]:
     if not user.is_authenticated or not user.has_perm("hotlists.view_hotlist"):
         return lists.none()
     return lists
+
+
+def hot_list_entry_referral_list_visible_to(*, user) -> QuerySet[HotListEntryReferral]:
+    """R-HOT-7: referrals of erroneous entries back to their originating agency, for those who see the errors."""
+    if not user.is_authenticated or not user.has_perm("hotlists.view_hotlistentryerror"):
+        return HotListEntryReferral.objects.none()
+    return HotListEntryReferral.objects.filter(error__hot_list__in=hot_list_list_visible_to(user=user))
 
 
 def hot_list_entries_current(*, hot_list: HotList) -> QuerySet[HotListEntry]:

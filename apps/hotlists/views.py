@@ -60,6 +60,7 @@ from apps.hotlists.selectors import (
     hits_live,
     hits_log_shown,
     hot_list_entries_current,
+    hot_list_entry_referral_list_visible_to,
     hot_list_list_visible_to,
     hot_list_state,
     misread_review,
@@ -294,8 +295,7 @@ class ReferralSentView(PortalPermissionRequiredMixin, TrainingRequiredMixin, Vie
     permission_required = ("hotlists.view_hotlistentryerror", "hotlists.send_referral")
 
     def post(self, request, referral_pk: int):
-        referral = get_object_or_404(HotListEntryReferral.objects.filter(
-            error__hot_list__in=hot_list_list_visible_to(user=request.user)), pk=referral_pk)
+        referral = get_object_or_404(hot_list_entry_referral_list_visible_to(user=request.user), pk=referral_pk)
         form = ReferralSentForm(request.POST)
         if not form.is_valid():
             messages.error(request, _errors_text(form))
