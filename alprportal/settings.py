@@ -207,7 +207,7 @@ USE_TZ = True
 REST_FRAMEWORK = {
     # Token first so that an anonymous API call gets 401 with a WWW-Authenticate header rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.accounts.authentication.ExpiringTokenAuthentication",  # people's tokens expire (R-SEC-2)
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Deny by default: an endpoint must be authenticated AND hold the model permission for the method (view
@@ -471,6 +471,8 @@ PORTAL = {
     "READ_IMAGE_MAX_BYTES": env.int("READ_IMAGE_MAX_BYTES", default=2 * 1024 * 1024),
     # R-SEC-2: a camera's ingest token is refused this many days after it was issued (rotate before then).
     "CAMERA_TOKEN_LIFETIME_DAYS": env.int("CAMERA_TOKEN_LIFETIME_DAYS", default=365),
+    # R-SEC-2: a person's API token is refused this long after it was created (revoke one by deleting it).
+    "API_TOKEN_LIFETIME_DAYS": max(env.int("API_TOKEN_LIFETIME_DAYS", default=90), 1),
     "READ_CLOCK_SKEW_SECONDS": env.int("READ_CLOCK_SKEW_SECONDS", default=300),
     "READ_SEARCH_DEFAULT_DAYS": env.int("READ_SEARCH_DEFAULT_DAYS", default=30),
     "READ_SEARCH_MAX_DAYS": env.int("READ_SEARCH_MAX_DAYS", default=1100),

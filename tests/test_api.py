@@ -42,3 +42,26 @@ def test_security_headers_are_set(client, investigator):
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["Cache-Control"] == "no-store"
+
+
+def test_a_persons_api_token_expires_and_a_deleted_one_is_revoked(api_client, investigator, settings):
+    """R-SEC-2: people's API tokens expire after their lifetime with a message saying when, and deleting one (the
+    administrator's revocation) ends it at once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.PORTAL = {**settings.PORTAL, "API_TOKEN_LIFETIME_DAYS": 30}
+    token = Token.objects.create(user=investigator)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api_client.get(reverse("api:me")).status_code == 200
+
+    Token.objects.filter(pk=token.pk).update(created=timezone.now() - timedelta(days=31))
+    response = api_client.get(reverse("api:me"))
+    assert response.status_code == 401
+    assert "expired on" in response.json()["error"]["message"]
+
+    Token.objects.filter(pk=token.pk).update(created=timezone.now())
+    assert api_client.get(reverse("api:me")).status_code == 200
+    Token.objects.filter(pk=token.pk).delete()
+    assert api_client.get(reverse("api:me")).status_code == 401
