@@ -86,6 +86,18 @@ def score_items(results) -> dict:
             "wrong": frac(wrong), "abstained": frac(abstained), "cer": frac(sum(cers))}
 
 
+def _degraded_file(path: str, name: str, kind: str) -> bytes:
+    """The ``kind`` degradation of a photo file as JPEG bytes (run in a child process by the benchmark)."""
+    import cv2
+    import numpy as np
+
+    from . import degrade as degrade_mod
+
+    with open(path, "rb") as f:
+        img = cv2.imdecode(np.frombuffer(f.read(), np.uint8), cv2.IMREAD_COLOR)
+    return degrade_mod.degraded_jpeg(img, kind, degrade_mod.seed_for(name, kind))
+
+
 def _percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0
@@ -128,16 +140,18 @@ def run_benchmark(
             if k not in degrade_mod.KINDS:
                 raise ValueError(f"unknown degradation {k!r}; choose from {', '.join(degrade_mod.KINDS)} or all")
 
-    def load(item, kind):
-        with open(item["file"], "rb") as f:
-            data = f.read()
-        if kind is None:
-            return data
-        import cv2
-        import numpy as np
+    maker = None
+    if degrade:  # degraded files are made in a child process: their 4K screen frames must not count in peak_rss_mb
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-        return degrade_mod.degraded_jpeg(img, kind, degrade_mod.seed_for(item["name"], kind))
+        maker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+
+    def load(item, kind):
+        if kind is None:
+            with open(item["file"], "rb") as f:
+                return f.read()
+        return maker.submit(_degraded_file, item["file"], item["name"], kind).result()
 
     # warm-up (first inference initializes kernels) on one photo, not timed
     if items:
@@ -168,6 +182,8 @@ def run_benchmark(
             results = list(pool.map(one, jobs))
     wall = time.perf_counter() - t_start
     cpu_total = time.process_time() - c_start
+    if maker is not None:
+        maker.shutdown()
 
     n = len(results)
     times, cpus, out_items = [], [], []

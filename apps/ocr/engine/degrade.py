@@ -3,9 +3,10 @@
 Four kinds, each deterministic for a given seed (the benchmark seeds them with a hash of the file name, so every run
 measures the same pixels):
 
-``screen``  a phone picture of a monitor showing the photo: the photo is shown on a pixel grid (RGB sub-pixel
-            stripes), photographed off-axis (perspective warp of 4-8 % per corner) at a scale that beats the grid
-            into moiré, with some glare, blur and sensor noise, then saved as a phone JPEG (quality 80);
+``screen``  a phone picture of a monitor showing the photo: the photo is shown fitted to a 1920 px wide monitor
+            on a pixel grid (RGB sub-pixel stripes), photographed off-axis (perspective warp of 4-8 % per corner)
+            at 1.25-1.65 camera pixels per screen pixel, so the grid beats into moiré, with some glare, blur and
+            sensor noise, saved as a phone JPEG (quality 80) and scaled back to the photo's width;
 ``rotate``  rotated 5-10 degrees either way (the corners filled by replicating the border);
 ``jpeg``    re-saved as JPEG at quality 30-40;
 ``small``   scaled down to 640 px wide.
@@ -20,6 +21,7 @@ import cv2
 import numpy as np
 
 KINDS = ("screen", "rotate", "jpeg", "small")
+SCREEN_WIDTH = 1920
 
 
 def seed_for(name: str, kind: str) -> int:
@@ -55,10 +57,14 @@ def small(img: np.ndarray, rng: np.random.Generator | None = None, width: int = 
 
 def screen(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A phone photo of the image shown on a monitor."""
-    h, w = img.shape[:2]
-    # the monitor: each image pixel becomes a 3x3 cell of R, G, B stripes with a dark gap row (sub-pixel layout)
+    h0, w0 = img.shape[:2]
+    # the viewer shows the photo fitted to a 1920 px wide monitor (a small photo is enlarged, as viewers do)
+    fit = max(1.0, SCREEN_WIDTH / w0)
+    shown_img = cv2.resize(img, (round(w0 * fit), round(h0 * fit)), interpolation=cv2.INTER_LINEAR) if fit > 1 else img
+    h, w = shown_img.shape[:2]
+    # the monitor: each screen pixel becomes a 3x3 cell of R, G, B stripes with a dark gap row (sub-pixel layout)
     cell = 3
-    up = cv2.resize(img, (w * cell, h * cell), interpolation=cv2.INTER_NEAREST)
+    up = cv2.resize(shown_img, (w * cell, h * cell), interpolation=cv2.INTER_NEAREST)
     mask = np.zeros((cell, cell, 3), np.uint8)
     for c, channel in enumerate((2, 1, 0)):  # BGR image: R stripe first, then G, then B
         mask[:, c, channel] = 255
@@ -84,7 +90,7 @@ def screen(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     shot = shot + rng.normal(0.0, 4.0, shot.shape).astype(np.float32)
     shot = np.clip(shot, 0, 255).astype(np.uint8)
     # the phone's picture as sent on: scaled to the photo's width (the leftover grid aliases into moiré bands)
-    shot = cv2.resize(shot, (w, max(1, round(out_h * w / out_w))), interpolation=cv2.INTER_AREA)
+    shot = cv2.resize(shot, (w0, max(1, round(out_h * w0 / out_w))), interpolation=cv2.INTER_AREA)
     return cv2.imdecode(np.frombuffer(_encode(shot, 80), np.uint8), cv2.IMREAD_COLOR)
 
 
