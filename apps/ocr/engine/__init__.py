@@ -42,6 +42,7 @@ PIPELINE_VERSION = "1.2"
 # Abstention thresholds (issue #16), chosen on the tune halves of us-dev and us-crops (apps/ocr/engine/README.md)
 ACCEPT_CONF = 0.0
 ACCEPT_POSTERIOR = 0.3
+RETRY_SCALES = ""  # when abstaining, read again at these scales ("0.6"): see the engine README
 
 
 @dataclass
@@ -93,10 +94,11 @@ class PipelinePlateEngine:
     version = ""
 
     def __init__(self, detector, recognizer, *, max_candidates: int = 5, accept_conf: float = ACCEPT_CONF,
-                 accept_posterior: float = ACCEPT_POSTERIOR, **pipeline_opts):
+                 accept_posterior: float = ACCEPT_POSTERIOR, retry_scales: str = RETRY_SCALES, **pipeline_opts):
         from .pipeline import PlateReader
 
         self.max_candidates = max_candidates
+        self.retry_scales = [float(v) for v in str(retry_scales).split(",") if v.strip()]
         self.accept_conf, self.accept_posterior = accept_conf, accept_posterior
         self._reader = PlateReader(detector, recognizer, **pipeline_opts)
 
@@ -110,15 +112,31 @@ class PipelinePlateEngine:
         elif image_bgr.shape[2] == 4:
             image_bgr = image_bgr[:, :, :3]
         image_bgr = np.ascontiguousarray(image_bgr)
+        out = self._read_once(image_bgr)
+        if self.retry_scales and (not out or not out[0].accepted):
+            # abstaining: read once more at a smaller scale (a low-pass: moiré, sensor noise and JPEG blocks fade,
+            # plate strokes stay) and state that reading only if it is itself confident
+            import cv2
+
+            for scale in self.retry_scales:
+                small = cv2.resize(image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+                again = self._read_once(small, 1.0 / scale)
+                if again and again[0].accepted:
+                    again[0].source += f"@{scale:g}"
+                    return again
+        return out
+
+    def _read_once(self, image_bgr: np.ndarray, unscale: float = 1.0) -> list[PlateCandidate]:
         cands = self._reader.read(image_bgr)
         out = []
         for c in cands[: self.max_candidates]:
             conf = _calibrate(c.score, c.confidence)
+            x, y, w, h = _quad_rect(c.quad, image_bgr.shape)
             out.append(
                 PlateCandidate(
                     text=c.text,
                     confidence=conf,
-                    box=_quad_rect(c.quad, image_bgr.shape),
+                    box=tuple(int(round(v * unscale)) for v in (x, y, w, h)),
                     raw_text=c.raw,
                     source=c.source,
                     detail={
