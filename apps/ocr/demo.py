@@ -1,4 +1,6 @@
-"""Demo data of imagery OCR: one finished upload job, made from a generated photo (``manage.py seed_demo``)."""
+"""Demo data of imagery OCR: one finished upload job of two generated photos (``manage.py seed_demo``): a plate that
+is read, and a doorbell still with no plate in it, only the camera's burnt-in time stamp, on which OCR abstains
+("no plate read", its candidates listed for the reviewer; issue #16)."""
 
 from __future__ import annotations
 
@@ -19,8 +21,10 @@ def seed_ocr(*, people: dict, stdout=None) -> OcrJob | None:
     existing = OcrJob.objects.filter(uploaded_by=uploader, note=DEMO_NOTE).first()
     if existing is not None:
         return existing
-    photo = UploadedPhoto(name="witness-phone.jpg", content=plate_photo_jpeg(DEMO_PLATE, angle=3.0, seed=4))
-    job = ocr_job_create(actor=uploader, photos=[photo], case_number="24-000123", note=DEMO_NOTE, enqueue=False)
+    photos = [UploadedPhoto(name="witness-phone.jpg", content=plate_photo_jpeg(DEMO_PLATE, angle=3.0, seed=4)),
+              UploadedPhoto(name="doorbell-no-plate.jpg",
+                            content=plate_photo_jpeg(None, seed=3, stamp="20140513223916", stamp_size=1.1))]
+    job = ocr_job_create(actor=uploader, photos=photos, case_number="24-000123", note=DEMO_NOTE, enqueue=False)
     for item in job.items.all():
         ocr_item_process(item_id=item.pk)
     job.refresh_from_db()

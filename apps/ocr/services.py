@@ -70,6 +70,9 @@ PHOTO_MISSING = "The stored photo is missing; upload it again."
 JOB_ALL_FAILED = "None of the {count} photos could be read. First problem: {reason}"
 OCR_CRASHED = "OCR failed unexpectedly ({error}); the photo is kept, upload it again or ask an administrator."
 NO_PLATE_FOUND = "No plate was found in this photo."
+# No plate text in this message: it is also in the job's status JSON, which is not a plate-access-logged page.
+NO_PLATE_READ = ("No plate read: OCR abstained rather than guess, because its best reading is {why}. "
+                 "Its candidates are listed for you to check against the photo; none of them is stored as a read.")
 REVIEW_NOT_YOURS = "Only the person who uploaded the photo reviews it."
 REVIEW_NOTHING_TO_REVIEW = "This photo has no plate to review (no read was made from it)."
 REVIEW_ILLEGAL = "This photo's plate is already {state}."
@@ -390,7 +393,11 @@ def ocr_item_process(*, item_id: int) -> OcrItem:
                                                                             reason=exc.reason))
     engine = ocr_engine()
     candidates = engine.read_plates(image)
-    chosen = next((index for index, cand in enumerate(candidates) if _plate_like(cand.text)), None)
+    # Only a candidate the engine states as the plate becomes a read: when it abstains (no plausible candidate, or
+    # the best one too uncertain) the photo is "no plate read" and its candidates stay on the item for the
+    # reviewer (issue #16: a confident wrong plate sends an officer after the wrong car; R-READ-1).
+    chosen = 0 if candidates and getattr(candidates[0], "accepted", False) and _plate_like(candidates[0].text) \
+        else None
     crop_name = ""
     if chosen is not None:
         crop = _crop_jpeg(image, candidates[chosen].box)
@@ -451,6 +458,9 @@ def _item_finish(*, item_id, candidates, chosen, crop_name, engine_version, ocr_
              and len(cand.text) <= 32],
             ignore_conflicts=True,
         )
+    elif candidates:
+        top = candidates[0]
+        item.error = NO_PLATE_READ.format(why=getattr(top, "note", "") or "not a plausible plate")
     else:
         item.error = NO_PLATE_FOUND
     old = item.status
@@ -460,6 +470,7 @@ def _item_finish(*, item_id, candidates, chosen, crop_name, engine_version, ocr_
     event_record(actor=None, code="alprportal.ocr.item.done", target=job,
                  data={"item": item.pk, "old": old, "new": item.status, "read": item.read_id,
                        "plate": candidates[chosen].text if chosen is not None else None,
+                       "abstained": chosen is None and bool(candidates),
                        "candidates": len(candidates), "engine": engine_version})
     _job_item_finished(job_id=job.pk, status=ItemStatus.DONE, read_created=read_created)
     return item

@@ -11,7 +11,7 @@ import csv
 
 import pytest
 
-from apps.ocr.engine import ENGINE_NAMES, engine_missing, fold_confusable, get_engine
+from apps.ocr.engine import ENGINE_NAMES, PIPELINE_VERSION, engine_missing, fold_confusable, get_engine
 from apps.ocr.engine import models as engine_models
 from apps.ocr.synthetic import plate_photo
 from tests.ocr.conftest import DATASET, upload
@@ -36,7 +36,7 @@ def test_the_paddle_engine_reads_generated_plates_among_distracting_text(paddle_
     candidates = paddle_engine.read_plates(plate_photo(plate, angle=angle, seed=seed))
     assert candidates and candidates[0].text == plate, [c.text for c in candidates]
     assert candidates[0].confidence > 0.5
-    assert paddle_engine.version == "paddle-ppocrv4-1.1" and paddle_engine.device == "cpu"
+    assert paddle_engine.version == f"paddle-ppocrv4-{PIPELINE_VERSION}" and paddle_engine.device == "cpu"
     # the dealer sign and the state name are kept as low-ranked alternates, never chosen
     assert {"J0ESAUT0SALES", "CALIF0RNIA"} & {c.text for c in candidates[1:]}
 
@@ -58,7 +58,7 @@ def test_paddlepaddle_and_onnx_runtime_read_the_same_weights_alike(paddle_engine
 def test_the_onnx_v4_engine_reads_a_generated_plate():
     engine = get_engine("onnx-v4")
     candidates = engine.read_plates(plate_photo("6TRJ244", angle=-2.0, seed=5))
-    assert candidates[0].text == "6TRJ244" and engine.version == "onnx-ppocrv4-1.1"
+    assert candidates[0].text == "6TRJ244" and engine.version == f"onnx-ppocrv4-{PIPELINE_VERSION}"
 
 
 @needs_paddle
@@ -85,7 +85,7 @@ def test_an_upload_read_by_the_paddle_engine_records_its_engine_version(settings
     job = ocr_job_create(actor=uploader, photos=[upload("a.jpg", photo_7abc123)], enqueue=False)
     item = ocr_item_process(item_id=job.items.get().pk)
     assert item.read.plate_current == "7ABC123"
-    assert item.engine_version == "paddle-ppocrv4-1.1" and job.engine_name == "paddle"
+    assert item.engine_version == f"paddle-ppocrv4-{PIPELINE_VERSION}" and job.engine_name == "paddle"
 
 
 @needs_paddle

@@ -38,7 +38,11 @@ __all__ = [
     "engine_missing",
 ]
 
-PIPELINE_VERSION = "1.1"
+PIPELINE_VERSION = "1.2"
+# Abstention thresholds (issue #16), chosen on the tune halves of us-dev and us-crops (apps/ocr/engine/README.md)
+ACCEPT_CONF = 0.0
+ACCEPT_POSTERIOR = 0.3
+RETRY_SCALES = ""  # when abstaining, read again at these scales ("0.6"): see the engine README
 
 
 @dataclass
@@ -49,6 +53,10 @@ class PlateCandidate:
     raw_text: str = ""  # recognizer output with separators ('-') kept
     source: str = ""  # which pipeline stage produced the reading (det, det-merged, refine-det, refine-pad)
     detail: dict = field(default_factory=dict)
+    # True only for the first candidate, and only when the engine states it as the photo's plate; when the first
+    # candidate is not accepted the engine ABSTAINS ("no plate read") and ``note`` says why (issue #16)
+    accepted: bool = False
+    note: str = ""  # why this text is not stated (not a plausible plate / too uncertain), empty when it is
 
     def as_dict(self) -> dict:
         return {
@@ -57,6 +65,8 @@ class PlateCandidate:
             "box": [int(v) for v in self.box],
             "raw_text": self.raw_text,
             "source": self.source,
+            "accepted": bool(self.accepted),
+            "note": self.note,
         }
 
 
@@ -83,10 +93,13 @@ class PipelinePlateEngine:
     name = ""
     version = ""
 
-    def __init__(self, detector, recognizer, *, max_candidates: int = 5, **pipeline_opts):
+    def __init__(self, detector, recognizer, *, max_candidates: int = 5, accept_conf: float = ACCEPT_CONF,
+                 accept_posterior: float = ACCEPT_POSTERIOR, retry_scales: str = RETRY_SCALES, **pipeline_opts):
         from .pipeline import PlateReader
 
         self.max_candidates = max_candidates
+        self.retry_scales = [float(v) for v in str(retry_scales).split(",") if v.strip()]
+        self.accept_conf, self.accept_posterior = accept_conf, accept_posterior
         self._reader = PlateReader(detector, recognizer, **pipeline_opts)
 
     def read_plates(self, image_bgr: np.ndarray) -> list[PlateCandidate]:
@@ -99,25 +112,61 @@ class PipelinePlateEngine:
         elif image_bgr.shape[2] == 4:
             image_bgr = image_bgr[:, :, :3]
         image_bgr = np.ascontiguousarray(image_bgr)
+        out = self._read_once(image_bgr)
+        if self.retry_scales and (not out or not out[0].accepted):
+            # abstaining: read once more at a smaller scale (a low-pass: moiré, sensor noise and JPEG blocks fade,
+            # plate strokes stay) and state that reading only if it is itself confident
+            import cv2
+
+            for scale in self.retry_scales:
+                small = cv2.resize(image_bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+                again = self._read_once(small, 1.0 / scale)
+                if again and again[0].accepted:
+                    again[0].source += f"@{scale:g}"
+                    return again
+        return out
+
+    def _read_once(self, image_bgr: np.ndarray, unscale: float = 1.0) -> list[PlateCandidate]:
         cands = self._reader.read(image_bgr)
         out = []
         for c in cands[: self.max_candidates]:
             conf = _calibrate(c.score, c.confidence)
+            x, y, w, h = _quad_rect(c.quad, image_bgr.shape)
             out.append(
                 PlateCandidate(
                     text=c.text,
                     confidence=conf,
-                    box=_quad_rect(c.quad, image_bgr.shape),
+                    box=tuple(int(round(v * unscale)) for v in (x, y, w, h)),
                     raw_text=c.raw,
                     source=c.source,
                     detail={
                         "score": round(float(c.score), 3),
                         "rec_confidence": round(float(c.confidence), 4),
                         "votes": c.votes,
+                        "posterior": round(float(c.posterior), 4),
+                        "layout": round(float(c.layout), 3),
+                        "origin": c.origin,
                     },
+                    note=f"not a plate: {c.implausible}" if c.implausible else "",
                 )
             )
+        if out:
+            self._decide(out[0])
         return out
+
+    def _decide(self, top: PlateCandidate) -> None:
+        """Abstain instead of guessing: the first candidate is stated only when it is a plausible plate, its
+        confidence reaches ``accept_conf`` and it holds ``accept_posterior`` of the photo's readings (the others
+        are not close behind it). Otherwise ``note`` says why and the engine states no plate."""
+        if top.note:
+            return
+        if top.confidence < self.accept_conf:
+            top.note = f"too uncertain (confidence {top.confidence:.2f} < {self.accept_conf:.2f})"
+        elif top.detail.get("posterior", 1.0) < self.accept_posterior:
+            top.note = (f"too uncertain (other readings close behind: it holds {top.detail['posterior']:.0%} of the "
+                        f"evidence, {self.accept_posterior:.0%} needed)")
+        else:
+            top.accepted = True
 
 
 class OnnxPlateEngine(PipelinePlateEngine):
@@ -130,6 +179,8 @@ class OnnxPlateEngine(PipelinePlateEngine):
         from .ppocr import TextDetector, TextRecognizer
 
         files = find_models(model_set)
+        if pipeline_opts.get("rec2") == "ppocrv4":  # experiment: PP-OCRv4's recognizer as a second voter
+            pipeline_opts["rec2"] = TextRecognizer(OnnxModel(find_models("ppocrv4").rec, threads))
         self.model_set = model_set
         self.name = "onnx" if model_set == "ppocrv6" else f"onnx-{model_set.replace('ppocr', '')}"
         self.version = f"onnx-{model_set}-{PIPELINE_VERSION}"

@@ -27,7 +27,17 @@ import cv2
 import numpy as np
 
 from . import plates
-from .ppocr import Reading, TextBox, TextDetector, TextRecognizer, crop_quad, ctc_log_likelihood, order_quad
+from .ppocr import (
+    Reading,
+    TextBox,
+    TextDetector,
+    TextRecognizer,
+    crop_quad,
+    ctc_beam,
+    ctc_log_likelihood,
+    ctc_log_likelihoods,
+    order_quad,
+)
 
 
 @dataclass
@@ -43,6 +53,10 @@ class Candidate:
     char_probs: list = field(default_factory=list)
     cp: object = None
     geometry: float = 0.0
+    layout: float = 0.0  # the layout prior's share of ``score``
+    implausible: str | None = None  # why no plate can be this text (plates.implausible_reason), None if it can
+    posterior: float = 0.0  # share of this text among all the photo's readings (softmax of the scores)
+    origin: str = "read"  # read (a view's greedy text), beam, edge (a greedy text less an edge character), i1
 
 
 class PlateReader:
@@ -66,6 +80,12 @@ class PlateReader:
         fallback_below: float = -2.0,
         rare_chars: float = 0.6,
         fallback_dets: str = "grayclahe:1280,color:960",
+        layout_w: float = 0.0,
+        beam: int = 5,
+        edge_variants: int = 1,
+        state_prior: int = 1,
+        rec2: TextRecognizer | None = None,
+        keep_variant: float = 0.05,
     ):
         """Options (defaults are the measured configuration):
 
@@ -83,6 +103,11 @@ class PlateReader:
         scores above fallback_below, detect again with each "input:long_side" of fallback_dets;
         rare_chars: prior penalty per letter I (and the I→1 variant of each region hypothesis is
         scored too), since US serials mostly avoid I/O/Q.
+
+        Plate model (1.2): layout_w: weight of the letter/digit layout prior (plates.LayoutPrior, per state when a
+        state's name is read in the photo and ``state_prior``); beam: how many texts the CTC beam search proposes
+        per view of a refined region (0: greedy texts only); edge_variants: also propose each read text without
+        its first or last character (a frame edge or bolt read as 1/L, or a lost small leading digit).
         """
         self.det, self.rec = det, rec
         self.det_side = det_side
@@ -100,6 +125,13 @@ class PlateReader:
         self.fallback_below = fallback_below
         self.rare_chars = rare_chars
         self.fallback_dets = [(p.split(":")[0], int(p.split(":")[1])) for p in fallback_dets.split(",") if p]
+        self.layout_w = layout_w
+        self.beam = beam
+        self.edge_variants = edge_variants
+        self.state_prior = state_prior
+        self.rec2 = rec2
+        self.keep_variant = keep_variant
+        self.layout = plates.LayoutPrior() if layout_w else None
 
     # ------------------------------------------------------------------ geometry
     @staticmethod
@@ -237,6 +269,13 @@ class PlateReader:
                 tb = TextBox(oq, 1.0)
                 out.append(Candidate(rd.text, self._score(rd, tb, img.shape), rd.confidence, oq, rd.raw, src,
                                      char_probs=rd.char_probs, cp=rd.cp, geometry=self._geometry(tb, img.shape)))
+        if self.rec2 is not None:  # a second, different recognizer reads the same lines: more views to vote
+            lines = [crop_quad(img, q)] + [j[1] for j in jobs]
+            quads = [q] + [j[2] for j in jobs]
+            for oq, rd in zip(quads, self.rec2.read(lines, fold_o=bool(self.zero_for_o)), strict=False):
+                tb = TextBox(oq, 1.0)
+                out.append(Candidate(rd.text, self._score(rd, tb, img.shape), rd.confidence, oq, rd.raw, "rec2",
+                                     char_probs=rd.char_probs, cp=rd.cp, geometry=self._geometry(tb, img.shape)))
         return out
 
     def _apply_size_rule(self, cands: list[Candidate]) -> None:
@@ -272,25 +311,52 @@ class PlateReader:
             pen -= self.rare_chars * text.count("I")
         return pen
 
-    def _region_hypotheses(self, views: list[Candidate]) -> list[Candidate]:
+    def _layout_term(self, text: str, state: str | None) -> float:
+        if self.layout is None:
+            return 0.0
+        return self.layout_w * self.layout.log_prior(text, state if self.state_prior else None)
+
+    def _region_hypotheses(self, views: list[Candidate], state: str | None = None) -> list[Candidate]:
         hyps: dict[str, Candidate] = {}
+        origin: dict[str, str] = {}
         for v in views:
             if v.text and v.text not in hyps:
-                hyps[v.text] = v
-        if self.rare_chars and len(views) > 1:  # letter I as digit 1: same glyph on many plates
-            for text, rep in list(hyps.items()):
-                if "I" in text and text.replace("I", "1") not in hyps:
-                    hyps[text.replace("I", "1")] = rep
+                hyps[v.text], origin[v.text] = v, "read"
+        if len(views) > 1:
+            greedy = list(hyps.items())
+            if self.beam:  # the recognizer's own alternatives in each view
+                for v in views:
+                    if v.cp is not None:
+                        for text, _ in ctc_beam(v.cp, beam=self.beam):
+                            if text not in hyps:
+                                hyps[text], origin[text] = v, "beam"
+            if self.edge_variants:  # a frame edge read as a character, or a lost edge character
+                for text, rep in greedy:
+                    if len(text) >= 4:
+                        for variant in (text[1:], text[:-1]):
+                            if variant not in hyps:
+                                hyps[variant], origin[variant] = rep, "edge"
+            if self.rare_chars:  # letter I as digit 1: same glyph on many plates
+                for text, rep in list(hyps.items()):
+                    if "I" in text and text.replace("I", "1") not in hyps:
+                        hyps[text.replace("I", "1")], origin[text.replace("I", "1")] = rep, "i1"
+            if self.zero_for_o:
+                hyps = {t: r for t, r in hyps.items() if "O" not in t}
         geo = max(v.geometry for v in views)
         out = []
-        for text, rep in hyps.items():
+        texts = list(hyps)
+        if len(views) > 1 and texts:
+            lls = np.stack([np.maximum(-15.0, ctc_log_likelihoods(v.cp, texts)) for v in views])  # [views, hyps]
+            mix = np.log(np.mean(np.exp(lls), axis=0))  # mixture over views
+        for i, text in enumerate(texts):
+            rep = hyps[text]
+            layout = self._layout_term(text, state)
             if len(views) == 1:
-                score = rep.score
+                score = rep.score + layout
             else:
-                lls = np.array([max(-15.0, ctc_log_likelihood(v.cp, text)) for v in views])
-                ll = float(np.log(np.mean(np.exp(lls))))  # mixture over views
-                score = self._prior(text, rep.raw) + geo + self.beta * ll
-            out.append(Candidate(text, score, rep.confidence, rep.quad, rep.raw, rep.source, len(views), views))
+                score = self._prior(text, rep.raw) + geo + self.beta * float(mix[i]) + layout
+            out.append(Candidate(text, score, rep.confidence, rep.quad, rep.raw, rep.source, len(views), views,
+                                 layout=layout, origin=origin[text]))
         return out
 
     def _scored_first_pass(self, img, pre=None, side=None) -> list[Candidate]:
@@ -310,6 +376,12 @@ class PlateReader:
                                                         for o in cands))
         if self.size_rule:
             self._apply_size_rule(cands)
+        # the state whose name is printed in the photo (on the plate, mostly): its layouts weigh in the prior
+        named = [st for st in (plates.state_named(c.text) for c in cands) if st]
+        state = max(set(named), key=named.count) if named else None
+        for c in cands:
+            c.layout = self._layout_term(c.text, state)
+            c.score += c.layout
         cands.sort(key=lambda c: -c.score)
         out: list[Candidate] = []
         regions: list[Candidate] = []
@@ -323,7 +395,7 @@ class PlateReader:
                         v for v in views if v.source != "det-masked"]
                 else:
                     views = [c] + views
-                out.extend(self._region_hypotheses(views))
+                out.extend(self._region_hypotheses(views, state))
             else:
                 out.append(c)
         out.sort(key=lambda c: -c.score)
@@ -332,6 +404,20 @@ class PlateReader:
             if c.text not in seen:
                 seen.add(c.text)
                 uniq.append(c)
+        if uniq:  # how much of the photo's evidence the text holds (softmax over all distinct readings)
+            top = uniq[0].score
+            z = sum(math.exp(max(-50.0, c.score - top)) for c in uniq)
+            for c in uniq:
+                c.posterior = math.exp(max(-50.0, c.score - top)) / z
+        # the plate model's own variants (beam, edge, I→1) are evidence for the scores; returned only when they hold
+        # a real share of it (else every photo's alternates, which searches match, would fill with near-copies)
+        uniq = [c for i, c in enumerate(uniq) if i == 0 or c.origin == "read" or c.posterior >= self.keep_variant]
+        for c in uniq:
+            c.implausible = plates.implausible_reason(c.text, c.raw)
+        # a text no plate can be (a time stamp, one character, a state name) is never ranked above one that can;
+        # and the plate model's own variants only compete for the evidence (they lower the posterior of an
+        # uncertain reading), they are not put first: choosing them did not help on the tune halves (README)
+        uniq.sort(key=lambda c: (c.implausible is not None, c.origin not in ("read", "i1")))
         return uniq
 
 

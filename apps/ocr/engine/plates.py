@@ -144,3 +144,128 @@ def plate_score(text: str, confidence: float, *, raw: str = "", geometry: float 
     import math
 
     return text_penalty(text, raw) + 2.5 * math.log(max(confidence, 1e-3)) + geometry
+
+
+# ---------------------------------------------------------------------------------------------- plate model (1.2)
+MIN_LEN, MAX_LEN = 2, 8  # US plates hold 2-8 characters (most European ones too)
+
+STATE_CODES = {
+    "ALABAMA": "AL", "ALASKA": "AK", "ARIZONA": "AZ", "ARKANSAS": "AR", "CALIFORNIA": "CA", "COLORADO": "CO",
+    "CONNECTICUT": "CT", "DELAWARE": "DE", "FLORIDA": "FL", "GEORGIA": "GA", "HAWAII": "HI", "IDAHO": "ID",
+    "ILLINOIS": "IL", "INDIANA": "IN", "IOWA": "IA", "KANSAS": "KS", "KENTUCKY": "KY", "LOUISIANA": "LA",
+    "MAINE": "ME", "MARYLAND": "MD", "MASSACHUSETTS": "MA", "MICHIGAN": "MI", "MINNESOTA": "MN",
+    "MISSISSIPPI": "MS", "MISSOURI": "MO", "MONTANA": "MT", "NEBRASKA": "NE", "NEVADA": "NV",
+    "NEWHAMPSHIRE": "NH", "NEWJERSEY": "NJ", "NEWMEXICO": "NM", "NEWYORK": "NY", "NORTHCAROLINA": "NC",
+    "NORTHDAKOTA": "ND", "OHIO": "OH", "OKLAHOMA": "OK", "OREGON": "OR", "PENNSYLVANIA": "PA",
+    "RHODEISLAND": "RI", "SOUTHCAROLINA": "SC", "SOUTHDAKOTA": "SD", "TENNESSEE": "TN", "TEXAS": "TX",
+    "UTAH": "UT", "VERMONT": "VT", "VIRGINIA": "VA", "WASHINGTON": "WA", "WESTVIRGINIA": "WV",
+    "WISCONSIN": "WI", "WYOMING": "WY",
+}
+_FOLDED_STATE_CODES = {name.translate(_FOLD): code for name, code in STATE_CODES.items()}
+_TIMESTAMP = re.compile(r"^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{0,6}$")
+
+
+def layout_of(text: str) -> str:
+    """The letter/digit layout of a plate: ``7ABC123`` → ``DLLLDDD``."""
+    return "".join("D" if ch.isdigit() else "L" for ch in text)
+
+
+def state_named(text: str) -> str | None:
+    """The state code when a text line reads as a state's name (exactly or one edit off, folded), else None."""
+    folded = normalize(text).translate(_FOLD)
+    if len(folded) < 4:
+        return None
+    if folded in _FOLDED_STATE_CODES:
+        return _FOLDED_STATE_CODES[folded]
+    for name, code in _FOLDED_STATE_CODES.items():
+        if len(name) >= 5 and abs(len(name) - len(folded)) <= 1 and levenshtein(folded, name) <= 1:
+            return code
+    return None
+
+
+def implausible_reason(text: str, raw: str = "") -> str | None:
+    """Why no plate can be ``text`` (never stated as a photo's plate, only kept as a candidate), or None.
+
+    Hard rules only, true of every US plate (and of most others): 2-8 characters; not a camera time stamp
+    (8-14 digits starting with a date: ``20140513223916``), a date, a time, a phone number; not a state name or a
+    dealer / plate-frame / slogan word."""
+    n = len(text)
+    if text.isdigit() and (_TIMESTAMP.match(text) and n >= 8 or _DATE8.match(text)):
+        return "a date or camera time stamp"
+    if n >= 3 and not any(ch.isdigit() and ch not in "01" for ch in text) and is_word_like(text):
+        return "a state name or a plate-frame word"
+    if n < MIN_LEN:
+        return "fewer than 2 characters"
+    if n > MAX_LEN:
+        return "more than 8 characters"
+    if text.isdigit() and n == 6 and _TIME6.match(text) and re.search(r"\d\d\D\d\d\D\d\d", raw):
+        return "a time of day"
+    if re.search(r"\d{3}\D\d{3}\D\d{4}", raw):
+        return "a phone number"
+    return None
+
+
+class LayoutPrior:
+    """log P(layout) of a plate text: layouts counted per state (``layouts.LAYOUT_COUNTS``, learnt from real
+    plates' labels), smoothed towards a back-off model (length distribution × letter/digit bigram) so a layout never
+    seen (vanity plates) is unlikely but possible. Given a state (its name read on the plate), the state's own
+    layouts are mixed in with weight ``state_weight``. Values are relative to the most likely layout (≤ 0)."""
+
+    def __init__(self, counts: dict[str, dict[str, int]] | None = None, *, alpha: float = 60.0,
+                 state_weight: float = 0.5, floor: float = -5.0):
+        if counts is None:
+            from .layouts import LAYOUT_COUNTS as counts
+        import math
+        from collections import Counter
+
+        self.alpha, self.state_weight, self.floor = alpha, state_weight, floor
+        total: Counter = Counter()
+        for per_state in counts.values():
+            total.update(per_state)
+        n = sum(total.values())
+        lens: Counter = Counter()
+        big: Counter = Counter()
+        uni: Counter = Counter()
+        for pat, k in total.items():
+            lens[len(pat)] += k
+            prev = "^"
+            for ch in pat + "$":
+                big[prev + ch] += k
+                uni[prev] += k
+                prev = ch
+        self._len = {m: (lens[m] + 1) / (n + MAX_LEN) for m in range(MIN_LEN, MAX_LEN + 1)}
+        self._big = {a + b: (big[a + b] + 0.5) / (uni[a] + 1.5) for a in "^LD" for b in "LD$"}
+        self._total, self._n = total, n
+        self._z: dict[int, float] = {}
+        self._states = {s.upper(): (dict(c), sum(c.values())) for s, c in counts.items()}
+        self._log = math.log
+        self._ref = max(self._p(pat, None) for pat in total) if total else 1.0
+
+    def _chain(self, pat: str) -> float:
+        p, prev = 1.0, "^"
+        for ch in pat + "$":
+            p *= self._big[prev + ch]
+            prev = ch
+        return p
+
+    def _backoff(self, pat: str) -> float:
+        """P(length) × P(layout | length) under the letter/digit bigram (normalised over that length's layouts)."""
+        m = len(pat)
+        if m not in self._z:
+            from itertools import product
+
+            self._z[m] = sum(self._chain("".join(p)) for p in product("LD", repeat=m))
+        return self._len.get(m, 1e-4) * self._chain(pat) / self._z[m]
+
+    def _p(self, pat: str, state: str | None) -> float:
+        generic = (self._total.get(pat, 0) + self.alpha * self._backoff(pat)) / (self._n + self.alpha)
+        if state and state in self._states:
+            c, m = self._states[state]
+            own = (c.get(pat, 0) + 2.0 * generic) / (m + 2.0)
+            return self.state_weight * own + (1 - self.state_weight) * generic
+        return generic
+
+    def log_prior(self, text: str, state: str | None = None) -> float:
+        if not (MIN_LEN <= len(text) <= MAX_LEN):
+            return self.floor
+        return max(self.floor, self._log(self._p(layout_of(text), state) / self._ref))

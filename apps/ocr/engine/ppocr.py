@@ -274,3 +274,92 @@ def ctc_log_likelihood(cp: np.ndarray, text: str) -> float:
         logscale += math.log(c)
     tail = alpha[-1] + alpha[-2]
     return math.log(tail) + logscale if tail > 0 else -1e9
+
+
+def ctc_beam(cp: np.ndarray, beam: int = 6, min_p: float = 0.02) -> list[tuple[str, float]]:
+    """The ``beam`` most likely texts of a line under CTC (prefix beam search), with their log probabilities.
+
+    Where greedy decoding gives one string, this gives the recognizer's own alternatives (``K40W3L`` and
+    ``FK4W3L``, 7/Z, B/8 at one position, a faint leading character) for the plate model to choose from. Classes
+    below ``min_p`` at a time step are skipped (they cannot make a top-``beam`` text); separators count as blank.
+    """
+    probs = cp.astype(np.float64)
+    blank = probs[:, 0] + probs[:, SEP_CLASS]
+    # prefix -> (P ending in blank, P ending in a character)
+    beams: dict[tuple, tuple[float, float]] = {(): (1.0, 0.0)}
+    for t in range(probs.shape[0]):
+        row = probs[t]
+        cands = [int(c) for c in np.nonzero(row > min_p)[0] if c not in (0, SEP_CLASS)]
+        nxt: dict[tuple, list[float]] = {}
+        for prefix, (pb, pnb) in beams.items():
+            total = pb + pnb
+            e = nxt.setdefault(prefix, [0.0, 0.0])
+            e[0] += total * blank[t]
+            if prefix:
+                e[1] += pnb * row[prefix[-1]]  # the same character continues
+            for c in cands:
+                p = row[c]
+                ext = prefix + (c,)
+                e2 = nxt.setdefault(ext, [0.0, 0.0])
+                if prefix and prefix[-1] == c:
+                    e2[1] += pb * p  # a repeat needs a blank in between
+                else:
+                    e2[1] += total * p
+        ranked = sorted(nxt.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))[:beam]
+        scale = sum(v[0] + v[1] for _, v in ranked) or 1.0
+        beams = {k: (v[0] / scale, v[1] / scale) for k, v in ranked}
+        if t == 0:
+            logscale = math.log(scale)
+        else:
+            logscale += math.log(scale)
+    out = []
+    for prefix, (pb, pnb) in sorted(beams.items(), key=lambda kv: -(kv[1][0] + kv[1][1])):
+        text = "".join(ALNUM[c - 1] for c in prefix)
+        if text:
+            out.append((text, math.log(max(pb + pnb, 1e-300)) + logscale))
+    return out
+
+
+def ctc_log_likelihoods(cp: np.ndarray, texts: list[str]) -> np.ndarray:
+    """:func:`ctc_log_likelihood` of several texts under one line's probabilities at once (one pass over time for
+    all of them: the plate model scores every hypothesis of a region under every view)."""
+    H = len(texts)
+    if H == 0:
+        return np.zeros(0)
+    T = cp.shape[0]
+    probs = cp.astype(np.float64)
+    probs[:, 0] += probs[:, SEP_CLASS]
+    L = max(1, max(len(t) for t in texts))
+    S = 2 * L + 1
+    ext = np.zeros((H, S), np.int64)  # padded with blanks: a shorter text ends earlier, read off at its own end
+    skip = np.zeros((H, S))
+    ends = np.zeros(H, np.int64)
+    for h, text in enumerate(texts):
+        labels = [1 + ALNUM.index(ch) for ch in text]
+        ext[h, 1 : 2 * len(labels) : 2] = labels
+        for s_ in range(3, 2 * len(labels), 2):
+            if ext[h, s_] != ext[h, s_ - 2]:
+                skip[h, s_] = 1.0
+        ends[h] = 2 * len(labels)
+    # a padded blank after the end must not be reachable: mask states beyond each text's last blank
+    valid = (np.arange(S)[None, :] <= ends[:, None]).astype(np.float64)
+    em = probs[:, ext] * valid[None]  # [T, H, S]
+    alpha = np.zeros((H, S))
+    alpha[:, 0] = em[0, :, 0]
+    alpha[:, 1] = em[0, :, 1] * (ends > 0)
+    logscale = np.zeros(H)
+    for t in range(1, T):
+        a = alpha.copy()
+        a[:, 1:] += alpha[:, :-1]
+        a[:, 2:] += alpha[:, :-2] * skip[:, 2:]
+        alpha = a * em[t]
+        c = alpha.sum(axis=1)
+        c = np.where(c > 0, c, 1e-300)
+        alpha /= c[:, None]
+        logscale += np.log(c)
+    rows = np.arange(H)
+    tail = alpha[rows, ends] + np.where(ends > 0, alpha[rows, np.maximum(ends - 1, 0)], 0.0)
+    out = np.where(tail > 0, np.log(np.maximum(tail, 1e-300)) + logscale, -1e9)
+    too_long = np.array([len(t) > T for t in texts])
+    out[too_long] = -1e9
+    return out

@@ -1,0 +1,181 @@
+"""The plate model of engine 1.2 (issue #16), with the REAL engine (no mock): a burnt-in camera time stamp and other
+distracting text are never stated as the plate; a photo without a plate yields "no plate read" (the engine abstains,
+the candidates are kept for the reviewer, no read is stored, the review page says so); degraded versions of a photo
+(a phone picture of a screen, rotated, JPEG quality 30-40, 640 px wide) still read; ``bench_ocr --split`` and
+``--degrade`` report ``wrong`` and ``abstained``. R-READ-1 (uploaded imagery is OCR'd into reads), R-HOT-5 (a
+misread is worse than no read: it feeds hits and data-quality review)."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from apps.audit.models import AccessLog
+from apps.ocr.choices import ItemStatus, JobStatus
+from apps.ocr.engine import decode_image, fold_confusable
+from apps.ocr.engine.bench import score_items, select_split, split_of
+from apps.ocr.engine.degrade import KINDS, degrade, degraded_jpeg, seed_for
+from apps.ocr.engine.plates import LayoutPrior, implausible_reason, layout_of, state_named
+from apps.ocr.engine.ppocr import ALNUM, N_CLASSES, ctc_beam, ctc_log_likelihood, ctc_log_likelihoods
+from apps.ocr.services import NO_PLATE_READ, ocr_item_process, ocr_job_create
+from apps.ocr.synthetic import plate_photo, plate_photo_jpeg
+from apps.reads.models import Read
+from tests.conftest import state_access_context
+from tests.ocr.conftest import DATASET, upload
+
+np = pytest.importorskip("numpy")
+
+TIMESTAMP = "20140513223916"  # how the camera burnt its clock into the photo: 14 digits, no separators
+
+
+# ------------------------------------------------------------------------------------------- plausibility, priors
+@pytest.mark.parametrize("text, reason", [
+    ("20140513223916", "a date or camera time stamp"),
+    ("20140513", "a date or camera time stamp"),
+    ("7", "fewer than 2 characters"),
+    ("7ABC1234X", "more than 8 characters"),
+    ("CALIFORNIA", "a state name or a plate-frame word"),
+    ("TEXAS", "a state name or a plate-frame word"),
+    ("DEALER", "a state name or a plate-frame word"),
+])
+def test_texts_no_plate_can_be_are_implausible(text, reason):
+    assert implausible_reason(text) == reason
+
+
+@pytest.mark.parametrize("text", ["7ABC123", "YG9X2G", "CEMENT0", "AB", "12345678", "4KPL718"])
+def test_plate_texts_are_plausible(text):
+    assert implausible_reason(text) is None
+
+
+def test_the_layout_prior_knows_state_layouts():
+    prior = LayoutPrior()
+    assert layout_of("7ABC123") == "DLLLDDD"
+    assert state_named("CALIF0RNIA") == "CA" and state_named("TEXA5") == "TX" and state_named("7ABC123") is None
+    # California's 1ABC234 beats the same plate with its small leading digit lost, once the state is known
+    assert prior.log_prior("7ABC123", "CA") > prior.log_prior("ABC123", "CA")
+    assert prior.log_prior("7ABC123", "CA") > prior.log_prior("7ABC123")
+    assert prior.log_prior("X") == prior.floor and all(prior.log_prior(t) <= 0 for t in ("ABC123", "123ABC"))
+
+
+def test_the_beam_search_and_the_batched_likelihood_agree_with_the_exact_ctc_likelihood():
+    rng = np.random.default_rng(3)
+    cp = rng.dirichlet(np.full(N_CLASSES, 0.05), size=40).astype(np.float32)
+    beams = ctc_beam(cp, beam=4)
+    texts = [text for text, _ in beams] + ["7ABC123", "A"]
+    batched = ctc_log_likelihoods(cp, texts)
+    exact = [ctc_log_likelihood(cp, text) for text in texts]
+    assert np.allclose(batched, exact, atol=1e-6)
+    assert all(abs(logp - ll) < 0.5 for (_, logp), ll in zip(beams, exact, strict=False))
+    assert set("".join(texts)) <= set(ALNUM)
+
+
+# ---------------------------------------------------------------------------------------------- the real engine
+def test_a_burnt_in_camera_time_stamp_is_never_the_plate(ocr_engine_loaded):
+    for plate, seed in (("7ABC123", 3), ("8KXT452", 5)):
+        image = plate_photo(plate, seed=seed, stamp=TIMESTAMP, stamp_size=1.1)
+        candidates = ocr_engine_loaded.read_plates(image)
+        assert candidates[0].text == plate and candidates[0].accepted
+        assert all(not c.accepted for c in candidates[1:])
+    # without a plate, the time stamp is read (it is big and sharp) but not stated: the engine abstains
+    candidates = ocr_engine_loaded.read_plates(plate_photo(None, seed=3, stamp=TIMESTAMP, stamp_size=1.1))
+    stamp = [c for c in candidates if c.text == TIMESTAMP]
+    assert stamp and stamp[0].note == "not a plate: a date or camera time stamp"
+    assert not any(c.accepted for c in candidates)
+
+
+def test_degraded_versions_of_a_photo_still_read(ocr_engine_loaded):
+    """A phone picture of the screen, rotated 5-10°, JPEG quality 30-40, 640 px wide: the same plate, or no plate
+    at all — never another plate."""
+    image = plate_photo("6TRJ244", seed=4, size=(1280, 720), angle=2.0)
+    stated = {}
+    for kind in KINDS:
+        degraded = decode_image(degraded_jpeg(image, kind, seed_for("6TRJ244", kind)))
+        assert degraded.shape != image.shape or not np.array_equal(degraded, image)
+        candidates = ocr_engine_loaded.read_plates(degraded)
+        stated[kind] = candidates[0].text if candidates and candidates[0].accepted else ""
+    assert all(text in ("6TRJ244", "") for text in stated.values()), stated
+    assert sum(text == "6TRJ244" for text in stated.values()) >= 3, stated
+
+
+def test_degradations_are_what_they_say():
+    image = plate_photo("6TRJ244", seed=4, size=(1280, 720))
+    assert degrade(image, "small").shape == (360, 640, 3)
+    assert np.array_equal(degrade(image, "rotate", 7), degrade(image, "rotate", 7))  # deterministic per seed
+    quality_30_40 = len(degraded_jpeg(image, "jpeg", 1))
+    assert quality_30_40 < 0.6 * len(plate_photo_jpeg("6TRJ244", seed=4, size=(1280, 720)))
+    with pytest.raises(ValueError, match="unknown degradation"):
+        degrade(image, "sepia")
+
+
+# ------------------------------------------------------------------------------- abstention through the portal
+@pytest.mark.django_db
+def test_a_photo_without_a_plate_yields_no_plate_read_and_keeps_the_candidates(client, uploader, ocr_settings,
+                                                                              ocr_engine_loaded):
+    no_plate = plate_photo_jpeg(None, seed=3, stamp=TIMESTAMP, stamp_size=1.1)
+    job = ocr_job_create(actor=uploader, enqueue=False, case_number="24-16",
+                         photos=[upload("street.jpg", no_plate), upload("car.jpg", plate_photo_jpeg("7ABC123"))])
+    for item in job.items.all():
+        ocr_item_process(item_id=item.pk)
+    job.refresh_from_db()
+    street, car = job.items.order_by("position")
+    assert street.status == ItemStatus.DONE and street.read is None
+    assert street.error.startswith("No plate read: OCR abstained rather than guess")
+    assert TIMESTAMP not in street.error  # the message also goes to the status JSON, which logs no plate access
+    assert TIMESTAMP in [c["text"] for c in street.candidates] and not any(c["accepted"] for c in street.candidates)
+    assert car.read.plate_current == "7ABC123" and car.candidates[0]["accepted"]
+    assert Read.objects.count() == 1 and (job.status, job.reads_count) == (JobStatus.DONE, 1)
+
+    client.force_login(uploader)
+    state_access_context(client)
+    logged = AccessLog.objects.count()
+    page = client.get(reverse("ocr:job", args=[job.pk])).content.decode()
+    assert AccessLog.objects.count() == logged + 1
+    assert "No plate read" in page and "ocr-abstained" in page and TIMESTAMP in page
+    assert "not a plate: a date or camera time stamp" in page
+    assert NO_PLATE_READ.split("{")[0] in page
+
+
+# ---------------------------------------------------------------------------------------------------- bench_ocr
+def test_the_split_is_by_file_name_and_halves_the_folder():
+    names = [f"photo-{i}.jpg" for i in range(400)]
+    halves = {name: split_of(name) for name in names}
+    assert halves == {name: split_of(name) for name in reversed(names)}  # stable, order-free
+    assert 150 < sum(h == "tune" for h in halves.values()) < 250
+    items = [{"name": name} for name in names]
+    tune, check = select_split(items, "tune"), select_split(items, "check")
+    assert len(tune) + len(check) == 400 and not {i["name"] for i in tune} & {i["name"] for i in check}
+    assert select_split(items, "all") == items
+
+
+def test_wrong_and_abstained_are_counted_on_folded_plates():
+    class Cand:
+        def __init__(self, text, accepted=True):
+            self.text, self.accepted = text, accepted
+
+    figures = score_items([("0SG719", [Cand("OSG719")]), ("7ABC123", [Cand("7ABC128")]),
+                           ("5DJ0529", [Cand("5DJ0529", accepted=False)]), ("ZZ", [])])
+    assert (figures["exact_folded"], figures["wrong"], figures["abstained"], figures["top3"]) == (
+        0.25, 0.25, 0.5, 0.25)
+
+
+@pytest.mark.skipif(not DATASET.is_dir(), reason="the shared plates dataset is not beside the repository")
+def test_bench_ocr_split_and_degrade_report_wrong_and_abstained(ocr_engine_loaded):
+    out, err = StringIO(), StringIO()
+    call_command("bench_ocr", "--dataset", str(DATASET), "--split", "check", "--limit", "2", stdout=out, stderr=err)
+    summary = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert {"photos", "exact", "exact_folded", "top3", "cer", "wrong", "abstained", "median_s", "p95_s",
+            "median_cpu_s", "cpu_s", "wall_s", "peak_rss_mb"} <= set(summary)
+    assert summary["split"] == "check" and summary["photos"] == 2
+    assert summary["exact_folded"] + summary["wrong"] + summary["abstained"] == pytest.approx(1.0)
+
+    out = StringIO()
+    call_command("bench_ocr", "--dataset", str(DATASET), "--split", "check", "--limit", "1", "--degrade", "all",
+                 stdout=out, stderr=StringIO())
+    summary = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert summary["photos"] == len(KINDS) and set(summary["by_degradation"]) == set(KINDS)
+    assert all({"exact_folded", "wrong", "abstained"} <= set(v) for v in summary["by_degradation"].values())
+    assert fold_confusable("O") == "0"
