@@ -25,6 +25,7 @@ from apps.audit.selectors import access_log_list_visible_to
 from apps.audit.services import access_log_record
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
+from apps.common.views import service_run_with_messages as _run
 from apps.training.gate import TrainingRequiredMixin
 
 ACCESS_LOG_REVIEW_CASE = "access-log-review"
@@ -66,16 +67,6 @@ class IncidentPageMixin(PortalPermissionRequiredMixin):
 
 def _incident_or_404(request, pk):
     return get_object_or_404(security_incidents_visible_to(user=request.user), pk=pk)
-
-
-def _run(request, action, success: str) -> bool:
-    try:
-        action()
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True
 
 
 class IncidentListView(IncidentPageMixin, TemplateView):

@@ -52,6 +52,7 @@ from apps.audits.violations import (
 )
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
+from apps.common.views import service_run_with_messages as _run
 from apps.training.gate import TrainingRequiredMixin
 
 
@@ -61,16 +62,6 @@ class AuditPageMixin(PortalPermissionRequiredMixin, TrainingRequiredMixin):
 
 def _campaign_or_404(request, pk):
     return get_object_or_404(audit_campaign_list_visible_to(user=request.user), pk=pk)
-
-
-def _run(request, action, success: str) -> bool:
-    try:
-        action()
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True
 
 
 class CampaignListView(AuditPageMixin, TemplateView):

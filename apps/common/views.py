@@ -1,5 +1,6 @@
 """Page-view building blocks shared by every app."""
 
+from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 
@@ -20,4 +21,18 @@ class PortalPermissionRequiredMixin(PermissionRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-__all__ = ["PortalPermissionRequiredMixin"]
+def service_run_with_messages(request, action, success: str) -> bool:
+    """Run a page's service call: its ApplicationError becomes the page's error message (nothing changed), success
+    the given message. Returns whether it succeeded."""
+    from apps.common.errors import ApplicationError
+
+    try:
+        action()
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+__all__ = ["PortalPermissionRequiredMixin", "service_run_with_messages"]
