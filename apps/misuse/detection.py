@@ -118,7 +118,7 @@ SELECT seq, user_id, agency_id, extract(epoch from occurred_at)::float8, case_nu
        coalesce(data_elements->'case_verification'->>'status', ''),
        coalesce(data_elements->'case_verification'->>'rms', '')
 FROM audit_accesslog
-WHERE occurred_at >= %s AND occurred_at < %s AND purpose NOT IN %s
+WHERE occurred_at >= %s AND occurred_at < %s AND purpose <> ALL(%s)
 ORDER BY seq
 """
 
@@ -162,7 +162,7 @@ def misuse_candidates(*, since: datetime, until: datetime) -> tuple[list[Candida
     scanned = 0
 
     with connection.cursor() as cursor:
-        cursor.execute(_ROWS_SQL, [since, until, tuple(SystemPurpose.values)])
+        cursor.execute(_ROWS_SQL, [since, until, list(SystemPurpose.values)])
         while True:
             batch = cursor.fetchmany(20000)
             if not batch:

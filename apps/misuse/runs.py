@@ -31,8 +31,9 @@ def misuse_review_run(*, actor=None, until=None, window_days: int | None = None)
     run = MisuseRun.objects.create(started_at=timezone.now(), window_start=since, window_end=until,
                                    triggered_by=actor)
     try:
-        candidates, scanned = misuse_candidates(since=since, until=until)
-        created, updated = misuse_flags_store(candidates=candidates, run=run)
+        with transaction.atomic():  # a savepoint: a failure is still recorded on the run below
+            candidates, scanned = misuse_candidates(since=since, until=until)
+            created, updated = misuse_flags_store(candidates=candidates, run=run)
     except Exception as exc:
         MisuseRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=str(exc)[:2000],
                                                    finished_at=timezone.now())

@@ -26,6 +26,32 @@ from apps.training.gate import TrainingRequiredMixin
 FLAG_ROWS_SHOWN = 200
 
 
+def elements_summary(data) -> str:
+    """The data elements a reviewer needs, in words: plate or place, justification, how the case was checked."""
+    if not isinstance(data, dict):
+        return ""
+    parts = []
+    if data.get("plate_pattern") or data.get("plate"):
+        parts.append(f"plate {data.get('plate_pattern') or data.get('plate')}")
+    if data.get("cameras"):
+        parts.append(f"cameras {', '.join(str(c) for c in data['cameras'])}")
+    area = data.get("area") or {}
+    if area.get("center"):
+        parts.append(f"area {area['center'].get('latitude')}, {area['center'].get('longitude')} "
+                     f"({area.get('radius_km')} km)")
+    elif area.get("bbox"):
+        parts.append("area (box)")
+    if data.get("time_from"):
+        parts.append(f"searched {str(data['time_from'])[:16]} – {str(data.get('time_to', ''))[:16]}")
+    if data.get("justification"):
+        attested = "attested" if data.get("protected_activity_attested") else "NOT attested"
+        parts.append(f"justification “{data['justification']}” ({attested})")
+    verification = data.get("case_verification") or {}
+    if verification.get("status"):
+        parts.append(f"case {verification['status'].replace('_', ' ')}")
+    return " · ".join(parts)
+
+
 class FlagPageMixin(PortalPermissionRequiredMixin, TrainingRequiredMixin):
     permission_required = "misuse.review_misuseflags"
 
@@ -68,7 +94,10 @@ class FlagDetailView(FlagPageMixin, FormView):
             purpose=SystemPurpose.OVERSIGHT_AUDIT, case_number=f"misuse-review-{self.flag.reference}",
             result_count=len(seqs), request=self.request, allow_system_purpose=True,
         )
-        context.update(flag=self.flag, rows=AccessLog.objects.filter(seq__in=seqs).order_by("seq"),
+        rows = list(AccessLog.objects.filter(seq__in=seqs).order_by("seq"))
+        for row in rows:
+            row.summary = elements_summary(row.data_elements)
+        context.update(flag=self.flag, rows=rows,
                        more=max(0, len(self.flag.row_seqs) - len(seqs)),
                        can_resolve=self.flag.status == FlagStatus.OPEN)
         return context
