@@ -26,7 +26,7 @@ import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -246,10 +246,13 @@ def misuse_candidates(*, since: datetime, until: datetime) -> tuple[list[Candida
     weeks_all: dict[str, list[int]] = defaultdict(list)
     for (_user_id, week), group in by_week.items():
         weeks_all[week].append(len(group.seqs))
+    first_day, last_day = timezone.localtime(since, tz).date(), timezone.localtime(until, tz).date()
     for (user_id, week), group in by_week.items():
         peers = weeks_all[week]
-        if len(peers) < 4:
-            continue
+        year, number = week.split("-W")
+        monday = date.fromisocalendar(int(year), int(number), 1)
+        if len(peers) < 4 or monday < first_day or monday + timedelta(days=7) > last_day:
+            continue  # a week cut by the window's edge has few people in it: its median says nothing
         baseline = statistics.median(peers)
         if len(group.seqs) >= max(minimum, factor * baseline):
             add(FlagKind.VOLUME_PEERS, user_id, week,

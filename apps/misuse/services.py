@@ -72,8 +72,9 @@ def misuse_flag_resolve(*, actor, flag: MisuseFlag, finding: str, note: str, rep
         flag.violation_report = violation_report_submit(
             actor=actor, kind=ViolationKind.CONFIRMED_VIOLATION, supervisor=report_to,
             occurred_on=timezone.localdate(flag.last_at),
-            description=f"{flag.reference} ({flag.get_kind_display()}) about {flag.subject}: {flag.reason}\n\n"
-                        f"Finding: {note}",
+            # The flag's reason names plates; the report points at the flag (whose page logs its viewing) instead.
+            description=f"{flag.reference} ({flag.get_kind_display()}) about {flag.subject}, "
+                        f"{len(flag.row_seqs)} access-log row(s), found not justified.\n\nFinding: {note}",
         )
     old = flag.status
     flag.status, flag.finding = finding, note

@@ -104,6 +104,7 @@ def test_a_flag_found_not_justified_becomes_a_violation_counted_in_the_oversight
     assert (report.kind, report.supervisor, report.reported_by, report.status) == (
         ViolationKind.CONFIRMED_VIOLATION, lieutenant, sergeant, ViolationStatus.SUBMITTED)
     assert flag.violation_report == report and flag.reference in report.description
+    assert "7STALK1" not in report.description  # plates stay on the flag page, whose viewing is logged
     with pytest.raises(Exception):  # noqa: B017 - resolved once
         misuse_flag_resolve(actor=sergeant, flag=flag, finding=FlagStatus.JUSTIFIED, note="again")
 
