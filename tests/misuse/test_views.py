@@ -142,3 +142,18 @@ def test_the_on_demand_run_is_for_reviewers(client, ivy, sergeant):
     client.force_login(sergeant)
     state_access_context(client)
     assert client.post(reverse("misuse:run")).status_code == 302
+
+
+def test_flags_of_people_without_a_supervisor_go_to_the_custodian(client, make_user, agency, custodian, sergeant):
+    # R-AUD-3: nobody's flags go unread — without a supervisor, the custodian reviews them; a supervisor does not.
+    from apps.accounts.roles import Role
+
+    loner = make_user(Role.INVESTIGATOR, agency=agency, username="det.loner")
+    for index in range(3):
+        log(loner, moment(day_of(5 + index)), plate="4LONE01", case_number=f"CASE-{400 + index}")
+    review()
+    flag = MisuseFlag.objects.get(subject=loner)
+    client.force_login(custodian)
+    assert client.get(reverse("misuse:detail", args=[flag.pk])).status_code == 200
+    client.force_login(sergeant)
+    assert client.get(reverse("misuse:detail", args=[flag.pk])).status_code == 404
