@@ -48,6 +48,20 @@ def misuse_review_run(*, actor=None, until=None, window_days: int | None = None)
     return run
 
 
+def misuse_review_request(*, actor) -> None:
+    """An on-demand run (R-AUD-3): sent to the worker after commit — over a large log it takes tens of seconds,
+    longer than a page should wait. Never fails the request: with the broker down it is logged, and the nightly run
+    covers the same window anyway (the review is idempotent)."""
+    if actor is None or not actor.has_perm("misuse.review_misuseflags"):
+        raise PermissionDeniedError(NOT_A_REVIEWER)
+    from apps.common.celery_utils import task_send
+    from apps.misuse.tasks import misuse_review_run as task
+
+    with transaction.atomic():
+        event_record(actor=actor, code="alprportal.misuse.review.requested", target=None)
+        transaction.on_commit(lambda: task_send(task, actor_id=actor.pk))
+
+
 def _announce(run: MisuseRun) -> None:
     from apps.accounts.models import User
     from apps.accounts.roles import Role

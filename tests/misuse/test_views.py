@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -134,14 +134,27 @@ def test_a_flag_found_not_justified_becomes_a_violation_counted_in_the_oversight
     assert "7STALK1" not in public and "det.ivy" not in public
 
 
-def test_the_on_demand_run_is_for_reviewers(client, ivy, sergeant):
-    # R-AUD-3: the nightly job can be run now by a supervisor; not by the people it reviews.
-    log(ivy, moment(day_of(1)), case_number="n/a")
+def test_the_on_demand_run_is_for_reviewers(client, ivy, sergeant, django_capture_on_commit_callbacks):
+    # R-AUD-3: the nightly job can be run now by a supervisor (sent to the worker; run in-process here); not by the
+    # people it reviews.
+    from unittest import mock
+
+    from apps.misuse.models import MisuseRun
+    from apps.misuse.tasks import misuse_review_run as task
+    from apps.misuse.views import REVIEW_STARTED
+
+    log(ivy, timezone.now() - timedelta(days=1), case_number="n/a")
     client.force_login(ivy)
     assert client.post(reverse("misuse:run")).status_code == 403
     client.force_login(sergeant)
     state_access_context(client)
-    assert client.post(reverse("misuse:run")).status_code == 302
+    with (mock.patch.object(task, "delay", side_effect=lambda **kwargs: task.run(**kwargs)),
+          django_capture_on_commit_callbacks(execute=True)):
+        response = client.post(reverse("misuse:run"), follow=True)
+    assert REVIEW_STARTED in response.content.decode()
+    run = MisuseRun.objects.get()
+    assert (run.triggered_by, run.rows_scanned, run.flags_created) == (sergeant, 1, 1)
+    assert MisuseFlag.objects.get().kind == FlagKind.VAGUE_TEXT
 
 
 def test_flags_of_people_without_a_supervisor_go_to_the_custodian(client, make_user, agency, custodian, sergeant):
