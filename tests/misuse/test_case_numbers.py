@@ -138,3 +138,17 @@ def test_the_override_page_is_for_the_supervisor_of_the_team(client, formats, iv
     assert response.status_code == 302
     client.force_login(ivy)
     assert client.get(reverse("misuse:overrides")).status_code == 403
+
+
+def test_the_api_refuses_a_number_of_the_wrong_form_with_the_expected_form(api_client, formats, ivy):
+    # R-READ-3: the API states purpose and case too — same check, same message, nothing logged.
+    api_client.force_authenticate(ivy)
+    response = api_client.get(reverse("api:reads-search"), {"plate": "7ABC123", "purpose": "crime_analysis",
+                                                            "case_number": "n/a"})
+    assert response.status_code == 400
+    assert "Expected: a case number like 2026-000123" in response.content.decode()
+    assert not AccessLog.objects.exists()
+    ok = api_client.get(reverse("api:reads-search"), {"plate": "7ABC123", "purpose": "crime_analysis",
+                                                      "case_number": "2026-000123"})
+    assert ok.status_code == 200
+    assert AccessLog.objects.get().data_elements["case_verification"]["status"] == "format_checked"
