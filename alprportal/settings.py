@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.hotlists",
     "apps.justifications",
     "apps.shifts",
+    "apps.misuse",
     "apps.ocr",
 ]
 
@@ -287,6 +288,12 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 # uploads never delays the other jobs and OCR concurrency can be sized for the models' memory (apps.ocr).
 CELERY_TASK_ROUTES = {"apps.ocr.tasks.*": {"queue": "ocr"}}
 CELERY_BEAT_SCHEDULE = {
+    # R-AUD-3: the portal reviews its own access log nightly (idempotent: a rerun adds no flag twice); R-READ-3: the
+    # agencies' nightly RMS exports are imported by the command that receives them (manage.py rms_import).
+    "misuse-review-nightly": {
+        "task": "apps.misuse.tasks.misuse_review_run",
+        "schedule": crontab(hour=2, minute=40),
+    },
     # R-HOT-2: alert owners of stale external hot lists (matching already ignores them, live); policy 002: tell
     # supervisors about units reported out of service. Both idempotent (deduplicated notifications).
     "hotlists-alert-stale": {
@@ -434,7 +441,18 @@ PORTAL = {
     "AUDIT_CAMPAIGN_INTERVAL_DAYS": env.int("AUDIT_CAMPAIGN_INTERVAL_DAYS", default=365),
     "AUDIT_TRAIL_INSPECTION_INTERVAL_DAYS": env.int("AUDIT_TRAIL_INSPECTION_INTERVAL_DAYS", default=365),
     "AUDIT_DUE_SOON_DAYS": env.int("AUDIT_DUE_SOON_DAYS", default=30),
+    # R-AUD-3: the nightly review of the access log (apps.misuse.detection); see README "Misuse detection".
+    "MISUSE_WINDOW_DAYS": env.int("MISUSE_WINDOW_DAYS", default=90),
+    "MISUSE_PLATE_CASES_MIN": env.int("MISUSE_PLATE_CASES_MIN", default=3),
+    "MISUSE_PLATE_WEEKS_MIN": env.int("MISUSE_PLATE_WEEKS_MIN", default=4),
+    "MISUSE_VOLUME_FACTOR": env.float("MISUSE_VOLUME_FACTOR", default=5.0),
+    "MISUSE_VOLUME_MIN": env.int("MISUSE_VOLUME_MIN", default=60),
+    "MISUSE_CASE_PLATES_MIN": env.int("MISUSE_CASE_PLATES_MIN", default=15),
+    "MISUSE_CLUSTER_MIN": env.int("MISUSE_CLUSTER_MIN", default=3),
+    "MISUSE_OFF_SHIFT_GRACE_MINUTES": env.int("MISUSE_OFF_SHIFT_GRACE_MINUTES", default=60),
+    "MISUSE_OFF_SHIFT_MIN": env.int("MISUSE_OFF_SHIFT_MIN", default=3),
     "AUDIT_RISK_WEIGHTS": {
+        "misuse_flag": env.float("AUDIT_RISK_WEIGHT_MISUSE_FLAG", default=5.0),
         "area_search": env.float("AUDIT_RISK_WEIGHT_AREA_SEARCH", default=4.0),
         "repeated_plate": env.float("AUDIT_RISK_WEIGHT_REPEATED_PLATE", default=3.0),
         "off_shift": env.float("AUDIT_RISK_WEIGHT_OFF_SHIFT", default=2.0),

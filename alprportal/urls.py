@@ -19,6 +19,7 @@ urlpatterns = [
     path("shifts/", include("apps.shifts.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("audits/", include("apps.audits.urls")),
+    path("misuse/", include("apps.misuse.urls")),
     path("reports/", include("apps.reports.urls")),
     path("transparency/", include("apps.reports.public_urls")),
     path("disclosures/", include("apps.disclosures.urls")),

@@ -37,6 +37,7 @@ KWARG_SOURCES: dict[tuple[str, str], str] = {
     ("audits/", "sample_pk"): "audits.AuditSample",
     ("audits/violations/", "pk"): "audits.ViolationReport",
     ("audits/violations/", "action"): "violation_action",
+    ("misuse/", "pk"): "misuse.MisuseFlag",
     ("audit/incidents/", "pk"): "audit.SecurityIncident",
     ("audit/incidents/", "action"): "incident_action",
     ("audit/query-volume-alerts/", "pk"): "audit.QueryVolumeAlert",

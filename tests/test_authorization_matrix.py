@@ -138,6 +138,14 @@ MATRIX.update({
     "audits:inspect": only({Role.CUSTODIAN}, yes="405", no=DENIED, anonymous=LOGIN, lapsed=DENIED),  # POST only
 })
 
+# R-AUD-3: misuse flags are reviewed by supervisors (their team) and the custodian (people without a supervisor);
+# R-READ-3: case-number overrides are granted by supervisors.
+MATRIX.update({
+    "misuse:list": only(AUDITORS, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
+    "misuse:run": only(AUDITORS, yes="405", no=DENIED, anonymous=LOGIN, lapsed=DENIED),  # POST only
+    "misuse:overrides": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
+})
+
 
 MATRIX.update(READS_MATRIX)
 MATRIX.update(OCR_MATRIX)

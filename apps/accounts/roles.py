@@ -57,6 +57,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.SUPERVISOR: [
         "audits.add_violationreport",  # R-AUD-4: any member reports violations and errors
+        # R-AUD-3: the portal's review of its own log flags their team's searches; R-READ-3: they override a case
+        # number the records system does not confirm, with a reason.
+        "misuse.review_misuseflags",
+        "misuse.add_casenumberoverride",
         # Hot lists and hits (R-HOT-1, R-HOT-2, R-HOT-3, R-HOT-4, R-HOT-5); their officers' ALPR usage and spot checks
         # (policy 002, R-AUD-3).
         "hotlists.view_hotlist",
@@ -106,6 +110,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.CUSTODIAN: [
         "audits.add_violationreport",  # R-AUD-4: any member reports violations and errors
+        "misuse.review_misuseflags",  # R-AUD-3: flags of people who have no supervisor go to the custodian
         # R-SEC-1: the security incident and breach register; R-SEC-2: query-volume alerts.
         "audit.view_securityincident",
         "audit.add_securityincident",

@@ -52,10 +52,12 @@ class AccessContext:
         return self.purpose
 
 
-def access_context_validate(*, purpose: str, case_number: str, allow_system_purpose: bool = False) -> AccessContext:
-    """The access log's own check (R-READ-3), and a case number short enough to be stored whole."""
+def access_context_validate(*, purpose: str, case_number: str, allow_system_purpose: bool = False,
+                            user=None) -> AccessContext:
+    """The access log's own check (R-READ-3; with ``user``, the agency's case-number forms and records system too),
+    and a case number short enough to be stored whole."""
     purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number,
-                                                allow_system_purpose=allow_system_purpose)
+                                                allow_system_purpose=allow_system_purpose, user=user)
     if len(case_number) > CASE_NUMBER_MAX_LENGTH or "\x00" in case_number:
         raise ApplicationError(CASE_NUMBER_TOO_LONG, code="case_number_too_long")
     return AccessContext(purpose=purpose, case_number=case_number)
@@ -63,6 +65,11 @@ def access_context_validate(*, purpose: str, case_number: str, allow_system_purp
 
 def _session(request):
     return getattr(getattr(request, "_request", request), "session", None)
+
+
+def _person(request):
+    user = getattr(request, "user", None)
+    return user if getattr(user, "is_authenticated", False) else None
 
 
 def access_context_remember(request, context: AccessContext) -> None:
@@ -84,7 +91,7 @@ def access_context_remembered(request, *, allow_system_purpose: bool = False) ->
         return None
     try:
         return access_context_validate(purpose=stored.get("purpose", ""), case_number=stored.get("case_number", ""),
-                                       allow_system_purpose=allow_system_purpose)
+                                       allow_system_purpose=allow_system_purpose, user=_person(request))
     except ApplicationError:
         return None
 
@@ -98,7 +105,7 @@ def access_context_from_request(request, *, allow_system_purpose: bool = False) 
     params = request.POST if request.method == "POST" and "purpose" in request.POST else request.GET
     if "purpose" in params or "case_number" in params:
         context = access_context_validate(purpose=params.get("purpose", ""), case_number=params.get("case_number", ""),
-                                          allow_system_purpose=allow_system_purpose)
+                                          allow_system_purpose=allow_system_purpose, user=_person(request))
         access_context_remember(request, context)
         return context
     return access_context_remembered(request, allow_system_purpose=allow_system_purpose)
@@ -190,6 +197,6 @@ def access_link_context(*, salt: str, token: str, object_id: int, kind: str, use
         return None
     try:
         return access_context_validate(purpose=value.get("p", ""), case_number=value.get("c", ""),
-                                       allow_system_purpose=True)
+                                       allow_system_purpose=True, user=user)
     except ApplicationError:
         return None

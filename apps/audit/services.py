@@ -44,9 +44,7 @@ def _canonical_json(value: Any) -> Any:
     return json.loads(json.dumps(value or {}, cls=DjangoJSONEncoder))
 
 
-def access_purpose_check(*, purpose: str, case_number: str, allow_system_purpose: bool = False) -> tuple[str, str]:
-    """The one check of a stated purpose and case number (R-READ-3): an authorized purpose (R-PURP; never civil
-    immigration enforcement) and a case or incident number, stripped. ApplicationError with the module's messages."""
+def _purpose_verify(*, purpose: str, case_number: str, allow_system_purpose: bool, user) -> tuple[str, str, dict]:
     purpose = (purpose or "").strip()
     case_number = (case_number or "").strip()
     allowed = set(Purpose.values) | (set(SystemPurpose.values) if allow_system_purpose else set())
@@ -56,6 +54,24 @@ def access_purpose_check(*, purpose: str, case_number: str, allow_system_purpose
         raise ApplicationError(PURPOSE_NOT_AUTHORIZED.format(purpose=purpose), code="purpose_not_authorized")
     if not case_number:
         raise ApplicationError(CASE_NUMBER_REQUIRED, code="case_number_required")
+    if user is None or purpose in SystemPurpose.values:
+        # The portal's own reviews (oversight, records) are not investigations: no agency case number to verify.
+        return purpose, case_number, {}
+    from apps.misuse.casenumbers import case_number_verify  # the misuse app builds on the audit app
+
+    return purpose, case_number, case_number_verify(user=user, case_number=case_number).as_data()
+
+
+def access_purpose_check(*, purpose: str, case_number: str, allow_system_purpose: bool = False,
+                         user=None) -> tuple[str, str]:
+    """The one check of a stated purpose and case number (R-READ-3): an authorized purpose (R-PURP; never civil
+    immigration enforcement) and a case or incident number, stripped. ApplicationError with the module's messages.
+
+    With ``user``, the number must also have one of the forms the person's agency issues and, where the agency
+    connects its records system, exist there and be open (apps.misuse.casenumbers.case_number_verify; its messages
+    show the expected form). ``access_log_record`` always passes the user, so no search escapes the check."""
+    purpose, case_number, _ = _purpose_verify(purpose=purpose, case_number=case_number,
+                                              allow_system_purpose=allow_system_purpose, user=user)
     return purpose, case_number
 
 
@@ -77,8 +93,11 @@ def access_log_record(
     case number. Writers are serialized (an advisory lock on PostgreSQL, an IMMEDIATE transaction on SQLite) and
     ``seq`` is unique, so concurrent writers can never fork the chain.
     """
-    purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number,
-                                                allow_system_purpose=allow_system_purpose)
+    purpose, case_number, verification = _purpose_verify(purpose=purpose, case_number=case_number,
+                                                         allow_system_purpose=allow_system_purpose, user=user)
+    if verification:
+        # Every search records whether its case number was verified, format-checked only or overridden (R-READ-3).
+        data_elements = {**(data_elements or {}), "case_verification": verification}
 
     if not endpoint and request is not None:
         match = getattr(request, "resolver_match", None)

@@ -5,6 +5,8 @@ Factors:
 - ``area_search``: a search or export without a plate (by area or camera) — R-PURP-2's protected-activity risk.
 - ``repeated_plate``: one person looked up the same plate at least PORTAL["AUDIT_RISK_REPEAT_MIN"] times in the
   audited period (tracking one vehicle).
+- ``misuse_flag``: a row behind a flag of the portal's nightly review of its own log (apps.misuse, R-AUD-3) — the
+  campaign passes the flagged rows' chain positions, read at draw time and stored with each sample's factors.
 - ``off_shift``: a query outside the person's shift. The portal has no duty roster, and shift sign-ons (R-OPS-1)
   record units, not the people who query; so a person's shift is, for now, their habitual one: the block of
   PORTAL["AUDIT_SHIFT_HOURS"] consecutive hours of the day (agency time) holding most of their queries in the
@@ -29,11 +31,13 @@ from django.utils import timezone
 AREA_SEARCH = "area_search"
 REPEATED_PLATE = "repeated_plate"
 OFF_SHIFT = "off_shift"
-RISK_FACTORS = (AREA_SEARCH, REPEATED_PLATE, OFF_SHIFT)
+MISUSE_FLAG = "misuse_flag"
+RISK_FACTORS = (AREA_SEARCH, REPEATED_PLATE, OFF_SHIFT, MISUSE_FLAG)
 RISK_LABELS = {
     AREA_SEARCH: "Search without a plate (area or camera)",
     REPEATED_PLATE: "Same plate looked up repeatedly by one person",
     OFF_SHIFT: "Outside the person's shift",
+    MISUSE_FLAG: "Behind a misuse flag of the log review",
 }
 SEARCH_ACTIONS = frozenset({"reads.search", "reads.export"})
 
@@ -47,6 +51,7 @@ class QueryFacts:
     occurred_at: datetime
     action: str
     data_elements: dict
+    seq: int = 0
 
 
 def plate_of(data_elements) -> str:
@@ -78,8 +83,10 @@ def default_weights() -> dict[str, float]:
     return {factor: float(configured.get(factor, 1.0)) for factor in RISK_FACTORS}
 
 
-def risk_assess(rows: Iterable[QueryFacts], *, weights: dict[str, float]) -> dict[int, tuple[tuple[str, ...], float]]:
-    """Each row's risk factors and weight: {access_log_id: (flags, weight)}."""
+def risk_assess(rows: Iterable[QueryFacts], *, weights: dict[str, float],
+                flagged_seqs: frozenset[int] = frozenset()) -> dict[int, tuple[tuple[str, ...], float]]:
+    """Each row's risk factors and weight: {access_log_id: (flags, weight)}. ``flagged_seqs``: rows behind misuse
+    flags (apps.misuse.detection.flagged_seqs_between)."""
     rows = list(rows)
     repeat_min = settings.PORTAL["AUDIT_RISK_REPEAT_MIN"]
     tz = timezone.get_current_timezone()
@@ -102,6 +109,8 @@ def risk_assess(rows: Iterable[QueryFacts], *, weights: dict[str, float]) -> dic
         shift = shifts[row.user_id]
         if shift is not None and local_hour[row.access_log_id] not in shift:
             flags.append(OFF_SHIFT)
+        if row.seq and row.seq in flagged_seqs:
+            flags.append(MISUSE_FLAG)
         weight = 1.0
         for flag in flags:
             weight *= weights.get(flag, 1.0)

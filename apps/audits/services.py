@@ -26,7 +26,7 @@ from apps.audits.choices import (
 from apps.audits.models import AuditCampaign, AuditSample
 from apps.audits.risk import QueryFacts, default_weights, risk_assess
 from apps.audits.sampling import PopulationEntry, draw, new_seed, sample_size_for
-from apps.audits.selectors import audit_population
+from apps.audits.selectors import audit_population, local_period_bounds
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
@@ -121,8 +121,14 @@ def audit_campaign_create(
     rows = list(population_rows.values_list("id", "seq", stratum_field or "action", "user_id", "occurred_at",
                                             "action", "data_elements").iterator(chunk_size=20000))
     weights = default_weights() if risk_weighted else {}
-    assessed = risk_assess((QueryFacts(row[0], row[3], row[4], row[5], row[6]) for row in rows),
-                           weights=weights) if risk_weighted else {}
+    flagged = frozenset()
+    if risk_weighted:
+        from apps.misuse.detection import flagged_seqs_between  # R-AUD-3: the log review's flags weigh in
+
+        since, until = local_period_bounds(period_start, period_end)
+        flagged = flagged_seqs_between(since=since, until=until)
+    assessed = risk_assess((QueryFacts(row[0], row[3], row[4], row[5], row[6], row[1]) for row in rows),
+                           weights=weights, flagged_seqs=flagged) if risk_weighted else {}
     population = [
         PopulationEntry(access_log_id=row_id, seq=seq, stratum=(stratum or "(none)") if stratum_field else "",
                         weight=assessed.get(row_id, ((), 1.0))[1], flags=assessed.get(row_id, ((), 1.0))[0])

@@ -32,6 +32,7 @@ NAVIGATION = [
     ("Report a violation", "audits:violations", {Role.OPERATOR, Role.INVESTIGATOR, Role.SUPERVISOR, Role.CUSTODIAN,
                                                   Role.SYSADMIN}, "audits.add_violationreport"),
     ("Query audits", "audits:list", {Role.SUPERVISOR, Role.CUSTODIAN}, "audits.view_auditcampaign"),
+    ("Misuse flags", "misuse:list", {Role.SUPERVISOR, Role.CUSTODIAN}, "misuse.review_misuseflags"),
     ("Oversight reports", "reports:list", {Role.CUSTODIAN, Role.OVERSIGHT}, "reports.view_oversightreport"),
     ("Audit summaries", "audits:summaries", {Role.OVERSIGHT}, "audits.view_audit_summary"),
     ("Access log", "audit:access_log", {Role.SUPERVISOR, Role.CUSTODIAN, Role.SYSADMIN}, "audit.view_accesslog"),

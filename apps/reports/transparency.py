@@ -77,6 +77,8 @@ CURRENT_FIGURES = [
     ("Partner agencies with a sharing agreement in force", "agreements", "agencies_shared_with"),
     ("Agencies that received ALPR data on written request", "disclosures", "agencies_released_to"),
     ("Written requests from other agencies approved", "disclosures", "disclosures_approved"),
+    ("Misuse flags raised by the portal's review of its access log", "misuse", "flags_raised"),
+    ("Misuse flags found not justified (reported as violations)", "misuse", "flags_not_justified"),
 ]
 
 

@@ -37,7 +37,8 @@ def test_row_has_the_1798_90_52_fields(investigator):
     row = _record(investigator, 3)
     assert row.occurred_at and row.username == investigator.username
     assert row.agency_name == investigator.agency.name
-    assert row.data_elements == {"plate": "7ABC003", "from": "2026-01-01"}
+    # R-READ-3: how the case number was checked is recorded with the row (no formats configured here: unchecked).
+    assert row.data_elements == {"plate": "7ABC003", "from": "2026-01-01", "case_verification": {"status": "unchecked"}}
     assert (row.purpose, row.case_number, row.result_count) == ("investigative_leads", "CASE-3", 3)
     assert row.seq == 1 and row.previous_hash == "0" * 64 and len(row.row_hash) == 64
 

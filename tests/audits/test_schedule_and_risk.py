@@ -16,7 +16,15 @@ from apps.audit.services import access_log_record
 from apps.audits.checks import audit_intervals_at_most_a_year
 from apps.audits.choices import InspectionResult, ScheduledAudit
 from apps.audits.models import AuditTrailInspection
-from apps.audits.risk import AREA_SEARCH, OFF_SHIFT, REPEATED_PLATE, QueryFacts, habitual_shift, risk_assess
+from apps.audits.risk import (
+    AREA_SEARCH,
+    MISUSE_FLAG,
+    OFF_SHIFT,
+    REPEATED_PLATE,
+    QueryFacts,
+    habitual_shift,
+    risk_assess,
+)
 from apps.audits.sampling import weighted_rank
 from apps.audits.selectors import audit_schedule
 from apps.audits.services import audit_campaign_create, audit_trail_inspection_run, audits_alert_due
@@ -25,7 +33,7 @@ from apps.notifications.models import Notification, Severity
 from tests.reports.support import at, days, log_query
 
 TODAY = date(2026, 7, 15)
-WEIGHTS = {AREA_SEARCH: 4.0, REPEATED_PLATE: 3.0, OFF_SHIFT: 2.0}
+WEIGHTS = {AREA_SEARCH: 4.0, REPEATED_PLATE: 3.0, OFF_SHIFT: 2.0, MISUSE_FLAG: 5.0}
 
 
 def _moment(day: date, hour: int) -> datetime:
@@ -83,7 +91,7 @@ def test_a_risk_weighted_draw_over_samples_risky_queries_and_redraws_from_its_se
     again = audit_campaign_create(actor=custodian, risk_weighted=True, **kwargs)
 
     assert weighted.risk_weighted and weighted.risk_weights == WEIGHTS
-    assert weighted.risk_population == {AREA_SEARCH: 20, REPEATED_PLATE: 4, OFF_SHIFT: 6}
+    assert weighted.risk_population == {AREA_SEARCH: 20, REPEATED_PLATE: 4, OFF_SHIFT: 6, MISUSE_FLAG: 0}
 
     def sampled(campaign):
         return [(s.log_seq, tuple(s.risk_flags), s.risk_weight) for s in campaign.samples.order_by("position")]

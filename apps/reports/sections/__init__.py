@@ -7,6 +7,7 @@ still appears in every report, saying "not yet recorded by this portal".
 from apps.reports.sections import (  # noqa: F401
     accountability,
     integrity,
+    misuse,
     operations,
     queries,
     query_audits,

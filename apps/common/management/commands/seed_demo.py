@@ -164,6 +164,9 @@ class Command(BaseCommand):
         from apps.audits.demo import seed_accountability_demo
 
         seed_accountability_demo(stdout=None if options["quiet"] else self.stdout)
+        from apps.misuse.demo import seed_misuse_demo
+
+        seed_misuse_demo(stdout=None if options["quiet"] else self.stdout)
 
         from apps.audit.anchors import access_log_anchor
 
