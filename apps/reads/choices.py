@@ -44,4 +44,6 @@ class WebhookStatus(models.TextChoices):
     DUPLICATE = ItemStatus.DUPLICATE.value, ItemStatus.DUPLICATE.label
     CONFLICT = ItemStatus.CONFLICT.value, ItemStatus.CONFLICT.label
     REJECTED = ItemStatus.REJECTED.value, ItemStatus.REJECTED.label
-    IGNORED = "ignored", "Ignored (not an alpr_group)"
+    PREVIEW = "preview", "Preview group (counted, never a read; the final group is the read)"
+    HEARTBEAT = "heartbeat", "Heartbeat recorded"
+    IGNORED = "ignored", "Ignored (a data type the portal does not use)"

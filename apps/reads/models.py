@@ -37,6 +37,15 @@ class Camera(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     commissioned_at = models.DateTimeField(help_text="Reads captured before this moment are refused.")
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the camera's agent says about itself (OpenALPR ``heartbeat``, R-READ-5, R-OPS-1). Only cameras whose agent
+    # has sent a heartbeat are watched: one silent past CAMERA_HEARTBEAT_SILENCE_MINUTES is "not reporting".
+    last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    agent_version = models.CharField(max_length=40, blank=True, default="", db_default="")
+    agent_status = models.CharField(max_length=40, blank=True, default="", db_default="",
+                                    help_text="The agent's own status of this camera's stream, e.g. streaming.")
+    not_reporting_since = models.DateTimeField(
+        null=True, blank=True, help_text="Set (and the ALPR Administrator alerted once) when heartbeats stopped; "
+                                         "cleared by the next heartbeat.")
 
     class Meta:
         ordering = ["name"]
@@ -59,6 +68,35 @@ class Camera(models.Model):
     @property
     def in_service(self) -> bool:
         return self.status == CameraStatus.IN_SERVICE
+
+    def heartbeat_silent(self, now=None) -> bool:
+        """Silent past ``CAMERA_HEARTBEAT_SILENCE_MINUTES`` (only for a camera whose agent sends heartbeats)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        if self.last_heartbeat_at is None:
+            return False
+        limit = timedelta(minutes=settings.PORTAL["CAMERA_HEARTBEAT_SILENCE_MINUTES"])
+        return self.last_heartbeat_at < (now or timezone.now()) - limit
+
+
+class CameraHeartbeatWindow(models.Model):
+    """A stretch of time in which a camera's agent sent heartbeats without a silence longer than
+    ``CAMERA_HEARTBEAT_SILENCE_MINUTES``: a heartbeat within that silence of the latest window extends it, a later one
+    opens a new window. Compact evidence that a unit's reader was active during a shift (R-OPS-1)."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="heartbeat_windows")
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    heartbeats = models.IntegerField(default=1)
+
+    class Meta:
+        ordering = ["-last_at"]
+        indexes = [models.Index(fields=["camera", "last_at"], name="heartbeat_camera_last")]
+
+    def __str__(self) -> str:
+        return f"{self.camera}: heartbeats {self.first_at:%Y-%m-%d %H:%M}–{self.last_at:%H:%M}"
 
 
 class CameraStatusReport(models.Model):
@@ -235,6 +273,8 @@ class IngestBatch(models.Model):
     errors = models.JSONField(default=list, blank=True,
                               help_text="Rejected items: index, code, message. Conflicts: index, stored read, fields.")
     duration_ms = models.IntegerField(default=0)
+    previews = models.IntegerField(default=0, db_default=0,
+                                   help_text="OpenALPR preview groups received (never stored as reads).")
 
     class Meta:
         ordering = ["-received_at", "-id"]

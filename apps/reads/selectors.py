@@ -480,3 +480,13 @@ def camera_list_visible_to(*, user):
     if user.has_perm("reads.add_camerastatusreport"):
         return cameras.filter(assigned_officer=user)
     return cameras.none()
+
+
+def camera_not_reporting(*, camera: Camera, now: datetime) -> bool:
+    """For the cameras pages: marked not reporting by the heartbeat check, or a fixed camera in service whose agent
+    sends heartbeats and has been silent past ``CAMERA_HEARTBEAT_SILENCE_MINUTES`` already (before the next check)."""
+    from apps.reads.choices import CameraKind
+
+    if camera.not_reporting_since is not None:
+        return True
+    return camera.kind == CameraKind.FIXED and camera.in_service and camera.heartbeat_silent(now)

@@ -142,3 +142,6 @@ class OpenAlprWebhookResultSerializer(_IngestItemFields):
     batch_id = serializers.IntegerField(required=False)
     index = serializers.IntegerField(required=False)
     data_type = serializers.CharField(required=False, help_text="ignored: the data type received.")
+    superseded_by = serializers.IntegerField(required=False, help_text="preview: the read of its final group, when "
+                                                                       "that was stored first.")
+    agent_status = serializers.CharField(required=False, help_text="heartbeat: the stream status recorded.")

@@ -83,17 +83,14 @@ class ReadIngestApi(_CameraIngestApi):
 
 
 class OpenAlprWebhookApi(_CameraIngestApi):
-    """The webhook an OpenALPR / Rekor Scout agent posts to. ``alpr_group`` becomes a read; other data types
-    (heartbeat, alpr_results, alpr_alert…) are acknowledged with ``ignored``. A group resent with other content
+    """The webhook an OpenALPR / Rekor Scout agent posts to. A final ``alpr_group`` becomes a read; a preview group
+    (``is_preview``) is acknowledged with ``preview`` and never becomes a read; a ``heartbeat`` is recorded; other
+    data types (alpr_results, alpr_alert…) are acknowledged with ``ignored``. A group resent with other content
     under the same uuid is a ``conflict``, as in a batch."""
 
     @extend_schema(request=dict, responses={200: OpenAlprWebhookResultSerializer})
     def post(self, request):
-        result = read_openalpr_ingest(camera=request.user.camera, payload=request.data)
-        if result is None:
-            return Response({"status": "ignored", "data_type": str(request.data.get("data_type"))[:40]})
-        item = result.results[0]
-        return Response({"batch_id": result.batch_id, **item.as_dict()})
+        return Response(read_openalpr_ingest(camera=request.user.camera, payload=request.data))
 
 
 class IngestImageUploadApi(_CameraIngestApi):

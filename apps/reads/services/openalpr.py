@@ -3,8 +3,15 @@
 An ``alpr_group`` is one vehicle pass: ``best_plate_number`` with ``best_confidence`` (0–100), ``epoch_start`` (ms),
 ``best_region`` (e.g. ``us-ca``), ``best_uuid``, ``agent_uid``, ``camera_id``, ``gps_latitude``/``gps_longitude``
 (0/0 when the agent has no GPS), a base64 ``vehicle_crop_jpeg`` and ``best_plate`` with its ``plate_crop_jpeg`` and
-corner ``coordinates``. Other data types (``heartbeat``, ``alpr_results``, ``alpr_alert``, …) are acknowledged and
-ignored: a group already carries the best read of the frames it summarizes.
+corner ``coordinates``. What becomes of each data type (issue #21; see also ``services/agents.py``):
+
+- ``alpr_group`` (final): one read (R-READ-1), matched against the hot lists once; its ``uuids`` are kept in the
+  read's metadata so that a preview of the same pass, arriving before or after it, never becomes a second read.
+- ``alpr_group`` with ``is_preview: true``: no read; acknowledged as ``preview`` and counted in its ingest batch, with
+  the read that superseded it when its final group was already stored.
+- ``heartbeat``: the camera's last heartbeat, agent version and stream status (R-READ-5, R-OPS-1).
+- anything else (``alpr_results``, ``alpr_alert`` …): acknowledged and ignored; a group already carries the best
+  read of the frames it summarizes.
 """
 
 from __future__ import annotations
@@ -12,9 +19,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from apps.common.errors import ApplicationError
-from apps.reads.choices import IngestFormat
+from apps.reads.choices import IngestFormat, WebhookStatus
 from apps.reads.models import Camera
-from apps.reads.services.ingest import CAMERA_MISMATCH, BatchResult, read_batch_ingest
+from apps.reads.services.agents import agent_uuids, camera_heartbeat_record, preview_group_record
+from apps.reads.services.ingest import CAMERA_MISMATCH, read_batch_ingest
 
 OPENALPR_NOT_AN_OBJECT = "The body must be a JSON object with a data_type."
 EPOCH_INVALID = "epoch_start must be a time in milliseconds since 1970."
@@ -45,6 +53,7 @@ def openalpr_group_to_item(payload: dict, *, camera: Camera) -> dict | Applicati
     )
     vehicle = payload.get("vehicle") if isinstance(payload.get("vehicle"), dict) else {}
     metadata = {
+        "uuids": agent_uuids(payload),  # the frames of this pass: a preview naming one of them is superseded
         "agent_uid": payload.get("agent_uid"),
         "agent_camera_id": sent_camera,
         "plate_coordinates": best_plate.get("coordinates"),
@@ -67,11 +76,40 @@ def openalpr_group_to_item(payload: dict, *, camera: Camera) -> dict | Applicati
     }
 
 
-def read_openalpr_ingest(*, camera: Camera, payload) -> BatchResult | None:
-    """Store an ``alpr_group`` as one read (R-READ-1); return None for other data types, which are ignored."""
+def _camera_mismatch(payload: dict, camera: Camera) -> ApplicationError | None:
+    sent_camera = payload.get("camera_id")
+    if camera.external_id and sent_camera is not None and str(sent_camera) != camera.external_id:
+        return ApplicationError(CAMERA_MISMATCH.format(sent=sent_camera, camera=camera.name,
+                                                       external=camera.external_id), code="camera_mismatch")
+    return None
+
+
+def read_openalpr_ingest(*, camera: Camera, payload) -> dict:
+    """Handle one webhook message from ``camera``'s agent; return the answer (see the module docstring)."""
     if not isinstance(payload, dict) or "data_type" not in payload:
         raise ApplicationError(OPENALPR_NOT_AN_OBJECT, code="not_an_object")
-    if payload["data_type"] != "alpr_group":
-        return None
-    return read_batch_ingest(camera=camera, items=[openalpr_group_to_item(payload, camera=camera)],
-                             ingest_format=IngestFormat.OPENALPR)
+    data_type = payload["data_type"]
+    if data_type == "alpr_group" and payload.get("is_preview") is True:
+        mismatch = _camera_mismatch(payload, camera)
+        if mismatch is not None:
+            raise mismatch
+        try:
+            captured_at = datetime.fromisoformat(_epoch_ms_to_iso(payload.get("epoch_start")))
+        except ApplicationError:
+            captured_at = None
+        batch, superseding = preview_group_record(camera=camera, payload=payload, captured_at=captured_at)
+        answer = {"status": WebhookStatus.PREVIEW, "batch_id": batch.pk}
+        if superseding is not None:
+            answer["superseded_by"] = superseding.pk
+        return answer
+    if data_type == "alpr_group":
+        result = read_batch_ingest(camera=camera, items=[openalpr_group_to_item(payload, camera=camera)],
+                                   ingest_format=IngestFormat.OPENALPR)
+        return {"batch_id": result.batch_id, **result.results[0].as_dict()}
+    if data_type == "heartbeat":
+        mismatch = _camera_mismatch(payload, camera) if "camera_id" in payload else None
+        if mismatch is not None:
+            raise mismatch
+        recorded = camera_heartbeat_record(camera=camera, payload=payload)
+        return {"status": WebhookStatus.HEARTBEAT, "agent_status": recorded.agent_status}
+    return {"status": WebhookStatus.IGNORED, "data_type": str(data_type)[:40]}

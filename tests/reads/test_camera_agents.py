@@ -1,0 +1,132 @@
+"""Camera agents' own language (issue #21), through the OpenALPR webhook with the sample payloads in payloads/:
+preview groups never become reads, heartbeats and "not reporting", candidates, vehicle attributes, alpr_alert."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.hotlists.models import Hit
+from apps.notifications.models import Notification
+from apps.reads.models import Camera, CameraHeartbeatWindow, IngestBatch, Read
+from apps.reads.services.agents import cameras_not_reporting_check
+from tests.reads.agent_payloads import agent_payload
+
+WEBHOOK = "/api/v1/ingest/openalpr/"
+
+
+@pytest.fixture
+def stolen_list(operator):
+    """A hot list with the final plate (7ABC123) and the preview's wrong plate (7ABC12), so a stored preview would
+    raise a false hit."""
+    from apps.hotlists.services import hot_list_create, hot_list_entry_add
+
+    hot_list = hot_list_create(actor=None, name="Own", source="own", owner=operator, default_entry_days=30)
+    for plate in ("7ABC123", "7ABC12"):
+        hot_list_entry_add(actor=None, hot_list=hot_list, plate=plate, reason="stolen_vehicle", justification="Stolen")
+    return hot_list
+
+
+def _post(client, payload):
+    response = client.post(WEBHOOK, payload, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+# --- 1. Preview groups (R-READ-1) -------------------------------------------------------------------------------
+
+
+def test_a_preview_then_its_final_group_is_one_read_and_one_hit_check(camera_client, camera, stolen_list):
+    """R-READ-1: the preview (a wrong, short plate) is acknowledged and counted, never stored nor matched; the final
+    group is the one read, matched once."""
+    preview = _post(camera_client, agent_payload("alpr_group_preview"))
+    assert preview["status"] == "preview" and "superseded_by" not in preview
+    assert Read.objects.count() == 0 and Hit.objects.count() == 0
+    batch = IngestBatch.objects.get(pk=preview["batch_id"])
+    assert (batch.previews, batch.stored, batch.item_count, batch.format) == (1, 0, 1, "openalpr")
+
+    final = _post(camera_client, agent_payload("alpr_group_final"))
+    assert final["status"] == "stored"
+    read = Read.objects.get()
+    assert read.pk == final["id"] and read.plate_current == "7ABC123"
+    assert [hit.read_id for hit in Hit.objects.all()] == [read.pk], "one hit, for the final plate only"
+    assert agent_payload("alpr_group_preview")["best_uuid"] in read.metadata["uuids"]  # the pass's frames are kept
+    assert IngestBatch.objects.get(pk=final["batch_id"]).previews == 0
+
+
+def test_final_before_preview_and_duplicates_end_in_one_read(camera_client, camera, stolen_list):
+    """R-READ-1: a reordered delivery (final first) and retried messages still make one read; the late preview is
+    answered with the read that superseded it (matched by the final group's uuids)."""
+    final_group, preview_group = agent_payload("alpr_group_final"), agent_payload("alpr_group_preview")
+    final = _post(camera_client, final_group)
+    again = _post(camera_client, final_group)
+    late_preview = _post(camera_client, preview_group)
+    late_preview_again = _post(camera_client, preview_group)
+    assert final["status"] == "stored" and again == {**again, "status": "duplicate", "id": final["id"]}
+    assert late_preview["status"] == "preview" and late_preview["superseded_by"] == final["id"]
+    assert late_preview_again["superseded_by"] == final["id"]
+    assert Read.objects.count() == 1 and Hit.objects.count() == 1
+    assert sum(IngestBatch.objects.values_list("previews", flat=True)) == 2
+
+
+def test_a_preview_without_a_final_group_never_becomes_a_read(camera_client, camera, stolen_list):
+    """R-READ-1: decided (see apps/reads/services/agents.py): an unsuperseded preview stays a counted preview."""
+    _post(camera_client, agent_payload("alpr_group_preview", seconds_ago=3600))
+    assert Read.objects.count() == 0 and Hit.objects.count() == 0
+    assert IngestBatch.objects.get().previews == 1
+
+
+# --- 2. Heartbeats (R-READ-5, R-OPS-1) --------------------------------------------------------------------------
+
+
+def test_a_heartbeat_records_last_heartbeat_version_and_stream_status(camera_client, camera):
+    """R-READ-5: the agent's heartbeat says the camera is alive, which agent version runs, and its stream status."""
+    body = _post(camera_client, agent_payload("heartbeat"))
+    assert body == {"status": "heartbeat", "agent_status": "streaming"}
+    camera.refresh_from_db()
+    assert camera.agent_version == "4.1.6" and camera.agent_status == "streaming"
+    assert timezone.now() - camera.last_heartbeat_at < timedelta(seconds=30)
+    assert Read.objects.count() == 0 and IngestBatch.objects.count() == 0
+    stalled = agent_payload("heartbeat")
+    stalled["video_streams"][0]["is_streaming"] = False
+    assert _post(camera_client, stalled)["agent_status"] == "not streaming"
+    window = CameraHeartbeatWindow.objects.get(camera=camera)
+    assert window.heartbeats == 2
+
+
+def test_a_silent_camera_is_not_reporting_alerted_once_and_back_on_the_next_heartbeat(
+        camera_client, camera, client, sysadmin, supervisor):
+    """R-READ-5: a camera whose agent stops sending heartbeats is marked "not reporting" on the cameras page, the ALPR
+    Administrator (R-ADM-1) is alerted once, and the next heartbeat clears it."""
+    from apps.accounts.services import alpr_administrator_designate
+
+    alpr_administrator_designate(actor=None, agency=camera.agency, person=supervisor, title="ALPR Administrator",
+                                 effective_from=timezone.localdate() - timedelta(days=1))
+    _post(camera_client, agent_payload("heartbeat"))
+    assert cameras_not_reporting_check() == 0, "a camera that just sent a heartbeat is reporting"
+    silent_since = timezone.now() - timedelta(minutes=40)  # as if the last heartbeat came 40 minutes ago
+    Camera.objects.filter(pk=camera.pk).update(last_heartbeat_at=silent_since)
+    CameraHeartbeatWindow.objects.filter(camera=camera).update(first_at=silent_since, last_at=silent_since)
+
+    assert cameras_not_reporting_check() == 1
+    assert cameras_not_reporting_check() == 0, "marked once"
+    alert = Notification.objects.get(recipient=supervisor)
+    assert f"{camera} is not reporting" == alert.title
+    client.force_login(sysadmin)
+    page = client.get(reverse("reads:cameras")).content.decode()
+    assert "Not reporting" in page
+
+    _post(camera_client, agent_payload("heartbeat"))
+    camera.refresh_from_db()
+    assert camera.not_reporting_since is None
+    assert "Not reporting" not in client.get(reverse("reads:cameras")).content.decode()
+    assert Notification.objects.filter(recipient=supervisor).count() == 1
+    assert CameraHeartbeatWindow.objects.filter(camera=camera).count() == 2, "the silence split the windows"
+
+
+def test_a_camera_whose_agent_never_sent_a_heartbeat_is_not_watched(camera):
+    """R-READ-5: cameras fed by the bulk API without heartbeats are never called "not reporting"."""
+    assert cameras_not_reporting_check(now=timezone.now() + timedelta(days=2)) == 0
