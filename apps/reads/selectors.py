@@ -281,9 +281,14 @@ def read_match_notes(*, search: ReadSearch, reads: list[Read]) -> dict[int, str]
     read_ids = [read.pk for read in reads]
     sources = []
     if apps.is_installed("apps.ocr"):
-        alternates = (apps.get_model("ocr", "ReadAlternate").objects.filter(read_id__in=read_ids)
-                      .order_by("read_id", "rank").values_list("read_id", "text"))
-        sources.append(("matched an alternate ({text})", alternates))
+        alternate = apps.get_model("ocr", "ReadAlternate")
+        rows = alternate.objects.filter(read_id__in=read_ids).order_by("read_id", "rank").values_list(
+            "read_id", "text", "source")
+        # marked with their source: the portal's OCR of a photo, or the camera agent's own candidates (issue #21)
+        sources.append(("matched an alternate ({text})",
+                        [(r, t) for r, t, source in rows if source != alternate.SOURCE_CAMERA]))
+        sources.append(("matched a camera candidate ({text})",
+                        [(r, t) for r, t, source in rows if source == alternate.SOURCE_CAMERA]))
     earlier = (ReadCorrection.objects.filter(read_id__in=read_ids)
                .order_by("read_id", "corrected_at", "id").values_list("read_id", "previous_plate"))
     sources.append(("matched its reading before a correction ({text})", earlier))

@@ -130,3 +130,48 @@ def test_a_silent_camera_is_not_reporting_alerted_once_and_back_on_the_next_hear
 def test_a_camera_whose_agent_never_sent_a_heartbeat_is_not_watched(camera):
     """R-READ-5: cameras fed by the bulk API without heartbeats are never called "not reporting"."""
     assert cameras_not_reporting_check(now=timezone.now() + timedelta(days=2)) == 0
+
+
+# --- 3. Candidates as alternates (R-READ-4 misread-tolerant search) ---------------------------------------------
+
+
+def test_camera_candidates_are_alternates_found_by_tolerant_search_and_marked(camera_client, api_client, client,
+                                                                            investigator):
+    """R-READ-1: the agent's candidate plates are stored as alternates of the read, marked as the camera's; the
+    misread-tolerant search finds the read by one (7ABG123: no usual confusion leads there) and says so."""
+    from apps.ocr.models import ReadAlternate
+    from tests.reads.conftest import SEARCH
+
+    final = _post(camera_client, agent_payload("alpr_group_final"))
+    alternates = list(ReadAlternate.objects.filter(read_id=final["id"]).order_by("rank"))
+    assert [(a.text, a.rank, a.source) for a in alternates] == [("7A8C123", 2, "camera"), ("7ABG123", 3, "camera")]
+    assert alternates[0].confidence == pytest.approx(0.841) and alternates[0].engine_version == "agent 4.1.6"
+    assert alternates[0].box == [270.0, 125.0, 102.0, 56.0]
+
+    api_client.force_authenticate(investigator)
+    tolerant = api_client.get(reverse("api:reads-search"), {"plate": "7ABG123", "misread_tolerant": "true",
+                                                            **SEARCH}).json()
+    assert [(row["id"], row["match_note"]) for row in tolerant["results"]] == [
+        (final["id"], "matched a camera candidate (7ABG123)")]
+    assert api_client.get(reverse("api:reads-search"), {"plate": "7ABG123", **SEARCH}).json()["count"] == 0
+
+    client.force_login(investigator)
+    page = client.get(reverse("reads:detail", args=[final["id"]]), SEARCH).content.decode()
+    assert "<code>7ABG123</code>" in page and "camera agent candidate" in page
+
+
+def test_bulk_json_alternates_are_stored_and_bad_ones_refused_precisely(camera_client):
+    """R-READ-1: the bulk JSON format carries the same candidates (``alternates``); a malformed list is that read's
+    own error."""
+    from apps.ocr.models import ReadAlternate
+
+    now = timezone.now().isoformat()
+    body = camera_client.post("/api/v1/ingest/reads/", {"reads": [
+        {"read_id": "a", "plate": "8XYZ789", "captured_at": now, "agent_version": "9.1",
+         "alternates": [{"plate": "8XY2789", "confidence": 61}, {"plate": "8XYZ789", "confidence": 99}]},
+        {"read_id": "b", "plate": "5DEF456", "captured_at": now, "alternates": [{"plate": "no-good!"}]},
+    ]}, format="json").json()
+    assert [r["status"] for r in body["results"]] == ["stored", "rejected"]
+    assert body["results"][1]["code"] == "alternates_invalid"
+    assert list(ReadAlternate.objects.values_list("text", "source", "engine_version")) == [
+        ("8XY2789", "camera", "agent 9.1")]

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -73,11 +74,14 @@ LOCATION_INCOMPLETE = "latitude and longitude go together: send both or neither.
 CONFIDENCE_INVALID = "confidence must be a number from 0 to 100."
 REGION_INVALID = "region must be at most 16 letters, digits or dashes (e.g. CA or us-ca)."
 METADATA_INVALID = "metadata must be a JSON object of at most 4,000 characters."
+ALTERNATES_INVALID = ("alternates must be a list of at most {limit} objects with a plate (text) and a confidence "
+                      "(0–100): the camera's other candidate plates.")
 CAMERA_MISMATCH = "The read names camera “{sent}”, but this token belongs to camera “{camera}” ({external})."
 
 METADATA_MAX_CHARS = 4000
 _REGION = re.compile(r"[A-Za-z0-9-]{0,16}")
 ERRORS_KEPT_PER_BATCH = 100
+ALTERNATES_MAX = 10
 
 
 @dataclass
@@ -136,6 +140,8 @@ class _Prepared:
     images: dict[str, Any]  # field name -> ValidImage or stored ref (str)
     stored_names: dict[str, str] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # field name -> SHA-256 of the stored bytes (R-SEC-2)
+    alternates: list[tuple[str, float, list]] = field(default_factory=list)  # (plate, confidence 0–1, box)
+    agent_version: str = ""
 
     def compared(self) -> tuple:
         """What a retry is compared on, in ``_COMPARED`` order, as the read would be stored."""
@@ -308,12 +314,39 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
             images[name] = image_decode_base64(item[name], field=name)
         elif item.get(f"{name}_ref"):
             images[name] = image_ref_check(item[f"{name}_ref"], camera_id=ctx.camera.pk, field=f"{name}_ref")
+    alternates = _alternates(item.get("alternates"), plate_normalized) if item.get("alternates") else []
+    agent_version = item.get("agent_version") if isinstance(item.get("agent_version"), str) else ""
     return _Prepared(
         index=index, key=key, plate_read=plate_read.strip()[:32], plate_normalized=plate_normalized,
         region=region.upper(), captured_at=captured_at, latitude=latitude, longitude=longitude,
         location_sent=location_sent, confidence=confidence, metadata=metadata, flagged=ctx.flagged(captured_at),
-        images=images,
+        images=images, alternates=alternates, agent_version=agent_version[:40],
     )
+
+
+def _alternates(value, plate: str) -> list[tuple[str, float, list]]:
+    """The camera's other candidate plates (issue #21), normalized, without the read's own plate or repeats; stored
+    as alternates of the read, which the misread-tolerant search also matches (R-READ-4)."""
+    message = ALTERNATES_INVALID.format(limit=ALTERNATES_MAX)
+    if not isinstance(value, list) or len(value) > ALTERNATES_MAX:
+        raise ApplicationError(message, code="alternates_invalid")
+    found: list[tuple[str, float, list]] = []
+    seen = {plate}
+    for candidate in value:
+        if not isinstance(candidate, dict) or not isinstance(candidate.get("plate"), str):
+            raise ApplicationError(message, code="alternates_invalid")
+        try:
+            text = plate_normalize(candidate["plate"])
+        except ApplicationError as exc:
+            raise ApplicationError(message, code="alternates_invalid") from exc
+        confidence = _number(candidate.get("confidence"), 0, 100, message, "alternates_invalid")
+        box = candidate.get("box")
+        box = box if isinstance(box, list) and len(box) == 4 and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in box) else []
+        if text not in seen:
+            seen.add(text)
+            found.append((text, (confidence or 0.0) / 100, box))
+    return found
 
 
 def batch_items_from_body(body) -> list:
@@ -378,6 +411,8 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
                     stored_files.append(stored)
         with transaction.atomic():
             inserted = _insert(camera, list(pending.values()), now) if pending else {}
+            _insert_alternates([(inserted[key], prepared) for key, prepared in pending.items()
+                                if key in inserted and prepared.alternates])
             hits_match_reads(read_ids=inserted.values())  # R-HOT-3: hits commit with their reads
             # A concurrent retry stored these between our duplicate check and our insert: compare with what it stored.
             raced = _existing(camera, [key for key in pending if key not in inserted])
@@ -479,6 +514,19 @@ SELECT source_read_id, id, plate_normalized, (extract(epoch FROM captured_at) * 
 FROM reads_read
 WHERE camera_id = %s AND source_read_id IN (SELECT jsonb_array_elements_text(%s::jsonb))
 """
+
+
+def _insert_alternates(rows: list[tuple[int, _Prepared]]) -> None:
+    """The camera's candidate plates of new reads, as alternates marked ``camera`` (the OCR alternates' table)."""
+    if not rows or not django_apps.is_installed("apps.ocr"):
+        return
+    alternate = django_apps.get_model("ocr", "ReadAlternate")
+    alternate.objects.bulk_create([
+        alternate(read_id=read_id, text=text, confidence=min(1.0, max(0.0, confidence)), box=box, rank=rank,
+                  engine_version=f"agent {prepared.agent_version}".strip(), source=alternate.SOURCE_CAMERA)
+        for read_id, prepared in rows
+        for rank, (text, confidence, box) in enumerate(prepared.alternates, start=2)
+    ])
 
 
 def _existing(camera: Camera, keys: list[str]) -> dict[str, _Stored]:

@@ -21,8 +21,9 @@ from datetime import UTC, datetime
 from apps.common.errors import ApplicationError
 from apps.reads.choices import IngestFormat, WebhookStatus
 from apps.reads.models import Camera
+from apps.reads.plates import plate_normalize
 from apps.reads.services.agents import agent_uuids, camera_heartbeat_record, preview_group_record
-from apps.reads.services.ingest import CAMERA_MISMATCH, read_batch_ingest
+from apps.reads.services.ingest import ALTERNATES_MAX, CAMERA_MISMATCH, read_batch_ingest
 
 OPENALPR_NOT_AN_OBJECT = "The body must be a JSON object with a data_type."
 EPOCH_INVALID = "epoch_start must be a time in milliseconds since 1970."
@@ -64,6 +65,8 @@ def openalpr_group_to_item(payload: dict, *, camera: Camera) -> dict | Applicati
     }
     return {
         "read_id": read_id,
+        "alternates": _candidates(payload, best_plate),
+        "agent_version": payload.get("agent_version") if isinstance(payload.get("agent_version"), str) else "",
         "plate": payload.get("best_plate_number"),
         "confidence": payload.get("best_confidence"),
         "region": payload.get("best_region") or "",
@@ -74,6 +77,42 @@ def openalpr_group_to_item(payload: dict, *, camera: Camera) -> dict | Applicati
         "plate_crop": best_plate.get("plate_crop_jpeg") or None,
         "metadata": {key: value for key, value in metadata.items() if value not in (None, {}, [])},
     }
+
+
+def _plate_box(best_plate: dict) -> list:
+    """[x, y, width, height] around the plate's corner ``coordinates``, or [] without them."""
+    corners = best_plate.get("coordinates")
+    try:
+        xs, ys = [float(c["x"]) for c in corners], [float(c["y"]) for c in corners]
+    except (TypeError, KeyError, ValueError):
+        return []
+    return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)] if xs else []
+
+
+def _candidates(payload: dict, best_plate: dict) -> list[dict]:
+    """The agent's candidate plates of the group (``candidates``, then ``best_plate.candidates``), best first, other
+    than the read's own; ones the portal cannot store as a plate are left out (a candidate never costs the read)."""
+    box = _plate_box(best_plate)
+    found: list[dict] = []
+    try:
+        seen = {plate_normalize(payload.get("best_plate_number"))}  # the read's own plate is not an alternate
+    except ApplicationError:
+        seen = set()
+    for source in (payload.get("candidates"), best_plate.get("candidates")):
+        for candidate in source if isinstance(source, list) else []:
+            if not isinstance(candidate, dict):
+                continue
+            try:
+                text = plate_normalize(candidate.get("plate"))
+            except ApplicationError:
+                continue
+            confidence = candidate.get("confidence")
+            if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0 <= confidence <= 100:
+                confidence = None
+            if text not in seen:
+                seen.add(text)
+                found.append({"plate": text, "confidence": confidence, "box": box})
+    return found[:ALTERNATES_MAX]
 
 
 def _camera_mismatch(payload: dict, camera: Camera) -> ApplicationError | None:
