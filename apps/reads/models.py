@@ -197,6 +197,17 @@ class Read(models.Model):
     vehicle_image_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
     plate_crop_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
     metadata = models.JSONField(null=True, blank=True, help_text="Extra agent data (plate corners, direction…).")
+    # Vehicle attributes as the camera's agent classified them (issue #21): lower-case words as sent (OpenALPR's
+    # vehicle classifier, or ``vehicle`` in the bulk JSON), empty when unknown. Searchable with or without a plate;
+    # without one the search is plate-less (R-PURP-2). Originals like the rest of the read (R-READ-2).
+    vehicle_color = models.CharField(max_length=20, blank=True, default="", db_default="")
+    vehicle_make = models.CharField(max_length=40, blank=True, default="", db_default="")
+    vehicle_model = models.CharField(max_length=60, blank=True, default="", db_default="")
+    vehicle_body_type = models.CharField(max_length=30, blank=True, default="", db_default="")
+    vehicle_year_min = models.SmallIntegerField(null=True, blank=True)
+    vehicle_year_max = models.SmallIntegerField(null=True, blank=True)
+    direction = models.CharField(max_length=2, blank=True, default="", db_default="",
+                                 help_text="Direction of travel: N, NE, E, SE, S, SW, W or NW.")
     flagged_out_of_service = models.BooleanField(default=False, db_default=False)
     archived_at = models.DateTimeField(null=True, blank=True)
 
@@ -223,6 +234,12 @@ class Read(models.Model):
             # (SQLite has no GIN; there partial search scans the bounded time range instead).
             models.Index(fields=["camera", "captured_at"], name="read_camera_time"),
             models.Index(fields=["captured_at"], name="read_time"),
+            # Vehicle-attribute searches (issue #21) are bounded in time like partial ones; these narrow by the most
+            # selective attributes first. Partial: only reads that carry the attribute are indexed.
+            models.Index(fields=["vehicle_make", "vehicle_model", "captured_at"], name="read_make_model_time",
+                         condition=~models.Q(vehicle_make="")),
+            models.Index(fields=["vehicle_color", "captured_at"], name="read_color_time",
+                         condition=~models.Q(vehicle_color="")),
         ]
 
     def __str__(self) -> str:

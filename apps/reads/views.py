@@ -56,7 +56,8 @@ def _purpose_query(purpose: str, case_number: str) -> str:
 
 
 class ReadSearchView(ReadDataMixin, TemplateView):
-    """Search reads by plate (full or partial), time, cameras and area, with a purpose and a case number."""
+    """Search reads by plate (full or partial), time, cameras, area and vehicle attributes, with a purpose and a case
+    number."""
 
     template_name = "reads/search.html"
 
@@ -65,7 +66,10 @@ class ReadSearchView(ReadDataMixin, TemplateView):
         submitted = "purpose" in self.request.GET or "plate" in self.request.GET
         form = ReadSearchForm(self.request.GET if submitted else None)
         area = ("south", "west", "north", "east", "center_lat", "center_lon", "radius_km")
-        context.update(form=form, is_admin=read_is_admin(self.request.user), area_fields=[form[name] for name in area])
+        vehicle = ("vehicle_color", "vehicle_make", "vehicle_model", "vehicle_body_type", "vehicle_year", "direction")
+        context.update(form=form, is_admin=read_is_admin(self.request.user), area_fields=[form[name] for name in area],
+                       vehicle_fields=[form[name] for name in vehicle],
+                       vehicle_open=any(form[name].value() for name in vehicle))
         if submitted and form.is_valid():
             try:
                 result = read_search(

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.audit.models import AccessLog
 from apps.hotlists.models import Hit
 from apps.notifications.models import Notification
 from apps.reads.models import Camera, CameraHeartbeatWindow, IngestBatch, Read
@@ -175,3 +176,91 @@ def test_bulk_json_alternates_are_stored_and_bad_ones_refused_precisely(camera_c
     assert body["results"][1]["code"] == "alternates_invalid"
     assert list(ReadAlternate.objects.values_list("text", "source", "engine_version")) == [
         ("8XY2789", "camera", "agent 9.1")]
+
+
+# --- 4. Vehicle attributes (R-PURP-2 when searched without a plate) ---------------------------------------------
+
+SEARCH_API = "/api/v1/reads/search/"
+WHY = "Witness saw a silver Toyota Camry leave the marina burglary westbound on Harbor Blvd at 02:10."
+
+
+def test_the_webhook_fills_the_vehicle_attributes(camera_client):
+    """R-READ-1: colour, make, model, body type, year range and direction of travel become fields of the read."""
+    final = _post(camera_client, agent_payload("alpr_group_final"))
+    read = Read.objects.get(pk=final["id"])
+    assert (read.vehicle_color, read.vehicle_make, read.vehicle_model, read.vehicle_body_type, read.vehicle_year_min,
+            read.vehicle_year_max, read.direction) == ("silver-gray", "toyota", "camry", "sedan-standard", 2015, 2017,
+                                                       "W")
+
+
+def test_the_vehicle_attributes_of_a_read_are_originals(camera_client):
+    """R-READ-2: like the plate, the camera's vehicle attributes cannot be changed once stored."""
+    from django.db import DatabaseError, transaction
+
+    final = _post(camera_client, agent_payload("alpr_group_final"))
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+        Read.objects.filter(pk=final["id"]).update(vehicle_color="red")
+
+
+def test_vehicle_search_with_a_partial_plate(camera_client, api_client, investigator):
+    """R-READ-4: vehicle attributes narrow a partial-plate search (a witness's "silver Camry, partial 7AB")."""
+    from tests.reads.conftest import SEARCH
+
+    final = _post(camera_client, agent_payload("alpr_group_final"))
+    other = {**agent_payload("alpr_group_final", seconds_ago=120), "best_uuid": "other-pass", "uuids": ["other-pass"],
+             "vehicle": {"color": [{"name": "white", "confidence": 90}], "make": [{"name": "honda", "confidence": 90}]}}
+    _post(camera_client, other)
+    api_client.force_authenticate(investigator)
+    found = api_client.get(SEARCH_API, {**SEARCH, "plate": "7AB*", "vehicle_color": "silver-gray",
+                                        "vehicle_model": "Camry", "vehicle_year": 2016, "direction": "W"}).json()
+    assert [row["id"] for row in found["results"]] == [final["id"]]
+    assert found["results"][0]["vehicle_make"] == "toyota"
+    assert api_client.get(SEARCH_API, {**SEARCH, "plate": "7AB*"}).json()["count"] == 2
+    assert api_client.get(SEARCH_API, {**SEARCH, "plate": "7AB*", "vehicle_year": 2019}).json()["count"] == 0
+    log = AccessLog.objects.filter(action="reads.search").order_by("seq").first()
+    assert log.data_elements["vehicle"] == {"color": "silver-gray", "model": "camry", "year": 2016, "direction": "W"}
+    assert "plate_less" not in log.data_elements
+
+
+def test_vehicle_search_without_plate_characters_is_plate_less(camera_client, api_client, client, investigator):
+    """R-PURP-2: a search by vehicle attributes alone needs the justification and the attestation, is logged as
+    plate-less (supervisor review, over-sampled audits) and is bounded in time like a partial search."""
+    from tests.reads.conftest import SEARCH
+
+    final = _post(camera_client, agent_payload("alpr_group_final"))
+    api_client.force_authenticate(investigator)
+    query = {**SEARCH, "vehicle_color": "silver-gray", "vehicle_make": "toyota"}
+    refused = api_client.get(SEARCH_API, query)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "justification_required"
+    assert not AccessLog.objects.filter(action="reads.search").exists()
+    found = api_client.get(SEARCH_API, {**query, "justification": WHY, "attestation": "true"}).json()
+    assert [row["id"] for row in found["results"]] == [final["id"]]
+    log = AccessLog.objects.get(action="reads.search")
+    assert log.data_elements["plate_less"] is True and log.data_elements["justification"] == WHY
+    long_ago = (timezone.now() - timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    too_long = api_client.get(SEARCH_API, {**query, "justification": WHY, "attestation": "true", "start": long_ago})
+    assert too_long.status_code == 400
+    assert too_long.json()["error"]["fields"]["start"] == [
+        "A camera, area or vehicle search may cover at most 92 days; narrow the time range."]
+
+    client.force_login(investigator)
+    page = client.get(reverse("reads:search"), {**query}).content.decode()
+    assert "plate-less-justification" in page and "Required when no plate is given" in page
+    assert AccessLog.objects.filter(action="reads.search").count() == 1, "the page refused it before any query"
+
+
+def test_bulk_json_vehicle_attributes_and_their_errors(camera_client):
+    """R-READ-1: the bulk JSON format carries ``vehicle``; a bad attribute is that read's own precise error."""
+    now = timezone.now().isoformat()
+    body = camera_client.post("/api/v1/ingest/reads/", {"reads": [
+        {"read_id": "a", "plate": "8XYZ789", "captured_at": now,
+         "vehicle": {"color": "Red", "make": "Ford", "model": "f-150", "body_type": "pickup-standard",
+                     "year_min": 2018, "year_max": 2020, "direction": "nb"}},
+        {"read_id": "b", "plate": "5DEF456", "captured_at": now, "vehicle": {"direction": "up"}},
+        {"read_id": "c", "plate": "5DEF457", "captured_at": now, "vehicle": {"year_min": 2020, "year_max": 2018}},
+        {"read_id": "d", "plate": "5DEF458", "captured_at": now, "vehicle": {"direction": 91}},
+    ]}, format="json").json()
+    assert [r["status"] for r in body["results"]] == ["rejected", "rejected", "rejected", "stored"]
+    assert body["results"][0]["message"].startswith("vehicle.direction")
+    assert body["results"][2]["message"] == "vehicle.year_min must not be after year_max."
+    assert Read.objects.get(source_read_id="d").direction == "E"

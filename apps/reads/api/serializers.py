@@ -72,7 +72,8 @@ class ReadOutputSerializer(serializers.ModelSerializer):
         model = Read
         fields = ["id", "plate", "plate_read", "plate_normalized", "corrected", "region", "captured_at", "camera",
                   "source", "latitude", "longitude", "confidence", "flagged_out_of_service", "archived_at",
-                  "vehicle_image_url", "plate_crop_url"]
+                  "vehicle_image_url", "plate_crop_url", "vehicle_color", "vehicle_make", "vehicle_model",
+                  "vehicle_body_type", "vehicle_year_min", "vehicle_year_max", "direction"]
 
     @extend_schema_field(inline_serializer("ReadCamera", fields={
         "id": serializers.IntegerField(), "name": serializers.CharField(), "kind": serializers.CharField()}))

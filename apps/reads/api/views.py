@@ -125,6 +125,11 @@ _SEARCH_PARAMETERS = [
                      "camera): why this area or camera is searched for the case (R-PURP-2); kept in the access log."),
     OpenApiParameter("attestation", bool, description="Required (true) for a search without a plate: the attestation "
                      "that it is not based solely on protected activities or characteristics (R-PURP-2)."),
+    OpenApiParameter("vehicle_color", str, description="Vehicle colour as agents classify it (e.g. silver-gray)."),
+    OpenApiParameter("vehicle_make", str), OpenApiParameter("vehicle_model", str),
+    OpenApiParameter("vehicle_body_type", str), OpenApiParameter("vehicle_year", int),
+    OpenApiParameter("direction", str, description="Direction of travel: N, NE, E, SE, S, SW, W or NW. Vehicle "
+                     "attributes combine with a plate; without one the search is plate-less (R-PURP-2)."),
     OpenApiParameter("misread_tolerant", bool, description="Also match OCR confusions (O/0, I/1, B/8, S/5, Z/2, "
                      "G/6), OCR alternates and plates before a correction; such results carry a match_note."),
 ]

@@ -66,6 +66,7 @@ def openalpr_group_to_item(payload: dict, *, camera: Camera) -> dict | Applicati
     return {
         "read_id": read_id,
         "alternates": _candidates(payload, best_plate),
+        "vehicle": _vehicle_attributes(payload, vehicle),
         "agent_version": payload.get("agent_version") if isinstance(payload.get("agent_version"), str) else "",
         "plate": payload.get("best_plate_number"),
         "confidence": payload.get("best_confidence"),
@@ -113,6 +114,34 @@ def _candidates(payload: dict, best_plate: dict) -> list[dict]:
                 seen.add(text)
                 found.append({"plate": text, "confidence": confidence, "box": box})
     return found[:ALTERNATES_MAX]
+
+
+def _top(vehicle: dict, key: str) -> str:
+    values = vehicle.get(key)
+    if isinstance(values, list) and values and isinstance(values[0], dict) and isinstance(values[0].get("name"), str):
+        return values[0]["name"].strip().lower()
+    return ""
+
+
+def _vehicle_attributes(payload: dict, vehicle: dict) -> dict:
+    """The agent's vehicle classification (the top guess of each) as the read's vehicle fields; what does not fit is
+    left out rather than costing the read. ``make_model`` is ``<make>_<model>``; ``year`` is ``2015-2017``;
+    ``travel_direction`` is in degrees."""
+    make = _top(vehicle, "make")
+    model = _top(vehicle, "make_model")
+    if make and model.startswith(f"{make}_"):
+        model = model[len(make) + 1:]
+    attributes = {"color": _top(vehicle, "color")[:20], "make": make[:40], "model": model[:60],
+                  "body_type": _top(vehicle, "body_type")[:30]}
+    years = [part for part in _top(vehicle, "year").split("-") if part.strip().isdigit()]
+    if years and all(1900 <= int(y) <= 2100 for y in years):
+        attributes["year_min"], attributes["year_max"] = int(years[0]), int(years[-1])
+        if attributes["year_min"] > attributes["year_max"]:
+            del attributes["year_min"], attributes["year_max"]
+    direction = payload.get("travel_direction")
+    if isinstance(direction, int | float) and not isinstance(direction, bool) and 0 <= direction <= 360:
+        attributes["direction"] = direction
+    return attributes
 
 
 def _camera_mismatch(payload: dict, camera: Camera) -> ApplicationError | None:
