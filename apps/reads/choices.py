@@ -46,4 +46,6 @@ class WebhookStatus(models.TextChoices):
     REJECTED = ItemStatus.REJECTED.value, ItemStatus.REJECTED.label
     PREVIEW = "preview", "Preview group (counted, never a read; the final group is the read)"
     HEARTBEAT = "heartbeat", "Heartbeat recorded"
+    ALERT_RECORDED = "alert_recorded", "The agent's alert recorded against the read (no second hit)"
+    ALERT_UNMATCHED = "alert_unmatched", "The agent's alert names no read and carries no storable group"
     IGNORED = "ignored", "Ignored (a data type the portal does not use)"

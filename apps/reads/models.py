@@ -300,3 +300,22 @@ class IngestBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera} {self.received_at:%Y-%m-%d %H:%M:%S}: {self.stored}/{self.item_count} stored"
+
+
+class ReadAgentAlert(models.Model):
+    """A camera agent's own hot-list alert (OpenALPR ``alpr_alert``) for a read, acknowledged and recorded against it
+    (issue #21). Never a hit: the portal matches reads against its own lists when they are stored (R-HOT-3); this
+    only records that the agent alerted too, on which of its lists. Part of the read (purged with it)."""
+
+    read = models.ForeignKey(Read, on_delete=models.CASCADE, related_name="agent_alerts")
+    alert_list = models.CharField(max_length=100, help_text="The agent's alert list, as it names it.")
+    alert_list_id = models.CharField(max_length=40, blank=True, default="")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["read", "alert_list", "alert_list_id"],
+                                               name="readagentalert_once_per_list")]
+
+    def __str__(self) -> str:
+        return f"agent alert on {self.alert_list} for read {self.read_id}"

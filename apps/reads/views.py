@@ -155,6 +155,7 @@ class ReadDetailView(ReadDataMixin, TemplateView):
             read=read, carry=_purpose_query(purpose, case_number), purpose_label=Purpose(purpose).label,
             case_number=case_number, corrections=list(read.corrections.all()),
             alternates=list(read.alternates.all()) if hasattr(read, "alternates") else [],
+            agent_alerts=list(read.agent_alerts.all()),
             images={kind: read_image_url(read=read, kind=kind, user=user, context=access) for kind in IMAGE_KINDS},
             viewers=read_viewers(user=user, read=read)[:100] if read_is_admin(user) else None,
             may_correct=user.has_perm("reads.correct_read"),

@@ -242,13 +242,14 @@ def referenced_sql(model, alias: str, *, deleted_with=()) -> str:
 
 
 def read_parts() -> list:
-    """Models that are part of a read and go with it when it is purged: its corrections and its alternates (the
-    camera's candidate plates, issue #21; an OCR read is kept anyway while its photo's OcrItem refers to it)."""
+    """Models that are part of a read and go with it when it is purged: its corrections, the camera agent's alerts
+    recorded against it and its alternates (the camera's candidate plates, issue #21; an OCR read is kept anyway
+    while its photo's OcrItem refers to it)."""
     from django.apps import apps as django_apps
 
-    from apps.reads.models import ReadCorrection
+    from apps.reads.models import ReadAgentAlert, ReadCorrection
 
-    parts = [ReadCorrection]
+    parts = [ReadCorrection, ReadAgentAlert]
     if django_apps.is_installed("apps.ocr"):
         parts.append(django_apps.get_model("ocr", "ReadAlternate"))
     return parts

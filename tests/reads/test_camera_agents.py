@@ -264,3 +264,40 @@ def test_bulk_json_vehicle_attributes_and_their_errors(camera_client):
     assert body["results"][0]["message"].startswith("vehicle.direction")
     assert body["results"][2]["message"] == "vehicle.year_min must not be after year_max."
     assert Read.objects.get(source_read_id="d").direction == "E"
+
+
+# --- 5. alpr_alert: recorded against the read, never a second hit (R-HOT-3 matches on the portal's lists) --------
+
+
+def test_an_agent_alert_is_recorded_against_the_read_without_a_second_hit(camera_client, client, investigator,
+                                                                          stolen_list):
+    """R-READ-1: the agent's own alert is acknowledged and recorded against the read of its group, once; the portal's
+    hit (from its own lists) stays the only one."""
+    from apps.reads.models import ReadAgentAlert
+    from tests.reads.conftest import SEARCH
+
+    final = _post(camera_client, agent_payload("alpr_group_final"))
+    alert = agent_payload("alpr_alert")
+    recorded = _post(camera_client, alert)
+    again = _post(camera_client, alert)
+    assert recorded == {"status": "alert_recorded", "id": final["id"], "duplicate": False}
+    assert again["duplicate"] is True
+    assert Hit.objects.count() == 1 and Read.objects.count() == 1
+    assert list(ReadAgentAlert.objects.values_list("read_id", "alert_list", "alert_list_id")) == [
+        (final["id"], "Stolen vehicles (NCIC)", "5132")]
+    client.force_login(investigator)
+    page = client.get(reverse("reads:detail", args=[final["id"]]), SEARCH).content.decode()
+    assert "Stolen vehicles (NCIC)" in page
+
+
+def test_an_alert_before_its_group_stores_the_group_once(camera_client, stolen_list):
+    """R-READ-1: an alert delivered before its group stores the embedded group as the read (matched once); the group
+    arriving afterwards is a duplicate."""
+    alert = agent_payload("alpr_alert")
+    recorded = _post(camera_client, alert)
+    assert recorded["status"] == "alert_recorded"
+    late_group = _post(camera_client, alert["group"])
+    assert late_group["status"] == "duplicate" and late_group["id"] == recorded["id"]
+    assert Read.objects.count() == 1 and Hit.objects.count() == 1
+    unmatched = _post(camera_client, {**alert, "group": {}})
+    assert unmatched == {"status": "alert_unmatched"}

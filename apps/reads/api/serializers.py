@@ -146,3 +146,4 @@ class OpenAlprWebhookResultSerializer(_IngestItemFields):
     superseded_by = serializers.IntegerField(required=False, help_text="preview: the read of its final group, when "
                                                                        "that was stored first.")
     agent_status = serializers.CharField(required=False, help_text="heartbeat: the stream status recorded.")
+    duplicate = serializers.BooleanField(required=False, help_text="alert_recorded: this alert was already recorded.")

@@ -10,20 +10,33 @@ corner ``coordinates``. What becomes of each data type (issue #21; see also ``se
 - ``alpr_group`` with ``is_preview: true``: no read; acknowledged as ``preview`` and counted in its ingest batch, with
   the read that superseded it when its final group was already stored.
 - ``heartbeat``: the camera's last heartbeat, agent version and stream status (R-READ-5, R-OPS-1).
-- anything else (``alpr_results``, ``alpr_alert`` …): acknowledged and ignored; a group already carries the best
-  read of the frames it summarizes.
+- ``alpr_alert`` (the agent matched its own alert list): recorded against the read of its group — stored first from
+  the alert's embedded ``group`` if that group has not arrived yet — and never a second hit: the portal matches
+  every read against its own lists when it is stored (R-HOT-3).
+- anything else (``alpr_results`` …): acknowledged and ignored; a group already carries the best read of the frames
+  it summarizes.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
+
+from django.utils import timezone
 
 from apps.common.errors import ApplicationError
 from apps.reads.choices import IngestFormat, WebhookStatus
-from apps.reads.models import Camera
+from apps.reads.models import Camera, Read, ReadAgentAlert
 from apps.reads.plates import plate_normalize
-from apps.reads.services.agents import agent_uuids, camera_heartbeat_record, preview_group_record
+from apps.reads.services.agents import (
+    agent_uuids,
+    camera_heartbeat_record,
+    preview_group_record,
+    read_superseding_preview,
+)
 from apps.reads.services.ingest import ALTERNATES_MAX, CAMERA_MISMATCH, read_batch_ingest
+
+logger = logging.getLogger("alprportal.reads.ingest")
 
 OPENALPR_NOT_AN_OBJECT = "The body must be a JSON object with a data_type."
 EPOCH_INVALID = "epoch_start must be a time in milliseconds since 1970."
@@ -144,6 +157,41 @@ def _vehicle_attributes(payload: dict, vehicle: dict) -> dict:
     return attributes
 
 
+def _alert_record(*, camera: Camera, payload: dict) -> dict:
+    """An ``alpr_alert``: find the read of its group (by the group's uuids), store the embedded group first when the
+    read is not there yet, and record the alert against it once per alert list. Never creates a hit."""
+    mismatch = _camera_mismatch(payload, camera)
+    if mismatch is not None:
+        raise mismatch
+    group = payload.get("group") if isinstance(payload.get("group"), dict) else {}
+    try:
+        captured_at = datetime.fromisoformat(_epoch_ms_to_iso(group.get("epoch_start")))
+    except ApplicationError:
+        captured_at = None
+    read = read_superseding_preview(camera=camera, uuids=agent_uuids(group), captured_at=captured_at)
+    stored_now = None
+    if read is None and group.get("best_plate_number") and group.get("is_preview") is not True:
+        result = read_batch_ingest(camera=camera, items=[openalpr_group_to_item(group, camera=camera)],
+                                   ingest_format=IngestFormat.OPENALPR)
+        stored_now = result.results[0]
+        if stored_now.id is not None:
+            read = Read.objects.only("id").get(pk=stored_now.id)
+    if read is None:
+        logger.warning("Camera %s: an alpr_alert names no read stored and carries no storable group", camera.pk)
+        answer = {"status": WebhookStatus.ALERT_UNMATCHED}
+        if stored_now is not None:
+            answer.update(code=stored_now.code, message=stored_now.message)
+        return answer
+    alert_list = payload.get("alert_list")
+    alert_list = alert_list[:100] if isinstance(alert_list, str) and alert_list else "(unnamed list)"
+    list_id = payload.get("alert_list_id")
+    list_id = str(list_id)[:40] if isinstance(list_id, str | int) and not isinstance(list_id, bool) else ""
+    _alert, created = ReadAgentAlert.objects.get_or_create(
+        read=read, alert_list=alert_list.replace("\x00", ""), alert_list_id=list_id.replace("\x00", ""),
+        defaults={"received_at": timezone.now()})
+    return {"status": WebhookStatus.ALERT_RECORDED, "id": read.pk, "duplicate": not created}
+
+
 def _camera_mismatch(payload: dict, camera: Camera) -> ApplicationError | None:
     sent_camera = payload.get("camera_id")
     if camera.external_id and sent_camera is not None and str(sent_camera) != camera.external_id:
@@ -174,6 +222,8 @@ def read_openalpr_ingest(*, camera: Camera, payload) -> dict:
         result = read_batch_ingest(camera=camera, items=[openalpr_group_to_item(payload, camera=camera)],
                                    ingest_format=IngestFormat.OPENALPR)
         return {"batch_id": result.batch_id, **result.results[0].as_dict()}
+    if data_type == "alpr_alert":
+        return _alert_record(camera=camera, payload=payload)
     if data_type == "heartbeat":
         mismatch = _camera_mismatch(payload, camera) if "camera_id" in payload else None
         if mismatch is not None:
