@@ -31,7 +31,7 @@ REPEATED_PLATE = "repeated_plate"
 OFF_SHIFT = "off_shift"
 RISK_FACTORS = (AREA_SEARCH, REPEATED_PLATE, OFF_SHIFT)
 RISK_LABELS = {
-    AREA_SEARCH: "Search without a plate (area or camera)",
+    AREA_SEARCH: "Search without a plate (area, camera or vehicle)",
     REPEATED_PLATE: "Same plate looked up repeatedly by one person",
     OFF_SHIFT: "Outside the person's shift",
 }

@@ -88,7 +88,7 @@ class ReadSearchForm(PurposeFieldsMixin, forms.Form):
     vehicle_year = forms.IntegerField(required=False, min_value=1900, max_value=2100, label="Model year")
     direction = forms.ChoiceField(choices=DIRECTIONS, required=False, label="Direction of travel")
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    # R-PURP-2: a search without a plate (by area or camera) needs a written justification and the attestation.
+    # R-PURP-2: a search without a plate (by area, camera or vehicle) needs a written justification and the attestation.
     justification = forms.CharField(
         required=False, max_length=JUSTIFICATION_MAX_LENGTH, label="Justification (searches without a plate)",
         widget=forms.Textarea(attrs={"rows": 2}),
