@@ -199,3 +199,19 @@ def test_heartbeats_are_evidence_that_the_reader_was_active(unit, officer, boss)
     assert row.gap == GAP_NO_SIGN_ON and row.gap_detail == "reader active 07:00–07:55 (heartbeats) without a sign-on"
     with clock(local(9)) as now:
         assert shift_gap_report(user=boss, shift_date=DAY, shift="swing", now=now).rows[0].active_from is None
+
+
+def test_a_patrol_unit_is_watched_for_heartbeats_only_while_signed_on(unit, officer):
+    """R-READ-5: a parked patrol car between shifts is expected to be silent; signed on, its silence is "not
+    reporting" (issue #21)."""
+    from apps.reads.services.agents import camera_heartbeat_record, cameras_not_reporting_check
+
+    camera_heartbeat_record(camera=unit, payload={"data_type": "heartbeat"}, now=local(6, 10))
+    with clock(local(7)) as now:
+        assert cameras_not_reporting_check(now=now) == 0, "not signed on: not watched"
+    with clock(local(6, 5)):
+        unit_sign_on(actor=officer, camera=unit, affixed=True, undamaged=True)
+    with clock(local(7)) as now:
+        assert cameras_not_reporting_check(now=now) == 1
+    unit.refresh_from_db()
+    assert unit.not_reporting_since == local(6, 10)

@@ -13,7 +13,8 @@ class CameraOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Camera
         fields = ["id", "name", "kind", "agency", "location_description", "latitude", "longitude",
-                  "assigned_officer", "external_id", "status", "status_changed_at", "commissioned_at"]
+                  "assigned_officer", "external_id", "status", "status_changed_at", "commissioned_at",
+                  "last_heartbeat_at", "agent_version", "agent_status", "not_reporting_since"]
 
 
 class CameraInputSerializer(serializers.Serializer):

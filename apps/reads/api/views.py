@@ -67,7 +67,10 @@ class _CameraIngestApi(APIView):
 
 class ReadIngestApi(_CameraIngestApi):
     """Bulk ingest (R-READ-1): ``{"reads": [{read_id, plate, captured_at, region, latitude, longitude, confidence,
-    vehicle_image | vehicle_image_ref, plate_crop | plate_crop_ref, metadata}, …]}``, at most 1,000 per request.
+    vehicle_image | vehicle_image_ref, plate_crop | plate_crop_ref, metadata, vehicle, alternates, agent_version},
+    …]}``, at most 1,000 per request. ``vehicle``: ``{color, make, model, body_type, year_min, year_max, direction}``
+    (all optional; direction N…NW or degrees); ``alternates``: the camera's other candidate plates, ``[{plate,
+    confidence 0–100}]``, at most 10 (issue #21).
 
     200 with one result per item, in order: ``stored`` (with id), ``duplicate`` (already stored with the same content:
     a retry is safe), ``conflict`` (the read_id is already stored with other content: the stored read is kept, this
