@@ -301,3 +301,26 @@ def test_an_alert_before_its_group_stores_the_group_once(camera_client, stolen_l
     assert Read.objects.count() == 1 and Hit.objects.count() == 1
     unmatched = _post(camera_client, {**alert, "group": {}})
     assert unmatched == {"status": "alert_unmatched"}
+
+
+def test_odd_agent_messages_get_an_answer_never_a_500(camera_client, camera):
+    """Bad input gets a precise answer and loses nothing: a heartbeat with a NUL in its version or odd streams, a
+    group with odd candidates and classifier names, a preview without times."""
+    heartbeat = {**agent_payload("heartbeat"), "agent_version": "4.1\x00.6" + "x" * 100, "video_streams": "none"}
+    assert _post(camera_client, heartbeat) == {"status": "heartbeat", "agent_status": "up"}
+    camera.refresh_from_db()
+    assert camera.agent_version.startswith("4.1.6") and len(camera.agent_version) == 40
+    group = agent_payload("alpr_group_final")
+    group["vehicle"]["color"] = [{"name": " Silver-Gray ", "confidence": 50}]
+    group["vehicle"]["year"] = [{"name": "2019-2015", "confidence": 50}]
+    group["agent_version"] = "4\x00"
+    group["candidates"] = [{"plate": "7AB\x00C123"}, "junk", {"plate": 5}, {"plate": "7ABC124", "confidence": "x"}]
+    body = _post(camera_client, group)
+    assert body["status"] == "stored", body
+    read = Read.objects.get(pk=body["id"])
+    assert read.vehicle_color == "silver-gray" and read.vehicle_year_min is None
+    assert list(read.alternates.values_list("text", flat=True)) == ["7ABC124"]
+    preview = {key: value for key, value in agent_payload("alpr_group_preview").items()
+               if key not in ("epoch_start", "uuids", "best_uuid")}
+    assert _post(camera_client, preview)["status"] == "preview"
+    assert camera_client.post(WEBHOOK, ["not", "an", "object"], format="json").status_code == 400

@@ -99,7 +99,7 @@ def camera_heartbeat_record(*, camera: Camera, payload: dict, now: datetime | No
     Extends the latest heartbeat window or opens one; clears "not reporting" (R-READ-5)."""
     now = now or timezone.now()
     version = payload.get("agent_version")
-    version = version[:AGENT_TEXT_MAX] if isinstance(version, str) else ""
+    version = version.replace("\x00", "")[:AGENT_TEXT_MAX] if isinstance(version, str) else ""
     status = _stream_status(camera, payload)
     silence = timedelta(minutes=settings.PORTAL["CAMERA_HEARTBEAT_SILENCE_MINUTES"])
     with transaction.atomic():

@@ -318,6 +318,7 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
             images[name] = image_ref_check(item[f"{name}_ref"], camera_id=ctx.camera.pk, field=f"{name}_ref")
     alternates = _alternates(item.get("alternates"), plate_normalized) if item.get("alternates") else []
     agent_version = item.get("agent_version") if isinstance(item.get("agent_version"), str) else ""
+    agent_version = agent_version.replace("\x00", "")  # only labels the alternates: cleaned, never a refusal
     vehicle = _vehicle(item["vehicle"]) if item.get("vehicle") is not None else _Prepared.vehicle
     return _Prepared(
         index=index, key=key, plate_read=plate_read.strip()[:32], plate_normalized=plate_normalized,

@@ -132,7 +132,7 @@ def _candidates(payload: dict, best_plate: dict) -> list[dict]:
 def _top(vehicle: dict, key: str) -> str:
     values = vehicle.get(key)
     if isinstance(values, list) and values and isinstance(values[0], dict) and isinstance(values[0].get("name"), str):
-        return values[0]["name"].strip().lower()
+        return values[0]["name"].replace("\x00", "").strip().lower()
     return ""
 
 
