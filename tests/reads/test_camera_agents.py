@@ -324,3 +324,29 @@ def test_odd_agent_messages_get_an_answer_never_a_500(camera_client, camera):
                if key not in ("epoch_start", "uuids", "best_uuid")}
     assert _post(camera_client, preview)["status"] == "preview"
     assert camera_client.post(WEBHOOK, ["not", "an", "object"], format="json").status_code == 400
+
+
+def test_the_migration_copies_vehicle_metadata_into_the_fields_then_protects_them(camera):
+    """R-READ-2: reads stored before the fields existed keep their data (colour and make copied from metadata), and
+    the originals trigger covers the new fields afterwards."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps as django_apps
+    from django.db import DatabaseError, connection, transaction
+
+    from apps.reads.services.ingest import read_batch_ingest
+
+    result = read_batch_ingest(camera=camera, items=[
+        {"plate": "7ABC123", "captured_at": timezone.now().isoformat(), "read_id": "old",
+         "metadata": {"vehicle": {"color": "White", "make": "honda"}}},
+        {"plate": "8XYZ789", "captured_at": timezone.now().isoformat(), "read_id": "bare"}])
+    migration = importlib.import_module("apps.reads.migrations.0008_read_vehicle_attributes")
+    editor = SimpleNamespace(connection=connection)
+    migration.backwards(django_apps, editor)
+    migration.forwards(django_apps, editor)
+    old, bare = (Read.objects.get(pk=r.id) for r in result.results)
+    assert (old.vehicle_color, old.vehicle_make, old.metadata["vehicle"]["color"]) == ("white", "honda", "White")
+    assert (bare.vehicle_color, bare.vehicle_make) == ("", "")
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+        Read.objects.filter(pk=old.pk).update(vehicle_make="ford")
