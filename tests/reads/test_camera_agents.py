@@ -96,6 +96,10 @@ def test_a_heartbeat_records_last_heartbeat_version_and_stream_status(camera_cli
     assert _post(camera_client, stalled)["agent_status"] == "not streaming"
     window = CameraHeartbeatWindow.objects.get(camera=camera)
     assert window.heartbeats == 2
+    from auditlog.models import LogEntry
+
+    assert not LogEntry.objects.get_for_object(camera).filter(action=LogEntry.Action.UPDATE).exists(), \
+        "heartbeats are not governed edits of the camera (no field-diff log row each minute)"
 
 
 def test_a_silent_camera_is_not_reporting_alerted_once_and_back_on_the_next_heartbeat(
