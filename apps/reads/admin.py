@@ -47,8 +47,8 @@ class CameraAdmin(TrainingGatedAdminMixin, AuditlogHistoryAdminMixin, admin.Mode
     list_filter = ("kind", "status", "agency")
     search_fields = ("name", "location_description", "external_id")
     autocomplete_fields = ("assigned_officer",)
-    readonly_fields = ("status", "status_changed_at", "created_at", "last_heartbeat_at", "agent_version", "agent_status",
-                       "not_reporting_since")
+    readonly_fields = ("status", "status_changed_at", "created_at", "last_heartbeat_at", "agent_version",
+                       "agent_status", "not_reporting_since")
     inlines = [CameraStatusReportInline, CameraCredentialInline]
     actions = ["issue_token", "revoke_token"]
 
