@@ -294,6 +294,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.misuse.tasks.misuse_review_run",
         "schedule": crontab(hour=2, minute=40),
     },
+    # Issue #21: cameras whose agent stopped sending heartbeats: marked "not reporting", one alert (R-READ-5).
+    "reads-cameras-not-reporting": {
+        "task": "apps.reads.tasks.cameras_not_reporting_check",
+        "schedule": timedelta(minutes=5),
+    },
     # R-HOT-2: alert owners of stale external hot lists (matching already ignores them, live); policy 002: tell
     # supervisors about units reported out of service. Both idempotent (deduplicated notifications).
     "hotlists-alert-stale": {
@@ -496,6 +501,9 @@ PORTAL = {
     "READ_SEARCH_MAX_DAYS": env.int("READ_SEARCH_MAX_DAYS", default=1100),
     "READ_SEARCH_PARTIAL_MAX_DAYS": env.int("READ_SEARCH_PARTIAL_MAX_DAYS", default=92),
     "READ_EXPORT_MAX_ROWS": env.int("READ_EXPORT_MAX_ROWS", default=10000),
+    # Camera agents (issue #21): a camera whose agent sends heartbeats and is silent this long is "not reporting"
+    # (cameras page, one alert to the ALPR Administrator; R-READ-5, R-OPS-1).
+    "CAMERA_HEARTBEAT_SILENCE_MINUTES": env.int("CAMERA_HEARTBEAT_SILENCE_MINUTES", default=15),
     # Imagery OCR (apps.ocr, R-READ-1): engine ("onnx"; "onnx-v4" and "paddle" need `make install-ocr-engines`;
     # OCR_DEVICE=gpu runs "paddle" on a GPU; system checks ocr.E00x say what is missing), the Celery queue of the
     # OCR tasks, and the limits every uploaded photo is checked against by really decoding it.

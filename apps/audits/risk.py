@@ -34,7 +34,7 @@ OFF_SHIFT = "off_shift"
 MISUSE_FLAG = "misuse_flag"
 RISK_FACTORS = (AREA_SEARCH, REPEATED_PLATE, OFF_SHIFT, MISUSE_FLAG)
 RISK_LABELS = {
-    AREA_SEARCH: "Search without a plate (area or camera)",
+    AREA_SEARCH: "Search without a plate (area, camera or vehicle)",
     REPEATED_PLATE: "Same plate looked up repeatedly by one person",
     OFF_SHIFT: "Outside the person's shift",
     MISUSE_FLAG: "Behind a misuse flag of the log review",

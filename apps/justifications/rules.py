@@ -19,12 +19,12 @@ ATTESTATION_TEXT = (
 )
 JUSTIFICATION_MIN_LENGTH = 20
 
-SEARCH_SUBJECT = "A search without a plate (by area or camera)"
+SEARCH_SUBJECT = "A search without a plate (by area, camera or vehicle)"
 ENTRY_SUBJECT = "A hot-list entry whose reason is “other”"
 
 JUSTIFICATION_REQUIRED = (
-    "{subject} needs a written justification of at least {minimum} characters: say what links this area, camera "
-    "or plate to the case (R-PURP-2)."
+    "{subject} needs a written justification of at least {minimum} characters: say what links this area, camera, "
+    "vehicle or plate to the case (R-PURP-2)."
 )
 ATTESTATION_REQUIRED = (
     "{subject} needs the attestation that it is not based solely on religious, political or social views or "

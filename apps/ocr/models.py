@@ -127,7 +127,14 @@ class OcrItem(models.Model):
 
 class ReadAlternate(models.Model):
     """Another plate OCR proposed for a read's photo (rank 1 = the read's own plate is not stored here; alternates
-    start at rank 2). Searched by the misread-tolerant search, counted per ``engine_version`` (R-HOT-5)."""
+    start at rank 2). Searched by the misread-tolerant search, counted per ``engine_version`` (R-HOT-5).
+
+    ``source`` says who proposed it: the portal's OCR of an uploaded photo, or the camera agent's own candidate plates
+    (OpenALPR ``candidates``, or ``alternates`` in the bulk JSON; ``engine_version`` is then the agent's version)."""
+
+    SOURCE_OCR = "ocr"
+    SOURCE_CAMERA = "camera"
+    SOURCES = [(SOURCE_OCR, "Portal OCR"), (SOURCE_CAMERA, "Camera agent candidate")]
 
     read = models.ForeignKey("reads.Read", on_delete=models.CASCADE, related_name="alternates")
     text = models.CharField(max_length=32)
@@ -135,6 +142,7 @@ class ReadAlternate(models.Model):
     box = models.JSONField(help_text="[x, y, width, height] in photo pixels.")
     rank = models.PositiveSmallIntegerField()
     engine_version = models.CharField(max_length=60)
+    source = models.CharField(max_length=10, choices=SOURCES, default=SOURCE_OCR, db_default=SOURCE_OCR)
 
     class Meta:
         ordering = ["read", "rank"]

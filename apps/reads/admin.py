@@ -47,7 +47,8 @@ class CameraAdmin(TrainingGatedAdminMixin, AuditlogHistoryAdminMixin, admin.Mode
     list_filter = ("kind", "status", "agency")
     search_fields = ("name", "location_description", "external_id")
     autocomplete_fields = ("assigned_officer",)
-    readonly_fields = ("status", "status_changed_at", "created_at")
+    readonly_fields = ("status", "status_changed_at", "created_at", "last_heartbeat_at", "agent_version",
+                       "agent_status", "not_reporting_since")
     inlines = [CameraStatusReportInline, CameraCredentialInline]
     actions = ["issue_token", "revoke_token"]
 
@@ -103,7 +104,7 @@ class CameraStatusReportAdmin(TrainingGatedAdminMixin, ReadOnlyMixin, admin.Mode
 @admin.register(IngestBatch)
 class IngestBatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("received_at", "camera", "format", "item_count", "stored", "duplicates", "conflicts", "rejected",
-                    "duration_ms")
+                    "previews", "duration_ms")
     list_filter = ("format", "camera")
     date_hierarchy = "received_at"
 

@@ -13,7 +13,10 @@ class ReadsConfig(AppConfig):
 
         # Cameras are governed records (R-AUD-2): field diffs via django-auditlog. Reads are never edited
         # (R-READ-2) and corrections are their own append-only rows, so neither needs a diff log.
-        auditlog.register(Camera, exclude_fields=["status_changed_at"])
+        # The agent's heartbeat fields change every minute or so: not governed edits (issue #21; "not reporting" and
+        # its end are domain events instead).
+        auditlog.register(Camera, exclude_fields=["status_changed_at", "last_heartbeat_at", "agent_version",
+                                                  "agent_status", "not_reporting_since"])
 
         from apps.reads.home import register
 

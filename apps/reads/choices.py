@@ -44,4 +44,8 @@ class WebhookStatus(models.TextChoices):
     DUPLICATE = ItemStatus.DUPLICATE.value, ItemStatus.DUPLICATE.label
     CONFLICT = ItemStatus.CONFLICT.value, ItemStatus.CONFLICT.label
     REJECTED = ItemStatus.REJECTED.value, ItemStatus.REJECTED.label
-    IGNORED = "ignored", "Ignored (not an alpr_group)"
+    PREVIEW = "preview", "Preview group (counted, never a read; the final group is the read)"
+    HEARTBEAT = "heartbeat", "Heartbeat recorded"
+    ALERT_RECORDED = "alert_recorded", "The agent's alert recorded against the read (no second hit)"
+    ALERT_UNMATCHED = "alert_unmatched", "The agent's alert names no read and carries no storable group"
+    IGNORED = "ignored", "Ignored (a data type the portal does not use)"

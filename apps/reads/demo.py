@@ -88,12 +88,15 @@ def seed_reads(*, agency, people: dict, stdout=None) -> None:
         camera_report_status(actor=admin, camera=damaged, status=CameraStatus.OUT_OF_SERVICE,
                              reason="Demo: lens cracked by a thrown rock; reads since are unreliable.",
                              effective_at=now - timedelta(days=2))
+    _seed_agents(cameras, now)
     if stdout is not None:
         stdout.write(f"  Camera token for “{token_camera.name}” (demo only): {DEMO_CAMERA_TOKEN}")
         stdout.write("    curl -X POST -H 'Authorization: Camera <token>' -H 'Content-Type: application/json' "
                      "-d '{\"reads\":[{\"plate\":\"7ABC123\",\"captured_at\":\"<ISO time>\"}]}' "
                      "http://127.0.0.1:8000/api/v1/ingest/reads/")
         stdout.write("  Plate search: /reads/ (try 7ABC123, 7AB?12*, 8XYZ*); cameras: /reads/cameras/")
+        stdout.write("  Camera agents: “Main St & 1st Ave” is not reporting on /reads/cameras/; search 7AB* with the "
+                     "vehicle colour silver-gray and make toyota, or misread-tolerant 7ABG123 (a camera candidate)")
 
 
 def _seed_read_rows(cameras, now) -> None:
@@ -124,3 +127,37 @@ def _seed_read_rows(cameras, now) -> None:
         read.plate_crop = default_storage.save(f"reads/demo/{index}-plate_crop.jpg", ContentFile(content))
         read.plate_crop_sha256 = image_sha256(content)  # checked when served (R-SEC-2)
     Read.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+
+
+def _seed_agents(cameras, now) -> None:
+    """Camera agents (issue #21): the Harbor Blvd agent reports (a heartbeat now) and posted a final group with
+    candidates and vehicle attributes (through the webhook service, so a second run is a duplicate); Main St's agent
+    went silent 45 minutes ago, so it is "not reporting" with one alert to the ALPR Administrator."""
+    from apps.reads.services.agents import camera_heartbeat_record, cameras_not_reporting_check
+    from apps.reads.services.openalpr import read_openalpr_ingest
+
+    harbor, main_st = cameras[0], cameras[1]
+    heartbeat = {"data_type": "heartbeat", "agent_version": "4.1.6",
+                 "video_streams": [{"camera_id": 106232737, "is_streaming": True}]}
+    camera_heartbeat_record(camera=harbor, payload=heartbeat, now=now)
+    if main_st.last_heartbeat_at is None:
+        camera_heartbeat_record(camera=main_st, payload={"data_type": "heartbeat", "agent_version": "4.0.2"},
+                                now=now - timedelta(minutes=45))
+    cameras_not_reporting_check(now=now)
+    epoch = int((now - timedelta(hours=2)).timestamp() * 1000)
+    uuid = "U8HGWA66CW58AV9Q7YB4JJ749CV7WXNQ-106232737-demo"
+    read_openalpr_ingest(camera=harbor, payload={
+        "data_type": "alpr_group", "epoch_start": epoch, "epoch_end": epoch + 500, "agent_uid": "U8HGWA66CW58AV9Q",
+        "agent_version": "4.1.6", "camera_id": 106232737, "gps_latitude": 33.7701, "gps_longitude": -117.919,
+        "best_uuid": uuid, "uuids": [uuid + "-a", uuid], "best_plate_number": "7ABC123", "best_confidence": 93.5,
+        "best_region": "us-ca", "is_preview": False, "travel_direction": 2.0,
+        "candidates": [{"plate": "7ABC123", "confidence": 93.5}, {"plate": "7ABG123", "confidence": 81.0}],
+        "best_plate": {"plate": "7ABC123", "confidence": 93.5,
+                       "coordinates": [{"x": 270, "y": 131}, {"x": 367, "y": 125}, {"x": 372, "y": 175},
+                                       {"x": 276, "y": 181}]},
+        "vehicle": {"color": [{"name": "silver-gray", "confidence": 81}],
+                    "make": [{"name": "toyota", "confidence": 88}],
+                    "make_model": [{"name": "toyota_camry", "confidence": 74}],
+                    "body_type": [{"name": "sedan-standard", "confidence": 91}],
+                    "year": [{"name": "2015-2017", "confidence": 55}]},
+    })

@@ -27,7 +27,12 @@ _SEARCH_ERROR_FIELDS = {
     "pattern_illegal_characters": "plate", "pattern_too_vague": "plate", "pattern_too_long": "plate",
     "time_range_invalid": "end", "time_range_too_long": "start", "time_range_in_future": "start",
     "area_invalid": None, "search_needs_criterion": None,
+    "vehicle_year_invalid": "vehicle_year", "vehicle_direction_invalid": "direction",
 }
+DIRECTIONS = [("", "— any —"), *((d, d) for d in ("N", "NE", "E", "SE", "S", "SW", "W", "NW"))]
+# The colours OpenALPR agents' vehicle classifier reports (what the webhook stores).
+VEHICLE_COLORS = [("", "— any —"), *((c, c) for c in ("black", "blue", "brown", "gold-beige", "green", "orange",
+                                                       "purple", "red", "silver-gray", "white", "yellow"))]
 
 
 class PurposeFieldsMixin(forms.Form):
@@ -74,12 +79,20 @@ class ReadSearchForm(PurposeFieldsMixin, forms.Form):
         help_text="Also match the usual OCR confusions (O/0, I/1, B/8, S/5, Z/2, G/6), the alternate readings of "
                   "uploaded photos and the plates reads carried before a correction; such matches are marked.",
     )
+    # Vehicle attributes (issue #21): combine with a full or partial plate; without a plate the search is plate-less.
+    vehicle_color = forms.ChoiceField(choices=VEHICLE_COLORS, required=False, label="Colour")
+    vehicle_make = forms.CharField(max_length=40, required=False, label="Make", help_text="e.g. toyota")
+    vehicle_model = forms.CharField(max_length=60, required=False, label="Model", help_text="e.g. camry")
+    vehicle_body_type = forms.CharField(max_length=30, required=False, label="Body type",
+                                        help_text="e.g. sedan-standard, suv-standard, pickup-standard")
+    vehicle_year = forms.IntegerField(required=False, min_value=1900, max_value=2100, label="Model year")
+    direction = forms.ChoiceField(choices=DIRECTIONS, required=False, label="Direction of travel")
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    # R-PURP-2: a search without a plate (by area or camera) needs a written justification and the attestation.
+    # R-PURP-2: a search without a plate (by area, camera or vehicle) needs a written justification and the attestation.
     justification = forms.CharField(
         required=False, max_length=JUSTIFICATION_MAX_LENGTH, label="Justification (searches without a plate)",
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required when no plate is given: what links this area or camera to the case. Kept in the "
+        help_text="Required when no plate is given: what links this area, camera or vehicle to the case. Kept in the "
                   "access log and reviewed by a supervisor.",
     )
     attestation = forms.BooleanField(required=False, label=ATTESTATION_TEXT)
@@ -110,6 +123,9 @@ class ReadSearchForm(PurposeFieldsMixin, forms.Form):
                 plate=data.get("plate") or "", start=data.get("start"), end=data.get("end"),
                 camera_ids=[camera.pk for camera in data.get("camera") or []], bbox=bbox, circle=center,
                 tolerant=bool(data.get("misread_tolerant")),
+                vehicle={"color": data.get("vehicle_color"), "make": data.get("vehicle_make"),
+                         "model": data.get("vehicle_model"), "body_type": data.get("vehicle_body_type"),
+                         "year": data.get("vehicle_year"), "direction": data.get("direction")},
             )
         except ApplicationError as exc:
             self.add_error(_SEARCH_ERROR_FIELDS.get(exc.code), forms.ValidationError(exc.message, code=exc.code))

@@ -37,6 +37,15 @@ class Camera(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     commissioned_at = models.DateTimeField(help_text="Reads captured before this moment are refused.")
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the camera's agent says about itself (OpenALPR ``heartbeat``, R-READ-5, R-OPS-1). Only cameras whose agent
+    # has sent a heartbeat are watched: one silent past CAMERA_HEARTBEAT_SILENCE_MINUTES is "not reporting".
+    last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    agent_version = models.CharField(max_length=40, blank=True, default="", db_default="")
+    agent_status = models.CharField(max_length=40, blank=True, default="", db_default="",
+                                    help_text="The agent's own status of this camera's stream, e.g. streaming.")
+    not_reporting_since = models.DateTimeField(
+        null=True, blank=True, help_text="Set (and the ALPR Administrator alerted once) when heartbeats stopped; "
+                                         "cleared by the next heartbeat.")
 
     class Meta:
         ordering = ["name"]
@@ -59,6 +68,35 @@ class Camera(models.Model):
     @property
     def in_service(self) -> bool:
         return self.status == CameraStatus.IN_SERVICE
+
+    def heartbeat_silent(self, now=None) -> bool:
+        """Silent past ``CAMERA_HEARTBEAT_SILENCE_MINUTES`` (only for a camera whose agent sends heartbeats)."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        if self.last_heartbeat_at is None:
+            return False
+        limit = timedelta(minutes=settings.PORTAL["CAMERA_HEARTBEAT_SILENCE_MINUTES"])
+        return self.last_heartbeat_at < (now or timezone.now()) - limit
+
+
+class CameraHeartbeatWindow(models.Model):
+    """A stretch of time in which a camera's agent sent heartbeats without a silence longer than
+    ``CAMERA_HEARTBEAT_SILENCE_MINUTES``: a heartbeat within that silence of the latest window extends it, a later one
+    opens a new window. Compact evidence that a unit's reader was active during a shift (R-OPS-1)."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="heartbeat_windows")
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    heartbeats = models.IntegerField(default=1)
+
+    class Meta:
+        ordering = ["-last_at"]
+        indexes = [models.Index(fields=["camera", "last_at"], name="heartbeat_camera_last")]
+
+    def __str__(self) -> str:
+        return f"{self.camera}: heartbeats {self.first_at:%Y-%m-%d %H:%M}–{self.last_at:%H:%M}"
 
 
 class CameraStatusReport(models.Model):
@@ -159,6 +197,17 @@ class Read(models.Model):
     vehicle_image_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
     plate_crop_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
     metadata = models.JSONField(null=True, blank=True, help_text="Extra agent data (plate corners, direction…).")
+    # Vehicle attributes as the camera's agent classified them (issue #21): lower-case words as sent (OpenALPR's
+    # vehicle classifier, or ``vehicle`` in the bulk JSON), empty when unknown. Searchable with or without a plate;
+    # without one the search is plate-less (R-PURP-2). Originals like the rest of the read (R-READ-2).
+    vehicle_color = models.CharField(max_length=20, blank=True, default="", db_default="")
+    vehicle_make = models.CharField(max_length=40, blank=True, default="", db_default="")
+    vehicle_model = models.CharField(max_length=60, blank=True, default="", db_default="")
+    vehicle_body_type = models.CharField(max_length=30, blank=True, default="", db_default="")
+    vehicle_year_min = models.SmallIntegerField(null=True, blank=True)
+    vehicle_year_max = models.SmallIntegerField(null=True, blank=True)
+    direction = models.CharField(max_length=2, blank=True, default="", db_default="",
+                                 help_text="Direction of travel: N, NE, E, SE, S, SW, W or NW.")
     flagged_out_of_service = models.BooleanField(default=False, db_default=False)
     archived_at = models.DateTimeField(null=True, blank=True)
 
@@ -185,6 +234,12 @@ class Read(models.Model):
             # (SQLite has no GIN; there partial search scans the bounded time range instead).
             models.Index(fields=["camera", "captured_at"], name="read_camera_time"),
             models.Index(fields=["captured_at"], name="read_time"),
+            # Vehicle-attribute searches (issue #21) are bounded in time like partial ones; these narrow by the most
+            # selective attributes first. Partial: only reads that carry the attribute are indexed.
+            models.Index(fields=["vehicle_make", "vehicle_model", "captured_at"], name="read_make_model_time",
+                         condition=~models.Q(vehicle_make="")),
+            models.Index(fields=["vehicle_color", "captured_at"], name="read_color_time",
+                         condition=~models.Q(vehicle_color="")),
         ]
 
     def __str__(self) -> str:
@@ -235,6 +290,8 @@ class IngestBatch(models.Model):
     errors = models.JSONField(default=list, blank=True,
                               help_text="Rejected items: index, code, message. Conflicts: index, stored read, fields.")
     duration_ms = models.IntegerField(default=0)
+    previews = models.IntegerField(default=0, db_default=0,
+                                   help_text="OpenALPR preview groups received (never stored as reads).")
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -243,3 +300,22 @@ class IngestBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera} {self.received_at:%Y-%m-%d %H:%M:%S}: {self.stored}/{self.item_count} stored"
+
+
+class ReadAgentAlert(models.Model):
+    """A camera agent's own hot-list alert (OpenALPR ``alpr_alert``) for a read, acknowledged and recorded against it
+    (issue #21). Never a hit: the portal matches reads against its own lists when they are stored (R-HOT-3); this
+    only records that the agent alerted too, on which of its lists. Part of the read (purged with it)."""
+
+    read = models.ForeignKey(Read, on_delete=models.CASCADE, related_name="agent_alerts")
+    alert_list = models.CharField(max_length=100, help_text="The agent's alert list, as it names it.")
+    alert_list_id = models.CharField(max_length=40, blank=True, default="")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["read", "alert_list", "alert_list_id"],
+                                               name="readagentalert_once_per_list")]
+
+    def __str__(self) -> str:
+        return f"agent alert on {self.alert_list} for read {self.read_id}"

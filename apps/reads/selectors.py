@@ -37,7 +37,11 @@ from apps.reads.models import Camera, Read, ReadCorrection
 from apps.reads.plates import PlatePattern, plate_pattern_parse
 
 SEARCH_NOT_ALLOWED = "You may not search reads."
-SEARCH_NEEDS_CRITERION = "Give a plate (full or partial), a camera or an area to search."
+SEARCH_NEEDS_CRITERION = "Give a plate (full or partial), a camera, an area or vehicle attributes to search."
+VEHICLE_YEAR_INVALID = "The vehicle year must be from 1900 to 2100."
+VEHICLE_DIRECTION_INVALID = "The direction of travel must be one of N, NE, E, SE, S, SW, W, NW."
+# The vehicle attributes a search may filter on (issue #21), as the read's fields they compare with.
+VEHICLE_FILTERS = ("color", "make", "model", "body_type", "year", "direction")
 TIME_RANGE_INVALID = "The end of the time range must be after its start."
 TIME_RANGE_TOO_LONG = "A {kind} search may cover at most {days} days; narrow the time range."
 TIME_RANGE_IN_FUTURE = "The time range starts in the future."
@@ -78,6 +82,7 @@ class ReadSearch:
     bbox: tuple[float, float, float, float] | None = None  # south, west, north, east
     circle: tuple[float, float, float] | None = None  # latitude, longitude, radius km
     tolerant: bool = False  # misread-tolerant: also OCR confusions, OCR alternates, plates before a correction
+    vehicle: tuple[tuple[str, Any], ...] = ()  # (attribute, value) of VEHICLE_FILTERS, in that order
 
     def data_elements(self) -> dict[str, Any]:
         """What the access log records as the data queried (R-AUD-1)."""
@@ -96,18 +101,23 @@ class ReadSearch:
         }
         if self.tolerant and self.plate is not None:
             elements["misread_tolerant"] = True
+        if self.vehicle:
+            elements["vehicle"] = dict(self.vehicle)
         return elements
 
 
 def read_search_build(
     *, plate: str = "", start: datetime | None = None, end: datetime | None = None, camera_ids=(),
     bbox: tuple[float, float, float, float] | None = None, circle: tuple[float, float, float] | None = None,
-    now: datetime | None = None, tolerant: bool = False,
+    now: datetime | None = None, tolerant: bool = False, vehicle: dict | None = None,
 ) -> ReadSearch:
     """Validate search criteria (R-READ-4 patterns, a bounded time window, a sane area); raise ApplicationError.
     ``tolerant`` (with a plate): also match the usual OCR confusions (see ``PLATE_CONFUSIONS``), OCR alternates and
-    the plates reads carried before a correction."""
+    the plates reads carried before a correction. ``vehicle``: attributes of VEHICLE_FILTERS (words compared
+    lower-case, ``year`` within the read's year range, ``direction`` a compass point); without a plate such a search
+    is plate-less (R-PURP-2) and bounded in time like a partial-plate search."""
     now = now or timezone.now()
+    attributes = _vehicle_filters(vehicle or {})
     pattern = plate_pattern_parse(plate) if plate and plate.strip() else None
     end = end or now
     start = start or end - timedelta(days=settings.PORTAL["READ_SEARCH_DEFAULT_DAYS"])
@@ -118,7 +128,7 @@ def read_search_build(
     if pattern is not None and pattern.is_exact:
         kind, max_days = "plate", settings.PORTAL["READ_SEARCH_MAX_DAYS"]
     else:
-        kind = "partial-plate" if pattern is not None else "camera or area"
+        kind = "partial-plate" if pattern is not None else "camera, area or vehicle"
         max_days = settings.PORTAL["READ_SEARCH_PARTIAL_MAX_DAYS"]
     if end - start > timedelta(days=max_days):
         raise ApplicationError(TIME_RANGE_TOO_LONG.format(kind=kind, days=max_days), code="time_range_too_long")
@@ -130,10 +140,31 @@ def read_search_build(
         lat, lon, radius = circle
         if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0.01 <= radius <= 200):
             raise ApplicationError(AREA_INVALID, code="area_invalid")
-    if pattern is None and not camera_ids and bbox is None and circle is None:
+    if pattern is None and not camera_ids and bbox is None and circle is None and not attributes:
         raise ApplicationError(SEARCH_NEEDS_CRITERION, code="search_needs_criterion")
     return ReadSearch(plate=pattern, start=start, end=end, camera_ids=tuple(sorted({int(c) for c in camera_ids})),
-                      bbox=bbox, circle=circle, tolerant=bool(tolerant and pattern is not None))
+                      bbox=bbox, circle=circle, tolerant=bool(tolerant and pattern is not None), vehicle=attributes)
+
+
+def _vehicle_filters(vehicle: dict) -> tuple[tuple[str, Any], ...]:
+    found = []
+    for name in VEHICLE_FILTERS:
+        value = vehicle.get(name)
+        if value is None or value == "":
+            continue
+        if name == "year":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2100:
+                raise ApplicationError(VEHICLE_YEAR_INVALID, code="vehicle_year_invalid")
+        elif name == "direction":
+            value = str(value).strip().upper()
+            if value not in ("N", "NE", "E", "SE", "S", "SW", "W", "NW"):
+                raise ApplicationError(VEHICLE_DIRECTION_INVALID, code="vehicle_direction_invalid")
+        else:
+            value = str(value).strip().lower()
+            if not value:
+                continue
+        found.append((name, value))
+    return tuple(found)
 
 
 def purpose_check(*, purpose: str, case_number: str, user=None) -> tuple[str, str]:
@@ -143,10 +174,11 @@ def purpose_check(*, purpose: str, case_number: str, user=None) -> tuple[str, st
 
 
 def plate_less_elements(*, search: ReadSearch, justification: str = "", attested: bool = False) -> dict[str, Any]:
-    """R-PURP-2: a search without a plate (by area or camera) needs a written justification and the attestation; both
-    go into the access-log row's data elements (``plate_less``, ``justification``, ``protected_activity_attested``),
-    where the supervisors' review queue and the audit sampler find them. Raises ApplicationError
-    (``justification_required``, ``attestation_required``) before anything is queried. {} for a plate search."""
+    """R-PURP-2: a search without a plate (by area, camera or vehicle attributes) needs a written justification and
+    the attestation; both go into the access-log row's data elements (``plate_less``, ``justification``,
+    ``protected_activity_attested``), where the supervisors' review queue and the audit sampler find them. Raises
+    ApplicationError (``justification_required``, ``attestation_required``) before anything is queried. {} for a
+    plate search."""
     if search.plate is not None:
         return {}
     text = justification_check(justification=justification, attested=attested, subject=SEARCH_SUBJECT)
@@ -192,6 +224,15 @@ def _where(search: ReadSearch, *, include_archived: bool) -> tuple[str, list[Any
         else:
             clauses.append("r.plate_current LIKE %s ESCAPE '\\'")
             params.append(search.plate.like())
+    for name, value in search.vehicle:
+        if name == "year":  # the read's year range holds the year (a read with one bound: that bound)
+            clauses.append("coalesce(r.vehicle_year_min, r.vehicle_year_max) <= %s"
+                           " AND coalesce(r.vehicle_year_max, r.vehicle_year_min) >= %s")
+            params.extend([value, value])
+        else:
+            column = "direction" if name == "direction" else f"vehicle_{name}"
+            clauses.append(f"r.{column} = %s")
+            params.append(value)
     if search.camera_ids:
         clauses.append(f"r.camera_id IN ({', '.join(['%s'] * len(search.camera_ids))})")
         params.extend(search.camera_ids)
@@ -281,9 +322,14 @@ def read_match_notes(*, search: ReadSearch, reads: list[Read]) -> dict[int, str]
     read_ids = [read.pk for read in reads]
     sources = []
     if apps.is_installed("apps.ocr"):
-        alternates = (apps.get_model("ocr", "ReadAlternate").objects.filter(read_id__in=read_ids)
-                      .order_by("read_id", "rank").values_list("read_id", "text"))
-        sources.append(("matched an alternate ({text})", alternates))
+        alternate = apps.get_model("ocr", "ReadAlternate")
+        rows = alternate.objects.filter(read_id__in=read_ids).order_by("read_id", "rank").values_list(
+            "read_id", "text", "source")
+        # marked with their source: the portal's OCR of a photo, or the camera agent's own candidates (issue #21)
+        sources.append(("matched an alternate ({text})",
+                        [(r, t) for r, t, source in rows if source != alternate.SOURCE_CAMERA]))
+        sources.append(("matched a camera candidate ({text})",
+                        [(r, t) for r, t, source in rows if source == alternate.SOURCE_CAMERA]))
     earlier = (ReadCorrection.objects.filter(read_id__in=read_ids)
                .order_by("read_id", "corrected_at", "id").values_list("read_id", "previous_plate"))
     sources.append(("matched its reading before a correction ({text})", earlier))
@@ -480,3 +526,13 @@ def camera_list_visible_to(*, user):
     if user.has_perm("reads.add_camerastatusreport"):
         return cameras.filter(assigned_officer=user)
     return cameras.none()
+
+
+def camera_not_reporting(*, camera: Camera, now: datetime) -> bool:
+    """For the cameras pages: marked not reporting by the heartbeat check, or a fixed camera in service whose agent
+    sends heartbeats and has been silent past ``CAMERA_HEARTBEAT_SILENCE_MINUTES`` already (before the next check)."""
+    from apps.reads.choices import CameraKind
+
+    if camera.not_reporting_since is not None:
+        return True
+    return camera.kind == CameraKind.FIXED and camera.in_service and camera.heartbeat_silent(now)

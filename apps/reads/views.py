@@ -6,12 +6,14 @@ every search, export and detail view is logged with its purpose and case number 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import TemplateView
@@ -27,6 +29,7 @@ from apps.reads.links import IMAGE_KINDS, read_image_link_context, read_image_ur
 from apps.reads.models import Read
 from apps.reads.selectors import (
     camera_list_visible_to,
+    camera_not_reporting,
     read_detail_for,
     read_for_image,
     read_is_admin,
@@ -53,7 +56,8 @@ def _purpose_query(purpose: str, case_number: str) -> str:
 
 
 class ReadSearchView(ReadDataMixin, TemplateView):
-    """Search reads by plate (full or partial), time, cameras and area, with a purpose and a case number."""
+    """Search reads by plate (full or partial), time, cameras, area and vehicle attributes, with a purpose and a case
+    number."""
 
     template_name = "reads/search.html"
 
@@ -62,7 +66,10 @@ class ReadSearchView(ReadDataMixin, TemplateView):
         submitted = "purpose" in self.request.GET or "plate" in self.request.GET
         form = ReadSearchForm(self.request.GET if submitted else None)
         area = ("south", "west", "north", "east", "center_lat", "center_lon", "radius_km")
-        context.update(form=form, is_admin=read_is_admin(self.request.user), area_fields=[form[name] for name in area])
+        vehicle = ("vehicle_color", "vehicle_make", "vehicle_model", "vehicle_body_type", "vehicle_year", "direction")
+        context.update(form=form, is_admin=read_is_admin(self.request.user), area_fields=[form[name] for name in area],
+                       vehicle_fields=[form[name] for name in vehicle],
+                       vehicle_open=any(form[name].value() for name in vehicle))
         if submitted and form.is_valid():
             try:
                 result = read_search(
@@ -147,6 +154,8 @@ class ReadDetailView(ReadDataMixin, TemplateView):
         context.update(
             read=read, carry=_purpose_query(purpose, case_number), purpose_label=Purpose(purpose).label,
             case_number=case_number, corrections=list(read.corrections.all()),
+            alternates=list(read.alternates.all()) if hasattr(read, "alternates") else [],
+            agent_alerts=list(read.agent_alerts.all()),
             images={kind: read_image_url(read=read, kind=kind, user=user, context=access) for kind in IMAGE_KINDS},
             viewers=read_viewers(user=user, read=read)[:100] if read_is_admin(user) else None,
             may_correct=user.has_perm("reads.correct_read"),
@@ -210,8 +219,11 @@ class CameraListView(LoginRequiredMixin, TrainingRequiredMixin, TemplateView):
         if not cameras and not user.has_perm("reads.view_camera") and not user.has_perm(
                 "reads.add_camerastatusreport"):
             raise PermissionDenied
-        context["rows"] = [{"camera": camera, "may_report": camera_may_report_status(user=user, camera=camera)}
+        now = timezone.now()
+        context["rows"] = [{"camera": camera, "may_report": camera_may_report_status(user=user, camera=camera),
+                            "not_reporting": camera_not_reporting(camera=camera, now=now)}
                            for camera in cameras]
+        context["silence_minutes"] = settings.PORTAL["CAMERA_HEARTBEAT_SILENCE_MINUTES"]
         return context
 
 
@@ -224,6 +236,8 @@ class CameraDetailView(LoginRequiredMixin, TrainingRequiredMixin, TemplateView):
         may_report = camera_may_report_status(user=self.request.user, camera=camera)
         next_status = "in_service" if camera.status == "out_of_service" else "out_of_service"
         context.update(
+            not_reporting=camera_not_reporting(camera=camera, now=timezone.now()),
+            silence_minutes=settings.PORTAL["CAMERA_HEARTBEAT_SILENCE_MINUTES"],
             camera=camera, reports=camera.status_reports.select_related("reported_by")[:50], may_report=may_report,
             status_form=CameraStatusForm(initial={"status": next_status}), next_status=next_status,
         )

@@ -241,12 +241,27 @@ def referenced_sql(model, alias: str, *, deleted_with=()) -> str:
     return " OR ".join(clauses) or "FALSE"
 
 
+def read_parts() -> list:
+    """Models that are part of a read and go with it when it is purged: its corrections, the camera agent's alerts
+    recorded against it and its alternates (the camera's candidate plates, issue #21; an OCR read is kept anyway
+    while its photo's OcrItem refers to it)."""
+    from django.apps import apps as django_apps
+
+    from apps.reads.models import ReadAgentAlert, ReadCorrection
+
+    parts = [ReadCorrection, ReadAgentAlert]
+    if django_apps.is_installed("apps.ocr"):
+        parts.append(django_apps.get_model("ocr", "ReadAlternate"))
+    return parts
+
+
 def read_referenced_sql(alias: str = "r") -> str:
     """SQL true when another record still refers to the read through a database foreign key (a hit, …): such a read
-    is kept until that record is purged under its own period. Corrections are part of the read and go with it."""
-    from apps.reads.models import Read, ReadCorrection
+    is kept until that record is purged under its own period. Corrections and alternates are part of the read and go
+    with it."""
+    from apps.reads.models import Read
 
-    return referenced_sql(Read, alias, deleted_with=(ReadCorrection,))
+    return referenced_sql(Read, alias, deleted_with=tuple(read_parts()))
 
 
 def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None, run_id: int | None,
@@ -256,12 +271,15 @@ def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None
     where = f"{where} {resume} AND NOT {read_held_sql('r', as_of=as_of)}" + (
         f" AND NOT ({referenced})" if referenced else "")
     params = [*params, *resume_params]
+    parts = [model._meta.db_table for model in read_parts()]  # table names from the models, never input
     with connection.cursor() as cursor:
         if _pg():
+            deletes = "".join(f"part{n} AS (DELETE FROM {table} c USING batch WHERE c.read_id = batch.id), "  # noqa: S608 - model tables
+                              for n, table in enumerate(parts))
             cursor.execute(
                 f"WITH batch AS (SELECT r.id, r.ctid AS tid FROM reads_read r WHERE {where} "  # noqa: S608
                 "ORDER BY r.captured_at LIMIT %s FOR UPDATE OF r SKIP LOCKED), "
-                "corrections AS (DELETE FROM reads_readcorrection c USING batch WHERE c.read_id = batch.id), "
+                f"{deletes}"
                 "gone AS (DELETE FROM reads_read r USING batch WHERE r.ctid = batch.tid "
                 "RETURNING r.captured_at, r.vehicle_image, r.plate_crop), "
                 "files AS (INSERT INTO retention_pendingfiledeletion (name, source, enqueued_at, run_id, attempts, "
@@ -280,7 +298,8 @@ def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None
         for start in range(0, len(rows), 500):
             ids = [row[0] for row in rows[start:start + 500]]
             marks = ", ".join(["%s"] * len(ids))
-            cursor.execute(f"DELETE FROM reads_readcorrection WHERE read_id IN ({marks})", ids)  # noqa: S608
+            for table in parts:
+                cursor.execute(f"DELETE FROM {table} WHERE read_id IN ({marks})", ids)  # noqa: S608
             cursor.execute(f"DELETE FROM reads_read WHERE id IN ({marks})", ids)  # noqa: S608
         return len(rows), (max(row[1] for row in rows) if rows else None)
 

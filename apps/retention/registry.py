@@ -81,12 +81,14 @@ def register_builtin_data_classes() -> None:
     data_class_register(DataClass(
         key="reads.purge", label="Archived reads and images: purge", rule="R-RET-2", order=20,
         period_days=lambda policy: policy.archive_purge_days, apply=engine.reads_purge_archived, held_check=held,
-        purges=("reads.ReadCorrection", "reads.Read"), references=KEEPS_REFERENCED))
+        purges=("reads.ReadCorrection", "reads.ReadAgentAlert", "ocr.ReadAlternate", "reads.Read"),
+        references=KEEPS_REFERENCED))
     data_class_register(DataClass(
         key="reads.non_hit", label="Reads that hit nothing: early purge", rule="R-RET-2", order=30,
         period_days=lambda policy: policy.non_hit_purge_days, apply=engine.reads_purge_non_hit,
         held_check=held + "; reads a registered source (hits) refers to are kept",
-        purges=("reads.ReadCorrection", "reads.Read"), references=KEEPS_REFERENCED))
+        purges=("reads.ReadCorrection", "reads.ReadAgentAlert", "ocr.ReadAlternate", "reads.Read"),
+        references=KEEPS_REFERENCED))
     data_class_register(DataClass(
         key="access_log", label="Access log", rule="R-AUD-1", order=60,
         period_days=lambda policy: policy.access_log_retention_days, apply=engine.access_log_expire,

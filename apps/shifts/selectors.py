@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.reads.choices import CameraKind, CameraStatus
-from apps.reads.models import Camera, CameraStatusReport, Read
+from apps.reads.models import Camera, CameraHeartbeatWindow, CameraStatusReport, Read
 from apps.shifts.models import ShiftGapReview, SignOnStatus, UnitSignOn
 from apps.shifts.windows import shift_window
 
@@ -69,6 +69,9 @@ class GapRow:
     sign_ons: list = field(default_factory=list)
     out_of_service: bool = False
     reads: int = 0
+    # Heartbeats of the unit's reader during the shift (issue #21): evidence that it was active, first and last.
+    active_from: datetime | None = None
+    active_to: datetime | None = None
     gap: str = ""
     gap_detail: str = ""
 
@@ -110,10 +113,23 @@ def _out_of_service_throughout(camera: Camera, start: datetime, end: datetime) -
         r.status == CameraStatus.IN_SERVICE for r in during)
 
 
+def _reader_active(units, start: datetime, end: datetime) -> dict[int, tuple[datetime, datetime]]:
+    """Per unit, the first and last moment of the shift covered by its agent's heartbeat windows (R-OPS-1)."""
+    active: dict[int, tuple[datetime, datetime]] = {}
+    for camera_id, first_at, last_at in (CameraHeartbeatWindow.objects
+                                         .filter(camera__in=units, first_at__lt=end, last_at__gte=start)
+                                         .values_list("camera_id", "first_at", "last_at")):
+        low, high = max(first_at, start), min(last_at, end)
+        known = active.get(camera_id)
+        active[camera_id] = (min(low, known[0]), max(high, known[1])) if known else (low, high)
+    return active
+
+
 def shift_gap_report(*, user, shift_date: date, shift: str, now: datetime | None = None) -> GapReport:
     """Per mobile unit of the person's team, for one patrol shift (R-OPS-1, policy 002: "logging on software during
     each patrol shift"): its sign-ons with the hot-list versions loaded and the inspection, reads captured, and the
-    gap if any — *no sign-on* (the unit in service and no sign-on in the shift, or reads captured without one), or
+    gap if any — *no sign-on* (the unit in service and no sign-on in the shift, or reads captured or its reader's
+    heartbeats received without one — heartbeats are the evidence that the reader was active, issue #21), or
     *signed off early* (the last sign-off more than ``SHIFT_EARLY_SIGN_OFF_MINUTES`` before the shift's end, with no
     sign-on after it). A unit out of service throughout, or whose inspection failed, has no gap. A shift not started
     yet has no gaps. Also the reviews recorded for the shift."""
@@ -129,10 +145,12 @@ def shift_gap_report(*, user, shift_date: date, shift: str, now: datetime | None
         sign_ons.setdefault(sign_on.camera_id, []).append(sign_on)
     reads = dict(Read.objects.filter(camera__in=units, captured_at__gte=start, captured_at__lt=min(end, now))
                  .values("camera_id").annotate(n=Count("id")).values_list("camera_id", "n"))
+    active = _reader_active(units, start, min(end, now))
     rows = []
     for camera in units:
         row = GapRow(camera=camera, officer=camera.assigned_officer, sign_ons=sign_ons.get(camera.pk, []),
                      reads=reads.get(camera.pk, 0))
+        row.active_from, row.active_to = active.get(camera.pk, (None, None))
         row.out_of_service = _out_of_service_throughout(camera, start, end)
         rows.append(row)
         if not_started or row.out_of_service:
@@ -142,8 +160,13 @@ def shift_gap_report(*, user, shift_date: date, shift: str, now: datetime | None
             continue
         if not used:
             row.gap = GAP_NO_SIGN_ON
-            row.gap_detail = (f"{row.reads} reads captured without a sign-on" if row.reads
-                              else "not signed on" + (" (yet)" if now < end else ""))
+            if row.reads:
+                row.gap_detail = f"{row.reads} reads captured without a sign-on"
+            elif row.active_from is not None:  # the reader was on (heartbeats), but nobody signed the unit on
+                row.gap_detail = (f"reader active {timezone.localtime(row.active_from):%H:%M}–"
+                                  f"{timezone.localtime(row.active_to):%H:%M} (heartbeats) without a sign-on")
+            else:
+                row.gap_detail = "not signed on" + (" (yet)" if now < end else "")
             continue
         last = used[-1]
         if last.status == SignOnStatus.SIGNED_OFF and not last.closed_by_next_sign_on \

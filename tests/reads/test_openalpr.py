@@ -65,11 +65,12 @@ def test_a_resent_group_is_a_duplicate(camera_client):
     assert Read.objects.count() == 1
 
 
-def test_heartbeats_and_other_data_types_are_ignored(camera_client):
+def test_heartbeats_are_recorded_and_other_data_types_ignored(camera_client):
+    """A heartbeat stores no read (issue #21: it is recorded on the camera); other data types are ignored."""
     heartbeat = {"data_type": "heartbeat", "agent_uid": "U8HG", "agent_version": "2.8.101", "timestamp": 1}
     response = camera_client.post(WEBHOOK, heartbeat, format="json")
     assert response.status_code == 200
-    assert response.json() == {"status": "ignored", "data_type": "heartbeat"}
+    assert response.json() == {"status": "heartbeat", "agent_status": "up"}
     assert camera_client.post(WEBHOOK, {"data_type": "alpr_results"}, format="json").json()["status"] == "ignored"
     assert Read.objects.count() == 0 and IngestBatch.objects.count() == 0
 

@@ -361,3 +361,18 @@ def test_a_duplicate_delivery_while_the_run_executes_elsewhere_does_nothing(came
     running.refresh_from_db()
     assert running.status == RunStatus.RUNNING and running.errors == []
     assert not Notification.objects.exists()  # no false "run failed" alert
+
+
+def test_a_camera_reads_candidate_alternates_go_with_it(camera, policy, run_retention):
+    """R-RET-2: the camera's candidate plates stored as alternates (issue #21) are part of the read: they never keep
+    it past its period, and they are purged with it."""
+    from apps.ocr.models import ReadAlternate
+
+    policy(read_retention_days=30, archive_purge_days=10)
+    read = make_read(camera, days_ago=60, archived_days_ago=11)
+    ReadAlternate.objects.create(read=read, text="7A8C123", confidence=0.8, box=[], rank=2, engine_version="agent",
+                                 source=ReadAlternate.SOURCE_CAMERA)
+    run = run_retention()
+    assert run.status == RunStatus.SUCCEEDED, run.errors
+    assert not Read.objects.filter(pk=read.pk).exists()
+    assert not ReadAlternate.objects.filter(read_id=read.pk).exists()

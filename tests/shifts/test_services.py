@@ -181,3 +181,37 @@ def test_the_supervisor_records_a_review_with_the_gaps_seen(unit, officer, boss)
     assert DomainEvent.objects.filter(code="alprportal.shifts.gaps.reviewed").count() == 1
     assert UnitSignOn.objects.count() == 0
     assert now - review.reviewed_at == timedelta(0)
+
+
+def test_heartbeats_are_evidence_that_the_reader_was_active(unit, officer, boss):
+    """R-OPS-1: the gap report shows when the unit's reader sent heartbeats during the shift; heartbeats without a
+    sign-on are a gap that says so (issue #21)."""
+    from apps.reads.services.agents import camera_heartbeat_record
+
+    heartbeat = {"data_type": "heartbeat", "agent_version": "4.1.6",
+                 "video_streams": [{"camera_id": 1, "is_streaming": True}]}
+    for minute in range(0, 60, 5):  # 07:00–07:55, every five minutes: one window
+        camera_heartbeat_record(camera=unit, payload=heartbeat, now=local(7, minute))
+    camera_heartbeat_record(camera=unit, payload=heartbeat, now=local(5))  # before the day shift: not counted
+    with clock(local(9)) as now:
+        row = shift_gap_report(user=boss, shift_date=DAY, shift="day", now=now).rows[0]
+    assert (row.active_from, row.active_to) == (local(7), local(7, 55))
+    assert row.gap == GAP_NO_SIGN_ON and row.gap_detail == "reader active 07:00–07:55 (heartbeats) without a sign-on"
+    with clock(local(9)) as now:
+        assert shift_gap_report(user=boss, shift_date=DAY, shift="swing", now=now).rows[0].active_from is None
+
+
+def test_a_patrol_unit_is_watched_for_heartbeats_only_while_signed_on(unit, officer):
+    """R-READ-5: a parked patrol car between shifts is expected to be silent; signed on, its silence is "not
+    reporting" (issue #21)."""
+    from apps.reads.services.agents import camera_heartbeat_record, cameras_not_reporting_check
+
+    camera_heartbeat_record(camera=unit, payload={"data_type": "heartbeat"}, now=local(6, 10))
+    with clock(local(7)) as now:
+        assert cameras_not_reporting_check(now=now) == 0, "not signed on: not watched"
+    with clock(local(6, 5)):
+        unit_sign_on(actor=officer, camera=unit, affixed=True, undamaged=True)
+    with clock(local(7)) as now:
+        assert cameras_not_reporting_check(now=now) == 1
+    unit.refresh_from_db()
+    assert unit.not_reporting_since == local(6, 10)

@@ -101,3 +101,16 @@ def test_an_operator_sees_the_sign_on_state_on_the_home_page(client, officer, un
     client.force_login(officer)
     page = client.get(reverse("home")).content.decode()
     assert "not signed on" in page and reverse("shifts:sign_on") in page
+
+
+def test_the_gap_report_shows_when_the_units_reader_sent_heartbeats(client, boss, unit):
+    """R-OPS-1: the "Reader active" column is the heartbeat evidence; a shift with heartbeats and no sign-on says so."""
+    from apps.reads.services.agents import camera_heartbeat_record
+
+    for minute in (0, 10, 20):
+        camera_heartbeat_record(camera=unit, payload={"data_type": "heartbeat"}, now=local(22, minute))
+    with clock(local(23)):
+        client.force_login(boss)
+        page = client.get(reverse("shifts:gaps"), {"day": DAY_S, "shift": "night"}).content.decode()
+    assert "Reader active" in page and "22:00–22:20" in page
+    assert "reader active 22:00–22:20 (heartbeats) without a sign-on" in page

@@ -13,7 +13,8 @@ class CameraOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Camera
         fields = ["id", "name", "kind", "agency", "location_description", "latitude", "longitude",
-                  "assigned_officer", "external_id", "status", "status_changed_at", "commissioned_at"]
+                  "assigned_officer", "external_id", "status", "status_changed_at", "commissioned_at",
+                  "last_heartbeat_at", "agent_version", "agent_status", "not_reporting_since"]
 
 
 class CameraInputSerializer(serializers.Serializer):
@@ -72,7 +73,8 @@ class ReadOutputSerializer(serializers.ModelSerializer):
         model = Read
         fields = ["id", "plate", "plate_read", "plate_normalized", "corrected", "region", "captured_at", "camera",
                   "source", "latitude", "longitude", "confidence", "flagged_out_of_service", "archived_at",
-                  "vehicle_image_url", "plate_crop_url"]
+                  "vehicle_image_url", "plate_crop_url", "vehicle_color", "vehicle_make", "vehicle_model",
+                  "vehicle_body_type", "vehicle_year_min", "vehicle_year_max", "direction"]
 
     @extend_schema_field(inline_serializer("ReadCamera", fields={
         "id": serializers.IntegerField(), "name": serializers.CharField(), "kind": serializers.CharField()}))
@@ -142,3 +144,7 @@ class OpenAlprWebhookResultSerializer(_IngestItemFields):
     batch_id = serializers.IntegerField(required=False)
     index = serializers.IntegerField(required=False)
     data_type = serializers.CharField(required=False, help_text="ignored: the data type received.")
+    superseded_by = serializers.IntegerField(required=False, help_text="preview: the read of its final group, when "
+                                                                       "that was stored first.")
+    agent_status = serializers.CharField(required=False, help_text="heartbeat: the stream status recorded.")
+    duplicate = serializers.BooleanField(required=False, help_text="alert_recorded: this alert was already recorded.")

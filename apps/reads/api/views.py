@@ -67,7 +67,10 @@ class _CameraIngestApi(APIView):
 
 class ReadIngestApi(_CameraIngestApi):
     """Bulk ingest (R-READ-1): ``{"reads": [{read_id, plate, captured_at, region, latitude, longitude, confidence,
-    vehicle_image | vehicle_image_ref, plate_crop | plate_crop_ref, metadata}, …]}``, at most 1,000 per request.
+    vehicle_image | vehicle_image_ref, plate_crop | plate_crop_ref, metadata, vehicle, alternates, agent_version},
+    …]}``, at most 1,000 per request. ``vehicle``: ``{color, make, model, body_type, year_min, year_max, direction}``
+    (all optional; direction N…NW or degrees); ``alternates``: the camera's other candidate plates, ``[{plate,
+    confidence 0–100}]``, at most 10 (issue #21).
 
     200 with one result per item, in order: ``stored`` (with id), ``duplicate`` (already stored with the same content:
     a retry is safe), ``conflict`` (the read_id is already stored with other content: the stored read is kept, this
@@ -83,17 +86,14 @@ class ReadIngestApi(_CameraIngestApi):
 
 
 class OpenAlprWebhookApi(_CameraIngestApi):
-    """The webhook an OpenALPR / Rekor Scout agent posts to. ``alpr_group`` becomes a read; other data types
-    (heartbeat, alpr_results, alpr_alert…) are acknowledged with ``ignored``. A group resent with other content
+    """The webhook an OpenALPR / Rekor Scout agent posts to. A final ``alpr_group`` becomes a read; a preview group
+    (``is_preview``) is acknowledged with ``preview`` and never becomes a read; a ``heartbeat`` is recorded; other
+    data types (alpr_results, alpr_alert…) are acknowledged with ``ignored``. A group resent with other content
     under the same uuid is a ``conflict``, as in a batch."""
 
     @extend_schema(request=dict, responses={200: OpenAlprWebhookResultSerializer})
     def post(self, request):
-        result = read_openalpr_ingest(camera=request.user.camera, payload=request.data)
-        if result is None:
-            return Response({"status": "ignored", "data_type": str(request.data.get("data_type"))[:40]})
-        item = result.results[0]
-        return Response({"batch_id": result.batch_id, **item.as_dict()})
+        return Response(read_openalpr_ingest(camera=request.user.camera, payload=request.data))
 
 
 class IngestImageUploadApi(_CameraIngestApi):
@@ -128,6 +128,11 @@ _SEARCH_PARAMETERS = [
                      "camera): why this area or camera is searched for the case (R-PURP-2); kept in the access log."),
     OpenApiParameter("attestation", bool, description="Required (true) for a search without a plate: the attestation "
                      "that it is not based solely on protected activities or characteristics (R-PURP-2)."),
+    OpenApiParameter("vehicle_color", str, description="Vehicle colour as agents classify it (e.g. silver-gray)."),
+    OpenApiParameter("vehicle_make", str), OpenApiParameter("vehicle_model", str),
+    OpenApiParameter("vehicle_body_type", str), OpenApiParameter("vehicle_year", int),
+    OpenApiParameter("direction", str, description="Direction of travel: N, NE, E, SE, S, SW, W or NW. Vehicle "
+                     "attributes combine with a plate; without one the search is plate-less (R-PURP-2)."),
     OpenApiParameter("misread_tolerant", bool, description="Also match OCR confusions (O/0, I/1, B/8, S/5, Z/2, "
                      "G/6), OCR alternates and plates before a correction; such results carry a match_note."),
 ]

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -73,11 +74,15 @@ LOCATION_INCOMPLETE = "latitude and longitude go together: send both or neither.
 CONFIDENCE_INVALID = "confidence must be a number from 0 to 100."
 REGION_INVALID = "region must be at most 16 letters, digits or dashes (e.g. CA or us-ca)."
 METADATA_INVALID = "metadata must be a JSON object of at most 4,000 characters."
+VEHICLE_INVALID = "vehicle.{field} {problem}."
+ALTERNATES_INVALID = ("alternates must be a list of at most {limit} objects with a plate (text) and a confidence "
+                      "(0–100): the camera's other candidate plates.")
 CAMERA_MISMATCH = "The read names camera “{sent}”, but this token belongs to camera “{camera}” ({external})."
 
 METADATA_MAX_CHARS = 4000
 _REGION = re.compile(r"[A-Za-z0-9-]{0,16}")
 ERRORS_KEPT_PER_BATCH = 100
+ALTERNATES_MAX = 10
 
 
 @dataclass
@@ -136,6 +141,9 @@ class _Prepared:
     images: dict[str, Any]  # field name -> ValidImage or stored ref (str)
     stored_names: dict[str, str] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # field name -> SHA-256 of the stored bytes (R-SEC-2)
+    alternates: list[tuple[str, float, list]] = field(default_factory=list)  # (plate, confidence 0–1, box)
+    vehicle: tuple = ("", "", "", "", None, None, "")  # colour, make, model, body type, year min, year max, direction
+    agent_version: str = ""
 
     def compared(self) -> tuple:
         """What a retry is compared on, in ``_COMPARED`` order, as the read would be stored."""
@@ -308,12 +316,88 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
             images[name] = image_decode_base64(item[name], field=name)
         elif item.get(f"{name}_ref"):
             images[name] = image_ref_check(item[f"{name}_ref"], camera_id=ctx.camera.pk, field=f"{name}_ref")
+    alternates = _alternates(item.get("alternates"), plate_normalized) if item.get("alternates") else []
+    agent_version = item.get("agent_version") if isinstance(item.get("agent_version"), str) else ""
+    agent_version = agent_version.replace("\x00", "")  # only labels the alternates: cleaned, never a refusal
+    vehicle = _vehicle(item["vehicle"]) if item.get("vehicle") is not None else _Prepared.vehicle
     return _Prepared(
         index=index, key=key, plate_read=plate_read.strip()[:32], plate_normalized=plate_normalized,
         region=region.upper(), captured_at=captured_at, latitude=latitude, longitude=longitude,
         location_sent=location_sent, confidence=confidence, metadata=metadata, flagged=ctx.flagged(captured_at),
-        images=images,
+        images=images, alternates=alternates, agent_version=agent_version[:40], vehicle=vehicle,
     )
+
+
+COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
+_VEHICLE_TEXT = (("color", 20), ("make", 40), ("model", 60), ("body_type", 30))
+
+
+def compass_from_degrees(degrees: float) -> str:
+    """0 = north, 90 = east … as the nearest of the eight compass points."""
+    return COMPASS[round((degrees % 360) / 45) % 8]
+
+
+def _vehicle(value) -> tuple:
+    """The read's vehicle attributes (issue #21): ``{"color", "make", "model", "body_type", "year_min", "year_max",
+    "direction"}``, every one optional. Words are stored lower-case; direction is a compass point (N, NE … NW) or
+    degrees (0 = north). Raise ApplicationError ``vehicle_invalid`` naming the field."""
+    if not isinstance(value, dict):
+        raise ApplicationError(VEHICLE_INVALID.format(field="*", problem="must be a JSON object"),
+                               code="vehicle_invalid")
+    texts = []
+    for name, limit in _VEHICLE_TEXT:
+        text = value.get(name) or ""
+        if not isinstance(text, str) or len(text) > limit or "\x00" in text:
+            raise ApplicationError(VEHICLE_INVALID.format(field=name, problem=f"must be text of at most {limit} "
+                                                                              "characters"), code="vehicle_invalid")
+        texts.append(text.strip().lower())
+    years = []
+    for name in ("year_min", "year_max"):
+        year = value.get(name)
+        if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2100):
+            raise ApplicationError(VEHICLE_INVALID.format(field=name, problem="must be a year from 1900 to 2100"),
+                                   code="vehicle_invalid")
+        years.append(year)
+    if None not in years and years[0] > years[1]:
+        raise ApplicationError(VEHICLE_INVALID.format(field="year_min", problem="must not be after year_max"),
+                               code="vehicle_invalid")
+    direction = value.get("direction")
+    if direction is None or direction == "":
+        direction = ""
+    elif isinstance(direction, int | float) and not isinstance(direction, bool) and math.isfinite(direction):
+        direction = compass_from_degrees(direction)
+    elif isinstance(direction, str) and direction.strip().upper() in COMPASS:
+        direction = direction.strip().upper()
+    else:
+        raise ApplicationError(VEHICLE_INVALID.format(field="direction", problem="must be N, NE, E, SE, S, SW, W, NW "
+                                                                                 "or degrees (0 = north)"),
+                               code="vehicle_invalid")
+    return (*texts, *years, direction)
+
+
+def _alternates(value, plate: str) -> list[tuple[str, float, list]]:
+    """The camera's other candidate plates (issue #21), normalized, without the read's own plate or repeats; stored
+    as alternates of the read, which the misread-tolerant search also matches (R-READ-4)."""
+    message = ALTERNATES_INVALID.format(limit=ALTERNATES_MAX)
+    if not isinstance(value, list) or len(value) > ALTERNATES_MAX:
+        raise ApplicationError(message, code="alternates_invalid")
+    found: list[tuple[str, float, list]] = []
+    seen = {plate}
+    for candidate in value:
+        if not isinstance(candidate, dict) or not isinstance(candidate.get("plate"), str):
+            raise ApplicationError(message, code="alternates_invalid")
+        try:
+            text = plate_normalize(candidate["plate"])
+        except ApplicationError as exc:
+            raise ApplicationError(message, code="alternates_invalid") from exc
+        confidence = _number(candidate.get("confidence"), 0, 100, message, "alternates_invalid")
+        box = candidate.get("box")
+        box = box if isinstance(box, list) and len(box) == 4 and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in box) else []
+        if text not in seen:
+            seen.add(text)
+            found.append((text, (confidence or 0.0) / 100, box))
+    return found
 
 
 def batch_items_from_body(body) -> list:
@@ -378,6 +462,8 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
                     stored_files.append(stored)
         with transaction.atomic():
             inserted = _insert(camera, list(pending.values()), now) if pending else {}
+            _insert_alternates([(inserted[key], prepared) for key, prepared in pending.items()
+                                if key in inserted and prepared.alternates])
             hits_match_reads(read_ids=inserted.values())  # R-HOT-3: hits commit with their reads
             # A concurrent retry stored these between our duplicate check and our insert: compare with what it stored.
             raced = _existing(camera, [key for key in pending if key not in inserted])
@@ -463,10 +549,13 @@ def _storable(text: str) -> str:
 _INSERT_SQL = """
 INSERT INTO reads_read (camera_id, source, received_at, source_read_id, plate_read, plate_normalized, plate_current,
     region, captured_at, latitude, longitude, confidence, vehicle_image, plate_crop, metadata, flagged_out_of_service,
-    vehicle_image_sha256, plate_crop_sha256)
-SELECT %s, %s, %s, u.k, u.pr, u.p, u.p, u.rg, u.t, u.lat, u.lon, u.c, u.vi, u.pc, u.m::jsonb, u.f, u.vs, u.ps
+    vehicle_image_sha256, plate_crop_sha256, vehicle_color, vehicle_make, vehicle_model, vehicle_body_type,
+    vehicle_year_min, vehicle_year_max, direction)
+SELECT %s, %s, %s, u.k, u.pr, u.p, u.p, u.rg, u.t, u.lat, u.lon, u.c, u.vi, u.pc, u.m::jsonb, u.f, u.vs, u.ps,
+    coalesce(u.v->>0, ''), coalesce(u.v->>1, ''), coalesce(u.v->>2, ''), coalesce(u.v->>3, ''),
+    (u.v->>4)::smallint, (u.v->>5)::smallint, coalesce(u.v->>6, '')
 FROM jsonb_to_recordset(%s::jsonb) AS u(k text, pr text, p text, rg text, t timestamptz, lat float8, lon float8,
-                                         c float8, vi text, pc text, m text, f boolean, vs text, ps text)
+                                         c float8, vi text, pc text, m text, f boolean, vs text, ps text, v jsonb)
 ON CONFLICT ON CONSTRAINT read_unique_per_camera DO NOTHING
 RETURNING source_read_id, id
 """
@@ -479,6 +568,24 @@ SELECT source_read_id, id, plate_normalized, (extract(epoch FROM captured_at) * 
 FROM reads_read
 WHERE camera_id = %s AND source_read_id IN (SELECT jsonb_array_elements_text(%s::jsonb))
 """
+
+
+def _insert_alternates(rows: list[tuple[int, _Prepared]]) -> None:
+    """The camera's candidate plates of new reads, as alternates marked ``camera`` (the OCR alternates' table)."""
+    if not rows or not django_apps.is_installed("apps.ocr"):
+        return
+    alternate = django_apps.get_model("ocr", "ReadAlternate")
+    alternate.objects.bulk_create([
+        alternate(read_id=read_id, text=text, confidence=min(1.0, max(0.0, confidence)), box=box, rank=rank,
+                  engine_version=f"agent {prepared.agent_version}".strip(), source=alternate.SOURCE_CAMERA)
+        for read_id, prepared in rows
+        for rank, (text, confidence, box) in enumerate(prepared.alternates, start=2)
+    ])
+
+
+_NO_VEHICLE = _Prepared.vehicle
+_VEHICLE_FIELDS = ("vehicle_color", "vehicle_make", "vehicle_model", "vehicle_body_type", "vehicle_year_min",
+                   "vehicle_year_max", "direction")
 
 
 def _existing(camera: Camera, keys: list[str]) -> dict[str, _Stored]:
@@ -502,7 +609,8 @@ def _insert(camera: Camera, rows: list[_Prepared], now: datetime) -> dict[str, i
             {"k": r.key, "pr": r.plate_read, "p": r.plate_normalized, "rg": r.region, "t": r.captured_at.isoformat(),
              "lat": r.latitude, "lon": r.longitude, "c": r.confidence, "vi": r.stored_names.get("vehicle_image", ""),
              "pc": r.stored_names.get("plate_crop", ""), "m": r.metadata, "f": r.flagged,
-             "vs": r.digests.get("vehicle_image", ""), "ps": r.digests.get("plate_crop", "")}
+             "vs": r.digests.get("vehicle_image", ""), "ps": r.digests.get("plate_crop", ""),
+             **({"v": r.vehicle} if r.vehicle is not _NO_VEHICLE else {})}
             for r in rows
         ])
         with connection.cursor() as cursor:
@@ -516,7 +624,8 @@ def _insert(camera: Camera, rows: list[_Prepared], now: datetime) -> dict[str, i
               vehicle_image=r.stored_names.get("vehicle_image", ""), plate_crop=r.stored_names.get("plate_crop", ""),
               metadata=json.loads(r.metadata) if r.metadata else None, flagged_out_of_service=r.flagged,
               vehicle_image_sha256=r.digests.get("vehicle_image", ""),
-              plate_crop_sha256=r.digests.get("plate_crop", ""))
+              plate_crop_sha256=r.digests.get("plate_crop", ""),
+              **dict(zip(_VEHICLE_FIELDS, r.vehicle, strict=True)))
          for r in rows],
         ignore_conflicts=True, batch_size=500,
     )

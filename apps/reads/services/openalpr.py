@@ -3,18 +3,40 @@
 An ``alpr_group`` is one vehicle pass: ``best_plate_number`` with ``best_confidence`` (0–100), ``epoch_start`` (ms),
 ``best_region`` (e.g. ``us-ca``), ``best_uuid``, ``agent_uid``, ``camera_id``, ``gps_latitude``/``gps_longitude``
 (0/0 when the agent has no GPS), a base64 ``vehicle_crop_jpeg`` and ``best_plate`` with its ``plate_crop_jpeg`` and
-corner ``coordinates``. Other data types (``heartbeat``, ``alpr_results``, ``alpr_alert``, …) are acknowledged and
-ignored: a group already carries the best read of the frames it summarizes.
+corner ``coordinates``. What becomes of each data type (issue #21; see also ``services/agents.py``):
+
+- ``alpr_group`` (final): one read (R-READ-1), matched against the hot lists once; its ``uuids`` are kept in the
+  read's metadata so that a preview of the same pass, arriving before or after it, never becomes a second read.
+- ``alpr_group`` with ``is_preview: true``: no read; acknowledged as ``preview`` and counted in its ingest batch, with
+  the read that superseded it when its final group was already stored.
+- ``heartbeat``: the camera's last heartbeat, agent version and stream status (R-READ-5, R-OPS-1).
+- ``alpr_alert`` (the agent matched its own alert list): recorded against the read of its group — stored first from
+  the alert's embedded ``group`` if that group has not arrived yet — and never a second hit: the portal matches
+  every read against its own lists when it is stored (R-HOT-3).
+- anything else (``alpr_results`` …): acknowledged and ignored; a group already carries the best read of the frames
+  it summarizes.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
+from django.utils import timezone
+
 from apps.common.errors import ApplicationError
-from apps.reads.choices import IngestFormat
-from apps.reads.models import Camera
-from apps.reads.services.ingest import CAMERA_MISMATCH, BatchResult, read_batch_ingest
+from apps.reads.choices import IngestFormat, WebhookStatus
+from apps.reads.models import Camera, Read, ReadAgentAlert
+from apps.reads.plates import plate_normalize
+from apps.reads.services.agents import (
+    agent_uuids,
+    camera_heartbeat_record,
+    preview_group_record,
+    read_superseding_preview,
+)
+from apps.reads.services.ingest import ALTERNATES_MAX, CAMERA_MISMATCH, read_batch_ingest
+
+logger = logging.getLogger("alprportal.reads.ingest")
 
 OPENALPR_NOT_AN_OBJECT = "The body must be a JSON object with a data_type."
 EPOCH_INVALID = "epoch_start must be a time in milliseconds since 1970."
@@ -45,6 +67,7 @@ def openalpr_group_to_item(payload: dict, *, camera: Camera) -> dict | Applicati
     )
     vehicle = payload.get("vehicle") if isinstance(payload.get("vehicle"), dict) else {}
     metadata = {
+        "uuids": agent_uuids(payload),  # the frames of this pass: a preview naming one of them is superseded
         "agent_uid": payload.get("agent_uid"),
         "agent_camera_id": sent_camera,
         "plate_coordinates": best_plate.get("coordinates"),
@@ -55,6 +78,9 @@ def openalpr_group_to_item(payload: dict, *, camera: Camera) -> dict | Applicati
     }
     return {
         "read_id": read_id,
+        "alternates": _candidates(payload, best_plate),
+        "vehicle": _vehicle_attributes(payload, vehicle),
+        "agent_version": payload.get("agent_version") if isinstance(payload.get("agent_version"), str) else "",
         "plate": payload.get("best_plate_number"),
         "confidence": payload.get("best_confidence"),
         "region": payload.get("best_region") or "",
@@ -67,11 +93,141 @@ def openalpr_group_to_item(payload: dict, *, camera: Camera) -> dict | Applicati
     }
 
 
-def read_openalpr_ingest(*, camera: Camera, payload) -> BatchResult | None:
-    """Store an ``alpr_group`` as one read (R-READ-1); return None for other data types, which are ignored."""
+def _plate_box(best_plate: dict) -> list:
+    """[x, y, width, height] around the plate's corner ``coordinates``, or [] without them."""
+    corners = best_plate.get("coordinates")
+    try:
+        xs, ys = [float(c["x"]) for c in corners], [float(c["y"]) for c in corners]
+    except (TypeError, KeyError, ValueError):
+        return []
+    return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)] if xs else []
+
+
+def _candidates(payload: dict, best_plate: dict) -> list[dict]:
+    """The agent's candidate plates of the group (``candidates``, then ``best_plate.candidates``), best first, other
+    than the read's own; ones the portal cannot store as a plate are left out (a candidate never costs the read)."""
+    box = _plate_box(best_plate)
+    found: list[dict] = []
+    try:
+        seen = {plate_normalize(payload.get("best_plate_number"))}  # the read's own plate is not an alternate
+    except ApplicationError:
+        seen = set()
+    for source in (payload.get("candidates"), best_plate.get("candidates")):
+        for candidate in source if isinstance(source, list) else []:
+            if not isinstance(candidate, dict):
+                continue
+            try:
+                text = plate_normalize(candidate.get("plate"))
+            except ApplicationError:
+                continue
+            confidence = candidate.get("confidence")
+            if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0 <= confidence <= 100:
+                confidence = None
+            if text not in seen:
+                seen.add(text)
+                found.append({"plate": text, "confidence": confidence, "box": box})
+    return found[:ALTERNATES_MAX]
+
+
+def _top(vehicle: dict, key: str) -> str:
+    values = vehicle.get(key)
+    if isinstance(values, list) and values and isinstance(values[0], dict) and isinstance(values[0].get("name"), str):
+        return values[0]["name"].replace("\x00", "").strip().lower()
+    return ""
+
+
+def _vehicle_attributes(payload: dict, vehicle: dict) -> dict:
+    """The agent's vehicle classification (the top guess of each) as the read's vehicle fields; what does not fit is
+    left out rather than costing the read. ``make_model`` is ``<make>_<model>``; ``year`` is ``2015-2017``;
+    ``travel_direction`` is in degrees."""
+    make = _top(vehicle, "make")
+    model = _top(vehicle, "make_model")
+    if make and model.startswith(f"{make}_"):
+        model = model[len(make) + 1:]
+    attributes = {"color": _top(vehicle, "color")[:20], "make": make[:40], "model": model[:60],
+                  "body_type": _top(vehicle, "body_type")[:30]}
+    years = [part for part in _top(vehicle, "year").split("-") if part.strip().isdigit()]
+    if years and all(1900 <= int(y) <= 2100 for y in years):
+        attributes["year_min"], attributes["year_max"] = int(years[0]), int(years[-1])
+        if attributes["year_min"] > attributes["year_max"]:
+            del attributes["year_min"], attributes["year_max"]
+    direction = payload.get("travel_direction")
+    if isinstance(direction, int | float) and not isinstance(direction, bool) and 0 <= direction <= 360:
+        attributes["direction"] = direction
+    return attributes
+
+
+def _alert_record(*, camera: Camera, payload: dict) -> dict:
+    """An ``alpr_alert``: find the read of its group (by the group's uuids), store the embedded group first when the
+    read is not there yet, and record the alert against it once per alert list. Never creates a hit."""
+    mismatch = _camera_mismatch(payload, camera)
+    if mismatch is not None:
+        raise mismatch
+    group = payload.get("group") if isinstance(payload.get("group"), dict) else {}
+    try:
+        captured_at = datetime.fromisoformat(_epoch_ms_to_iso(group.get("epoch_start")))
+    except ApplicationError:
+        captured_at = None
+    read = read_superseding_preview(camera=camera, uuids=agent_uuids(group), captured_at=captured_at)
+    stored_now = None
+    if read is None and group.get("best_plate_number") and group.get("is_preview") is not True:
+        result = read_batch_ingest(camera=camera, items=[openalpr_group_to_item(group, camera=camera)],
+                                   ingest_format=IngestFormat.OPENALPR)
+        stored_now = result.results[0]
+        if stored_now.id is not None:
+            read = Read.objects.only("id").get(pk=stored_now.id)
+    if read is None:
+        logger.warning("Camera %s: an alpr_alert names no read stored and carries no storable group", camera.pk)
+        answer = {"status": WebhookStatus.ALERT_UNMATCHED}
+        if stored_now is not None:
+            answer.update(code=stored_now.code, message=stored_now.message)
+        return answer
+    alert_list = payload.get("alert_list")
+    alert_list = alert_list[:100] if isinstance(alert_list, str) and alert_list else "(unnamed list)"
+    list_id = payload.get("alert_list_id")
+    list_id = str(list_id)[:40] if isinstance(list_id, str | int) and not isinstance(list_id, bool) else ""
+    _alert, created = ReadAgentAlert.objects.get_or_create(
+        read=read, alert_list=alert_list.replace("\x00", ""), alert_list_id=list_id.replace("\x00", ""),
+        defaults={"received_at": timezone.now()})
+    return {"status": WebhookStatus.ALERT_RECORDED, "id": read.pk, "duplicate": not created}
+
+
+def _camera_mismatch(payload: dict, camera: Camera) -> ApplicationError | None:
+    sent_camera = payload.get("camera_id")
+    if camera.external_id and sent_camera is not None and str(sent_camera) != camera.external_id:
+        return ApplicationError(CAMERA_MISMATCH.format(sent=sent_camera, camera=camera.name,
+                                                       external=camera.external_id), code="camera_mismatch")
+    return None
+
+
+def read_openalpr_ingest(*, camera: Camera, payload) -> dict:
+    """Handle one webhook message from ``camera``'s agent; return the answer (see the module docstring)."""
     if not isinstance(payload, dict) or "data_type" not in payload:
         raise ApplicationError(OPENALPR_NOT_AN_OBJECT, code="not_an_object")
-    if payload["data_type"] != "alpr_group":
-        return None
-    return read_batch_ingest(camera=camera, items=[openalpr_group_to_item(payload, camera=camera)],
-                             ingest_format=IngestFormat.OPENALPR)
+    data_type = payload["data_type"]
+    if data_type == "alpr_group" and payload.get("is_preview") is True:
+        mismatch = _camera_mismatch(payload, camera)
+        if mismatch is not None:
+            raise mismatch
+        try:
+            captured_at = datetime.fromisoformat(_epoch_ms_to_iso(payload.get("epoch_start")))
+        except ApplicationError:
+            captured_at = None
+        batch, superseding = preview_group_record(camera=camera, payload=payload, captured_at=captured_at)
+        answer = {"status": WebhookStatus.PREVIEW, "batch_id": batch.pk}
+        if superseding is not None:
+            answer["superseded_by"] = superseding.pk
+        return answer
+    if data_type == "alpr_group":
+        result = read_batch_ingest(camera=camera, items=[openalpr_group_to_item(payload, camera=camera)],
+                                   ingest_format=IngestFormat.OPENALPR)
+        return {"batch_id": result.batch_id, **result.results[0].as_dict()}
+    if data_type == "alpr_alert":
+        return _alert_record(camera=camera, payload=payload)
+    if data_type == "heartbeat":
+        mismatch = _camera_mismatch(payload, camera) if "camera_id" in payload else None
+        if mismatch is not None:
+            raise mismatch
+        recorded = camera_heartbeat_record(camera=camera, payload=payload)
+        return {"status": WebhookStatus.HEARTBEAT, "agent_status": recorded.agent_status}
+    return {"status": WebhookStatus.IGNORED, "data_type": str(data_type)[:40]}

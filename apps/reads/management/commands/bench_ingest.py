@@ -62,6 +62,8 @@ class Command(BaseCommand):
         parser.add_argument("--batches", type=int, default=30, help="Batches per measurement (default 30).")
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--image-batches", type=int, default=5, help="Batches with a plate crop on every read.")
+        parser.add_argument("--webhook-passes", type=int, default=400,
+                            help="Vehicle passes posted through the OpenALPR webhook, without and with previews.")
         parser.add_argument("--database", default="alprportal_bench_ingest")
         parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
 
@@ -144,7 +146,10 @@ class Command(BaseCommand):
                 assert outcome["stored"] == size
             image_rate = len(image_bodies) * size / sum(image_times)
 
+        webhook = self._webhook(options["webhook_passes"], agency, admin) if options["webhook_passes"] else None
+
         return {
+            "webhook": webhook,
             "benchmark": "bench_ingest",
             "database": "postgresql",
             "batch_size": size,
@@ -158,3 +163,75 @@ class Command(BaseCommand):
             "service_batch_ms": summary_ms(service_times),
             "reads_stored": Read.objects.count(),
         }
+
+    def _webhook(self, passes: int, agency, admin) -> dict:
+        """The OpenALPR webhook, one message per request as agents send them: ``passes`` final groups alone, and
+        ``passes`` final groups each preceded by its preview (issue #21), interleaved in blocks of 50 so both see the
+        same table. Wall and CPU time (this process: Django, DRF, the ingest service, the JSON) per final group."""
+        from apps.reads.choices import CameraKind
+        from apps.reads.services.cameras import camera_create
+        from apps.reads.services.tokens import camera_token_issue
+
+        self.stderr.write(f"Webhook: {passes} passes without previews, {passes} with…")
+        crop = _crop_b64()
+        rng = random.Random(4)
+        clients = {}
+        for mode in ("finals", "previews"):
+            camera = camera_create(actor=admin, name=f"Webhook {mode}", kind=CameraKind.FIXED, agency=agency,
+                                   commissioned_at=timezone.now() - timedelta(days=365))
+            _credential, token = camera_token_issue(actor=admin, camera=camera)
+            clients[mode] = Client(HTTP_AUTHORIZATION=f"Camera {token}")
+        letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
+        now_ms = int(time.time() * 1000)
+
+        def group(mode: str, index: int, *, preview: bool) -> str:
+            plate = f"{rng.randint(1, 9)}{''.join(rng.choices(letters, k=3))}{rng.randint(0, 999):03d}"
+            epoch = now_ms - rng.randint(60_000, 86_400_000)
+            uuid = f"BENCH-{mode}-{index}"
+            return json.dumps({
+                "data_type": "alpr_group", "version": 2, "epoch_start": epoch, "epoch_end": epoch + 500,
+                "agent_uid": "BENCHAGENT", "agent_version": "4.1.6", "camera_id": 1, "is_preview": preview,
+                "uuids": [f"{uuid}-0"] if preview else [f"{uuid}-0", f"{uuid}-1"], "best_uuid": f"{uuid}-1",
+                "best_plate_number": plate[:-1] if preview else plate, "best_confidence": 91.2, "best_region": "us-ca",
+                "gps_latitude": 33.77, "gps_longitude": -117.92, "travel_direction": 91.0,
+                "candidates": [{"plate": plate, "confidence": 91.2}, {"plate": plate[:-1] + "8", "confidence": 70.1}],
+                "best_plate": {"plate": plate, "confidence": 91.2, "plate_crop_jpeg": crop,
+                               "coordinates": [{"x": 1, "y": 2}, {"x": 90, "y": 2}, {"x": 90, "y": 40},
+                                               {"x": 1, "y": 40}]},
+                "vehicle": {"color": [{"name": "white", "confidence": 60}],
+                            "make": [{"name": "ford", "confidence": 70}],
+                            "make_model": [{"name": "ford_f-150", "confidence": 50}],
+                            "body_type": [{"name": "pickup-standard", "confidence": 80}],
+                            "year": [{"name": "2018-2020", "confidence": 40}]},
+            })
+
+        bodies = {"finals": [[group("finals", i, preview=False)] for i in range(passes)],
+                  "previews": [[group("previews", i, preview=True), group("previews", i, preview=False)]
+                               for i in range(passes)]}
+        for mode in clients:  # warm-up
+            clients[mode].post("/api/v1/ingest/openalpr/", data=bodies[mode][0][-1], content_type="application/json",
+                               secure=True)
+        # wall and CPU seconds per kind of message: final groups alone, and final groups / previews when both come
+        wall = {"finals": 0.0, "finals_among_previews": 0.0, "previews": 0.0}
+        cpu = dict.fromkeys(wall, 0.0)
+        for start in range(1, passes, 50):
+            for mode in ("finals", "previews"):
+                for messages in bodies[mode][start:start + 50]:
+                    for position, body in enumerate(messages):
+                        kind = "finals" if mode == "finals" else (
+                            "previews" if position == 0 else "finals_among_previews")
+                        wall_started, cpu_started = time.perf_counter(), time.process_time()
+                        response = clients[mode].post("/api/v1/ingest/openalpr/", data=body,
+                                                      content_type="application/json", secure=True)
+                        wall[kind] += time.perf_counter() - wall_started
+                        cpu[kind] += time.process_time() - cpu_started
+                        assert response.status_code == 200, response.content[:300]
+        measured = passes - 1
+        out = {kind: {"per_s": round(measured / wall[kind], 1), "wall_ms": round(wall[kind] / measured * 1000, 2),
+                      "cpu_ms": round(cpu[kind] / measured * 1000, 2)} for kind in wall}
+        # Does receiving previews slow the storing of reads? (final groups amid previews vs alone)
+        out["final_group_slowdown_pct"] = round((wall["finals_among_previews"] / wall["finals"] - 1) * 100, 1)
+        # What a pass costs when the agent sends a preview too (two requests instead of one)
+        out["pass_with_preview_vs_without_pct"] = round(
+            ((wall["finals_among_previews"] + wall["previews"]) / wall["finals"] - 1) * 100, 1)
+        return out

@@ -1,0 +1,14 @@
+"""Celery jobs of reads: thin wrappers that call a service (issue #21, R-READ-5)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=3)
+def cameras_not_reporting_check() -> int:
+    """Every 5 minutes: mark cameras whose agent stopped sending heartbeats as not reporting; alert once."""
+    from apps.reads.services.agents import cameras_not_reporting_check as check
+
+    return check()
