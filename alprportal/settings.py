@@ -454,6 +454,9 @@ PORTAL = {
     "MISUSE_VOLUME_MIN": env.int("MISUSE_VOLUME_MIN", default=60),
     "MISUSE_CASE_PLATES_MIN": env.int("MISUSE_CASE_PLATES_MIN", default=15),
     "MISUSE_CLUSTER_MIN": env.int("MISUSE_CLUSTER_MIN", default=3),
+    # The same place and day searched without a plate by several people, each under MISUSE_CLUSTER_MIN alone.
+    "MISUSE_SHARED_CLUSTER_PEOPLE": env.int("MISUSE_SHARED_CLUSTER_PEOPLE", default=3),
+    "MISUSE_SHARED_CLUSTER_MIN": env.int("MISUSE_SHARED_CLUSTER_MIN", default=6),
     "MISUSE_OFF_SHIFT_GRACE_MINUTES": env.int("MISUSE_OFF_SHIFT_GRACE_MINUTES", default=60),
     "MISUSE_OFF_SHIFT_MIN": env.int("MISUSE_OFF_SHIFT_MIN", default=3),
     "AUDIT_RISK_WEIGHTS": {

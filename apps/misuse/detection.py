@@ -15,7 +15,8 @@ Patterns (thresholds in settings.PORTAL["MISUSE_*"]):
 - ``vague_text``: "inv", "test", "n/a" and the like as case number or justification;
 - ``case_unverified``: searches under an overridden number or one the records system could not confirm (R-READ-3);
 - ``case_reused``: one case number used by one person for many different plates;
-- ``plateless_cluster``: searches without a plate by one person around one place and one day, shown with their
+- ``plateless_cluster``: searches without a plate by one person — or by several people, each under the threshold
+  alone — around one place and one day, shown with their
   R-PURP-2 justifications and attestations.
 """
 
@@ -276,11 +277,27 @@ def misuse_candidates(*, since: datetime, until: datetime) -> tuple[list[Candida
                 f"Case number {case_number} used for {len(group.values)} different plates.", group,
                 case_number=case_number, plates=len(group.values))
 
+    shared: dict[tuple[str, str], list[tuple[int, _Group]]] = defaultdict(list)
     for (user_id, place, searched_day), group in clusters.items():
+        shared[(place, searched_day)].append((user_id, group))
         if len(group.seqs) >= portal["MISUSE_CLUSTER_MIN"]:
             add(FlagKind.PLATELESS_CLUSTER, user_id, f"{place}|{searched_day}",
                 f"{len(group.seqs)} searches without a plate of {place} on {searched_day or 'one day'}.", group,
                 place=place, searched_day=searched_day,
+                justifications=justifications[(user_id, place, searched_day)])
+    # The same place and day searched by several people, each under the threshold alone (a demonstration, a clinic,
+    # a place of worship looked at by a team): each of them is flagged to their own supervisor with the total.
+    for (place, searched_day), members in shared.items():
+        total = sum(len(group.seqs) for _, group in members)
+        if len(members) < portal["MISUSE_SHARED_CLUSTER_PEOPLE"] or total < portal["MISUSE_SHARED_CLUSTER_MIN"]:
+            continue
+        for user_id, group in members:
+            if len(group.seqs) >= portal["MISUSE_CLUSTER_MIN"]:
+                continue  # already flagged on their own above
+            add(FlagKind.PLATELESS_CLUSTER, user_id, f"{place}|{searched_day}|shared",
+                f"{total} searches without a plate of {place} on {searched_day or 'one day'} by {len(members)} "
+                f"people, {len(group.seqs)} of them by this person.", group,
+                place=place, searched_day=searched_day, people=len(members), total=total,
                 justifications=justifications[(user_id, place, searched_day)])
 
     windows = _shift_windows(list(user_rows), since, until)

@@ -151,6 +151,25 @@ def test_plate_less_searches_clustered_on_one_place_and_day(ivy, leo):
                                                      "justification": "Hit-and-run suspect vehicle, grey sedan"}
 
 
+def test_one_place_and_day_searched_by_several_people_is_flagged_to_each(ivy, leo, settings):
+    # R-AUD-3 with R-PURP-2: two people, two searches each of the same cameras for the same day — under the threshold
+    # alone, over the shared one together: each is flagged (to their own supervisor) with the total; a place only one
+    # person searched, under the threshold, is not. (Defaults: 3 people, 6 searches; 0 such flags on the normal
+    # traffic of bench_misuse at seeds 20 and 21.)
+    settings.PORTAL = {**settings.PORTAL, "MISUSE_SHARED_CLUSTER_PEOPLE": 2, "MISUSE_SHARED_CLUSTER_MIN": 4}
+    searched = {"time_from": f"{day_of(5).isoformat()}T09:00:00-07:00", "plate_less": True,
+                "justification": "Crowd at the clinic entrance", "protected_activity_attested": True}
+    for person in (ivy, leo):
+        for minute in range(2):
+            log(person, moment(day_of(4), 11, minute), plate=None, cameras=[40], **searched)
+    log(leo, moment(day_of(4), 12, 0), plate=None, cameras=[41], **searched)
+    review()
+    flags = _flags(FlagKind.PLATELESS_CLUSTER)
+    assert sorted((f.subject.username, f.details["people"], f.details["total"]) for f in flags) == sorted(
+        [(ivy.username, 2, 4), (leo.username, 2, 4)])
+    assert all(f.details["place"] == "cameras [40]" and len(f.row_seqs) == 2 for f in flags)
+
+
 def test_the_review_is_reproducible_and_idempotent_and_feeds_the_risk_sample(ivy):
     # R-AUD-3: a rerun over the same log finds the same flags and creates none; R-AUD-3a: rows behind a flag are
     # over-weighted in a risk-weighted audit sample.
