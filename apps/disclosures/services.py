@@ -301,6 +301,33 @@ def _check_immigration(*, related: bool, basis: str, citation: str, kinds: set[s
         raise ApplicationError(IMMIGRATION_REFUSED, code="immigration_refused", extra={"field": "immigration_basis"})
 
 
+def _checked_search_scope(*, plates, area, time_from, time_to, now) -> list[str]:
+    """The plate patterns of a request, after the checks every way of filing one shares: the time range, a complete
+    area or none, plates or an area, at most MAX_PLATES, and a search the reads app accepts. Refuses with
+    ApplicationError (code and ``field``)."""
+    _check_time_range(time_from, time_to, now=now)
+    if any(v is not None for v in area) and not all(v is not None for v in area):
+        raise ApplicationError(AREA_INCOMPLETE, code="area_incomplete", extra={"field": "area_latitude"})
+    circle = area if all(v is not None for v in area) else None
+    patterns = disclosure_plate_patterns(list(plates))
+    if not patterns and circle is None:
+        raise ApplicationError(PLATES_OR_AREA_REQUIRED, code="plates_or_area_required", extra={"field": "plates"})
+    if len(patterns) > MAX_PLATES:
+        raise ApplicationError(TOO_MANY_PLATES.format(max=MAX_PLATES), code="too_many_plates",
+                               extra={"field": "plates"})
+    disclosure_read_searches(plates=patterns, time_from=time_from, time_to=time_to, circle=circle, now=now)
+    return patterns
+
+
+def _screened_for_immigration(*, texts, related, basis, citation, checked) -> tuple[list[str], bool]:
+    """R-SHR-5a: the request's free text screened, and the immigration path enforced when it is declared or the
+    screening matched. Returns the matched terms and whether the request is on that path."""
+    screened_terms = immigration_screen(*texts)
+    _check_immigration(related=bool(related), basis=basis or "", citation=citation,
+                       kinds={kind for kind, _u, _d in checked}, screened=bool(screened_terms))
+    return screened_terms, bool(related or screened_terms)
+
+
 @transaction.atomic
 def disclosure_request_submit(
     *,
@@ -346,25 +373,13 @@ def disclosure_request_submit(
                                extra={"field": "requester_attested"})
     _check_request_fields(requesting_person_name=requesting_person_name, purpose=purpose, case_number=case_number,
                           legal_basis=legal_basis)
-    _check_time_range(time_from, time_to, now=now)
-    area = (area_latitude, area_longitude, area_radius_km)
-    if any(v is not None for v in area) and not all(v is not None for v in area):
-        raise ApplicationError(AREA_INCOMPLETE, code="area_incomplete", extra={"field": "area_latitude"})
-    circle = area if all(v is not None for v in area) else None
-    patterns = disclosure_plate_patterns(list(plates))
-    if not patterns and circle is None:
-        raise ApplicationError(PLATES_OR_AREA_REQUIRED, code="plates_or_area_required", extra={"field": "plates"})
-    if len(patterns) > MAX_PLATES:
-        raise ApplicationError(TOO_MANY_PLATES.format(max=MAX_PLATES), code="too_many_plates",
-                               extra={"field": "plates"})
-    disclosure_read_searches(plates=patterns, time_from=time_from, time_to=time_to, circle=circle, now=now)
+    patterns = _checked_search_scope(plates=plates, area=(area_latitude, area_longitude, area_radius_km),
+                                     time_from=time_from, time_to=time_to, now=now)
     checked = _validated_attachments(attachments)
-    screened_terms = immigration_screen(purpose_details, legal_basis, immigration_law_citation, area_description,
-                                        requesting_person_title, case_number, requesting_person_email)
-    _check_immigration(related=bool(immigration_related), basis=immigration_basis or "",
-                       citation=immigration_law_citation, kinds={kind for kind, _u, _d in checked},
-                       screened=bool(screened_terms))
-    on_path = bool(immigration_related or screened_terms)
+    screened_terms, on_path = _screened_for_immigration(
+        texts=(purpose_details, legal_basis, immigration_law_citation, area_description, requesting_person_title,
+               case_number, requesting_person_email),
+        related=immigration_related, basis=immigration_basis, citation=immigration_law_citation, checked=checked)
 
     in_force = sharing_eligibility(agency=actor.agency, day=timezone.localdate(now)).agreement
     disclosure_request = DisclosureRequest(
@@ -461,25 +476,13 @@ def disclosure_request_enter_written(
                                extra={"field": "document"})
     _check_request_fields(requesting_person_name=requesting_person_name, purpose=purpose, case_number=case_number,
                           legal_basis=legal_basis)
-    _check_time_range(time_from, time_to, now=now)
-    area = (area_latitude, area_longitude, area_radius_km)
-    if any(v is not None for v in area) and not all(v is not None for v in area):
-        raise ApplicationError(AREA_INCOMPLETE, code="area_incomplete", extra={"field": "area_latitude"})
-    circle = area if all(v is not None for v in area) else None
-    patterns = disclosure_plate_patterns(list(plates))
-    if not patterns and circle is None:
-        raise ApplicationError(PLATES_OR_AREA_REQUIRED, code="plates_or_area_required", extra={"field": "plates"})
-    if len(patterns) > MAX_PLATES:
-        raise ApplicationError(TOO_MANY_PLATES.format(max=MAX_PLATES), code="too_many_plates",
-                               extra={"field": "plates"})
-    disclosure_read_searches(plates=patterns, time_from=time_from, time_to=time_to, circle=circle, now=now)
+    patterns = _checked_search_scope(plates=plates, area=(area_latitude, area_longitude, area_radius_km),
+                                     time_from=time_from, time_to=time_to, now=now)
     checked = _validated_attachments([(AttachmentKind.WRITTEN_REQUEST, document), *attachments])
-    screened_terms = immigration_screen(purpose_details, legal_basis, immigration_law_citation, area_description,
-                                        requesting_person_title, case_number, requesting_person_email)
-    _check_immigration(related=bool(immigration_related), basis=immigration_basis or "",
-                       citation=immigration_law_citation, kinds={kind for kind, _u, _d in checked},
-                       screened=bool(screened_terms))
-    on_path = bool(immigration_related or screened_terms)
+    screened_terms, on_path = _screened_for_immigration(
+        texts=(purpose_details, legal_basis, immigration_law_citation, area_description, requesting_person_title,
+               case_number, requesting_person_email),
+        related=immigration_related, basis=immigration_basis, citation=immigration_law_citation, checked=checked)
     in_force = sharing_eligibility(agency=agency, day=timezone.localdate(now)).agreement
     disclosure_request = DisclosureRequest(
         agency=agency, submitted_by=actor, entered_by=actor, received_via=received_via, received_on=received_on,
