@@ -21,6 +21,7 @@ from apps.audit.access_context import (
     access_context_from_request,
     plate_access_log,
 )
+from apps.common.admin_initial import RelationInitialDataAdminMixin
 from apps.common.errors import ApplicationError
 
 # Models whose rows carry plates in free-form fields (JSON payloads, change diffs, search terms) that field names
@@ -130,4 +131,6 @@ class PortalAdminSite(admin.AdminSite):
             cls = admin_class or admin.ModelAdmin
             if model_holds_plate_data(model) and not issubclass(cls, PlateDataAdminMixin):
                 cls = type(f"PlateData{cls.__name__}", (PlateDataAdminMixin, cls), {"__module__": cls.__module__})
+            if not issubclass(cls, RelationInitialDataAdminMixin):
+                cls = type(cls.__name__, (RelationInitialDataAdminMixin, cls), {"__module__": cls.__module__})
             super().register(model, cls, **options)
