@@ -31,9 +31,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.holds.selectors import read_held_sql
 from apps.retention.models import PendingFileDeletion, RetentionRun
-from apps.retention.registry import read_keepers
+from apps.retention.registry import read_held_sql, read_keepers, read_parts_registered
 
 logger = logging.getLogger("alprportal.retention")
 
@@ -245,14 +244,9 @@ def read_parts() -> list:
     """Models that are part of a read and go with it when it is purged: its corrections, the camera agent's alerts
     recorded against it and its alternates (the camera's candidate plates, issue #21; an OCR read is kept anyway
     while its photo's OcrItem refers to it)."""
-    from django.apps import apps as django_apps
-
     from apps.reads.models import ReadAgentAlert, ReadCorrection
 
-    parts = [ReadCorrection, ReadAgentAlert]
-    if django_apps.is_installed("apps.ocr"):
-        parts.append(django_apps.get_model("ocr", "ReadAlternate"))
-    return parts
+    return [ReadCorrection, ReadAgentAlert, *read_parts_registered()]  # the OCR alternates: apps/ocr/retention.py
 
 
 def read_referenced_sql(alias: str = "r") -> str:
@@ -490,24 +484,6 @@ def access_log_expire(ctx: RunContext, days: int) -> dict:
     result = access_log_purge(actor=ctx.actor, before=cutoff, batch_size=ctx.batch_size, reason=reason,
                               after_batch=counted)
     ctx.add("checkpoints", len(result.checkpoints))
-    return ctx.counts.get(ctx.step, {})
-
-
-def disclosures_due(ctx: RunContext, days: int) -> dict:
-    """R-SHR-7 is a minimum: disclosure records older than ``days`` since their last activity are counted for the
-    custodian (their append-only tables have no purge path); nothing is deleted automatically."""
-    try:
-        from apps.disclosures.models import DisclosureRequest
-    except ImportError:  # pragma: no cover - the app is optional
-        ctx.set("due", 0)
-        return ctx.counts.get(ctx.step, {})
-    from django.db.models.functions import Coalesce, Greatest
-
-    cutoff = ctx.as_of - timedelta(days=days)
-    last = Greatest("submitted_at", Coalesce("decided_at", "submitted_at"), Coalesce("released_at", "submitted_at"))
-    ctx.set("cutoff", cutoff.isoformat())
-    ctx.set("due", DisclosureRequest.objects.annotate(last_activity=last).filter(last_activity__lt=cutoff).count())
-    ctx.set("purged", 0)
     return ctx.counts.get(ctx.step, {})
 
 
