@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "apps.shifts",
     "apps.misuse",
     "apps.ocr",
+    "apps.ops",  # seed_demo, loadtest, serve and the bench_* commands: on top, nothing imports it (issue #18)
 ]
 
 MIDDLEWARE = [
