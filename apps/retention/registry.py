@@ -98,29 +98,12 @@ def read_parts_registered() -> list:
 
 
 def register_builtin_data_classes() -> None:
+    """The access log's class: the audit app is a base layer that imports no domain app, so retention registers it.
+    Every other class is registered by the app that owns the data (reads, hot lists, OCR, holds, disclosures)."""
     from apps.retention import engine
 
-    held = "reads under a pending or active evidence hold are skipped (R-RET-3)"
-    data_class_register(DataClass(
-        key="reads.archive", label="Reads: logical archiving", rule="R-RET-1", order=10,
-        period_days=lambda policy: policy.read_retention_days, apply=engine.reads_archive, held_check=held))
-    data_class_register(DataClass(
-        key="reads.purge", label="Archived reads and images: purge", rule="R-RET-2", order=20,
-        period_days=lambda policy: policy.archive_purge_days, apply=engine.reads_purge_archived, held_check=held,
-        purges=("reads.ReadCorrection", "reads.ReadAgentAlert", "ocr.ReadAlternate", "reads.Read"),
-        references=KEEPS_REFERENCED))
-    data_class_register(DataClass(
-        key="reads.non_hit", label="Reads that hit nothing: early purge", rule="R-RET-2", order=30,
-        period_days=lambda policy: policy.non_hit_purge_days, apply=engine.reads_purge_non_hit,
-        held_check=held + "; reads a registered source (hits) refers to are kept",
-        purges=("reads.ReadCorrection", "reads.ReadAgentAlert", "ocr.ReadAlternate", "reads.Read"),
-        references=KEEPS_REFERENCED))
     data_class_register(DataClass(
         key="access_log", label="Access log", rule="R-AUD-1", order=60,
         period_days=lambda policy: policy.access_log_retention_days, apply=engine.access_log_expire,
         held_check="only a verified prefix is purged, with a signed checkpoint; audit samples are detached",
         purges=("audit.AccessLog",), references=DETACHES_REFERENCES))
-    data_class_register(DataClass(
-        key="files.orphans", label="Orphan image files", rule="R-RET-2", order=90,
-        period_days=lambda policy: 0, apply=engine.orphan_files_sweep,
-        held_check="only files no read refers to, older than the grace period"))
