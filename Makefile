@@ -39,14 +39,16 @@ run: install
 	DJANGO_DEBUG=true $(PY) manage.py serve 127.0.0.1:8000
 
 # Starts PostgreSQL/Redis if needed, installs chromium/poppler when root and the optional OCR engines, then the suite
-# (fresh test DB) and ruff.
+# (fresh test DB), ruff and the import layers (lint-imports: the contracts in pyproject.toml, docs/architecture.md).
 test: install install-ocr-engines
 	bash .ci/services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest --create-db $(PYTEST_ARGS)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 lint: install
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Known vulnerabilities of the installed packages (pip-audit; `make test` runs the same test). It fails on any finding
 # not explained in tests/security/test_pip_audit.py, and SKIPS saying why when no vulnerability service answers.

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "apps.shifts",
     "apps.misuse",
     "apps.ocr",
+    "apps.ops",  # seed_demo, loadtest, serve and the bench_* commands: on top, nothing imports it (issue #18)
 ]
 
 MIDDLEWARE = [
@@ -299,8 +300,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.reads.tasks.cameras_not_reporting_check",
         "schedule": timedelta(minutes=5),
     },
-    # R-HOT-2: alert owners of stale external hot lists (matching already ignores them, live); policy 002: tell
-    # supervisors about units reported out of service. Both idempotent (deduplicated notifications).
+    # R-HOT-2: alert owners of stale external hot lists (matching already ignores them, live); idempotent
+    # (deduplicated notifications).
     "hotlists-alert-stale": {
         "task": "apps.hotlists.tasks.hot_lists_alert_stale",
         "schedule": timedelta(minutes=5),
@@ -310,8 +311,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.hotlists.tasks.hot_list_quality_reviews_alert_overdue",
         "schedule": crontab(hour=7, minute=5),
     },
-    "hotlists-units-out-of-service": {
-        "task": "apps.hotlists.tasks.units_out_of_service_notify",
+    # R-READ-5 (policy 002): tell the ALPR Administrator and the officer's supervisor about units out of service.
+    "reads-units-out-of-service": {
+        "task": "apps.reads.tasks.units_out_of_service_notify",
         "schedule": timedelta(minutes=2),
     },
     "accounts-suspend-dormant": {

@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.audit.choices import Purpose, SystemPurpose
+from apps.audit.hooks import case_number_verify
 from apps.audit.models import GENESIS_HASH, AccessLog, DomainEvent
 from apps.common.errors import ApplicationError
 
@@ -57,9 +58,8 @@ def _purpose_verify(*, purpose: str, case_number: str, allow_system_purpose: boo
     if user is None or purpose in SystemPurpose.values:
         # The portal's own reviews (oversight, records) are not investigations: no agency case number to verify.
         return purpose, case_number, {}
-    from apps.misuse.casenumbers import case_number_verify  # the misuse app builds on the audit app
-
-    return purpose, case_number, case_number_verify(user=user, case_number=case_number).as_data()
+    # The misuse app registers the verifier (apps.audit.hooks): it builds on the audit app, not the reverse.
+    return purpose, case_number, case_number_verify(user=user, case_number=case_number)
 
 
 def access_purpose_check(*, purpose: str, case_number: str, allow_system_purpose: bool = False,
@@ -68,7 +68,7 @@ def access_purpose_check(*, purpose: str, case_number: str, allow_system_purpose
     immigration enforcement) and a case or incident number, stripped. ApplicationError with the module's messages.
 
     With ``user``, the number must also have one of the forms the person's agency issues and, where the agency
-    connects its records system, exist there and be open (apps.misuse.casenumbers.case_number_verify; its messages
+    connects its records system, exist there and be open (the verifier misuse registers in audit.hooks; its messages
     show the expected form). ``access_log_record`` always passes the user, so no search escapes the check."""
     purpose, case_number, _ = _purpose_verify(purpose=purpose, case_number=case_number,
                                               allow_system_purpose=allow_system_purpose, user=user)

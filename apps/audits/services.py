@@ -23,6 +23,7 @@ from apps.audits.choices import (
     Finding,
     Stratification,
 )
+from apps.audits.hooks import flagged_seqs_between
 from apps.audits.models import AuditCampaign, AuditSample
 from apps.audits.risk import QueryFacts, default_weights, risk_assess
 from apps.audits.sampling import PopulationEntry, draw, new_seed, sample_size_for
@@ -123,8 +124,7 @@ def audit_campaign_create(
     weights = default_weights() if risk_weighted else {}
     flagged = frozenset()
     if risk_weighted:
-        from apps.misuse.detection import flagged_seqs_between  # R-AUD-3: the log review's flags weigh in
-
+        # R-AUD-3: the log review's flags weigh in (misuse registers them: apps.audits.hooks)
         since, until = local_period_bounds(period_start, period_end)
         flagged = flagged_seqs_between(since=since, until=until)
     assessed = risk_assess((QueryFacts(row[0], row[3], row[4], row[5], row[6], row[1]) for row in rows),

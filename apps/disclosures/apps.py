@@ -20,3 +20,15 @@ class DisclosuresConfig(AppConfig):
         auditlog.register(ReleasePackage, exclude_fields=["progress"])
         register()
         register_retention()  # R-RET-6: the copies of read data this app keeps
+        from apps.disclosures.egress import (
+            OUTSIDE_EXPORT_ENTERED,
+            export_recipient_parse,
+            read_export_for_outside_recipient,
+        )
+        from apps.reads.hooks import ExportEgress, export_egress_register
+
+        # Every egress is a disclosure (R-SHR-8): the reads export names its recipient; an outside one becomes a
+        # disclosure request for the custodian.
+        export_egress_register(ExportEgress(
+            recipient_parse=export_recipient_parse, outside_export_enter=read_export_for_outside_recipient,
+            outside_export_entered=OUTSIDE_EXPORT_ENTERED))

@@ -57,6 +57,21 @@ def release_package_files_purge(ctx, days: int) -> dict:
     return ctx.counts.get(ctx.step, {})
 
 
+def disclosures_due(ctx, days: int) -> dict:
+    """R-SHR-7 is a minimum: disclosure records older than ``days`` since their last activity are counted for the
+    custodian (their append-only tables have no purge path); nothing is deleted automatically."""
+    from django.db.models.functions import Coalesce, Greatest
+
+    from apps.disclosures.models import DisclosureRequest
+
+    cutoff = ctx.as_of - timedelta(days=days)
+    last = Greatest("submitted_at", Coalesce("decided_at", "submitted_at"), Coalesce("released_at", "submitted_at"))
+    ctx.set("cutoff", cutoff.isoformat())
+    ctx.set("due", DisclosureRequest.objects.annotate(last_activity=last).filter(last_activity__lt=cutoff).count())
+    ctx.set("purged", 0)
+    return ctx.counts.get(ctx.step, {})
+
+
 def register() -> None:
     from apps.retention.registry import KEEPS_REFERENCED, DataClass, data_class_register
 
@@ -69,3 +84,7 @@ def register() -> None:
         key="disclosures.release_packages", label="Release package files", rule="R-RET-6", order=73,
         period_days=lambda policy: policy.release_copy_retention_days, apply=release_package_files_purge,
         held_check="only the file; the package row (manifest, SHA-256) stays, marked expired"))
+    data_class_register(DataClass(
+        key="disclosures", label="Disclosure records", rule="R-SHR-7", order=70,
+        period_days=lambda policy: policy.disclosure_record_retention_days, apply=disclosures_due,
+        held_check="a minimum period: records past it are counted for the custodian, never deleted automatically"))

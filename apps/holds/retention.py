@@ -55,7 +55,11 @@ def evidence_export_files_purge(ctx, days: int) -> dict:
 
 
 def register() -> None:
-    from apps.retention.registry import KEEPS_REFERENCED, DataClass, data_class_register
+    from apps.holds.selectors import read_held_sql
+    from apps.retention.registry import KEEPS_REFERENCED, DataClass, data_class_register, read_holder_register
+
+    # Reads under a pending or active hold are skipped by every purge (R-RET-3).
+    read_holder_register("holds.evidence_holds", read_held_sql)
 
     data_class_register(DataClass(
         key="holds.held_read_lists", label="Held-read lists of ended holds", rule="R-RET-6", order=74,

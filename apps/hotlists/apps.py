@@ -19,3 +19,13 @@ class HotlistsConfig(AppConfig):
         from apps.hotlists.retention import register as register_retention
 
         register_retention()  # hits and old entries expire under the agency's policy (R-RET-2)
+
+        from apps.hotlists.services import hits_match_reads, hits_withdraw_out_of_service
+        from apps.reads.hooks import ReadsConsumer, reads_consumer_register
+
+        # New, corrected and back-in-service reads are matched in the transaction that stores them, so hits commit
+        # with their reads (R-HOT-3, R-HOT-5); hits raised by reads later flagged out of service are withdrawn
+        # (R-READ-5a).
+        reads_consumer_register(ReadsConsumer(
+            key="hotlists.hits", reads_match=hits_match_reads, reads_out_of_service=hits_withdraw_out_of_service,
+            withdrawn_key="hits_withdrawn"))

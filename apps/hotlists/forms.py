@@ -8,7 +8,9 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from apps.agencies.shift_windows import SHIFTS, shift_at
 from apps.audit.choices import Purpose
+from apps.audit.justification_rules import ATTESTATION_TEXT
 from apps.common.server_time import CLIENT_TIME_REFUSED, client_time_fields
 from apps.hotlists.choices import (
     CONFIRMATION_CHOICES,
@@ -21,8 +23,6 @@ from apps.hotlists.choices import (
     Priority,
     RefreshPolicy,
 )
-from apps.justifications.rules import ATTESTATION_TEXT
-from apps.shifts.windows import SHIFTS, shift_at
 
 UPLOAD_REQUIRED = "Choose a CSV file to upload."
 BACK_SEARCH_NEEDS_PURPOSE = "A back-search is a query of ALPR data: give its purpose and case number (R-READ-3)."

@@ -21,10 +21,10 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from apps.audit.justification_rules import ENTRY_SUBJECT, justification_check
 from apps.common.errors import ApplicationError
 from apps.disclosures.immigration_screen import immigration_screen
 from apps.hotlists.choices import EntryReason, Priority
-from apps.justifications.rules import ENTRY_SUBJECT, justification_check
 from apps.reads.plates import plate_pattern_parse
 
 REQUIRED_COLUMNS = ("plate", "reason")

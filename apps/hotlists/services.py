@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.audit.justification_rules import ATTESTATION_REQUIRED, ENTRY_SUBJECT, justification_check
 from apps.audit.services import event_record
 from apps.common.celery_utils import task_send_on_commit
 from apps.common.errors import ApplicationError, PermissionDeniedError
@@ -63,7 +64,6 @@ from apps.hotlists.models import (
     PendingMatch,
 )
 from apps.hotlists.selectors import hot_list_usable_versions
-from apps.justifications.rules import ATTESTATION_REQUIRED, ENTRY_SUBJECT, justification_check
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
 
@@ -878,41 +878,6 @@ def hot_lists_alert_stale(*, now: datetime | None = None) -> int:
                 event_record(actor=None, code="alprportal.hotlists.list.stale", target=hot_list,
                              data={"last_refreshed_at": hot_list.last_refreshed_at, "owner": hot_list.owner_id})
         sent += len(created)
-    return sent
-
-
-def units_out_of_service_notify(*, now: datetime | None = None, lookback_hours: int = 24) -> int:
-    """Tell the ALPR Administrator (R-ADM-1; ``alpr_administrator_recipients``, which falls back to the agency's
-    system administrators when none is designated) and the officer's own supervisor about units reported out of
-    service in the last ``lookback_hours`` that are still out of service (policy 002, R-READ-5). Idempotent per
-    status report."""
-    from datetime import timedelta
-
-    from apps.accounts.selectors import alpr_administrator_recipients
-    from apps.reads.choices import CameraStatus
-    from apps.reads.models import CameraStatusReport
-
-    now = now or timezone.now()
-    reports = (CameraStatusReport.objects.filter(status=CameraStatus.OUT_OF_SERVICE,
-                                                 camera__status=CameraStatus.OUT_OF_SERVICE,
-                                                 reported_at__gte=now - timedelta(hours=lookback_hours))
-               .select_related("camera__agency", "camera__assigned_officer__supervisor", "reported_by"))
-    sent = 0
-    for report in reports:
-        officer = report.camera.assigned_officer
-        with transaction.atomic():
-            sent += len(notification_send(
-                recipients=[*alpr_administrator_recipients(agency=report.camera.agency),
-                            *([officer.supervisor] if officer and officer.supervisor else [])],
-                severity=Severity.WARNING,
-                title=f"{report.camera} reported out of service",
-                body=(f"Reported by {report.reported_by} at {timezone.localtime(report.reported_at):%Y-%m-%d %H:%M}, "
-                      f"effective {timezone.localtime(report.effective_at):%Y-%m-%d %H:%M}: {report.reason} "
-                      "Its reads are stored flagged and are not matched against the hot lists until it is back in "
-                      "service (R-READ-5a)."),
-                link=reverse("reads:camera", args=[report.camera_id]),
-                dedupe_key=f"unit-out-of-service:{report.pk}",
-            ))
     return sent
 
 

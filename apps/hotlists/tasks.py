@@ -33,14 +33,6 @@ def hot_lists_alert_stale() -> int:
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=3)
-def units_out_of_service_notify() -> int:
-    """Every few minutes: tell supervisors about units newly reported out of service (idempotent per report)."""
-    from apps.hotlists.services import units_out_of_service_notify as notify
-
-    return notify()
-
-
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=3)
 def hot_list_quality_reviews_alert_overdue() -> int:
     """Daily: alert when an own-agency list's data-quality review is overdue (R-HOT-7). Idempotent per due date."""
     from apps.hotlists.services import hot_list_quality_reviews_alert_overdue as alert

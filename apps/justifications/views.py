@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from apps.audit.justification_rules import ATTESTATION_TEXT
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.justifications.forms import JustificationReviewForm
-from apps.justifications.rules import ATTESTATION_TEXT
 from apps.justifications.selectors import justification_queue_for, other_reason_entries, plate_less_searches
 from apps.justifications.services import justification_review_record
 from apps.training.gate import TrainingRequiredMixin

@@ -126,8 +126,8 @@ ORDER BY seq
 
 def _shift_windows(user_ids, since: datetime, until: datetime) -> dict[int, list[tuple[float, float]]]:
     """Each person's recorded shifts (R-OPS-1 unit sign-ons): [start, end] epochs widened by the grace period."""
+    from apps.agencies.shift_windows import shift_window
     from apps.shifts.models import UnitSignOn
-    from apps.shifts.windows import shift_window
 
     grace = settings.PORTAL["MISUSE_OFF_SHIFT_GRACE_MINUTES"] * 60
     windows: dict[int, list[tuple[float, float]]] = defaultdict(list)

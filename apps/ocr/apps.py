@@ -12,3 +12,6 @@ class OcrConfig(AppConfig):
         from apps.ocr.retention import register
 
         register()  # uploads expire with their reads (R-RET-2)
+        from apps.ocr.read_texts import register as register_read_texts
+
+        register_read_texts()  # the tolerant search also matches OCR alternates and camera candidates (R-READ-4)

@@ -76,11 +76,19 @@ def ocr_uploads_purge(ctx, days: int) -> dict:
     return ctx.counts.get(ctx.step, {})
 
 
+def _read_alternate_model():
+    from apps.ocr.models import ReadAlternate
+
+    return ReadAlternate
+
+
 def register() -> None:
-    from apps.retention.registry import DataClass, data_class_register
+    from apps.retention.registry import DataClass, data_class_register, read_part_register
 
     data_class_register(DataClass(
         key="ocr.uploads", label="Uploaded photos (OCR)", rule="R-RET-2", order=17,  # before the reads purge
         period_days=lambda policy: policy.archive_purge_days, apply=ocr_uploads_purge,
         held_check="photos of reads under a pending or active evidence hold are kept (R-RET-3)",
         purges=("ocr.ReadAlternate", "ocr.OcrItem", "ocr.OcrJob")))
+    # The alternates are part of a read: they go with it when the reads purge takes it (R-RET-2).
+    read_part_register("ocr.alternates", _read_alternate_model)

@@ -21,5 +21,8 @@ class ReadsConfig(AppConfig):
         from apps.reads.home import register
 
         register()
+        from apps.reads.retention import register as register_retention
+
+        register_retention()  # reads are archived, purged and their orphan files swept (R-RET-1, R-RET-2)
 
         import apps.reads.api.schema  # noqa: F401 - registers the camera-token scheme with drf-spectacular

@@ -6,14 +6,14 @@ from django import forms
 from django.utils import timezone
 
 from apps.audit.choices import Purpose
-from apps.audit.services import CASE_NUMBER_REQUIRED, PURPOSE_REQUIRED
-from apps.common.errors import ApplicationError
-from apps.justifications.rules import (
+from apps.audit.justification_rules import (
     ATTESTATION_TEXT,
     JUSTIFICATION_MAX_LENGTH,
     SEARCH_SUBJECT,
     justification_check,
 )
+from apps.audit.services import CASE_NUMBER_REQUIRED, PURPOSE_REQUIRED
+from apps.common.errors import ApplicationError
 from apps.reads.choices import CameraStatus
 from apps.reads.models import Camera
 from apps.reads.selectors import ReadSearch, read_search_build

@@ -22,17 +22,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.audit.justification_rules import SEARCH_SUBJECT, justification_check
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record, access_purpose_check
 from apps.common.errors import ApplicationError, PermissionDeniedError
-from apps.justifications.rules import SEARCH_SUBJECT, justification_check
+from apps.reads.hooks import alternate_texts_sources
 from apps.reads.models import Camera, Read, ReadCorrection
 from apps.reads.plates import PlatePattern, plate_pattern_parse
 
@@ -206,10 +206,8 @@ def _where(search: ReadSearch, *, include_archived: bool) -> tuple[str, list[Any
         # table names come from the models, every value is a parameter.
         membership = "= ANY(ARRAY(" if connection.vendor == "postgresql" else "IN ("
         closing = "))" if connection.vendor == "postgresql" else ")"
-        other_texts = [(table, column) for table, column in (
-            (_alternate_table(), "text"),
-            (connection.ops.quote_name(ReadCorrection._meta.db_table), "previous_plate"),
-        ) if table is not None]
+        other_texts = [*((source.table(), source.column) for source in alternate_texts_sources()),
+                       (connection.ops.quote_name(ReadCorrection._meta.db_table), "previous_plate")]
         parts = [clause]
         params.extend(values)
         for table, column in other_texts:
@@ -295,13 +293,6 @@ def _tolerant_clause(pattern: PlatePattern, column: str) -> tuple[str, list[Any]
     return f"{column} {operator} %s", [plate_confusion_regex(pattern)]
 
 
-def _alternate_table() -> str | None:
-    """The OCR alternates' table, when the OCR app is installed (reads does not depend on it otherwise)."""
-    if not apps.is_installed("apps.ocr"):
-        return None
-    return connection.ops.quote_name(apps.get_model("ocr", "ReadAlternate")._meta.db_table)
-
-
 def read_match_notes(*, search: ReadSearch, reads: list[Read]) -> dict[int, str]:
     """For a tolerant search: why each read matched, when it is not a plain match — "matched allowing B↔8",
     "matched an alternate (7A8C123)", "matched its reading before a correction (7A8C123)" — so people see which
@@ -318,18 +309,10 @@ def read_match_notes(*, search: ReadSearch, reads: list[Read]) -> dict[int, str]
             return None
         return sorted({f"{want}↔{got}" for want, got in zip(wanted, match.groups(), strict=True) if want != got})
 
-    # the other texts each read was known by, in the order they are tried: OCR alternates, then earlier plates
+    # the other texts each read was known by, in the order they are tried: the registered sources' (OCR alternates,
+    # camera candidates: apps.reads.hooks), then earlier plates
     read_ids = [read.pk for read in reads]
-    sources = []
-    if apps.is_installed("apps.ocr"):
-        alternate = apps.get_model("ocr", "ReadAlternate")
-        rows = alternate.objects.filter(read_id__in=read_ids).order_by("read_id", "rank").values_list(
-            "read_id", "text", "source")
-        # marked with their source: the portal's OCR of a photo, or the camera agent's own candidates (issue #21)
-        sources.append(("matched an alternate ({text})",
-                        [(r, t) for r, t, source in rows if source != alternate.SOURCE_CAMERA]))
-        sources.append(("matched a camera candidate ({text})",
-                        [(r, t) for r, t, source in rows if source == alternate.SOURCE_CAMERA]))
+    sources = [note for source in alternate_texts_sources() for note in source.notes(read_ids)]
     earlier = (ReadCorrection.objects.filter(read_id__in=read_ids)
                .order_by("read_id", "corrected_at", "id").values_list("read_id", "previous_plate"))
     sources.append(("matched its reading before a correction ({text})", earlier))

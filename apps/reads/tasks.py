@@ -12,3 +12,11 @@ def cameras_not_reporting_check() -> int:
     from apps.reads.services.agents import cameras_not_reporting_check as check
 
     return check()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=5, max_retries=3)
+def units_out_of_service_notify() -> int:
+    """Every few minutes: tell supervisors about units newly reported out of service (idempotent per report)."""
+    from apps.reads.services.cameras import units_out_of_service_notify as notify
+
+    return notify()

@@ -24,6 +24,7 @@ from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.reads.api.views import csv_response
 from apps.reads.forms import CameraStatusForm, PurposeFieldsMixin, ReadCorrectionForm, ReadSearchForm
+from apps.reads.hooks import export_egress
 from apps.reads.images import read_image_response
 from apps.reads.links import IMAGE_KINDS, read_image_link_context, read_image_url
 from apps.reads.models import Read
@@ -99,19 +100,18 @@ class ReadExportView(ReadDataMixin, View):
     For an outside recipient nothing is exported: it becomes a disclosure request for the custodian (R-SHR-8)."""
 
     def get(self, request):
-        from apps.disclosures import egress
-
+        egress = export_egress()  # R-SHR-8: registered by the disclosures app
         form = ReadSearchForm(request.GET)
         if not form.is_valid():
             messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
             return HttpResponseRedirect(reverse("reads:search") + "?" + request.GET.urlencode())
         try:
-            recipient = egress.export_recipient_parse(request.GET)
+            recipient = egress.recipient_parse(request.GET)
             if recipient.outside:
-                entered = egress.read_export_for_outside_recipient(
+                entered = egress.outside_export_enter(
                     actor=request.user, recipient=recipient, search=form.search, source="the reads export page",
                     purpose=form.cleaned_data["purpose"], case_number=form.cleaned_data["case_number"])
-                messages.success(request, egress.OUTSIDE_EXPORT_ENTERED.format(
+                messages.success(request, egress.outside_export_entered.format(
                     agency=recipient.agency.name, person=recipient.person, reference=entered.reference))
                 return HttpResponseRedirect(reverse("reads:search") + "?" + request.GET.urlencode())
             reads, log = read_search_export(

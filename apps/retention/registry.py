@@ -26,6 +26,8 @@ from typing import Any
 
 _DATA_CLASSES: dict[str, DataClass] = {}
 _READ_KEEPERS: dict[str, Callable[[str], str]] = {}
+_READ_HOLDERS: dict[str, Callable[..., str]] = {}
+_READ_PARTS: dict[str, Callable[[], Any]] = {}
 
 
 # How a purge treats a row that a foreign key still refers to (R-RET-4: a reference must never fail the run).
@@ -71,34 +73,37 @@ def read_keepers() -> dict[str, Callable[[str], str]]:
     return dict(_READ_KEEPERS)
 
 
+def read_holder_register(key: str, sql: Callable[..., str]) -> None:
+    """A predicate (SQL, given the reads table alias and ``as_of``) true for reads under a hold retention must respect
+    (R-RET-3): evidence holds register theirs, so retention does not import them."""
+    _READ_HOLDERS[key] = sql
+
+
+def read_held_sql(alias: str = "r", *, as_of=None) -> str:
+    """SQL true when a registered holder holds the read ``alias`` (used as ``AND NOT <this>``; no parameters)."""
+    clauses = [sql(alias, as_of=as_of) for sql in _READ_HOLDERS.values()]
+    if not clauses:
+        return "FALSE"
+    return clauses[0] if len(clauses) == 1 else "(" + " OR ".join(clauses) + ")"
+
+
+def read_part_register(key: str, model: Callable[[], Any]) -> None:
+    """A model (given lazily) whose rows are part of a read (``read_id``) and go with it when it is purged: the OCR
+    alternates, for instance. Registered by the app that owns it."""
+    _READ_PARTS[key] = model
+
+
+def read_parts_registered() -> list:
+    return [model() for model in _READ_PARTS.values()]
+
+
 def register_builtin_data_classes() -> None:
+    """The access log's class: the audit app is a base layer that imports no domain app, so retention registers it.
+    Every other class is registered by the app that owns the data (reads, hot lists, OCR, holds, disclosures)."""
     from apps.retention import engine
 
-    held = "reads under a pending or active evidence hold are skipped (R-RET-3)"
-    data_class_register(DataClass(
-        key="reads.archive", label="Reads: logical archiving", rule="R-RET-1", order=10,
-        period_days=lambda policy: policy.read_retention_days, apply=engine.reads_archive, held_check=held))
-    data_class_register(DataClass(
-        key="reads.purge", label="Archived reads and images: purge", rule="R-RET-2", order=20,
-        period_days=lambda policy: policy.archive_purge_days, apply=engine.reads_purge_archived, held_check=held,
-        purges=("reads.ReadCorrection", "reads.ReadAgentAlert", "ocr.ReadAlternate", "reads.Read"),
-        references=KEEPS_REFERENCED))
-    data_class_register(DataClass(
-        key="reads.non_hit", label="Reads that hit nothing: early purge", rule="R-RET-2", order=30,
-        period_days=lambda policy: policy.non_hit_purge_days, apply=engine.reads_purge_non_hit,
-        held_check=held + "; reads a registered source (hits) refers to are kept",
-        purges=("reads.ReadCorrection", "reads.ReadAgentAlert", "ocr.ReadAlternate", "reads.Read"),
-        references=KEEPS_REFERENCED))
     data_class_register(DataClass(
         key="access_log", label="Access log", rule="R-AUD-1", order=60,
         period_days=lambda policy: policy.access_log_retention_days, apply=engine.access_log_expire,
         held_check="only a verified prefix is purged, with a signed checkpoint; audit samples are detached",
         purges=("audit.AccessLog",), references=DETACHES_REFERENCES))
-    data_class_register(DataClass(
-        key="disclosures", label="Disclosure records", rule="R-SHR-7", order=70,
-        period_days=lambda policy: policy.disclosure_record_retention_days, apply=engine.disclosures_due,
-        held_check="a minimum period: records past it are counted for the custodian, never deleted automatically"))
-    data_class_register(DataClass(
-        key="files.orphans", label="Orphan image files", rule="R-RET-2", order=90,
-        period_days=lambda policy: 0, apply=engine.orphan_files_sweep,
-        held_check="only files no read refers to, older than the grace period"))

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from apps.agencies.shift_windows import SHIFT_CHOICES, shift_at
 from apps.hotlists.forms import ServerTimeFormMixin
-from apps.shifts.windows import SHIFT_CHOICES, shift_at
 
 
 class SignOnForm(ServerTimeFormMixin, forms.Form):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from apps.shifts.windows import SHIFT_CHOICES
+from apps.agencies.shift_windows import SHIFT_CHOICES
 
 
 class SignOnStatus(models.TextChoices):

@@ -10,10 +10,10 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.agencies.shift_windows import shift_window
 from apps.reads.choices import CameraKind, CameraStatus
 from apps.reads.models import Camera, CameraHeartbeatWindow, CameraStatusReport, Read
 from apps.shifts.models import ShiftGapReview, SignOnStatus, UnitSignOn
-from apps.shifts.windows import shift_window
 
 GAP_NO_SIGN_ON = "no_sign_on"
 GAP_EARLY_SIGN_OFF = "early_sign_off"

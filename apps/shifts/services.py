@@ -10,12 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.agencies.shift_windows import SHIFTS, shift_at, shift_for_sign_on, shift_window
 from apps.audit.services import event_record
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.reads.choices import CameraKind, CameraStatus
 from apps.reads.models import Camera
 from apps.shifts.models import ShiftGapReview, SignOnStatus, UnitSignOn
-from apps.shifts.windows import SHIFTS, shift_at, shift_for_sign_on, shift_window
 
 SIGN_ON_NOT_ALLOWED = "You may sign on only the mobile units assigned to you."
 SIGN_ON_NOT_MOBILE = "{camera} is not a mobile unit; only ALPR-equipped vehicles are signed on."

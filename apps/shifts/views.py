@@ -12,13 +12,13 @@ from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import TemplateView
 
+from apps.agencies.shift_windows import shift_at, shift_for_sign_on, shift_label
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.shifts.forms import GapReviewForm, ShiftChoiceForm, SignOffForm, SignOnForm
 from apps.shifts.models import SignOnStatus
 from apps.shifts.selectors import shift_gap_report, sign_on_list_visible_to, sign_on_open_for, units_for_sign_on
 from apps.shifts.services import shift_gap_review_record, unit_sign_off, unit_sign_on
-from apps.shifts.windows import shift_at, shift_for_sign_on, shift_label
 from apps.training.gate import TrainingRequiredMixin
 
 

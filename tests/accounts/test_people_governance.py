@@ -90,9 +90,8 @@ def test_the_alpr_administrator_is_designated_with_dates_and_history(make_user, 
 
 def test_alerts_go_to_the_designated_administrator_else_to_the_system_administrators(make_user, custodian):
     """R-ADM-1"""
-    from apps.hotlists.services import units_out_of_service_notify
     from apps.reads.choices import CameraKind
-    from apps.reads.services.cameras import camera_create, camera_report_status
+    from apps.reads.services.cameras import camera_create, camera_report_status, units_out_of_service_notify
 
     sergeant = make_user(Role.SUPERVISOR, username="sgt")
     officer = make_user(Role.OPERATOR, username="ofc", supervisor=sergeant)

@@ -54,7 +54,7 @@ def _install_slowdowns() -> None:
     if batch_delay:
         from apps.retention import engine as retention_engine
 
-        original_batched = retention_engine._batched
+        original_batched = retention_engine.keyset_batches
 
         def slow_batched(ctx, batch, counter, *, start, end):
             def slow_batch(after, upper):
@@ -63,7 +63,7 @@ def _install_slowdowns() -> None:
 
             return original_batched(ctx, slow_batch, counter, start=start, end=end)
 
-        retention_engine._batched = slow_batched
+        retention_engine.keyset_batches = slow_batched
 
 
 def main(argv: list[str]) -> None:

@@ -16,12 +16,11 @@ from apps.hotlists.services import (
     HIT_WITHDRAWN_OUT_OF_SERVICE,
     hits_match_pending,
     hits_match_reads,
-    units_out_of_service_notify,
 )
 from apps.notifications.models import Notification
 from apps.reads.choices import CameraKind
 from apps.reads.models import Read
-from apps.reads.services.cameras import camera_create, camera_report_status
+from apps.reads.services.cameras import camera_create, camera_report_status, units_out_of_service_notify
 from apps.reads.services.corrections import read_correct
 from tests.hotlists.conftest import csv_of, soon
 

@@ -7,6 +7,12 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from apps.audit.justification_rules import (
+    ATTESTATION_REQUIRED,
+    ENTRY_SUBJECT,
+    JUSTIFICATION_MIN_LENGTH,
+    JUSTIFICATION_REQUIRED,
+)
 from apps.common.errors import ApplicationError
 from apps.hotlists.models import HotListEntry
 from apps.hotlists.services import (
@@ -14,12 +20,6 @@ from apps.hotlists.services import (
     hot_list_entry_add,
     hot_list_import_apply,
     hot_list_import_preview,
-)
-from apps.justifications.rules import (
-    ATTESTATION_REQUIRED,
-    ENTRY_SUBJECT,
-    JUSTIFICATION_MIN_LENGTH,
-    JUSTIFICATION_REQUIRED,
 )
 from tests.hotlists.conftest import csv_of, soon
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from apps.audit.models import AccessLog
-from apps.common.errors import ApplicationError
-from apps.justifications.rules import (
+from apps.audit.justification_rules import (
     ATTESTATION_REQUIRED,
     ATTESTATION_TEXT,
     JUSTIFICATION_MIN_LENGTH,
     JUSTIFICATION_REQUIRED,
     SEARCH_SUBJECT,
 )
+from apps.audit.models import AccessLog
+from apps.common.errors import ApplicationError
 from apps.reads.selectors import read_search, read_search_build, read_search_export
 from tests.reads.conftest import SEARCH
 

@@ -271,7 +271,7 @@ def test_reads_other_records_still_refer_to_are_never_purged_from_under_them():
     purged under the hits' own period. Corrections go with their read; holds' copies never block."""
     from django.apps import apps as django_apps
 
-    from apps.retention.engine import read_referenced_sql
+    from apps.reads.retention import read_referenced_sql
 
     sql = read_referenced_sql("r")
     assert "reads_readcorrection" not in sql and "holds_heldread" not in sql

@@ -8,14 +8,14 @@ from datetime import UTC, timedelta
 
 import pytest
 
+from apps.agencies.shift_windows import shift_at, shift_for_sign_on
 from apps.audit.models import DomainEvent
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.hotlists.models import Hit
-from apps.hotlists.services import units_out_of_service_notify
 from apps.notifications.models import Notification
 from apps.reads.choices import CameraKind, CameraStatus
 from apps.reads.models import Read
-from apps.reads.services.cameras import camera_create, camera_report_status
+from apps.reads.services.cameras import camera_create, camera_report_status, units_out_of_service_notify
 from apps.reads.services.ingest import read_batch_ingest
 from apps.shifts.models import ShiftGapReview, SignOnStatus, UnitSignOn
 from apps.shifts.selectors import GAP_EARLY_SIGN_OFF, GAP_NO_SIGN_ON, shift_gap_report
@@ -31,7 +31,6 @@ from apps.shifts.services import (
     unit_sign_off,
     unit_sign_on,
 )
-from apps.shifts.windows import shift_at, shift_for_sign_on
 from tests.shifts.conftest import DAY, clock, local
 
 pytestmark = pytest.mark.django_db

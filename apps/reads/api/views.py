@@ -35,6 +35,7 @@ from apps.reads.api.serializers import (
 from apps.reads.authentication import CameraTokenAuthentication, IsCamera
 from apps.reads.exports import CSV_HEADER, csv_rows
 from apps.reads.forms import ReadSearchForm
+from apps.reads.hooks import export_egress
 from apps.reads.images import image_store, image_validate
 from apps.reads.models import Camera, Read
 from apps.reads.permissions import CanCorrectReads, CanQueryReads
@@ -197,17 +198,16 @@ class ReadExportApi(APIView):
     @extend_schema(parameters=_SEARCH_PARAMETERS + _RECIPIENT_PARAMETERS,
                    responses={(200, "text/csv"): str, 202: dict})
     def get(self, request):
-        from apps.disclosures import egress
-
+        egress = export_egress()  # R-SHR-8: registered by the disclosures app
         form = _search_form_or_error(request)
-        recipient = egress.export_recipient_parse(request.query_params)
+        recipient = egress.recipient_parse(request.query_params)
         if recipient.outside:
-            entered = egress.read_export_for_outside_recipient(
+            entered = egress.outside_export_enter(
                 actor=request.user, recipient=recipient, search=form.search, source="the reads export API",
                 purpose=form.cleaned_data["purpose"], case_number=form.cleaned_data["case_number"])
             return Response({"disclosure_request": {"id": entered.pk, "reference": entered.reference,
                                                     "status": entered.status, "recipient": recipient.label},
-                             "message": egress.OUTSIDE_EXPORT_ENTERED.format(
+                             "message": egress.outside_export_entered.format(
                                  agency=recipient.agency.name, person=recipient.person,
                                  reference=entered.reference)},
                             status=status.HTTP_202_ACCEPTED)

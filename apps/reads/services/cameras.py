@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.services import event_record
 from apps.common.errors import ApplicationError, PermissionDeniedError
-from apps.hotlists.services import hits_match_reads, hits_withdraw_out_of_service
+from apps.notifications.models import Severity
+from apps.notifications.services import notification_send
 from apps.reads.choices import CAMERA_STATUS_TRANSITIONS, CameraKind, CameraStatus
+from apps.reads.hooks import reads_changed_notify, reads_out_of_service_notify, reads_withdrawn_none
 from apps.reads.models import Camera, CameraStatusReport, Read
 
 STATUS_UNCHANGED = "{camera} is already {status}."
@@ -94,21 +97,21 @@ def camera_report_status(
                                 reason=reason, reported_by=actor)
     report.full_clean()
     unflagged = 0
-    hits_withdrawn = 0
+    withdrawn = reads_withdrawn_none()
     if status == CameraStatus.OUT_OF_SERVICE:
         # Reads may already be stored for the time between the damage and the report (or arrive late): flag them,
         # and withdraw the unconfirmed hits they raised before anyone knew (R-READ-5a).
         flagged = Read.objects.filter(camera=camera, captured_at__gte=effective_at, flagged_out_of_service=False)
         flagged_ids = list(flagged.values_list("id", flat=True))
         report.reads_flagged = Read.objects.filter(pk__in=flagged_ids).update(flagged_out_of_service=True)
-        hits_withdrawn = hits_withdraw_out_of_service(actor=actor, read_ids=flagged_ids, effective_at=effective_at)
+        withdrawn = reads_out_of_service_notify(actor=actor, read_ids=flagged_ids, effective_at=effective_at)
     else:
         # Back in service from effective_at: reads flagged at ingest while the report was pending are not flagged,
         # and, never having been matched (R-READ-5a), are matched now.
         unflagged_ids = list(Read.objects.filter(camera=camera, captured_at__gte=effective_at,
                                                  flagged_out_of_service=True).values_list("id", flat=True))
         unflagged = Read.objects.filter(pk__in=unflagged_ids).update(flagged_out_of_service=False)
-        hits_match_reads(read_ids=unflagged_ids)
+        reads_changed_notify(read_ids=unflagged_ids)
     report.save()
     camera.status = status
     camera.status_changed_at = effective_at
@@ -117,9 +120,39 @@ def camera_report_status(
     verb = "out_of_service" if status == CameraStatus.OUT_OF_SERVICE else "in_service"
     event_record(actor=actor, code=f"alprportal.reads.camera.{verb}", target=camera,
                  data={"old": previous, "new": status, "effective_at": effective_at, "reason": reason,
-                       "reads_flagged": report.reads_flagged, "reads_unflagged": unflagged,
-                       "hits_withdrawn": hits_withdrawn})
+                       "reads_flagged": report.reads_flagged, "reads_unflagged": unflagged, **withdrawn})
     return report
+
+
+def units_out_of_service_notify(*, now: datetime | None = None, lookback_hours: int = 24) -> int:
+    """Tell the ALPR Administrator (R-ADM-1; ``alpr_administrator_recipients``, which falls back to the agency's
+    system administrators when none is designated) and the officer's own supervisor about units reported out of
+    service in the last ``lookback_hours`` that are still out of service (policy 002, R-READ-5). Idempotent per
+    status report."""
+    from apps.accounts.selectors import alpr_administrator_recipients
+
+    now = now or timezone.now()
+    reports = (CameraStatusReport.objects.filter(status=CameraStatus.OUT_OF_SERVICE,
+                                                 camera__status=CameraStatus.OUT_OF_SERVICE,
+                                                 reported_at__gte=now - timedelta(hours=lookback_hours))
+               .select_related("camera__agency", "camera__assigned_officer__supervisor", "reported_by"))
+    sent = 0
+    for report in reports:
+        officer = report.camera.assigned_officer
+        with transaction.atomic():
+            sent += len(notification_send(
+                recipients=[*alpr_administrator_recipients(agency=report.camera.agency),
+                            *([officer.supervisor] if officer and officer.supervisor else [])],
+                severity=Severity.WARNING,
+                title=f"{report.camera} reported out of service",
+                body=(f"Reported by {report.reported_by} at {timezone.localtime(report.reported_at):%Y-%m-%d %H:%M}, "
+                      f"effective {timezone.localtime(report.effective_at):%Y-%m-%d %H:%M}: {report.reason} "
+                      "Its reads are stored flagged and are not matched against the hot lists until it is back in "
+                      "service (R-READ-5a)."),
+                link=reverse("reads:camera", args=[report.camera_id]),
+                dedupe_key=f"unit-out-of-service:{report.pk}",
+            ))
+    return sent
 
 
 CAMERA_EDITABLE_FIELDS = ("name", "location_description", "latitude", "longitude", "assigned_officer", "external_id",

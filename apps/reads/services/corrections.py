@@ -6,7 +6,7 @@ from django.db import transaction
 
 from apps.audit.services import event_record
 from apps.common.errors import ApplicationError, PermissionDeniedError
-from apps.hotlists.services import hits_match_reads
+from apps.reads.hooks import reads_changed_notify
 from apps.reads.models import Read, ReadCorrection
 from apps.reads.plates import plate_normalize
 
@@ -51,5 +51,5 @@ def read_correct(*, actor, read: Read, corrected_plate: str, reason: str,
     event_record(actor=actor, code="alprportal.reads.read.corrected", target=read,
                  data={"old": correction.previous_plate, "new": plate, "reason": reason,
                        "original": read.plate_normalized})
-    hits_match_reads(read_ids=[read.pk])  # R-HOT-5; commits (or rolls back) with the correction
+    reads_changed_notify(read_ids=[read.pk])  # R-HOT-5: hot-list matching; commits (or rolls back) with the correction
     return correction

@@ -31,14 +31,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.common.errors import ApplicationError
-from apps.hotlists.services import hits_match_reads
 from apps.reads.choices import CameraStatus, IngestFormat, ItemStatus
+from apps.reads.hooks import CameraCandidate, camera_candidates_store, reads_changed_notify
 from apps.reads.images import (
     image_decode_base64,
     image_delete_quietly,
@@ -49,7 +48,6 @@ from apps.reads.images import (
 )
 from apps.reads.models import Camera, CameraStatusReport, IngestBatch, Read
 from apps.reads.plates import plate_normalize
-from apps.reads.signals import reads_stored
 
 logger = logging.getLogger("alprportal.reads.ingest")
 
@@ -462,9 +460,12 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
                     stored_files.append(stored)
         with transaction.atomic():
             inserted = _insert(camera, list(pending.values()), now) if pending else {}
-            _insert_alternates([(inserted[key], prepared) for key, prepared in pending.items()
-                                if key in inserted and prepared.alternates])
-            hits_match_reads(read_ids=inserted.values())  # R-HOT-3: hits commit with their reads
+            camera_candidates_store(rows=[
+                CameraCandidate(read_id=inserted[key], text=text, confidence=min(1.0, max(0.0, confidence)), box=box,
+                                rank=rank, agent_version=prepared.agent_version)
+                for key, prepared in pending.items() if key in inserted
+                for rank, (text, confidence, box) in enumerate(prepared.alternates, start=2)])
+            reads_changed_notify(read_ids=inserted.values())  # R-HOT-3: hits commit with their reads
             # A concurrent retry stored these between our duplicate check and our insert: compare with what it stored.
             raced = _existing(camera, [key for key in pending if key not in inserted])
             for key, prepared in pending.items():
@@ -502,9 +503,6 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
                        "read_id and were not stored (first: #%s, stored read %s, differs in %s)", camera.pk, batch.pk,
                        outcome.conflicts, len(items), first.index, first.id,
                        ", ".join(d["field"] for d in first.differences or []))
-    if inserted:
-        ids = list(inserted.values())
-        transaction.on_commit(lambda: reads_stored.send(sender=Read, camera_id=camera.pk, read_ids=ids))
     return outcome
 
 
@@ -568,19 +566,6 @@ SELECT source_read_id, id, plate_normalized, (extract(epoch FROM captured_at) * 
 FROM reads_read
 WHERE camera_id = %s AND source_read_id IN (SELECT jsonb_array_elements_text(%s::jsonb))
 """
-
-
-def _insert_alternates(rows: list[tuple[int, _Prepared]]) -> None:
-    """The camera's candidate plates of new reads, as alternates marked ``camera`` (the OCR alternates' table)."""
-    if not rows or not django_apps.is_installed("apps.ocr"):
-        return
-    alternate = django_apps.get_model("ocr", "ReadAlternate")
-    alternate.objects.bulk_create([
-        alternate(read_id=read_id, text=text, confidence=min(1.0, max(0.0, confidence)), box=box, rank=rank,
-                  engine_version=f"agent {prepared.agent_version}".strip(), source=alternate.SOURCE_CAMERA)
-        for read_id, prepared in rows
-        for rank, (text, confidence, box) in enumerate(prepared.alternates, start=2)
-    ])
 
 
 _NO_VEHICLE = _Prepared.vehicle

@@ -12,11 +12,11 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.agencies.shift_windows import SHIFT_CHOICES, shift_for_sign_on
 from apps.common.server_time import client_times_refuse
 from apps.shifts.forms import ShiftChoiceForm
 from apps.shifts.selectors import shift_gap_report, sign_on_list_visible_to, sign_on_open_for, units_for_sign_on
 from apps.shifts.services import shift_gap_review_record, unit_sign_off, unit_sign_on
-from apps.shifts.windows import SHIFT_CHOICES, shift_for_sign_on
 from apps.training.gate import TrainingCurrent
 
 

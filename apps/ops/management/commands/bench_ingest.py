@@ -22,7 +22,7 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from apps.reads.benchmarks import bench_database, summary_ms
+from apps.ops.benchmarks import bench_database, summary_ms
 
 
 def _crop_b64() -> str:

@@ -1,6 +1,6 @@
 """Demo cameras, a camera token and a few thousand reads for ``manage.py seed_demo`` (idempotent, a few seconds).
 
-Called by apps/common/management/commands/seed_demo.py. Reads are bulk-created with fixed ``source_read_id``s, so a
+Called by apps/ops/management/commands/seed_demo.py. Reads are bulk-created with fixed ``source_read_id``s, so a
 second run adds nothing; a small subset gets generated plate-crop images so the search page shows thumbnails.
 """
 

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from apps.agencies.shift_windows import shift_at, shift_window
 from apps.shifts.models import ShiftGapReview, SignOnStatus, UnitSignOn
-from apps.shifts.windows import shift_at, shift_window
 
 
 def _previous(day, shift):

@@ -102,7 +102,8 @@ class Command(BaseCommand):
 
         from django.utils import timezone
 
-        from apps.retention.engine import RunContext, reads_archive, reads_purge_archived
+        from apps.reads.retention import reads_archive, reads_purge_archived
+        from apps.retention.engine import RunContext
         from apps.retention.selectors import retention_policy_current
 
         policy = retention_policy_current()

@@ -46,7 +46,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from apps.reads.benchmarks import bench_database, percentile
+from apps.ops.benchmarks import bench_database, percentile
 
 INGEST_PATH = "/api/v1/ingest/reads/"
 SEARCH_PATH = "/api/v1/reads/search/"

@@ -7,7 +7,7 @@
 - a security incident closed in that half-year, scoped from the access log, and a query-volume alert from a burst of
   searches by the investigator an hour ago (open an incident from it on /audit/incidents/).
 
-Past moments are written through the real services with the clock set back (as apps.reports.demo does), so events
+Past moments are written through the real services with the clock set back (as apps.ops.demo.reports does), so events
 and access-log rows are chained like any other.
 """
 

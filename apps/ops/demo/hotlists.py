@@ -1,7 +1,7 @@
 """Demo hot lists and hits for ``manage.py seed_demo`` (idempotent): an own-agency list with exact and partial
 entries, a CA DOJ list, a stale partner list, and hits in every state — all made through the services.
 
-Called once from apps/common/management/commands/seed_demo.py, after the reads and sharing demo data.
+Called once from apps/ops/management/commands/seed_demo.py, after the reads and sharing demo data.
 """
 
 from __future__ import annotations

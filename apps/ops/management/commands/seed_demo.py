@@ -115,56 +115,56 @@ class Command(BaseCommand):
                 training_record_create(actor=None, person=user, course=initial,
                                        completed_on=today - timedelta(days=400), instructor="Training Unit")
 
-        from apps.agencies.demo import seed_governance
+        from apps.ops.demo.agencies import seed_governance
 
         seed_governance(people={user.username: user for user in User.objects.filter(
             username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
 
-        from apps.reads.demo import seed_reads
+        from apps.ops.demo.reads import seed_reads
 
         seed_reads(agency=agencies[0], people={user.username: user for user in User.objects.filter(
             username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
 
-        from apps.disclosures.demo import seed_sharing
+        from apps.ops.demo.disclosures import seed_sharing
 
         seed_sharing(stdout=None if options["quiet"] else self.stdout)
 
-        from apps.hotlists.demo import seed_hotlists
+        from apps.ops.demo.hotlists import seed_hotlists
 
         seed_hotlists(people={user.username: user for user in User.objects.filter(
             username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
 
-        from apps.shifts.demo import seed_shifts
+        from apps.ops.demo.shifts import seed_shifts
 
         seed_shifts(people={user.username: user for user in User.objects.filter(
             username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
 
-        from apps.holds.demo import seed_holds
+        from apps.ops.demo.holds import seed_holds
 
         seed_holds(people={user.username: user for user in User.objects.filter(
             username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
 
-        from apps.ocr.demo import seed_ocr
+        from apps.ops.demo.ocr import seed_ocr
 
         seed_ocr(people={user.username: user for user in User.objects.filter(
             username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
 
-        from apps.reports.demo import seed_oversight_demo
+        from apps.ops.demo.reports import seed_oversight_demo
 
         seed_oversight_demo(password=DEMO_PASSWORD, stdout=None if options["quiet"] else self.stdout)
 
-        from apps.disclosures.demo import seed_released_package
+        from apps.ops.demo.disclosures import seed_released_package
 
         seed_released_package(stdout=None if options["quiet"] else self.stdout)
 
-        from apps.holds.demo import seed_evidence_export
+        from apps.ops.demo.holds import seed_evidence_export
 
         seed_evidence_export(people={user.username: user for user in User.objects.filter(
             username__in=[row[0] for row in PEOPLE])}, stdout=None if options["quiet"] else self.stdout)
-        from apps.audits.demo import seed_accountability_demo
+        from apps.ops.demo.audits import seed_accountability_demo
 
         seed_accountability_demo(stdout=None if options["quiet"] else self.stdout)
-        from apps.misuse.demo import seed_misuse_demo
+        from apps.ops.demo.misuse import seed_misuse_demo
 
         seed_misuse_demo(stdout=None if options["quiet"] else self.stdout)
 

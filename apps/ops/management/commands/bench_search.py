@@ -24,7 +24,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
 
-from apps.reads.benchmarks import bench_database, summary_ms
+from apps.ops.benchmarks import bench_database, summary_ms
 
 CAMERAS = 50
 SECONDARY_INDEXES = ("read_plate_time", "read_plate_trgm", "read_camera_time", "read_time")

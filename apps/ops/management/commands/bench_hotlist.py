@@ -32,7 +32,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from apps.reads.benchmarks import bench_database, summary_ms
+from apps.ops.benchmarks import bench_database, summary_ms
 
 LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 

@@ -1,0 +1,311 @@
+"""Retention of reads (R-RET-1, R-RET-2, R-RET-4), registered with apps.retention in ``ReadsConfig.ready``: archive,
+purge, the optional early purge of reads that hit nothing, and the sweep of orphan image files — in batches.
+
+Every step chooses its rows by predicate, in batches of ``batch_size``, each batch one statement in its own
+transaction::
+
+    WITH batch AS (SELECT r.ctid AS tid FROM reads_read r
+                   WHERE r.archived_at IS NULL AND r.captured_at < :cutoff AND r.captured_at >= :resume
+                     AND NOT EXISTS (<held by a pending or active hold>)
+                   ORDER BY r.captured_at LIMIT :batch FOR UPDATE OF r SKIP LOCKED)
+    UPDATE reads_read r SET archived_at = :as_of FROM batch WHERE r.ctid = batch.tid
+
+so a crash loses at most the batch in flight and a rerun continues where the predicate says (idempotent,
+resumable; the batching kit is ``apps.retention.engine``). Purges delete the read's parts (corrections, agent alerts,
+and what other apps register as parts, e.g. OCR alternates) and the read in one statement and queue its image names
+(``PendingFileDeletion``) in the same transaction; the files are removed only after that commit. Held reads are
+skipped through the predicate holds register (``retention.registry.read_held_sql``, R-RET-3); reads a registered
+keeper (hits) refers to are not "non-hit" reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta
+
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+
+from apps.retention import engine
+from apps.retention.engine import RunContext
+from apps.retention.models import PendingFileDeletion
+from apps.retention.registry import read_held_sql, read_keepers, read_parts_registered
+
+logger = logging.getLogger("alprportal.retention")
+
+READ_IMAGE_FIELDS = ("vehicle_image", "plate_crop")
+ORPHAN_SWEEP_PREFIXES = ("reads/",)
+
+
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _resume_clause(after: datetime | None) -> tuple[str, list]:
+    return ("AND r.captured_at >= %s", [after]) if after is not None else ("", [])
+
+
+# --- reads: archive ------------------------------------------------------------------------------------------------
+# Archiving writes a new row version, so every index of reads_read gets an entry per archived read. GIN indexes (the
+# trigram index of partial plates) take theirs through their pending list; letting that list grow during the pass
+# and merging it once at the end, with enough memory, is much cheaper than a merge every 4 MB.
+GIN_PENDING_LIST_LIMIT = "1GB"
+GIN_CLEANUP_WORK_MEM = "256MB"
+
+
+def _gin_indexes() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'reads_read' AND indexdef LIKE %s",
+                       ["% USING gin %"])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _gin_merge() -> int:
+    """Merge the GIN pending lists the archive pass filled (returns the pages merged)."""
+    merged = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [GIN_CLEANUP_WORK_MEM])
+        for name in _gin_indexes():
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
+            merged += cursor.fetchone()[0] or 0
+    return merged
+
+
+def _archive_batch(*, cutoff: datetime, as_of: datetime, limit: int, after: datetime | None):
+    resume, resume_params = _resume_clause(after)
+    where = f"r.archived_at IS NULL AND r.captured_at < %s {resume} AND NOT {read_held_sql('r', as_of=as_of)}"
+    params = [cutoff, *resume_params]
+    with connection.cursor() as cursor:
+        if _pg():
+            cursor.execute("SELECT set_config('gin_pending_list_limit', %s, true)", [GIN_PENDING_LIST_LIMIT])
+            cursor.execute(
+                # The row's ctid (locked by this statement) joins back without a primary-key lookup per row.
+                f"WITH batch AS (SELECT r.ctid AS tid FROM reads_read r WHERE {where} "  # noqa: S608 - fixed SQL
+                "ORDER BY r.captured_at LIMIT %s FOR UPDATE OF r SKIP LOCKED), "
+                "done AS (UPDATE reads_read r SET archived_at = %s FROM batch WHERE r.ctid = batch.tid "
+                "RETURNING r.captured_at) SELECT count(*), max(captured_at) FROM done",
+                [*params, limit, as_of])
+            count, last = cursor.fetchone()
+            return count, last
+        cursor.execute(f"SELECT r.id, r.captured_at FROM reads_read r WHERE {where} "  # noqa: S608
+                       "ORDER BY r.captured_at LIMIT %s", [*params, limit])
+        rows = cursor.fetchall()
+        for start in range(0, len(rows), 500):
+            ids = [row[0] for row in rows[start:start + 500]]
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(f"UPDATE reads_read SET archived_at = %s WHERE id IN ({marks})",  # noqa: S608
+                           [as_of, *ids])
+        return len(rows), (max(row[1] for row in rows) if rows else None)
+
+
+def _held_past(*, where: str, params: list, as_of: datetime) -> int:
+    """How many held reads a step would otherwise have taken (counted from the small held side)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM reads_read r WHERE {where} AND {read_held_sql('r', as_of=as_of)}",  # noqa: S608
+            params)
+        return cursor.fetchone()[0]
+
+
+def reads_archive(ctx: RunContext, days: int) -> dict:
+    """R-RET-1: flag reads captured more than ``days`` ago as archived (hidden from everyone but administrators),
+    except reads under a pending or active hold (R-RET-3). Originals are untouched (archived_at only)."""
+    cutoff = ctx.as_of - timedelta(days=days)
+    ctx.set("cutoff", cutoff.isoformat())
+    engine.keyset_slices(
+        ctx, lambda after, end: _archive_batch(cutoff=end, as_of=ctx.as_of, limit=ctx.batch_size, after=after),
+        "archived", end=cutoff, first_sql="SELECT r.captured_at FROM reads_read r WHERE r.archived_at IS NULL "
+        "AND r.captured_at < %s ORDER BY r.captured_at LIMIT 1", first_params=[cutoff])
+    if _pg() and ctx.counts.get(ctx.step, {}).get("archived"):
+        started = time.monotonic()
+        ctx.set("gin_pages_merged", _gin_merge())
+        ctx.set("gin_merge_seconds", round(time.monotonic() - started, 2))
+    ctx.set("held_kept", _held_past(where="r.archived_at IS NULL AND r.captured_at < %s", params=[cutoff],
+                                    as_of=ctx.as_of))
+    return ctx.counts.get(ctx.step, {})
+
+
+# --- reads: purge ---------------------------------------------------------------------------------------------------
+def read_parts() -> list:
+    """Models that are part of a read and go with it when it is purged: its corrections, the camera agent's alerts
+    recorded against it and its alternates (the camera's candidate plates, issue #21; an OCR read is kept anyway
+    while its photo's OcrItem refers to it)."""
+    from apps.reads.models import ReadAgentAlert, ReadCorrection
+
+    return [ReadCorrection, ReadAgentAlert, *read_parts_registered()]  # the OCR alternates: apps/ocr/retention.py
+
+
+def read_referenced_sql(alias: str = "r") -> str:
+    """SQL true when another record still refers to the read through a database foreign key (a hit, …): such a read
+    is kept until that record is purged under its own period. Corrections and alternates are part of the read and go
+    with it."""
+    from apps.reads.models import Read
+
+    return engine.referenced_sql(Read, alias, deleted_with=tuple(read_parts()))
+
+
+def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None, run_id: int | None,
+                 as_of: datetime):
+    resume, resume_params = _resume_clause(after)
+    referenced = read_referenced_sql("r")
+    where = f"{where} {resume} AND NOT {read_held_sql('r', as_of=as_of)}" + (
+        f" AND NOT ({referenced})" if referenced else "")
+    params = [*params, *resume_params]
+    parts = [model._meta.db_table for model in read_parts()]  # table names from the models, never input
+    with connection.cursor() as cursor:
+        if _pg():
+            deletes = "".join(f"part{n} AS (DELETE FROM {table} c USING batch WHERE c.read_id = batch.id), "  # noqa: S608 - model tables
+                              for n, table in enumerate(parts))
+            cursor.execute(
+                f"WITH batch AS (SELECT r.id, r.ctid AS tid FROM reads_read r WHERE {where} "  # noqa: S608
+                "ORDER BY r.captured_at LIMIT %s FOR UPDATE OF r SKIP LOCKED), "
+                f"{deletes}"
+                "gone AS (DELETE FROM reads_read r USING batch WHERE r.ctid = batch.tid "
+                "RETURNING r.captured_at, r.vehicle_image, r.plate_crop), "
+                "files AS (INSERT INTO retention_pendingfiledeletion (name, source, enqueued_at, run_id, attempts, "
+                "last_error) SELECT f.name, f.source, %s, %s, 0, '' FROM gone CROSS JOIN LATERAL (VALUES "
+                "(gone.vehicle_image, 'reads.vehicle_image'), (gone.plate_crop, 'reads.plate_crop')) "
+                "AS f(name, source) WHERE f.name <> '') "
+                "SELECT count(*), max(captured_at) FROM gone",
+                [*params, limit, as_of, run_id])
+            return cursor.fetchone()
+        cursor.execute(f"SELECT r.id, r.captured_at, r.vehicle_image, r.plate_crop FROM reads_read r "  # noqa: S608
+                       f"WHERE {where} ORDER BY r.captured_at LIMIT %s", [*params, limit])
+        rows = cursor.fetchall()
+        PendingFileDeletion.objects.bulk_create([
+            PendingFileDeletion(name=name, source=f"reads.{kind}", enqueued_at=as_of, run_id=run_id)
+            for row in rows for kind, name in zip(READ_IMAGE_FIELDS, row[2:4], strict=True) if name])
+        for start in range(0, len(rows), 500):
+            ids = [row[0] for row in rows[start:start + 500]]
+            marks = ", ".join(["%s"] * len(ids))
+            for table in parts:
+                cursor.execute(f"DELETE FROM {table} WHERE read_id IN ({marks})", ids)  # noqa: S608
+            cursor.execute(f"DELETE FROM reads_read WHERE id IN ({marks})", ids)  # noqa: S608
+        return len(rows), (max(row[1] for row in rows) if rows else None)
+
+
+def reads_purge_archived(ctx: RunContext, days: int) -> dict:
+    """R-RET-2: delete reads archived more than ``days`` ago — rows, corrections and (after commit) image files —
+    except held reads. A read is archived after capture, so ``captured_at < cutoff`` is implied and lets the time
+    index bound the scan."""
+    cutoff = ctx.as_of - timedelta(days=days)
+    # Archived reads were captured before the archive cutoff: bounding the scan by it keeps the purge inside the
+    # archived (oldest) part of the time index instead of walking the live reads. (A read archived under an earlier,
+    # shorter read period is purged once it is also past the current one: later, never earlier.)
+    bound = min(cutoff, ctx.as_of - timedelta(days=ctx.policy.read_retention_days))
+    ctx.set("cutoff", cutoff.isoformat())
+    where = "r.captured_at < %s AND r.archived_at IS NOT NULL AND r.archived_at < %s"
+    run_id = ctx.run.pk if ctx.run else None
+    engine.keyset_slices(ctx, lambda after, end: _purge_batch(where=where, params=[end, cutoff], limit=ctx.batch_size,
+                                                 after=after, run_id=run_id, as_of=ctx.as_of), "purged",
+            end=bound, first_sql="SELECT r.captured_at FROM reads_read r WHERE r.captured_at < %s "
+            "AND r.archived_at IS NOT NULL AND r.archived_at < %s ORDER BY r.captured_at LIMIT 1",
+            first_params=[bound, cutoff])
+    ctx.set("held_kept", _held_past(where=where, params=[bound, cutoff], as_of=ctx.as_of))
+    return ctx.counts.get(ctx.step, {})
+
+
+def reads_purge_non_hit(ctx: RunContext, days: int) -> dict:
+    """Optional early purge (SB 274 proposed 60 days): reads captured more than ``days`` ago that no registered
+    source (hits) refers to, archived or not — except held reads."""
+    cutoff = ctx.as_of - timedelta(days=days)
+    keepers = read_keepers()
+    ctx.set("cutoff", cutoff.isoformat())
+    ctx.set("hit_sources", sorted(keepers))
+    where = "r.captured_at < %s" + "".join(f" AND NOT {sql('r')}" for sql in keepers.values())
+    run_id = ctx.run.pk if ctx.run else None
+    engine.keyset_batches(ctx, lambda after, end: _purge_batch(where=where, params=[end], limit=ctx.batch_size,
+                                                               after=after, run_id=run_id, as_of=ctx.as_of),
+                          "purged", start=None, end=cutoff)
+    return ctx.counts.get(ctx.step, {})
+
+
+# --- files ---------------------------------------------------------------------------------------------------------
+def _walk(prefix: str):
+    try:
+        directories, files = default_storage.listdir(prefix)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in files:
+        yield f"{prefix}{name}"
+    for directory in directories:
+        yield from _walk(f"{prefix}{directory}/")
+
+
+def orphan_files_sweep(ctx: RunContext, days: int) -> dict:
+    """Remove image files no read refers to (left by a crash between a purge's commit and its file deletion before
+    the queue existed, or by an ingest that failed after saving). Only files older than the grace period are
+    touched, so an ingest in flight is never raced. Names are compared in one anti-join, not one query per file."""
+    from django.conf import settings
+
+    grace = ctx.as_of - timedelta(hours=settings.PORTAL["RETENTION_ORPHAN_GRACE_HOURS"])
+    drained, failed = engine.pending_files_drain_after_commit()
+    ctx.add("queued_files_deleted", drained)
+    ctx.add("queued_files_failed", failed)
+    checked = orphans = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE retention_sweep (name varchar(255) PRIMARY KEY)")
+        try:
+            batch: list[str] = []
+
+            def flush():
+                if batch:
+                    values = ", ".join(["(%s)"] * len(batch))
+                    cursor.execute(f"INSERT INTO retention_sweep (name) VALUES {values}", batch)  # noqa: S608
+                    batch.clear()
+
+            for prefix in ORPHAN_SWEEP_PREFIXES:
+                for name in _walk(prefix):
+                    try:
+                        modified = default_storage.get_modified_time(name)
+                    except (OSError, NotImplementedError):
+                        continue
+                    if modified >= grace or len(name) > 255:
+                        continue
+                    batch.append(name)
+                    checked += 1
+                    if len(batch) >= 1000:
+                        flush()
+            flush()
+            cursor.execute(
+                "SELECT s.name FROM retention_sweep s "
+                "WHERE NOT EXISTS (SELECT 1 FROM reads_read r WHERE r.vehicle_image = s.name) "
+                "AND NOT EXISTS (SELECT 1 FROM reads_read r WHERE r.plate_crop = s.name)")
+            names = [row[0] for row in cursor.fetchall()]
+        finally:
+            cursor.execute("DROP TABLE retention_sweep")
+    for name in names:
+        try:
+            default_storage.delete(name)
+            orphans += 1
+        except OSError as exc:
+            logger.warning("Could not remove orphan file %s: %s", name, exc)
+    ctx.add("files_checked", checked)
+    ctx.add("orphans_deleted", orphans)
+    ctx.batch_done(orphans)
+    return ctx.counts.get(ctx.step, {})
+
+
+def register() -> None:
+    from apps.retention.registry import KEEPS_REFERENCED, DataClass, data_class_register
+
+    held = "reads under a pending or active evidence hold are skipped (R-RET-3)"
+    data_class_register(DataClass(
+        key="reads.archive", label="Reads: logical archiving", rule="R-RET-1", order=10,
+        period_days=lambda policy: policy.read_retention_days, apply=reads_archive, held_check=held))
+    data_class_register(DataClass(
+        key="reads.purge", label="Archived reads and images: purge", rule="R-RET-2", order=20,
+        period_days=lambda policy: policy.archive_purge_days, apply=reads_purge_archived, held_check=held,
+        purges=("reads.ReadCorrection", "reads.ReadAgentAlert", "ocr.ReadAlternate", "reads.Read"),
+        references=KEEPS_REFERENCED))
+    data_class_register(DataClass(
+        key="reads.non_hit", label="Reads that hit nothing: early purge", rule="R-RET-2", order=30,
+        period_days=lambda policy: policy.non_hit_purge_days, apply=reads_purge_non_hit,
+        held_check=held + "; reads a registered source (hits) refers to are kept",
+        purges=("reads.ReadCorrection", "reads.ReadAgentAlert", "ocr.ReadAlternate", "reads.Read"),
+        references=KEEPS_REFERENCED))
+    data_class_register(DataClass(
+        key="files.orphans", label="Orphan image files", rule="R-RET-2", order=90,
+        period_days=lambda policy: 0, apply=orphan_files_sweep,
+        held_check="only files no read refers to, older than the grace period"))
