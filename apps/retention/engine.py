@@ -509,9 +509,3 @@ def disclosures_due(ctx: RunContext, days: int) -> dict:
     ctx.set("due", DisclosureRequest.objects.annotate(last_activity=last).filter(last_activity__lt=cutoff).count())
     ctx.set("purged", 0)
     return ctx.counts.get(ctx.step, {})
-
-
-def storage_path_exists(name: str) -> bool:
-    """Whether a stored file still exists (tests and the bench check purged images are gone)."""
-    return bool(name) and default_storage.exists(name)
-

@@ -11,7 +11,6 @@ queries read data when it requires ``reads.query_reads`` (``permission_required`
 from __future__ import annotations
 
 import logging
-from functools import wraps
 
 from django.shortcuts import redirect
 from rest_framework.permissions import BasePermission
@@ -77,14 +76,6 @@ class TrainingRequiredMixin:
         if blocked is not None:
             return blocked
         return super().dispatch(request, *args, **kwargs)
-
-
-def training_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        return _blocked(request) or view(request, *args, **kwargs)
-
-    return wrapper
 
 
 class TrainingCurrent(BasePermission):
