@@ -160,3 +160,34 @@ def demo_seeded(django_db_setup, django_db_blocker, tmp_path_factory):
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Let the browser fixture see whether the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def downloads(tmp_path):
+    """Where the browser saves downloaded files."""
+    path = tmp_path / "downloads"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def browser(request, downloads):
+    """Headless Chromium (tests/browser.py); a screenshot and the HTML are saved to test-artifacts/ on failure."""
+    from tests.browser import IMPLICIT_WAIT_SECONDS, chromium_start, failure_artifacts_save
+
+    marker = request.node.get_closest_marker("browser")
+    implicit_wait = marker.kwargs.get("implicit_wait", IMPLICIT_WAIT_SECONDS) if marker else IMPLICIT_WAIT_SECONDS
+    driver = chromium_start(downloads=downloads, implicit_wait=implicit_wait)
+    yield driver
+    report = getattr(request.node, "rep_call", None)
+    if report is None or report.failed:
+        failure_artifacts_save(driver, request.node.name)
+    driver.quit()

@@ -8,7 +8,7 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from apps.accounts.roles import INTERNAL_ROLES, STAFF_ROLES, Role
+from apps.accounts.roles import INTERNAL_ROLES, Role
 
 
 class Rank(models.TextChoices):
@@ -110,10 +110,6 @@ class User(AbstractUser):
     def is_sergeant_or_higher(self) -> bool:
         """May receive a member's report of a violation or error (R-AUD-4)."""
         return self.rank in SERGEANT_OR_HIGHER
-
-    @property
-    def needs_staff_access(self) -> bool:
-        return bool(self.roles & STAFF_ROLES)
 
 
 class BackgroundCheck(models.Model):

@@ -23,7 +23,11 @@ def user_is_dormant(*, user: User, now: datetime | None = None) -> bool:
 
 
 def users_visible_to(*, user: User) -> QuerySet[User]:
-    """People a person may see listed: administrators all; supervisors their direct reports; others none."""
+    """People a person may see listed: administrators all; supervisors their direct reports; others none.
+
+    No view calls it (people are managed in the admin), but keep it: tests/test_object_routes.py discovers every
+    ``*_visible_to(*, user)`` as its oracle, and judges security incidents and violation reports (which have no
+    ``_list_visible_to`` of their own) through the person who detected or reported them."""
     people = User.objects.select_related("agency", "supervisor")
     if not user.is_authenticated:
         return people.none()
@@ -78,14 +82,6 @@ def alpr_administrator_current(*, agency=None, today: date | None = None):
         .order_by("-effective_from", "-id")
         .first()
     )
-
-
-def alpr_administrator_history(*, agency=None):
-    from apps.accounts.models import AlprAdministratorDesignation
-    from apps.agencies.selectors import agency_get_deploying
-
-    agency = agency or agency_get_deploying()
-    return AlprAdministratorDesignation.objects.filter(agency=agency).select_related("person", "designated_by")
 
 
 def alpr_administrator_recipients(*, agency=None) -> list[User]:

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from apps.agreements.choices import IN_FORCE_STATUSES, RenewalDecision
-from apps.agreements.models import Agreement, AgreementRenewal
+from apps.agreements.choices import IN_FORCE_STATUSES
+from apps.agreements.models import Agreement
 
 
 def agreement_in_force_for(*, agency, day: date | None = None) -> Agreement | None:
@@ -25,13 +25,6 @@ def agreement_in_force_for(*, agency, day: date | None = None) -> Agreement | No
     )
 
 
-def agreement_list_visible_to(*, user) -> QuerySet[Agreement]:
-    agreements = Agreement.objects.select_related("partner_agency")
-    if not user.is_authenticated or not user.has_perm("agreements.view_agreement"):
-        return agreements.none()
-    return agreements
-
-
 def agreement_list_nearing_sunset(*, day: date | None = None, within_days: int = 60) -> QuerySet[Agreement]:
     """Agreements still sharing whose sunset is within ``within_days`` (the custodian's home page)."""
     day = day or timezone.localdate()
@@ -46,11 +39,3 @@ def agreement_list_nearing_sunset(*, day: date | None = None, within_days: int =
 def agreement_list_due_for_sweep(*, day: date) -> QuerySet[Agreement]:
     """Agreements the daily job must look at: still marked as sharing."""
     return Agreement.objects.filter(status__in=IN_FORCE_STATUSES).order_by("sunset_date", "pk")
-
-
-def agreement_renewals_pending() -> QuerySet[AgreementRenewal]:
-    return (
-        AgreementRenewal.objects.filter(decision=RenewalDecision.PENDING)
-        .select_related("agreement__partner_agency")
-        .order_by("agreement__sunset_date")
-    )

@@ -78,12 +78,6 @@ def access_context_remember(request, context: AccessContext) -> None:
         session[SESSION_KEY] = {"purpose": context.purpose, "case_number": context.case_number, "at": time.time()}
 
 
-def access_context_forget(request) -> None:
-    session = _session(request)
-    if session is not None:
-        session.pop(SESSION_KEY, None)
-
-
 def access_context_remembered(request, *, allow_system_purpose: bool = False) -> AccessContext | None:
     session = _session(request)
     stored = session.get(SESSION_KEY) if session is not None else None

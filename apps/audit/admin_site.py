@@ -71,14 +71,14 @@ class PlateDataAdminMixin:
         return urls
 
     def _plate_access_view(self, view, name: str):
-        from apps.training.gate import _blocked
+        from apps.training.gate import access_gate_redirect
 
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             user = request.user
             if not (user.is_active and user.is_staff and self._may_use(request, name)):
                 return view(request, *args, **kwargs)  # the admin refuses by itself, showing nothing
-            blocked = _blocked(request)
+            blocked = access_gate_redirect(request)
             if blocked is not None:
                 return blocked
             allow_system = self.plate_access_allow_system_purpose

@@ -48,10 +48,3 @@ def justification_check(*, justification: str, attested: bool, subject: str) -> 
     if not attested:
         raise ApplicationError(ATTESTATION_REQUIRED.format(subject=subject), code="attestation_required")
     return text
-
-
-def attested_flag(value) -> bool:
-    """A checkbox or API flag: true only for an explicit yes."""
-    if isinstance(value, bool):
-        return value
-    return str(value or "").strip().lower() in ("1", "true", "yes", "on")

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from apps.audit.anchors import anchor_write_locked
 from apps.audit.models import GENESIS_HASH, AccessLog, AccessLogCheckpoint, AnchorReason
-from apps.audit.services import _CHAIN_LOCK_KEY, event_record
+from apps.audit.services import ACCESS_LOG_CHAIN_LOCK_KEY, event_record
 from apps.common.errors import ApplicationError
 from apps.common.references import foreign_keys_into
 
@@ -96,7 +96,7 @@ def _purge_batch(*, actor, before: datetime, batch_size: int, reason: str) -> Ac
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ACCESS_LOG_CHAIN_LOCK_KEY])
         head = AccessLog.objects.order_by("-seq").values_list("seq", flat=True).first()
         first = AccessLog.objects.order_by("seq").values_list("seq", flat=True).first()
         if head is None or first is None or first >= head:

@@ -26,8 +26,9 @@ PURPOSE_NOT_AUTHORIZED = (
 )
 CASE_NUMBER_REQUIRED = "A case or incident number is required for every query of ALPR data."
 
-# Any constant will do; it names the one advisory lock that serializes writers of the hash chain on PostgreSQL.
-_CHAIN_LOCK_KEY = 0x414C5052  # "ALPR"
+# Any constant will do; it names the one advisory lock that serializes writers of the hash chain on PostgreSQL
+# (new rows here, the purge in apps/audit/purge.py).
+ACCESS_LOG_CHAIN_LOCK_KEY = 0x414C5052  # "ALPR"
 
 
 def _client_address(request) -> str | None:
@@ -108,7 +109,7 @@ def access_log_record(
             with transaction.atomic():
                 if connection.vendor == "postgresql":
                     with connection.cursor() as cursor:
-                        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+                        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ACCESS_LOG_CHAIN_LOCK_KEY])
                 head = AccessLog.objects.order_by("-seq").values_list("seq", "row_hash").first()
                 seq, previous_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
                 row = AccessLog(

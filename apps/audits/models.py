@@ -218,10 +218,6 @@ class AuditSample(models.Model):
             row_hash=self.log_row_hash,
         )
 
-    @property
-    def follow_up_open(self) -> bool:
-        return self.finding == Finding.FOLLOW_UP and self.follow_up_resolved_at is None
-
 
 class AuditTrailInspection(models.Model):
     """The annual inspection of the audit trail (R-AUD-3a; policy 004 §IX: "annually conduct an inspection of the

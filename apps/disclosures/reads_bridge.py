@@ -62,7 +62,7 @@ def disclosure_matching_read_ids(searches, *, limit: int | None = None) -> tuple
     truncated = False
     with transaction.atomic():
         for search in searches:
-            total, ids = read_selectors._matching_ids(search, include_archived=False, limit=limit + 1, offset=0)
+            total, ids = read_selectors.read_matching_ids(search=search, include_archived=False, limit=limit + 1)
             truncated = truncated or total > limit
             seen.update(dict.fromkeys(ids))
     ids = list(seen)

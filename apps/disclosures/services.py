@@ -222,8 +222,9 @@ def _notify_requester(disclosure_request: DisclosureRequest, *, title: str, body
                                                     severity=severity))
 
 
-def _notify_custodians(disclosure_request: DisclosureRequest, *, title: str, body: str = "",
-                       severity: str = Severity.INFO) -> None:
+def disclosure_custodians_notify(disclosure_request: DisclosureRequest, *, title: str, body: str = "",
+                                 severity: str = Severity.INFO) -> None:
+    """After commit, a notification to every custodian of records linking to the request's admin page."""
     link = f"/admin/disclosures/disclosurerequest/{disclosure_request.pk}/change/"
     transaction.on_commit(lambda: notification_send(roles=[Role.CUSTODIAN], title=title, body=body, link=link,
                                                     severity=severity))
@@ -410,10 +411,11 @@ def disclosure_request_submit(
         event_record(actor=actor, code=f"{EVENT_PREFIX}.immigration_screened", target=disclosure_request,
                      data={"terms": screened_terms, "source": "submission",
                            "requester_said_related": bool(immigration_related)})
-    _notify_custodians(disclosure_request, title=f"New disclosure request {disclosure_request.reference}",
-                       body=f"From {actor.agency} ({disclosure_request.requesting_person_name}); waiting for review."
-                       + (f" SB 54 screening: {', '.join(screened_terms)}." if screened_terms else ""),
-                       severity=Severity.WARNING if screened_terms else Severity.INFO)
+    disclosure_custodians_notify(
+        disclosure_request, title=f"New disclosure request {disclosure_request.reference}",
+        body=f"From {actor.agency} ({disclosure_request.requesting_person_name}); waiting for review."
+        + (f" SB 54 screening: {', '.join(screened_terms)}." if screened_terms else ""),
+        severity=Severity.WARNING if screened_terms else Severity.INFO)
     return disclosure_request
 
 
@@ -512,10 +514,11 @@ def disclosure_request_enter_written(
         event_record(actor=actor, code=f"{EVENT_PREFIX}.immigration_screened", target=disclosure_request,
                      data={"terms": screened_terms, "source": "staff entry",
                            "requester_said_related": bool(immigration_related)})
-    _notify_custodians(disclosure_request, title=f"Written request entered: {disclosure_request.reference}",
-                       body=f"{agency} ({disclosure_request.requesting_person_name}), received "
-                            f"{ReceivedVia(received_via).label.split(' (')[0].lower()} on {received_on:%Y-%m-%d}, "
-                            f"entered by {actor}; another custodian must review it (R-SHR-9).")
+    disclosure_custodians_notify(
+        disclosure_request, title=f"Written request entered: {disclosure_request.reference}",
+        body=f"{agency} ({disclosure_request.requesting_person_name}), received "
+             f"{ReceivedVia(received_via).label.split(' (')[0].lower()} on {received_on:%Y-%m-%d}, "
+             f"entered by {actor}; another custodian must review it (R-SHR-9).")
     return disclosure_request
 
 
@@ -539,8 +542,8 @@ def disclosure_request_respond(*, actor, disclosure_request: DisclosureRequest, 
     _move(disclosure_request, DisclosureStatus.SUBMITTED, actor=actor, verb="info_provided",
           fields=["immigration_screen_terms", "immigration_screened_at"],
           data={"response_id": response.pk, "attachments": len(checked)})
-    _notify_custodians(disclosure_request, title=f"More information on {disclosure_request.reference}",
-                       body="The requester answered; the request is waiting for review again.")
+    disclosure_custodians_notify(disclosure_request, title=f"More information on {disclosure_request.reference}",
+                                 body="The requester answered; the request is waiting for review again.")
     return disclosure_request
 
 
@@ -757,13 +760,14 @@ def disclosure_request_approve(*, actor, disclosure_request: DisclosureRequest, 
     package.save()
     event_record(actor=actor, code="alprportal.disclosures.package.queued", target=package,
                  data={"request_id": disclosure_request.pk})
-    _enqueue_package(package, actor=actor)
+    release_package_enqueue(package, actor=actor)
     _notify_requester(disclosure_request, title=f"{disclosure_request.reference}: approved",
                       body="The custodian of records authorized the release; the package is being prepared.")
     return disclosure_request
 
 
-def _enqueue_package(package: ReleasePackage, *, actor) -> None:
+def release_package_enqueue(package: ReleasePackage, *, actor) -> None:
+    """Send the package's build job once the transaction commits (on approval, and on a retry)."""
     from apps.disclosures.tasks import disclosure_package_build
 
     # After commit: the worker must see the approved request and the queued package row. Never raises: with the

@@ -20,7 +20,8 @@ def hold_scope_search_ids(*, user, plate: str, time_from: datetime, time_to: dat
     app's ApplicationError for an invalid search (pattern too vague, range too long…)."""
     search = read_selectors.read_search_build(plate=plate, start=time_from, end=time_to, camera_ids=camera_ids)
     include_archived = read_selectors.read_is_admin(user)
-    total, ids = read_selectors._matching_ids(search, include_archived=include_archived, limit=limit + 1, offset=0)
+    total, ids = read_selectors.read_matching_ids(search=search, include_archived=include_archived,
+                                                    limit=limit + 1)
     return total, ids, {**search.data_elements(), "include_archived": include_archived}
 
 

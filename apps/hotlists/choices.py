@@ -101,7 +101,6 @@ HIT_TRANSITIONS: dict[str, frozenset[str]] = {
     HitStatus.NOT_ACTIONABLE: frozenset(),
     HitStatus.ACTIONED: frozenset(),
 }
-OPEN_HIT_STATUSES = frozenset({HitStatus.NEW, HitStatus.CONFIRMED})
 
 
 class ConfirmationMethod(models.TextChoices):

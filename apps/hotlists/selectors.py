@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_record
-from apps.hotlists.choices import EXTERNAL_SOURCES, HitStatus, HotListSource
+from apps.hotlists.choices import HitStatus, HotListSource
 from apps.hotlists.models import Hit, HotList, HotListEntry, HotListEntryReferral, partner_max_age
 
 AGREEMENT_CHECK_TTL_SECONDS = 60.0
@@ -116,12 +116,6 @@ def hot_list_entry_referral_list_visible_to(*, user) -> QuerySet[HotListEntryRef
 def hot_list_entries_current(*, hot_list: HotList) -> QuerySet[HotListEntry]:
     return (HotListEntry.objects.filter(hot_list=hot_list, removed_in__isnull=True)
             .select_related("entered_by", "added_in").order_by("plate_pattern", "state"))
-
-
-def hot_list_stale_external(*, now: datetime | None = None) -> list[HotList]:
-    now = now or timezone.now()
-    return [h for h in HotList.objects.filter(active=True, source__in=list(EXTERNAL_SOURCES)).select_related("owner")
-            if h.is_stale(now)]
 
 
 # --- Hits ----------------------------------------------------------------------------------------------------------

@@ -497,18 +497,6 @@ def hot_list_import_discard(*, actor, hot_list_import: HotListImport) -> HotList
     return staged
 
 
-def hot_list_feed_apply(*, actor, hot_list: HotList, content: bytes, filename: str = "feed.csv",
-                        skip_invalid_lines: bool = False, note: str = "",
-                        attested: bool = False) -> tuple[HotListImport, HotListVersion]:
-    """An automated feed: preview and apply in one transaction (the preview row is kept as the record of the file).
-    Refused, with nothing applied, on the same conditions as ``hot_list_import_apply``."""
-    with transaction.atomic():
-        staged = hot_list_import_preview(actor=actor, hot_list=hot_list, content=content, filename=filename)
-        version = hot_list_import_apply(actor=actor, hot_list_import=staged, skip_invalid_lines=skip_invalid_lines,
-                                        note=note or "Automated feed.", kind=VersionKind.FEED, attested=attested)
-    return staged, version
-
-
 # --- Matching (R-HOT-3) --------------------------------------------------------------------------------------------
 
 # The batch's reads, each with the exact entries in force it matches (one LEFT JOIN through the partial index

@@ -38,10 +38,6 @@ class JustificationQueue:
     entries: list[HotListEntry]
     reviews: list[JustificationReview]
 
-    @property
-    def pending_count(self) -> int:
-        return len(self.searches) + len(self.entries)
-
 
 def justification_queue_for(*, user, limit: int = 200) -> JustificationQueue:
     """What ``user`` may review: nothing without ``justifications.review_justifications``; otherwise the pending

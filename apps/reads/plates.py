@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from apps.common.errors import ApplicationError
 from apps.reads.models import PLATE_MAX_LENGTH
 
-PLATE_MIN_LENGTH = 1
 _SEPARATORS = re.compile(r"[\s\-.·]+")
 _PLATE = re.compile(r"^[A-Z0-9]+$")
 _PATTERN = re.compile(r"^[A-Z0-9?*]+$")

@@ -360,6 +360,12 @@ def _matching_ids(search: ReadSearch, *, include_archived: bool, limit: int, off
         return total, [row[0] for row in cursor.fetchall()]
 
 
+def read_search_where(*, search: ReadSearch, include_archived: bool) -> tuple[str, list[Any]]:
+    """The SQL condition over ``reads_read r`` and its parameters for ``search``, on its own (no permission check,
+    no access log): for EXPLAIN in ``bench_search`` and the index tests."""
+    return _where(search, include_archived=include_archived)
+
+
 def read_matching_ids(
     *, search: ReadSearch, include_archived: bool, limit: int, offset: int = 0
 ) -> tuple[int, list[int]]:

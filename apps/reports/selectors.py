@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from apps.accounts.roles import Role
-from apps.reports.choices import BODY_AUDIENCE, Audience, ReportKind, ReportStatus
+from apps.reports.choices import BODY_AUDIENCE, Audience, ReportStatus
 from apps.reports.models import OversightProfile, OversightReport, ReportRendition
 
 
@@ -60,7 +60,3 @@ def public_summaries() -> QuerySet[ReportRendition]:
         .select_related("report")
         .order_by("-report__period_end", "report__kind")
     )
-
-
-def public_summary_latest(*, kind: str = ReportKind.SEMIANNUAL) -> ReportRendition | None:
-    return public_summaries().filter(report__kind=kind).first()

@@ -236,7 +236,3 @@ def access_log_expire(ctx: RunContext, days: int) -> dict:
     return ctx.counts.get(ctx.step, {})
 
 
-def storage_path_exists(name: str) -> bool:
-    """Whether a stored file still exists (tests and the bench check purged images are gone)."""
-    return bool(name) and default_storage.exists(name)
-

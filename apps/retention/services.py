@@ -30,7 +30,6 @@ RUN_NOT_ALLOWED = "You may not start a retention run."
 RUN_ALREADY_RUNNING = "A retention run is already in progress; wait for it to finish."
 RUN_INTERRUPTED = "Interrupted (the worker stopped); run #{run} picked up where it left off."
 RUN_NEVER_STARTED = "Never started (its job was lost, e.g. the broker was down); run #{run} replaced it."
-RUN_ENQUEUE_FAILED = "The run is recorded but could not be handed to a worker (the job queue is unreachable)."
 
 # A queued run no worker has started after this long lost its job (the broker was down when it was requested, or the
 # message was lost): it no longer blocks a new request, and the next run closes it.
@@ -271,9 +270,3 @@ def retention_run_mark_failed(*, run_id: int, error: str) -> None:
         event_record(actor=run.requested_by, code="alprportal.retention.run.failed", target=run,
                      data={"errors": run.errors})
         _alert_failed(run)
-
-
-def retention_runs_stale(*, older_than: timedelta = timedelta(hours=6)) -> int:
-    """Runs whose heartbeat stopped long ago (for the custodian's page)."""
-    return RetentionRun.objects.filter(status=RunStatus.RUNNING,
-                                       heartbeat_at__lt=timezone.now() - older_than).count()

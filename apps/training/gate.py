@@ -11,7 +11,6 @@ queries read data when it requires ``reads.query_reads`` (``permission_required`
 from __future__ import annotations
 
 import logging
-from functools import wraps
 
 from django.shortcuts import redirect
 from rest_framework.permissions import BasePermission
@@ -59,7 +58,9 @@ def view_queries_read_data(view) -> bool:
                for permission in getattr(view, "permission_classes", ()) or ())
 
 
-def _blocked(request, *, querying: bool = False):
+def access_gate_redirect(request, *, querying: bool = False):
+    """The redirect to the training page, the attempt recorded, when the signed-in person may not use ALPR data
+    now (training, policy acknowledgment, or — when ``querying`` — background check); None when they may."""
     if not request.user.is_authenticated:
         return None
     status = alpr_access_status_for(user=request.user, querying=querying)
@@ -73,18 +74,10 @@ class TrainingRequiredMixin:
     """For class-based pages that show or change ALPR data. Put it after LoginRequiredMixin."""
 
     def dispatch(self, request, *args, **kwargs):
-        blocked = _blocked(request, querying=view_queries_read_data(self))
+        blocked = access_gate_redirect(request, querying=view_queries_read_data(self))
         if blocked is not None:
             return blocked
         return super().dispatch(request, *args, **kwargs)
-
-
-def training_required(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        return _blocked(request) or view(request, *args, **kwargs)
-
-    return wrapper
 
 
 class TrainingCurrent(BasePermission):
@@ -108,7 +101,7 @@ class TrainingGatedAdminMixin:
     """For ModelAdmins of ALPR data: every admin screen of the model is behind the gate."""
 
     def _gate(self, request):
-        return _blocked(request)
+        return access_gate_redirect(request)
 
     def changelist_view(self, request, extra_context=None):
         return self._gate(request) or super().changelist_view(request, extra_context)

@@ -12,17 +12,16 @@ from apps.agreements import services
 from apps.agreements.choices import AGREEMENT_TRANSITIONS, AgreementStatus, RenewalDecision
 from apps.agreements.documents import DOCUMENT_CORRUPT_PDF, DOCUMENT_WRONG_TYPE
 from apps.agreements.models import SUNSET_TOO_LATE, Agreement, add_one_year
-from apps.audit.models import DomainEvent
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from tests.agreements.helpers import active_agreement, draft_agreement, image_bytes, pdf_bytes, pdf_upload, upload
+from tests.events import domain_events
 from tests.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def events(agreement, prefix="alprportal.agreements.agreement."):
-    return list(DomainEvent.objects.filter(target_id=str(agreement.pk), code__startswith=prefix)
-                .order_by("id").values_list("code", "data"))
+def events(agreement):
+    return domain_events("alprportal.agreements.agreement.", target=agreement, fields=("code", "data"))
 
 
 # --- the sunset ------------------------------------------------------------------------------------------------

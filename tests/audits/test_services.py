@@ -26,6 +26,7 @@ from apps.audits.services import (
 )
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Notification
+from tests.events import domain_events
 from tests.reports.support import days, log_query
 
 TODAY = date(2026, 7, 15)
@@ -114,8 +115,7 @@ def test_findings_follow_ups_and_approval(team, supervisor, custodian):
     audit_campaign_submit(actor=supervisor, campaign=campaign)
     approved = audit_campaign_approve(actor=custodian, campaign=campaign, note="OK")
     assert approved.status == CampaignStatus.APPROVED and approved.approved_by == custodian
-    codes = list(DomainEvent.objects.filter(target_id=str(campaign.pk), code__startswith="alprportal.audits.campaign")
-                 .order_by("id").values_list("code", flat=True))
+    codes = domain_events("alprportal.audits.campaign", target=campaign)
     assert codes == ["alprportal.audits.campaign.created", "alprportal.audits.campaign.submitted",
                      "alprportal.audits.campaign.returned", "alprportal.audits.campaign.submitted",
                      "alprportal.audits.campaign.approved"]

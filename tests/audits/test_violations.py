@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from apps.accounts.models import Rank
 from apps.accounts.roles import Role
-from apps.audit.models import DomainEvent
 from apps.audits.choices import ViolationKind, ViolationOutcome, ViolationStatus
 from apps.audits.models import ViolationReport
 from apps.audits.violations import (
@@ -28,6 +27,7 @@ from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Notification
 from apps.reports.figures import summary_value
 from apps.reports.sections.accountability import accountability_aggregate
+from tests.events import domain_events
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +63,7 @@ def test_a_member_reports_to_a_sergeant_who_closes_it(operator, sergeant, custod
     with pytest.raises(ApplicationError) as error:
         violation_report_review(actor=sergeant, report=report)
     assert error.value.message == ILLEGAL_TRANSITION.format(current="closed", target="under review")
-    codes = list(DomainEvent.objects.filter(target_id=str(report.pk), code__startswith="alprportal.audits.violation")
-                 .order_by("id").values_list("code", flat=True))
+    codes = domain_events("alprportal.audits.violation", target=report)
     assert codes == ["alprportal.audits.violation_report.submitted",
                      "alprportal.audits.violation_report.review_started",
                      "alprportal.audits.violation_report.closed"]

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.db.utils import InternalError, ProgrammingError
 
 from apps.accounts.roles import Role
-from apps.audit.models import AppendOnlyError, DomainEvent
+from apps.audit.models import AppendOnlyError
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.disclosures import services
 from apps.disclosures.choices import DISCLOSURE_TRANSITIONS, DisclosureStatus, PackageStatus, ReviewAction
@@ -18,6 +18,7 @@ from apps.disclosures.models import (
     RecordRetainedError,
     ReleasePackage,
 )
+from tests.events import domain_events
 from tests.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +31,8 @@ def approve(actor, request, **overrides):
 
 
 def codes(request):
-    return list(DomainEvent.objects.filter(target_id=str(request.pk), code__startswith="alprportal.disclosures.request")
-                .order_by("id").values_list("code", "data__old_status", "data__new_status"))
+    return domain_events("alprportal.disclosures.request", target=request,
+                         fields=("code", "data__old_status", "data__new_status"))
 
 
 @pytest.fixture

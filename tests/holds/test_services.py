@@ -15,12 +15,8 @@ from apps.holds.choices import HoldGround, HoldStatus, ScopeKind
 from apps.holds.models import EvidenceHold, HeldRead
 from apps.holds.selectors import hold_list_visible_to
 from apps.notifications.models import Notification
+from tests.events import domain_events
 from tests.holds.helpers import approve_and_verify, make_read
-
-
-def _events(hold):
-    return list(DomainEvent.objects.filter(target_id=str(hold.pk), code__startswith="alprportal.holds.hold.")
-                .order_by("id").values_list("code", flat=True))
 
 
 def test_request_resolves_the_scope_with_the_reads_search_and_waits_for_the_supervisor(
@@ -32,7 +28,7 @@ def test_request_resolves_the_scope_with_the_reads_search_and_waits_for_the_supe
     log = AccessLog.objects.get(action="holds.request")
     assert log.user == detective and log.case_number == "24-000777" and log.result_count == 3
     assert log.data_elements["plate_pattern"] == "7ABC123"
-    assert _events(hold) == ["alprportal.holds.hold.requested"]
+    assert domain_events("alprportal.holds.hold.", target=hold) == ["alprportal.holds.hold.requested"]
     assert Notification.objects.filter(recipient=boss, dedupe_key=f"holds.{hold.pk}.requested").exists()
 
 
@@ -108,8 +104,8 @@ def test_approve_then_the_custodians_verification_make_the_hold_active_and_due_i
     assert hold.status == HoldStatus.ACTIVE and hold.verified_by == custodian
     assert hold.evidence_booking_number == "EV-2026-000417"
     assert hold.reaffirm_due_on == timezone.localdate() + timedelta(days=365)
-    assert _events(hold) == ["alprportal.holds.hold.requested", "alprportal.holds.hold.approved",
-                             "alprportal.holds.hold.verified"]
+    assert domain_events("alprportal.holds.hold.", target=hold) == [
+        "alprportal.holds.hold.requested", "alprportal.holds.hold.approved", "alprportal.holds.hold.verified"]
     verified = DomainEvent.objects.get(code="alprportal.holds.hold.verified")
     assert verified.data["old_status"] == "verifying" and verified.data["new_status"] == "active"
     with pytest.raises(ApplicationError) as raised:
@@ -147,7 +143,7 @@ def test_deny_needs_a_reason_and_ends_the_hold(request_hold, boss):
     assert raised.value.message == services.DENY_REASON_REQUIRED
     hold = services.hold_deny(actor=boss, hold=hold, reason="Not evidence.")
     assert hold.status == HoldStatus.DENIED
-    assert _events(hold)[-1] == "alprportal.holds.hold.denied"
+    assert domain_events("alprportal.holds.hold.", target=hold)[-1] == "alprportal.holds.hold.denied"
     with pytest.raises(ApplicationError):
         services.hold_release(actor=boss, hold=hold, reason="x")
 
@@ -163,7 +159,7 @@ def test_release_needs_authority_and_a_reason_and_deletes_nothing(request_hold, 
     assert EvidenceHold.objects.get(pk=hold.pk).status == HoldStatus.ACTIVE
     hold = services.hold_release(actor=custodian, hold=hold, reason="Final disposition 2026-03-01.")
     assert hold.status == HoldStatus.RELEASED and hold.released_by == custodian
-    assert _events(hold)[-1] == "alprportal.holds.hold.released"
+    assert domain_events("alprportal.holds.hold.", target=hold)[-1] == "alprportal.holds.hold.released"
     from apps.reads.models import Read
 
     assert Read.objects.filter(pk__in=[r.pk for r in reads]).count() == 4  # never deleted on the spot
@@ -193,7 +189,7 @@ def test_reaffirmation_extends_the_due_date_and_reminders_go_to_both_once(
     assert raised.value.message == services.REAFFIRM_NOT_ALLOWED
     hold = services.hold_reaffirm(actor=detective, hold=hold, note="trial postponed")
     assert hold.reaffirm_due_on == timezone.localdate() + timedelta(days=365)
-    assert _events(hold)[-1] == "alprportal.holds.hold.reaffirmed"
+    assert domain_events("alprportal.holds.hold.", target=hold)[-1] == "alprportal.holds.hold.reaffirmed"
 
 
 def test_visibility_own_team_shared_and_staff(request_hold, detective, boss, make_user, agency, custodian):

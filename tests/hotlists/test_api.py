@@ -8,11 +8,12 @@ import pytest
 from django.utils import timezone
 
 from apps.accounts.roles import Role
-from apps.audit.models import AccessLog, DomainEvent
+from apps.audit.models import AccessLog
 from apps.hotlists.choices import HitStatus
 from apps.hotlists.models import Hit
 from apps.hotlists.services import HIT_ACTION_NEEDS_CONFIRMATION, HIT_TRANSITION_ILLEGAL
 from apps.reads.models import Read
+from tests.events import domain_events
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +36,7 @@ def test_an_operator_confirms_then_records_the_action(api_client, operator, hit)
     assert response.status_code == 200 and response.json()["status"] == "actioned"
     hit.refresh_from_db()
     assert (hit.status, hit.action_by) == (HitStatus.ACTIONED, operator)
-    assert list(DomainEvent.objects.filter(code__startswith="alprportal.hotlists.hit.", target_id=str(hit.pk))
-                .order_by("id").values_list("code", flat=True)) == [
+    assert domain_events("alprportal.hotlists.hit.", target=hit) == [
         "alprportal.hotlists.hit.confirmed", "alprportal.hotlists.hit.actioned"]
 
 

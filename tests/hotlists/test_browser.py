@@ -4,54 +4,19 @@ and the "not probable cause" warning (R-HOT-3, R-HOT-4)."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from datetime import UTC, timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from apps.hotlists.models import Hit
 from apps.reads.services.tokens import camera_token_issue
+from tests.browser import ARTIFACTS, requires_chromium, wait_for
 from tests.conftest import PASSWORD
 from tests.hotlists.conftest import crop_b64, csv_of, soon
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="headless Chromium (Debian `chromium`) is not installed"),
-]
-
-
-@pytest.fixture
-def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,1000",
-                     "--disable-gpu"):
-        options.add_argument(argument)
-    service = Service(executable_path=CHROMEDRIVER if Path(CHROMEDRIVER).exists() else shutil.which("chromedriver"))
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.implicitly_wait(2)
-    yield driver
-    driver.quit()
-
-
-def _wait_for(predicate, seconds: float = 20, what: str = "condition"):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+pytestmark = [pytest.mark.browser(implicit_wait=2), requires_chromium]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -69,11 +34,11 @@ def test_the_hits_page_shows_a_newly_ingested_hit_without_reload(live_server, br
     # R-AUD-1a: the operator states the shift's duty purpose and incident number once; the page and its polls log it.
     from selenium.webdriver.support.ui import Select
 
-    _wait_for(lambda: browser.find_elements(By.NAME, "purpose"), what="the purpose form")
+    wait_for(lambda: browser.find_elements(By.NAME, "purpose"), seconds=20, what="the purpose form")
     Select(browser.find_element(By.NAME, "purpose")).select_by_value("wanted_persons")
     browser.find_element(By.NAME, "case_number").send_keys("SHIFT-26-1205-A")
     browser.find_element(By.CSS_SELECTOR, "form.access-context [type=submit]").click()
-    _wait_for(lambda: browser.find_elements(By.ID, "hits"), what="the hits page")
+    wait_for(lambda: browser.find_elements(By.ID, "hits"), seconds=20, what="the hits page")
     assert "A hit is not probable cause." in browser.find_element(By.ID, "not-probable-cause").text
     assert browser.find_elements(By.CSS_SELECTOR, "article.hit") == []
     browser.execute_script("window.__marker = 'same page';")
@@ -90,14 +55,14 @@ def test_the_hits_page_shows_a_newly_ingested_hit_without_reload(live_server, br
     assert response.status_code == 200 and response.json()["stored"] == 2
     hit = Hit.objects.get()  # through the ingest hook: the hit committed with its read
 
-    card = _wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, f'article.hit[data-id="{hit.pk}"]'),
-                     what="the new hit on the page")[0]
+    card = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, f'article.hit[data-id="{hit.pk}"]'),
+                    seconds=20, what="the new hit on the page")[0]
     elapsed = time.monotonic() - started
     assert browser.execute_script("return window.__marker;") == "same page", "the page must not reload"
     assert "7ABX129" in card.text and "7AB?12*" in card.text and "Felony vehicle" in card.text
     image = card.find_element(By.CSS_SELECTOR, ".hit-crop img")
-    _wait_for(lambda: browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0;", image),
-              what="the plate crop to load")
+    wait_for(lambda: browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0;", image),
+             seconds=20, what="the plate crop to load")
     assert elapsed < 6, f"hit shown after {elapsed:.1f} s"
     from apps.audit.models import AccessLog
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from apps.accounts.roles import Role
-from apps.audit.models import AccessLog, DomainEvent
+from apps.audit.models import AccessLog
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.hotlists.choices import HitStatus
 from apps.hotlists.models import Hit
@@ -24,14 +24,14 @@ from apps.hotlists.services import (
 )
 from apps.hotlists.views import NOT_PROBABLE_CAUSE
 from tests.conftest import state_access_context
+from tests.events import domain_events
 from tests.hotlists.conftest import csv_of, soon
 
 pytestmark = pytest.mark.django_db
 
 
-def _events(hit):
-    return list(DomainEvent.objects.filter(code__startswith="alprportal.hotlists.hit.", target_id=str(hit.pk))
-                .order_by("id").values_list("code", "data__old", "data__new"))
+HIT_EVENTS = "alprportal.hotlists.hit."
+TRANSITION = ("code", "data__old", "data__new")
 
 
 def test_confirm_then_record_action(hit, operator):
@@ -42,8 +42,9 @@ def test_confirm_then_record_action(hit, operator):
     assert hit.confirmed_at is not None
     hit = hit_record_action(actor=operator, hit=hit, action="recovered", note="Recovered unoccupied.")
     assert (hit.status, hit.action, hit.action_by) == (HitStatus.ACTIONED, "recovered", operator)
-    assert _events(hit) == [("alprportal.hotlists.hit.confirmed", "new", "confirmed"),
-                            ("alprportal.hotlists.hit.actioned", "confirmed", "actioned")]
+    assert domain_events(HIT_EVENTS, target=hit, fields=TRANSITION) == [
+        ("alprportal.hotlists.hit.confirmed", "new", "confirmed"),
+        ("alprportal.hotlists.hit.actioned", "confirmed", "actioned")]
 
 
 def test_a_hit_never_jumps_to_action_without_confirmation(hit, operator):
@@ -51,7 +52,8 @@ def test_a_hit_never_jumps_to_action_without_confirmation(hit, operator):
         hit_record_action(actor=operator, hit=hit, action="stop")
     assert caught.value.message == HIT_ACTION_NEEDS_CONFIRMATION
     hit.refresh_from_db()
-    assert hit.status == HitStatus.NEW and hit.action == "" and _events(hit) == []
+    assert hit.status == HitStatus.NEW and hit.action == ""
+    assert domain_events(HIT_EVENTS, target=hit, fields=TRANSITION) == []
 
 
 def test_the_database_refuses_an_action_without_a_confirmation_too(hit):
@@ -80,7 +82,7 @@ def test_illegal_moves_are_refused(hit, operator, first):
         with pytest.raises(ApplicationError) as caught:
             hit_record_action(actor=operator, hit=hit, action="stop")
         assert caught.value.message == HIT_ACTION_NEEDS_CONFIRMATION
-    assert len(_events(hit)) == 1
+    assert len(domain_events(HIT_EVENTS, target=hit, fields=TRANSITION)) == 1
 
 
 def test_a_cleared_plate_allows_no_enforcement_action(hit, operator):

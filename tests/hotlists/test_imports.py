@@ -23,6 +23,7 @@ from apps.hotlists.services import (
     hot_list_import_preview,
 )
 from apps.reads.plates import PATTERN_ILLEGAL_CHARACTERS
+from tests.events import domain_events
 from tests.hotlists.conftest import csv_of, soon
 
 pytestmark = pytest.mark.django_db
@@ -179,8 +180,7 @@ def test_entry_add_and_remove_are_versions_with_who_and_why(make_list, list_mana
     assert caught.value.message == ENTRY_ALREADY_LISTED.format(plate="7ABC123", state="CA")
     version = hot_list_entry_remove(actor=list_manager, entry=entry, reason="Recovered by Long Beach PD.")
     assert (version.number, version.note, version.created_by) == (3, "Recovered by Long Beach PD.", list_manager)
-    codes = list(DomainEvent.objects.filter(code__startswith="alprportal.hotlists.entry").order_by("id")
-                 .values_list("code", "data__why"))
+    codes = domain_events("alprportal.hotlists.entry", fields=("code", "data__why"))
     assert codes == [("alprportal.hotlists.entry.added", "Carjacking victim's car."),
                      ("alprportal.hotlists.entry.removed", "Recovered by Long Beach PD.")]
 

@@ -28,6 +28,7 @@ from apps.hotlists.services import (
 )
 from apps.notifications.models import Notification
 from tests.conftest import state_access_context
+from tests.events import domain_events
 from tests.hotlists.conftest import csv_of, soon
 
 pytestmark = pytest.mark.django_db
@@ -89,8 +90,7 @@ def test_exigent_action_needs_a_justification_and_goes_to_review(hit, operator, 
     with pytest.raises(ApplicationError) as caught:
         hit_exigent_review(actor=boss, hit=hit, outcome="not_justified", note="again")
     assert caught.value.message == EXIGENT_REVIEW_DONE
-    codes = list(DomainEvent.objects.filter(code__startswith="alprportal.hotlists.hit.").order_by("id")
-                 .values_list("code", flat=True))
+    codes = domain_events("alprportal.hotlists.hit.")
     assert codes == ["alprportal.hotlists.hit.exigent_action", "alprportal.hotlists.hit.exigent_reviewed"]
 
 

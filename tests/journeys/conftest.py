@@ -1,52 +1,12 @@
-"""Shared fixtures for the browser journeys: headless Chromium (Selenium) with a screenshot and the page's HTML saved
-to test-artifacts/ when a test fails, and a helper that logs a person in through the login page."""
+"""Shared fixtures for the browser journeys: a helper that logs a person in through the login page. The browser
+itself is the ``browser`` fixture of tests/conftest.py (tests/browser.py)."""
 
 from __future__ import annotations
 
-import shutil
-import time
-from pathlib import Path
-
 import pytest
 
+from tests.browser import wait_for
 from tests.conftest import PASSWORD
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-requires_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                       reason="headless Chromium (Debian `chromium`) is not installed")
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    """Let the browser fixture see whether the test failed."""
-    outcome = yield
-    report = outcome.get_result()
-    setattr(item, f"rep_{report.when}", report)
-
-
-@pytest.fixture
-def browser(request):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,1000",
-                     "--disable-gpu"):
-        options.add_argument(argument)
-    service = Service(executable_path=CHROMEDRIVER if Path(CHROMEDRIVER).exists() else shutil.which("chromedriver"))
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.implicitly_wait(3)
-    yield driver
-    report = getattr(request.node, "rep_call", None)
-    if report is None or report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        driver.save_screenshot(str(ARTIFACTS / f"{request.node.name}.png"))
-        (ARTIFACTS / f"{request.node.name}.html").write_text(driver.page_source)
-    driver.quit()
 
 
 @pytest.fixture
@@ -65,20 +25,3 @@ def log_in(browser, live_server):
                  what=f"{user.username} to be logged in")
 
     return _log_in
-
-
-def wait_for(predicate, seconds: float = 15, what: str = "condition"):
-    """Poll ``predicate`` until it returns something truthy; an element that went stale (the page was being
-    replaced) or is not there yet counts as "not yet"."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-        except (StaleElementReferenceException, NoSuchElementException):
-            value = None
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")

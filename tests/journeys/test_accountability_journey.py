@@ -11,7 +11,7 @@ from apps.accounts.roles import Role
 from apps.audit.models import SecurityIncident
 from apps.audits.choices import ViolationStatus
 from apps.audits.models import ViolationReport
-from tests.journeys.conftest import requires_chromium, wait_for
+from tests.browser import requires_chromium, wait_for
 
 pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
 

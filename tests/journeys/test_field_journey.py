@@ -14,8 +14,8 @@ from apps.hotlists.services import hot_list_create, hot_list_entry_add
 from apps.reads.choices import CameraKind
 from apps.reads.services.cameras import camera_create
 from apps.shifts.models import ShiftGapReview, UnitSignOn
+from tests.browser import requires_chromium, wait_for
 from tests.factories import DeployingAgencyFactory
-from tests.journeys.conftest import requires_chromium, wait_for
 
 pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
 

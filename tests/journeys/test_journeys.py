@@ -14,9 +14,9 @@ from apps.accounts.roles import Role
 from apps.audit.models import AccessLog
 from apps.holds.choices import HoldStatus
 from apps.holds.models import EvidenceHold
+from tests.browser import requires_chromium, wait_for
 from tests.factories import DeployingAgencyFactory
 from tests.holds.helpers import make_camera, make_read
-from tests.journeys.conftest import requires_chromium, wait_for
 
 pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
 

@@ -12,8 +12,8 @@ from apps.audit.models import AccessLog
 from apps.ocr.models import OcrJob
 from apps.ocr.synthetic import plate_photo_jpeg, plate_photo_png
 from apps.reads.models import Read, ReadCorrection
+from tests.browser import requires_chromium, wait_for
 from tests.factories import DeployingAgencyFactory
-from tests.journeys.conftest import requires_chromium, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery_worker, requires_chromium,
               pytest.mark.django_db(transaction=True)]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.accounts.services import alpr_administrator_designate
 from apps.agencies.models import PolicyAcknowledgment
-from tests.journeys.conftest import requires_chromium, wait_for
+from tests.browser import requires_chromium, wait_for
 from tests.training.test_access_gate import publish
 
 pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]

@@ -25,6 +25,7 @@ from apps.ocr.services import (
 from apps.reads.choices import CameraKind
 from apps.reads.models import Read, ReadCorrection
 from apps.reads.services.ingest import read_batch_ingest
+from tests.events import domain_events
 from tests.ocr.conftest import upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ocr_settings", "ocr_engine_loaded")]
@@ -61,8 +62,7 @@ def test_photo_becomes_an_upload_read_with_alternates(uploader, photo_7abc123, d
     assert alternates, "the distracting text on the photo should come back as alternates"
     assert [alt.rank for alt in alternates] == sorted(alt.rank for alt in alternates) and alternates[0].rank >= 2
     assert all(alt.engine_version == item.engine_version for alt in alternates)
-    codes = list(DomainEvent.objects.filter(code__startswith="alprportal.ocr.").values_list("code", flat=True)
-                 .order_by("id"))
+    codes = domain_events("alprportal.ocr.")
     assert codes == ["alprportal.ocr.job.created", "alprportal.ocr.item.done", "alprportal.ocr.job.done"]
 
 

@@ -14,7 +14,7 @@ from apps.audit.services import CASE_NUMBER_REQUIRED, PURPOSE_REQUIRED
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.reads.models import Read
 from apps.reads.plates import plate_pattern_parse
-from apps.reads.selectors import TIME_RANGE_TOO_LONG, _where, read_search, read_search_build
+from apps.reads.selectors import TIME_RANGE_TOO_LONG, read_search, read_search_build, read_search_where
 from tests.reads.conftest import SEARCH
 
 API = "/api/v1/reads/search/"
@@ -74,7 +74,7 @@ def test_partial_and_exact_predicates_are_served_by_their_indexes(investigator, 
         cursor.execute("SELECT gin_clean_pending_list('read_plate_trgm')")  # what (auto)vacuum does
         cursor.execute("ANALYZE reads_read")
     partial = read_search_build(plate="7AB?12*")
-    exact_where, exact_params = _where(read_search_build(plate="7ABC123"), include_archived=False)
+    exact_where, exact_params = read_search_where(search=read_search_build(plate="7ABC123"), include_archived=False)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN SELECT r.id FROM reads_read r WHERE r.plate_current LIKE %s ESCAPE '\\'",

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from apps.accounts.roles import Role
-from apps.audit.models import AccessLog, DomainEvent
+from apps.audit.models import AccessLog
 from apps.holds.choices import HoldGround, ScopeKind
 from apps.holds.services import hold_release, hold_request
 from apps.notifications.models import Notification
@@ -18,6 +18,7 @@ from apps.reads.selectors import read_search, read_search_build
 from apps.retention.choices import RunStatus
 from apps.retention.models import PendingFileDeletion, RetentionRun
 from apps.retention.registry import DataClass, data_class_register, data_class_unregister
+from tests.events import domain_events
 from tests.holds.helpers import approve_and_verify, make_read, record_access
 
 
@@ -66,8 +67,7 @@ def test_held_reads_survive_archive_and_purge_others_go(estate, run_retention, p
         assert not default_storage.exists(read.plate_crop.name)
     assert default_storage.exists(archived[0].vehicle_image.name) and default_storage.exists(old[0].plate_crop.name)
     assert not PendingFileDeletion.objects.exists()
-    codes = list(DomainEvent.objects.filter(target_id=str(run.pk), code__startswith="alprportal.retention.run.")
-                 .order_by("id").values_list("code", flat=True))
+    codes = domain_events("alprportal.retention.run.", target=run)
     assert codes == ["alprportal.retention.run.started", "alprportal.retention.run.succeeded"]
 
 

@@ -431,16 +431,6 @@ def _iou(q1: np.ndarray, q2: np.ndarray) -> float:
     return float(inter / ua) if ua > 0 else 0.0
 
 
-def _pad_quad(q: np.ndarray, pad_x: float, pad_y: float) -> np.ndarray:
-    """Grow a quad by fractions of its height along its own axes."""
-    q = q.astype(np.float32)
-    h = float(max(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2])))
-    ux = (q[1] - q[0]) / max(1e-6, float(np.linalg.norm(q[1] - q[0])))
-    uy = (q[3] - q[0]) / max(1e-6, float(np.linalg.norm(q[3] - q[0])))
-    px, py = pad_x * h, pad_y * h
-    return q + np.array([-ux * px - uy * py, ux * px - uy * py, ux * px + uy * py, -ux * px + uy * py], np.float32)
-
-
 def _stretch(gray: np.ndarray) -> np.ndarray:
     lo, hi = np.percentile(gray, (2, 98))
     if hi - lo < 8:

@@ -21,7 +21,7 @@ from apps.reads.models import Camera, CameraCredential, Read, ReadCorrection
 from apps.reads.plates import plate_normalize
 from apps.reads.services.cameras import camera_create, camera_report_status
 from apps.reads.services.corrections import read_correct
-from apps.reads.services.tokens import _credential_create, token_hash
+from apps.reads.services.tokens import camera_token_issue, token_hash
 
 # Printed for the demo only (like the demo password): lets a newcomer post reads with curl right away.
 DEMO_CAMERA_TOKEN = "alprcam_demo-harbor-blvd-nb-0123456789abcdefghijklmnop"  # noqa: S105
@@ -74,7 +74,7 @@ def seed_reads(*, agency, people: dict, stdout=None) -> None:
         cameras.append(camera)
     token_camera = cameras[0]
     if not CameraCredential.objects.filter(token_hash=token_hash(DEMO_CAMERA_TOKEN)).exists():
-        _credential_create(actor=admin, camera=token_camera, raw_token=DEMO_CAMERA_TOKEN)
+        camera_token_issue(actor=admin, camera=token_camera, raw_token=DEMO_CAMERA_TOKEN)
 
     if not Read.objects.filter(source_read_id__startswith="demo-").exists():
         _seed_read_rows(cameras, now)

@@ -51,11 +51,12 @@ def _credential_create(*, actor, camera: Camera, raw_token: str) -> CameraCreden
 
 
 @transaction.atomic
-def camera_token_issue(*, actor, camera: Camera) -> tuple[CameraCredential, str]:
+def camera_token_issue(*, actor, camera: Camera, raw_token: str | None = None) -> tuple[CameraCredential, str]:
     """Issue a new token for a camera, revoking the previous one (rotation). Returns the credential and the raw
-    token, which is shown once and never stored."""
+    token, which is shown once and never stored. ``raw_token`` is for demo seeding only (a token known in advance);
+    everyone else gets a freshly generated one."""
     Camera.objects.select_for_update().filter(pk=camera.pk).first()
-    raw_token = _token_generate()
+    raw_token = raw_token or _token_generate()
     return _credential_create(actor=actor, camera=camera, raw_token=raw_token), raw_token
 
 

@@ -39,11 +39,6 @@ def report_chart(tbl):
 
 
 @register.filter
-def items_by_key(section):
-    return {item["key"]: item for item in section.get("summary", [])}
-
-
-@register.filter
 def css_string(value) -> str:
     """Text for a CSS string in the PDF's style block (page headers): quotes, backslashes and "<" escaped."""
     from django.utils.safestring import mark_safe

@@ -191,12 +191,12 @@ class Command(BaseCommand):
         }
 
     def _plan(self, text: str) -> str:
-        from apps.reads.selectors import _where, read_search_build
+        from apps.reads.selectors import read_search_build, read_search_where
 
         now = timezone.now()
         search = read_search_build(plate=text, start=now - timedelta(days=settings.PORTAL[
             "READ_SEARCH_PARTIAL_MAX_DAYS"]), end=now)
-        where, params = _where(search, include_archived=False)
+        where, params = read_search_where(search=search, include_archived=False)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF) WITH m AS MATERIALIZED (SELECT r.id, r.captured_at "  # noqa: S608
