@@ -168,9 +168,9 @@ def job_actor(actor_id: int | None):
     """The person a task acts for (``actor_id`` of its message), or None."""
     if not actor_id:
         return None
-    from apps.accounts.models import User
+    from django.contrib.auth import get_user_model  # common is the bottom layer: it names no app's model
 
-    return User.objects.filter(pk=actor_id).first()
+    return get_user_model().objects.filter(pk=actor_id).first()
 
 
 class TrackedJobTask(Task):
