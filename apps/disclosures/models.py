@@ -21,6 +21,7 @@ from apps.agreements.choices import ImmigrationBasis
 from apps.audit.choices import Purpose
 from apps.audit.models import AppendOnlyModel
 from apps.common.errors import ApplicationError
+from apps.common.jobs import TrackedJob
 from apps.disclosures.choices import AttachmentKind, DisclosureStatus, PackageStatus, ReceivedVia, ReviewAction
 
 RECORD_RETAINED = (
@@ -314,20 +315,18 @@ def package_upload_to(instance, filename: str) -> str:
     return f"disclosures/{instance.request_id}/release/{filename}"
 
 
-class ReleasePackage(RetainedModel):
+class ReleasePackage(RetainedModel, TrackedJob):
     """The release package of an approved request, built by a Celery job (tracked: status, progress, timings,
     error): a zip of the released reads (CSV), their images, a PDF authorization letter and a manifest with the
-    SHA-256 of every file, stored through Django's storage API."""
+    SHA-256 of every file, stored through Django's storage API. A tracked job (``apps.common.jobs``)."""
+
+    JOB_ERROR_MAX_LENGTH = 4000
+    JOB_ON_FAILED = "apps.disclosures.packages.release_package_failed"
 
     request = models.OneToOneField(DisclosureRequest, on_delete=models.PROTECT, related_name="package")
     status = models.CharField(max_length=10, choices=PackageStatus.choices, default=PackageStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
-    error = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    queued_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(upload_to=package_upload_to, max_length=200, blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
     file_size = models.BigIntegerField(null=True, blank=True)

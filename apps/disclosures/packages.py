@@ -30,6 +30,7 @@ from django.utils import timezone
 from apps.audit.services import access_log_record, event_record
 from apps.common.csv import csv_writer
 from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.common.jobs import job_started
 from apps.disclosures.choices import DisclosureStatus, PackageStatus
 from apps.disclosures.letter import render_authorization_letter
 from apps.disclosures.models import DisclosureRequest, ReleasedRead, ReleasePackage
@@ -79,13 +80,11 @@ def _start(package_id: int) -> tuple[ReleasePackage, DisclosureRequest] | tuple[
         if not eligibility.eligible:
             raise ApplicationError(PACKAGE_NO_LONGER_ELIGIBLE.format(reasons=" ".join(eligibility.reasons)),
                                    code="no_longer_eligible")
-        package.status = PackageStatus.RUNNING
-        package.attempts += 1
-        package.started_at = timezone.now()
-        package.finished_at = None
+        # The task claimed it (job_claim counted the start); built without a claim (the demo), count it here.
+        started = job_started(package) if package.status != PackageStatus.RUNNING else []
         package.progress = 1
         package.error = ""
-        package.save(update_fields=["status", "attempts", "started_at", "finished_at", "progress", "error"])
+        package.save(update_fields=[*started, "progress", "error"])
         return package, disclosure_request
 
 
@@ -272,14 +271,10 @@ def release_package_download_open(*, user, package: ReleasePackage, request=None
     return package.file.open("rb")
 
 
-@transaction.atomic
-def release_package_mark_failed(*, package_id: int, error: str, actor=None) -> ReleasePackage | None:
-    """The job gave up (an expected refusal, or retries exhausted): the package says why; the custodian is told."""
-    package = ReleasePackage.objects.select_for_update().filter(pk=package_id).first()
-    if package is None or package.status == PackageStatus.SUCCEEDED:
-        return package
-    package.status, package.error, package.finished_at = PackageStatus.FAILED, error[:4000], timezone.now()
-    package.save(update_fields=["status", "error", "finished_at"])
+def release_package_failed(package: ReleasePackage, *, old_status: str, actor=None) -> None:
+    """``JOB_ON_FAILED`` of a package (``job_mark_failed``: the job gave up, an expected refusal or retries
+    exhausted; the package says why): the event, and the custodian is told."""
+    error = package.error
     event_record(actor=actor, code="alprportal.disclosures.package.failed", target=package, data={"error": error[:500]})
     reference = package.request.reference
     transaction.on_commit(lambda: notification_send(
@@ -287,7 +282,6 @@ def release_package_mark_failed(*, package_id: int, error: str, actor=None) -> R
         link=f"/admin/disclosures/disclosurerequest/{package.request_id}/change/", severity=Severity.CRITICAL,
         dedupe_key=f"package-failed-{package.pk}-{package.attempts}",
     ))
-    return package
 
 
 @transaction.atomic

@@ -22,14 +22,14 @@ from apps.agreements.documents import ValidDocument, document_validate
 from apps.agreements.eligibility import law_citation_valid, sharing_eligibility
 from apps.audit.choices import Purpose
 from apps.audit.services import event_record
-from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_each, task_send_on_commit
+from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_on_commit
 from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.common.jobs import JOBS_RESEND_LIMIT, jobs_resend
 from apps.disclosures.choices import (
     DISCLOSURE_TRANSITIONS,
     STAFF_ENTERED,
     AttachmentKind,
     DisclosureStatus,
-    PackageStatus,
     ReceivedVia,
     ReviewAction,
 )
@@ -777,40 +777,14 @@ def release_package_enqueue(package: ReleasePackage, *, actor) -> None:
 
 # --- release package jobs (issue #9: nothing is lost when the broker is down) ------------------------------------
 
-RESEND_LIMIT = 100  # stranded package jobs sent again per catch-up run
 
-
-def release_package_claim(*, package_id: int, resumed: bool = False) -> bool:
-    """Whether this run of the build job may build the package (R-SHR-4: a package is built once).
-
-    queued → running, under the row lock: of two messages of one package (the catch-up re-sent a job whose first
-    message was only slow), the first claims it and the other is a no-op. A run that continues its own earlier run
-    (``resumed``: a retry, or a redelivery after its worker died) may take over a package left running. A package
-    built, failed, missing, or being built by another message is left alone (False)."""
-    with transaction.atomic():
-        package = ReleasePackage.objects.select_for_update().filter(pk=package_id).first()
-        if package is None:
-            return False
-        if package.status == PackageStatus.QUEUED:
-            package.status = PackageStatus.RUNNING
-            package.save(update_fields=["status"])
-            return True
-        return resumed and package.status == PackageStatus.RUNNING
-
-
-def release_packages_resend(*, queued_for: timedelta = QUEUED_JOB_RESEND_AFTER, limit: int = RESEND_LIMIT) -> list[int]:
+def release_packages_resend(*, queued_for: timedelta = QUEUED_JOB_RESEND_AFTER, limit: int = JOBS_RESEND_LIMIT
+                            ) -> list[int]:
     """Send again the build job of every package still queued after ``queued_for`` (its message was lost: the
     broker was down when the approval committed); oldest first, at most ``limit``. Returns the ids sent. Never raises
-    for a broker outage (the packages stay queued for the next run); a duplicate message is a no-op
-    (``release_package_claim``). The job runs as the person who approved it."""
+    for a broker outage (the packages stay queued for the next run); a duplicate message is a no-op (``job_claim``).
+    The job runs as the person who approved it."""
     from apps.disclosures.tasks import disclosure_package_build
 
-    stranded = list(ReleasePackage.objects.filter(status=PackageStatus.QUEUED,
-                                                  queued_at__lt=timezone.now() - queued_for)
-                    .order_by("queued_at", "id").values_list("id", "requested_by_id")[:limit])
-    if not stranded:
-        return []
-    sent = task_send_each(disclosure_package_build, [((pk, ), {"actor_id": actor_id}) for pk, actor_id in stranded])
-    logger.warning("Sent the build job of %s of %s stranded release package(s) again: %s", sent, len(stranded),
-                   [pk for pk, _actor_id in stranded[:20]])
-    return [pk for pk, _actor_id in stranded[:sent]]
+    return jobs_resend(model=ReleasePackage, task=disclosure_package_build, queued_for=queued_for, limit=limit,
+                       task_kwargs=lambda package: {"actor_id": package.requested_by_id})

@@ -29,6 +29,7 @@ from django.utils import timezone
 from apps.audit.services import access_log_record, event_record
 from apps.common.csv import csv_writer
 from apps.common.errors import ApplicationError
+from apps.common.jobs import job_started
 from apps.holds.choices import ExportStatus, HoldStatus
 from apps.holds.models import EvidenceExport
 
@@ -53,9 +54,10 @@ def _start(export_id: int):
         if export.hold.status != HoldStatus.ACTIVE:
             raise ApplicationError(EXPORT_HOLD_NOT_ACTIVE.format(status=export.hold.get_status_display().lower()),
                                    code="export_hold_not_active")
-        export.status, export.attempts, export.started_at = ExportStatus.RUNNING, export.attempts + 1, timezone.now()
-        export.finished_at, export.error, export.progress = None, "", 1
-        export.save(update_fields=["status", "attempts", "started_at", "finished_at", "error", "progress"])
+        # The task claimed it (job_claim counted the start); built without a claim (the demo), count it here.
+        started = job_started(export) if export.status != ExportStatus.RUNNING else []
+        export.error, export.progress = "", 1
+        export.save(update_fields=[*started, "error", "progress"])
         return export, True
 
 
@@ -185,15 +187,10 @@ def evidence_export_build(*, export_id: int, actor=None) -> EvidenceExport:
     return export
 
 
-def evidence_export_mark_failed(*, export_id: int, error: str, actor=None) -> None:
-    with transaction.atomic():
-        export = EvidenceExport.objects.select_for_update().filter(pk=export_id).first()
-        if export is None or export.status == ExportStatus.SUCCEEDED:
-            return
-        export.status, export.error, export.finished_at = ExportStatus.FAILED, error[:2000], timezone.now()
-        export.save(update_fields=["status", "error", "finished_at"])
-        event_record(actor=actor, code="alprportal.holds.export.failed", target=export.hold,
-                     data={"export_id": export.pk, "error": error[:500]})
+def evidence_export_failed(export: EvidenceExport, *, old_status: str, actor=None) -> None:
+    """``JOB_ON_FAILED`` of an export (``job_mark_failed``): the hold's record says the export failed and why."""
+    event_record(actor=actor, code="alprportal.holds.export.failed", target=export.hold,
+                 data={"export_id": export.pk, "error": export.error[:500]})
 
 
 def evidence_export_open(*, user, export: EvidenceExport, request=None):

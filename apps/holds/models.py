@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from apps.audit.choices import Purpose
+from apps.common.jobs import TrackedJob
 from apps.holds.choices import ExportStatus, HoldGround, HoldStatus, ScopeKind
 
 
@@ -162,20 +163,18 @@ def export_upload_to(instance, filename: str) -> str:  # pragma: no cover - name
     return f"holds/exports/{instance.hold_id}/{filename}"
 
 
-class EvidenceExport(models.Model):
+class EvidenceExport(TrackedJob):
     """An evidence package of a hold (reads CSV, images, SHA-256 manifest, PDF summary) to book into evidence on
     portable media (000 462.4, 003 427.4). Built by a Celery job into a file via Django storage (tracked: status,
-    progress, timings, error); every download is written to the access log."""
+    progress, timings, error: a tracked job, ``apps.common.jobs``; ``queued_at`` is when it was requested); every
+    download is written to the access log."""
+
+    JOB_ON_FAILED = "apps.holds.exports.evidence_export_failed"
 
     hold = models.ForeignKey(EvidenceHold, on_delete=models.PROTECT, related_name="exports")
     status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.IntegerField(default=0)
     progress = models.IntegerField(default=0)
-    error = models.TextField(blank=True)
     file = models.FileField(max_length=200, upload_to=export_upload_to, blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
     file_size = models.BigIntegerField(default=0)
@@ -186,7 +185,7 @@ class EvidenceExport(models.Model):
         null=True, blank=True, help_text="When nightly retention deleted the package file (R-RET-6); the record stays.")
 
     class Meta:
-        ordering = ["-requested_at", "-id"]
+        ordering = ["-queued_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(status=ExportStatus.SUCCEEDED) | ~models.Q(file=""),
                                    name="evidenceexport_succeeded_has_file"),

@@ -130,4 +130,4 @@ def hold_reads_for(*, user, hold: EvidenceHold, request=None, limit: int = 500) 
 
 
 def evidence_export_list_for(*, hold: EvidenceHold) -> QuerySet[EvidenceExport]:
-    return hold.exports.select_related("requested_by").order_by("-requested_at")[:10]
+    return hold.exports.select_related("requested_by").order_by("-queued_at")[:10]

@@ -21,8 +21,9 @@ from guardian.shortcuts import assign_perm
 from apps.accounts.roles import Role
 from apps.audit.choices import Purpose
 from apps.audit.services import access_log_record, event_record
-from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_each, task_send_on_commit
+from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_on_commit
 from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.common.jobs import JOBS_RESEND_LIMIT, jobs_resend
 from apps.holds.choices import HOLD_TRANSITIONS, ExportStatus, HoldGround, HoldStatus, ScopeKind
 from apps.holds.models import EvidenceExport, EvidenceHold, HeldRead
 from apps.holds.reads_bridge import hold_scope_search_ids, hold_scope_selected, reads_by_id
@@ -471,44 +472,16 @@ def evidence_export_for_outside_recipient(*, actor, hold: EvidenceHold, recipien
 
 # --- evidence export jobs (issue #9: nothing is lost when the broker is down) ----------------------------------
 
-RESEND_LIMIT = 100  # stranded export jobs sent again per catch-up run
-
-
-def evidence_export_claim(*, export_id: int, resumed: bool = False) -> bool:
-    """Whether this run of the export job may build the package (one evidence package per export).
-
-    queued → running, under the row lock: of two messages of one export (the catch-up re-sent a job whose first
-    message was only slow), the first claims it and the other is a no-op. A run that continues its own earlier run
-    (``resumed``: a retry, or a redelivery after its worker died) may take over an export left running. An export
-    built, failed, missing, or being built by another message is left alone (False)."""
-    with transaction.atomic():
-        export = EvidenceExport.objects.select_for_update().filter(pk=export_id).first()
-        if export is None:
-            return False
-        if export.status == ExportStatus.QUEUED:
-            export.status = ExportStatus.RUNNING
-            export.save(update_fields=["status"])
-            return True
-        return resumed and export.status == ExportStatus.RUNNING
-
-
-def evidence_exports_resend(*, queued_for: timedelta = QUEUED_JOB_RESEND_AFTER, limit: int = RESEND_LIMIT
+def evidence_exports_resend(*, queued_for: timedelta = QUEUED_JOB_RESEND_AFTER, limit: int = JOBS_RESEND_LIMIT
                             ) -> list[int]:
     """Send again the job of every evidence export still queued after ``queued_for`` (its message was lost: the
     broker was down when the request committed); oldest first, at most ``limit``. Returns the ids sent. Never raises
-    for a broker outage (the exports stay queued for the next run); a duplicate message is a no-op
-    (``evidence_export_claim``). The job runs as the person who requested the export."""
+    for a broker outage (the exports stay queued for the next run); a duplicate message is a no-op (``job_claim``).
+    The job runs as the person who requested the export."""
     from apps.holds.tasks import evidence_export_build
 
-    stranded = list(EvidenceExport.objects.filter(status=ExportStatus.QUEUED,
-                                                  requested_at__lt=timezone.now() - queued_for)
-                    .order_by("requested_at", "id").values_list("id", "requested_by_id")[:limit])
-    if not stranded:
-        return []
-    sent = task_send_each(evidence_export_build, [((pk,), {"actor_id": actor_id}) for pk, actor_id in stranded])
-    logger.warning("Sent the job of %s of %s stranded evidence export(s) again: %s", sent, len(stranded),
-                   [pk for pk, _actor_id in stranded[:20]])
-    return [pk for pk, _actor_id in stranded[:sent]]
+    return jobs_resend(model=EvidenceExport, task=evidence_export_build, queued_for=queued_for, limit=limit,
+                       task_kwargs=lambda export: {"actor_id": export.requested_by_id})
 
 
 def holds_reaffirm_remind(*, today=None) -> int:

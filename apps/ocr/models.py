@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from apps.common.jobs import TrackedJob
 from apps.ocr.choices import ITEM_FINISHED, JOB_FINISHED, ItemStatus, JobStatus, ReviewStatus
 
 
@@ -76,10 +77,14 @@ class OcrJob(models.Model):
         return None
 
 
-class OcrItem(models.Model):
+class OcrItem(TrackedJob):
     """One uploaded photo and what OCR made of it. ``candidates`` keeps every plate the engine proposed (text,
     confidence, box in photo pixels), best first; ``read`` is the read created from the best one (none when no plate
-    was found). ``attempts`` counts starts, so a photo rerun after a killed worker shows it."""
+    was found). ``attempts`` counts starts, so a photo rerun after a killed worker shows it. A tracked job
+    (``apps.common.jobs``): ``queued_at`` is the upload's time, ``processing`` its running status."""
+
+    JOB_RUNNING = ItemStatus.PROCESSING
+    JOB_ON_FAILED = "apps.ocr.services.ocr_item_failed"
 
     job = models.ForeignKey(OcrJob, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveIntegerField()
@@ -89,7 +94,6 @@ class OcrItem(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=ItemStatus.choices, default=ItemStatus.QUEUED)
-    error = models.TextField(blank=True)
     engine_version = models.CharField(max_length=60, blank=True)
     candidates = models.JSONField(default=list, blank=True)
     read = models.OneToOneField("reads.Read", on_delete=models.SET_NULL, null=True, blank=True,
@@ -98,10 +102,6 @@ class OcrItem(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     ocr_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Time spent decoding and reading.")
 
     class Meta:

@@ -69,7 +69,7 @@ def ocr_uploads_purge(ctx, days: int) -> dict:
             for _item, name in rows if name])
         OcrItem.objects.filter(pk__in=[item for item, _name in rows]).delete()
 
-    _batches(ctx, "SELECT i.id, i.image FROM ocr_ocritem i WHERE i.read_id IS NULL AND i.created_at < %s "
+    _batches(ctx, "SELECT i.id, i.image FROM ocr_ocritem i WHERE i.read_id IS NULL AND i.queued_at < %s "
              "ORDER BY i.id LIMIT %s", [uploads_cutoff], remove_without_reads)
     _total, by_model = OcrJob.objects.filter(created_at__lt=uploads_cutoff, items__isnull=True).delete()
     ctx.add("jobs_removed", by_model.get(OcrJob._meta.label, 0))

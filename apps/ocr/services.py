@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from apps.audit.services import event_record
 from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.common.jobs import job_claim, job_mark_failed, jobs_resend
 from apps.ocr.choices import (
     ITEM_FINISHED,
     ITEM_TRANSITIONS,
@@ -259,23 +260,12 @@ def ocr_items_recover(*, queued_for: timedelta | None = None, processing_for: ti
     idempotent, so a photo whose message was only slow is read once and the extra message is a no-op. Never
     raises for a broker outage (the photos stay as they are; the next sweep tries again).
     """
-    now = timezone.now()
     queued_for = queued_for if queued_for is not None else timedelta(
         seconds=settings.PORTAL["OCR_RECOVER_QUEUED_SECONDS"])
     processing_for = processing_for if processing_for is not None else timedelta(
         seconds=settings.PORTAL["OCR_RECOVER_PROCESSING_SECONDS"])
-    stranded = (OcrItem.objects
-                .filter(Q(status=ItemStatus.QUEUED, created_at__lt=now - queued_for)
-                        | Q(status=ItemStatus.PROCESSING, started_at__lt=now - processing_for))
-                .exclude(image="")
-                .order_by("created_at", "id")
-                .values_list("id", flat=True)[:limit])
-    item_ids = list(stranded)
-    if not item_ids:
-        return []
-    sent = ocr_items_enqueue(item_ids=item_ids)
-    logger.warning("Queued %s of %s stranded OCR photo(s) again: %s", sent, len(item_ids), item_ids[:20])
-    return item_ids[:sent]
+    return jobs_resend(model=OcrItem, queued_for=queued_for, running_for=processing_for, where=~Q(image=""),
+                       limit=limit, send=lambda items: ocr_items_enqueue(item_ids=[item.pk for item in items]))
 
 
 def _job_item_finished(*, job_id: int, status: str, read_created: bool) -> OcrJob:
@@ -315,15 +305,13 @@ def _item_start(item_id: int) -> OcrItem | None:
 
 
 def _item_claim(item_id: int) -> OcrItem | None:
-    item = OcrItem.objects.select_for_update(of=("self",)).select_related("job").get(pk=item_id)
+    item = OcrItem.objects.select_for_update(of=("self",)).get(pk=item_id)
     if item.is_finished:
         return None
     if item.attempts >= OCR_MAX_ATTEMPTS:
         return ocr_item_fail(item_id=item.pk, reason=OCR_GAVE_UP.format(attempts=item.attempts))
-    _item_move(item, ItemStatus.PROCESSING)
-    item.attempts += 1
-    item.started_at = timezone.now()
-    item.save(update_fields=["status", "attempts", "started_at"])
+    # Resumed: a photo rerun after its worker died (or sent again by ocr_items_recover) takes over its processing.
+    item = job_claim(model=OcrItem, job_id=item_id, resumed=True, queryset=OcrItem.objects.select_related("job"))
     job = OcrJob.objects.select_for_update().get(pk=item.job_id)
     if job.status == JobStatus.QUEUED:
         _job_move(job, JobStatus.PROCESSING)
@@ -333,21 +321,16 @@ def _item_claim(item_id: int) -> OcrItem | None:
     return item
 
 
-@transaction.atomic
 def ocr_item_fail(*, item_id: int, reason: str) -> OcrItem:
     """Fail one photo with a reason a person can act on; a finished photo is left as it is (no-op)."""
-    item = OcrItem.objects.select_for_update().get(pk=item_id)
-    if item.is_finished:
-        return item
-    old = item.status
-    _item_move(item, ItemStatus.FAILED)
-    item.error = reason[:2000]
-    item.finished_at = timezone.now()
-    item.save(update_fields=["status", "error", "finished_at"])
+    return job_mark_failed(model=OcrItem, job_id=item_id, error=reason)
+
+
+def ocr_item_failed(item: OcrItem, *, old_status: str, actor=None) -> None:
+    """``JOB_ON_FAILED`` of a photo (``job_mark_failed``): the event, and the photo counts as finished on its job."""
     event_record(actor=None, code="alprportal.ocr.item.failed", target=item.job,
-                 data={"item": item.pk, "old": old, "new": item.status, "reason": item.error})
+                 data={"item": item.pk, "old": old_status, "new": item.status, "reason": item.error})
     _job_item_finished(job_id=item.job_id, status=ItemStatus.FAILED, read_created=False)
-    return item
 
 
 def _crop_jpeg(image, box) -> bytes | None:

@@ -10,23 +10,18 @@ time limit fails with the reason; ``ocr_items_recover`` queues again what no tas
 
 from __future__ import annotations
 
-from celery import Task, shared_task
+from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from apps.ocr.services import OCR_CRASHED, ocr_item_fail, ocr_item_process, ocr_items_recover
+from apps.common.jobs import TrackedJobTask
+from apps.ocr.services import OCR_CRASHED, ocr_item_process, ocr_items_recover
 
 _TIME_LIMIT = settings.PORTAL["OCR_TASK_TIME_LIMIT_SECONDS"]
 
 
-class OcrItemTask(Task):
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
-        item_id = kwargs.get("item_id") if kwargs else (args[0] if args else None)
-        if item_id is not None:
-            ocr_item_fail(item_id=item_id, reason=OCR_CRASHED.format(error=f"{type(exc).__name__}: {exc}"[:300]))
-
-
-@shared_task(base=OcrItemTask, bind=True, acks_late=True, reject_on_worker_lost=True,
+@shared_task(base=TrackedJobTask, job_model="ocr.OcrItem", job_id_arg="item_id", job_failure_template=OCR_CRASHED,
+             bind=True, acks_late=True, reject_on_worker_lost=True,
              autoretry_for=(OperationalError, InterfaceError), retry_backoff=5, max_retries=3,
              soft_time_limit=_TIME_LIMIT, time_limit=_TIME_LIMIT + 60)
 def ocr_item_process_task(self, *, item_id: int) -> dict:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from apps.common.jobs import TrackedJob
 from apps.reports.choices import (
     BODY_AUDIENCE,
     REPORT_DUE_DAYS_MAX,
@@ -223,9 +224,11 @@ class ReportTransmittal(models.Model):
         return BODY_AUDIENCE[body]
 
 
-class ReportJob(models.Model):
+class ReportJob(TrackedJob):
     """A tracked run of the report task: compute figures and render drafts, or render and freeze the issued PDFs.
-    Pages show its status, progress, timings and error."""
+    Pages show its status, progress, timings and error (a tracked job, ``apps.common.jobs``)."""
+
+    JOB_ON_FAILED = "apps.reports.services.report_job_failed"
 
     report = models.ForeignKey(OversightReport, on_delete=models.PROTECT, related_name="jobs")
     action = models.CharField(max_length=10, choices=JobAction.choices)
@@ -235,13 +238,9 @@ class ReportJob(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-queued_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="reportjob_progress_percent"),
         ]

@@ -23,8 +23,9 @@ from apps.audit.anchors import access_log_anchor
 from apps.audit.choices import SystemPurpose
 from apps.audit.models import AnchorReason
 from apps.audit.services import access_log_record, event_record
-from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_each, task_send_on_commit
+from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_on_commit
 from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.common.jobs import JOBS_RESEND_LIMIT, job_claim, job_mark_failed, jobs_resend
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
 from apps.reports.builder import figures_sha256, rendition_figures_build, report_figures_build
@@ -60,7 +61,6 @@ TRANSMIT_METHOD_INVALID = "Choose how the report was sent."
 TRANSMIT_OTHER_NEEDS_NOTE = "Say how the report was sent."
 TRANSMIT_IN_FUTURE = "The time of sending cannot be in the future."
 TRANSMIT_BEFORE_ISSUE = "The report cannot have been sent before it was issued ({issued:%Y-%m-%d %H:%M})."
-RESEND_LIMIT = 100  # stranded report jobs sent again per catch-up run
 
 
 def _require(actor, permission: str) -> None:
@@ -76,20 +76,15 @@ def _enqueue(job: ReportJob) -> None:
     task_send_on_commit(report_job_run, job.pk)
 
 
-def report_jobs_resend(*, queued_for: timedelta = QUEUED_JOB_RESEND_AFTER, limit: int = RESEND_LIMIT) -> list[int]:
+def report_jobs_resend(*, queued_for: timedelta = QUEUED_JOB_RESEND_AFTER, limit: int = JOBS_RESEND_LIMIT
+                       ) -> list[int]:
     """Send again every report job still queued after ``queued_for`` (its message was lost: the broker was down when
     it was created); oldest first, at most ``limit``. Returns the ids sent. Never raises for a broker outage (the
     jobs stay queued for the next run). A duplicate message is a no-op: ``report_job_execute`` runs a job only from
-    queued, under its row lock, so the PDFs are rendered and stored once."""
+    queued (``job_claim``), so the PDFs are rendered and stored once."""
     from apps.reports.tasks import report_job_run
 
-    stranded = list(ReportJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=timezone.now() - queued_for)
-                    .order_by("created_at", "id").values_list("id", flat=True)[:limit])
-    if not stranded:
-        return []
-    sent = task_send_each(report_job_run, [((pk,), {}) for pk in stranded])
-    logger.warning("Sent %s of %s stranded report job(s) again: %s", sent, len(stranded), stranded[:20])
-    return stranded[:sent]
+    return jobs_resend(model=ReportJob, task=report_job_run, queued_for=queued_for, limit=limit)
 
 
 def _job_create(*, report: OversightReport, action: str, actor, enqueue: bool) -> ReportJob:
@@ -189,11 +184,11 @@ def _job_progress(job_id: int, progress: int, step: str) -> None:
     ReportJob.objects.filter(pk=job_id).update(progress=min(progress, 100), step=step[:120])
 
 
-def report_job_mark_failed(*, job_id: int, error: str) -> None:
-    """Record why a job failed (called by the service itself and by the task's on_failure)."""
-    ReportJob.objects.filter(pk=job_id).exclude(status=JobStatus.SUCCEEDED).update(
-        status=JobStatus.FAILED, error=error[:2000], finished_at=timezone.now(), step="Failed"
-    )
+def report_job_failed(job: ReportJob, *, old_status: str, actor=None) -> None:
+    """``JOB_ON_FAILED`` of a report job (``job_mark_failed``, called by the service itself and by the task's
+    on_failure): its step says so."""
+    job.step = "Failed"
+    job.save(update_fields=["step"])
 
 
 def report_job_execute(*, job_id: int) -> ReportJob:
@@ -205,18 +200,19 @@ def report_job_execute(*, job_id: int) -> ReportJob:
     any lock; the write re-checks the state under the lock.
     """
     with transaction.atomic():
-        job = ReportJob.objects.select_for_update().select_related("report").get(pk=job_id)
-        if job.status != JobStatus.QUEUED:
-            return job
-        job.status, job.started_at, job.step, job.progress = JobStatus.RUNNING, timezone.now(), "Started", 1
-        job.save(update_fields=["status", "started_at", "step", "progress"])
+        job = job_claim(model=ReportJob, job_id=job_id, queryset=ReportJob.objects.select_related("report"))
+        if job is None:
+            return ReportJob.objects.get(pk=job_id)
+        job.step, job.progress = "Started", 1
+        job.save(update_fields=["step", "progress"])
     try:
         if job.action == JobAction.REFRESH:
             _refresh(job)
         else:
             _finalize(job)
     except Exception as exc:
-        report_job_mark_failed(job_id=job.pk, error=getattr(exc, "message", None) or str(exc) or type(exc).__name__)
+        job_mark_failed(model=ReportJob, job_id=job.pk,
+                        error=getattr(exc, "message", None) or str(exc) or type(exc).__name__)
         raise
     with transaction.atomic():
         job = ReportJob.objects.select_for_update().get(pk=job.pk)

@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from celery import Task, shared_task
+from celery import shared_task
 from django.db import OperationalError
 
-from apps.reports.services import (
-    report_job_execute,
-    report_job_mark_failed,
-    report_jobs_resend,
-    reports_alert_due,
-    reports_draft_due,
-)
+from apps.common.jobs import TrackedJobTask
+from apps.reports.services import report_job_execute, report_jobs_resend, reports_alert_due, reports_draft_due
 
 logger = logging.getLogger("alprportal.reports")
 
 
-class ReportJobTask(Task):
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
-        job_id = args[0] if args else kwargs.get("job_id")
-        if job_id is not None:
-            report_job_mark_failed(job_id=job_id, error=getattr(exc, "message", None) or str(exc))
-
-
-@shared_task(bind=True, base=ReportJobTask, name="apps.reports.tasks.report_job_run",
+@shared_task(bind=True, base=TrackedJobTask, job_model="reports.ReportJob", name="apps.reports.tasks.report_job_run",
              autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def report_job_run(self, job_id: int) -> str:
     """Compute and render a report (or freeze an issued one). Domain errors (ApplicationError) are not retried:

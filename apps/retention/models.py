@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from apps.common.jobs import TrackedJob
 from apps.retention.choices import RunStatus, RunTrigger
 
 MINIMUM_RECORD_DAYS = 730  # R-AUD-1 (access log) and R-SHR-7 (disclosure records): at least 2 years.
@@ -127,22 +128,23 @@ def legal_minimum_violations(values: dict) -> list[tuple[str, str]]:
     return problems
 
 
-class RetentionRun(models.Model):
+class RetentionRun(TrackedJob):
     """One run of the nightly job (R-RET-4): what each data class did (``counts``), how long, and what went wrong.
 
     A run is idempotent and resumable: every batch commits on its own, and a rerun after a crash reaches the same
     end state. A run left ``running`` by a dead worker is marked failed by the next run. A failed run alerts the
-    custodian of records.
+    custodian of records. A tracked job (``apps.common.jobs``): ``errors`` lists what each step reported, ``error``
+    why the job itself gave up.
     """
+
+    JOB_ERROR_MAX_LENGTH = 1000
+    JOB_ON_FAILED = "apps.retention.services.retention_run_failed"
 
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     trigger = models.CharField(max_length=10, choices=RunTrigger.choices)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
     as_of = models.DateTimeField(null=True, blank=True, help_text="The moment every cutoff is computed from.")
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.BigIntegerField(default=0)
     policy = models.JSONField(default=dict, blank=True, help_text="The periods applied (days).")
@@ -152,9 +154,9 @@ class RetentionRun(models.Model):
     celery_task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-queued_at", "-id"]
         permissions = [("run_retention", "Can start a retention run from the portal")]
-        indexes = [models.Index(fields=["status", "created_at"], name="retentionrun_status_time")]
+        indexes = [models.Index(fields=["status", "queued_at"], name="retentionrun_status_time")]
 
     def __str__(self) -> str:
         return f"Retention run #{self.pk} ({self.get_status_display()})"

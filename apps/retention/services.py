@@ -14,6 +14,7 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.audit.services import event_record
 from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.common.jobs import job_claim
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
 from apps.retention.choices import RunStatus, RunTrigger
@@ -104,7 +105,7 @@ def retention_run_request(*, actor) -> RetentionRun:
                                                                                 RunStatus.RUNNING]))
         executing = _lock_held_elsewhere()
         stale_queued = timezone.now() - RUN_QUEUED_STALE_AFTER
-        if executing or any(run.status == RunStatus.QUEUED and run.created_at >= stale_queued for run in active):
+        if executing or any(run.status == RunStatus.QUEUED and run.queued_at >= stale_queued for run in active):
             raise ApplicationError(RUN_ALREADY_RUNNING, code="run_already_running")
         run = retention_run_create(actor=actor, trigger=RunTrigger.MANUAL)
         _close_stale(active, by=run)
@@ -164,21 +165,21 @@ def _lock_held_elsewhere() -> bool:
 
 def _start(run_id: int, *, as_of: datetime | None) -> RetentionRun | None:
     with transaction.atomic():
-        run = RetentionRun.objects.select_for_update().get(pk=run_id)
-        if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
-            return None  # a finished run is a record; a redelivered job for it does nothing
+        # A finished run is a record: a redelivered job for it does nothing (None). We hold the run lock, so a run
+        # left running is ours to resume, with its first start kept.
+        run = job_claim(model=RetentionRun, job_id=run_id, resumed=True, restart_clock=False)
+        if run is None:
+            return None
         # We hold the run lock, so any other "running" run belongs to a worker that died, and a run queued long ago
         # lost its job: say so on their records (their counts stay: what they did is done).
         _close_stale(RetentionRun.objects.select_for_update().exclude(pk=run.pk).filter(
             Q(status=RunStatus.RUNNING)
-            | Q(status=RunStatus.QUEUED, created_at__lt=timezone.now() - RUN_QUEUED_STALE_AFTER)), by=run)
+            | Q(status=RunStatus.QUEUED, queued_at__lt=timezone.now() - RUN_QUEUED_STALE_AFTER)), by=run)
         # A redelivered job resumes with the same as_of, so it computes the same cutoffs (same end state).
         run.as_of = run.as_of or as_of or timezone.now()
-        run.status = RunStatus.RUNNING
-        run.started_at = run.started_at or timezone.now()
         run.heartbeat_at = timezone.now()
         run.policy = retention_policy_current().periods()
-        run.save(update_fields=["as_of", "status", "started_at", "heartbeat_at", "policy"])
+        run.save(update_fields=["as_of", "heartbeat_at", "policy"])
         event_record(actor=run.requested_by, code="alprportal.retention.run.started", target=run,
                      data={"as_of": run.as_of.isoformat(), "policy": run.policy, "trigger": run.trigger})
     return run
@@ -257,16 +258,12 @@ def _alert_failed(run: RetentionRun) -> None:
         link=reverse("retention:run", args=[run.pk]), dedupe_key=f"retention.run.{run.pk}.failed"))
 
 
-def retention_run_mark_failed(*, run_id: int, error: str) -> None:
-    """The task gave up (crash outside a step): record it and alert the custodian."""
-    with transaction.atomic():
-        run = RetentionRun.objects.select_for_update().filter(pk=run_id).first()
-        if run is None or run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
-            return
-        run.status = RunStatus.FAILED
-        run.finished_at = timezone.now()
-        run.errors = [*run.errors, {"step": run.current_step or "run", "error": error[:1000]}]
-        run.save(update_fields=["status", "finished_at", "errors"])
-        event_record(actor=run.requested_by, code="alprportal.retention.run.failed", target=run,
-                     data={"errors": run.errors})
-        _alert_failed(run)
+def retention_run_failed(run: RetentionRun, *, old_status: str, actor=None) -> None:
+    """``JOB_ON_FAILED`` of a run (``job_mark_failed``: the task gave up, a crash outside a step): the reason is also
+    listed with the steps' errors, the event is written and the custodian alerted."""
+    run.errors = [*run.errors, {"step": run.current_step or "run", "error": run.error}]
+    run.save(update_fields=["errors"])
+    event_record(actor=run.requested_by, code="alprportal.retention.run.failed", target=run,
+                 data={"errors": run.errors})
+    _alert_failed(run)
+

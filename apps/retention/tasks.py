@@ -6,30 +6,15 @@ import logging
 from contextlib import nullcontext
 
 from auditlog.context import set_actor
-from celery import Task, shared_task
+from celery import shared_task
 
 from apps.common.errors import ApplicationError
+from apps.common.jobs import TrackedJobTask
 
 logger = logging.getLogger("alprportal.retention.tasks")
 
 
-class RetentionRunTask(Task):
-    """Marks the tracked run failed (and alerts the custodian) when the job itself gives up."""
-
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
-        from apps.retention.services import retention_run_mark_failed
-
-        run_id = kwargs.get("run_id") or getattr(self.request, "retention_run_id", None)
-        if not run_id:
-            return
-        message = exc.message if isinstance(exc, ApplicationError) else f"{type(exc).__name__}: {exc}"
-        try:
-            retention_run_mark_failed(run_id=run_id, error=message)
-        except Exception:  # the failure itself is already logged by Celery
-            logger.exception("Could not mark retention run %s failed", run_id)
-
-
-@shared_task(bind=True, base=RetentionRunTask, acks_late=True)
+@shared_task(bind=True, base=TrackedJobTask, job_model="retention.RetentionRun", job_id_arg="run_id", acks_late=True)
 def retention_run_nightly(self, run_id: int | None = None, actor_id: int | None = None) -> dict:
     """The nightly run (beat: no run id, a new tracked run) or a run the custodian queued. Acknowledged late: a
     worker that dies mid-run gets the job redelivered (after the broker's visibility timeout), and the *same* run
@@ -53,7 +38,7 @@ def retention_run_nightly(self, run_id: int | None = None, actor_id: int | None 
                                                                    celery_task_id=task_id).pk
     else:
         RetentionRun.objects.filter(pk=run_id).update(celery_task_id=task_id)
-    self.request.retention_run_id = run_id
+    self.request.tracked_job_id = run_id  # on_failure marks this run failed (TrackedJobTask)
     try:
         with set_actor(actor) if actor else nullcontext():
             run = retention_run_execute(run_id=run_id)

@@ -233,7 +233,7 @@ def test_an_export_requested_in_the_outage_is_built_once_when_it_returns(active_
 
     broker.start()
     assert evidence_exports_resend() == []
-    EvidenceExport.objects.filter(pk=export.pk).update(requested_at=timezone.now() - STRANDED)
+    EvidenceExport.objects.filter(pk=export.pk).update(queued_at=timezone.now() - STRANDED)
     with thread_worker(queues=("celery",)):
         assert _beat("holds-exports-resend").get(timeout=30) == [export.pk]
         wait_for(lambda: EvidenceExport.objects.get(pk=export.pk).status == ExportStatus.SUCCEEDED, seconds=60,
@@ -271,7 +271,7 @@ def test_a_report_drafted_in_the_outage_is_rendered_once_when_it_returns(transac
     assert job.status == JobStatus.QUEUED and job.step == "Waiting for a worker"
 
     assert report_jobs_resend() == []  # queued for less than QUEUED_JOB_RESEND_AFTER: maybe only slow
-    ReportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - STRANDED)
+    ReportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now() - STRANDED)
     assert report_jobs_resend() == []  # stranded, but the broker is still down: nothing sent, nothing raised
     assert ReportJob.objects.get(pk=job.pk).status == JobStatus.QUEUED
 
@@ -295,12 +295,13 @@ def test_a_report_drafted_in_the_outage_is_rendered_once_when_it_returns(transac
 
 def test_only_the_first_message_or_its_own_retry_builds(approvable, active_hold):
     from apps.common.celery_utils import task_is_resumed
+    from apps.common.jobs import job_claim
     from apps.disclosures.choices import PackageStatus
     from apps.disclosures.models import ReleasePackage
-    from apps.disclosures.services import disclosure_request_approve, release_package_claim
+    from apps.disclosures.services import disclosure_request_approve
     from apps.holds.choices import ExportStatus
     from apps.holds.models import EvidenceExport
-    from apps.holds.services import evidence_export_claim, evidence_export_request
+    from apps.holds.services import evidence_export_request
 
     custodian, request = approvable
     disclosure_request_approve(actor=custodian, disclosure_request=request, statement="I authorize.",
@@ -309,20 +310,20 @@ def test_only_the_first_message_or_its_own_retry_builds(approvable, active_hold)
     detective, hold = active_hold
     export = evidence_export_request(actor=detective, hold=hold, recipient=INTERNAL_RECIPIENT)
 
-    assert release_package_claim(package_id=package.pk)  # the first message: queued → running
+    assert job_claim(model=ReleasePackage, job_id=package.pk)  # the first message: queued → running
     assert ReleasePackage.objects.get(pk=package.pk).status == PackageStatus.RUNNING
-    assert not release_package_claim(package_id=package.pk)  # another message of the same package: no-op
-    assert release_package_claim(package_id=package.pk, resumed=True)  # its own retry or redelivery: continues
+    assert not job_claim(model=ReleasePackage, job_id=package.pk)  # another message of the same package: no-op
+    assert job_claim(model=ReleasePackage, job_id=package.pk, resumed=True)  # its own retry or redelivery: continues
     ReleasePackage.objects.filter(pk=package.pk).update(status=PackageStatus.FAILED)
-    assert not release_package_claim(package_id=package.pk, resumed=True)  # finished: left alone
+    assert not job_claim(model=ReleasePackage, job_id=package.pk, resumed=True)  # finished: left alone
 
-    assert evidence_export_claim(export_id=export.pk)
+    assert job_claim(model=EvidenceExport, job_id=export.pk)
     assert EvidenceExport.objects.get(pk=export.pk).status == ExportStatus.RUNNING
-    assert not evidence_export_claim(export_id=export.pk)
-    assert evidence_export_claim(export_id=export.pk, resumed=True)
+    assert not job_claim(model=EvidenceExport, job_id=export.pk)
+    assert job_claim(model=EvidenceExport, job_id=export.pk, resumed=True)
     EvidenceExport.objects.filter(pk=export.pk).update(status=ExportStatus.FAILED)
-    assert not evidence_export_claim(export_id=export.pk, resumed=True)
-    assert not evidence_export_claim(export_id=0)
+    assert not job_claim(model=EvidenceExport, job_id=export.pk, resumed=True)
+    assert not job_claim(model=EvidenceExport, job_id=0)
 
     class Request:
         retries, delivery_info = 0, {"redelivered": False}

@@ -65,9 +65,9 @@ def test_recovery_queues_only_stranded_photos(db, uploader, sent):
         SimpleUploadedFile("notes.jpg", b"not a photo", content_type="image/jpeg")])
     items = {item.position: item for item in job.items.all()}
     long_ago = timezone.now() - timedelta(minutes=20)
-    OcrItem.objects.filter(job=job).update(created_at=long_ago)
+    OcrItem.objects.filter(job=job).update(queued_at=long_ago)
     # 1: queued 20 min (broker down at upload) → stranded; 2: queued just now → its message may be on its way
-    OcrItem.objects.filter(pk=items[2].pk).update(created_at=timezone.now())
+    OcrItem.objects.filter(pk=items[2].pk).update(queued_at=timezone.now())
     # 3: processing since 20 min (worker died) → stranded; 4: processing since a second → a worker is on it
     OcrItem.objects.filter(pk=items[3].pk).update(status=ItemStatus.PROCESSING, started_at=long_ago, attempts=1)
     OcrItem.objects.filter(pk=items[4].pk).update(status=ItemStatus.PROCESSING, started_at=timezone.now(), attempts=1)

@@ -32,7 +32,7 @@ def _uploaded(uploader, photo, *names):
 
 def _age(job, *, days, archived_days=None):
     OcrJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(days=days))
-    job.items.update(created_at=timezone.now() - timedelta(days=days))
+    job.items.update(queued_at=timezone.now() - timedelta(days=days))
     read_ids = [i.read_id for i in job.items.all() if i.read_id]
     if archived_days is not None:
         # Capture times are immutable (R-READ-2, a trigger): step around it to make these reads old.

@@ -298,7 +298,7 @@ def _run(status, *, minutes_ago=0, task_id=""):
     from django.utils import timezone
 
     run = RetentionRun.objects.create(trigger="schedule", status=status, celery_task_id=task_id)
-    RetentionRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=minutes_ago))
+    RetentionRun.objects.filter(pk=run.pk).update(queued_at=timezone.now() - timedelta(minutes=minutes_ago))
     return run
 
 

@@ -17,6 +17,8 @@ class OcrJobInputSerializer(serializers.Serializer):
 class OcrItemOutputSerializer(serializers.ModelSerializer):
     plate = serializers.SerializerMethodField()
     alternates = serializers.SerializerMethodField()
+    # The API keeps the name clients know; the column is the tracked-job kit's ``queued_at`` (issue #18).
+    created_at = serializers.DateTimeField(source="queued_at", read_only=True)
 
     class Meta:
         model = OcrItem

@@ -131,7 +131,7 @@ def retention_aggregate(period_start: date, period_end: date) -> dict:
     from apps.retention.models import RetentionRun
 
     since, until = local_period_bounds(period_start, period_end)
-    runs = RetentionRun.objects.filter(created_at__gte=since, created_at__lt=until)
+    runs = RetentionRun.objects.filter(queued_at__gte=since, queued_at__lt=until)
     totals = runs.aggregate(
         n=Count("id"), succeeded=Count("id", filter=Q(status=RunStatus.SUCCEEDED)),
         failed=Count("id", filter=Q(status=RunStatus.FAILED)), ms=Sum("duration_ms"),
