@@ -296,7 +296,9 @@
       var pin = positionPicker(map, container);
       if (pin) { bounds.extend(pin.getLatLng()); }
     }
-    var maxZoom = points.length === 1 ? 15 : 16;
+    // The offline basemap has only state and county lines: closer than that shows an empty square around a point.
+    var offline = !container.dataset.tileUrl;
+    var maxZoom = offline ? (points.length > 1 && mode !== "picker" ? 13 : 10) : 16;
     fit(map, bounds, maxZoom);
     var details = container.closest("details");
     if (details) {  // a map inside a closed <details> has no size until it opens
