@@ -191,8 +191,8 @@
       map.dragging.disable();
       container.classList.add("map-drawing");
       Object.keys(buttons).forEach(function (k) { buttons[k].setAttribute("aria-pressed", String(k === kind)); });
-      hint.textContent = kind === "box" ? "Press and drag on the map from one corner of the box to the other."
-        : "Press on the centre and drag out to the radius.";
+      hint.textContent = kind === "box" ? "Drag from one corner of the box to the other (or tap both corners)."
+        : "Drag from the centre out to the radius (or tap the centre, then the edge).";
     }
     function stop() {
       mode = null;
@@ -202,9 +202,26 @@
       Object.keys(buttons).forEach(function (k) { buttons[k].setAttribute("aria-pressed", "false"); });
       hint.textContent = "";
     }
+    // Press and drag (a mouse), or tap one corner/the centre and then the other corner/the edge (a touch screen,
+    // where a tap arrives as mousedown+mouseup at one point).
+    var startPoint = null;
+    function finish(latlng) {
+      if (mode === "box") {
+        var b = L.latLngBounds(start, latlng);
+        setFields("box", [round(b.getSouth(), 5), round(b.getWest(), 5), round(b.getNorth(), 5),
+                          round(b.getEast(), 5)]);
+      } else {
+        var km = Math.min(200, Math.max(0.01, round(start.distanceTo(latlng) / 1000, 2)));
+        setFields("circle", [round(start.lat, 5), round(start.lng, 5), km]);
+      }
+      stop();
+      shapeFromFields();
+    }
     map.on("mousedown", function (event) {
       if (!mode) { return; }
+      if (start) { finish(event.latlng); return; }  // the second tap
       start = event.latlng;
+      startPoint = event.containerPoint;
       clearShape();
       shape = mode === "box" ? L.rectangle(L.latLngBounds(start, start), {className: "map-area"}).addTo(map)
         : L.circle(start, {radius: 1, className: "map-area"}).addTo(map);
@@ -216,16 +233,11 @@
     });
     map.on("mouseup", function (event) {
       if (!mode || !start) { return; }
-      if (mode === "box") {
-        var b = L.latLngBounds(start, event.latlng);
-        setFields("box", [round(b.getSouth(), 5), round(b.getWest(), 5), round(b.getNorth(), 5),
-                          round(b.getEast(), 5)]);
-      } else {
-        var km = Math.min(200, Math.max(0.01, round(start.distanceTo(event.latlng) / 1000, 2)));
-        setFields("circle", [round(start.lat, 5), round(start.lng, 5), km]);
+      if (startPoint && startPoint.distanceTo(event.containerPoint) < 6) {
+        hint.textContent = mode === "box" ? "Now tap or click the opposite corner." : "Now tap or click the edge.";
+        return;
       }
-      stop();
-      shapeFromFields();
+      finish(event.latlng);
     });
     names.box.concat(names.circle).forEach(function (name) {
       var input = field(name);
@@ -298,7 +310,7 @@
     }
     // The offline basemap has only state and county lines: closer than that shows an empty square around a point.
     var offline = !container.dataset.tileUrl;
-    var maxZoom = offline ? (points.length > 1 && mode !== "picker" ? 13 : 10) : 16;
+    var maxZoom = offline ? (mode === "single" || mode === "picker" ? 10 : 13) : 16;
     fit(map, bounds, maxZoom);
     var details = container.closest("details");
     if (details) {  // a map inside a closed <details> has no size until it opens

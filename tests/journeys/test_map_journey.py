@@ -115,6 +115,8 @@ def _drag_on_map(browser, map_element, start: tuple[float, float], end: tuple[fl
     """Press at ``start`` (lat, lon) and drag to ``end``, as a person does with the mouse."""
     from selenium.webdriver.common.action_chains import ActionChains
 
+    # Selenium's offsets are from the centre of the element's visible part: show all of it first.
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", map_element)
     points = browser.execute_script(
         "var m = arguments[0].portalMap; return [m.latLngToContainerPoint(arguments[1]),"
         " m.latLngToContainerPoint(arguments[2])];", map_element, list(start), list(end))
@@ -124,6 +126,17 @@ def _drag_on_map(browser, map_element, start: tuple[float, float], end: tuple[fl
     (ActionChains(browser).move_to_element_with_offset(map_element, int(x0), int(y0)).click_and_hold()
      .move_by_offset(int(dx / 2), int(dy / 2)).move_by_offset(int(dx - dx / 2), int(dy - dy / 2)).release()
      .perform())
+
+
+def _click_on_map(browser, map_element, position: tuple[float, float]) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", map_element)
+    point = browser.execute_script("return arguments[0].portalMap.latLngToContainerPoint(arguments[1]);",
+                                   map_element, list(position))
+    size = map_element.size
+    (ActionChains(browser).move_to_element_with_offset(
+        map_element, int(point["x"] - size["width"] / 2), int(point["y"] - size["height"] / 2)).click().perform())
 
 
 def test_the_investigator_draws_the_search_area_on_the_map(live_server, browser, log_in, agency, detective):
@@ -143,6 +156,16 @@ def test_the_investigator_draws_the_search_area_on_the_map(live_server, browser,
     # The person zooms to the harbor, then draws a box around it.
     browser.execute_script("arguments[0].portalMap.setView(arguments[1], 11, {animate: false});", area_map,
                            list(HARBOR))
+    # A circle by two taps (centre, then edge), as on a touch screen...
+    area_map.find_element(By.CSS_SELECTOR, "button.map-draw-circle").click()
+    _click_on_map(browser, area_map, HARBOR)
+    _click_on_map(browser, area_map, (HARBOR[0], HARBOR[1] + 0.02))
+    wait_for(lambda: area_map.get_attribute("data-area") == "circle", what="the drawn circle")
+    circle = [float(browser.find_element(By.NAME, name).get_attribute("value"))
+              for name in ("center_lat", "center_lon", "radius_km")]
+    assert circle == [pytest.approx(HARBOR[0], abs=0.002), pytest.approx(HARBOR[1], abs=0.002),
+                      pytest.approx(1.85, abs=0.1)]  # 0.02° of longitude at 33.77° N is 1.85 km
+    # ...then, changing their mind, a box dragged with the mouse: it replaces the circle.
     area_map.find_element(By.CSS_SELECTOR, "button.map-draw-box").click()
     _drag_on_map(browser, area_map, (HARBOR[0] + 0.03, HARBOR[1] - 0.04), (HARBOR[0] - 0.03, HARBOR[1] + 0.04))
     wait_for(lambda: area_map.get_attribute("data-area") == "box", what="the drawn box")
