@@ -309,3 +309,33 @@ def test_the_investigator_puts_selected_reads_on_an_evidence_hold_from_the_resul
         "action", "purpose", "case_number", "result_count"))
     assert logs == [("reads.search", "prosecution", "24-004417", 3), ("holds.request", "prosecution", "24-004417", 2),
                     ("holds.view", "prosecution", "24-004417", 2)]  # the search, the request, the hold's own page
+
+
+def test_the_administrator_places_a_new_fixed_camera_on_the_map(live_server, browser, log_in, agency, make_user):
+    """The camera admin's picker fills latitude and longitude from a click on the map (typing still works); the
+    camera is created by the camera service with that position."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from apps.reads.models import Camera
+
+    admin_user = make_user(Role.SYSADMIN, agency=agency, is_staff=True)
+    log_in(admin_user, "/admin/reads/camera/add/")
+    browser.find_element(By.NAME, "name").send_keys("Pacific Coast Hwy at Main")
+    Select(browser.find_element(By.NAME, "kind")).select_by_value("fixed")
+    Select(browser.find_element(By.NAME, "agency")).select_by_value(str(agency.pk))
+    browser.find_element(By.NAME, "commissioned_at_0").send_keys(timezone.localdate().isoformat())
+    browser.find_element(By.NAME, "commissioned_at_1").send_keys("00:00:00")
+    picker = _map_ready(browser, "camera-picker")
+    browser.execute_script("arguments[0].portalMap.setView(arguments[1], 12, {animate: false});", picker,
+                           [33.66, -118.0])
+    _click_on_map(browser, picker, (33.6565, -118.0015))
+    wait_for(lambda: picker.get_attribute("data-picked"), what="the picked position")
+    latitude = float(browser.find_element(By.NAME, "latitude").get_attribute("value"))
+    longitude = float(browser.find_element(By.NAME, "longitude").get_attribute("value"))
+    assert (latitude, longitude) == (pytest.approx(33.6565, abs=0.001), pytest.approx(-118.0015, abs=0.001))
+    browser.find_element(By.NAME, "_save").click()
+    wait_for(lambda: "/add/" not in browser.current_url, what="the camera saved")
+    camera = Camera.objects.get(name="Pacific Coast Hwy at Main")
+    assert (camera.latitude, camera.longitude) == (latitude, longitude)
+    assert not AccessLog.objects.exists()  # a camera's position is not read data
