@@ -141,3 +141,21 @@ def test_the_tile_server_is_the_only_outside_origin_for_images(settings, client,
     response = client.get(SEARCH_URL)
     assert "https://tiles.example.gov;" in response["Content-Security-Policy"]
     assert 'data-tile-url="https://tiles.example.gov/osm/{z}/{x}/{y}.png"' in response.content.decode()
+
+
+def test_the_story_shows_the_images_of_its_latest_twelve_sightings_only(client, investigator, camera):
+    """R-SEC-2: every image shown is an access-log row that counts towards the unusual-volume alert, so a story shows
+    a bounded gallery and no crops in its table."""
+    from apps.reads.services.ingest import read_batch_ingest
+    from tests.reads.conftest import b64, iso, jpeg_bytes
+
+    now = timezone.now()
+    result = read_batch_ingest(camera=camera, items=[
+        {"plate": "7ABC123", "captured_at": iso(now - timedelta(minutes=minutes)), "read_id": f"g-{minutes}",
+         "plate_crop": b64(jpeg_bytes()), "vehicle_image": b64(jpeg_bytes())} for minutes in range(5, 20)])
+    assert result.rejected == 0
+    client.force_login(investigator)
+    html = client.get(SEARCH_URL, {"plate": "7ABC123", "view": "story", **SEARCH}).content.decode()
+    gallery = html[html.index('id="story-gallery"'):html.index("</section>", html.index('id="story-gallery"'))]
+    assert gallery.count("<figure>") == 12 and gallery.count("/image/vehicle_image/") == 12
+    assert html.count("/image/") == 24 and 'class="thumb"' not in html
