@@ -197,6 +197,14 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Maps ------------------------------------------------------------------------------------------------------
+# The agency's own tile server ({z}/{x}/{y} URL template, e.g. https://tiles.example.gov/{z}/{x}/{y}.png) and its
+# attribution. Unset: the maps show the vendored offline basemap (US state and county boundaries,
+# static/vendor/us-atlas) and load nothing from outside the portal. When set, its origin is added to the
+# Content-Security-Policy's img-src.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024 * 1024)
 
 # --- Internationalisation -------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Response headers the stock middleware does not set (Content-Security-Policy, Permissions-Policy)."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 
 # No CDN and no inline script: every asset is shipped in static/ (the portal runs offline).
@@ -13,6 +15,15 @@ CSP_API_DOCS = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inlin
 )
 
 
+def csp_with_map_tiles(csp: str) -> str:
+    """The agency's own tile server (``MAP_TILE_URL``), when configured, is the one outside origin images may come
+    from; without it the maps use the vendored offline basemap and the policy is unchanged."""
+    parts = urlsplit(getattr(settings, "MAP_TILE_URL", "") or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc or "{" in parts.netloc:
+        return csp
+    return csp.replace("img-src 'self' data:", f"img-src 'self' data: {parts.scheme}://{parts.netloc}")
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -20,7 +31,7 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         csp = CSP_API_DOCS if request.path.startswith("/api/docs") else CSP
-        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("Content-Security-Policy", csp_with_map_tiles(csp))
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not request.path.startswith(settings.STATIC_URL):

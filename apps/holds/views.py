@@ -70,8 +70,11 @@ class HoldCreateView(HoldPageMixin, TemplateView):
 
     def _form(self, data=None):
         initial = {}
-        if "read" in self.request.GET:
-            initial = {"scope_kind": ScopeKind.READS, "read_ids": self.request.GET.get("read", "")}
+        if "read" in self.request.GET:  # reads selected in search results (issue #17): one or several ?read=
+            initial = {"scope_kind": ScopeKind.READS, "read_ids": ", ".join(self.request.GET.getlist("read"))}
+        for name in ("case_number", "purpose"):  # carried over from the search; the service checks them again
+            if self.request.GET.get(name):
+                initial[name] = self.request.GET[name]
         return HoldRequestForm(data, initial=initial, cameras=camera_list_for_search())
 
     def get(self, request, *args, **kwargs):

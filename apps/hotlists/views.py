@@ -182,6 +182,12 @@ class EntryAddView(HotListPageMixin, FormView):
             self.hot_list = _list_or_404(request, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
+    def get_initial(self):
+        # From a plate's story (issue #17): the plate, its state, the case and the vehicle; the person still gives
+        # the reason, the expiry and (reason "other") the justification and attestation (R-PURP-2).
+        fields = ("plate", "state", "case_number", "vehicle_description")
+        return {name: self.request.GET[name][:200] for name in fields if self.request.GET.get(name)}
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(hot_list=self.hot_list,
                                         may_search=self.request.user.has_perm("reads.query_reads"), **kwargs)

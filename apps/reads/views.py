@@ -28,6 +28,14 @@ from apps.reads.hooks import export_egress
 from apps.reads.images import read_image_response
 from apps.reads.links import IMAGE_KINDS, read_image_link_context, read_image_url
 from apps.reads.models import Read
+from apps.reads.presenters import (
+    STORY_SORTS,
+    camera_map_points,
+    plate_groups,
+    plate_story,
+    read_map_points,
+    reads_sorted,
+)
 from apps.reads.selectors import (
     camera_list_visible_to,
     camera_not_reporting,
@@ -44,6 +52,7 @@ from apps.reads.services.corrections import read_correct
 from apps.training.gate import TrainingRequiredMixin
 
 PAGE_SIZE = 50
+GROUPED_PAGE_SIZE = 500  # grouped by plate and a plate's story: the newest 500 matches
 
 
 class ReadDataMixin(PortalPermissionRequiredMixin, TrainingRequiredMixin):
@@ -56,9 +65,24 @@ def _purpose_query(purpose: str, case_number: str) -> str:
     return urlencode({"purpose": purpose, "case_number": case_number})
 
 
+SEARCH_VIEWS = {"reads": "Reads", "plates": "Grouped by plate", "story": "A plate's story"}
+STORY_NEEDS_PLATE = "A plate's story needs a full plate: showing the results grouped by plate instead."
+# Each image shown is its own access-log row (reads.image), and every row counts towards the unusual-volume alert
+# (R-SEC-2): the story shows the images of its latest 12 sightings in the gallery and none in its table.
+GALLERY_MAX = 12
+
+
+def _state_of(region: str) -> str:
+    """A read's region as a hot-list entry's two-letter state ("CA", "US-CA", "us-ca" → "CA")."""
+    state = (region or "").strip().split("-")[-1].upper()
+    return state if len(state) == 2 and state.isalpha() else ""
+
+
 class ReadSearchView(ReadDataMixin, TemplateView):
     """Search reads by plate (full or partial), time, cameras, area and vehicle attributes, with a purpose and a case
-    number."""
+    number. Shown as a list (``view=reads``), grouped by plate (``plates``) or as one plate's story (``story``: its
+    timeline, gallery and map); each is the same logged search (R-READ-3), and the map's points are embedded in
+    this page, never fetched separately (issue #17)."""
 
     template_name = "reads/search.html"
 
@@ -68,16 +92,22 @@ class ReadSearchView(ReadDataMixin, TemplateView):
         form = ReadSearchForm(self.request.GET if submitted else None)
         area = ("south", "west", "north", "east", "center_lat", "center_lon", "radius_km")
         vehicle = ("vehicle_color", "vehicle_make", "vehicle_model", "vehicle_body_type", "vehicle_year", "direction")
+        view_mode = self.request.GET.get("view") if self.request.GET.get("view") in SEARCH_VIEWS else "reads"
         context.update(form=form, is_admin=read_is_admin(self.request.user), area_fields=[form[name] for name in area],
                        vehicle_fields=[form[name] for name in vehicle],
-                       vehicle_open=any(form[name].value() for name in vehicle))
+                       vehicle_open=any(form[name].value() for name in vehicle), view_mode=view_mode,
+                       search_views=SEARCH_VIEWS)
         if submitted and form.is_valid():
+            if view_mode == "story" and (form.search.plate is None or not form.search.plate.is_exact):
+                messages.info(self.request, STORY_NEEDS_PLATE)
+                view_mode = context["view_mode"] = "plates"
             try:
                 result = read_search(
                     user=self.request.user, search=form.search, purpose=form.cleaned_data["purpose"],
-                    case_number=form.cleaned_data["case_number"], page=form.cleaned_data.get("page") or 1,
+                    case_number=form.cleaned_data["case_number"],
+                    page=(form.cleaned_data.get("page") or 1) if view_mode == "reads" else 1,
                     **form.justification_fields(),
-                    page_size=PAGE_SIZE, request=self.request,
+                    page_size=PAGE_SIZE if view_mode == "reads" else GROUPED_PAGE_SIZE, request=self.request,
                 )
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
@@ -85,14 +115,59 @@ class ReadSearchView(ReadDataMixin, TemplateView):
             carry = _purpose_query(form.cleaned_data["purpose"], form.cleaned_data["case_number"])
             access = AccessContext(purpose=form.cleaned_data["purpose"], case_number=form.cleaned_data["case_number"])
             query = self.request.GET.copy()
-            query.pop("page", None)
+            for name in ("page", "view", "sort"):
+                query.pop(name, None)
+            user = self.request.user
             context.update(
-                result=result, carry=carry, query=query.urlencode(),
-                rows=[{"read": read, "crop_url": read_image_url(read=read, kind="plate_crop", user=self.request.user,
+                result=result, carry=carry, query=query.urlencode(), map_points=read_map_points(result.reads,
+                                                                                                 carry=carry),
+                rows=[{"read": read, "crop_url": read_image_url(read=read, kind="plate_crop", user=user,
                                                                    context=access)}
                       for read in result.reads],
+                may_hold=user.has_perm("holds.add_evidencehold"), partial_view=result.total > len(result.reads),
+                purpose=form.cleaned_data["purpose"], case_number=form.cleaned_data["case_number"],
             )
+            if view_mode == "plates":
+                story_query = query.copy()
+                groups = plate_groups(result.reads)
+                for group in groups:
+                    story_query.setlist("plate", [group.plate])
+                    group.story_query = story_query.urlencode() + "&view=story"
+                context["groups"] = groups
+            elif view_mode == "story":
+                context.update(self._story(form, result, access))
         return context
+
+    def _story(self, form, result, access) -> dict:
+        user = self.request.user
+        sort = self.request.GET.get("sort") if self.request.GET.get("sort") in STORY_SORTS else "time"
+        story = plate_story(plate=form.search.plate.text, reads=result.reads)
+        gallery = []
+        for read in reversed(story.reads):  # the latest first
+            vehicle = read_image_url(read=read, kind="vehicle_image", user=user, context=access)
+            crop = read_image_url(read=read, kind="plate_crop", user=user, context=access)
+            if vehicle or crop:
+                gallery.append({"read": read, "vehicle_url": vehicle, "crop_url": crop})
+            if len(gallery) >= GALLERY_MAX:
+                break
+        hot_lists = []
+        if user.has_perm("hotlists.manage_entries"):
+            from apps.hotlists.choices import HotListSource
+            from apps.hotlists.selectors import hot_list_list_visible_to
+
+            hot_lists = list(hot_list_list_visible_to(user=user).filter(source=HotListSource.OWN, active=True)
+                             .order_by("name"))
+        vehicle = next((read for read in reversed(story.reads) if read.vehicle_make or read.vehicle_color), None)
+        vehicle_description = " ".join(filter(None, [vehicle.vehicle_color, vehicle.vehicle_make,
+                                                     vehicle.vehicle_model])) if vehicle else ""
+        return {
+            "story": story, "sort": sort, "story_sorts": STORY_SORTS, "gallery": gallery,
+            "story_rows": [{"read": read, "crop_url": ""} for read in reads_sorted(story.reads, sort=sort)],
+            "hot_lists": hot_lists,
+            "hot_list_query": urlencode({"plate": story.plate, "case_number": form.cleaned_data["case_number"],
+                                         "state": _state_of(story.reads[-1].region if story.reads else ""),
+                                         "vehicle_description": vehicle_description}),
+        }
 
 
 class ReadExportView(ReadDataMixin, View):
@@ -160,6 +235,7 @@ class ReadDetailView(ReadDataMixin, TemplateView):
             viewers=read_viewers(user=user, read=read)[:100] if read_is_admin(user) else None,
             may_correct=user.has_perm("reads.correct_read"),
             correction_form=ReadCorrectionForm(initial={"corrected_plate": read.plate_current}),
+            map_points=read_map_points([read]),  # part of this logged view (reads.view)
         )
         return context
 
@@ -224,6 +300,7 @@ class CameraListView(LoginRequiredMixin, TrainingRequiredMixin, TemplateView):
                             "not_reporting": camera_not_reporting(camera=camera, now=now)}
                            for camera in cameras]
         context["silence_minutes"] = settings.PORTAL["CAMERA_HEARTBEAT_SILENCE_MINUTES"]
+        context["camera_points"] = camera_map_points(cameras)
         return context
 
 
@@ -239,6 +316,7 @@ class CameraDetailView(LoginRequiredMixin, TrainingRequiredMixin, TemplateView):
             not_reporting=camera_not_reporting(camera=camera, now=timezone.now()),
             silence_minutes=settings.PORTAL["CAMERA_HEARTBEAT_SILENCE_MINUTES"],
             camera=camera, reports=camera.status_reports.select_related("reported_by")[:50], may_report=may_report,
+            camera_points=camera_map_points([camera]),
             status_form=CameraStatusForm(initial={"status": next_status}), next_status=next_status,
         )
         return context

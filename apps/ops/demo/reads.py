@@ -95,6 +95,8 @@ def seed_reads(*, agency, people: dict, stdout=None) -> None:
                      "-d '{\"reads\":[{\"plate\":\"7ABC123\",\"captured_at\":\"<ISO time>\"}]}' "
                      "http://127.0.0.1:8000/api/v1/ingest/reads/")
         stdout.write("  Plate search: /reads/ (try 7ABC123, 7AB?12*, 8XYZ*); cameras: /reads/cameras/")
+        stdout.write("  Maps: search 7AB* (results clustered by camera), then “Grouped by plate” and 7ABC123's story; "
+                     "draw a search area under “Area”")
         stdout.write("  Camera agents: “Main St & 1st Ave” is not reporting on /reads/cameras/; search 7AB* with the "
                      "vehicle colour silver-gray and make toyota, or misread-tolerant 7ABG123 (a camera candidate)")
 
