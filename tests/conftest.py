@@ -185,7 +185,8 @@ def browser(request, downloads):
 
     marker = request.node.get_closest_marker("browser")
     implicit_wait = marker.kwargs.get("implicit_wait", IMPLICIT_WAIT_SECONDS) if marker else IMPLICIT_WAIT_SECONDS
-    driver = chromium_start(downloads=downloads, implicit_wait=implicit_wait)
+    options = {key: marker.kwargs[key] for key in ("window", "network_log") if marker and key in marker.kwargs}
+    driver = chromium_start(downloads=downloads, implicit_wait=implicit_wait, **options)
     yield driver
     report = getattr(request.node, "rep_call", None)
     if report is None or report.failed:

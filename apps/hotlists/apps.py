@@ -29,3 +29,7 @@ class HotlistsConfig(AppConfig):
         reads_consumer_register(ReadsConsumer(
             key="hotlists.hits", reads_match=hits_match_reads, reads_out_of_service=hits_withdraw_out_of_service,
             withdrawn_key="hits_withdrawn"))
+        from apps.hotlists.selectors import hot_lists_watch_targets
+        from apps.reads.hooks import plate_watch_provider_register
+
+        plate_watch_provider_register("hotlists", hot_lists_watch_targets)  # "add to hot list" on a plate's story

@@ -13,12 +13,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Max, Min, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.audit.services import access_log_record
 from apps.hotlists.choices import HitStatus, HotListSource
 from apps.hotlists.models import Hit, HotList, HotListEntry, HotListEntryReferral, partner_max_age
+from apps.reads.hooks import PlateWatchTarget
 
 AGREEMENT_CHECK_TTL_SECONDS = 60.0
 HIT_VIEW_ACTION = "hotlists.hits.view"
@@ -104,6 +106,16 @@ def hot_list_list_visible_to(*, user) -> QuerySet[HotList]:
     if not user.is_authenticated or not user.has_perm("hotlists.view_hotlist"):
         return lists.none()
     return lists
+
+
+def hot_lists_watch_targets(*, user) -> list[PlateWatchTarget]:
+    """The agency's own active lists ``user`` may add entries to, offered on a plate's story (R-HOT-1: a standing
+    alert is a hot-list entry with its own reason and expiry); registered with reads in ``HotlistsConfig.ready``."""
+    if not user.has_perm("hotlists.manage_entries"):
+        return []
+    lists = hot_list_list_visible_to(user=user).filter(source=HotListSource.OWN, active=True).order_by("name")
+    return [PlateWatchTarget(name=hot_list.name, url=reverse("hotlists:entry_add", args=[hot_list.pk]))
+            for hot_list in lists]
 
 
 def hot_list_entry_referral_list_visible_to(*, user) -> QuerySet[HotListEntryReferral]:

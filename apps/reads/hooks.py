@@ -44,6 +44,14 @@ recipient; the disclosures app parses it and turns an export to an outside recip
     ))
 
 Without a registered egress nothing is exported (deny by default).
+
+**Plate watch targets** are where a plate seen in a search can be kept watched for — a standing alert is a hot-list
+entry with its own reason and expiry (R-HOT-1), never a saved search. Hot lists offer the lists the person may add
+entries to; the plate's story links to each::
+
+    from apps.reads.hooks import plate_watch_provider_register
+
+    plate_watch_provider_register("hotlists", hot_lists_watch_targets)  # (*, user) -> [PlateWatchTarget]
 """
 
 from __future__ import annotations
@@ -58,6 +66,7 @@ from django.core.exceptions import ImproperlyConfigured
 _CONSUMERS: dict[str, ReadsConsumer] = {}
 _ALTERNATE_SOURCES: dict[str, AlternateTextsSource] = {}
 _EXPORT_EGRESS: list[ExportEgress] = []
+_PLATE_WATCH_PROVIDERS: dict[str, Callable[..., list[PlateWatchTarget]]] = {}
 
 
 @dataclass(frozen=True)
@@ -173,3 +182,21 @@ def export_egress() -> ExportEgress:
     if not _EXPORT_EGRESS:
         raise ImproperlyConfigured("No reads export egress is registered (apps.disclosures registers it, R-SHR-8).")
     return _EXPORT_EGRESS[0]
+
+
+@dataclass(frozen=True)
+class PlateWatchTarget:
+    """Somewhere a plate can be kept watched for (a hot list the person may add entries to): its name and the page
+    that adds the plate (the plate's details go in its query string)."""
+
+    name: str
+    url: str
+
+
+def plate_watch_provider_register(key: str, provider: Callable[..., list[PlateWatchTarget]]) -> None:
+    _PLATE_WATCH_PROVIDERS[key] = provider
+
+
+def plate_watch_targets(*, user) -> list[PlateWatchTarget]:
+    """Every registered provider's targets for ``user`` (none when nothing is registered: deny by default)."""
+    return [target for provider in _PLATE_WATCH_PROVIDERS.values() for target in provider(user=user)]

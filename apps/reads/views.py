@@ -24,7 +24,7 @@ from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.reads.api.views import csv_response
 from apps.reads.forms import CameraStatusForm, PurposeFieldsMixin, ReadCorrectionForm, ReadSearchForm
-from apps.reads.hooks import export_egress
+from apps.reads.hooks import export_egress, plate_watch_targets
 from apps.reads.images import read_image_response
 from apps.reads.links import IMAGE_KINDS, read_image_link_context, read_image_url
 from apps.reads.models import Read
@@ -150,13 +150,7 @@ class ReadSearchView(ReadDataMixin, TemplateView):
                 gallery.append({"read": read, "vehicle_url": vehicle, "crop_url": crop})
             if len(gallery) >= GALLERY_MAX:
                 break
-        hot_lists = []
-        if user.has_perm("hotlists.manage_entries"):
-            from apps.hotlists.choices import HotListSource
-            from apps.hotlists.selectors import hot_list_list_visible_to
-
-            hot_lists = list(hot_list_list_visible_to(user=user).filter(source=HotListSource.OWN, active=True)
-                             .order_by("name"))
+        hot_lists = plate_watch_targets(user=user)  # registered by hot lists (R-HOT-1)
         vehicle = next((read for read in reversed(story.reads) if read.vehicle_make or read.vehicle_color), None)
         vehicle_description = " ".join(filter(None, [vehicle.vehicle_color, vehicle.vehicle_make,
                                                      vehicle.vehicle_model])) if vehicle else ""

@@ -20,11 +20,12 @@ from apps.holds.models import EvidenceHold
 from apps.hotlists.models import HotListEntry
 from apps.hotlists.services import hot_list_create
 from apps.reads.models import Read
+from tests.browser import requires_chromium, wait_for
 from tests.factories import DeployingAgencyFactory
 from tests.holds.helpers import jpeg_bytes, make_camera
-from tests.journeys.conftest import requires_chromium, wait_for
 
-pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser(window=(1440, 1000), network_log=True), requires_chromium,
+              pytest.mark.django_db(transaction=True)]
 
 HARBOR = (33.77, -117.92)
 DOWNTOWN = (34.05, -118.25)
@@ -80,35 +81,6 @@ def _requests_outside(browser, live_server) -> set[str]:
             if not url.startswith(live_server.url) and not url.startswith("data:"):
                 urls.add(url)
     return urls
-
-
-@pytest.fixture
-def browser(request):
-    """The journeys' Chromium, with the performance log on (to see every network request a page makes)."""
-    import shutil
-    from pathlib import Path
-
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    from tests.journeys.conftest import ARTIFACTS, CHROMEDRIVER, CHROMIUM
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,1000",
-                     "--disable-gpu"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    service = Service(executable_path=CHROMEDRIVER if Path(CHROMEDRIVER).exists() else shutil.which("chromedriver"))
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.implicitly_wait(3)
-    yield driver
-    report = getattr(request.node, "rep_call", None)
-    if report is None or report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        driver.save_screenshot(str(ARTIFACTS / f"{request.node.name}.png"))
-        (ARTIFACTS / f"{request.node.name}.html").write_text(driver.page_source)
-    driver.quit()
 
 
 def _drag_on_map(browser, map_element, start: tuple[float, float], end: tuple[float, float]) -> None:
