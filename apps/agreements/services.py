@@ -27,6 +27,7 @@ from apps.agreements.eligibility import sharing_eligibility
 from apps.agreements.models import Agreement, AgreementRenewal, AgreementSignatory, add_one_year
 from apps.agreements.selectors import agreement_list_due_for_sweep
 from apps.audit.services import event_record
+from apps.audit.transitions import row_lock, status_event_record, transition_apply, transition_check
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
@@ -64,26 +65,17 @@ def _require_manager(actor) -> None:
         raise PermissionDeniedError(NOT_ALLOWED, code="agreements_not_allowed")
 
 
-def _locked(agreement: Agreement) -> Agreement:
-    return Agreement.objects.select_for_update().select_related("partner_agency").get(pk=agreement.pk)
+def _refused(agreement: Agreement, target: str) -> ApplicationError:
+    return ApplicationError(
+        ILLEGAL_TRANSITION.format(current=agreement.get_status_display().lower(),
+                                  target=AgreementStatus(target).label.lower()),
+        code="illegal_transition", extra={"from": agreement.status, "to": target},
+    )
 
 
-def _check_edge(agreement: Agreement, target: str) -> None:
-    if target not in AGREEMENT_TRANSITIONS[agreement.status]:
-        raise ApplicationError(
-            ILLEGAL_TRANSITION.format(current=agreement.get_status_display().lower(),
-                                      target=AgreementStatus(target).label.lower()),
-            code="illegal_transition", extra={"from": agreement.status, "to": target},
-        )
-
-
-def _move(agreement: Agreement, target: str, *, actor, verb: str, fields: Iterable[str] = (), data=None) -> None:
-    old = agreement.status
-    agreement.status = target
-    agreement.full_clean()
-    agreement.save(update_fields=["status", *fields])
-    event_record(actor=actor, code=f"{EVENT_PREFIX}.{verb}", target=agreement,
-                 data={"old_status": old, "new_status": target, **(data or {})})
+# The agreement's state machine, for apps.audit.transitions.
+_MACHINE = {"transitions": AGREEMENT_TRANSITIONS, "refuse": _refused}
+_LOCK_RELATED = ("partner_agency",)
 
 
 def _store_document(field_file, uploaded, *, field: str) -> str:
@@ -109,7 +101,7 @@ def agreement_save_draft(*, actor, agreement: Agreement, signed_document=None) -
     _require_manager(actor)
     creating = agreement.pk is None
     if not creating:
-        current = _locked(agreement)
+        current = row_lock(agreement, related=_LOCK_RELATED)
         if current.status != AgreementStatus.DRAFT:
             raise ApplicationError(ONLY_DRAFTS_EDITABLE.format(current=current.get_status_display().lower()),
                                    code="not_a_draft")
@@ -175,8 +167,8 @@ def agreement_activate(*, actor, agreement: Agreement, today: date | None = None
     partner (R-SHR-1) and no other agreement in force with it."""
     _require_manager(actor)
     today = today or timezone.localdate()
-    agreement = _locked(agreement)
-    _check_edge(agreement, AgreementStatus.ACTIVE)
+    agreement = row_lock(agreement, related=_LOCK_RELATED)
+    transition_check(agreement, AgreementStatus.ACTIVE, **_MACHINE)
     if not agreement.signed_document:
         raise ApplicationError(ACTIVATE_NEEDS_DOCUMENT, code="document_required")
     sides = set(agreement.signatories.values_list("side", flat=True))
@@ -199,7 +191,8 @@ def agreement_activate(*, actor, agreement: Agreement, today: date | None = None
                                code="other_in_force")
     agreement.activated_at = timezone.now()
     agreement.activated_by = actor
-    _move(agreement, AgreementStatus.ACTIVE, actor=actor, verb="activated", fields=["activated_at", "activated_by"])
+    transition_apply(agreement, AgreementStatus.ACTIVE, actor=actor, event_code=f"{EVENT_PREFIX}.activated",
+                     update_fields=["activated_at", "activated_by"], **_MACHINE)
     return agreement
 
 
@@ -207,9 +200,10 @@ def agreement_activate(*, actor, agreement: Agreement, today: date | None = None
 def agreement_mark_renewal_due(*, actor, agreement: Agreement, reason: str) -> Agreement:
     """active → renewal due: the sunset is near (daily job) or the partner applied for renewal."""
     _require_manager(actor)
-    agreement = _locked(agreement)
-    _check_edge(agreement, AgreementStatus.RENEWAL_DUE)
-    _move(agreement, AgreementStatus.RENEWAL_DUE, actor=actor, verb="renewal_due", data={"reason": reason})
+    agreement = row_lock(agreement, related=_LOCK_RELATED)
+    transition_check(agreement, AgreementStatus.RENEWAL_DUE, **_MACHINE)
+    transition_apply(agreement, AgreementStatus.RENEWAL_DUE, actor=actor, event_code=f"{EVENT_PREFIX}.renewal_due",
+                     data={"reason": reason}, **_MACHINE)
     return agreement
 
 
@@ -228,15 +222,16 @@ def agreement_expire(*, actor, agreement: Agreement, today: date | None = None) 
     sunset (eligibility checks the date live); this records it, lapses an undecided renewal and tells people."""
     _require_manager(actor)
     today = today or timezone.localdate()
-    agreement = _locked(agreement)
-    _check_edge(agreement, AgreementStatus.EXPIRED)
+    agreement = row_lock(agreement, related=_LOCK_RELATED)
+    transition_check(agreement, AgreementStatus.EXPIRED, **_MACHINE)
     if today < agreement.sunset_date:
         raise ApplicationError(EXPIRE_BEFORE_SUNSET.format(sunset=agreement.sunset_date), code="before_sunset")
     agreement.ended_at = timezone.now()
     agreement.ended_by = actor if getattr(actor, "pk", None) else None
     agreement.end_reason = f"Reached its sunset on {agreement.sunset_date:%B %-d, %Y} without renewal."
-    _move(agreement, AgreementStatus.EXPIRED, actor=actor, verb="expired",
-          fields=["ended_at", "ended_by", "end_reason"], data={"sunset_date": agreement.sunset_date})
+    transition_apply(agreement, AgreementStatus.EXPIRED, actor=actor, event_code=f"{EVENT_PREFIX}.expired",
+                     update_fields=["ended_at", "ended_by", "end_reason"], data={"sunset_date": agreement.sunset_date},
+                     **_MACHINE)
     _lapse_pending_renewals(agreement, actor=actor, why="The agreement expired before a decision.")
     title = f"Agreement with {agreement.partner_agency} expired"
     body = (f"“{agreement.title}” reached its sunset on {agreement.sunset_date:%B %-d, %Y}. ALPR data is no longer "
@@ -254,13 +249,14 @@ def agreement_terminate(*, actor, agreement: Agreement, reason: str) -> Agreemen
     _require_manager(actor)
     if not (reason or "").strip():
         raise ApplicationError(REASON_REQUIRED, code="reason_required")
-    agreement = _locked(agreement)
-    _check_edge(agreement, AgreementStatus.TERMINATED)
+    agreement = row_lock(agreement, related=_LOCK_RELATED)
+    transition_check(agreement, AgreementStatus.TERMINATED, **_MACHINE)
     agreement.ended_at = timezone.now()
     agreement.ended_by = actor
     agreement.end_reason = reason.strip()
-    _move(agreement, AgreementStatus.TERMINATED, actor=actor, verb="terminated",
-          fields=["ended_at", "ended_by", "end_reason"], data={"reason": reason.strip()})
+    transition_apply(agreement, AgreementStatus.TERMINATED, actor=actor, event_code=f"{EVENT_PREFIX}.terminated",
+                     update_fields=["ended_at", "ended_by", "end_reason"], data={"reason": reason.strip()},
+                     **_MACHINE)
     _lapse_pending_renewals(agreement, actor=actor, why="The agreement was terminated.")
     return agreement
 
@@ -270,7 +266,7 @@ def agreement_renewal_apply(*, actor, agreement: Agreement, application_document
                             applicant_name: str) -> AgreementRenewal:
     """Record the partner's application for renewal (PDF); an active agreement becomes *renewal due*."""
     _require_manager(actor)
-    agreement = _locked(agreement)
+    agreement = row_lock(agreement, related=_LOCK_RELATED)
     if agreement.status not in IN_FORCE_STATUSES:
         raise ApplicationError(RENEWAL_NOT_OPEN.format(current=agreement.get_status_display().lower()),
                                code="renewal_not_open")
@@ -285,8 +281,8 @@ def agreement_renewal_apply(*, actor, agreement: Agreement, application_document
     renewal.full_clean()
     renewal.save()
     if agreement.status == AgreementStatus.ACTIVE:
-        _move(agreement, AgreementStatus.RENEWAL_DUE, actor=actor, verb="renewal_due",
-              data={"reason": "The partner applied for renewal.", "renewal_id": renewal.pk})
+        transition_apply(agreement, AgreementStatus.RENEWAL_DUE, actor=actor, event_code=f"{EVENT_PREFIX}.renewal_due",
+                         data={"reason": "The partner applied for renewal.", "renewal_id": renewal.pk}, **_MACHINE)
     event_record(actor=actor, code="alprportal.agreements.renewal.applied", target=renewal,
                  data={"agreement_id": agreement.pk, "received_on": received_on, "applicant": applicant_name})
     return renewal
@@ -347,7 +343,7 @@ def agreement_renewal_decide(
     if renewal.decision != RenewalDecision.PENDING:
         raise ApplicationError(RENEWAL_DECIDED.format(decision=renewal.get_decision_display().lower()),
                                code="renewal_decided")
-    agreement = _locked(renewal.agreement)
+    agreement = row_lock(renewal.agreement, related=_LOCK_RELATED)
     renewal.decided_by, renewal.decided_at = actor, timezone.now()
     renewal.decision_notes = (notes or "").strip()
     if not approve:
@@ -359,7 +355,7 @@ def agreement_renewal_decide(
                      data={"agreement_id": agreement.pk, "notes": renewal.decision_notes})
         return renewal
 
-    _check_edge(agreement, AgreementStatus.RENEWED)
+    transition_check(agreement, AgreementStatus.RENEWED, **_MACHINE)
     if today >= agreement.sunset_date:
         raise ApplicationError(RENEWAL_AFTER_SUNSET.format(sunset=agreement.sunset_date), code="after_sunset")
     missing = _checklist_missing(renewal)
@@ -377,8 +373,9 @@ def agreement_renewal_decide(
 
     agreement.ended_at, agreement.ended_by = timezone.now(), actor
     agreement.end_reason = f"Renewed on {today:%B %-d, %Y}."
-    _move(agreement, AgreementStatus.RENEWED, actor=actor, verb="renewed",
-          fields=["ended_at", "ended_by", "end_reason"], data={"renewal_id": renewal.pk})
+    transition_apply(agreement, AgreementStatus.RENEWED, actor=actor, event_code=f"{EVENT_PREFIX}.renewed",
+                     update_fields=["ended_at", "ended_by", "end_reason"], data={"renewal_id": renewal.pk},
+                     **_MACHINE)
 
     successor = Agreement(
         partner_agency=agreement.partner_agency, title=agreement.title, start_date=today, sunset_date=new_sunset,
@@ -398,8 +395,8 @@ def agreement_renewal_decide(
     for signatory in agreement.signatories.all():
         AgreementSignatory.objects.create(agreement=successor, side=signatory.side, name=signatory.name,
                                           title=signatory.title, signed_on=signatory.signed_on)
-    event_record(actor=actor, code=f"{EVENT_PREFIX}.activated", target=successor,
-                 data={"old_status": None, "new_status": AgreementStatus.ACTIVE, "renewal_of": agreement.pk})
+    status_event_record(actor=actor, code=f"{EVENT_PREFIX}.activated", target=successor, old_status=None,
+                        new_status=AgreementStatus.ACTIVE, data={"renewal_of": agreement.pk})
 
     renewal.decision = RenewalDecision.APPROVED
     renewal.successor = successor

@@ -21,11 +21,14 @@ from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.audit.services import event_record
+from apps.audit.transitions import row_lock, status_event_record, transition_apply, transition_check
 from apps.common.celery_utils import task_send_on_commit
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.disclosures.immigration_screen import immigration_screen
 from apps.hotlists.choices import (
+    ENTRY_ERROR_TRANSITIONS,
     HIT_TRANSITIONS,
+    REFERRAL_TRANSITIONS,
     STOLEN_CONFIRMATION_METHODS,
     STOLEN_REASONS,
     ConfirmationMethod,
@@ -656,21 +659,28 @@ def _match(read_ids: list[int], *, now: datetime, usable: dict[int, tuple[int, i
 # --- Hits (R-HOT-4, R-HOT-5) ---------------------------------------------------------------------------------------
 
 
-def _hit_locked(hit: Hit, target: str) -> Hit:
-    locked = Hit.objects.select_for_update().get(pk=hit.pk)
-    if target not in HIT_TRANSITIONS.get(locked.status, ()):
-        if target == HitStatus.ACTIONED:
-            raise ApplicationError(HIT_ACTION_NEEDS_CONFIRMATION, code="hit_not_confirmed")
-        raise ApplicationError(HIT_TRANSITION_ILLEGAL.format(status=locked.get_status_display().lower(),
-                                                             target=HitStatus(target).label.lower()),
-                               code="hit_transition_illegal")
-    return locked
+def _hit_refused(hit: Hit, target: str) -> ApplicationError:
+    if target == HitStatus.ACTIONED:
+        return ApplicationError(HIT_ACTION_NEEDS_CONFIRMATION, code="hit_not_confirmed")
+    return ApplicationError(HIT_TRANSITION_ILLEGAL.format(status=hit.get_status_display().lower(),
+                                                          target=HitStatus(target).label.lower()),
+                            code="hit_transition_illegal")
 
 
-def _hit_event(*, actor, hit: Hit, old: str, verb: str, data: dict) -> None:
-    event_record(actor=actor, code=f"alprportal.hotlists.hit.{verb}", target=hit,
-                 data={"old": old, "new": hit.status, "read": hit.read_id, "entry": hit.entry_id,
-                       "plate": hit.plate, **data})
+def _exigent_refused(hit: Hit, target: str) -> ApplicationError:
+    return ApplicationError(EXIGENT_ONLY_FROM_NEW.format(status=hit.get_status_display().lower()),
+                            code="exigent_not_new")
+
+
+# The hit's state machine, for apps.audit.transitions; R-HOT-4a's exigent action is the one edge outside the map.
+_HIT_MACHINE = {"transitions": HIT_TRANSITIONS, "refuse": _hit_refused}
+_EXIGENT_MACHINE = {"transitions": {HitStatus.NEW: frozenset({HitStatus.ACTIONED})}, "refuse": _exigent_refused}
+HIT_EVENT_PREFIX = "alprportal.hotlists.hit"
+
+
+def _hit_event_data(hit: Hit, **data) -> dict:
+    """What every hit event names besides the statuses: the read, the list entry and the plate."""
+    return {"read": hit.read_id, "entry": hit.entry_id, "plate": hit.plate, **data}
 
 
 @transaction.atomic
@@ -688,25 +698,21 @@ def hit_confirm(*, actor, hit: Hit, method: str, result: str, note: str = "", re
     if result not in ConfirmationResult.values or result == ConfirmationResult.UNCONFIRMED:
         raise ApplicationError(CONFIRMATION_RESULT_INVALID, code="confirmation_result_invalid")
     reference = (reference or "").strip()
-    hit = _hit_locked(hit, HitStatus.CONFIRMED)
+    hit = row_lock(hit)
+    transition_check(hit, HitStatus.CONFIRMED, **_HIT_MACHINE)
     if hit.entry.reason in STOLEN_REASONS:
         if method not in STOLEN_CONFIRMATION_METHODS:
             raise ApplicationError(STOLEN_NEEDS_DISPATCH_OR_CLETS, code="stolen_needs_dispatch_or_clets")
         if not reference:
             raise ApplicationError(STOLEN_NEEDS_REFERENCE, code="stolen_needs_reference")
-    old = hit.status
     now = timezone.now()
-    hit.status = HitStatus.CONFIRMED
-    hit.confirmed_by, hit.confirmed_at = actor, now
-    hit.confirmation_method, hit.confirmation_result, hit.confirmation_note = method, result, (note or "").strip()
-    hit.confirmation_reference = reference
-    hit.updated_at = now
-    hit.full_clean()
-    hit.save(update_fields=["status", "confirmed_by", "confirmed_at", "confirmation_method", "confirmation_result",
-                            "confirmation_note", "confirmation_reference", "updated_at"])
-    _hit_event(actor=actor, hit=hit, old=old, verb="confirmed",
-               data={"method": method, "result": result, "confirmed_at": hit.confirmed_at, "reference": reference,
-                     "note": hit.confirmation_note})
+    note = (note or "").strip()
+    transition_apply(hit, HitStatus.CONFIRMED, actor=actor, event_code=f"{HIT_EVENT_PREFIX}.confirmed",
+                     changes={"confirmed_by": actor, "confirmed_at": now, "confirmation_method": method,
+                              "confirmation_result": result, "confirmation_note": note,
+                              "confirmation_reference": reference, "updated_at": now},
+                     data=_hit_event_data(hit, method=method, result=result, confirmed_at=now, reference=reference,
+                                          note=note), **_HIT_MACHINE)
     return hit
 
 
@@ -725,24 +731,17 @@ def hit_act_exigent(*, actor, hit: Hit, action: str, justification: str, note: s
     justification = (justification or "").strip()
     if not justification:
         raise ApplicationError(EXIGENT_JUSTIFICATION_REQUIRED, code="exigent_justification_required")
-    hit = Hit.objects.select_for_update().get(pk=hit.pk)
-    if hit.status != HitStatus.NEW:
-        raise ApplicationError(EXIGENT_ONLY_FROM_NEW.format(status=hit.get_status_display().lower()),
-                               code="exigent_not_new")
-    old = hit.status
+    hit = row_lock(hit)
+    transition_check(hit, HitStatus.ACTIONED, **_EXIGENT_MACHINE)
     now = timezone.now()
-    hit.status = HitStatus.ACTIONED
-    hit.confirmed_by, hit.confirmed_at = actor, now
-    hit.confirmation_method, hit.confirmation_result = ConfirmationMethod.EXIGENT, ConfirmationResult.UNCONFIRMED
-    hit.exigent_justification = justification
-    hit.action, hit.action_by, hit.action_at, hit.action_note = action, actor, now, (note or "").strip()
-    hit.updated_at = now
-    hit.full_clean()
-    hit.save(update_fields=["status", "confirmed_by", "confirmed_at", "confirmation_method", "confirmation_result",
-                            "exigent_justification", "action", "action_by", "action_at", "action_note",
-                            "updated_at"])
-    _hit_event(actor=actor, hit=hit, old=old, verb="exigent_action",
-               data={"action": action, "justification": justification, "acted_at": now})
+    transition_apply(hit, HitStatus.ACTIONED, actor=actor, event_code=f"{HIT_EVENT_PREFIX}.exigent_action",
+                     changes={"confirmed_by": actor, "confirmed_at": now,
+                              "confirmation_method": ConfirmationMethod.EXIGENT,
+                              "confirmation_result": ConfirmationResult.UNCONFIRMED,
+                              "exigent_justification": justification, "action": action, "action_by": actor,
+                              "action_at": now, "action_note": (note or "").strip(), "updated_at": now},
+                     data=_hit_event_data(hit, action=action, justification=justification, acted_at=now),
+                     **_EXIGENT_MACHINE)
     notification_send(
         recipients=[actor.supervisor] if getattr(actor, "supervisor", None) else [], roles=[Role.SUPERVISOR],
         severity=Severity.WARNING, title=f"Hit {hit.pk}: action taken before confirmation (exigent)",
@@ -763,7 +762,7 @@ def hit_exigent_review(*, actor, hit: Hit, outcome: str, note: str) -> Hit:
     note = (note or "").strip()
     if not note:
         raise ApplicationError(HIT_NOTE_REQUIRED, code="note_required")
-    hit = Hit.objects.select_for_update().get(pk=hit.pk)
+    hit = row_lock(hit)
     if hit.confirmation_method != ConfirmationMethod.EXIGENT:
         raise ApplicationError(EXIGENT_REVIEW_NOT_EXIGENT, code="exigent_review_not_exigent")
     if hit.exigent_reviewed_at is not None:
@@ -776,8 +775,9 @@ def hit_exigent_review(*, actor, hit: Hit, outcome: str, note: str) -> Hit:
     hit.full_clean()
     hit.save(update_fields=["exigent_reviewed_by", "exigent_reviewed_at", "exigent_review_outcome",
                             "exigent_review_note", "updated_at"])
-    _hit_event(actor=actor, hit=hit, old=hit.status, verb="exigent_reviewed",
-               data={"outcome": outcome, "note": note, "acted_by": hit.action_by_id})
+    status_event_record(actor=actor, code=f"{HIT_EVENT_PREFIX}.exigent_reviewed", target=hit, old_status=hit.status,
+                        new_status=hit.status,
+                        data=_hit_event_data(hit, outcome=outcome, note=note, acted_by=hit.action_by_id))
     return hit
 
 
@@ -786,13 +786,12 @@ def _hit_dismiss(*, actor, hit: Hit, target: str, note: str, verb: str) -> Hit:
     note = (note or "").strip()
     if not note:
         raise ApplicationError(HIT_NOTE_REQUIRED, code="note_required")
-    hit = _hit_locked(hit, target)
-    old = hit.status
+    hit = row_lock(hit)
+    transition_check(hit, target, **_HIT_MACHINE)
     now = timezone.now()
-    hit.status, hit.dismissed_by, hit.dismissed_at, hit.dismissal_note, hit.updated_at = target, actor, now, note, now
-    hit.full_clean()
-    hit.save(update_fields=["status", "dismissed_by", "dismissed_at", "dismissal_note", "updated_at"])
-    _hit_event(actor=actor, hit=hit, old=old, verb=verb, data={"note": note, "camera": hit.camera_id})
+    transition_apply(hit, target, actor=actor, event_code=f"{HIT_EVENT_PREFIX}.{verb}",
+                     changes={"dismissed_by": actor, "dismissed_at": now, "dismissal_note": note, "updated_at": now},
+                     data=_hit_event_data(hit, note=note, camera=hit.camera_id), **_HIT_MACHINE)
     return hit
 
 
@@ -815,16 +814,16 @@ def hit_record_action(*, actor, hit: Hit, action: str, note: str = "") -> Hit:
     found the plate cleared, no enforcement action may be recorded."""
     _require(actor, "hotlists.confirm_hit", NOT_ALLOWED_TO_CONFIRM)
     HitAction(action)
-    hit = _hit_locked(hit, HitStatus.ACTIONED)
+    hit = row_lock(hit)
+    transition_check(hit, HitStatus.ACTIONED, **_HIT_MACHINE)
     if hit.confirmation_result == ConfirmationResult.CLEARED and action in ENFORCEMENT_ACTIONS:
         raise ApplicationError(HIT_ACTION_AFTER_CLEARED, code="hit_cleared")
-    old = hit.status
     now = timezone.now()
-    hit.status, hit.action, hit.action_by, hit.action_at = HitStatus.ACTIONED, action, actor, now
-    hit.action_note, hit.updated_at = (note or "").strip(), now
-    hit.full_clean()
-    hit.save(update_fields=["status", "action", "action_by", "action_at", "action_note", "updated_at"])
-    _hit_event(actor=actor, hit=hit, old=old, verb="actioned", data={"action": action, "note": hit.action_note})
+    note = (note or "").strip()
+    transition_apply(hit, HitStatus.ACTIONED, actor=actor, event_code=f"{HIT_EVENT_PREFIX}.actioned",
+                     changes={"action": action, "action_by": actor, "action_at": now, "action_note": note,
+                              "updated_at": now},
+                     data=_hit_event_data(hit, action=action, note=note), **_HIT_MACHINE)
     return hit
 
 
@@ -840,12 +839,12 @@ def hits_withdraw_out_of_service(*, actor, read_ids: Iterable[int], effective_at
     note = HIT_WITHDRAWN_OUT_OF_SERVICE.format(when=f"{timezone.localtime(effective_at):%Y-%m-%d %H:%M}")
     who = actor if getattr(actor, "pk", None) else None
     closed = 0
-    for hit in Hit.objects.select_for_update().filter(read_id__in=ids, status=HitStatus.NEW).order_by("id"):
-        hit.status, hit.dismissed_by, hit.dismissed_at = HitStatus.NOT_ACTIONABLE, who, now
-        hit.dismissal_note, hit.updated_at = note, now
-        hit.save(update_fields=["status", "dismissed_by", "dismissed_at", "dismissal_note", "updated_at"])
-        _hit_event(actor=actor, hit=hit, old=HitStatus.NEW, verb="withdrawn_out_of_service",
-                   data={"note": note, "camera": hit.camera_id})
+    for hit in Hit.objects.filter(read_id__in=ids, status=HitStatus.NEW).order_by("id"):
+        transition_apply(hit, HitStatus.NOT_ACTIONABLE, actor=actor,
+                         event_code=f"{HIT_EVENT_PREFIX}.withdrawn_out_of_service",
+                         changes={"dismissed_by": who, "dismissed_at": now, "dismissal_note": note,
+                                  "updated_at": now},
+                         data=_hit_event_data(hit, note=note, camera=hit.camera_id), **_HIT_MACHINE)
         closed += 1
     return closed
 
@@ -1006,15 +1005,14 @@ def hot_list_entry_error_resolve(*, actor, error: HotListEntryError, note: str) 
     note = (note or "").strip()
     if not note:
         raise ApplicationError(RESOLUTION_NOTE_REQUIRED, code="note_required")
-    error = HotListEntryError.objects.select_for_update().get(pk=error.pk)
-    if error.status != EntryErrorStatus.OPEN:
-        raise ApplicationError(ERROR_NOT_OPEN, code="error_not_open")
-    error.status, error.resolved_by, error.resolved_at, error.resolution_note = (
-        EntryErrorStatus.RESOLVED, actor, timezone.now(), note)
-    error.full_clean()
-    error.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note"])
-    event_record(actor=actor, code="alprportal.hotlists.entry_error.resolved", target=error.hot_list,
-                 data={"error": error.pk, "old": EntryErrorStatus.OPEN, "new": error.status, "note": note})
+    error = row_lock(error)
+    machine = {"transitions": ENTRY_ERROR_TRANSITIONS,
+               "refuse": lambda *_: ApplicationError(ERROR_NOT_OPEN, code="error_not_open")}
+    transition_check(error, EntryErrorStatus.RESOLVED, **machine)
+    transition_apply(error, EntryErrorStatus.RESOLVED, actor=actor,
+                     event_code="alprportal.hotlists.entry_error.resolved",
+                     changes={"resolved_by": actor, "resolved_at": timezone.now(), "resolution_note": note},
+                     data={"error": error.pk, "note": note}, event_target=error.hot_list, **machine)
     return error
 
 
@@ -1026,17 +1024,14 @@ def hot_list_entry_referral_mark_sent(*, actor, referral: HotListEntryReferral, 
     via = (via or "").strip()
     if not via:
         raise ApplicationError(REFERRAL_VIA_REQUIRED, code="via_required")
-    referral = HotListEntryReferral.objects.select_for_update().get(pk=referral.pk)
-    if referral.status != ReferralStatus.PENDING:
-        raise ApplicationError(REFERRAL_NOT_PENDING.format(date=f"{timezone.localtime(referral.sent_at):%Y-%m-%d}"),
-                               code="referral_not_pending")
-    referral.status, referral.sent_by, referral.sent_at, referral.sent_via = (
-        ReferralStatus.SENT, actor, timezone.now(), via[:200])
-    referral.full_clean()
-    referral.save(update_fields=["status", "sent_by", "sent_at", "sent_via"])
-    event_record(actor=actor, code="alprportal.hotlists.entry_referral.sent", target=referral,
-                 data={"error": referral.error_id, "agency": referral.agency_name, "old": ReferralStatus.PENDING,
-                       "new": referral.status, "via": referral.sent_via})
+    referral = row_lock(referral)
+    machine = {"transitions": REFERRAL_TRANSITIONS, "refuse": lambda referral, _target: ApplicationError(
+        REFERRAL_NOT_PENDING.format(date=f"{timezone.localtime(referral.sent_at):%Y-%m-%d}"),
+        code="referral_not_pending")}
+    transition_check(referral, ReferralStatus.SENT, **machine)
+    transition_apply(referral, ReferralStatus.SENT, actor=actor, event_code="alprportal.hotlists.entry_referral.sent",
+                     changes={"sent_by": actor, "sent_at": timezone.now(), "sent_via": via[:200]},
+                     data={"error": referral.error_id, "agency": referral.agency_name, "via": via[:200]}, **machine)
     return referral
 
 

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 def _events(hit):
     return list(DomainEvent.objects.filter(code__startswith="alprportal.hotlists.hit.", target_id=str(hit.pk))
-                .order_by("id").values_list("code", "data__old", "data__new"))
+                .order_by("id").values_list("code", "data__old_status", "data__new_status"))
 
 
 def test_confirm_then_record_action(hit, operator):
