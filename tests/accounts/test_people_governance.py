@@ -14,11 +14,7 @@ from django.utils import timezone
 from apps.accounts.models import AlprAdministratorDesignation
 from apps.accounts.roles import Role
 from apps.accounts.selectors import alpr_administrator_current, alpr_administrator_recipients
-from apps.accounts.services import (
-    alpr_administrator_designate,
-    alpr_administrator_end,
-    user_create,
-)
+from apps.accounts.services import alpr_administrator_designate, alpr_administrator_end, user_create
 from apps.agencies.models import PolicyDocument, PublicComment
 from apps.agencies.services import public_comment_record
 from apps.common.errors import ApplicationError
@@ -90,7 +86,7 @@ def test_the_alpr_administrator_is_designated_with_dates_and_history(make_user, 
 
 def test_alerts_go_to_the_designated_administrator_else_to_the_system_administrators(make_user, custodian):
     """R-ADM-1"""
-    from apps.hotlists.services import units_out_of_service_notify
+    from apps.hotlists.services.alerts import units_out_of_service_notify
     from apps.reads.choices import CameraKind
     from apps.reads.services.cameras import camera_create, camera_report_status
 

@@ -11,7 +11,7 @@ from apps.audit.models import AccessLog, DomainEvent
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.hotlists.choices import HitStatus
 from apps.hotlists.models import Hit
-from apps.hotlists.services import (
+from apps.hotlists.services.hits import (
     HIT_ACTION_AFTER_CLEARED,
     HIT_ACTION_NEEDS_CONFIRMATION,
     HIT_NOTE_REQUIRED,
@@ -22,7 +22,7 @@ from apps.hotlists.services import (
     hit_mark_not_actionable,
     hit_record_action,
 )
-from apps.hotlists.views import NOT_PROBABLE_CAUSE
+from apps.hotlists.views.hits import NOT_PROBABLE_CAUSE
 from tests.conftest import state_access_context
 from tests.hotlists.conftest import csv_of, soon
 

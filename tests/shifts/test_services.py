@@ -11,7 +11,7 @@ import pytest
 from apps.audit.models import DomainEvent
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.hotlists.models import Hit
-from apps.hotlists.services import units_out_of_service_notify
+from apps.hotlists.services.alerts import units_out_of_service_notify
 from apps.notifications.models import Notification
 from apps.reads.choices import CameraKind, CameraStatus
 from apps.reads.models import Read

@@ -10,7 +10,8 @@ from django.utils import timezone
 from apps.audit.services import event_record
 from apps.audit.transitions import row_lock, transition_apply, transition_check
 from apps.common.errors import ApplicationError, PermissionDeniedError
-from apps.hotlists.services import hits_match_reads, hits_withdraw_out_of_service
+from apps.hotlists.services.hit_matching import hits_match_reads
+from apps.hotlists.services.hits import hits_withdraw_out_of_service
 from apps.reads.choices import CAMERA_STATUS_TRANSITIONS, CameraKind, CameraStatus
 from apps.reads.models import Camera, CameraStatusReport, Read
 

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from apps.audit.services import event_record
 from apps.common.errors import ApplicationError, PermissionDeniedError
-from apps.hotlists.services import hits_match_reads
+from apps.hotlists.services.hit_matching import hits_match_reads
 from apps.reads.models import Read, ReadCorrection
 from apps.reads.plates import plate_normalize
 

@@ -37,7 +37,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.common.errors import ApplicationError
-from apps.hotlists.services import hits_match_reads
+from apps.hotlists.services.hit_matching import hits_match_reads
 from apps.reads.choices import CameraStatus, IngestFormat, ItemStatus
 from apps.reads.images import (
     image_decode_base64,
