@@ -66,6 +66,15 @@ def row_lock(instance: models.Model, *, related: Iterable[str] = ()) -> models.M
     return locked
 
 
+def mark_row_locked(instance: models.Model) -> models.Model:
+    """Mark ``instance`` as locked when the caller took the lock with its own ``select_for_update`` query (e.g.
+    through a visibility selector, so a hidden row stays DoesNotExist). Same transaction rules as ``row_lock``."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("mark_row_locked needs the transaction that took the lock.")
+    setattr(instance, _LOCK_MARK, True)
+    return instance
+
+
 def row_is_locked(instance: models.Model) -> bool:
     """Whether ``instance`` came from ``row_lock`` and a transaction is running (the one that took the lock: the
     services call both in one ``transaction.atomic``)."""

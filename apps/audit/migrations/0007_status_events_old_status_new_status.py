@@ -25,6 +25,10 @@ STATUS_EVENT_CODES = [
     "alprportal.hotlists.hit.withdrawn_out_of_service",
     "alprportal.hotlists.entry_error.resolved",
     "alprportal.hotlists.entry_referral.sent",
+    "alprportal.reports.report.issued",
+    "alprportal.misuse.flag.resolved",
+    "alprportal.ocr.item.accepted",
+    "alprportal.ocr.item.corrected",
 ]
 
 _SQL = """
