@@ -139,9 +139,9 @@ def test_partner_entries_are_referred_to_the_partner_agency(list_manager):
     partner = AgencyFactory(name="Reno Police Department")
     hot_list = HotList.objects.create(name="Reno hot list", source=HotListSource.PARTNER, agency=partner,
                                       owner=list_manager)
-    from apps.hotlists.services.lists import _next_version
+    from apps.hotlists.services.lists import hot_list_version_next
 
-    version = _next_version(hot_list=hot_list, actor=list_manager, kind=VersionKind.CREATED)
+    version = hot_list_version_next(hot_list=hot_list, actor=list_manager, kind=VersionKind.CREATED)
     entry = HotListEntry.objects.create(hot_list=hot_list, added_in=version, plate_pattern="7ABC123",
                                         reason="stolen_vehicle", expires_at=timezone.now() + timedelta(days=1))
     hot_list.current_version = version

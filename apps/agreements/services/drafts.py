@@ -9,7 +9,12 @@ from django.db import transaction
 
 from apps.agreements.choices import AGREEMENT_TERMS, AgreementStatus
 from apps.agreements.models import Agreement, AgreementSignatory
-from apps.agreements.services.machine import _LOCK_RELATED, EVENT_PREFIX, _require_manager, _store_document
+from apps.agreements.services.machine import (
+    AGREEMENT_LOCK_RELATED,
+    EVENT_PREFIX,
+    agreement_document_store,
+    agreement_manager_require,
+)
 from apps.audit.services import event_record
 from apps.audit.transitions import row_lock
 from apps.common.errors import ApplicationError
@@ -25,10 +30,10 @@ EDITABLE_DRAFT_FIELDS = frozenset({"partner_agency", "title", "start_date", "sun
 def agreement_save_draft(*, actor, agreement: Agreement, signed_document=None) -> Agreement:
     """Save a new or changed *draft* agreement (the admin's add/change form ends here). Anything but a draft is a
     signed record and stays as it is. The sunset is validated (≤ one year, R-SHR-2); the PDF is decoded."""
-    _require_manager(actor)
+    agreement_manager_require(actor)
     creating = agreement.pk is None
     if not creating:
-        current = row_lock(agreement, related=_LOCK_RELATED)
+        current = row_lock(agreement, related=AGREEMENT_LOCK_RELATED)
         if current.status != AgreementStatus.DRAFT:
             raise ApplicationError(ONLY_DRAFTS_EDITABLE.format(current=current.get_status_display().lower()),
                                    code="not_a_draft")
@@ -40,8 +45,8 @@ def agreement_save_draft(*, actor, agreement: Agreement, signed_document=None) -
         agreement.created_by = actor if getattr(actor, "pk", None) else None
         changed = []
     if signed_document is not None:
-        agreement.signed_document_sha256 = _store_document(agreement.signed_document, signed_document,
-                                                           field="signed agreement")
+        agreement.signed_document_sha256 = agreement_document_store(agreement.signed_document, signed_document,
+                                                                    field="signed agreement")
         changed += ["signed_document", "signed_document_sha256"]
     agreement.full_clean()
     if creating:
@@ -78,7 +83,7 @@ def agreement_create(
 @transaction.atomic
 def agreement_signatory_add(*, actor, agreement: Agreement, side: str, name: str, title: str,
                             signed_on: date) -> AgreementSignatory:
-    _require_manager(actor)
+    agreement_manager_require(actor)
     if Agreement.objects.filter(pk=agreement.pk).exclude(status=AgreementStatus.DRAFT).exists():
         raise ApplicationError(ONLY_DRAFTS_EDITABLE.format(current=agreement.get_status_display().lower()),
                                code="not_a_draft")

@@ -13,7 +13,12 @@ from apps.accounts.roles import Role
 from apps.agreements.choices import IN_FORCE_STATUSES, AgreementStatus, RenewalDecision, SignatorySide
 from apps.agreements.eligibility import sharing_eligibility
 from apps.agreements.models import Agreement, AgreementRenewal
-from apps.agreements.services.machine import _LOCK_RELATED, _MACHINE, EVENT_PREFIX, _require_manager
+from apps.agreements.services.machine import (
+    AGREEMENT_LOCK_RELATED,
+    AGREEMENT_MACHINE,
+    EVENT_PREFIX,
+    agreement_manager_require,
+)
 from apps.audit.transitions import row_lock, transition_apply, transition_check
 from apps.common.errors import ApplicationError
 from apps.notifications.models import Severity
@@ -39,10 +44,10 @@ def _partner_people(agency):
 def agreement_activate(*, actor, agreement: Agreement, today: date | None = None) -> Agreement:
     """draft → active. Needs the signed PDF, a signatory per side, every term attested by both sides, an eligible
     partner (R-SHR-1) and no other agreement in force with it."""
-    _require_manager(actor)
+    agreement_manager_require(actor)
     today = today or timezone.localdate()
-    agreement = row_lock(agreement, related=_LOCK_RELATED)
-    transition_check(agreement, AgreementStatus.ACTIVE, **_MACHINE)
+    agreement = row_lock(agreement, related=AGREEMENT_LOCK_RELATED)
+    transition_check(agreement, AgreementStatus.ACTIVE, **AGREEMENT_MACHINE)
     if not agreement.signed_document:
         raise ApplicationError(ACTIVATE_NEEDS_DOCUMENT, code="document_required")
     sides = set(agreement.signatories.values_list("side", flat=True))
@@ -66,18 +71,18 @@ def agreement_activate(*, actor, agreement: Agreement, today: date | None = None
     agreement.activated_at = timezone.now()
     agreement.activated_by = actor
     transition_apply(agreement, AgreementStatus.ACTIVE, actor=actor, event_code=f"{EVENT_PREFIX}.activated",
-                     update_fields=["activated_at", "activated_by"], **_MACHINE)
+                     update_fields=["activated_at", "activated_by"], **AGREEMENT_MACHINE)
     return agreement
 
 
 @transaction.atomic
 def agreement_mark_renewal_due(*, actor, agreement: Agreement, reason: str) -> Agreement:
     """active → renewal due: the sunset is near (daily job) or the partner applied for renewal."""
-    _require_manager(actor)
-    agreement = row_lock(agreement, related=_LOCK_RELATED)
-    transition_check(agreement, AgreementStatus.RENEWAL_DUE, **_MACHINE)
+    agreement_manager_require(actor)
+    agreement = row_lock(agreement, related=AGREEMENT_LOCK_RELATED)
+    transition_check(agreement, AgreementStatus.RENEWAL_DUE, **AGREEMENT_MACHINE)
     transition_apply(agreement, AgreementStatus.RENEWAL_DUE, actor=actor, event_code=f"{EVENT_PREFIX}.renewal_due",
-                     data={"reason": reason}, **_MACHINE)
+                     data={"reason": reason}, **AGREEMENT_MACHINE)
     return agreement
 
 
@@ -94,10 +99,10 @@ def _lapse_pending_renewals(agreement: Agreement, *, actor, why: str) -> None:
 def agreement_expire(*, actor, agreement: Agreement, today: date | None = None) -> Agreement:
     """active / renewal due → expired, on or after the sunset day (R-SHR-2). Sharing had already stopped at the
     sunset (eligibility checks the date live); this records it, lapses an undecided renewal and tells people."""
-    _require_manager(actor)
+    agreement_manager_require(actor)
     today = today or timezone.localdate()
-    agreement = row_lock(agreement, related=_LOCK_RELATED)
-    transition_check(agreement, AgreementStatus.EXPIRED, **_MACHINE)
+    agreement = row_lock(agreement, related=AGREEMENT_LOCK_RELATED)
+    transition_check(agreement, AgreementStatus.EXPIRED, **AGREEMENT_MACHINE)
     if today < agreement.sunset_date:
         raise ApplicationError(EXPIRE_BEFORE_SUNSET.format(sunset=agreement.sunset_date), code="before_sunset")
     agreement.ended_at = timezone.now()
@@ -105,7 +110,7 @@ def agreement_expire(*, actor, agreement: Agreement, today: date | None = None) 
     agreement.end_reason = f"Reached its sunset on {agreement.sunset_date:%B %-d, %Y} without renewal."
     transition_apply(agreement, AgreementStatus.EXPIRED, actor=actor, event_code=f"{EVENT_PREFIX}.expired",
                      update_fields=["ended_at", "ended_by", "end_reason"], data={"sunset_date": agreement.sunset_date},
-                     **_MACHINE)
+                     **AGREEMENT_MACHINE)
     _lapse_pending_renewals(agreement, actor=actor, why="The agreement expired before a decision.")
     title = f"Agreement with {agreement.partner_agency} expired"
     body = (f"“{agreement.title}” reached its sunset on {agreement.sunset_date:%B %-d, %Y}. ALPR data is no longer "
@@ -120,16 +125,16 @@ def agreement_expire(*, actor, agreement: Agreement, today: date | None = None) 
 @transaction.atomic
 def agreement_terminate(*, actor, agreement: Agreement, reason: str) -> Agreement:
     """draft / active / renewal due → terminated, with the reason. Sharing under it stops at once."""
-    _require_manager(actor)
+    agreement_manager_require(actor)
     if not (reason or "").strip():
         raise ApplicationError(REASON_REQUIRED, code="reason_required")
-    agreement = row_lock(agreement, related=_LOCK_RELATED)
-    transition_check(agreement, AgreementStatus.TERMINATED, **_MACHINE)
+    agreement = row_lock(agreement, related=AGREEMENT_LOCK_RELATED)
+    transition_check(agreement, AgreementStatus.TERMINATED, **AGREEMENT_MACHINE)
     agreement.ended_at = timezone.now()
     agreement.ended_by = actor
     agreement.end_reason = reason.strip()
     transition_apply(agreement, AgreementStatus.TERMINATED, actor=actor, event_code=f"{EVENT_PREFIX}.terminated",
                      update_fields=["ended_at", "ended_by", "end_reason"], data={"reason": reason.strip()},
-                     **_MACHINE)
+                     **AGREEMENT_MACHINE)
     _lapse_pending_renewals(agreement, actor=actor, why="The agreement was terminated.")
     return agreement

@@ -16,7 +16,7 @@ ILLEGAL_TRANSITION = "The agreement is {current}; it cannot become {target}."
 EVENT_PREFIX = "alprportal.agreements.agreement"
 
 
-def _require_manager(actor) -> None:
+def agreement_manager_require(actor) -> None:
     if actor is None:
         return  # the daily job
     if not actor.has_perm("agreements.change_agreement"):
@@ -32,11 +32,11 @@ def _refused(agreement: Agreement, target: str) -> ApplicationError:
 
 
 # The agreement's state machine, for apps.audit.transitions.
-_MACHINE = {"transitions": AGREEMENT_TRANSITIONS, "refuse": _refused}
-_LOCK_RELATED = ("partner_agency",)
+AGREEMENT_MACHINE = {"transitions": AGREEMENT_TRANSITIONS, "refuse": _refused}
+AGREEMENT_LOCK_RELATED = ("partner_agency",)
 
 
-def _store_document(field_file, uploaded, *, field: str) -> str:
+def agreement_document_store(field_file, uploaded, *, field: str) -> str:
     document = document_validate(uploaded, field=field, allowed=("pdf",))
     field_file.save("document.pdf", ContentFile(document.content), save=False)
     return document.sha256

@@ -13,7 +13,13 @@ from apps.agreements.choices import AGREEMENT_TERMS, IN_FORCE_STATUSES, Agreemen
 from apps.agreements.eligibility import sharing_eligibility
 from apps.agreements.models import Agreement, AgreementRenewal, AgreementSignatory, add_one_year
 from apps.agreements.services.lifecycle import REASON_REQUIRED
-from apps.agreements.services.machine import _LOCK_RELATED, _MACHINE, EVENT_PREFIX, _require_manager, _store_document
+from apps.agreements.services.machine import (
+    AGREEMENT_LOCK_RELATED,
+    AGREEMENT_MACHINE,
+    EVENT_PREFIX,
+    agreement_document_store,
+    agreement_manager_require,
+)
 from apps.audit.services import event_record
 from apps.audit.transitions import row_lock, status_event_record, transition_apply, transition_check
 from apps.common.errors import ApplicationError
@@ -33,8 +39,8 @@ RENEWAL_SUNSET_TOO_LATE = "The renewed term may run at most one year, until {lim
 def agreement_renewal_apply(*, actor, agreement: Agreement, application_document, received_on: date,
                             applicant_name: str) -> AgreementRenewal:
     """Record the partner's application for renewal (PDF); an active agreement becomes *renewal due*."""
-    _require_manager(actor)
-    agreement = row_lock(agreement, related=_LOCK_RELATED)
+    agreement_manager_require(actor)
+    agreement = row_lock(agreement, related=AGREEMENT_LOCK_RELATED)
     if agreement.status not in IN_FORCE_STATUSES:
         raise ApplicationError(RENEWAL_NOT_OPEN.format(current=agreement.get_status_display().lower()),
                                code="renewal_not_open")
@@ -44,13 +50,14 @@ def agreement_renewal_apply(*, actor, agreement: Agreement, application_document
         raise ApplicationError("Name the person who applied for the partner agency.", code="applicant_required")
     renewal = AgreementRenewal(agreement=agreement, application_received_on=received_on,
                                applicant_name=applicant_name.strip(), recorded_by=actor)
-    renewal.application_document_sha256 = _store_document(renewal.application_document, application_document,
-                                                           field="renewal application")
+    renewal.application_document_sha256 = agreement_document_store(
+        renewal.application_document, application_document, field="renewal application")
     renewal.full_clean()
     renewal.save()
     if agreement.status == AgreementStatus.ACTIVE:
         transition_apply(agreement, AgreementStatus.RENEWAL_DUE, actor=actor, event_code=f"{EVENT_PREFIX}.renewal_due",
-                         data={"reason": "The partner applied for renewal.", "renewal_id": renewal.pk}, **_MACHINE)
+                         data={"reason": "The partner applied for renewal.", "renewal_id": renewal.pk},
+                         **AGREEMENT_MACHINE)
     event_record(actor=actor, code="alprportal.agreements.renewal.applied", target=renewal,
                  data={"agreement_id": agreement.pk, "received_on": received_on, "applicant": applicant_name})
     return renewal
@@ -64,7 +71,7 @@ def agreement_renewal_record_checklist(
     """Record the renewal review's checklist: compliance confirmed, and the Attorney General's SB 34
     non-compliance list checked (on which date, by ``actor``, with what result). The result is also written to the
     agency (``agency_set_ag_flag``), so a listed partner stops receiving data everywhere at once (R-SHR-1)."""
-    _require_manager(actor)
+    agreement_manager_require(actor)
     renewal = AgreementRenewal.objects.select_for_update().select_related("agreement__partner_agency").get(
         pk=renewal.pk)
     if renewal.decision != RenewalDecision.PENDING:
@@ -105,13 +112,13 @@ def agreement_renewal_decide(
     """Decide a renewal. Approve: renewal due → renewed, and the next term starts today as a new active agreement
     whose sunset is at most one year away (R-SHR-2). Refuse: recorded with the reason; the agreement keeps running
     to its sunset and then expires (a listed partner already receives nothing, R-SHR-1)."""
-    _require_manager(actor)
+    agreement_manager_require(actor)
     today = today or timezone.localdate()
     renewal = AgreementRenewal.objects.select_for_update().get(pk=renewal.pk)
     if renewal.decision != RenewalDecision.PENDING:
         raise ApplicationError(RENEWAL_DECIDED.format(decision=renewal.get_decision_display().lower()),
                                code="renewal_decided")
-    agreement = row_lock(renewal.agreement, related=_LOCK_RELATED)
+    agreement = row_lock(renewal.agreement, related=AGREEMENT_LOCK_RELATED)
     renewal.decided_by, renewal.decided_at = actor, timezone.now()
     renewal.decision_notes = (notes or "").strip()
     if not approve:
@@ -123,7 +130,7 @@ def agreement_renewal_decide(
                      data={"agreement_id": agreement.pk, "notes": renewal.decision_notes})
         return renewal
 
-    transition_check(agreement, AgreementStatus.RENEWED, **_MACHINE)
+    transition_check(agreement, AgreementStatus.RENEWED, **AGREEMENT_MACHINE)
     if today >= agreement.sunset_date:
         raise ApplicationError(RENEWAL_AFTER_SUNSET.format(sunset=agreement.sunset_date), code="after_sunset")
     missing = _checklist_missing(renewal)
@@ -143,7 +150,7 @@ def agreement_renewal_decide(
     agreement.end_reason = f"Renewed on {today:%B %-d, %Y}."
     transition_apply(agreement, AgreementStatus.RENEWED, actor=actor, event_code=f"{EVENT_PREFIX}.renewed",
                      update_fields=["ended_at", "ended_by", "end_reason"], data={"renewal_id": renewal.pk},
-                     **_MACHINE)
+                     **AGREEMENT_MACHINE)
 
     successor = Agreement(
         partner_agency=agreement.partner_agency, title=agreement.title, start_date=today, sunset_date=new_sunset,
@@ -153,8 +160,8 @@ def agreement_renewal_decide(
            for side in ("partner", "agency") for term in AGREEMENT_TERMS},
     )
     if signed_document is not None:
-        successor.signed_document_sha256 = _store_document(successor.signed_document, signed_document,
-                                                           field="signed agreement")
+        successor.signed_document_sha256 = agreement_document_store(successor.signed_document, signed_document,
+                                                                    field="signed agreement")
     else:
         successor.signed_document.name = agreement.signed_document.name
         successor.signed_document_sha256 = agreement.signed_document_sha256

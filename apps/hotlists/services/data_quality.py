@@ -31,7 +31,7 @@ from apps.hotlists.models import (
     HotListEntryReferral,
     HotListQualityReview,
 )
-from apps.hotlists.services.lists import NOT_ALLOWED_TO_MANAGE, _next_version, _require
+from apps.hotlists.services.lists import NOT_ALLOWED_TO_MANAGE, hot_list_version_next, permission_require
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
 
@@ -78,7 +78,7 @@ def hot_list_entry_mark_erroneous(*, actor, entry: HotListEntry, kind: str, desc
 
     Raises PermissionDeniedError without ``hotlists.manage_entries``; ApplicationError without a description, for an
     entry no longer on the list, or when an error is already recorded for it."""
-    _require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
+    permission_require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
     EntryErrorKind(kind)
     description = (description or "").strip()
     if not description:
@@ -91,9 +91,10 @@ def hot_list_entry_mark_erroneous(*, actor, entry: HotListEntry, kind: str, desc
         raise ApplicationError(ERROR_ENTRY_NOT_CURRENT, code="entry_not_current")
     now = timezone.now()
     previous = hot_list.current_version
-    version = _next_version(hot_list=hot_list, actor=actor, kind=VersionKind.ENTRY_ERROR, removed=1,
-                            entry_count=max((previous.entry_count if previous else 1) - 1, 0),
-                            note=f"{entry.plate_pattern} marked erroneous: {description}"[:2000], created_at=now)
+    version = hot_list_version_next(hot_list=hot_list, actor=actor, kind=VersionKind.ENTRY_ERROR, removed=1,
+                                    entry_count=max((previous.entry_count if previous else 1) - 1, 0),
+                                    note=f"{entry.plate_pattern} marked erroneous: {description}"[:2000],
+                                    created_at=now)
     entry.removed_in = version
     entry.save(update_fields=["removed_in"])
     hot_list.current_version = version
@@ -137,7 +138,7 @@ def hot_list_entry_error_resolve(*, actor, error: HotListEntryError, note: str) 
     """Close an error record (R-HOT-7): the entry was corrected (by us, or by the originating agency in its next
     file). From then on a re-import may carry the plate again. The entry itself stays off: a corrected entry comes
     back as a new entry or with the originating agency's next file."""
-    _require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
+    permission_require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
     note = (note or "").strip()
     if not note:
         raise ApplicationError(RESOLUTION_NOTE_REQUIRED, code="note_required")
@@ -156,7 +157,7 @@ def hot_list_entry_error_resolve(*, actor, error: HotListEntryError, note: str) 
 def hot_list_entry_referral_mark_sent(*, actor, referral: HotListEntryReferral, via: str) -> HotListEntryReferral:
     """pending → sent (R-HOT-7): a supervisor records when (the server's time) and how the referral of an erroneous
     entry went out to its originating agency."""
-    _require(actor, "hotlists.send_referral", NOT_ALLOWED_TO_REFER)
+    permission_require(actor, "hotlists.send_referral", NOT_ALLOWED_TO_REFER)
     via = (via or "").strip()
     if not via:
         raise ApplicationError(REFERRAL_VIA_REQUIRED, code="via_required")
@@ -176,7 +177,7 @@ def hot_list_quality_review_record(*, actor, scope: str, findings: str, hot_list
                                    entries_checked: int = 0, errors_found: int = 0) -> HotListQualityReview:
     """Record a periodic data-quality review (R-HOT-7): who, when (the server's time), scope and findings; empty
     ``hot_list`` covers every list. Resets the overdue alert of the lists it covers."""
-    _require(actor, "hotlists.add_hotlistqualityreview", NOT_ALLOWED_TO_REVIEW_QUALITY)
+    permission_require(actor, "hotlists.add_hotlistqualityreview", NOT_ALLOWED_TO_REVIEW_QUALITY)
     scope, findings = (scope or "").strip(), (findings or "").strip()
     if not scope:
         raise ApplicationError(QUALITY_SCOPE_REQUIRED, code="scope_required")

@@ -24,7 +24,7 @@ from apps.hotlists.choices import (
     HitStatus,
 )
 from apps.hotlists.models import Hit
-from apps.hotlists.services.lists import _require
+from apps.hotlists.services.lists import permission_require
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
 
@@ -94,7 +94,7 @@ def hit_confirm(*, actor, hit: Hit, method: str, result: str, note: str = "", re
     names the dispatcher or the CLETS reference. Acting before confirmation is ``hit_act_exigent``, never this.
     Raises ApplicationError for any other starting state, a method not allowed for the hit, or a missing reference.
     """
-    _require(actor, "hotlists.confirm_hit", NOT_ALLOWED_TO_CONFIRM)
+    permission_require(actor, "hotlists.confirm_hit", NOT_ALLOWED_TO_CONFIRM)
     if method not in ConfirmationMethod.values or method == ConfirmationMethod.EXIGENT:
         raise ApplicationError(CONFIRMATION_METHOD_INVALID, code="confirmation_method_invalid")
     if result not in ConfirmationResult.values or result == ConfirmationResult.UNCONFIRMED:
@@ -128,7 +128,7 @@ def hit_act_exigent(*, actor, hit: Hit, action: str, justification: str, note: s
     enters the supervisors' review queue (``hit_exigent_review``); supervisors are alerted. Raises ApplicationError
     when the hit is not new or the justification is missing.
     """
-    _require(actor, "hotlists.confirm_hit", NOT_ALLOWED_TO_CONFIRM)
+    permission_require(actor, "hotlists.confirm_hit", NOT_ALLOWED_TO_CONFIRM)
     HitAction(action)
     justification = (justification or "").strip()
     if not justification:
@@ -159,7 +159,7 @@ def hit_exigent_review(*, actor, hit: Hit, outcome: str, note: str) -> Hit:
     """A supervisor's review of an action taken before confirmation (R-HOT-4a): justified or not, with a note; the
     time is the server's. Nobody reviews their own action. Raises ApplicationError for a hit that was not acted on
     under exigent circumstances, one already reviewed, or a missing note."""
-    _require(actor, "hotlists.review_exigent_hit", EXIGENT_REVIEW_NOT_ALLOWED)
+    permission_require(actor, "hotlists.review_exigent_hit", EXIGENT_REVIEW_NOT_ALLOWED)
     ExigentReviewOutcome(outcome)
     note = (note or "").strip()
     if not note:
@@ -184,7 +184,7 @@ def hit_exigent_review(*, actor, hit: Hit, outcome: str, note: str) -> Hit:
 
 
 def _hit_dismiss(*, actor, hit: Hit, target: str, note: str, verb: str) -> Hit:
-    _require(actor, "hotlists.confirm_hit", NOT_ALLOWED_TO_CONFIRM)
+    permission_require(actor, "hotlists.confirm_hit", NOT_ALLOWED_TO_CONFIRM)
     note = (note or "").strip()
     if not note:
         raise ApplicationError(HIT_NOTE_REQUIRED, code="note_required")
@@ -214,7 +214,7 @@ def hit_mark_not_actionable(*, actor, hit: Hit, note: str) -> Hit:
 def hit_record_action(*, actor, hit: Hit, action: str, note: str = "") -> Hit:
     """confirmed → actioned: the action taken, recorded only after a confirmation (R-HOT-4). When the confirmation
     found the plate cleared, no enforcement action may be recorded."""
-    _require(actor, "hotlists.confirm_hit", NOT_ALLOWED_TO_CONFIRM)
+    permission_require(actor, "hotlists.confirm_hit", NOT_ALLOWED_TO_CONFIRM)
     HitAction(action)
     hit = row_lock(hit)
     transition_check(hit, HitStatus.ACTIONED, **_HIT_MACHINE)

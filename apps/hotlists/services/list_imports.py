@@ -15,7 +15,12 @@ from apps.disclosures.immigration_screen import immigration_screen
 from apps.hotlists.choices import EntryErrorStatus, EntryReason, ImportStatus, VersionKind
 from apps.hotlists.imports import FILE_IMMIGRATION_SOURCE, csv_parse, diff_compute
 from apps.hotlists.models import HotList, HotListEntry, HotListEntryError, HotListImport, HotListVersion
-from apps.hotlists.services.lists import NOT_ALLOWED_TO_MANAGE, _current_entries, _next_version, _require
+from apps.hotlists.services.lists import (
+    NOT_ALLOWED_TO_MANAGE,
+    hot_list_entry_rows_current,
+    hot_list_version_next,
+    permission_require,
+)
 from apps.justifications.rules import ATTESTATION_REQUIRED
 
 logger = logging.getLogger("alprportal.hotlists")
@@ -65,7 +70,7 @@ def hot_list_import_preview(*, actor, hot_list: HotList, content: bytes, filenam
     Violator File extract), or with any line showing it, gets a file-level error, so it can never be applied, not
     even with the other lines; the refusal is logged. R-HOT-7: lines under an open error record are shown as
     withheld."""
-    _require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
+    permission_require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
     parsed = csv_parse(content, default_days=hot_list.default_entry_days)
     for where, text in (("the file name", filename), ("the list's name", hot_list.name),
                         ("the list's description", hot_list.description)):
@@ -78,7 +83,7 @@ def hot_list_import_preview(*, actor, hot_list: HotList, content: bytes, filenam
     withheld: list[dict] = []
     if not parsed.file_errors:
         rows, withheld = _rows_withhold(parsed.rows, hot_list)
-        diff = diff_compute(rows, _current_entries(hot_list))
+        diff = diff_compute(rows, hot_list_entry_rows_current(hot_list))
     summary = diff.summary() if diff else {}
     if withheld:
         summary["withheld"] = withheld[:500]
@@ -112,7 +117,7 @@ def hot_list_import_apply(*, actor, hot_list_import: HotListImport, skip_invalid
     error record stay off the list (R-HOT-7). On any failure the transaction rolls back and the previous version stays
     in force. Counts as a refresh of the list.
     """
-    _require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
+    permission_require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
     staged = HotListImport.objects.select_for_update().get(pk=hot_list_import.pk)
     hot_list = HotList.objects.select_for_update().get(pk=staged.hot_list_id)
     if staged.status != ImportStatus.PREVIEW:
@@ -134,9 +139,9 @@ def hot_list_import_apply(*, actor, hot_list_import: HotListImport, skip_invalid
         raise ApplicationError(IMPORT_OTHER_NEEDS_ATTESTATION.format(count=others), code="attestation_required")
 
     rows, withheld = _rows_withhold(staged.rows, hot_list)
-    diff = diff_compute(rows, _current_entries(hot_list))
+    diff = diff_compute(rows, hot_list_entry_rows_current(hot_list))
     now = timezone.now()
-    version = _next_version(
+    version = hot_list_version_next(
         hot_list=hot_list, actor=actor, kind=kind, note=note or f"Replaced from {staged.filename or 'an upload'}.",
         filename=staged.filename, file_sha256=staged.file_sha256, entry_count=len(rows),
         added=len(diff.added), changed=len(diff.changed), removed=len(diff.removed), created_at=now,

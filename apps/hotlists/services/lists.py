@@ -36,7 +36,7 @@ LIST_IMMIGRATION_REFUSED = (
 )
 
 
-def _require(actor, permission: str, message: str) -> None:
+def permission_require(actor, permission: str, message: str) -> None:
     if actor is not None and not actor.has_perm(permission):
         raise PermissionDeniedError(message)
 
@@ -70,7 +70,7 @@ def _agreement_check(agency) -> None:
         raise ApplicationError(PARTNER_NEEDS_AGREEMENT.format(agency=agency), code="partner_needs_agreement")
 
 
-def _next_version(*, hot_list: HotList, actor, kind: str, note: str = "", **fields) -> HotListVersion:
+def hot_list_version_next(*, hot_list: HotList, actor, kind: str, note: str = "", **fields) -> HotListVersion:
     last = hot_list.versions.order_by("-number").values_list("number", flat=True).first() or 0
     version = HotListVersion(hot_list=hot_list, number=last + 1, kind=kind, created_by=actor, note=note, **fields)
     version.full_clean()
@@ -86,7 +86,7 @@ def hot_list_create(
     (R-SHR-2); an own-agency list belongs to the deploying agency. A list named or described as for civil immigration
     enforcement (e.g. the NCIC Immigration Violator File) is refused and the refusal logged (R-HOT-6). Raises
     ApplicationError otherwise."""
-    _require(actor, "hotlists.add_hotlist", NOT_ALLOWED_TO_MANAGE)
+    permission_require(actor, "hotlists.add_hotlist", NOT_ALLOWED_TO_MANAGE)
     _list_immigration_check(actor=actor, hot_list=None, name=name, description=description)
     with transaction.atomic():
         return _hot_list_create(actor=actor, name=name, source=source, owner=owner, agency=agency,
@@ -113,8 +113,8 @@ def _hot_list_create(*, actor, name, source, owner, agency, description, refresh
                        created_by=actor if getattr(actor, "pk", None) else None)
     hot_list.full_clean()
     hot_list.save()
-    version = _next_version(hot_list=hot_list, actor=hot_list.created_by, kind=VersionKind.CREATED,
-                            note="List created.")
+    version = hot_list_version_next(hot_list=hot_list, actor=hot_list.created_by, kind=VersionKind.CREATED,
+                                    note="List created.")
     hot_list.current_version = version
     hot_list.save(update_fields=["current_version"])
     event_record(actor=actor, code="alprportal.hotlists.list.created", target=hot_list,
@@ -128,7 +128,7 @@ HOT_LIST_EDITABLE_FIELDS = ("description", "owner", "refresh_policy", "default_e
 @transaction.atomic
 def hot_list_update(*, actor, hot_list: HotList, **changes) -> HotList:
     """Change a list's settings (not its entries); field diffs go to django-auditlog, plus a domain event."""
-    _require(actor, "hotlists.change_hotlist", NOT_ALLOWED_TO_MANAGE)
+    permission_require(actor, "hotlists.change_hotlist", NOT_ALLOWED_TO_MANAGE)
     if "description" in changes:
         terms = immigration_screen(str(changes["description"] or ""))
         if terms:  # R-HOT-6; raised inside this transaction, so logged without its domain event
@@ -150,7 +150,7 @@ def hot_list_update(*, actor, hot_list: HotList, **changes) -> HotList:
     return hot_list
 
 
-def _current_entries(hot_list: HotList) -> list[dict[str, Any]]:
+def hot_list_entry_rows_current(hot_list: HotList) -> list[dict[str, Any]]:
     return list(HotListEntry.objects.filter(hot_list=hot_list, removed_in__isnull=True)
                 .values("id", "plate_pattern", "state", *COMPARED_FIELDS))
 
@@ -164,7 +164,7 @@ def hot_list_entry_add(*, actor, hot_list: HotList, plate: str, reason: str, sta
     R-HOT-6: an entry whose reason or free text shows civil immigration enforcement is refused and the refusal
     logged. R-PURP-2: an entry whose reason is "other" needs a written justification and ``attested`` (the
     attestation is recorded with the entry: who, when)."""
-    _require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
+    permission_require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
     raw = {"plate": plate, "state": state, "reason": reason, "priority": str(priority or ""),
            "case_number": case_number, "expires": expires, "why": justification, "vehicle": vehicle_description}
     terms = entry_immigration_terms(raw)
@@ -190,9 +190,9 @@ def _hot_list_entry_add(*, actor, hot_list: HotList, raw: dict, attested: bool) 
                                                            state=fields["state"] or "any state"),
                                code="entry_already_listed")
     previous = hot_list.current_version
-    version = _next_version(hot_list=hot_list, actor=actor, kind=VersionKind.ENTRY_ADDED, added=1,
-                            entry_count=(previous.entry_count if previous else 0) + 1,
-                            note=fields["justification"] or f"Entry {fields['plate_pattern']} added.")
+    version = hot_list_version_next(hot_list=hot_list, actor=actor, kind=VersionKind.ENTRY_ADDED, added=1,
+                                    entry_count=(previous.entry_count if previous else 0) + 1,
+                                    note=fields["justification"] or f"Entry {fields['plate_pattern']} added.")
     entry = HotListEntry(hot_list=hot_list, added_in=version, entered_by=actor, created_at=now, **attestation,
                          **{**fields, "expires_at": datetime.fromisoformat(fields["expires_at"])})
     entry.full_clean()
@@ -210,7 +210,7 @@ def _hot_list_entry_add(*, actor, hot_list: HotList, raw: dict, attested: bool) 
 @transaction.atomic
 def hot_list_entry_remove(*, actor, entry: HotListEntry, reason: str) -> HotListVersion:
     """Take an entry off its list as a new version; the entry row stays (removed in that version) for audit."""
-    _require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
+    permission_require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(REMOVAL_REASON_REQUIRED, code="reason_required")
@@ -219,8 +219,8 @@ def hot_list_entry_remove(*, actor, entry: HotListEntry, reason: str) -> HotList
     if entry.removed_in_id is not None:
         raise ApplicationError(ENTRY_NOT_CURRENT, code="entry_not_current")
     previous = hot_list.current_version
-    version = _next_version(hot_list=hot_list, actor=actor, kind=VersionKind.ENTRY_REMOVED, removed=1, note=reason,
-                            entry_count=max((previous.entry_count if previous else 1) - 1, 0))
+    version = hot_list_version_next(hot_list=hot_list, actor=actor, kind=VersionKind.ENTRY_REMOVED, removed=1,
+                                    note=reason, entry_count=max((previous.entry_count if previous else 1) - 1, 0))
     entry.removed_in = version
     entry.save(update_fields=["removed_in"])
     hot_list.current_version = version

@@ -17,13 +17,13 @@ class HitPageMixin(PortalPermissionRequiredMixin, TrainingRequiredMixin):
     permission_required = "hotlists.view_hit"
 
 
-def _list_or_404(request, pk):
+def hot_list_or_404(request, pk):
     return get_object_or_404(hot_list_list_visible_to(user=request.user), pk=pk)
 
 
-def _hit_or_404(request, pk):
+def hit_or_404(request, pk):
     return get_object_or_404(hit_list_visible_to(user=request.user), pk=pk)
 
 
-def _errors_text(form) -> str:
+def form_errors_text(form) -> str:
     return " ".join(str(m) for errors in form.errors.values() for m in errors)

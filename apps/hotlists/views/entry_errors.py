@@ -20,7 +20,7 @@ from apps.hotlists.services.data_quality import (
     hot_list_entry_mark_erroneous,
     hot_list_entry_referral_mark_sent,
 )
-from apps.hotlists.views.base import HotListPageMixin, _errors_text, _list_or_404
+from apps.hotlists.views.base import HotListPageMixin, form_errors_text, hot_list_or_404
 from apps.training.gate import TrainingRequiredMixin
 
 
@@ -30,11 +30,11 @@ class EntryErrorView(HotListPageMixin, View):
     permission_required = ("hotlists.view_hotlist", "hotlists.manage_entries")
 
     def post(self, request, pk: int, entry_pk: int):
-        hot_list = _list_or_404(request, pk)
+        hot_list = hot_list_or_404(request, pk)
         entry = get_object_or_404(HotListEntry, pk=entry_pk, hot_list=hot_list)
         form = EntryErrorForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _errors_text(form))
+            messages.error(request, form_errors_text(form))
         else:
             try:
                 error = hot_list_entry_mark_erroneous(actor=request.user, entry=entry, **form.cleaned_data)
@@ -81,7 +81,7 @@ class EntryErrorResolveView(PortalPermissionRequiredMixin, TrainingRequiredMixin
             hot_list__in=hot_list_list_visible_to(user=request.user)), pk=error_pk)
         form = EntryErrorResolveForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _errors_text(form))
+            messages.error(request, form_errors_text(form))
         else:
             try:
                 hot_list_entry_error_resolve(actor=request.user, error=error, note=form.cleaned_data["note"])
@@ -101,7 +101,7 @@ class ReferralSentView(PortalPermissionRequiredMixin, TrainingRequiredMixin, Vie
         referral = get_object_or_404(hot_list_entry_referral_list_visible_to(user=request.user), pk=referral_pk)
         form = ReferralSentForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _errors_text(form))
+            messages.error(request, form_errors_text(form))
         else:
             try:
                 hot_list_entry_referral_mark_sent(actor=request.user, referral=referral, via=form.cleaned_data["via"])

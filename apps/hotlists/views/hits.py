@@ -31,7 +31,7 @@ from apps.hotlists.services.hits import (
     hit_mark_not_actionable,
     hit_record_action,
 )
-from apps.hotlists.views.base import HitPageMixin, _errors_text, _hit_or_404
+from apps.hotlists.views.base import HitPageMixin, form_errors_text, hit_or_404
 from apps.reads.images import read_image_response
 
 NOT_PROBABLE_CAUSE = "A hit is not probable cause."
@@ -77,7 +77,7 @@ class HitDetailView(HitPageMixin, PlateAccessRequiredMixin, TemplateView):
     access_what = "this hit"
 
     def plate_access_precheck(self, request, *args, **kwargs) -> None:
-        self.hit = _hit_or_404(request, kwargs["pk"])
+        self.hit = hit_or_404(request, kwargs["pk"])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -108,10 +108,10 @@ class _HitTransitionView(HitPageMixin, View):
         raise NotImplementedError
 
     def post(self, request, pk: int):
-        hit = _hit_or_404(request, pk)
+        hit = hit_or_404(request, pk)
         form = self.form_class(request.POST)
         if not form.is_valid():
-            messages.error(request, _errors_text(form))
+            messages.error(request, form_errors_text(form))
         else:
             try:
                 self.perform(hit, form.cleaned_data)
@@ -201,7 +201,7 @@ class HitImageView(HitPageMixin, View):
         access = hit_image_link_context(token=request.GET.get("s", ""), hit_id=pk, kind=kind, user=request.user)
         if access is None:
             raise PermissionDenied("This image link is not valid for you, or it has expired; reload the page.")
-        hit = _hit_or_404(request, pk)
+        hit = hit_or_404(request, pk)
         file = getattr(hit.read, kind)
         if not file:
             raise Http404

@@ -13,7 +13,7 @@ from apps.common.errors import ApplicationError
 from apps.hotlists.forms import ImportApplyForm, ImportUploadForm
 from apps.hotlists.models import HotListImport
 from apps.hotlists.services.list_imports import hot_list_import_apply, hot_list_import_discard, hot_list_import_preview
-from apps.hotlists.views.base import HotListPageMixin, _list_or_404
+from apps.hotlists.views.base import HotListPageMixin, hot_list_or_404
 
 
 class ImportUploadView(HotListPageMixin, FormView):
@@ -25,7 +25,7 @@ class ImportUploadView(HotListPageMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.hot_list = _list_or_404(request, kwargs["pk"])
+            self.hot_list = hot_list_or_404(request, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -42,7 +42,7 @@ class ImportUploadView(HotListPageMixin, FormView):
 
 
 def _import_or_404(request, pk, import_pk) -> HotListImport:
-    hot_list = _list_or_404(request, pk)
+    hot_list = hot_list_or_404(request, pk)
     return get_object_or_404(HotListImport.objects.select_related("hot_list", "created_by", "base_version"),
                              pk=import_pk, hot_list=hot_list)
 

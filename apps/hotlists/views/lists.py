@@ -19,7 +19,7 @@ from apps.hotlists.forms import BackSearchForm, EntryAddForm, EntryErrorForm, En
 from apps.hotlists.models import HotListEntry, HotListVersion
 from apps.hotlists.selectors import hit_back_search, hot_list_entries_current, hot_list_list_visible_to, hot_list_state
 from apps.hotlists.services.lists import hot_list_create, hot_list_entry_add, hot_list_entry_remove
-from apps.hotlists.views.base import HotListPageMixin, _errors_text, _list_or_404
+from apps.hotlists.views.base import HotListPageMixin, form_errors_text, hot_list_or_404
 
 # --- Hot lists -----------------------------------------------------------------------------------------------------
 
@@ -56,7 +56,7 @@ class HotListDetailView(HotListPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        hot_list = _list_or_404(self.request, kwargs["pk"])
+        hot_list = hot_list_or_404(self.request, kwargs["pk"])
         entries = hot_list_entries_current(hot_list=hot_list)
         plate = (self.request.GET.get("plate") or "").strip().upper()
         if plate:
@@ -84,7 +84,7 @@ class EntryAddView(HotListPageMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.hot_list = _list_or_404(request, kwargs["pk"])
+            self.hot_list = hot_list_or_404(request, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -111,11 +111,11 @@ class EntryRemoveView(HotListPageMixin, View):
     permission_required = ("hotlists.view_hotlist", "hotlists.manage_entries")
 
     def post(self, request, pk: int, entry_pk: int):
-        hot_list = _list_or_404(request, pk)
+        hot_list = hot_list_or_404(request, pk)
         entry = get_object_or_404(HotListEntry, pk=entry_pk, hot_list=hot_list)
         form = EntryRemoveForm(request.POST)
         if not form.is_valid():
-            messages.error(request, _errors_text(form))
+            messages.error(request, form_errors_text(form))
         else:
             try:
                 version = hot_list_entry_remove(actor=request.user, entry=entry, reason=form.cleaned_data["reason"])
@@ -134,7 +134,7 @@ class EntryBackSearchView(HotListPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        hot_list = _list_or_404(self.request, kwargs["pk"])
+        hot_list = hot_list_or_404(self.request, kwargs["pk"])
         entry = get_object_or_404(HotListEntry, pk=kwargs["entry_pk"], hot_list=hot_list)
         submitted = "purpose" in self.request.GET
         form = BackSearchForm(self.request.GET if submitted else None, initial={"days": 30})
@@ -166,7 +166,7 @@ class VersionDetailView(HotListPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        hot_list = _list_or_404(self.request, kwargs["pk"])
+        hot_list = hot_list_or_404(self.request, kwargs["pk"])
         version = get_object_or_404(HotListVersion.objects.select_related("created_by"), pk=kwargs["version_pk"],
                                     hot_list=hot_list)
         context.update(hot_list=hot_list, version=version,
