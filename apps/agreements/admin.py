@@ -21,14 +21,12 @@ from apps.agreements.forms import (
     TerminateForm,
 )
 from apps.agreements.models import Agreement, AgreementRenewal, AgreementSignatory
-from apps.agreements.services import (
-    agreement_activate,
+from apps.agreements.services.drafts import agreement_save_draft, agreement_signatory_add
+from apps.agreements.services.lifecycle import agreement_activate, agreement_terminate
+from apps.agreements.services.renewals import (
     agreement_renewal_apply,
     agreement_renewal_decide,
     agreement_renewal_record_checklist,
-    agreement_save_draft,
-    agreement_signatory_add,
-    agreement_terminate,
 )
 from apps.common.errors import ApplicationError
 

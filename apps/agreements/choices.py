@@ -12,7 +12,7 @@ class AgreementStatus(models.TextChoices):
     TERMINATED = "terminated", "Terminated"
 
 
-# One service per edge (apps.agreements.services). Anything not listed here is refused.
+# One service per edge (apps.agreements.services.lifecycle). Anything not listed here is refused.
 AGREEMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     AgreementStatus.DRAFT: frozenset({AgreementStatus.ACTIVE, AgreementStatus.TERMINATED}),
     AgreementStatus.ACTIVE: frozenset({AgreementStatus.RENEWAL_DUE, AgreementStatus.EXPIRED,

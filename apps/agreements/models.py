@@ -10,13 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from apps.agreements.choices import (
-    AGREEMENT_TERMS,
-    IN_FORCE_STATUSES,
-    AgreementStatus,
-    RenewalDecision,
-    SignatorySide,
-)
+from apps.agreements.choices import AGREEMENT_TERMS, IN_FORCE_STATUSES, AgreementStatus, RenewalDecision, SignatorySide
 from apps.agreements.db import AddOneYear
 
 SUNSET_TOO_LATE = "The sunset may be at most one year after the start ({limit:%B %-d, %Y}) (R-SHR-2)."
@@ -45,7 +39,8 @@ class Agreement(models.Model):
     Each side attests to the terms in ``AGREEMENT_TERMS``; the sunset is at most one year after the start (a
     CheckConstraint too). Sharing under an agreement is allowed only while it is *in force*: active or renewal due,
     and today before the sunset date — checked live, so an agreement stops sharing on its sunset day even before
-    the daily job marks it expired. Status changes only through ``apps.agreements.services`` (one service per edge).
+    the daily job marks it expired. Status changes only through ``apps.agreements.services`` (one service per edge,
+    in ``lifecycle`` and ``renewals``).
     """
 
     partner_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="agreements")

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from apps.agreements.services import agreement_sunset_sweep
+from apps.agreements.services.sunset import agreement_sunset_sweep
 
 
 @shared_task(acks_late=True)

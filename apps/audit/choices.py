@@ -40,6 +40,13 @@ class IncidentStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# R-SEC-1: an incident is closed once, and a closed one is not reopened.
+INCIDENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    IncidentStatus.OPEN: frozenset({IncidentStatus.CLOSED}),
+    IncidentStatus.CLOSED: frozenset(),
+}
+
+
 class NotificationDecision(models.TextChoices):
     """R-SEC-1: whether the people affected (and authorities) must be notified (policy 004 preamble)."""
 

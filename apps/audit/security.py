@@ -21,9 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import Role
-from apps.audit.choices import IncidentKind, IncidentStatus, NotificationDecision, Purpose
+from apps.audit.choices import INCIDENT_TRANSITIONS, IncidentKind, IncidentStatus, NotificationDecision, Purpose
 from apps.audit.models import AccessLog, QueryVolumeAlert, SecurityIncident
 from apps.audit.services import event_record
+from apps.audit.transitions import row_lock, status_event_record, transition_apply
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
@@ -79,10 +80,19 @@ def _require(actor, permission: str = "audit.change_securityincident") -> None:
         raise PermissionDeniedError(NOT_A_SECURITY_OFFICER)
 
 
+def _closed_refused(incident: SecurityIncident, target: str) -> ApplicationError:
+    return ApplicationError(INCIDENT_CLOSED, code="incident_closed")
+
+
+# The incident's state machine, for apps.audit.transitions.
+_MACHINE = {"transitions": INCIDENT_TRANSITIONS, "refuse": _closed_refused}
+
+
 def _locked_open(incident: SecurityIncident) -> SecurityIncident:
-    incident = SecurityIncident.objects.select_for_update().get(pk=incident.pk)
+    """The incident, locked; refused once closed (a closed incident is a record, R-SEC-1)."""
+    incident = row_lock(incident)
     if incident.status == IncidentStatus.CLOSED:
-        raise ApplicationError(INCIDENT_CLOSED, code="incident_closed")
+        raise _closed_refused(incident, IncidentStatus.CLOSED)
     return incident
 
 
@@ -104,9 +114,9 @@ def security_incident_open(*, actor, title: str, kind: str, description: str, de
                                 detected_by=detected_by or actor, recorded_by=actor)
     incident.full_clean()
     incident.save()
-    event_record(actor=actor, code="alprportal.audit.security_incident.opened", target=incident, data={
-        "kind": kind, "detected_at": detected_at, "detected_by": incident.detected_by_id, "new": incident.status,
-    })
+    status_event_record(actor=actor, code="alprportal.audit.security_incident.opened", target=incident,
+                        old_status=None, new_status=incident.status,
+                        data={"kind": kind, "detected_at": detected_at, "detected_by": incident.detected_by_id})
     transaction.on_commit(lambda: notification_send(
         roles=[Role.SYSADMIN, Role.CUSTODIAN], title=f"Security incident registered: {incident.reference} {title}",
         link=reverse("audit:incident", args=[incident.pk]), severity=Severity.CRITICAL,
@@ -194,13 +204,10 @@ def security_incident_close(*, actor, incident: SecurityIncident, note: str) -> 
     note = (note or "").strip()
     if not note:
         raise ApplicationError(CLOSE_NEEDS_NOTE, code="close_needs_note")
-    old = incident.status
-    incident.status, incident.closed_at, incident.closed_by, incident.closure_note = (
-        IncidentStatus.CLOSED, timezone.now(), actor, note)
-    incident.full_clean()
-    incident.save(update_fields=["status", "closed_at", "closed_by", "closure_note"])
-    event_record(actor=actor, code="alprportal.audit.security_incident.closed", target=incident,
-                 data={"old": old, "new": incident.status, "note": note})
+    transition_apply(incident, IncidentStatus.CLOSED, actor=actor,
+                     event_code="alprportal.audit.security_incident.closed",
+                     changes={"closed_at": timezone.now(), "closed_by": actor, "closure_note": note},
+                     data={"note": note}, **_MACHINE)
     return incident
 
 

@@ -46,16 +46,31 @@ def _canonical_json(value: Any) -> Any:
     return json.loads(json.dumps(value or {}, cls=DjangoJSONEncoder))
 
 
-def _purpose_verify(*, purpose: str, case_number: str, allow_system_purpose: bool, user) -> tuple[str, str, dict]:
+def purpose_validate(purpose: str, *, allow_system_purpose: bool = False) -> str:
+    """R-PURP: the stated purpose, stripped, if it is one of the authorized purposes (the portal's own review
+    purposes only with ``allow_system_purpose``). ApplicationError ``purpose_required`` / ``purpose_not_authorized``
+    with this module's messages. The one purpose check: forms, selectors and services all end here."""
     purpose = (purpose or "").strip()
-    case_number = (case_number or "").strip()
     allowed = set(Purpose.values) | (set(SystemPurpose.values) if allow_system_purpose else set())
     if not purpose:
         raise ApplicationError(PURPOSE_REQUIRED, code="purpose_required")
     if purpose not in allowed:
         raise ApplicationError(PURPOSE_NOT_AUTHORIZED.format(purpose=purpose), code="purpose_not_authorized")
+    return purpose
+
+
+def case_number_validate(case_number: str) -> str:
+    """R-READ-3: the stated case or incident number, stripped; ApplicationError ``case_number_required`` if empty.
+    Its form and existence for the person's agency are checked by ``access_purpose_check`` (it needs the user)."""
+    case_number = (case_number or "").strip()
     if not case_number:
         raise ApplicationError(CASE_NUMBER_REQUIRED, code="case_number_required")
+    return case_number
+
+
+def _purpose_verify(*, purpose: str, case_number: str, allow_system_purpose: bool, user) -> tuple[str, str, dict]:
+    purpose = purpose_validate(purpose, allow_system_purpose=allow_system_purpose)
+    case_number = case_number_validate(case_number)
     if user is None or purpose in SystemPurpose.values:
         # The portal's own reviews (oversight, records) are not investigations: no agency case number to verify.
         return purpose, case_number, {}

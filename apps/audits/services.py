@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.audit.models import AccessLog
 from apps.audit.services import event_record
+from apps.audit.transitions import row_lock, transition_apply, transition_check
 from apps.audits.choices import (
     CAMPAIGN_TRANSITIONS,
     FINDINGS_NEEDING_NOTES,
@@ -61,20 +62,16 @@ def _require(actor, permission: str, message: str) -> None:
         raise PermissionDeniedError(message)
 
 
-def _lock(campaign: AuditCampaign) -> AuditCampaign:
-    return AuditCampaign.objects.select_for_update().get(pk=campaign.pk)
+def _refused(campaign: AuditCampaign, target: str) -> ApplicationError:
+    return ApplicationError(
+        ILLEGAL_TRANSITION.format(current=CampaignStatus(campaign.status).label.lower(),
+                                  target=CampaignStatus(target).label.lower()),
+        code="illegal_transition",
+    )
 
 
-def _transition(campaign: AuditCampaign, target: str) -> str:
-    current = campaign.status
-    if target not in CAMPAIGN_TRANSITIONS[current]:
-        raise ApplicationError(
-            ILLEGAL_TRANSITION.format(current=CampaignStatus(current).label.lower(),
-                                      target=CampaignStatus(target).label.lower()),
-            code="illegal_transition",
-        )
-    campaign.status = target
-    return current
+# The campaign's state machine, for apps.audit.transitions.
+_MACHINE = {"transitions": CAMPAIGN_TRANSITIONS, "refuse": _refused}
 
 
 @transaction.atomic
@@ -191,7 +188,7 @@ def audit_sample_review(*, actor, sample: AuditSample, finding: str, notes: str 
     none). Refused: without ``audits.review_auditcampaign``, outside review, or for the reviewer's own query.
     """
     _require(actor, "audits.review_auditcampaign", NOT_A_REVIEWER)
-    campaign = _lock(sample.campaign)
+    campaign = row_lock(sample.campaign)
     sample = AuditSample.objects.select_for_update(of=("self",)).select_related(
         "log_user__supervisor"
     ).get(pk=sample.pk)
@@ -238,17 +235,15 @@ def audit_sample_review(*, actor, sample: AuditSample, finding: str, notes: str 
 def audit_campaign_submit(*, actor, campaign: AuditCampaign) -> AuditCampaign:
     """In review → submitted, once every sampled query has a finding."""
     _require(actor, "audits.review_auditcampaign", NOT_A_REVIEWER)
-    campaign = _lock(campaign)
+    campaign = row_lock(campaign)
     pending = campaign.samples.filter(finding=Finding.PENDING).count()
     if campaign.status == CampaignStatus.IN_REVIEW and pending:
         raise ApplicationError(PENDING_SAMPLES.format(count=pending, plural="y" if pending == 1 else "ies"),
                                code="pending_samples")
-    old = _transition(campaign, CampaignStatus.SUBMITTED)
-    campaign.submitted_at, campaign.submitted_by = timezone.now(), actor
-    campaign.full_clean()
-    campaign.save(update_fields=["status", "submitted_at", "submitted_by"])
-    event_record(actor=actor, code="alprportal.audits.campaign.submitted", target=campaign,
-                 data={"old": old, "new": campaign.status})
+    transition_check(campaign, CampaignStatus.SUBMITTED, **_MACHINE)
+    old = transition_apply(campaign, CampaignStatus.SUBMITTED, actor=actor,
+                           event_code="alprportal.audits.campaign.submitted",
+                           changes={"submitted_at": timezone.now(), "submitted_by": actor}, **_MACHINE).old_status
     transaction.on_commit(lambda: notification_send(
         roles=[Role.CUSTODIAN], title=f"Audit campaign submitted for approval: {campaign.title}",
         link=reverse("audits:detail", args=[campaign.pk]), dedupe_key=f"audits.submitted.{campaign.pk}.{old}",
@@ -263,13 +258,10 @@ def audit_campaign_return(*, actor, campaign: AuditCampaign, reason: str) -> Aud
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError("Say why the campaign goes back to review.", code="reason_required")
-    campaign = _lock(campaign)
-    old = _transition(campaign, CampaignStatus.IN_REVIEW)
-    campaign.submitted_at, campaign.submitted_by = None, None
-    campaign.full_clean()
-    campaign.save(update_fields=["status", "submitted_at", "submitted_by"])
-    event_record(actor=actor, code="alprportal.audits.campaign.returned", target=campaign,
-                 data={"old": old, "new": campaign.status, "reason": reason})
+    campaign = row_lock(campaign)
+    transition_check(campaign, CampaignStatus.IN_REVIEW, **_MACHINE)
+    transition_apply(campaign, CampaignStatus.IN_REVIEW, actor=actor, event_code="alprportal.audits.campaign.returned",
+                     changes={"submitted_at": None, "submitted_by": None}, data={"reason": reason}, **_MACHINE)
     return campaign
 
 
@@ -278,15 +270,14 @@ def audit_campaign_approve(*, actor, campaign: AuditCampaign, note: str = "") ->
     """Submitted → approved by a named person who did not run the campaign. Its findings then count in the
     oversight reports as approved."""
     _require(actor, "audits.approve_auditcampaign", NOT_AN_APPROVER)
-    campaign = _lock(campaign)
+    campaign = row_lock(campaign)
     if campaign.created_by_id == actor.pk:
         raise ApplicationError(CANNOT_APPROVE_OWN, code="cannot_approve_own")
-    old = _transition(campaign, CampaignStatus.APPROVED)
-    campaign.approved_by, campaign.approved_at, campaign.approval_note = actor, timezone.now(), (note or "").strip()
-    campaign.full_clean()
-    campaign.save(update_fields=["status", "approved_by", "approved_at", "approval_note"])
-    event_record(actor=actor, code="alprportal.audits.campaign.approved", target=campaign,
-                 data={"old": old, "new": campaign.status, "note": campaign.approval_note})
+    transition_check(campaign, CampaignStatus.APPROVED, **_MACHINE)
+    note = (note or "").strip()
+    transition_apply(campaign, CampaignStatus.APPROVED, actor=actor, event_code="alprportal.audits.campaign.approved",
+                     changes={"approved_by": actor, "approved_at": timezone.now(), "approval_note": note},
+                     data={"note": note}, **_MACHINE)
     return campaign
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import SERGEANT_OR_HIGHER, User
-from apps.audit.services import event_record
+from apps.audit.transitions import row_lock, status_event_record, transition_apply, transition_check
 from apps.audits.choices import VIOLATION_TRANSITIONS, ViolationKind, ViolationOutcome, ViolationStatus
 from apps.audits.models import ViolationReport
 from apps.common.errors import ApplicationError, PermissionDeniedError
@@ -49,14 +49,14 @@ def violation_reports_visible_to(*, user) -> QuerySet[ViolationReport]:
     return reports.filter(Q(reported_by=user) | Q(supervisor=user))
 
 
-def _move(report: ViolationReport, target: str) -> str:
-    current = report.status
-    if target not in VIOLATION_TRANSITIONS[current]:
-        raise ApplicationError(ILLEGAL_TRANSITION.format(current=ViolationStatus(current).label.lower(),
-                                                         target=ViolationStatus(target).label.lower()),
-                               code="illegal_transition")
-    report.status = target
-    return current
+def _refused(report: ViolationReport, target: str) -> ApplicationError:
+    return ApplicationError(ILLEGAL_TRANSITION.format(current=ViolationStatus(report.status).label.lower(),
+                                                      target=ViolationStatus(target).label.lower()),
+                            code="illegal_transition")
+
+
+# The report's state machine, for apps.audit.transitions.
+_MACHINE = {"transitions": VIOLATION_TRANSITIONS, "refuse": _refused}
 
 
 @transaction.atomic
@@ -82,8 +82,8 @@ def violation_report_submit(*, actor, kind: str, supervisor: User, description: 
                              occurred_on=occurred_on, description=description)
     report.full_clean()
     report.save()
-    event_record(actor=actor, code="alprportal.audits.violation_report.submitted", target=report,
-                 data={"kind": kind, "supervisor": supervisor.pk, "new": report.status})
+    status_event_record(actor=actor, code="alprportal.audits.violation_report.submitted", target=report,
+                        old_status=None, new_status=report.status, data={"kind": kind, "supervisor": supervisor.pk})
     transaction.on_commit(lambda: notification_send(
         recipients=[supervisor], title=f"{report.get_kind_display()} reported to you ({report.reference})",
         body="A member reported an error or a possible violation of the ALPR policy (policy 004 §VIII). Review it "
@@ -95,7 +95,7 @@ def violation_report_submit(*, actor, kind: str, supervisor: User, description: 
 
 
 def _locked_for_supervisor(actor, report: ViolationReport) -> ViolationReport:
-    report = ViolationReport.objects.select_for_update().get(pk=report.pk)
+    report = row_lock(report)
     if actor is None or report.supervisor_id != actor.pk:
         raise PermissionDeniedError(NOT_THE_SUPERVISOR)
     return report
@@ -105,12 +105,10 @@ def _locked_for_supervisor(actor, report: ViolationReport) -> ViolationReport:
 def violation_report_review(*, actor, report: ViolationReport) -> ViolationReport:
     """Submitted → under review, by the supervisor it was sent to."""
     report = _locked_for_supervisor(actor, report)
-    old = _move(report, ViolationStatus.UNDER_REVIEW)
-    report.review_started_at = timezone.now()
-    report.full_clean()
-    report.save(update_fields=["status", "review_started_at"])
-    event_record(actor=actor, code="alprportal.audits.violation_report.review_started", target=report,
-                 data={"old": old, "new": report.status})
+    transition_check(report, ViolationStatus.UNDER_REVIEW, **_MACHINE)
+    transition_apply(report, ViolationStatus.UNDER_REVIEW, actor=actor,
+                     event_code="alprportal.audits.violation_report.review_started",
+                     changes={"review_started_at": timezone.now()}, **_MACHINE)
     return report
 
 
@@ -123,13 +121,11 @@ def violation_report_close(*, actor, report: ViolationReport, outcome: str, reso
     resolution = (resolution or "").strip()
     if not resolution:
         raise ApplicationError(RESOLUTION_REQUIRED, code="resolution_required")
-    old = _move(report, ViolationStatus.CLOSED)
-    report.outcome, report.resolution = outcome, resolution
-    report.closed_at, report.closed_by = timezone.now(), actor
-    report.full_clean()
-    report.save(update_fields=["status", "outcome", "resolution", "closed_at", "closed_by"])
-    event_record(actor=actor, code="alprportal.audits.violation_report.closed", target=report,
-                 data={"old": old, "new": report.status, "outcome": outcome})
+    transition_check(report, ViolationStatus.CLOSED, **_MACHINE)
+    transition_apply(report, ViolationStatus.CLOSED, actor=actor,
+                     event_code="alprportal.audits.violation_report.closed",
+                     changes={"outcome": outcome, "resolution": resolution, "closed_at": timezone.now(),
+                              "closed_by": actor}, data={"outcome": outcome}, **_MACHINE)
     reporter = report.reported_by
     transaction.on_commit(lambda: notification_send(
         recipients=[reporter], title=f"Your report {report.reference} was closed: {report.get_outcome_display()}",

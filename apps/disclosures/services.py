@@ -22,6 +22,7 @@ from apps.agreements.documents import ValidDocument, document_validate
 from apps.agreements.eligibility import law_citation_valid, sharing_eligibility
 from apps.audit.choices import Purpose
 from apps.audit.services import event_record
+from apps.audit.transitions import row_lock, transition_apply, transition_check
 from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_on_commit
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.common.jobs import JOBS_RESEND_LIMIT, jobs_resend
@@ -139,18 +140,28 @@ EVENT_PREFIX = "alprportal.disclosures.request"
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
-def _locked(disclosure_request: DisclosureRequest) -> DisclosureRequest:
-    return (DisclosureRequest.objects.select_for_update(of=("self",))
-            .select_related("agency", "agreement").get(pk=disclosure_request.pk))
+# What the refusal says a request "cannot be", per target state (ILLEGAL_TRANSITION).
+_REFUSED_VERB = {
+    DisclosureStatus.SUBMITTED: "answered",
+    DisclosureStatus.INFO_REQUESTED: "sent back for more information",
+    DisclosureStatus.DENIED: "denied",
+    DisclosureStatus.CLOSED: "closed",
+    DisclosureStatus.APPROVED: "approved",
+    DisclosureStatus.RELEASED: "released",
+}
 
 
-def _check_edge(disclosure_request: DisclosureRequest, target: str, verb: str) -> None:
-    if target not in DISCLOSURE_TRANSITIONS[disclosure_request.status]:
-        raise ApplicationError(
-            ILLEGAL_TRANSITION.format(current=disclosure_request.get_status_display().split(" — ")[0].lower(),
-                                      verb=verb),
-            code="illegal_transition", extra={"from": disclosure_request.status, "to": target},
-        )
+def _refused(disclosure_request: DisclosureRequest, target: str) -> ApplicationError:
+    return ApplicationError(
+        ILLEGAL_TRANSITION.format(current=disclosure_request.get_status_display().split(" — ")[0].lower(),
+                                  verb=_REFUSED_VERB[target]),
+        code="illegal_transition", extra={"from": disclosure_request.status, "to": target},
+    )
+
+
+# The request's state machine, for apps.audit.transitions.
+_MACHINE = {"transitions": DISCLOSURE_TRANSITIONS, "refuse": _refused}
+_LOCK_RELATED = ("agency", "agreement")
 
 
 def _require_reviewer(actor) -> None:
@@ -161,17 +172,6 @@ def _require_reviewer(actor) -> None:
 def _require_independent(actor, disclosure_request: DisclosureRequest) -> None:
     if actor.pk in (disclosure_request.entered_by_id, disclosure_request.submitted_by_id):
         raise ApplicationError(SEPARATION_OF_DUTIES, code="separation_of_duties")
-
-
-def _move(disclosure_request: DisclosureRequest, target: str, *, actor, verb: str, fields: Iterable[str] = (),
-          data=None) -> str:
-    old = disclosure_request.status
-    disclosure_request.status = target
-    disclosure_request.full_clean()
-    disclosure_request.save(update_fields=["status", *fields])
-    event_record(actor=actor, code=f"{EVENT_PREFIX}.{verb}", target=disclosure_request,
-                 data={"old_status": old, "new_status": target, **(data or {})})
-    return old
 
 
 def _review(disclosure_request, *, action, actor, old, message="", eligibility=None) -> DisclosureReview:
@@ -528,8 +528,8 @@ def disclosure_request_respond(*, actor, disclosure_request: DisclosureRequest, 
     """info requested → submitted: the requester answers the custodian's question (text and documents)."""
     if not _is_partner(actor) or actor.agency_id != disclosure_request.agency_id:
         raise PermissionDeniedError(NOT_YOUR_REQUEST, code="not_your_request")
-    disclosure_request = _locked(disclosure_request)
-    _check_edge(disclosure_request, DisclosureStatus.SUBMITTED, "answered")
+    disclosure_request = row_lock(disclosure_request, related=_LOCK_RELATED)
+    transition_check(disclosure_request, DisclosureStatus.SUBMITTED, **_MACHINE)
     if not (message or "").strip():
         raise ApplicationError(RESPONSE_REQUIRED, code="response_required", extra={"field": "message"})
     checked = _validated_attachments(attachments)
@@ -539,9 +539,10 @@ def disclosure_request_respond(*, actor, disclosure_request: DisclosureRequest, 
     for kind, upload, document in checked:
         _store_attachment(disclosure_request, kind=kind, upload=upload, document=document, actor=actor)
     _screen_again(disclosure_request, actor=actor, text=response.message, source=f"response {response.pk}")
-    _move(disclosure_request, DisclosureStatus.SUBMITTED, actor=actor, verb="info_provided",
-          fields=["immigration_screen_terms", "immigration_screened_at"],
-          data={"response_id": response.pk, "attachments": len(checked)})
+    transition_apply(disclosure_request, DisclosureStatus.SUBMITTED, actor=actor,
+                     event_code=f"{EVENT_PREFIX}.info_provided",
+                     update_fields=["immigration_screen_terms", "immigration_screened_at"],
+                     data={"response_id": response.pk, "attachments": len(checked)}, **_MACHINE)
     disclosure_custodians_notify(disclosure_request, title=f"More information on {disclosure_request.reference}",
                                  body="The requester answered; the request is waiting for review again.")
     return disclosure_request
@@ -577,7 +578,7 @@ def disclosure_request_immigration_examine(*, actor, disclosure_request: Disclos
     warrant or without court, judge and date (or a date in the future), a law basis without a real citation."""
     if not (actor.is_authenticated and actor.has_perm("disclosures.authorize_disclosure")):
         raise PermissionDeniedError(NOT_THE_CUSTODIAN, code="not_the_custodian")
-    disclosure_request = _locked(disclosure_request)
+    disclosure_request = row_lock(disclosure_request, related=_LOCK_RELATED)
     if disclosure_request.status not in (DisclosureStatus.SUBMITTED, DisclosureStatus.INFO_REQUESTED):
         raise ApplicationError(EXAMINE_ONLY_OPEN.format(status=disclosure_request.get_status_display().lower()),
                                code="illegal_transition")
@@ -629,17 +630,18 @@ def disclosure_request_request_info(*, actor, disclosure_request: DisclosureRequ
                                     ) -> DisclosureRequest:
     """submitted → info requested, with what is needed (shown to the requester)."""
     _require_reviewer(actor)
-    disclosure_request = _locked(disclosure_request)
-    _check_edge(disclosure_request, DisclosureStatus.INFO_REQUESTED, "sent back for more information")
+    disclosure_request = row_lock(disclosure_request, related=_LOCK_RELATED)
+    transition_check(disclosure_request, DisclosureStatus.INFO_REQUESTED, **_MACHINE)
     _require_independent(actor, disclosure_request)
     if not (message or "").strip():
         raise ApplicationError(MESSAGE_REQUIRED, code="message_required", extra={"field": "message"})
     eligibility = disclosure_request_eligibility(disclosure_request=disclosure_request)
     disclosure_request.info_request_message = message.strip()
-    old = _move(disclosure_request, DisclosureStatus.INFO_REQUESTED, actor=actor, verb="info_requested",
-                fields=["info_request_message"], data={"message": message.strip()})
-    _review(disclosure_request, action=ReviewAction.INFO_REQUESTED, actor=actor, old=old, message=message.strip(),
-            eligibility=eligibility)
+    moved = transition_apply(disclosure_request, DisclosureStatus.INFO_REQUESTED, actor=actor,
+                             event_code=f"{EVENT_PREFIX}.info_requested", update_fields=["info_request_message"],
+                             data={"message": message.strip()}, **_MACHINE)
+    _review(disclosure_request, action=ReviewAction.INFO_REQUESTED, actor=actor, old=moved.old_status,
+            message=message.strip(), eligibility=eligibility)
     _notify_requester(disclosure_request, title=f"{disclosure_request.reference}: more information needed",
                       body=message.strip(), severity=Severity.WARNING)
     return disclosure_request
@@ -650,8 +652,8 @@ def disclosure_request_deny(*, actor, disclosure_request: DisclosureRequest, rea
     """submitted / info requested → denied, with the reason the requester reads. Refused for an ineligible
     requester, whose request is closed instead so nothing about the data is confirmed or denied (R-SHR-6)."""
     _require_reviewer(actor)
-    disclosure_request = _locked(disclosure_request)
-    _check_edge(disclosure_request, DisclosureStatus.DENIED, "denied")
+    disclosure_request = row_lock(disclosure_request, related=_LOCK_RELATED)
+    transition_check(disclosure_request, DisclosureStatus.DENIED, **_MACHINE)
     _require_independent(actor, disclosure_request)
     if not (reason or "").strip():
         raise ApplicationError(REASON_REQUIRED, code="reason_required", extra={"field": "reason"})
@@ -660,9 +662,11 @@ def disclosure_request_deny(*, actor, disclosure_request: DisclosureRequest, rea
         raise ApplicationError(INELIGIBLE_CLOSE_INSTEAD, code="ineligible_close_instead")
     disclosure_request.decision_reason = reason.strip()
     disclosure_request.decided_at, disclosure_request.decided_by = timezone.now(), actor
-    old = _move(disclosure_request, DisclosureStatus.DENIED, actor=actor, verb="denied",
-                fields=["decision_reason", "decided_at", "decided_by"], data={"reason": reason.strip()})
-    _review(disclosure_request, action=ReviewAction.DENIED, actor=actor, old=old, message=reason.strip(),
+    moved = transition_apply(disclosure_request, DisclosureStatus.DENIED, actor=actor,
+                             event_code=f"{EVENT_PREFIX}.denied",
+                             update_fields=["decision_reason", "decided_at", "decided_by"],
+                             data={"reason": reason.strip()}, **_MACHINE)
+    _review(disclosure_request, action=ReviewAction.DENIED, actor=actor, old=moved.old_status, message=reason.strip(),
             eligibility=eligibility)
     _notify_requester(disclosure_request, title=f"{disclosure_request.reference}: denied", body=reason.strip())
     return disclosure_request
@@ -674,17 +678,19 @@ def disclosure_request_close_ineligible(*, actor, disclosure_request: Disclosure
     """submitted / info requested → closed, for a requester that may not receive ALPR data. The requester is
     told only "closed" and the legal reason (the eligibility reasons), never whether data exists (R-SHR-6)."""
     _require_reviewer(actor)
-    disclosure_request = _locked(disclosure_request)
-    _check_edge(disclosure_request, DisclosureStatus.CLOSED, "closed")
+    disclosure_request = row_lock(disclosure_request, related=_LOCK_RELATED)
+    transition_check(disclosure_request, DisclosureStatus.CLOSED, **_MACHINE)
     _require_independent(actor, disclosure_request)
     eligibility = disclosure_request_eligibility(disclosure_request=disclosure_request)
     if eligibility.eligible:
         raise ApplicationError(ELIGIBLE_CANNOT_CLOSE, code="eligible_cannot_close")
     disclosure_request.decision_reason = " ".join(eligibility.reasons)
     disclosure_request.decided_at, disclosure_request.decided_by = timezone.now(), actor
-    old = _move(disclosure_request, DisclosureStatus.CLOSED, actor=actor, verb="closed_ineligible",
-                fields=["decision_reason", "decided_at", "decided_by"], data={"reasons": eligibility.reasons})
-    _review(disclosure_request, action=ReviewAction.CLOSED_INELIGIBLE, actor=actor, old=old,
+    moved = transition_apply(disclosure_request, DisclosureStatus.CLOSED, actor=actor,
+                             event_code=f"{EVENT_PREFIX}.closed_ineligible",
+                             update_fields=["decision_reason", "decided_at", "decided_by"],
+                             data={"reasons": eligibility.reasons}, **_MACHINE)
+    _review(disclosure_request, action=ReviewAction.CLOSED_INELIGIBLE, actor=actor, old=moved.old_status,
             message=(note or "").strip(), eligibility=eligibility)
     _notify_requester(disclosure_request, title=f"{disclosure_request.reference}: closed")
     return disclosure_request
@@ -717,11 +723,11 @@ def disclosure_request_approve(*, actor, disclosure_request: DisclosureRequest, 
     job is enqueued."""
     if not (actor.is_authenticated and actor.has_perm("disclosures.authorize_disclosure")):
         raise PermissionDeniedError(NOT_THE_CUSTODIAN, code="not_the_custodian")
-    disclosure_request = _locked(disclosure_request)
+    disclosure_request = row_lock(disclosure_request, related=_LOCK_RELATED)
     if disclosure_request.status in (DisclosureStatus.APPROVED, DisclosureStatus.RELEASED):
         raise ApplicationError(ALREADY_APPROVED.format(when=timezone.localtime(disclosure_request.decided_at)),
                                code="already_approved")
-    _check_edge(disclosure_request, DisclosureStatus.APPROVED, "approved")
+    transition_check(disclosure_request, DisclosureStatus.APPROVED, **_MACHINE)
     _require_independent(actor, disclosure_request)
     if not (statement or "").strip():
         raise ApplicationError(STATEMENT_REQUIRED, code="statement_required", extra={"field": "statement"})
@@ -749,12 +755,14 @@ def disclosure_request_approve(*, actor, disclosure_request: DisclosureRequest, 
     authorization.full_clean()
     authorization.save(force_insert=True)
     disclosure_request.decided_at, disclosure_request.decided_by = now, actor
-    old = _move(disclosure_request, DisclosureStatus.APPROVED, actor=actor, verb="approved",
-                fields=["decided_at", "decided_by"],
-                data={"authorization_id": authorization.pk, "authorization_sha256": authorization.content_sha256,
-                      "agreement_id": eligibility.agreement.pk if eligibility.agreement else None})
-    _review(disclosure_request, action=ReviewAction.APPROVED, actor=actor, old=old, message=statement.strip(),
-            eligibility=eligibility)
+    moved = transition_apply(disclosure_request, DisclosureStatus.APPROVED, actor=actor,
+                             event_code=f"{EVENT_PREFIX}.approved", update_fields=["decided_at", "decided_by"],
+                             data={"authorization_id": authorization.pk,
+                                   "authorization_sha256": authorization.content_sha256,
+                                   "agreement_id": eligibility.agreement.pk if eligibility.agreement else None},
+                             **_MACHINE)
+    _review(disclosure_request, action=ReviewAction.APPROVED, actor=actor, old=moved.old_status,
+            message=statement.strip(), eligibility=eligibility)
     package = ReleasePackage(request=disclosure_request, requested_by=actor)
     package.full_clean()
     package.save()

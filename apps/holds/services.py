@@ -21,6 +21,7 @@ from guardian.shortcuts import assign_perm
 from apps.accounts.roles import Role
 from apps.audit.choices import Purpose
 from apps.audit.services import access_log_record, event_record
+from apps.audit.transitions import row_lock, transition_apply, transition_check
 from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_on_commit
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.common.jobs import JOBS_RESEND_LIMIT, jobs_resend
@@ -91,18 +92,20 @@ def _notify(people: Iterable, *, title: str, body: str = "", hold: EvidenceHold,
                                                     severity=severity, dedupe_key=f"holds.{hold.pk}.{key}"))
 
 
-def _locked(hold: EvidenceHold) -> EvidenceHold:
-    return EvidenceHold.objects.select_for_update(of=("self",)).select_related("requested_by").get(pk=hold.pk)
+_LOCK_RELATED = ("requested_by",)
+EVENT_PREFIX = "alprportal.holds.hold"
 
 
-def _check_edge(hold: EvidenceHold, target: str, verb: str) -> None:
-    if target not in HOLD_TRANSITIONS[hold.status]:
-        raise ApplicationError(ILLEGAL_TRANSITION.format(status=hold.get_status_display().lower(), verb=verb),
-                               code="illegal_transition")
+def _machine(verb: str) -> dict:
+    """The hold's state machine for apps.audit.transitions; a refused move says the hold "cannot be {verb}"."""
+    def refused(hold: EvidenceHold, target: str) -> ApplicationError:
+        return ApplicationError(ILLEGAL_TRANSITION.format(status=hold.get_status_display().lower(), verb=verb),
+                                code="illegal_transition")
+    return {"transitions": HOLD_TRANSITIONS, "refuse": refused}
 
 
 def _event(hold: EvidenceHold, *, actor, verb: str, old: str, data: dict | None = None) -> None:
-    event_record(actor=actor, code=f"alprportal.holds.hold.{verb}", target=hold,
+    event_record(actor=actor, code=f"{EVENT_PREFIX}.{verb}", target=hold,
                  data={"old_status": old, "new_status": hold.status, "case_number": hold.case_number,
                        **(data or {})})
 
@@ -224,15 +227,13 @@ def hold_approve(*, actor, hold: EvidenceHold, note: str = "") -> EvidenceHold:
     (R-RET-3a, ``hold_verify``) before it is active. Refuses self-approval, anyone but the supervisor, and any hold
     not pending."""
     with transaction.atomic():
-        hold = _locked(hold)
+        hold = row_lock(hold, related=_LOCK_RELATED)
         _require_decider(actor, hold)
-        _check_edge(hold, HoldStatus.VERIFYING, "approved")
-        old = hold.status
-        hold.status = HoldStatus.VERIFYING
+        transition_check(hold, HoldStatus.VERIFYING, **_machine("approved"))
         hold.decided_by, hold.decided_at, hold.decision_note = actor, timezone.now(), (note or "").strip()
-        hold.full_clean()
-        hold.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        _event(hold, actor=actor, verb="approved", old=old, data={"note": hold.decision_note})
+        transition_apply(hold, HoldStatus.VERIFYING, actor=actor, event_code=f"{EVENT_PREFIX}.approved",
+                         update_fields=["decided_by", "decided_at", "decision_note"],
+                         data={"case_number": hold.case_number, "note": hold.decision_note}, **_machine("approved"))
         _notify([hold.requested_by], hold=hold, key="approved",
                 title=f"Evidence hold {hold.reference} approved by your supervisor",
                 body="The custodian of records verifies the request next; its reads stay protected meanwhile.")
@@ -257,24 +258,22 @@ def hold_verify(*, actor, hold: EvidenceHold, note: str = "", evidence_booking_n
     Refuses, changing nothing: someone without ``holds.verify_evidencehold``, the requester or the approving
     supervisor, and any hold not waiting for verification."""
     with transaction.atomic():
-        hold = _locked(hold)
+        hold = row_lock(hold, related=_LOCK_RELATED)
         _require_verifier(actor, hold)
         if hold.status != HoldStatus.VERIFYING:
             raise ApplicationError(ILLEGAL_TRANSITION.format(status=hold.get_status_display().lower(),
                                                              verb="verified"), code="illegal_transition")
-        old = hold.status
-        hold.status = HoldStatus.ACTIVE
         hold.verified_by, hold.verified_at, hold.verification_note = actor, timezone.now(), (note or "").strip()
         booking = (evidence_booking_number or "").strip()[:64]
         if booking:
             hold.evidence_booking_number = booking
         hold.reaffirm_due_on = timezone.localdate() + timedelta(days=settings.PORTAL["HOLD_REAFFIRM_DAYS"])
-        hold.full_clean()
-        hold.save(update_fields=["status", "verified_by", "verified_at", "verification_note",
-                                 "evidence_booking_number", "reaffirm_due_on"])
-        _event(hold, actor=actor, verb="verified", old=old,
-               data={"note": hold.verification_note, "evidence_booking_number": hold.evidence_booking_number,
-                     "reaffirm_due_on": hold.reaffirm_due_on})
+        transition_apply(hold, HoldStatus.ACTIVE, actor=actor, event_code=f"{EVENT_PREFIX}.verified",
+                         update_fields=["verified_by", "verified_at", "verification_note", "evidence_booking_number",
+                                        "reaffirm_due_on"],
+                         data={"case_number": hold.case_number, "note": hold.verification_note,
+                               "evidence_booking_number": hold.evidence_booking_number,
+                               "reaffirm_due_on": hold.reaffirm_due_on}, **_machine("verified"))
         _notify([hold.requested_by, hold.approver], hold=hold, key="verified",
                 title=f"Evidence hold {hold.reference} verified and active",
                 body=f"{hold.read_count} read(s) of case {hold.case_number} are kept until the hold is released.")
@@ -287,19 +286,17 @@ def hold_verify_refuse(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHol
     is required."""
     reason = (reason or "").strip()
     with transaction.atomic():
-        hold = _locked(hold)
+        hold = row_lock(hold, related=_LOCK_RELATED)
         _require_verifier(actor, hold)
         if hold.status != HoldStatus.VERIFYING:
             raise ApplicationError(ILLEGAL_TRANSITION.format(status=hold.get_status_display().lower(),
                                                              verb="refused"), code="illegal_transition")
         if not reason:
             raise ApplicationError(VERIFY_REFUSE_REASON_REQUIRED, code="verify_reason_required")
-        old = hold.status
-        hold.status = HoldStatus.DENIED
         hold.verified_by, hold.verified_at, hold.verification_note = actor, timezone.now(), reason
-        hold.full_clean()
-        hold.save(update_fields=["status", "verified_by", "verified_at", "verification_note"])
-        _event(hold, actor=actor, verb="verification_refused", old=old, data={"reason": reason})
+        transition_apply(hold, HoldStatus.DENIED, actor=actor, event_code=f"{EVENT_PREFIX}.verification_refused",
+                         update_fields=["verified_by", "verified_at", "verification_note"],
+                         data={"case_number": hold.case_number, "reason": reason}, **_machine("refused"))
         _notify([hold.requested_by, hold.approver], hold=hold, key="verification_refused",
                 title=f"Evidence hold {hold.reference} not verified", body=reason[:500], severity=Severity.WARNING)
     return hold
@@ -312,7 +309,7 @@ def hold_booking_record(*, actor, hold: EvidenceHold, evidence_booking_number: s
 
     booking = (evidence_booking_number or "").strip()
     with transaction.atomic():
-        hold = _locked(hold)
+        hold = row_lock(hold, related=_LOCK_RELATED)
         if not (actor.pk in {hold.requested_by_id, hold.approver_id, hold.requested_by.supervisor_id}
                 or actor.has_perm("holds.verify_evidencehold")):
             raise PermissionDeniedError(BOOKING_NOT_ALLOWED, code="booking_not_allowed")
@@ -334,19 +331,17 @@ def hold_deny(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHold:
     """The requester's supervisor denies the request, with a reason; its reads fall back to normal retention."""
     reason = (reason or "").strip()
     with transaction.atomic():
-        hold = _locked(hold)
+        hold = row_lock(hold, related=_LOCK_RELATED)
         _require_decider(actor, hold)
         if hold.status != HoldStatus.PENDING:
             raise ApplicationError(DENY_ONLY_PENDING.format(status=hold.get_status_display().lower()),
                                    code="illegal_transition")
         if not reason:
             raise ApplicationError(DENY_REASON_REQUIRED, code="deny_reason_required")
-        old = hold.status
-        hold.status = HoldStatus.DENIED
         hold.decided_by, hold.decided_at, hold.decision_note = actor, timezone.now(), reason
-        hold.full_clean()
-        hold.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        _event(hold, actor=actor, verb="denied", old=old, data={"reason": reason})
+        transition_apply(hold, HoldStatus.DENIED, actor=actor, event_code=f"{EVENT_PREFIX}.denied",
+                         update_fields=["decided_by", "decided_at", "decision_note"],
+                         data={"case_number": hold.case_number, "reason": reason}, **_machine("denied"))
         _notify([hold.requested_by], hold=hold, key="denied", title=f"Evidence hold {hold.reference} denied",
                 body=reason[:500], severity=Severity.WARNING)
     return hold
@@ -366,18 +361,16 @@ def hold_release(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHold:
     run archives or purges them if their periods have passed (R-RET-3)."""
     reason = (reason or "").strip()
     with transaction.atomic():
-        hold = _locked(hold)
+        hold = row_lock(hold, related=_LOCK_RELATED)
         if not may_release(actor, hold):
             raise PermissionDeniedError(RELEASE_NOT_AUTHORIZED, code="release_not_authorized")
-        _check_edge(hold, HoldStatus.RELEASED, "released")
+        transition_check(hold, HoldStatus.RELEASED, **_machine("released"))
         if not reason:
             raise ApplicationError(RELEASE_REASON_REQUIRED, code="release_reason_required")
-        old = hold.status
-        hold.status = HoldStatus.RELEASED
         hold.released_by, hold.released_at, hold.release_reason = actor, timezone.now(), reason
-        hold.full_clean()
-        hold.save(update_fields=["status", "released_by", "released_at", "release_reason"])
-        _event(hold, actor=actor, verb="released", old=old, data={"reason": reason})
+        transition_apply(hold, HoldStatus.RELEASED, actor=actor, event_code=f"{EVENT_PREFIX}.released",
+                         update_fields=["released_by", "released_at", "release_reason"],
+                         data={"case_number": hold.case_number, "reason": reason}, **_machine("released"))
         _notify([hold.requested_by, hold.approver], hold=hold, key="released",
                 title=f"Evidence hold {hold.reference} released",
                 body=f"Released by {actor}: {reason[:300]}. Its reads now follow normal retention.")
@@ -387,7 +380,7 @@ def hold_release(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHold:
 def hold_reaffirm(*, actor, hold: EvidenceHold, note: str = "") -> EvidenceHold:
     """The yearly re-affirmation of an active hold, by the requester or their supervisor: due again in a year."""
     with transaction.atomic():
-        hold = _locked(hold)
+        hold = row_lock(hold, related=_LOCK_RELATED)
         if actor.pk not in {hold.requested_by_id, hold.approver_id, hold.requested_by.supervisor_id}:
             raise PermissionDeniedError(REAFFIRM_NOT_ALLOWED, code="reaffirm_not_allowed")
         if hold.status != HoldStatus.ACTIVE:
@@ -429,7 +422,7 @@ def evidence_export_request(*, actor, hold: EvidenceHold, recipient) -> Evidence
     if recipient.outside:
         raise ApplicationError(EXPORT_OUTSIDE_IS_A_DISCLOSURE, code="export_outside_is_a_disclosure")
     with transaction.atomic():
-        hold = _locked(hold)
+        hold = row_lock(hold, related=_LOCK_RELATED)
         if hold.status != HoldStatus.ACTIVE:
             raise ApplicationError(EXPORT_HOLD_NOT_ACTIVE.format(status=hold.get_status_display().lower()),
                                    code="export_hold_not_active")

@@ -20,7 +20,8 @@ class HotlistsConfig(AppConfig):
 
         register_retention()  # hits and old entries expire under the agency's policy (R-RET-2)
 
-        from apps.hotlists.services import hits_match_reads, hits_withdraw_out_of_service
+        from apps.hotlists.services.hit_matching import hits_match_reads
+        from apps.hotlists.services.hits import hits_withdraw_out_of_service
         from apps.reads.hooks import ReadsConsumer, reads_consumer_register
 
         # New, corrected and back-in-service reads are matched in the transaction that stores them, so hits commit

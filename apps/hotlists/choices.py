@@ -58,6 +58,16 @@ class ReferralStatus(models.TextChoices):
     SENT = "sent", "Sent to the originating agency"
 
 
+ENTRY_ERROR_TRANSITIONS: dict[str, frozenset[str]] = {
+    EntryErrorStatus.OPEN: frozenset({EntryErrorStatus.RESOLVED}),
+    EntryErrorStatus.RESOLVED: frozenset(),
+}
+REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    ReferralStatus.PENDING: frozenset({ReferralStatus.SENT}),
+    ReferralStatus.SENT: frozenset(),
+}
+
+
 class Priority(models.IntegerChoices):
     """1 is the most urgent; the hits page sorts by it."""
 

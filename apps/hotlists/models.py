@@ -230,7 +230,7 @@ class HotListImport(models.Model):
 class Hit(models.Model):
     """A read that matched a hot-list entry (R-HOT-3), linking the read, the entry and the list version.
 
-    R-HOT-4: a hit is not probable cause. It moves only through the services in ``apps.hotlists.services``
+    R-HOT-4: a hit is not probable cause. It moves only through the services in ``apps.hotlists.services.hits``
     (``HIT_TRANSITIONS``): new → confirmed (who, how, when, result) / misread (feeds data-quality review, R-HOT-5) /
     not actionable; an action is recorded only after a confirmation. A CheckConstraint holds the same invariant.
     R-HOT-4a: a stolen vehicle or plate is confirmed only with dispatch or CLETS, naming the dispatcher or reference

@@ -44,6 +44,14 @@ class FlagStatus(models.TextChoices):
     NOT_JUSTIFIED = "not_justified", "Not justified (violation reported)"
 
 
+# A flag is resolved once, with a finding.
+FLAG_TRANSITIONS: dict[str, frozenset[str]] = {
+    FlagStatus.OPEN: frozenset({FlagStatus.JUSTIFIED, FlagStatus.NOT_JUSTIFIED}),
+    FlagStatus.JUSTIFIED: frozenset(),
+    FlagStatus.NOT_JUSTIFIED: frozenset(),
+}
+
+
 class RunStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"

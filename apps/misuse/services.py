@@ -9,10 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import event_record
+from apps.audit.transitions import mark_row_locked, transition_apply
 from apps.audits.choices import ViolationKind
 from apps.audits.violations import violation_report_submit
 from apps.common.errors import ApplicationError, PermissionDeniedError
-from apps.misuse.choices import FlagStatus
+from apps.misuse.choices import FLAG_TRANSITIONS, FlagStatus
 from apps.misuse.models import CaseNumberOverride, MisuseFlag
 from apps.misuse.selectors import misuse_flag_list_visible_to
 
@@ -59,6 +60,7 @@ def misuse_flag_resolve(*, actor, flag: MisuseFlag, finding: str, note: str, rep
     goes to ``report_to`` (sergeant or higher, not the actor) and is tracked to closure (R-AUD-4). A flag the actor
     may not see is MisuseFlag.DoesNotExist (the views' 404)."""
     flag = misuse_flag_list_visible_to(user=actor).select_for_update(of=("self",)).get(pk=flag.pk)
+    mark_row_locked(flag)  # the visibility selector's queryset took the lock (a hidden flag is DoesNotExist)
     if flag.status != FlagStatus.OPEN:
         raise ApplicationError(ALREADY_RESOLVED, code="already_resolved")
     if finding not in (FlagStatus.JUSTIFIED, FlagStatus.NOT_JUSTIFIED):
@@ -76,11 +78,9 @@ def misuse_flag_resolve(*, actor, flag: MisuseFlag, finding: str, note: str, rep
             description=f"{flag.reference} ({flag.get_kind_display()}) about {flag.subject}, "
                         f"{len(flag.row_seqs)} access-log row(s), found not justified.\n\nFinding: {note}",
         )
-    old = flag.status
-    flag.status, flag.finding = finding, note
-    flag.resolved_by, flag.resolved_at = actor, timezone.now()
-    flag.full_clean()
-    flag.save(update_fields=["status", "finding", "resolved_by", "resolved_at", "violation_report"])
-    event_record(actor=actor, code="alprportal.misuse.flag.resolved", target=flag,
-                 data={"old": old, "new": finding, "violation_report": flag.violation_report_id})
+    flag.finding, flag.resolved_by, flag.resolved_at = note, actor, timezone.now()
+    transition_apply(flag, finding, actor=actor, event_code="alprportal.misuse.flag.resolved",
+                     update_fields=["finding", "resolved_by", "resolved_at", "violation_report"],
+                     data={"violation_report": flag.violation_report_id}, transitions=FLAG_TRANSITIONS,
+                     refuse=lambda *_: ApplicationError(ALREADY_RESOLVED, code="already_resolved"))
     return flag

@@ -12,7 +12,7 @@ from apps.audit.justification_rules import (
     SEARCH_SUBJECT,
     justification_check,
 )
-from apps.audit.services import CASE_NUMBER_REQUIRED, PURPOSE_REQUIRED
+from apps.audit.services import case_number_validate, purpose_validate
 from apps.common.errors import ApplicationError
 from apps.reads.choices import CameraStatus
 from apps.reads.models import Camera
@@ -45,16 +45,16 @@ class PurposeFieldsMixin(forms.Form):
     case_number = forms.CharField(max_length=64, required=False, label="Case / incident number")
 
     def clean_purpose(self):
-        value = self.cleaned_data.get("purpose", "")
-        if not value:
-            raise forms.ValidationError(PURPOSE_REQUIRED, code="purpose_required")
-        return value
+        try:
+            return purpose_validate(self.cleaned_data.get("purpose", ""))
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message, code=error.code) from error
 
     def clean_case_number(self):
-        value = (self.cleaned_data.get("case_number") or "").strip()
-        if not value:
-            raise forms.ValidationError(CASE_NUMBER_REQUIRED, code="case_number_required")
-        return value
+        try:
+            return case_number_validate(self.cleaned_data.get("case_number", ""))
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message, code=error.code) from error
 
 
 class ReadSearchForm(PurposeFieldsMixin, forms.Form):

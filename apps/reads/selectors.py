@@ -167,12 +167,6 @@ def _vehicle_filters(vehicle: dict) -> tuple[tuple[str, Any], ...]:
     return tuple(found)
 
 
-def purpose_check(*, purpose: str, case_number: str, user=None) -> tuple[str, str]:
-    """R-READ-3: a purpose from R-PURP and a case number (of the agency's forms, open in its records system),
-    checked before any query runs (the access log's own check; no system purpose)."""
-    return access_purpose_check(purpose=purpose, case_number=case_number, user=user)
-
-
 def plate_less_elements(*, search: ReadSearch, justification: str = "", attested: bool = False) -> dict[str, Any]:
     """R-PURP-2: a search without a plate (by area, camera or vehicle attributes) needs a written justification and
     the attestation; both go into the access-log row's data elements (``plate_less``, ``justification``,
@@ -414,7 +408,7 @@ def read_search(
     Raises PermissionDeniedError, ApplicationError (purpose/case missing or not authorized, search timed out).
     """
     _require_query_permission(user)
-    purpose, case_number = purpose_check(purpose=purpose, case_number=case_number, user=user)
+    purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number, user=user)
     justified = plate_less_elements(search=search, justification=justification, attested=attested)
     page, page_size = max(1, int(page)), max(1, min(int(page_size), 500))
     include_archived = read_is_admin(user)
@@ -448,7 +442,7 @@ def read_search_export(
     access (action ``reads.export``, R-AUD-1), written before the rows are returned, naming its recipient
     (``recipient``: data elements of apps.disclosures.egress.ExportRecipient, R-SHR-8)."""
     _require_query_permission(user)
-    purpose, case_number = purpose_check(purpose=purpose, case_number=case_number, user=user)
+    purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number, user=user)
     justified = plate_less_elements(search=search, justification=justification, attested=attested)
     limit = settings.PORTAL["READ_EXPORT_MAX_ROWS"]
     include_archived = read_is_admin(user)
@@ -480,7 +474,7 @@ def read_detail_for(*, user, read_id: int, purpose: str, case_number: str, reque
     visible = read_list_visible_to(user=user)
     if not visible.filter(pk=read_id).exists():  # a hidden read is a 404 before the purpose is asked for
         raise Read.DoesNotExist
-    purpose, case_number = purpose_check(purpose=purpose, case_number=case_number, user=user)
+    purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number, user=user)
     with transaction.atomic():
         read = visible.prefetch_related("corrections__corrected_by").get(pk=read_id)
         access_log_record(

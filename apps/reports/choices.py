@@ -14,6 +14,13 @@ class ReportStatus(models.TextChoices):
     ISSUED = "issued", "Issued"
 
 
+# R-REP-1a: a draft is issued once; an issued report is frozen.
+REPORT_TRANSITIONS: dict[str, frozenset[str]] = {
+    ReportStatus.DRAFT: frozenset({ReportStatus.ISSUED}),
+    ReportStatus.ISSUED: frozenset(),
+}
+
+
 class Audience(models.TextChoices):
     """The three renditions of every report (R-REP-1, policy 004 §X)."""
 

@@ -23,6 +23,7 @@ from apps.audit.anchors import access_log_anchor
 from apps.audit.choices import SystemPurpose
 from apps.audit.models import AnchorReason
 from apps.audit.services import access_log_record, event_record
+from apps.audit.transitions import row_lock, transition_apply, transition_check
 from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_on_commit
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.common.jobs import JOBS_RESEND_LIMIT, job_claim, job_mark_failed, jobs_resend
@@ -32,6 +33,7 @@ from apps.reports.builder import figures_sha256, rendition_figures_build, report
 from apps.reports.choices import (
     ACTIVE_JOB_STATUSES,
     BODY_AUDIENCE,
+    REPORT_TRANSITIONS,
     Audience,
     JobAction,
     JobStatus,
@@ -136,6 +138,11 @@ def report_refresh(*, actor, report: OversightReport, enqueue: bool = True) -> R
     return _job_create(report=report, action=JobAction.REFRESH, actor=actor, enqueue=enqueue)
 
 
+# The report's state machine, for apps.audit.transitions: a second issue is refused with REPORT_ALREADY_ISSUED.
+_REPORT_MACHINE = {"transitions": REPORT_TRANSITIONS,
+                   "refuse": lambda *_: ApplicationError(REPORT_ALREADY_ISSUED, code="report_issued")}
+
+
 @transaction.atomic
 def report_issue(*, actor, report: OversightReport, enqueue: bool = True) -> OversightReport:
     """Draft → issued (R-REP-1a): the custodian has reviewed the draft PDFs; issuing recomputes the figures at this
@@ -148,9 +155,8 @@ def report_issue(*, actor, report: OversightReport, enqueue: bool = True) -> Ove
     """
     if actor is None or not actor.has_perm("reports.issue_oversightreport"):
         raise PermissionDeniedError(NOT_A_REPORT_CUSTODIAN)
-    report = OversightReport.objects.select_for_update().get(pk=report.pk)
-    if report.status != ReportStatus.DRAFT:
-        raise ApplicationError(REPORT_ALREADY_ISSUED, code="report_issued")
+    report = row_lock(report)
+    transition_check(report, ReportStatus.ISSUED, **_REPORT_MACHINE)
     if report.jobs.filter(status__in=ACTIVE_JOB_STATUSES).exists():
         raise ApplicationError(REPORT_JOB_ACTIVE, code="report_job_active")
     current = report.renditions.filter(source_figures_sha256=report.figures_sha256).exclude(
@@ -158,7 +164,7 @@ def report_issue(*, actor, report: OversightReport, enqueue: bool = True) -> Ove
     )
     if not report.figures_sha256 or current.count() != len(Audience.values):
         raise ApplicationError(REPORT_NOT_RENDERED, code="report_not_rendered")
-    old, draft_sha = report.status, report.figures_sha256
+    draft_sha = report.figures_sha256
     # R-AUD-1b: anchor the head now, so the integrity section and the published head name the same signed anchor.
     anchor = access_log_anchor(reason=AnchorReason.REPORT, force=True)
     figures = report_figures_build(kind=report.kind, reference=report.reference, period_start=report.period_start,
@@ -167,15 +173,15 @@ def report_issue(*, actor, report: OversightReport, enqueue: bool = True) -> Ove
     if anchor is not None:
         report.published_head_seq, report.published_head_hash = anchor.seq, anchor.row_hash
         report.published_head_at = anchor.anchored_at
-    report.status, report.issued_at, report.issued_by = ReportStatus.ISSUED, timezone.now(), actor
-    report.full_clean()
-    report.save(update_fields=["figures", "figures_sha256", "figures_computed_at", "published_head_seq",
-                               "published_head_hash", "published_head_at", "status", "issued_at", "issued_by"])
-    event_record(actor=actor, code="alprportal.reports.report.issued", target=report, data={
-        "old": old, "new": report.status, "figures_sha256": report.figures_sha256,
-        "draft_figures_sha256": draft_sha, "figures_recomputed": report.figures_sha256 != draft_sha,
-        "published_head": {"seq": report.published_head_seq, "hash": report.published_head_hash},
-    })
+    report.issued_at, report.issued_by = timezone.now(), actor
+    transition_apply(report, ReportStatus.ISSUED, actor=actor, event_code="alprportal.reports.report.issued",
+                     update_fields=["figures", "figures_sha256", "figures_computed_at", "published_head_seq",
+                                    "published_head_hash", "published_head_at", "issued_at", "issued_by"],
+                     data={"figures_sha256": report.figures_sha256, "draft_figures_sha256": draft_sha,
+                           "figures_recomputed": report.figures_sha256 != draft_sha,
+                           "published_head": {"seq": report.published_head_seq,
+                                              "hash": report.published_head_hash}},
+                     **_REPORT_MACHINE)
     _job_create(report=report, action=JobAction.FINALIZE, actor=actor, enqueue=enqueue)
     return report
 

@@ -19,6 +19,14 @@ class SignOnStatus(models.TextChoices):
     FAILED_INSPECTION = "failed_inspection", "Inspection failed — unit not used"
 
 
+# R-OPS-1: a signed-on unit is signed off once (by its officer, a supervisor or the next sign-on).
+SIGN_ON_TRANSITIONS: dict[str, frozenset[str]] = {
+    SignOnStatus.SIGNED_ON: frozenset({SignOnStatus.SIGNED_OFF}),
+    SignOnStatus.SIGNED_OFF: frozenset(),
+    SignOnStatus.FAILED_INSPECTION: frozenset(),
+}
+
+
 class UnitSignOn(models.Model):
     """One sign-on of a mobile unit for a patrol shift (R-OPS-1): who, when (the server's time), the start-of-shift
     inspection (R-READ-5a) and the hot-list versions in force that the unit loaded; then its sign-off.

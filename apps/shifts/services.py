@@ -12,10 +12,11 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.agencies.shift_windows import SHIFTS, shift_at, shift_for_sign_on, shift_window
 from apps.audit.services import event_record
+from apps.audit.transitions import row_lock, transition_apply, transition_check
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.reads.choices import CameraKind, CameraStatus
 from apps.reads.models import Camera
-from apps.shifts.models import ShiftGapReview, SignOnStatus, UnitSignOn
+from apps.shifts.models import SIGN_ON_TRANSITIONS, ShiftGapReview, SignOnStatus, UnitSignOn
 
 SIGN_ON_NOT_ALLOWED = "You may sign on only the mobile units assigned to you."
 SIGN_ON_NOT_MOBILE = "{camera} is not a mobile unit; only ALPR-equipped vehicles are signed on."
@@ -44,14 +45,23 @@ def unit_may_sign_on(*, user, camera: Camera) -> bool:
     return camera.assigned_officer_id == user.pk or user.has_role(Role.SUPERVISOR)
 
 
+def _sign_off_refused(sign_on: UnitSignOn, target: str) -> ApplicationError:
+    return ApplicationError(SIGN_OFF_NOT_OPEN.format(status=sign_on.get_status_display().lower()),
+                            code="sign_off_not_open")
+
+
+# The sign-on's state machine, for apps.audit.transitions (its events are filed under the unit).
+_SIGN_ON_MACHINE = {"transitions": SIGN_ON_TRANSITIONS, "refuse": _sign_off_refused}
+
+
 def _close_stale(open_sign_on: UnitSignOn, *, now) -> None:
     """A sign-on left open past its shift: closed at its shift's end by the next sign-on, marked as such."""
     _start, end = shift_window(open_sign_on.shift_date, open_sign_on.shift)
-    open_sign_on.status, open_sign_on.signed_off_at = SignOnStatus.SIGNED_OFF, min(end, now)
-    open_sign_on.closed_by_next_sign_on = True
-    open_sign_on.save(update_fields=["status", "signed_off_at", "closed_by_next_sign_on"])
-    event_record(actor=None, code="alprportal.shifts.unit.sign_on_closed", target=open_sign_on.camera,
-                 data={"sign_on": open_sign_on.pk, "closed_at": open_sign_on.signed_off_at})
+    transition_apply(open_sign_on, SignOnStatus.SIGNED_OFF, actor=None,
+                     event_code="alprportal.shifts.unit.sign_on_closed",
+                     changes={"signed_off_at": min(end, now), "closed_by_next_sign_on": True},
+                     data={"sign_on": open_sign_on.pk, "closed_at": min(end, now)}, event_target=open_sign_on.camera,
+                     **_SIGN_ON_MACHINE)
 
 
 @transaction.atomic
@@ -125,13 +135,11 @@ def unit_sign_off(*, actor, sign_on: UnitSignOn, note: str = "") -> UnitSignOn:
     """Sign a unit off (R-OPS-1): the server's time; before the shift's end (less the tolerance
     ``SHIFT_EARLY_SIGN_OFF_MINUTES``) a note saying why is required, and the gap report shows it as early.
     Raises PermissionDeniedError for someone else's sign-on (supervisors excepted); ApplicationError otherwise."""
-    sign_on = UnitSignOn.objects.select_for_update().select_related("camera").get(pk=sign_on.pk)
+    sign_on = row_lock(sign_on, related=("camera",))
     if not (sign_on.officer_id == actor.pk or (actor.has_role(Role.SUPERVISOR)
                                                and actor.has_perm("shifts.add_unitsignon"))):
         raise PermissionDeniedError(SIGN_OFF_NOT_ALLOWED, code="sign_off_not_allowed")
-    if sign_on.status != SignOnStatus.SIGNED_ON:
-        raise ApplicationError(SIGN_OFF_NOT_OPEN.format(status=sign_on.get_status_display().lower()),
-                               code="sign_off_not_open")
+    transition_check(sign_on, SignOnStatus.SIGNED_OFF, **_SIGN_ON_MACHINE)
     now = timezone.now()
     note = (note or "").strip()
     early = _early_by(sign_on, now)
@@ -139,12 +147,10 @@ def unit_sign_off(*, actor, sign_on: UnitSignOn, note: str = "") -> UnitSignOn:
         _start, end = shift_window(sign_on.shift_date, sign_on.shift)
         raise ApplicationError(SIGN_OFF_EARLY_NOTE_REQUIRED.format(end=f"{timezone.localtime(end):%H:%M}"),
                                code="sign_off_early_note_required")
-    sign_on.status, sign_on.signed_off_at, sign_on.signed_off_by, sign_on.sign_off_note = (
-        SignOnStatus.SIGNED_OFF, now, actor, note)
-    sign_on.full_clean()
-    sign_on.save(update_fields=["status", "signed_off_at", "signed_off_by", "sign_off_note"])
-    event_record(actor=actor, code="alprportal.shifts.unit.signed_off", target=sign_on.camera,
-                 data={"sign_on": sign_on.pk, "signed_off_at": now, "early": early, "note": note})
+    transition_apply(sign_on, SignOnStatus.SIGNED_OFF, actor=actor, event_code="alprportal.shifts.unit.signed_off",
+                     changes={"signed_off_at": now, "signed_off_by": actor, "sign_off_note": note},
+                     data={"sign_on": sign_on.pk, "signed_off_at": now, "early": early, "note": note},
+                     event_target=sign_on.camera, **_SIGN_ON_MACHINE)
     return sign_on
 
 

@@ -14,11 +14,7 @@ from django.utils import timezone
 from apps.accounts.models import AlprAdministratorDesignation
 from apps.accounts.roles import Role
 from apps.accounts.selectors import alpr_administrator_current, alpr_administrator_recipients
-from apps.accounts.services import (
-    alpr_administrator_designate,
-    alpr_administrator_end,
-    user_create,
-)
+from apps.accounts.services import alpr_administrator_designate, alpr_administrator_end, user_create
 from apps.agencies.models import PolicyDocument, PublicComment
 from apps.agencies.services import public_comment_record
 from apps.common.errors import ApplicationError

@@ -11,7 +11,8 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from apps.agreements.choices import AGREEMENT_TERMS
-from apps.agreements.services import agreement_activate, agreement_create
+from apps.agreements.services.drafts import agreement_create
+from apps.agreements.services.lifecycle import agreement_activate
 
 
 def pdf_bytes(pages: int = 1) -> bytes:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.agreements.choices import AgreementStatus, RenewalDecision
 from apps.agreements.models import Agreement
-from apps.agreements.services import agreement_renewal_apply
+from apps.agreements.services.renewals import agreement_renewal_apply
 from tests.agreements.helpers import active_agreement, draft_agreement, image_bytes, pdf_bytes, pdf_upload, upload
 
 pytestmark = pytest.mark.django_db

@@ -240,7 +240,7 @@ def test_a_truncated_image_says_so_in_plain_words_even_after_weasyprint_is_impor
 @pytest.mark.django_db
 @pytest.mark.parametrize("bomb", ["zip", "pdf"])
 def test_an_agreement_with_a_bomb_as_its_signed_document_is_refused(bombs, sysadmin, partner_agency, bomb, settings):
-    from apps.agreements.services import agreement_create
+    from apps.agreements.services.drafts import agreement_create
 
     with pytest.raises(ApplicationError) as caught:
         agreement_create(actor=sysadmin, partner_agency=partner_agency, title="t", start_date=timezone.localdate(),

@@ -245,7 +245,8 @@ def estate(transactional_db, make_user):
     from apps.accounts.roles import Role
     from apps.hotlists.choices import HotListSource
     from apps.hotlists.matching import matcher_cache
-    from apps.hotlists.services import hot_list_create, hot_list_import_apply, hot_list_import_preview
+    from apps.hotlists.services.list_imports import hot_list_import_apply, hot_list_import_preview
+    from apps.hotlists.services.lists import hot_list_create
     from apps.reads.choices import CameraKind
     from apps.reads.services.cameras import camera_create
     from apps.reads.services.tokens import camera_token_issue

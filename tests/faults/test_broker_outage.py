@@ -90,7 +90,7 @@ def test_reads_are_stored_and_matched_and_photos_catch_up_when_the_broker_return
 def test_matching_failure_during_the_outage_does_not_fail_the_batch(estate, broker, api_client, monkeypatch):
     """Double fault: hot-list matching fails (its retry task is queued after commit) while the broker is down. The
     reads must be stored, the request must succeed, and the reads must be matched once the broker is back."""
-    from apps.hotlists import services as hotlist_services
+    from apps.hotlists.services import hit_matching as hotlist_services
 
     def broken(*args, **kwargs):
         raise RuntimeError("matcher exploded")

@@ -25,7 +25,7 @@ from apps.accounts.roles import Role
 from apps.audit.models import AccessLog, DomainEvent
 from apps.disclosures.egress import INTERNAL_RECIPIENT
 from apps.hotlists.models import Hit, PendingMatch
-from apps.hotlists.services import hits_match_pending, hits_match_reads
+from apps.hotlists.services.hit_matching import hits_match_pending, hits_match_reads
 from apps.reads.models import Read
 from tests.factories import AgencyFactory, DeployingAgencyFactory
 from tests.faults.conftest import INGEST, thread_worker
@@ -66,7 +66,7 @@ def _during_the_outage(call, caplog, task_name: str):
 
 
 def _break_matching(monkeypatch):
-    from apps.hotlists import services as hotlist_services
+    from apps.hotlists.services import hit_matching as hotlist_services
 
     def broken(*args, **kwargs):
         raise RuntimeError("matcher exploded")

@@ -11,7 +11,7 @@ from apps.accounts.roles import Role
 from apps.audit.models import AccessLog
 from apps.hotlists.choices import HitStatus
 from apps.hotlists.models import Hit
-from apps.hotlists.services import HIT_ACTION_NEEDS_CONFIRMATION, HIT_TRANSITION_ILLEGAL
+from apps.hotlists.services.hits import HIT_ACTION_NEEDS_CONFIRMATION, HIT_TRANSITION_ILLEGAL
 from apps.reads.models import Read
 from tests.events import domain_events
 

@@ -16,18 +16,17 @@ from apps.audit.models import DomainEvent
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.hotlists.choices import EntryErrorStatus, HitStatus, HotListSource, ReferralStatus, VersionKind
 from apps.hotlists.models import Hit, HotList, HotListEntry, HotListQualityReview, PendingMatch
-from apps.hotlists.services import (
+from apps.hotlists.services.data_quality import (
     ERROR_DESCRIPTION_REQUIRED,
     REFERRAL_VIA_REQUIRED,
-    hits_match_pending,
     hot_list_entry_error_resolve,
     hot_list_entry_mark_erroneous,
     hot_list_entry_referral_mark_sent,
-    hot_list_import_apply,
-    hot_list_import_preview,
     hot_list_quality_review_record,
     hot_list_quality_reviews_alert_overdue,
 )
+from apps.hotlists.services.hit_matching import hits_match_pending
+from apps.hotlists.services.list_imports import hot_list_import_apply, hot_list_import_preview
 from apps.notifications.models import Notification
 from tests.factories import AgencyFactory
 from tests.hotlists.conftest import csv_of, soon
@@ -106,7 +105,7 @@ def test_an_entry_of_another_agency_is_referred_back_and_a_supervisor_marks_it_s
                                                                                     agency, client):
     """R-HOT-7: a CA DOJ or partner entry gets a referral; supervisors are told; marking it sent records who, when,
     how; without saying how it is refused."""
-    from apps.hotlists.services import hot_list_create
+    from apps.hotlists.services.lists import hot_list_create
 
     hot_list = hot_list_create(actor=list_manager, name="CA DOJ SVS", source=HotListSource.CA_DOJ,
                                owner=list_manager, default_entry_days=30)
@@ -140,9 +139,9 @@ def test_partner_entries_are_referred_to_the_partner_agency(list_manager):
     partner = AgencyFactory(name="Reno Police Department")
     hot_list = HotList.objects.create(name="Reno hot list", source=HotListSource.PARTNER, agency=partner,
                                       owner=list_manager)
-    from apps.hotlists.services import _next_version
+    from apps.hotlists.services.lists import hot_list_version_next
 
-    version = _next_version(hot_list=hot_list, actor=list_manager, kind=VersionKind.CREATED)
+    version = hot_list_version_next(hot_list=hot_list, actor=list_manager, kind=VersionKind.CREATED)
     entry = HotListEntry.objects.create(hot_list=hot_list, added_in=version, plate_pattern="7ABC123",
                                         reason="stolen_vehicle", expires_at=timezone.now() + timedelta(days=1))
     hot_list.current_version = version

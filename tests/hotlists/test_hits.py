@@ -11,7 +11,7 @@ from apps.audit.models import AccessLog
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.hotlists.choices import HitStatus
 from apps.hotlists.models import Hit
-from apps.hotlists.services import (
+from apps.hotlists.services.hits import (
     HIT_ACTION_AFTER_CLEARED,
     HIT_ACTION_NEEDS_CONFIRMATION,
     HIT_NOTE_REQUIRED,
@@ -22,7 +22,7 @@ from apps.hotlists.services import (
     hit_mark_not_actionable,
     hit_record_action,
 )
-from apps.hotlists.views import NOT_PROBABLE_CAUSE
+from apps.hotlists.views.hits import NOT_PROBABLE_CAUSE
 from tests.conftest import state_access_context
 from tests.events import domain_events
 from tests.hotlists.conftest import csv_of, soon
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 
 HIT_EVENTS = "alprportal.hotlists.hit."
-TRANSITION = ("code", "data__old", "data__new")
+TRANSITION = ("code", "data__old_status", "data__new_status")
 
 
 def test_confirm_then_record_action(hit, operator):

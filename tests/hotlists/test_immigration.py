@@ -13,13 +13,8 @@ from apps.common.errors import ApplicationError
 from apps.hotlists import imports as csvimport
 from apps.hotlists.choices import HotListSource
 from apps.hotlists.models import HotList, HotListEntry
-from apps.hotlists.services import (
-    IMPORT_HAS_FILE_ERRORS,
-    hot_list_create,
-    hot_list_entry_add,
-    hot_list_import_apply,
-    hot_list_import_preview,
-)
+from apps.hotlists.services.list_imports import IMPORT_HAS_FILE_ERRORS, hot_list_import_apply, hot_list_import_preview
+from apps.hotlists.services.lists import hot_list_create, hot_list_entry_add
 from tests.hotlists.conftest import csv_of, soon
 
 pytestmark = pytest.mark.django_db

@@ -15,13 +15,13 @@ from apps.common.errors import ApplicationError
 from apps.hotlists import imports as csvimport
 from apps.hotlists.choices import HotListSource, ImportStatus
 from apps.hotlists.models import HotList, HotListEntry, HotListImport, HotListVersion
-from apps.hotlists.services import (
+from apps.hotlists.services.list_imports import (
     IMPORT_HAS_LINE_ERRORS,
     IMPORT_SUPERSEDED,
-    hot_list_entry_add,
     hot_list_import_apply,
     hot_list_import_preview,
 )
+from apps.hotlists.services.lists import hot_list_entry_add
 from apps.reads.plates import PATTERN_ILLEGAL_CHARACTERS
 from tests.events import domain_events
 from tests.hotlists.conftest import csv_of, soon
@@ -167,7 +167,7 @@ def test_a_preview_made_before_another_change_is_refused(make_list, list_manager
 
 
 def test_entry_add_and_remove_are_versions_with_who_and_why(make_list, list_manager):
-    from apps.hotlists.services import ENTRY_ALREADY_LISTED, hot_list_entry_remove
+    from apps.hotlists.services.lists import ENTRY_ALREADY_LISTED, hot_list_entry_remove
 
     hot_list = make_list(default_entry_days=7)
     entry = hot_list_entry_add(actor=list_manager, hot_list=hot_list, plate="7ab-c123", reason="stolen_vehicle",

@@ -11,7 +11,8 @@ from django.utils import timezone
 from apps.hotlists.choices import HotListSource
 from apps.hotlists.matching import ReadRow, compile_version, match_rows, pattern_anchor
 from apps.hotlists.models import Hit, HotList, HotListEntry
-from apps.hotlists.services import hits_match_reads, hot_list_entry_add, hot_list_entry_remove, hot_list_update
+from apps.hotlists.services.hit_matching import hits_match_reads
+from apps.hotlists.services.lists import hot_list_entry_add, hot_list_entry_remove, hot_list_update
 from apps.reads.plates import PlatePattern
 from tests.factories import AgencyFactory
 from tests.hotlists.conftest import csv_of, soon
@@ -110,7 +111,7 @@ def test_own_lists_never_go_stale(make_list, ingest):
 
 def test_a_partner_list_needs_an_agreement_in_force(make_list, list_manager):
     from apps.common.errors import ApplicationError
-    from apps.hotlists.services import PARTNER_NEEDS_AGREEMENT
+    from apps.hotlists.services.lists import PARTNER_NEEDS_AGREEMENT
 
     partner = AgencyFactory(name="Seal Beach Police Department")
     with pytest.raises(ApplicationError) as caught:
@@ -162,7 +163,7 @@ def test_matching_errors_never_lose_the_reads(make_list, camera, monkeypatch, dj
     from apps.reads.services.ingest import read_batch_ingest
 
     make_list(csv_of(f"7ABC123,CA,stolen vehicle,2,26-1,{soon()},x"))
-    monkeypatch.setattr("apps.hotlists.services._match", lambda ids, **kwargs: 1 / 0)
+    monkeypatch.setattr("apps.hotlists.services.hit_matching._match", lambda ids, **kwargs: 1 / 0)
     scheduled = []
     monkeypatch.setattr("apps.hotlists.tasks.hits_match_reads_task.delay", lambda **kw: scheduled.append(kw))
     with django_capture_on_commit_callbacks(execute=True):

@@ -12,11 +12,8 @@ from django.utils import timezone
 from apps.audit.models import DomainEvent
 from apps.hotlists.choices import HitStatus
 from apps.hotlists.models import Hit, PendingMatch
-from apps.hotlists.services import (
-    HIT_WITHDRAWN_OUT_OF_SERVICE,
-    hits_match_pending,
-    hits_match_reads,
-)
+from apps.hotlists.services.hit_matching import hits_match_pending, hits_match_reads
+from apps.hotlists.services.hits import HIT_WITHDRAWN_OUT_OF_SERVICE
 from apps.notifications.models import Notification
 from apps.reads.choices import CameraKind
 from apps.reads.models import Read
@@ -76,7 +73,7 @@ def test_a_late_report_withdraws_the_unconfirmed_hits_and_keeps_decided_ones(uni
     ingest([("7ABC123", 30), ("8XYZ789", 20)], on=unit)
     open_hit = Hit.objects.get(plate="7ABC123")
     decided = Hit.objects.get(plate="8XYZ789")
-    from apps.hotlists.services import hit_mark_not_actionable
+    from apps.hotlists.services.hits import hit_mark_not_actionable
 
     hit_mark_not_actionable(actor=operator, hit=decided, note="Gone.")
     effective = timezone.now() - timedelta(minutes=45)

@@ -15,12 +15,12 @@ from apps.audit.justification_rules import (
 )
 from apps.common.errors import ApplicationError
 from apps.hotlists.models import HotListEntry
-from apps.hotlists.services import (
+from apps.hotlists.services.list_imports import (
     IMPORT_OTHER_NEEDS_ATTESTATION,
-    hot_list_entry_add,
     hot_list_import_apply,
     hot_list_import_preview,
 )
+from apps.hotlists.services.lists import hot_list_entry_add
 from tests.hotlists.conftest import csv_of, soon
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from apps.hotlists.models import Hit
-from apps.hotlists.services import hits_match_reads, hot_list_entry_remove
+from apps.hotlists.services.hit_matching import hits_match_reads
+from apps.hotlists.services.lists import hot_list_entry_remove
 from apps.reads.models import Read
 from apps.retention.choices import RunStatus
 from tests.holds.conftest import boss, detective  # noqa: F401

@@ -16,7 +16,7 @@ from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.common.server_time import CLIENT_TIME_REFUSED
 from apps.hotlists.choices import HitStatus
 from apps.hotlists.models import Hit
-from apps.hotlists.services import (
+from apps.hotlists.services.hits import (
     EXIGENT_JUSTIFICATION_REQUIRED,
     EXIGENT_REVIEW_DONE,
     EXIGENT_REVIEW_OWN,

@@ -16,7 +16,8 @@ from apps.audit.services import access_log_record
 from apps.hotlists.choices import HotListSource
 from apps.hotlists.models import Hit, HotList, HotListEntry
 from apps.hotlists.selectors import spot_check_queries, usage_report
-from apps.hotlists.services import hit_confirm, hot_lists_alert_stale
+from apps.hotlists.services.alerts import hot_lists_alert_stale
+from apps.hotlists.services.hits import hit_confirm
 from apps.notifications.models import Notification
 from apps.reads.choices import CameraKind
 from apps.reads.services.cameras import camera_create, camera_report_status, units_out_of_service_notify

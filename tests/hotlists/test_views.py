@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from apps.hotlists.choices import HitStatus, ImportStatus
 from apps.hotlists.models import Hit, HotListEntry, HotListImport
-from apps.hotlists.services import hot_list_import_preview
+from apps.hotlists.services.list_imports import hot_list_import_preview
 from tests.conftest import state_access_context
 from tests.hotlists.conftest import csv_of, soon
 

@@ -18,7 +18,7 @@ from apps.accounts.roles import Role
 from apps.audit.models import AccessLog
 from apps.holds.models import EvidenceHold
 from apps.hotlists.models import HotListEntry
-from apps.hotlists.services import hot_list_create
+from apps.hotlists.services.lists import hot_list_create
 from apps.reads.models import Read
 from tests.browser import requires_chromium, wait_for
 from tests.factories import DeployingAgencyFactory

@@ -13,7 +13,7 @@ from apps.accounts.roles import Role
 from apps.audit.models import AccessLog, DomainEvent
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.hotlists.choices import HotListSource
-from apps.hotlists.services import hot_list_create, hot_list_entry_add
+from apps.hotlists.services.lists import hot_list_create, hot_list_entry_add
 from apps.justifications.models import JustificationReview
 from apps.justifications.services import REVIEW_NOTE_REQUIRED, REVIEW_OWN, justification_review_record
 from apps.reads.choices import CameraKind

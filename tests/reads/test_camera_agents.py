@@ -23,7 +23,7 @@ WEBHOOK = "/api/v1/ingest/openalpr/"
 def stolen_list(operator):
     """A hot list with the final plate (7ABC123) and the preview's wrong plate (7ABC12), so a stored preview would
     raise a false hit."""
-    from apps.hotlists.services import hot_list_create, hot_list_entry_add
+    from apps.hotlists.services.lists import hot_list_create, hot_list_entry_add
 
     hot_list = hot_list_create(actor=None, name="Own", source="own", owner=operator, default_entry_days=30)
     for plate in ("7ABC123", "7ABC12"):

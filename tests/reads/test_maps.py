@@ -80,7 +80,7 @@ def test_a_story_needs_a_full_plate(client, investigator, store_reads):
 
 
 def test_the_story_sorts_and_offers_a_hot_list_entry(client, investigator, supervisor, store_reads):
-    from apps.hotlists.services import hot_list_create
+    from apps.hotlists.services.lists import hot_list_create
 
     ids = store_reads([("7ABC123", 30), ("7ABC123", 20), ("7ABC123", 10)])
     own = hot_list_create(actor=supervisor, name="Bureau watch", source="own", owner=supervisor,

@@ -135,7 +135,7 @@ def test_a_tampered_hit_image_is_not_served_either(client, camera, operator):
     """R-SEC-2"""
     from apps.hotlists.links import hit_image_url
     from apps.hotlists.models import Hit
-    from apps.hotlists.services import hot_list_create, hot_list_entry_add
+    from apps.hotlists.services.lists import hot_list_create, hot_list_entry_add
 
     hot_list = hot_list_create(actor=None, name="Own", source="own", owner=operator, default_entry_days=30)
     hot_list_entry_add(actor=None, hot_list=hot_list, plate="7ABC123", reason="stolen_vehicle",

@@ -73,7 +73,7 @@ PURPOSE = {"purpose": "investigative_leads", "case_number": "24-000777"}
 def _seed() -> dict[str, int]:
     """Objects for the focused pass: a camera with a read, and a hot list."""
     from apps.hotlists.choices import HotListSource
-    from apps.hotlists.services import hot_list_create
+    from apps.hotlists.services.lists import hot_list_create
     from tests.factories import DeployingAgencyFactory, UserFactory
     from tests.holds.helpers import make_camera, make_read
 

@@ -26,7 +26,9 @@ from apps.common.api.parsers import JSON_MAX_DEPTH, JSON_TOO_DEEP, PortalJSONPar
 from apps.disclosures.services import disclosure_request_submit
 from apps.hotlists.choices import HotListSource
 from apps.hotlists.models import Hit
-from apps.hotlists.services import hits_match_reads, hot_list_create, hot_list_import_apply, hot_list_import_preview
+from apps.hotlists.services.hit_matching import hits_match_reads
+from apps.hotlists.services.list_imports import hot_list_import_apply, hot_list_import_preview
+from apps.hotlists.services.lists import hot_list_create
 from apps.reads.choices import CameraKind
 from apps.reads.services.cameras import camera_create
 from apps.reads.services.ingest import read_batch_ingest

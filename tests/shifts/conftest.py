@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from apps.accounts.roles import Role
-from apps.hotlists.services import hot_list_create, hot_list_entry_add
+from apps.hotlists.services.lists import hot_list_create, hot_list_entry_add
 from apps.reads.choices import CameraKind
 from apps.reads.services.cameras import camera_create
 from tests.factories import DeployingAgencyFactory

@@ -28,16 +28,15 @@ from apps.hotlists.selectors import (
     hot_list_list_visible_to,
     hot_list_state,
 )
-from apps.hotlists.services import (
+from apps.hotlists.services.hits import (
     hit_act_exigent,
     hit_confirm,
     hit_exigent_review,
     hit_mark_misread,
     hit_mark_not_actionable,
     hit_record_action,
-    hot_list_import_apply,
-    hot_list_import_preview,
 )
+from apps.hotlists.services.list_imports import hot_list_import_apply, hot_list_import_preview
 from apps.training.gate import TrainingCurrent
 
 FEED_BODY_REQUIRED = "Send the CSV as the request body (Content-Type: text/csv) or as a multipart file named “file”."

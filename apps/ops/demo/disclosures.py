@@ -16,7 +16,9 @@ from apps.accounts.roles import Role
 from apps.agencies.models import Agency
 from apps.agreements.choices import AGREEMENT_TERMS
 from apps.agreements.models import Agreement
-from apps.agreements.services import agreement_activate, agreement_create, agreement_expire, agreement_sunset_warn
+from apps.agreements.services.drafts import agreement_create
+from apps.agreements.services.lifecycle import agreement_activate, agreement_expire
+from apps.agreements.services.sunset import agreement_sunset_warn
 from apps.audit.choices import Purpose
 from apps.disclosures.models import DisclosureRequest
 

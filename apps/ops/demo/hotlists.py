@@ -61,7 +61,7 @@ def _crop_b64(plate: str) -> str:
 
 
 def _load(hot_list, csv_text: str, actor) -> None:
-    from apps.hotlists.services import hot_list_import_apply, hot_list_import_preview
+    from apps.hotlists.services.list_imports import hot_list_import_apply, hot_list_import_preview
 
     soon = (timezone.localdate() + timedelta(days=30)).isoformat()
     staged = hot_list_import_preview(actor=actor, hot_list=hot_list, content=csv_text.format(soon=soon).encode(),
@@ -71,7 +71,7 @@ def _load(hot_list, csv_text: str, actor) -> None:
 
 def seed_hotlists(*, people: dict, stdout=None) -> None:
     from apps.agencies.models import Agency
-    from apps.hotlists.services import hot_list_create
+    from apps.hotlists.services.lists import hot_list_create
 
     supervisor, sysadmin = people.get("supervisor"), people.get("sysadmin")
     if supervisor is None or sysadmin is None:
@@ -121,12 +121,12 @@ def _seed_justifications_and_quality(people: dict) -> None:
     from apps.audit.models import AccessLog
     from apps.hotlists.choices import EntryReason
     from apps.hotlists.models import HotListEntry, HotListEntryError, HotListQualityReview
-    from apps.hotlists.services import (
-        hot_list_entry_add,
+    from apps.hotlists.services.data_quality import (
         hot_list_entry_mark_erroneous,
         hot_list_quality_review_record,
         hot_list_quality_reviews_alert_overdue,
     )
+    from apps.hotlists.services.lists import hot_list_entry_add
 
     supervisor, investigator = people.get("supervisor"), people.get("investigator")
     own, doj = HotList.objects.filter(name=OWN_LIST).first(), HotList.objects.filter(name=DOJ_LIST).first()
@@ -157,13 +157,13 @@ def _seed_justifications_and_quality(people: dict) -> None:
 
 
 def _seed_hits(people: dict) -> None:
-    from apps.hotlists.services import (
+    from apps.hotlists.services.hit_matching import hits_match_reads
+    from apps.hotlists.services.hits import (
         hit_act_exigent,
         hit_confirm,
         hit_mark_misread,
         hit_mark_not_actionable,
         hit_record_action,
-        hits_match_reads,
     )
     from apps.reads.models import Camera
     from apps.reads.services.ingest import read_batch_ingest

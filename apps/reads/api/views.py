@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.models import User
 from apps.audit.access_context import AccessContext
+from apps.audit.services import access_purpose_check
 from apps.common.api.parsers import PortalJSONParser
 from apps.common.api.permissions import StrictModelPermissions
 from apps.common.csv import csv_writer
@@ -41,7 +42,6 @@ from apps.reads.models import Camera, Read
 from apps.reads.permissions import CanCorrectReads, CanQueryReads
 from apps.reads.selectors import (
     camera_list_visible_to,
-    purpose_check,
     read_detail_for,
     read_list_visible_to,
     read_search,
@@ -247,7 +247,7 @@ class ReadDetailApi(APIView):
                                    request=request)
         except Read.DoesNotExist as exc:
             raise Http404 from exc
-        access = AccessContext(*purpose_check(purpose=purpose, case_number=case_number))
+        access = AccessContext(*access_purpose_check(purpose=purpose, case_number=case_number))
         return Response(ReadDetailOutputSerializer(read, context={"request": request, "access": access}).data)
 
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.services import event_record
+from apps.audit.transitions import row_lock, transition_apply, transition_check
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
@@ -65,6 +66,15 @@ def camera_create(
     return camera
 
 
+def _status_refused(camera: Camera, target: str) -> ApplicationError:
+    return ApplicationError(STATUS_UNCHANGED.format(camera=camera, status=camera.get_status_display().lower()),
+                            code="status_unchanged")
+
+
+# The unit's service status machine (R-READ-5), for apps.audit.transitions.
+_MACHINE = {"transitions": CAMERA_STATUS_TRANSITIONS, "refuse": _status_refused}
+
+
 @transaction.atomic
 def camera_report_status(
     *, actor, camera: Camera, status: str, reason: str, effective_at: datetime | None = None
@@ -84,10 +94,8 @@ def camera_report_status(
     effective_at = effective_at or now
     if effective_at > now:
         raise ApplicationError(STATUS_IN_FUTURE, code="status_in_future")
-    camera = Camera.objects.select_for_update().get(pk=camera.pk)
-    if status not in CAMERA_STATUS_TRANSITIONS.get(camera.status, ()):
-        raise ApplicationError(STATUS_UNCHANGED.format(camera=camera, status=camera.get_status_display().lower()),
-                               code="status_unchanged")
+    camera = row_lock(camera)
+    transition_check(camera, status, **_MACHINE)
     last = camera.status_reports.order_by("-effective_at").first()
     if last is not None and effective_at < last.effective_at:
         when = f"{timezone.localtime(last.effective_at):%Y-%m-%d %H:%M}"
@@ -113,14 +121,11 @@ def camera_report_status(
         unflagged = Read.objects.filter(pk__in=unflagged_ids).update(flagged_out_of_service=False)
         reads_changed_notify(read_ids=unflagged_ids)
     report.save()
-    camera.status = status
-    camera.status_changed_at = effective_at
-    camera.full_clean()
-    camera.save(update_fields=["status", "status_changed_at"])
     verb = "out_of_service" if status == CameraStatus.OUT_OF_SERVICE else "in_service"
-    event_record(actor=actor, code=f"alprportal.reads.camera.{verb}", target=camera,
-                 data={"old": previous, "new": status, "effective_at": effective_at, "reason": reason,
-                       "reads_flagged": report.reads_flagged, "reads_unflagged": unflagged, **withdrawn})
+    transition_apply(camera, status, actor=actor, event_code=f"alprportal.reads.camera.{verb}",
+                     changes={"status_changed_at": effective_at},
+                     data={"effective_at": effective_at, "reason": reason, "reads_flagged": report.reads_flagged,
+                           "reads_unflagged": unflagged, **withdrawn}, **_MACHINE)
     return report
 
 

@@ -102,7 +102,8 @@ class Command(BaseCommand):
 
     def _load_list(self, supervisor, options, rng) -> tuple[object, list[str], list[str], float]:
         from apps.hotlists.choices import HotListSource
-        from apps.hotlists.services import hot_list_create, hot_list_import_apply, hot_list_import_preview
+        from apps.hotlists.services.list_imports import hot_list_import_apply, hot_list_import_preview
+        from apps.hotlists.services.lists import hot_list_create
 
         hot_list = hot_list_create(actor=None, name="Bench list", source=HotListSource.OWN, owner=supervisor)
         exact: set[str] = set()
