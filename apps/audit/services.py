@@ -59,7 +59,7 @@ def _purpose_verify(*, purpose: str, case_number: str, allow_system_purpose: boo
         return purpose, case_number, {}
     from apps.misuse.casenumbers import case_number_verify  # the misuse app builds on the audit app
 
-    return purpose, case_number, case_number_verify(user=user, case_number=case_number).as_data()
+    return purpose, case_number, case_number_verify(user=user, case_number=case_number, purpose=purpose).as_data()
 
 
 def access_purpose_check(*, purpose: str, case_number: str, allow_system_purpose: bool = False,
