@@ -368,9 +368,9 @@ def misuse_candidates(*, since: datetime, until: datetime) -> tuple[list[Candida
                 on_leave[day].add(seq, at, agency_id)
         for day, group in on_leave.items():
             if len(group.seqs) >= portal["MISUSE_ON_LEAVE_MIN"]:
-                add(FlagKind.ON_LEAVE, user_id, day,
-                    f"{len(group.seqs)} queries on {day}, a day of the person's recorded leave.", group,
-                    day=day, leave_period=leave_days[day])
+                queries = f"{len(group.seqs)} quer{'y' if len(group.seqs) == 1 else 'ies'}"
+                add(FlagKind.ON_LEAVE, user_id, day, f"{queries} on {day}, a day of the person's recorded leave.",
+                    group, day=day, leave_period=leave_days[day])
     found.extend(_refusal_candidates(since=since, until=until, tz=tz))
     return found, scanned
 

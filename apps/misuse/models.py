@@ -201,3 +201,12 @@ class MisuseFlag(models.Model):
     @property
     def reference(self) -> str:
         return f"FLAG-{self.pk}"
+
+    @property
+    def evidence_label(self) -> str:
+        """What is behind the flag, counted: access-log rows, or refused attempts (which are not rows)."""
+        if self.kind == FlagKind.CASE_REFUSED:
+            count = len(self.details.get("refusals", []))
+            return f"{count} refused attempt{'s' if count != 1 else ''}"
+        count = len(self.row_seqs)
+        return f"{count} row{'s' if count != 1 else ''}"
