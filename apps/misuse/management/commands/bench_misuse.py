@@ -262,6 +262,7 @@ class Command(BaseCommand):
         false_flags: dict[str, int] = defaultdict(int)
         hit_keys = set()
         shared_found: dict[int, set] = defaultdict(set)
+        false_shared = 0  # of the plate-less cluster flags on normal traffic, those of the cross-person rule
         flags = list(MisuseFlag.objects.values_list("kind", "subject_id", "row_seqs", "details"))
         for kind, subject_id, seqs, details in flags:
             keys = {planted_rows[seq] for seq in seqs if seq in planted_rows}
@@ -274,6 +275,8 @@ class Command(BaseCommand):
             hit_keys |= matched
             if not keys:
                 false_flags[kind] += 1
+                if kind == FlagKind.PLATELESS_CLUSTER and "people" in details:
+                    false_shared += 1
         for key in hit_keys:
             found[key[0]] += 1
         result = {
@@ -288,6 +291,7 @@ class Command(BaseCommand):
                 shared_found[index] == members for index, members in shared_planted.items()) / PLANTS_PER_KIND, 3),
             "shared_cluster_people_flagged": f"{sum(len(found_) for found_ in shared_found.values())}/"
                                              f"{sum(len(members) for members in shared_planted.values())}",
+            "shared_cluster_flags_on_normal_traffic": false_shared,
             "refusals": len(refusals), "leave_periods": len(leave_periods),
         }
         for kind in FlagKind.values:
