@@ -252,7 +252,9 @@ class Command(BaseCommand):
                 with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local bench server
                     return json.loads(response.read())
 
-            after = call("GET", "/api/v1/hits/", auth=f"Token {token}")["last_id"]
+            # Every view of hits states a purpose and case number (R-AUD-1a), as an operator's client does.
+            context = "purpose=investigative_leads&case_number=BENCH-26-0001"
+            after = call("GET", f"/api/v1/hits/?{context}", auth=f"Token {token}")["last_id"]
             visible = []
             for trial in range(-2, trials):  # two unmeasured warm-up trials (each gunicorn worker's first request)
                 plate = exact[rng.randrange(len(exact))]
@@ -265,7 +267,7 @@ class Command(BaseCommand):
                 call("POST", "/api/v1/ingest/reads/", body, auth=f"Camera {camera_token}")
                 seen = None
                 while seen is None and time.perf_counter() - started < 10:
-                    data = call("GET", f"/api/v1/hits/?after={after}", auth=f"Token {token}")
+                    data = call("GET", f"/api/v1/hits/?after={after}&{context}", auth=f"Token {token}")
                     if any(hit["plate"] == plate for hit in data["hits"]):
                         seen = time.perf_counter() - started
                         after = data["last_id"]
