@@ -469,6 +469,10 @@ PORTAL = {
     "MISUSE_SHARED_CLUSTER_MIN": env.int("MISUSE_SHARED_CLUSTER_MIN", default=6),
     "MISUSE_OFF_SHIFT_GRACE_MINUTES": env.int("MISUSE_OFF_SHIFT_GRACE_MINUTES", default=60),
     "MISUSE_OFF_SHIFT_MIN": env.int("MISUSE_OFF_SHIFT_MIN", default=3),
+    # A search on a day of recorded leave: one is enough to ask (someone on leave has no case to work).
+    "MISUSE_ON_LEAVE_MIN": env.int("MISUSE_ON_LEAVE_MIN", default=1),
+    # Searches refused for their case number by one person in one day (one is a typo; several, trying numbers).
+    "MISUSE_REFUSED_MIN": env.int("MISUSE_REFUSED_MIN", default=3),
     "AUDIT_RISK_WEIGHTS": {
         "misuse_flag": env.float("AUDIT_RISK_WEIGHT_MISUSE_FLAG", default=5.0),
         "area_search": env.float("AUDIT_RISK_WEIGHT_AREA_SEARCH", default=4.0),

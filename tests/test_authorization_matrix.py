@@ -115,6 +115,8 @@ SIGN_ON = {Role.OPERATOR, Role.SUPERVISOR}
 MATRIX.update({
     "shifts:sign_on": only(SIGN_ON, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
     "shifts:gaps": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
+    # R-AUD-3: supervisors record their team's leave (searches made on leave are flagged).
+    "shifts:leave": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
     "hotlists:exigent_queue": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
     "api:shift-units": only(SIGN_ON, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
     "api:shift-gaps": only({Role.SUPERVISOR}, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),

@@ -83,6 +83,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "shifts.view_unitsignon",
         "shifts.view_shiftgapreview",
         "shifts.add_shiftgapreview",
+        # Their team's leave, so the review of the access log flags searches made on leave (R-AUD-3).
+        "shifts.add_leaveperiod",
+        "shifts.view_leaveperiod",
         "audit.view_accesslog",
         "training.view_trainingrecord",
         "training.view_course",

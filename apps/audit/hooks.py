@@ -7,7 +7,7 @@ The misuse app provides it::
 
     from apps.audit.hooks import case_number_verifier_register
 
-    case_number_verifier_register(case_number_verify)   # (*, user, case_number) -> object with .as_data() -> dict;
+    case_number_verifier_register(case_number_verify)   # (*, user, case_number, purpose) -> object with .as_data();
                                                          # raises ApplicationError for a number that fails
 
 Without a registered verifier only the presence of a case number is checked.
@@ -25,8 +25,9 @@ def case_number_verifier_register(verify: Callable[..., Any]) -> None:
     _CASE_NUMBER_VERIFIER[:] = [verify]
 
 
-def case_number_verify(*, user, case_number: str) -> dict:
-    """The registered verifier's verdict as data for the access-log row ({} when none is registered)."""
+def case_number_verify(*, user, case_number: str, purpose: str = "") -> dict:
+    """The registered verifier's verdict as data for the access-log row ({} when none is registered). The purpose
+    goes with it, so that a refused attempt can be recorded with what it was for."""
     if not _CASE_NUMBER_VERIFIER:
         return {}
-    return _CASE_NUMBER_VERIFIER[0](user=user, case_number=case_number).as_data()
+    return _CASE_NUMBER_VERIFIER[0](user=user, case_number=case_number, purpose=purpose).as_data()

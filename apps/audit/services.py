@@ -75,7 +75,7 @@ def _purpose_verify(*, purpose: str, case_number: str, allow_system_purpose: boo
         # The portal's own reviews (oversight, records) are not investigations: no agency case number to verify.
         return purpose, case_number, {}
     # The misuse app registers the verifier (apps.audit.hooks): it builds on the audit app, not the reverse.
-    return purpose, case_number, case_number_verify(user=user, case_number=case_number)
+    return purpose, case_number, case_number_verify(user=user, case_number=case_number, purpose=purpose)
 
 
 def access_purpose_check(*, purpose: str, case_number: str, allow_system_purpose: bool = False,

@@ -67,20 +67,29 @@ def active_override(*, user, case_number: str) -> CaseNumberOverride | None:
             .order_by("-granted_at").first())
 
 
-def case_number_verify(*, user, case_number: str) -> CaseVerification:
+def _refuse(*, user, case_number: str, purpose: str, message: str, code: str) -> ApplicationError:
+    """The refusal, recorded first (the attempt, not what it searched for) so the nightly review counts it."""
+    from apps.misuse.services import case_number_refusal_record  # services import this module's callers
+
+    case_number_refusal_record(user=user, case_number=case_number, purpose=purpose, code=code, message=message)
+    return ApplicationError(message, code=code)
+
+
+def case_number_verify(*, user, case_number: str, purpose: str = "") -> CaseVerification:
     """The format (agency setting) and, where the agency connects its RMS, existence and openness (R-READ-3).
 
     Refuses (ApplicationError, code ``case_number_format`` / ``case_number_unknown`` / ``case_number_closed``) a
     number of no configured form — the message shows the expected forms — and a number the RMS does not know or has
     closed, unless a supervisor's override for this person and number is in force. An RMS that cannot be reached
-    leaves the number format-checked only (recorded as such, and flagged by the nightly review)."""
+    leaves the number format-checked only (recorded as such, and flagged by the nightly review). Every refusal is
+    recorded as a ``CaseNumberRefusal`` (who, when, which number, why) before it is raised."""
     agency_id = getattr(user, "agency_id", None)
     kind, formats = case_number_kind(agency_id=agency_id, case_number=case_number)
     if not formats:
         return CaseVerification(status=Verification.UNCHECKED)
     if kind is None:
-        raise ApplicationError(CASE_NUMBER_FORMAT.format(number=case_number, expected=expected_forms(formats)),
-                               code="case_number_format")
+        raise _refuse(user=user, case_number=case_number, purpose=purpose, code="case_number_format",
+                      message=CASE_NUMBER_FORMAT.format(number=case_number, expected=expected_forms(formats)))
     connector = rms_connector_for(agency_id=agency_id)
     if connector is None:
         return CaseVerification(status=Verification.FORMAT_CHECKED, kind=kind)
@@ -93,4 +102,5 @@ def case_number_verify(*, user, case_number: str) -> CaseVerification:
     if answer == UNAVAILABLE:
         return CaseVerification(status=Verification.FORMAT_CHECKED, kind=kind, rms=answer)
     message = CASE_NUMBER_CLOSED if answer == CLOSED else CASE_NUMBER_UNKNOWN  # UNKNOWN
-    raise ApplicationError(message.format(number=case_number), code=f"case_number_{answer}")
+    raise _refuse(user=user, case_number=case_number, purpose=purpose, code=f"case_number_{answer}",
+                  message=message.format(number=case_number))

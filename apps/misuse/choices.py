@@ -29,11 +29,13 @@ class FlagKind(models.TextChoices):
     PLATE_MANY_CASES = "plate_many_cases", "Same plate under several case numbers"
     PLATE_REPEATED_WEEKS = "plate_repeated_weeks", "Same plate looked up repeatedly over weeks"
     OFF_SHIFT = "off_shift", "Searches outside the person's recorded shifts"
+    ON_LEAVE = "on_leave", "Searches while the person was on recorded leave"
     VOLUME_OWN = "volume_own", "Volume far above the person's own history"
     VOLUME_PEERS = "volume_peers", "Volume far above the person's peers"
     PROHIBITED_TEXT = "prohibited_text", "Text pointing at a prohibited use"
     VAGUE_TEXT = "vague_text", "Vague case number or justification"
     CASE_UNVERIFIED = "case_unverified", "Case number not verified (overridden or records system unavailable)"
+    CASE_REFUSED = "case_refused", "Searches refused: case number failed verification"
     CASE_REUSED = "case_reused", "One case number reused across many unrelated plates"
     PLATELESS_CLUSTER = "plateless_cluster", "Searches without a plate clustered around one place and time"
 

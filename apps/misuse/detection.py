@@ -9,11 +9,14 @@ Patterns (thresholds in settings.PORTAL["MISUSE_*"]):
 - ``plate_many_cases``: one person, one plate, several case numbers;
 - ``plate_repeated_weeks``: one person, one plate, look-ups in several distinct weeks;
 - ``off_shift``: a person whose unit sign-ons are recorded (R-OPS-1) searching outside every shift they signed on;
+- ``on_leave``: a person searching on a day of leave their supervisor recorded (``apps.shifts.models.LeavePeriod``);
 - ``volume_own`` / ``volume_peers``: a day far above the person's own median day, a week far above the peers' median;
 - ``prohibited_text``: a case number or justification pointing at civil immigration enforcement (the SB 54 screen of
   the sharing work, ``apps.disclosures.immigration_screen``, R-SHR-5a) or at protected activities (R-PURP-2);
 - ``vague_text``: "inv", "test", "n/a" and the like as case number or justification;
 - ``case_unverified``: searches under an overridden number or one the records system could not confirm (R-READ-3);
+- ``case_refused``: several searches by one person in one day refused because the case number failed its format or
+  the records-system check (``CaseNumberRefusal``: the attempts, not what they searched for);
 - ``case_reused``: one case number used by one person for many different plates;
 - ``plateless_cluster``: searches without a plate by one person — or by several people, each under the threshold
   alone — around one place and one day, shown with their
@@ -141,6 +144,49 @@ def _shift_windows(user_ids, since: datetime, until: datetime) -> dict[int, list
             end = signed_off_at  # signed off early: the rest of the shift is off duty
         windows[officer_id].append((start.timestamp() - grace, end.timestamp() + grace))
     return windows
+
+
+def _leave_days(user_ids, since: datetime, until: datetime) -> dict[int, dict[str, int]]:
+    """Each person's recorded leave in the window: {local day (ISO): leave period id}."""
+    from apps.shifts.models import LeavePeriod
+
+    tz = timezone.get_current_timezone()
+    first, last = timezone.localtime(since, tz).date(), timezone.localtime(until, tz).date()
+    days: dict[int, dict[str, int]] = defaultdict(dict)
+    for period_id, person_id, first_day, last_day in LeavePeriod.objects.filter(
+            person_id__in=user_ids, first_day__lte=last, last_day__gte=first).values_list(
+            "id", "person_id", "first_day", "last_day"):
+        day = max(first_day, first)
+        while day <= min(last_day, last):
+            days[person_id][day.isoformat()] = period_id
+            day += timedelta(days=1)
+    return days
+
+
+def _refusal_candidates(*, since: datetime, until: datetime, tz) -> list[Candidate]:
+    """Several refused attempts by one person in one day (R-READ-3 refusals, R-AUD-3). No access-log rows are
+    behind them (nothing was searched); the flag lists the attempts."""
+    from apps.misuse.models import CaseNumberRefusal
+
+    by_day: dict[tuple[int, str], list] = defaultdict(list)
+    for refusal_id, user_id, agency_id, occurred_at, case_number, code in CaseNumberRefusal.objects.filter(
+            occurred_at__gte=since, occurred_at__lt=until).order_by("occurred_at", "id").values_list(
+            "id", "user_id", "agency_id", "occurred_at", "case_number", "code"):
+        day = timezone.localtime(occurred_at, tz).date().isoformat()
+        by_day[(user_id, day)].append((refusal_id, agency_id, occurred_at, case_number, code))
+    found = []
+    for (user_id, day), attempts in by_day.items():
+        if len(attempts) < settings.PORTAL["MISUSE_REFUSED_MIN"]:
+            continue
+        numbers = sorted({attempt[3] for attempt in attempts})
+        whys = sorted({attempt[4].removeprefix("case_number_") for attempt in attempts})
+        found.append(Candidate(
+            kind=FlagKind.CASE_REFUSED, subject_id=user_id, key=day, seqs=[],
+            reason=f"{len(attempts)} searches on {day} refused because the case number failed verification "
+                   f"({', '.join(whys)}), under {len(numbers)} different number(s).",
+            first=attempts[0][2].timestamp(), last=attempts[-1][2].timestamp(), agency_id=attempts[-1][1],
+            details={"day": day, "refusals": [attempt[0] for attempt in attempts], "case_numbers": numbers[:20]}))
+    return found
 
 
 def misuse_candidates(*, since: datetime, until: datetime) -> tuple[list[Candidate], int]:
@@ -312,6 +358,20 @@ def misuse_candidates(*, since: datetime, until: datetime) -> tuple[list[Candida
                 add(FlagKind.OFF_SHIFT, user_id, day,
                     f"{len(group.seqs)} queries on {day} outside every shift the person signed on for.", group,
                     day=day)
+
+    leave = _leave_days(list(user_rows), since, until)
+    for user_id, leave_days in leave.items():
+        on_leave: dict[str, _Group] = defaultdict(_Group)
+        for seq, at, agency_id in user_rows[user_id]:
+            day = day_cache[int(at // 3600)][0]
+            if day in leave_days:
+                on_leave[day].add(seq, at, agency_id)
+        for day, group in on_leave.items():
+            if len(group.seqs) >= portal["MISUSE_ON_LEAVE_MIN"]:
+                queries = f"{len(group.seqs)} quer{'y' if len(group.seqs) == 1 else 'ies'}"
+                add(FlagKind.ON_LEAVE, user_id, day, f"{queries} on {day}, a day of the person's recorded leave.",
+                    group, day=day, leave_period=leave_days[day])
+    found.extend(_refusal_candidates(since=since, until=until, tz=tz))
     return found, scanned
 
 
@@ -338,6 +398,14 @@ def misuse_flags_store(*, candidates: list[Candidate], run=None) -> tuple[int, i
                         agency_id=candidate.agency_id, reason=candidate.reason, details=candidate.details,
                         row_seqs=candidate.seqs, first_at=datetime.fromtimestamp(candidate.first, tz=UTC),
                         last_at=datetime.fromtimestamp(candidate.last, tz=UTC), detected_at=now, run=run))
+                elif flag.status == FlagStatus.OPEN and kind == FlagKind.CASE_REFUSED:
+                    # No rows behind it: the refused attempts (in details) are what grows.
+                    refusals = sorted(set(flag.details.get("refusals", [])) | set(candidate.details["refusals"]))
+                    if refusals != sorted(flag.details.get("refusals", [])):
+                        flag.reason, flag.details = candidate.reason, {**candidate.details, "refusals": refusals}
+                        flag.last_at = max(flag.last_at, datetime.fromtimestamp(candidate.last, tz=UTC))
+                        flag.save(update_fields=["reason", "details", "last_at"])
+                        updated += 1
                 elif flag.status == FlagStatus.OPEN and flag.row_seqs != candidate.seqs:
                     merged = sorted(set(flag.row_seqs) | set(candidate.seqs))
                     if merged != flag.row_seqs:

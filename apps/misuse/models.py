@@ -6,6 +6,8 @@
   checked through ``apps.misuse.rms`` (a nightly import of open numbers into ``RmsCase``, or an HTTP lookup).
 - ``CaseNumberOverride``: a supervisor lets one person use one number the records system does not confirm, with a
   reason; searches under it are recorded as overridden.
+- ``CaseNumberRefusal``: a search refused because its case number failed the format or the records-system check:
+  who, when, which number and why — never what was searched for — so refused attempts are reviewed too.
 - ``MisuseFlag``: one finding of the nightly review (``apps.misuse.detection``), with its reason and the access-log
   rows behind it (by chain position, so the log's own purge is never blocked), routed to the person's supervisor.
 """
@@ -108,6 +110,28 @@ class CaseNumberOverride(models.Model):
         return f"Override of {self.case_number} for {self.person}"
 
 
+class CaseNumberRefusal(models.Model):
+    """A search refused because its case number failed verification (R-READ-3): the wrong form, unknown to or closed
+    in the records system. Records the attempt — who, when, the number, the stated purpose and why it was refused —
+    and nothing of what was searched for (the search never ran). The nightly review flags people with several
+    (R-AUD-3)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    occurred_at = models.DateTimeField()
+    case_number = models.CharField(max_length=64)
+    purpose = models.CharField(max_length=40, blank=True)
+    code = models.CharField(max_length=40, help_text="case_number_format, case_number_unknown, case_number_closed.")
+    message = models.TextField(help_text="The refusal as the person saw it.")
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["occurred_at"], name="casenumberrefusal_occurred")]
+
+    def __str__(self) -> str:
+        return f"{self.user} refused {self.case_number} ({self.code})"
+
+
 class MisuseRun(models.Model):
     """One run of the access-log review (nightly or on demand): what it covered, what it found, how long it took."""
 
@@ -177,3 +201,12 @@ class MisuseFlag(models.Model):
     @property
     def reference(self) -> str:
         return f"FLAG-{self.pk}"
+
+    @property
+    def evidence_label(self) -> str:
+        """What is behind the flag, counted: access-log rows, or refused attempts (which are not rows)."""
+        if self.kind == FlagKind.CASE_REFUSED:
+            count = len(self.details.get("refusals", []))
+            return f"{count} refused attempt{'s' if count != 1 else ''}"
+        count = len(self.row_seqs)
+        return f"{count} row{'s' if count != 1 else ''}"

@@ -1,5 +1,5 @@
-"""Writes of the misuse app: supervisors' case-number overrides (R-READ-3) and the resolution of flags (R-AUD-3,
-R-AUD-4). Each locks, checks, writes and records a domain event in one transaction."""
+"""Writes of the misuse app: supervisors' case-number overrides and refused attempts (R-READ-3) and the resolution
+of flags (R-AUD-3, R-AUD-4). Each locks, checks, writes and records a domain event in one transaction."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from apps.audits.choices import ViolationKind
 from apps.audits.violations import violation_report_submit
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.misuse.choices import FLAG_TRANSITIONS, FlagStatus
-from apps.misuse.models import CaseNumberOverride, MisuseFlag
+from apps.misuse.models import CaseNumberOverride, CaseNumberRefusal, MisuseFlag
 from apps.misuse.selectors import misuse_flag_list_visible_to
 
 NOT_THEIR_SUPERVISOR = "Only the person's supervisor can override a case number for them."
@@ -52,6 +52,18 @@ def case_number_override_grant(*, actor, person, case_number: str, reason: str,
     event_record(actor=actor, code="alprportal.misuse.case_override.granted", target=override,
                  data={"person": person.pk, "case_number": case_number, "expires_at": override.expires_at})
     return override
+
+
+def case_number_refusal_record(*, user, case_number: str, purpose: str, code: str, message: str) -> CaseNumberRefusal:
+    """Record a search refused for its case number (R-READ-3): who, when, the number (cut to 64 characters), the
+    stated purpose and why — nothing of what was searched for. Counted by the nightly review (R-AUD-3)."""
+    with transaction.atomic():
+        refusal = CaseNumberRefusal(user=user, agency_id=getattr(user, "agency_id", None),
+                                    occurred_at=timezone.now(), case_number=(case_number or "")[:64],
+                                    purpose=(purpose or "")[:40], code=code[:40], message=message)
+        refusal.full_clean()
+        refusal.save()
+    return refusal
 
 
 @transaction.atomic

@@ -10,14 +10,14 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from apps.audit.choices import SystemPurpose
+from apps.audit.choices import Purpose, SystemPurpose
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
-from apps.misuse.choices import FlagStatus
+from apps.misuse.choices import FlagKind, FlagStatus
 from apps.misuse.forms import FlagResolveForm, OverrideForm
-from apps.misuse.models import CaseNumberOverride, MisuseRun
+from apps.misuse.models import CaseNumberOverride, CaseNumberRefusal, MisuseRun
 from apps.misuse.runs import misuse_review_request
 from apps.misuse.selectors import misuse_flag_list_visible_to
 from apps.misuse.services import case_number_override_grant, misuse_flag_resolve
@@ -99,7 +99,20 @@ class FlagDetailView(FlagPageMixin, FormView):
         rows = list(AccessLog.objects.filter(seq__in=seqs).order_by("seq"))
         for row in rows:
             row.summary = elements_summary(row.data_elements)
-        context.update(flag=self.flag, rows=rows,
+        refusals = []
+        if self.flag.kind == FlagKind.CASE_REFUSED:
+            refusals = list(CaseNumberRefusal.objects.filter(pk__in=self.flag.details.get("refusals", []))
+                            .order_by("occurred_at", "id"))
+            labels = dict(Purpose.choices)
+            for refusal in refusals:
+                refusal.purpose_label = labels.get(refusal.purpose, refusal.purpose)
+        leave = None
+        if self.flag.kind == FlagKind.ON_LEAVE and self.flag.details.get("leave_period"):
+            from apps.shifts.models import LeavePeriod
+
+            leave = LeavePeriod.objects.select_related("person", "recorded_by").filter(
+                pk=self.flag.details["leave_period"]).first()
+        context.update(flag=self.flag, rows=rows, refusals=refusals, leave=leave,
                        more=max(0, len(self.flag.row_seqs) - len(seqs)),
                        can_resolve=self.flag.status == FlagStatus.OPEN)
         return context

@@ -1,9 +1,9 @@
-"""Sign-ons and gap reviews are records: read-only here (they are made on the sign-on page, the gap report or the
-API, through the services)."""
+"""Sign-ons, gap reviews and leave periods are records: read-only here (they are made on the sign-on page, the gap
+report, the leave page or the API, through the services)."""
 
 from django.contrib import admin
 
-from apps.shifts.models import ShiftGapReview, UnitSignOn
+from apps.shifts.models import LeavePeriod, ShiftGapReview, UnitSignOn
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -28,3 +28,9 @@ class UnitSignOnAdmin(_ReadOnly):
 class ShiftGapReviewAdmin(_ReadOnly):
     list_display = ("shift_date", "shift", "reviewed_by", "reviewed_at", "gap_count", "unit_count")
     date_hierarchy = "reviewed_at"
+
+
+@admin.register(LeavePeriod)
+class LeavePeriodAdmin(_ReadOnly):
+    list_display = ("person", "first_day", "last_day", "note", "recorded_by", "recorded_at")
+    date_hierarchy = "first_day"

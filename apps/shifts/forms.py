@@ -39,3 +39,16 @@ class GapReviewForm(ServerTimeFormMixin, forms.Form):
     shift = forms.ChoiceField(choices=SHIFT_CHOICES, widget=forms.HiddenInput)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Review note",
                            help_text="What you found and did about each gap (e.g. “Park on leave; Unit 12 to shop”).")
+
+
+class LeavePeriodForm(forms.Form):
+    """A supervisor records a team member's leave (R-AUD-3: searches made on leave are flagged)."""
+
+    person = forms.ModelChoiceField(queryset=None, label="Team member")
+    first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(required=False, max_length=200, help_text="E.g. “annual leave” (no medical details).")
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = actor.direct_reports.filter(is_active=True).order_by("username")

@@ -94,3 +94,29 @@ class ShiftGapReview(models.Model):
 
     def __str__(self) -> str:
         return f"Review of {self.shift_date} {self.shift} by {self.reviewed_by}"
+
+
+class LeavePeriod(models.Model):
+    """A period a person is on leave (vacation, sick, suspension…), recorded by their supervisor: whole days in the
+    agency's local time, ``first_day`` to ``last_day`` inclusive. The portal's review of its own log flags searches
+    made during it like searches outside a shift (R-AUD-3): someone on leave has no case to work."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leave_periods")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    note = models.CharField(max_length=200, blank=True, help_text="E.g. “annual leave” (no medical details).")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-first_day", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(last_day__gte=models.F("first_day")),
+                                   name="leaveperiod_last_day_not_before_first"),
+            models.CheckConstraint(condition=~models.Q(person=models.F("recorded_by")),
+                                   name="leaveperiod_not_own"),
+        ]
+        indexes = [models.Index(fields=["person", "first_day"], name="leaveperiod_person_first_day")]
+
+    def __str__(self) -> str:
+        return f"{self.person} on leave {self.first_day} – {self.last_day}"

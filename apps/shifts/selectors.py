@@ -13,7 +13,7 @@ from apps.accounts.roles import Role
 from apps.agencies.shift_windows import shift_window
 from apps.reads.choices import CameraKind, CameraStatus
 from apps.reads.models import Camera, CameraHeartbeatWindow, CameraStatusReport, Read
-from apps.shifts.models import ShiftGapReview, SignOnStatus, UnitSignOn
+from apps.shifts.models import LeavePeriod, ShiftGapReview, SignOnStatus, UnitSignOn
 
 GAP_NO_SIGN_ON = "no_sign_on"
 GAP_EARLY_SIGN_OFF = "early_sign_off"
@@ -47,6 +47,13 @@ def sign_on_list_visible_to(*, user) -> QuerySet[UnitSignOn]:
     if user.has_role(Role.SUPERVISOR):
         return rows.filter(Q(officer__supervisor=user) | Q(officer=user))
     return rows.filter(officer=user)
+
+
+def leave_period_list_visible_to(*, user) -> QuerySet[LeavePeriod]:
+    """The recorded leave of the people ``user`` supervises (directly); nothing for anyone else."""
+    if not getattr(user, "is_authenticated", False) or not user.has_perm("shifts.view_leaveperiod"):
+        return LeavePeriod.objects.none()
+    return LeavePeriod.objects.filter(person__supervisor=user)
 
 
 def gap_units_for(*, user) -> QuerySet[Camera]:

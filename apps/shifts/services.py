@@ -16,7 +16,7 @@ from apps.audit.transitions import row_lock, transition_apply, transition_check
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.reads.choices import CameraKind, CameraStatus
 from apps.reads.models import Camera
-from apps.shifts.models import SIGN_ON_TRANSITIONS, ShiftGapReview, SignOnStatus, UnitSignOn
+from apps.shifts.models import SIGN_ON_TRANSITIONS, LeavePeriod, ShiftGapReview, SignOnStatus, UnitSignOn
 
 SIGN_ON_NOT_ALLOWED = "You may sign on only the mobile units assigned to you."
 SIGN_ON_NOT_MOBILE = "{camera} is not a mobile unit; only ALPR-equipped vehicles are signed on."
@@ -32,6 +32,10 @@ SIGN_OFF_NOT_ALLOWED = "Only the officer who signed the unit on, or a supervisor
 SIGN_OFF_EARLY_NOTE_REQUIRED = (
     "The shift runs until {end}: say why the unit is signed off early (e.g. off duty, unit to the shop)."
 )
+LEAVE_NOT_THEIR_SUPERVISOR = "Only the person's supervisor records their leave."
+LEAVE_DAYS_REVERSED = "The last day of leave is before the first: check the dates."
+LEAVE_TOO_LONG = "A leave period is at most {days} days; record a longer absence as several periods."
+LEAVE_MAX_DAYS = 366
 REVIEW_NOT_ALLOWED = "You may not record reviews of shift gaps."
 REVIEW_NOTE_REQUIRED = "Write what you found and did about the gaps (or why there is nothing to do)."
 REVIEW_SHIFT_NOT_STARTED = "That shift has not started yet; there is nothing to review."
@@ -186,3 +190,24 @@ def shift_gap_review_record(*, actor, shift_date: date, shift: str, note: str) -
 
 def current_shift() -> tuple[date, str]:
     return shift_at(timezone.now())
+
+
+@transaction.atomic
+def leave_period_record(*, actor, person, first_day: date, last_day: date, note: str = "") -> LeavePeriod:
+    """The person's supervisor records a period of leave (whole local days, inclusive); the review of the access
+    log flags searches made on those days (R-AUD-3). PermissionDeniedError for anyone but the person's supervisor
+    holding ``shifts.add_leaveperiod``; ApplicationError for reversed or over-long periods."""
+    if (actor is None or person is None or not actor.has_perm("shifts.add_leaveperiod")
+            or person.supervisor_id != actor.pk):
+        raise PermissionDeniedError(LEAVE_NOT_THEIR_SUPERVISOR)
+    if last_day < first_day:
+        raise ApplicationError(LEAVE_DAYS_REVERSED, code="leave_days_reversed")
+    if (last_day - first_day).days >= LEAVE_MAX_DAYS:
+        raise ApplicationError(LEAVE_TOO_LONG.format(days=LEAVE_MAX_DAYS), code="leave_too_long")
+    period = LeavePeriod(person=person, first_day=first_day, last_day=last_day, note=(note or "").strip()[:200],
+                         recorded_by=actor, recorded_at=timezone.now())
+    period.full_clean()
+    period.save()
+    event_record(actor=actor, code="alprportal.shifts.leave.recorded", target=period,
+                 data={"person": person.pk, "first_day": first_day, "last_day": last_day})
+    return period

@@ -9,5 +9,6 @@ urlpatterns = [
     path("units/<int:camera_pk>/sign-on/", views.SignOnView.as_view(), name="unit_sign_on"),
     path("sign-ons/<int:pk>/sign-off/", views.SignOffView.as_view(), name="sign_off"),
     path("gaps/", views.GapReportView.as_view(), name="gaps"),
+    path("leave/", views.LeaveView.as_view(), name="leave"),
     path("gaps/reviews/", views.GapReviewView.as_view(), name="gap_review"),
 ]

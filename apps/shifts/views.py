@@ -10,15 +10,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
 from apps.agencies.shift_windows import shift_at, shift_for_sign_on, shift_label
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
-from apps.shifts.forms import GapReviewForm, ShiftChoiceForm, SignOffForm, SignOnForm
+from apps.shifts.forms import GapReviewForm, LeavePeriodForm, ShiftChoiceForm, SignOffForm, SignOnForm
 from apps.shifts.models import SignOnStatus
-from apps.shifts.selectors import shift_gap_report, sign_on_list_visible_to, sign_on_open_for, units_for_sign_on
-from apps.shifts.services import shift_gap_review_record, unit_sign_off, unit_sign_on
+from apps.shifts.selectors import (
+    leave_period_list_visible_to,
+    shift_gap_report,
+    sign_on_list_visible_to,
+    sign_on_open_for,
+    units_for_sign_on,
+)
+from apps.shifts.services import leave_period_record, shift_gap_review_record, unit_sign_off, unit_sign_on
 from apps.training.gate import TrainingRequiredMixin
 
 
@@ -125,3 +131,29 @@ class GapReviewView(PortalPermissionRequiredMixin, TrainingRequiredMixin, View):
         return HttpResponseRedirect(reverse("shifts:gaps") + "?" + query)
 
 
+
+
+class LeaveView(PortalPermissionRequiredMixin, TrainingRequiredMixin, FormView):
+    """A supervisor records their team's leave; the review of the access log flags searches made on leave
+    (R-AUD-3). Lists the leave this supervisor can see (their team's)."""
+
+    permission_required = ("shifts.view_leaveperiod", "shifts.add_leaveperiod")
+    template_name = "shifts/leave.html"
+
+    def get_form(self, form_class=None):
+        return LeavePeriodForm(self.request.POST or None, actor=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["periods"] = leave_period_list_visible_to(user=self.request.user).select_related(
+            "person", "recorded_by")[:100]
+        return context
+
+    def form_valid(self, form):
+        try:
+            period = leave_period_record(actor=self.request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Leave of {period.person} recorded: {period.first_day} – {period.last_day}.")
+        return HttpResponseRedirect(reverse("shifts:leave"))

@@ -4,7 +4,9 @@ searches, then one review run, so the supervisor (Sofia Reyes) finds flags of he
 - the investigator looks up one plate under three different case numbers (a tracked person, not a case);
 - the investigator's plate-less search justified "per ICE request" (SB 54 screen);
 - the lapsed detective's three plate-less searches of one area on one day, near a rally (protected activity);
-- the operator's search under case number "test" (vague).
+- the operator's search under case number "test" (vague);
+- the operator's search on a day of leave the supervisor recorded (on leave);
+- the investigator's three searches in one evening refused for their case numbers (refused attempts).
 Case-number formats and the RMS connection are agency settings (admin → Misuse detection); the demo leaves them
 unset so every demo login keeps working with any number.
 """
@@ -52,6 +54,21 @@ def seed_misuse_demo(*, stdout=None) -> None:
         search(people["lapsed"], today - timedelta(days=6), 16, minute, case_number="PC-26-01100", area=rally,
                justification="Vehicles parked around the rally at Bixby Park on Saturday", **plateless)
     search(people["operator"], today - timedelta(days=2), 11, case_number="test", plate="6TST001")
+    operator = people["operator"]
+    if operator.supervisor_id:
+        from apps.shifts.services import leave_period_record
+
+        with _at(today - timedelta(days=12), 9):
+            leave_period_record(actor=operator.supervisor, person=operator, first_day=today - timedelta(days=9),
+                                last_day=today - timedelta(days=7), note="annual leave")
+        search(operator, today - timedelta(days=8), 21, case_number="PC-26-01207", plate="5LVE220")
+    from apps.misuse.casenumbers import CASE_NUMBER_UNKNOWN
+    from apps.misuse.services import case_number_refusal_record
+
+    for minute, number in ((2, "MC-26-00999"), (6, "MC-26-09999"), (9, "MC-26-99999")):
+        with _at(today - timedelta(days=3), 22, minute):
+            case_number_refusal_record(user=people["investigator"], case_number=number, purpose="investigative_leads",
+                                       code="case_number_unknown", message=CASE_NUMBER_UNKNOWN.format(number=number))
     run = misuse_review_run()
     if stdout is not None:
         stdout.write(f"  Misuse review: {run.flags_created} flags planted in the access log — log in as supervisor, "

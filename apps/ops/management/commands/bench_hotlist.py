@@ -11,11 +11,15 @@ Runs in its own PostgreSQL database (``alpr_bench_hotlist``, dropped afterwards 
    to ``/api/v1/ingest/reads/`` while an operator polls ``/api/v1/hits/`` (every 50 ms); the time from the start
    of the POST to the first poll that shows the hit, over several trials.
 
-The last line printed is one JSON object with ``ratio_with_hotlist`` and ``hit_visible_s`` (the worst trial).
+The last line printed is one JSON object with ``ratio_with_hotlist`` and ``hit_visible_s`` (the worst trial), and
+``cpu_per_1000_reads`` with and without matching — CPU seconds of this process and of the PostgreSQL backend serving
+it (``apps.ops.benchmarks.CpuMeter``) — with ``cpu_ratio_with_hotlist``: what matching costs, which wall-clock
+ratios on a shared 2-core machine do not settle (issue #19).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -32,13 +36,20 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from apps.ops.benchmarks import bench_database, summary_ms
+from apps.ops.benchmarks import CpuMeter, bench_database, summary_ms
 
 LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 
 
 def _plate(rng: random.Random) -> str:
     return f"{rng.randint(1, 9)}{''.join(rng.choices(LETTERS, k=3))}{rng.randint(0, 999):03d}"
+
+
+def _cpu_ratio(with_matching: CpuMeter, without: CpuMeter) -> float | None:
+    def total(meter):
+        return meter.process + (meter.backend or 0.0) if with_matching.backend is not None \
+            and without.backend is not None else meter.process
+    return round(total(with_matching) / total(without), 3) if total(without) else None
 
 
 def _partial(rng: random.Random, n: int) -> str:
@@ -165,14 +176,17 @@ class Command(BaseCommand):
         on_camera = camera_create(actor=None, name="Matching on", kind=CameraKind.FIXED, agency=agency,
                                   commissioned_at=commissioned)
 
-        def run(camera, items, matching: bool) -> float:
+        cpu = {True: CpuMeter(), False: CpuMeter()}
+
+        def run(camera, items, matching: bool, *, measured: bool = True) -> float:
             patch = mock.patch.object(ingest_module, "hits_match_reads", lambda **kw: []) if not matching else None
             if patch:
                 patch.start()
             try:
-                started = time.perf_counter()
-                result = read_batch_ingest(camera=camera, items=items)
-                elapsed = time.perf_counter() - started
+                with cpu[matching].measure() if measured else contextlib.nullcontext():
+                    started = time.perf_counter()
+                    result = read_batch_ingest(camera=camera, items=items)
+                    elapsed = time.perf_counter() - started
             finally:
                 if patch:
                     patch.stop()
@@ -181,9 +195,10 @@ class Command(BaseCommand):
 
         matcher_cache.clear()
         started = time.perf_counter()
-        run(on_camera, batches[0], True)  # warm-up: compiles the 100,000-entry version once for this process
+        # warm-up: compiles the 100,000-entry version once for this process
+        run(on_camera, batches[0], True, measured=False)
         first_batch_with_compile = time.perf_counter() - started
-        run(off_camera, batches[0], False)
+        run(off_camera, batches[0], False, measured=False)
         off_times, on_times = [], []
         for index, items in enumerate(batches[1:]):
             order = [(off_camera, False), (on_camera, True)]
@@ -197,6 +212,10 @@ class Command(BaseCommand):
             "reads_per_s_without_hotlist": round(off_rate),
             "reads_per_s_with_hotlist": round(on_rate),
             "ratio_with_hotlist": round(on_rate / off_rate, 3),
+            "cpu_per_1000_reads": {"without_hotlist": cpu[False].per_1000(reads),
+                                   "with_hotlist": cpu[True].per_1000(reads)},
+            # Extra CPU per read that matching costs (process + backend; process only if the backend was not read).
+            "cpu_ratio_with_hotlist": _cpu_ratio(cpu[True], cpu[False]),
             "batch_ms_without_hotlist": summary_ms(off_times),
             "batch_ms_with_hotlist": summary_ms(on_times),
             "first_batch_ms_including_compile": round(first_batch_with_compile * 1000, 1),
@@ -234,7 +253,9 @@ class Command(BaseCommand):
                 with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local bench server
                     return json.loads(response.read())
 
-            after = call("GET", "/api/v1/hits/", auth=f"Token {token}")["last_id"]
+            # Every view of hits states a purpose and case number (R-AUD-1a), as an operator's client does.
+            context = "purpose=investigative_leads&case_number=BENCH-26-0001"
+            after = call("GET", f"/api/v1/hits/?{context}", auth=f"Token {token}")["last_id"]
             visible = []
             for trial in range(-2, trials):  # two unmeasured warm-up trials (each gunicorn worker's first request)
                 plate = exact[rng.randrange(len(exact))]
@@ -247,7 +268,7 @@ class Command(BaseCommand):
                 call("POST", "/api/v1/ingest/reads/", body, auth=f"Camera {camera_token}")
                 seen = None
                 while seen is None and time.perf_counter() - started < 10:
-                    data = call("GET", f"/api/v1/hits/?after={after}", auth=f"Token {token}")
+                    data = call("GET", f"/api/v1/hits/?after={after}&{context}", auth=f"Token {token}")
                     if any(hit["plate"] == plate for hit in data["hits"]):
                         seen = time.perf_counter() - started
                         after = data["last_id"]

@@ -30,15 +30,18 @@ from apps.accounts.models import User
 from apps.agencies.models import Agency
 from apps.audit.models import GENESIS_HASH, AccessLog
 from apps.misuse.choices import FlagKind
-from apps.misuse.models import MisuseFlag
+from apps.misuse.models import CaseNumberRefusal, MisuseFlag
 from apps.misuse.runs import misuse_review_run
 from apps.reads.models import Camera
-from apps.shifts.models import SignOnStatus, UnitSignOn
+from apps.shifts.models import LeavePeriod, SignOnStatus, UnitSignOn
 
 BENCH_DB = "alpr_bench_misuse"
 DAYS = 90
 INVESTIGATORS, OPERATORS, SUPERVISORS = 150, 50, 20
 PLANTS_PER_KIND = 20
+SHARED_CLUSTER = "plateless_cluster_shared"  # several people, each under the per-person threshold, one place and day
+# Refused attempts (R-READ-3) are not access-log rows: one typo per this many rows among normal traffic.
+ROWS_PER_NORMAL_REFUSAL = 2000
 JUSTIFICATIONS = ["Burglary series near the mall, suspect vehicle unknown", "Hit-and-run at the intersection, "
                   "witness saw a dark SUV", "Armed robbery of the gas station, getaway car seen on this camera",
                   "Missing elderly person last seen driving near here", "Catalytic converter thefts on this block"]
@@ -176,6 +179,51 @@ class Command(BaseCommand):
                     _plate(f"9VP{index:02d}{n:04d}"), f"2026-1{index:02d}{n // 5:03d}", key)
             planted[key] = user.pk
 
+        # Cross-person plate-less clusters: 3–4 people, each with 2 searches (under MISUSE_CLUSTER_MIN alone) of one
+        # camera on one day; the plant is found when every one of them is flagged.
+        shared_planted: dict[int, set] = {}
+        for index in range(PLANTS_PER_KIND):
+            key, day = (SHARED_CLUSTER, index), rng.randrange(0, DAYS)
+            members = rng.sample(investigators, 3 + index % 2)
+            for member_index, member in enumerate(members):
+                for n in range(2):
+                    add(member, at(day, 10 + member_index, 7 * n), _plateless(
+                        cameras=[700 + index], day=start_day + timedelta(days=day),
+                        justification=JUSTIFICATIONS[(member_index + n) % 5]), f"2026-0{index:02d}{member_index:03d}",
+                        key)
+            shared_planted[index] = {member.pk for member in members}
+        # Searches on leave: a supervisor recorded 3 days of leave; the person searched on the middle one.
+        leave_days: dict[int, set] = defaultdict(set)
+        leave_periods = []
+        for index in range(PLANTS_PER_KIND):
+            key, day = (FlagKind.ON_LEAVE, index), rng.randrange(1, DAYS - 2)
+            user = plant_user([person for person in investigators if person.pk not in leave_days])
+            first = start_day + timedelta(days=day - 1)
+            leave_periods.append(LeavePeriod(person=user, first_day=first, last_day=first + timedelta(days=2),
+                                             note="bench leave", recorded_by=user.supervisor,
+                                             recorded_at=at(max(0, day - 5), 8)))
+            leave_days[user.pk] |= {first + timedelta(days=n) for n in range(3)}
+            for n in range(2):
+                add(user, at(day, 10 + n), _plate(f"9LV{index:02d}{n}"), f"2026-0{index:02d}9{n:02d}", key)
+            planted[key] = user.pk
+        LeavePeriod.objects.bulk_create(leave_periods)
+        # Refused attempts: 3–4 by one person in one day (planted), and lone typos among normal traffic.
+        refusals, refusal_keys = [], []
+        for index in range(PLANTS_PER_KIND):
+            key, day = (FlagKind.CASE_REFUSED, index), rng.randrange(0, DAYS)
+            user = plant_user(investigators)
+            for n in range(3 + index % 2):
+                refusals.append(_refusal(user, agency, at(day, 18, 3 * n), f"2026-{index:02d}{n}"))
+                refusal_keys.append(key)
+            planted[key] = user.pk
+        for _ in range(rows // ROWS_PER_NORMAL_REFUSAL):
+            user = plant_user(investigators + operators)
+            refusals.append(_refusal(user, agency, at(rng.randrange(DAYS), rng.randint(7, 19), rng.randrange(60)),
+                                     f"2026-{rng.randrange(10**6):06d}"))
+            refusal_keys.append(None)
+        planted_refusals = {refusal.pk: key for refusal, key in zip(
+            CaseNumberRefusal.objects.bulk_create(refusals), refusal_keys, strict=True) if key is not None}
+
         # --- Normal traffic: cases of 1–5 plates worked over at most 10 days; plate-less searches justified.
         normal = max(0, rows - len(generated))
         case_counter = 0
@@ -197,6 +245,8 @@ class Command(BaseCommand):
                         days=rng.randrange(DAYS)), justification=JUSTIFICATIONS[rng.randrange(5)])
                 else:
                     elements = _plate(plates[rng.randrange(len(plates))])
+                if leave_days and when.date() in leave_days.get(user.pk, ()):
+                    continue  # people on leave do not work (the planted searches on leave are the exception)
                 add(user, when, elements, case_number)
                 normal -= 1
         generated.sort(key=lambda item: item[0])
@@ -210,14 +260,23 @@ class Command(BaseCommand):
 
         found: dict[str, int] = defaultdict(int)
         false_flags: dict[str, int] = defaultdict(int)
-        flags = list(MisuseFlag.objects.values_list("kind", "subject_id", "row_seqs"))
         hit_keys = set()
-        for kind, subject_id, seqs in flags:
+        shared_found: dict[int, set] = defaultdict(set)
+        false_shared = 0  # of the plate-less cluster flags on normal traffic, those of the cross-person rule
+        flags = list(MisuseFlag.objects.values_list("kind", "subject_id", "row_seqs", "details"))
+        for kind, subject_id, seqs, details in flags:
             keys = {planted_rows[seq] for seq in seqs if seq in planted_rows}
-            matched = {key for key in keys if key[0] == kind and planted[key] == subject_id}
+            keys |= {planted_refusals[pk] for pk in details.get("refusals", []) if pk in planted_refusals}
+            for key in keys:
+                if key[0] == SHARED_CLUSTER and kind == FlagKind.PLATELESS_CLUSTER \
+                        and subject_id in shared_planted[key[1]]:
+                    shared_found[key[1]].add(subject_id)
+            matched = {key for key in keys if key[0] == kind and planted.get(key) == subject_id}
             hit_keys |= matched
             if not keys:
                 false_flags[kind] += 1
+                if kind == FlagKind.PLATELESS_CLUSTER and "people" in details:
+                    false_shared += 1
         for key in hit_keys:
             found[key[0]] += 1
         result = {
@@ -227,10 +286,19 @@ class Command(BaseCommand):
             "recall": {kind: round(found[kind] / PLANTS_PER_KIND, 3) for kind in FlagKind.values},
             "flags_on_normal_traffic": {kind: false_flags[kind] for kind in FlagKind.values},
             "normal_rows": AccessLog.objects.count() - len(planted_rows),
+            # Every member of a cross-person cluster flagged (people found / people planted beside it).
+            "recall_shared_plateless_clusters": round(sum(
+                shared_found[index] == members for index, members in shared_planted.items()) / PLANTS_PER_KIND, 3),
+            "shared_cluster_people_flagged": f"{sum(len(found_) for found_ in shared_found.values())}/"
+                                             f"{sum(len(members) for members in shared_planted.values())}",
+            "shared_cluster_flags_on_normal_traffic": false_shared,
+            "refusals": len(refusals), "leave_periods": len(leave_periods),
         }
         for kind in FlagKind.values:
             self.stdout.write(f"{kind:22} recall {found[kind]}/{PLANTS_PER_KIND}  flags on normal traffic "
                               f"{false_flags[kind]}")
+        self.stdout.write(f"{SHARED_CLUSTER:22} recall {result['recall_shared_plateless_clusters']:.0%} "
+                          f"(people flagged {result['shared_cluster_people_flagged']})")
         self.stdout.write(json.dumps(result, sort_keys=True))
 
     def _people(self, agency) -> dict:
@@ -310,6 +378,12 @@ def _plateless(*, cameras, day, justification) -> dict:
             "time_to": f"{day.isoformat()}T23:59:00", "plate_less": True, "justification": justification,
             "protected_activity_attested": True,
             "case_verification": {"status": "verified", "kind": "case", "rms": "open"}}
+
+
+def _refusal(user, agency, when, case_number) -> CaseNumberRefusal:
+    return CaseNumberRefusal(user=user, agency=agency, occurred_at=when, case_number=case_number,
+                             purpose="investigative_leads", code="case_number_unknown",
+                             message=f"Case number {case_number} does not exist in the records system.")
 
 
 def _random_plate(rng) -> str:
