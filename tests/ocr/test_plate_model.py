@@ -186,22 +186,3 @@ def test_bench_ocr_split_and_degrade_report_wrong_and_abstained(ocr_engine_loade
     assert summary["photos"] == len(KINDS) and set(summary["by_degradation"]) == set(KINDS)
     assert all({"exact_folded", "wrong", "abstained"} <= set(v) for v in summary["by_degradation"].values())
     assert fold_confusable("O") == "0"
-
-
-@pytest.mark.parametrize("agree, votes, posterior, stated", [
-    (3, 3, 0.25, True),    # every view of the region read this text: 20 % of the evidence is enough
-    (2, 3, 0.25, False),   # one view read something else: 30 % needed, so "no plate read"
-    (0, 0, 0.25, False),   # never re-read (not a refined region): 30 % needed
-    (3, 3, 0.15, False),   # unanimous but too little of the evidence
-    (1, 3, 0.45, True),
-])
-def test_a_reading_all_views_agree_on_needs_less_of_the_evidence_to_be_stated(agree, votes, posterior, stated):
-    # R-HOT-5: abstaining on a plate every view read alike loses a right read; a split reading still abstains
-    from apps.ocr.engine import PipelinePlateEngine, PlateCandidate
-
-    engine = PipelinePlateEngine(None, None)
-    top = PlateCandidate("7ABC123", 0.9, (0, 0, 10, 5),
-                         detail={"posterior": posterior, "votes": votes, "agree": agree})
-    engine._decide(top)
-    assert top.accepted is stated
-    assert (top.note == "") is stated and (stated or "too uncertain" in top.note)

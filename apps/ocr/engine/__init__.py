@@ -42,8 +42,6 @@ PIPELINE_VERSION = "1.3"
 # Abstention thresholds (issue #16), chosen on the tune halves of us-dev and us-crops (apps/ocr/engine/README.md)
 ACCEPT_CONF = 0.0
 ACCEPT_POSTERIOR = 0.3
-# ... and when every view of the refined region read exactly this text (engine 1.3: view agreement), this share suffices
-ACCEPT_POSTERIOR_UNANIMOUS = 0.2
 RETRY_SCALES = ""  # when abstaining, read again at these scales ("0.6"): see the engine README
 
 
@@ -96,15 +94,12 @@ class PipelinePlateEngine:
     version = ""
 
     def __init__(self, detector, recognizer, *, max_candidates: int = 5, accept_conf: float = ACCEPT_CONF,
-                 accept_posterior: float = ACCEPT_POSTERIOR,
-                 accept_posterior_unanimous: float = ACCEPT_POSTERIOR_UNANIMOUS,
-                 retry_scales: str = RETRY_SCALES, **pipeline_opts):
+                 accept_posterior: float = ACCEPT_POSTERIOR, retry_scales: str = RETRY_SCALES, **pipeline_opts):
         from .pipeline import PlateReader
 
         self.max_candidates = max_candidates
         self.retry_scales = [float(v) for v in str(retry_scales).split(",") if v.strip()]
         self.accept_conf, self.accept_posterior = accept_conf, accept_posterior
-        self.accept_posterior_unanimous = accept_posterior_unanimous
         self._reader = PlateReader(detector, recognizer, **pipeline_opts)
 
     def read_plates(self, image_bgr: np.ndarray) -> list[PlateCandidate]:
@@ -151,7 +146,6 @@ class PipelinePlateEngine:
                         "posterior": round(float(c.posterior), 4),
                         "layout": round(float(c.layout), 3),
                         "origin": c.origin,
-                        "agree": c.agree,
                     },
                     note=f"not a plate: {c.implausible}" if c.implausible else "",
                 )
@@ -168,21 +162,11 @@ class PipelinePlateEngine:
             return
         if top.confidence < self.accept_conf:
             top.note = f"too uncertain (confidence {top.confidence:.2f} < {self.accept_conf:.2f})"
-        elif top.detail.get("posterior", 1.0) < self._posterior_needed(top):
+        elif top.detail.get("posterior", 1.0) < self.accept_posterior:
             top.note = (f"too uncertain (other readings close behind: it holds {top.detail['posterior']:.0%} of the "
-                        f"evidence, {self._posterior_needed(top):.0%} needed)")
+                        f"evidence, {self.accept_posterior:.0%} needed)")
         else:
             top.accepted = True
-
-
-    def _posterior_needed(self, top: PlateCandidate) -> float:
-        """The share of the evidence a first candidate needs: ``accept_posterior``, or ``accept_posterior_unanimous``
-        when every view of its refined region (first-pass crop, re-detections, masked lines) read exactly this text
-        (measured on the tune halves: unanimous texts are right far more often at the same posterior)."""
-        votes, agree = top.detail.get("votes", 0), top.detail.get("agree", 0)
-        if votes and agree == votes:
-            return min(self.accept_posterior, self.accept_posterior_unanimous)
-        return self.accept_posterior
 
 
 class OnnxPlateEngine(PipelinePlateEngine):

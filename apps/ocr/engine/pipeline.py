@@ -56,7 +56,6 @@ class Candidate:
     layout: float = 0.0  # the layout prior's share of ``score``
     implausible: str | None = None  # why no plate can be this text (plates.implausible_reason), None if it can
     posterior: float = 0.0  # share of this text among all the photo's readings (softmax of the scores)
-    agree: int = 0  # how many of its region's views read exactly this text (greedy); 0 outside refined regions
     origin: str = "read"  # read (a view's greedy text), beam, edge (a greedy text less an edge character), i1
 
 
@@ -357,7 +356,7 @@ class PlateReader:
             else:
                 score = self._prior(text, rep.raw) + geo + self.beta * float(mix[i]) + layout
             out.append(Candidate(text, score, rep.confidence, rep.quad, rep.raw, rep.source, len(views), views,
-                                 layout=layout, origin=origin[text], agree=sum(v.text == text for v in views)))
+                                 layout=layout, origin=origin[text]))
         return out
 
     def _scored_first_pass(self, img, pre=None, side=None) -> list[Candidate]:
