@@ -19,7 +19,7 @@ from apps.ocr.choices import ItemStatus, JobStatus
 from apps.ocr.engine import decode_image, fold_confusable
 from apps.ocr.engine.bench import score_items, select_split, split_of
 from apps.ocr.engine.degrade import KINDS, degrade, degraded_jpeg, seed_for
-from apps.ocr.engine.plates import LayoutPrior, implausible_reason, layout_of, state_named
+from apps.ocr.engine.plates import LayoutPrior, implausible_reason, layout_of, state_named, text_penalty
 from apps.ocr.engine.ppocr import ALNUM, N_CLASSES, ctc_beam, ctc_log_likelihood, ctc_log_likelihoods
 from apps.ocr.services import NO_PLATE_READ, ocr_item_process, ocr_job_create
 from apps.ocr.synthetic import plate_photo, plate_photo_jpeg
@@ -49,6 +49,13 @@ def test_texts_no_plate_can_be_are_implausible(text, reason):
 @pytest.mark.parametrize("text", ["7ABC123", "YG9X2G", "CEMENT0", "AB", "12345678", "4KPL718"])
 def test_plate_texts_are_plausible(text):
     assert implausible_reason(text) is None
+
+
+@pytest.mark.parametrize("sticker, plate", [("MAY98", "MAY9B8"), ("SEP10", "SEP14A"), ("JUN2001", "7JUN201"),
+                                            ("0CT12", "4CT1Z2"), ("10DEC", "10DEC9")])
+def test_a_registration_stickers_month_and_year_is_less_plate_like_than_a_plate(sticker, plate):
+    # the month and year of a registration sticker (R-HOT-5: a sticker stated as the plate is a misread)
+    assert text_penalty(sticker) <= text_penalty(plate) - 1.5
 
 
 def test_the_layout_prior_knows_state_layouts():

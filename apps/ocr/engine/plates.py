@@ -80,6 +80,9 @@ _DATE8 = re.compile(
     r"|(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d\d)$"  # DDMMYYYY
 )
 _TIME6 = re.compile(r"^(?:[01]\d|2[0-3])[0-5]\d[0-5]\d$")
+# a registration sticker's month and year (``MAY98``, ``SEP10``, ``JUN2001``, ``10DEC``), compared folded (0CT, N0V)
+_MONTHS = "JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|0CT|N0V|DEC"
+_STICKER = re.compile(rf"^(?:(?:{_MONTHS})\d{{1,4}}|\d{{1,4}}(?:{_MONTHS}))$")
 
 
 _FOLDED_FRAME_WORDS = {w.translate(_FOLD) for w in FRAME_WORDS}
@@ -133,6 +136,8 @@ def text_penalty(text: str, raw: str = "") -> float:
         pen -= 1.0
     if n == 8 and digits >= 7:  # registration sticker / serial numbers, not plates
         pen -= 1.0
+    if _STICKER.match(text.translate(_FOLD)):  # a registration sticker's month and year, not the plate number
+        pen -= 2.0
     # a separator pattern like 3-3-4 digits is a phone number
     if re.search(r"\d{3}\D\d{3}\D\d{4}", raw):
         pen -= 4.0
