@@ -203,6 +203,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("PORTAL_TIME_ZONE", default="America/Los_Angeles")
 USE_I18N = True
 USE_TZ = True
+# One date/time format everywhere, admin included: ISO dates, 24-hour clock (alprportal/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["alprportal.formats"]
 
 # --- REST framework -------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

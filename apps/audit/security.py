@@ -26,7 +26,7 @@ from apps.audit.models import AccessLog, QueryVolumeAlert, SecurityIncident
 from apps.audit.services import event_record
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notifications_resolve
 
 logger = logging.getLogger("alprportal.security")
 
@@ -202,6 +202,7 @@ def security_incident_close(*, actor, incident: SecurityIncident, note: str) -> 
     incident.save(update_fields=["status", "closed_at", "closed_by", "closure_note"])
     event_record(actor=actor, code="alprportal.audit.security_incident.closed", target=incident,
                  data={"old": old, "new": incident.status, "note": note})
+    notifications_resolve(dedupe_keys=[f"security.incident.opened.{incident.pk}"])  # issue #17: the alert clears
     return incident
 
 

@@ -29,7 +29,7 @@ from apps.audits.sampling import PopulationEntry, draw, new_seed, sample_size_fo
 from apps.audits.selectors import audit_population, local_period_bounds
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notifications_resolve
 
 NOT_AN_AUDITOR = "You may not run query audits."
 NOT_A_REVIEWER = "You may not review sampled queries."
@@ -270,6 +270,7 @@ def audit_campaign_return(*, actor, campaign: AuditCampaign, reason: str) -> Aud
     campaign.save(update_fields=["status", "submitted_at", "submitted_by"])
     event_record(actor=actor, code="alprportal.audits.campaign.returned", target=campaign,
                  data={"old": old, "new": campaign.status, "reason": reason})
+    notifications_resolve(dedupe_prefixes=[f"audits.submitted.{campaign.pk}."])  # the approval asked is answered
     return campaign
 
 
@@ -287,6 +288,7 @@ def audit_campaign_approve(*, actor, campaign: AuditCampaign, note: str = "") ->
     campaign.save(update_fields=["status", "approved_by", "approved_at", "approval_note"])
     event_record(actor=actor, code="alprportal.audits.campaign.approved", target=campaign,
                  data={"old": old, "new": campaign.status, "note": campaign.approval_note})
+    notifications_resolve(dedupe_prefixes=[f"audits.submitted.{campaign.pk}."])  # issue #17: the alert clears
     return campaign
 
 
@@ -310,6 +312,7 @@ def audit_follow_up_resolve(*, actor, sample: AuditSample, resolution: str) -> A
     sample.save(update_fields=["follow_up_resolution", "follow_up_resolved_by", "follow_up_resolved_at"])
     event_record(actor=actor, code="alprportal.audits.follow_up.resolved", target=sample,
                  data={"campaign": sample.campaign_id, "resolution": resolution})
+    notifications_resolve(dedupe_keys=[f"audits.follow_up.{sample.pk}"])
     return sample
 
 

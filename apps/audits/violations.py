@@ -20,7 +20,7 @@ from apps.audits.choices import VIOLATION_TRANSITIONS, ViolationKind, ViolationO
 from apps.audits.models import ViolationReport
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notifications_resolve
 
 NOT_A_MEMBER = "Only members of the agency file violation and error reports here."
 SUPERVISOR_RANK_REQUIRED = "Send the report to a supervisor of the rank of sergeant or higher, or a manager."
@@ -130,6 +130,7 @@ def violation_report_close(*, actor, report: ViolationReport, outcome: str, reso
     report.save(update_fields=["status", "outcome", "resolution", "closed_at", "closed_by"])
     event_record(actor=actor, code="alprportal.audits.violation_report.closed", target=report,
                  data={"old": old, "new": report.status, "outcome": outcome})
+    notifications_resolve(dedupe_keys=[f"audits.violation.submitted.{report.pk}"])  # issue #17: the alert clears
     reporter = report.reported_by
     transaction.on_commit(lambda: notification_send(
         recipients=[reporter], title=f"Your report {report.reference} was closed: {report.get_outcome_display()}",

@@ -28,7 +28,7 @@ from apps.holds.models import EvidenceExport, EvidenceHold, HeldRead
 from apps.holds.reads_bridge import hold_scope_search_ids, hold_scope_selected, reads_by_id
 from apps.holds.selectors import VIEW_PERMISSION
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notifications_resolve
 
 logger = logging.getLogger("alprportal.holds")
 
@@ -88,6 +88,12 @@ def _notify(people: Iterable, *, title: str, body: str = "", hold: EvidenceHold,
     recipients = [person for person in people if person is not None]
     transaction.on_commit(lambda: notification_send(recipients=recipients, title=title, body=body, link=link,
                                                     severity=severity, dedupe_key=f"holds.{hold.pk}.{key}"))
+
+
+def _resolve_alerts(hold: EvidenceHold, *keys: str) -> None:
+    """The alerts that asked for this step leave everyone's home page once it is done (issue #17)."""
+    notifications_resolve(dedupe_keys=[f"holds.{hold.pk}.{key}" for key in keys if not key.endswith(".")],
+                          dedupe_prefixes=[f"holds.{hold.pk}.{key}" for key in keys if key.endswith(".")])
 
 
 def _locked(hold: EvidenceHold) -> EvidenceHold:
@@ -232,6 +238,7 @@ def hold_approve(*, actor, hold: EvidenceHold, note: str = "") -> EvidenceHold:
         hold.full_clean()
         hold.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         _event(hold, actor=actor, verb="approved", old=old, data={"note": hold.decision_note})
+        _resolve_alerts(hold, "requested")
         _notify([hold.requested_by], hold=hold, key="approved",
                 title=f"Evidence hold {hold.reference} approved by your supervisor",
                 body="The custodian of records verifies the request next; its reads stay protected meanwhile.")
@@ -271,6 +278,7 @@ def hold_verify(*, actor, hold: EvidenceHold, note: str = "", evidence_booking_n
         hold.full_clean()
         hold.save(update_fields=["status", "verified_by", "verified_at", "verification_note",
                                  "evidence_booking_number", "reaffirm_due_on"])
+        _resolve_alerts(hold, "verify")
         _event(hold, actor=actor, verb="verified", old=old,
                data={"note": hold.verification_note, "evidence_booking_number": hold.evidence_booking_number,
                      "reaffirm_due_on": hold.reaffirm_due_on})
@@ -298,6 +306,7 @@ def hold_verify_refuse(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHol
         hold.verified_by, hold.verified_at, hold.verification_note = actor, timezone.now(), reason
         hold.full_clean()
         hold.save(update_fields=["status", "verified_by", "verified_at", "verification_note"])
+        _resolve_alerts(hold, "verify")
         _event(hold, actor=actor, verb="verification_refused", old=old, data={"reason": reason})
         _notify([hold.requested_by, hold.approver], hold=hold, key="verification_refused",
                 title=f"Evidence hold {hold.reference} not verified", body=reason[:500], severity=Severity.WARNING)
@@ -345,6 +354,7 @@ def hold_deny(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHold:
         hold.decided_by, hold.decided_at, hold.decision_note = actor, timezone.now(), reason
         hold.full_clean()
         hold.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        _resolve_alerts(hold, "requested")
         _event(hold, actor=actor, verb="denied", old=old, data={"reason": reason})
         _notify([hold.requested_by], hold=hold, key="denied", title=f"Evidence hold {hold.reference} denied",
                 body=reason[:500], severity=Severity.WARNING)
@@ -376,6 +386,7 @@ def hold_release(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHold:
         hold.released_by, hold.released_at, hold.release_reason = actor, timezone.now(), reason
         hold.full_clean()
         hold.save(update_fields=["status", "released_by", "released_at", "release_reason"])
+        _resolve_alerts(hold, "requested", "verify", "reaffirm.")
         _event(hold, actor=actor, verb="released", old=old, data={"reason": reason})
         _notify([hold.requested_by, hold.approver], hold=hold, key="released",
                 title=f"Evidence hold {hold.reference} released",
@@ -397,6 +408,7 @@ def hold_reaffirm(*, actor, hold: EvidenceHold, note: str = "") -> EvidenceHold:
         hold.reaffirm_due_on = timezone.localdate() + timedelta(days=settings.PORTAL["HOLD_REAFFIRM_DAYS"])
         hold.full_clean()
         hold.save(update_fields=["last_reaffirmed_at", "last_reaffirmed_by", "reaffirm_due_on"])
+        _resolve_alerts(hold, "reaffirm.")
         _event(hold, actor=actor, verb="reaffirmed", old=hold.status,
                data={"note": (note or "").strip(), "old_due": old_due, "new_due": hold.reaffirm_due_on})
     return hold

@@ -65,7 +65,7 @@ from apps.hotlists.models import (
 from apps.hotlists.selectors import hot_list_usable_versions
 from apps.justifications.rules import ATTESTATION_REQUIRED, ENTRY_SUBJECT, justification_check
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notifications_resolve
 
 logger = logging.getLogger("alprportal.hotlists")
 
@@ -778,6 +778,7 @@ def hit_exigent_review(*, actor, hit: Hit, outcome: str, note: str) -> Hit:
                             "exigent_review_note", "updated_at"])
     _hit_event(actor=actor, hit=hit, old=hit.status, verb="exigent_reviewed",
                data={"outcome": outcome, "note": note, "acted_by": hit.action_by_id})
+    notifications_resolve(dedupe_keys=[f"hit-exigent:{hit.pk}"])  # the review asked is done (issue #17)
     return hit
 
 
@@ -1015,6 +1016,7 @@ def hot_list_entry_error_resolve(*, actor, error: HotListEntryError, note: str) 
     error.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note"])
     event_record(actor=actor, code="alprportal.hotlists.entry_error.resolved", target=error.hot_list,
                  data={"error": error.pk, "old": EntryErrorStatus.OPEN, "new": error.status, "note": note})
+    notifications_resolve(dedupe_keys=[f"hotlist-entry-error:{error.pk}"])
     return error
 
 
