@@ -24,6 +24,10 @@
     });
   }
 
+  // A long form sent back with errors: bring its error summary into view and focus (screen readers read it).
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+
   // Irreversible actions: <form data-confirm="what cannot be undone" data-confirm-title="…" data-confirm-ok="…">.
   var dialog = document.getElementById("confirm-dialog");
   if (!dialog || typeof dialog.showModal !== "function") { return; }
