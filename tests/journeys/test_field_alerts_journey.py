@@ -221,3 +221,22 @@ def test_a_report_is_issued_only_after_its_confirmation(live_server, browser, lo
     assert report.status == ReportStatus.ISSUED and report.issued_by == custodian
     assert report.issued_at is not None and report.jobs.filter(status="queued").exists()
     assert not browser.find_elements(By.ID, "issue-form")
+
+
+def test_the_plate_search_fits_a_phone_and_a_laptop(live_server, browser, log_in, make_user):
+    """R-READ-3"""
+    from selenium.webdriver.common.by import By
+
+    agency = DeployingAgencyFactory()
+    boss = make_user(Role.SUPERVISOR, agency=agency)
+    detective = make_user(Role.INVESTIGATOR, agency=agency, supervisor=boss)
+    log_in(detective, "/reads/")
+    for width, height in ((390, 844), (1024, 768)):
+        browser.set_window_size(width, height)
+        browser.get(f"{live_server.url}/reads/")
+        wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "form.search-form"), what="the search form")
+        scroll, inner = _no_sideways_scrolling(browser)
+        assert scroll <= inner, f"the plate search scrolls sideways at {width} px ({scroll} > {inner})"
+        toggle = browser.find_element(By.ID, "nav-toggle")
+        assert toggle.is_displayed() == (width < 800)
+        assert browser.find_element(By.LINK_TEXT, "Plate search").is_displayed() == (width >= 800)
