@@ -14,13 +14,15 @@ from tests.misuse.support import day_of, log, moment, review
 pytestmark = pytest.mark.django_db
 
 
-def test_the_run_alert_clears_when_the_last_flag_on_the_team_is_resolved(ivy, sergeant):
+def test_the_run_alert_clears_when_the_last_flag_on_the_team_is_resolved(ivy, sergeant,
+                                                                       django_capture_on_commit_callbacks):
     """R-AUD-3"""
     for index, case in enumerate(("CASE-100", "CASE-200", "CASE-300")):
         log(ivy, moment(day_of(10 + index)), plate="7STALK1", case_number=case)
     for week in range(4):
         log(ivy, moment(day_of(60 - 7 * week)), plate="6EXPRT2", case_number="CASE-9")
-    run = review()
+    with django_capture_on_commit_callbacks(execute=True):
+        run = review()
     flags = list(MisuseFlag.objects.filter(run=run, subject=ivy))
     assert len(flags) == 2
     alert = Notification.objects.get(recipient=sergeant, dedupe_key=f"misuse.flags.{run.pk}.{sergeant.pk}")
