@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "auditlog",
-    "axes",
+    "apps.common.third_party_apps.LoginThrottlingConfig",  # django-axes, headed "Login attempts and lockouts"
     "apps.common",
     "apps.accounts",
     "apps.agencies",
@@ -212,6 +212,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("PORTAL_TIME_ZONE", default="America/Los_Angeles")
 USE_I18N = True
 USE_TZ = True
+# One date/time format everywhere, admin included: ISO dates, 24-hour clock (alprportal/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["alprportal.formats"]
 
 # --- REST framework -------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -249,6 +251,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Every operation has a one-line summary in the docs (issue #17).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "alprportal.api_docs.operation_summaries_fill"],
     "COMPONENT_SPLIT_REQUEST": True,
     # No CDN: the machines are offline. Swagger UI's assets ship in drf-spectacular-sidecar.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from alprportal.api_docs import ApiDocsView
 from apps.accounts.views import HomeView
 
 admin.site.site_header = "ALPR Portal administration"
@@ -29,5 +30,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(("alprportal.api_urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -47,7 +47,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "api:access-log": only(LOG_REVIEWERS, yes=OK, no=DENIED, anonymous=UNAUTH, lapsed=DENIED),
     "api:training-records": everyone(OK, anonymous=UNAUTH),
     "api-schema": everyone(OK, anonymous=UNAUTH),
-    "api-docs": everyone(OK, anonymous=UNAUTH),
+    "api-docs": everyone(OK, anonymous=LOGIN),  # a person, not an API client: the login page, then back (#17)
     "accounts:logout": everyone("405", anonymous="405"),  # POST only
     "disclosures:list": only({Role.PARTNER_REQUESTER}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
     "disclosures:create": only({Role.PARTNER_REQUESTER}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),

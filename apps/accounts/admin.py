@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from apps.accounts.models import AlprAdministratorDesignation, BackgroundCheck, User
-from apps.accounts.roles import Role
+from apps.accounts.roles import INTERNAL_ROLES, Role
 from apps.accounts.services import (
     BACKGROUND_CHECK_IN_FUTURE,
     BACKGROUND_CHECK_OWN,
@@ -44,6 +44,29 @@ class PortalUserCreationForm(RolesFormMixin, UserCreationForm):
                   "supervisor")
 
 
+class RoleListFilter(admin.SimpleListFilter):
+    """Filter people by role, named as people say it — not by the raw groups behind roles and object permissions
+    (``disclosures:agency:2`` is a partner agency's permission group, not something anyone should filter by)."""
+
+    title = "role"
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Role.values:
+            return queryset.filter(groups__name=self.value())
+        return queryset
+
+
+def supervisor_choices(*, agency_id):
+    """Who may be named someone's supervisor: active staff of that agency (never a partner's or oversight account,
+    never another agency's people)."""
+    return (User.objects.filter(is_active=True, agency_id=agency_id, groups__name__in=INTERNAL_ROLES)
+            .distinct().order_by("last_name", "first_name", "username"))
+
+
 class RecordTrainingForm(forms.Form):
     course = forms.ModelChoiceField(queryset=Course.objects.filter(active=True))
     completed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
@@ -59,7 +82,7 @@ class PortalUserAdmin(AuditlogHistoryAdminMixin, UserAdmin):
     show_auditlog_history_link = True
     list_display = ("username", "full_name", "agency", "job_title", "affiliation", "role_list", "background_check",
                     "is_active", "last_login")
-    list_filter = ("is_active", "groups", "agency", "affiliation", "deactivation_reason")
+    list_filter = ("is_active", RoleListFilter, "agency", "affiliation", "deactivation_reason")
     search_fields = ("username", "first_name", "last_name", "email")
     readonly_fields = ("last_login", "date_joined", "deactivated_at", "deactivation_reason", "deactivation_note",
                        "reactivated_at", "is_active", "is_staff", "background_checks_on_record")
@@ -79,6 +102,17 @@ class PortalUserAdmin(AuditlogHistoryAdminMixin, UserAdmin):
         ("Roles", {"fields": ("roles",)}),
     )
     actions = ["deactivate_selected", "reactivate_selected", "record_training_completion", "record_background_check"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "supervisor" in form.base_fields:
+            agency_id = obj.agency_id if obj is not None else request.user.agency_id
+            field = form.base_fields["supervisor"]
+            field.queryset = supervisor_choices(agency_id=agency_id).exclude(pk=getattr(obj, "pk", None))
+            field.label_from_instance = lambda person: (
+                f"{person.get_full_name() or person.username}" + (f" — {person.job_title}" if person.job_title else ""))
+            field.help_text = "Active staff of this person's agency."
+        return form
 
     @admin.display(description="Background check")
     def background_check(self, obj):

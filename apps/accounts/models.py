@@ -157,6 +157,7 @@ class AlprAdministratorDesignation(models.Model):
     notes = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = "ALPR administrator designation"
         ordering = ["-effective_from", "-id"]
         constraints = [
             models.CheckConstraint(

@@ -27,7 +27,7 @@ from apps.audit.services import event_record
 from apps.audit.transitions import row_lock, status_event_record, transition_apply
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notifications_resolve
 
 logger = logging.getLogger("alprportal.security")
 
@@ -208,6 +208,7 @@ def security_incident_close(*, actor, incident: SecurityIncident, note: str) -> 
                      event_code="alprportal.audit.security_incident.closed",
                      changes={"closed_at": timezone.now(), "closed_by": actor, "closure_note": note},
                      data={"note": note}, **_MACHINE)
+    notifications_resolve(dedupe_keys=[f"security.incident.opened.{incident.pk}"])  # issue #17: the alert clears
     return incident
 
 

@@ -218,3 +218,21 @@ def access_log_verify_head(*, seq: int, row_hash: str, verification: ChainVerifi
     if AccessLogCheckpoint.objects.filter(seq_to=seq, last_row_hash=row_hash).exists():
         return True, HEAD_PROVEN_PURGED.format(seq=seq, hash=row_hash, what="purge checkpoint")
     return False, HEAD_UNPROVABLE.format(seq=seq)
+
+
+def access_log_daily_counts(*, rows: QuerySet[AccessLog], days: int = 14) -> list[dict]:
+    """Rows of the access log per day (the agency's days) over the last ``days`` days, zero days included, for the
+    chart on the access-log page; ``rows`` is what the person may see, already filtered."""
+    from datetime import timedelta
+
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    today = timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    counted = dict(rows.filter(occurred_at__gte=start).order_by()
+                   .annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
+                   .values_list("day").annotate(n=Count("pk")).values_list("day", "n"))
+    return [{"day": f"{first + timedelta(days=i):%m-%d}", "count": counted.get(first + timedelta(days=i), 0)}
+            for i in range(days)]

@@ -21,7 +21,7 @@ from apps.audit.security import (
     security_incident_scope_set,
     security_incidents_visible_to,
 )
-from apps.audit.selectors import access_log_list_visible_to
+from apps.audit.selectors import access_log_daily_counts, access_log_list_visible_to
 from apps.audit.services import access_log_record
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
@@ -53,7 +53,8 @@ class AccessLogView(PortalPermissionRequiredMixin, TrainingRequiredMixin, Templa
             purpose=SystemPurpose.OVERSIGHT_AUDIT, case_number=ACCESS_LOG_REVIEW_CASE,
             result_count=page.paginator.count, request=self.request, allow_system_purpose=True,
         )
-        context.update(filter=filterset, page=page, rows=page.object_list)
+        context.update(filter=filterset, page=page, rows=page.object_list,
+                       per_day=access_log_daily_counts(rows=rows))
         return context
 
 

@@ -31,7 +31,7 @@ from apps.audits.sampling import PopulationEntry, draw, new_seed, sample_size_fo
 from apps.audits.selectors import audit_population, local_period_bounds
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notifications_resolve
 
 NOT_AN_AUDITOR = "You may not run query audits."
 NOT_A_REVIEWER = "You may not review sampled queries."
@@ -262,6 +262,7 @@ def audit_campaign_return(*, actor, campaign: AuditCampaign, reason: str) -> Aud
     transition_check(campaign, CampaignStatus.IN_REVIEW, **_MACHINE)
     transition_apply(campaign, CampaignStatus.IN_REVIEW, actor=actor, event_code="alprportal.audits.campaign.returned",
                      changes={"submitted_at": None, "submitted_by": None}, data={"reason": reason}, **_MACHINE)
+    notifications_resolve(dedupe_prefixes=[f"audits.submitted.{campaign.pk}."])  # the approval asked is answered
     return campaign
 
 
@@ -278,6 +279,7 @@ def audit_campaign_approve(*, actor, campaign: AuditCampaign, note: str = "") ->
     transition_apply(campaign, CampaignStatus.APPROVED, actor=actor, event_code="alprportal.audits.campaign.approved",
                      changes={"approved_by": actor, "approved_at": timezone.now(), "approval_note": note},
                      data={"note": note}, **_MACHINE)
+    notifications_resolve(dedupe_prefixes=[f"audits.submitted.{campaign.pk}."])  # issue #17: the alert clears
     return campaign
 
 
@@ -301,6 +303,7 @@ def audit_follow_up_resolve(*, actor, sample: AuditSample, resolution: str) -> A
     sample.save(update_fields=["follow_up_resolution", "follow_up_resolved_by", "follow_up_resolved_at"])
     event_record(actor=actor, code="alprportal.audits.follow_up.resolved", target=sample,
                  data={"campaign": sample.campaign_id, "resolution": resolution})
+    notifications_resolve(dedupe_keys=[f"audits.follow_up.{sample.pk}"])
     return sample
 
 

@@ -230,6 +230,12 @@ class CampaignSummaryListView(PortalPermissionRequiredMixin, TemplateView):
         context["page"] = Paginator(audit_campaign_summaries_visible_to(user=self.request.user), 25).get_page(
             self.request.GET.get("page")
         )
+        campaigns = list(context["page"].object_list)
+        context["findings"] = [
+            {"finding": label, "count": sum(getattr(campaign, attribute) or 0 for campaign in campaigns)}
+            for label, attribute in (("Necessary", "count_necessary"), ("Not necessary", "count_not_necessary"),
+                                     ("Follow-up", "count_follow_up"))
+        ]
         return context
 
 

@@ -20,7 +20,7 @@ from apps.audits.choices import VIOLATION_TRANSITIONS, ViolationKind, ViolationO
 from apps.audits.models import ViolationReport
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notifications_resolve
 
 NOT_A_MEMBER = "Only members of the agency file violation and error reports here."
 SUPERVISOR_RANK_REQUIRED = "Send the report to a supervisor of the rank of sergeant or higher, or a manager."
@@ -126,6 +126,7 @@ def violation_report_close(*, actor, report: ViolationReport, outcome: str, reso
                      event_code="alprportal.audits.violation_report.closed",
                      changes={"outcome": outcome, "resolution": resolution, "closed_at": timezone.now(),
                               "closed_by": actor}, data={"outcome": outcome}, **_MACHINE)
+    notifications_resolve(dedupe_keys=[f"audits.violation.submitted.{report.pk}"])  # issue #17: the alert clears
     reporter = report.reported_by
     transaction.on_commit(lambda: notification_send(
         recipients=[reporter], title=f"Your report {report.reference} was closed: {report.get_outcome_display()}",

@@ -164,13 +164,14 @@ class DisclosureRequestAdmin(TrainingGatedAdminMixin, RetainedDeletionMixin, Aud
             raise PermissionDenied
         return item
 
-    def _action_page(self, request, item, *, form, title, submit, intro=""):
+    def _action_page(self, request, item, *, form, title, submit, intro="", cannot_undo=""):
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": item,
-                   "title": title, "form": form, "submit_label": submit, "intro": intro,
+                   "title": title, "form": form, "submit_label": submit, "intro": intro, "cannot_undo": cannot_undo,
                    "eligibility": disclosure_request_eligibility(disclosure_request=item)}
         return TemplateResponse(request, "admin/disclosures/disclosurerequest/action_form.html", context)
 
-    def _decide(self, request, pk, *, form_class, title, submit, service, success, intro="", initial=None):
+    def _decide(self, request, pk, *, form_class, title, submit, service, success, intro="", initial=None,
+                cannot_undo=""):
         blocked = self._gate(request)
         if blocked is not None:
             return blocked
@@ -186,7 +187,7 @@ class DisclosureRequestAdmin(TrainingGatedAdminMixin, RetainedDeletionMixin, Aud
                 self.message_user(request, success.format(ref=item.reference), messages.SUCCESS)
                 return redirect("admin:disclosures_disclosurerequest_change", item.pk)
         return self._action_page(request, item, form=form, title=title.format(ref=item.reference), submit=submit,
-                                 intro=intro)
+                                 intro=intro, cannot_undo=cannot_undo.format(ref=item.reference))
 
     def approve_view(self, request, pk):
         user = request.user
@@ -199,6 +200,8 @@ class DisclosureRequestAdmin(TrainingGatedAdminMixin, RetainedDeletionMixin, Aud
             request, pk, form_class=ApproveForm, title="Approve and authorize {ref}", submit="Sign and approve",
             initial=initial, success="{ref} is approved; the release package is being built.",
             intro="Your typed name and title are your signature; the date and time are recorded with them.",
+            cannot_undo="Signing cannot be undone: the authorization letter is signed in your name, {ref} is "
+                        "approved and the release package is built for the requesting agency to download.",
             service=lambda item, data: disclosure_request_approve(
                 actor=user, disclosure_request=item, statement=data["statement"], signer_name=data["signer_name"],
                 signer_title=data["signer_title"]))
@@ -217,6 +220,7 @@ class DisclosureRequestAdmin(TrainingGatedAdminMixin, RetainedDeletionMixin, Aud
     def deny_view(self, request, pk):
         return self._decide(
             request, pk, form_class=DenyForm, title="Deny {ref}", submit="Deny", success="{ref} is denied.",
+            cannot_undo="Denying cannot be undone: the requester is told {ref} is denied, with your reason.",
             service=lambda item, data: disclosure_request_deny(actor=request.user, disclosure_request=item,
                                                                reason=data["reason"]))
 
@@ -231,6 +235,7 @@ class DisclosureRequestAdmin(TrainingGatedAdminMixin, RetainedDeletionMixin, Aud
         return self._decide(
             request, pk, form_class=CloseForm, title="Close {ref} as ineligible", submit="Close",
             success="{ref} is closed; the requester sees only the legal reason.",
+            cannot_undo="Closing cannot be undone: {ref} ends here and the requester sees it closed.",
             intro="The requester will see “Closed” and the eligibility reasons below — nothing about whether data "
                   "exists (R-SHR-6).",
             service=lambda item, data: disclosure_request_close_ineligible(actor=request.user,

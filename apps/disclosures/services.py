@@ -48,7 +48,7 @@ from apps.disclosures.permissions import is_partner_requester as _is_partner
 from apps.disclosures.reads_bridge import disclosure_plate_patterns, disclosure_read_searches
 from apps.disclosures.selectors import disclosure_request_eligibility
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notifications_resolve
 
 logger = logging.getLogger("alprportal.disclosures")
 
@@ -182,6 +182,8 @@ def _review(disclosure_request, *, action, actor, old, message="", eligibility=N
     )
     review.full_clean()
     review.save(force_insert=True)
+    # The custodians' alerts that asked for this review leave their home pages (issue #17).
+    notifications_resolve(link=_custodian_link(disclosure_request))
     return review
 
 
@@ -222,10 +224,14 @@ def _notify_requester(disclosure_request: DisclosureRequest, *, title: str, body
                                                     severity=severity))
 
 
+def _custodian_link(disclosure_request: DisclosureRequest) -> str:
+    return f"/admin/disclosures/disclosurerequest/{disclosure_request.pk}/change/"
+
+
 def disclosure_custodians_notify(disclosure_request: DisclosureRequest, *, title: str, body: str = "",
                                  severity: str = Severity.INFO) -> None:
     """After commit, a notification to every custodian of records linking to the request's admin page."""
-    link = f"/admin/disclosures/disclosurerequest/{disclosure_request.pk}/change/"
+    link = _custodian_link(disclosure_request)
     transaction.on_commit(lambda: notification_send(roles=[Role.CUSTODIAN], title=title, body=body, link=link,
                                                     severity=severity))
 

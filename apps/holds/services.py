@@ -30,7 +30,7 @@ from apps.holds.models import EvidenceExport, EvidenceHold, HeldRead
 from apps.holds.reads_bridge import hold_scope_search_ids, hold_scope_selected, reads_by_id
 from apps.holds.selectors import VIEW_PERMISSION
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notifications_resolve
 
 logger = logging.getLogger("alprportal.holds")
 
@@ -94,6 +94,12 @@ def _notify(people: Iterable, *, title: str, body: str = "", hold: EvidenceHold,
 
 _LOCK_RELATED = ("requested_by",)
 EVENT_PREFIX = "alprportal.holds.hold"
+
+
+def _resolve_alerts(hold: EvidenceHold, *keys: str) -> None:
+    """The alerts that asked for this step leave everyone's home page once it is done (issue #17)."""
+    notifications_resolve(dedupe_keys=[f"holds.{hold.pk}.{key}" for key in keys if not key.endswith(".")],
+                          dedupe_prefixes=[f"holds.{hold.pk}.{key}" for key in keys if key.endswith(".")])
 
 
 def _machine(verb: str) -> dict:
@@ -234,6 +240,7 @@ def hold_approve(*, actor, hold: EvidenceHold, note: str = "") -> EvidenceHold:
         transition_apply(hold, HoldStatus.VERIFYING, actor=actor, event_code=f"{EVENT_PREFIX}.approved",
                          update_fields=["decided_by", "decided_at", "decision_note"],
                          data={"case_number": hold.case_number, "note": hold.decision_note}, **_machine("approved"))
+        _resolve_alerts(hold, "requested")
         _notify([hold.requested_by], hold=hold, key="approved",
                 title=f"Evidence hold {hold.reference} approved by your supervisor",
                 body="The custodian of records verifies the request next; its reads stay protected meanwhile.")
@@ -274,6 +281,7 @@ def hold_verify(*, actor, hold: EvidenceHold, note: str = "", evidence_booking_n
                          data={"case_number": hold.case_number, "note": hold.verification_note,
                                "evidence_booking_number": hold.evidence_booking_number,
                                "reaffirm_due_on": hold.reaffirm_due_on}, **_machine("verified"))
+        _resolve_alerts(hold, "verify")
         _notify([hold.requested_by, hold.approver], hold=hold, key="verified",
                 title=f"Evidence hold {hold.reference} verified and active",
                 body=f"{hold.read_count} read(s) of case {hold.case_number} are kept until the hold is released.")
@@ -297,6 +305,7 @@ def hold_verify_refuse(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHol
         transition_apply(hold, HoldStatus.DENIED, actor=actor, event_code=f"{EVENT_PREFIX}.verification_refused",
                          update_fields=["verified_by", "verified_at", "verification_note"],
                          data={"case_number": hold.case_number, "reason": reason}, **_machine("refused"))
+        _resolve_alerts(hold, "verify")
         _notify([hold.requested_by, hold.approver], hold=hold, key="verification_refused",
                 title=f"Evidence hold {hold.reference} not verified", body=reason[:500], severity=Severity.WARNING)
     return hold
@@ -342,6 +351,7 @@ def hold_deny(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHold:
         transition_apply(hold, HoldStatus.DENIED, actor=actor, event_code=f"{EVENT_PREFIX}.denied",
                          update_fields=["decided_by", "decided_at", "decision_note"],
                          data={"case_number": hold.case_number, "reason": reason}, **_machine("denied"))
+        _resolve_alerts(hold, "requested")
         _notify([hold.requested_by], hold=hold, key="denied", title=f"Evidence hold {hold.reference} denied",
                 body=reason[:500], severity=Severity.WARNING)
     return hold
@@ -371,6 +381,7 @@ def hold_release(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHold:
         transition_apply(hold, HoldStatus.RELEASED, actor=actor, event_code=f"{EVENT_PREFIX}.released",
                          update_fields=["released_by", "released_at", "release_reason"],
                          data={"case_number": hold.case_number, "reason": reason}, **_machine("released"))
+        _resolve_alerts(hold, "requested", "verify", "reaffirm.")
         _notify([hold.requested_by, hold.approver], hold=hold, key="released",
                 title=f"Evidence hold {hold.reference} released",
                 body=f"Released by {actor}: {reason[:300]}. Its reads now follow normal retention.")
@@ -391,6 +402,7 @@ def hold_reaffirm(*, actor, hold: EvidenceHold, note: str = "") -> EvidenceHold:
         hold.reaffirm_due_on = timezone.localdate() + timedelta(days=settings.PORTAL["HOLD_REAFFIRM_DAYS"])
         hold.full_clean()
         hold.save(update_fields=["last_reaffirmed_at", "last_reaffirmed_by", "reaffirm_due_on"])
+        _resolve_alerts(hold, "reaffirm.")
         _event(hold, actor=actor, verb="reaffirmed", old=hold.status,
                data={"note": (note or "").strip(), "old_due": old_due, "new_due": hold.reaffirm_due_on})
     return hold

@@ -67,6 +67,24 @@ def case_number_refusal_record(*, user, case_number: str, purpose: str, code: st
 
 
 @transaction.atomic
+def _run_alert_resolve_when_done(flag: MisuseFlag) -> None:
+    """The run's "N new misuse flags" alert to a reviewer leaves their home page once none of that run's flags on
+    their team is open (issue #17); the custodians' alert likewise for the flags on people without a supervisor."""
+    from apps.notifications.services import notifications_resolve
+
+    if flag.run_id is None:
+        return
+    supervisor_id = flag.subject.supervisor_id
+    still_open = MisuseFlag.objects.filter(run_id=flag.run_id, status=FlagStatus.OPEN,
+                                           subject__supervisor_id=supervisor_id)
+    if supervisor_id is None:
+        still_open = MisuseFlag.objects.filter(run_id=flag.run_id, status=FlagStatus.OPEN,
+                                               subject__supervisor__isnull=True)
+    if not still_open.exists():
+        who = supervisor_id if supervisor_id is not None else "custodian"
+        notifications_resolve(dedupe_keys=[f"misuse.flags.{flag.run_id}.{who}"])
+
+
 def misuse_flag_resolve(*, actor, flag: MisuseFlag, finding: str, note: str, report_to=None) -> MisuseFlag:
     """The supervisor records a finding (R-AUD-3): justified, or not justified — then a confirmed-violation report
     goes to ``report_to`` (sergeant or higher, not the actor) and is tracked to closure (R-AUD-4). A flag the actor
@@ -95,4 +113,5 @@ def misuse_flag_resolve(*, actor, flag: MisuseFlag, finding: str, note: str, rep
                      update_fields=["finding", "resolved_by", "resolved_at", "violation_report"],
                      data={"violation_report": flag.violation_report_id}, transitions=FLAG_TRANSITIONS,
                      refuse=lambda *_: ApplicationError(ALREADY_RESOLVED, code="already_resolved"))
+    _run_alert_resolve_when_done(flag)
     return flag

@@ -62,3 +62,29 @@ def notification_mark_read(*, user, notification_id: int) -> None:
     notification = notification_list_visible_to(user=user).get(pk=notification_id)
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notifications_resolve(*, dedupe_keys: Iterable[str] = (), dedupe_prefixes: Iterable[str] = (), link: str = "",
+                          recipients: Iterable = ()) -> int:
+    """Clear the alerts that asked for something now done (issue #17): a hold approved, a request reviewed, an
+    audit approved. The service that completes the action calls this in its transaction, so the alert leaves every
+    recipient's home page the moment the thing it asked for is done — whoever did it. Returns how many were cleared.
+
+    Alerts match by ``dedupe_key`` (exact or prefix) or by ``link``; ``recipients`` narrows to those people.
+    """
+    from django.db.models import Q
+
+    match = Q()
+    for key in dedupe_keys:
+        match |= Q(dedupe_key=key)
+    for prefix in dedupe_prefixes:
+        match |= Q(dedupe_key__startswith=prefix)
+    if link:
+        match |= Q(link=link)
+    if not match:
+        return 0
+    unread = Notification.objects.filter(match, read_at__isnull=True)
+    people = [person.pk for person in recipients if person is not None]
+    if people:
+        unread = unread.filter(recipient_id__in=people)
+    return unread.update(read_at=timezone.now())

@@ -42,6 +42,8 @@ class OcrJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "OCR job"
+        verbose_name_plural = "OCR jobs"
         ordering = ["-created_at", "-id"]
         permissions = [("view_ocr_quality", "Can see OCR data quality (misreads per engine version)")]
         indexes = [models.Index(fields=["uploaded_by", "created_at"], name="ocrjob_uploader_time")]
@@ -105,6 +107,7 @@ class OcrItem(TrackedJob):
     ocr_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Time spent decoding and reading.")
 
     class Meta:
+        verbose_name = "OCR photo"
         ordering = ["job", "position"]
         constraints = [
             models.UniqueConstraint(fields=["job", "position"], name="ocritem_position_unique_per_job"),

@@ -353,6 +353,24 @@ def _plate_like(text: str) -> bool:
     return 1 <= len(text) <= PLATE_MAX_LENGTH and text.isascii() and text.isalnum()
 
 
+def timestamp_noise(text: str) -> bool:
+    """True for what a camera's date/time overlay reads as (20261205, 143302, 05122026, 1205143302): all digits that
+    make a valid date or time of day. Such text is never offered as an alternate plate (issue #17)."""
+    from datetime import datetime
+
+    if not text.isdigit() or len(text) not in (6, 8, 10, 12, 14):
+        return False
+    patterns = {6: ("%H%M%S", "%y%m%d"), 8: ("%Y%m%d", "%m%d%Y", "%d%m%Y"), 10: ("%m%d%H%M%S",),
+                12: ("%y%m%d%H%M%S", "%Y%m%d%H%M"), 14: ("%Y%m%d%H%M%S",)}
+    for pattern in patterns[len(text)]:
+        try:
+            datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
 def ocr_item_process(*, item_id: int) -> OcrItem:
     """Read the plates in one stored photo and store the best as a read, the others as its alternates.
 
@@ -439,7 +457,7 @@ def _item_finish(*, item_id, candidates, chosen, crop_name, engine_version, ocr_
                            box=[int(v) for v in cand.box], rank=rank, engine_version=engine_version)
              for rank, cand in enumerate(candidates, start=1)
              if rank - 1 != chosen and cand.text and cand.text.isascii() and cand.text.isalnum()
-             and len(cand.text) <= 32],
+             and len(cand.text) <= 32 and not timestamp_noise(cand.text)],
             ignore_conflicts=True,
         )
     elif candidates:

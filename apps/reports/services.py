@@ -28,7 +28,7 @@ from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER, task_send_on_commi
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.common.jobs import JOBS_RESEND_LIMIT, job_claim, job_mark_failed, jobs_resend
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notifications_resolve
 from apps.reports.builder import figures_sha256, rendition_figures_build, report_figures_build
 from apps.reports.choices import (
     ACTIVE_JOB_STATUSES,
@@ -377,8 +377,8 @@ def reports_alert_due(*, today: date | None = None) -> list[OversightReport]:
         bodies = ", ".join(OversightBody(body).label for body in missing)
         sent = notification_send(
             roles=[Role.CUSTODIAN],
-            title=(f"Oversight report overdue: {report.reference} was due {report.due_on:%B %-d, %Y}" if overdue
-                   else f"Oversight report due {report.due_on:%B %-d, %Y}: {report.reference}"),
+            title=(f"Oversight report overdue: {report.reference} was due {report.due_on:%Y-%m-%d}" if overdue
+                   else f"Oversight report due {report.due_on:%Y-%m-%d}: {report.reference}"),
             body=f"The {report.get_kind_display().lower()} for {report.period_label} {state} to: {bodies} "
                  f"(policy 004 §X: within 90 days after the period ends). Record each transmittal on the report's "
                  f"page.",
@@ -446,6 +446,8 @@ def report_transmittal_record(*, actor, report: OversightReport, body: str, meth
             "transmitted_on": report.transmitted_on, "due_on": report.due_on,
             "on_time": report.transmitted_on <= report.due_on,
         })
+        # Sent to every body: the due/overdue alerts asked for exactly this (issue #17).
+        notifications_resolve(dedupe_keys=[f"reports.overdue.{report.pk}", f"reports.due_soon.{report.pk}"])
     return transmittal
 
 

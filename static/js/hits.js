@@ -1,5 +1,7 @@
 // Live hits page (apps.hotlists): polls the hits API every 2 s and inserts new hits without a reload, highest
-// priority and newest first; follows status changes made elsewhere. Builds the DOM with textContent only (plates
+// priority and newest first; follows status changes made elsewhere. A hit that arrives while the page is open gets
+// attention: a banner (role=alert), a tone, and a desktop notification when the person allowed them (asked on a click,
+// never on page load, as browsers require). Builds the DOM with textContent only (plates
 // and notes are data, never markup). CSP: no inline script, no inline style — this file only.
 (function () {
   "use strict";
@@ -11,6 +13,106 @@
   var statusLine = document.getElementById("live-status");
   var INTERVAL_MS = 2000;
   var failures = 0;
+  var timeZone = container.dataset.tz || undefined;
+  var banner = document.getElementById("hit-alert-banner");
+  var enable = document.getElementById("alerts-enable");
+  var alertsState = document.getElementById("alerts-state");
+  var audio = null;
+
+  function clock(date) {
+    // The agency's 24-hour time, like every other time in the portal (HH:MM:SS).
+    try {
+      return new Intl.DateTimeFormat("en-GB", {hour: "2-digit", minute: "2-digit", second: "2-digit",
+                                               hourCycle: "h23", timeZone: timeZone}).format(date);
+    } catch (error) {
+      return date.toTimeString().slice(0, 8);
+    }
+  }
+
+  function notificationsSupported() { return typeof window.Notification === "function"; }
+
+  function showAlertsState() {
+    if (!alertsState) { return; }
+    var sound = audio ? "Sound on" : "Sound off";
+    var desktop = !notificationsSupported() ? "desktop alerts not available in this browser"
+      : Notification.permission === "granted" ? "desktop alerts on"
+      : Notification.permission === "denied" ? "desktop alerts blocked in the browser settings" : "desktop alerts off";
+    alertsState.textContent = sound + " · " + desktop + ".";
+    if (enable) {
+      enable.hidden = !!audio && (!notificationsSupported() || Notification.permission !== "default");
+    }
+  }
+
+  function unlockSound() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) {
+      try { audio = new Context(); } catch (error) { audio = null; }
+    }
+    if (audio && audio.state === "suspended") { audio.resume(); }
+  }
+
+  function tone(priority) {
+    container.dataset.tones = String(parseInt(container.dataset.tones || "0", 10) + 1);
+    if (!audio) { return; }
+    // Two short beeps; three, higher, for priority 1.
+    var beeps = priority === 1 ? 3 : 2, pitch = priority === 1 ? 988 : 784;
+    for (var i = 0; i < beeps; i++) {
+      var start = audio.currentTime + i * 0.22;
+      var oscillator = audio.createOscillator(), gain = audio.createGain();
+      oscillator.frequency.value = pitch;
+      gain.gain.setValueAtTime(0.0001, start);
+      gain.gain.exponentialRampToValueAtTime(0.3, start + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.16);
+      oscillator.connect(gain);
+      gain.connect(audio.destination);
+      oscillator.start(start);
+      oscillator.stop(start + 0.18);
+    }
+  }
+
+  function announce(hit) {
+    var text = "New hit, priority " + hit.priority + ": " + hit.reason_label + " — " + hit.plate + " at " +
+      hit.camera + ", " + hit.captured_at_local + ".";
+    if (banner) {
+      banner.textContent = "";
+      banner.appendChild(document.createTextNode(text + " "));
+      var link = el("a", "", "Review it");
+      link.href = hit.detail_url;
+      banner.appendChild(link);
+      banner.hidden = false;
+      banner.dataset.hit = hit.id;
+    }
+    tone(hit.priority);
+    if (notificationsSupported() && Notification.permission === "granted") {
+      try {
+        var note = new Notification("Hit P" + hit.priority + ": " + hit.plate, {
+          body: hit.reason_label + " · " + hit.camera + " · " + hit.captured_at_local, tag: "hit-" + hit.id,
+          icon: container.dataset.icon, requireInteraction: hit.priority === 1,
+        });
+        note.onclick = function () { window.focus(); window.location.href = hit.detail_url; };
+        container.dataset.notified = (container.dataset.notified ? container.dataset.notified + " " : "") + hit.id;
+      } catch (error) { /* some browsers allow notifications only from a service worker */ }
+    }
+  }
+
+  if (enable) {
+    enable.addEventListener("click", function () {
+      unlockSound();
+      try { window.localStorage.setItem("alpr.hitAlerts", "on"); } catch (error) { /* private mode */ }
+      if (notificationsSupported() && Notification.permission === "default") {
+        Promise.resolve(Notification.requestPermission()).then(showAlertsState, showAlertsState);
+      }
+      showAlertsState();
+    });
+    enable.hidden = false;
+    showAlertsState();
+  }
+  // Sound needs a click on this page once per visit (browser autoplay rules): any click will do once they chose it.
+  document.addEventListener("click", function () {
+    try {
+      if (window.localStorage.getItem("alpr.hitAlerts") === "on") { unlockSound(); showAlertsState(); }
+    } catch (error) { /* private mode */ }
+  });
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -122,15 +224,24 @@
       })
       .then(function (data) {
         failures = 0;
+        var arrived = [];
         (data.hits || []).slice().reverse().forEach(function (hit) {
-          if (!container.querySelector('article.hit[data-id="' + hit.id + '"]')) { insert(card(hit)); }
+          if (!container.querySelector('article.hit[data-id="' + hit.id + '"]')) {
+            insert(card(hit));
+            arrived.push(hit);
+          }
         });
+        if (arrived.length) {
+          // The most urgent of what just arrived (priority 1 first, then the newest).
+          arrived.sort(function (a, b) { return a.priority - b.priority || b.id - a.id; });
+          announce(arrived[0]);
+        }
         (data.updated || []).forEach(applyUpdate);
         after = data.last_id || after;
         since = data.server_time || since;
         var empty = container.querySelector(".hits-empty");
         if (empty) { empty.hidden = container.querySelectorAll("article.hit").length > 0; }
-        if (statusLine) { statusLine.textContent = "Updated " + new Date().toLocaleTimeString() + "."; }
+        if (statusLine) { statusLine.textContent = "Updated " + clock(new Date()) + "."; }
       })
       .catch(function (error) {
         failures += 1;

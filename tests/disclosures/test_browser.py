@@ -47,6 +47,10 @@ def test_the_custodian_approves_in_the_admin_and_the_requester_downloads(
     browser.find_element(By.NAME, "signer_name").send_keys("Carmen Ortiz")
     browser.find_element(By.NAME, "reviewed").click()
     browser.find_element(By.CSS_SELECTOR, "#review-action-form [type=submit]").click()
+    # Signing is irreversible: the dialog says so, and only its confirm button sends the form (issue #17).
+    dialog = browser.find_element(By.CSS_SELECTOR, "dialog#confirm-dialog[open]")
+    assert "cannot be undone" in dialog.text
+    dialog.find_element(By.ID, "confirm-dialog-ok").click()
     assert "is approved" in browser.find_element(By.CSS_SELECTOR, ".messagelist").text
 
     package = ReleasePackage.objects.get(request=request)

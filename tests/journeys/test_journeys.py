@@ -141,6 +141,12 @@ def test_staff_enter_a_paper_request_and_a_different_custodian_authorizes_it(liv
     browser.find_element(By.NAME, "signer_name").send_keys("Chris Lee")
     browser.find_element(By.NAME, "reviewed").click()
     browser.find_element(By.CSS_SELECTOR, "#review-action-form [type=submit]").click()
+    # Signing is irreversible: a dialog says what cannot be undone before anything is sent (issue #17).
+    dialog = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "dialog#confirm-dialog[open]"), what="the dialog")
+    assert "cannot be undone" in dialog.text and entered.reference in dialog.text
+    entered.refresh_from_db()
+    assert entered.status == DisclosureStatus.SUBMITTED
+    dialog.find_element(By.ID, "confirm-dialog-ok").click()
     wait_for(lambda: browser.find_elements(By.ID, "review-authorization"), what="the written authorization")
     entered.refresh_from_db()
     assert entered.status in (DisclosureStatus.APPROVED, DisclosureStatus.RELEASED)

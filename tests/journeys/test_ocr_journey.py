@@ -57,6 +57,12 @@ def test_the_investigator_uploads_photos_watches_them_read_corrects_one_and_find
     assert "7ABC123" in items[0].text and "8KXT452" in items[1].text
     assert "“notes.jpg” was refused: not a JPEG or PNG image." in items[2].text
     assert items[0].find_elements(By.CSS_SELECTOR, "svg.ocr-photo rect.ocr-box-chosen")  # the plate's box drawn
+    # The job page fits a phone and a 1024x768 laptop without sideways scrolling (issue #17).
+    for width, height in ((390, 844), (1024, 768)):
+        browser.set_window_size(width, height)
+        scroll, inner = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth];")
+        assert scroll <= inner, f"the OCR job page scrolls sideways at {width} px ({scroll} > {inner})"
+    browser.set_window_size(1366, 1000)
 
     witness = items[1]
     plate = witness.find_element(By.NAME, "corrected_plate")

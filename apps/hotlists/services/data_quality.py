@@ -33,7 +33,7 @@ from apps.hotlists.models import (
 )
 from apps.hotlists.services.lists import NOT_ALLOWED_TO_MANAGE, hot_list_version_next, permission_require
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notifications_resolve
 
 ERROR_DESCRIPTION_REQUIRED = "Say what is wrong with the entry: the error record keeps it (R-HOT-7)."
 ERROR_ENTRY_NOT_CURRENT = "This entry is no longer on the list; an error can be recorded only for an entry in force."
@@ -150,6 +150,7 @@ def hot_list_entry_error_resolve(*, actor, error: HotListEntryError, note: str) 
                      event_code="alprportal.hotlists.entry_error.resolved",
                      changes={"resolved_by": actor, "resolved_at": timezone.now(), "resolution_note": note},
                      data={"error": error.pk, "note": note}, event_target=error.hot_list, **machine)
+    notifications_resolve(dedupe_keys=[f"hotlist-entry-error:{error.pk}"])
     return error
 
 

@@ -26,7 +26,7 @@ from apps.hotlists.choices import (
 from apps.hotlists.models import Hit
 from apps.hotlists.services.lists import permission_require
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send, notifications_resolve
 
 NOT_ALLOWED_TO_CONFIRM = "You may not record the confirmation or the outcome of a hit."
 HIT_TRANSITION_ILLEGAL = "This hit is {status}; it cannot be marked {target}."
@@ -180,6 +180,7 @@ def hit_exigent_review(*, actor, hit: Hit, outcome: str, note: str) -> Hit:
     status_event_record(actor=actor, code=f"{HIT_EVENT_PREFIX}.exigent_reviewed", target=hit, old_status=hit.status,
                         new_status=hit.status,
                         data=_hit_event_data(hit, outcome=outcome, note=note, acted_by=hit.action_by_id))
+    notifications_resolve(dedupe_keys=[f"hit-exigent:{hit.pk}"])  # the review asked is done (issue #17)
     return hit
 
 
