@@ -17,13 +17,14 @@ from apps.audit.models import AccessLog
 from apps.hotlists.matching import matcher_cache
 from apps.hotlists.models import Hit
 from apps.hotlists.selectors import HIT_VIEW_ACTION, agreement_cache
-from apps.hotlists.services import hot_list_create, hot_list_import_apply, hot_list_import_preview
+from apps.hotlists.services.list_imports import hot_list_import_apply, hot_list_import_preview
+from apps.hotlists.services.lists import hot_list_create
 from apps.notifications.models import Notification
 from apps.reads.services.tokens import camera_token_issue
 from tests.factories import DeployingAgencyFactory
 from tests.holds.helpers import make_camera, make_read
 from tests.hotlists.conftest import crop_b64, csv_of, soon
-from tests.journeys.conftest import requires_chromium, wait_for
+from tests.browser import requires_chromium, wait_for
 
 pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
 

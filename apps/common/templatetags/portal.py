@@ -32,9 +32,9 @@ def _pick(row, key):
 
 @register.simple_tag
 def hbar_chart(title, rows, label_key, value_key, percent=False):
-    """A dashboard's horizontal bar chart, drawn by the same code as the PDF reports' charts (apps.reports.charts):
+    """A dashboard's horizontal bar chart, drawn by the same code as the PDF reports' charts (apps.common.charts):
     server-side SVG, no JavaScript, no network. ``percent``: the values are percentages (0–100)."""
-    from apps.reports.charts import hbar_chart as draw
+    from apps.common.charts import hbar_chart as draw
 
     rows = list(rows or [])
     if not rows:
@@ -50,7 +50,7 @@ def hbar_chart(title, rows, label_key, value_key, percent=False):
 @register.simple_tag
 def bar_chart(title, rows, label_key, value_key):
     """A dashboard's vertical bar chart (e.g. per day), the same look as the PDF reports' charts."""
-    from apps.reports.charts import bar_chart as draw
+    from apps.common.charts import bar_chart as draw
 
     rows = list(rows or [])
     if not rows:

@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from apps.reports.charts import chart_for_table
+from apps.common.charts import chart_for_table
 
 register = template.Library()
 
