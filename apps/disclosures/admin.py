@@ -25,15 +25,15 @@ from apps.disclosures.choices import OPEN_STATUSES, PackageStatus
 from apps.disclosures.models import DisclosureAttachment, DisclosureAuthorization, DisclosureRequest, ReleasePackage
 from apps.disclosures.packages import release_package_retry
 from apps.disclosures.selectors import disclosure_matching_reads_count, disclosure_request_eligibility
-from apps.disclosures.services import (
+from apps.disclosures.services.decisions import (
     authorization_statement_default,
     disclosure_request_approve,
     disclosure_request_close_ineligible,
     disclosure_request_deny,
     disclosure_request_immigration_examine,
     disclosure_request_request_info,
-    disclosure_request_screening_message,
 )
+from apps.disclosures.services.submission import disclosure_request_screening_message
 from apps.training.gate import TrainingGatedAdminMixin
 
 ONE_AT_A_TIME = "Choose exactly one request for this action: each decision is reviewed and signed on its own."

@@ -140,7 +140,7 @@ def disclosure_request_enter_for_export(
                        "recipient": recipient.label, "agency": recipient.agency.name, "purpose": purpose,
                        "case_number": disclosure_request.case_number, "plates": patterns,
                        "immigration_screen_terms": screened})
-    from apps.disclosures.services import disclosure_custodians_notify
+    from apps.disclosures.services.notify import disclosure_custodians_notify
 
     disclosure_custodians_notify(disclosure_request, title=f"Export to authorize: {disclosure_request.reference}",
                                  body=f"{actor} asked to export ALPR data to {recipient.label}; waiting for review.")

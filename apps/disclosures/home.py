@@ -23,7 +23,7 @@ def _waiting(*, user):
 def _partner(*, user):
     if not is_partner_requester(user):
         return None
-    from apps.disclosures.services import partner_access_sync
+    from apps.disclosures.services.partners import partner_access_sync
 
     partner_access_sync(user=user)
     rows = [(item, requester_view_of(item)) for item in disclosure_request_list_visible_to(user=user)[:10]]

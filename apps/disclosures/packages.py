@@ -296,7 +296,7 @@ def release_package_retry(*, actor, package: ReleasePackage) -> ReleasePackage:
     package.status, package.progress, package.queued_at = PackageStatus.QUEUED, 0, timezone.now()
     package.save(update_fields=["status", "progress", "queued_at"])
     event_record(actor=actor, code="alprportal.disclosures.package.queued", target=package, data={"retry": True})
-    from apps.disclosures.services import release_package_enqueue
+    from apps.disclosures.services.release import release_package_enqueue
 
     release_package_enqueue(package, actor=actor)
     return package

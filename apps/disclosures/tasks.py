@@ -36,6 +36,6 @@ def disclosure_package_build(self, package_id: int, actor_id: int | None = None)
 def release_packages_resend() -> list[int]:
     """Every 5 minutes: send again the build job of packages still queued (their message was lost, e.g. the broker
     was down when the approval committed). Idempotent: a duplicate message is a no-op."""
-    from apps.disclosures.services import release_packages_resend as resend
+    from apps.disclosures.services.release import release_packages_resend as resend
 
     return resend()

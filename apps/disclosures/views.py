@@ -25,12 +25,12 @@ from apps.disclosures.selectors import (
     release_download_eligibility,
     requester_view_of,
 )
-from apps.disclosures.services import (
+from apps.disclosures.services.partners import partner_access_sync
+from apps.disclosures.services.submission import (
     disclosure_request_enter_written,
     disclosure_request_respond,
     disclosure_request_screening_message,
     disclosure_request_submit,
-    partner_access_sync,
 )
 from apps.training.gate import TrainingRequiredMixin
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.agreements.choices import AgreementStatus
 from apps.agreements.services.sunset import agreement_sunset_sweep
 from apps.agreements.tasks import agreements_sunset_daily
-from apps.disclosures.services import NOT_ELIGIBLE_APPROVE, disclosure_request_approve
+from apps.disclosures.services.decisions import NOT_ELIGIBLE_APPROVE, disclosure_request_approve
 from apps.notifications.models import Notification
 from tests.agreements.helpers import active_agreement
 

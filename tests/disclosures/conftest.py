@@ -12,7 +12,7 @@ from PIL import Image
 
 from apps.accounts.roles import Role
 from apps.audit.choices import Purpose
-from apps.disclosures.services import disclosure_request_submit
+from apps.disclosures.services.submission import disclosure_request_submit
 from tests.agreements.helpers import active_agreement
 from tests.factories import AgencyFactory, DeployingAgencyFactory
 

@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import Role
-from apps.disclosures import services
 from apps.disclosures.models import DisclosureRequest
-from apps.disclosures.services import disclosure_request_close_ineligible
+from apps.disclosures.services import submission
+from apps.disclosures.services.decisions import disclosure_request_close_ineligible
 from tests.agreements.helpers import image_bytes, pdf_bytes, upload
 from tests.factories import AgencyFactory
 
@@ -77,7 +77,7 @@ def test_filing_for_another_agency_is_refused(api_client, partner, other_agency)
     api_client.force_authenticate(partner)
     response = api_client.post(reverse("api:disclosure-requests"), _body(agency=other_agency.pk), format="json")
     assert response.status_code == 400
-    assert response.json()["error"]["message"] == services.OWN_AGENCY_ONLY.format(agency=partner.agency)
+    assert response.json()["error"]["message"] == submission.OWN_AGENCY_ONLY.format(agency=partner.agency)
     assert not DisclosureRequest.objects.exists()
 
 

@@ -106,7 +106,7 @@ def test_the_api_refuses_the_file_with_the_portal_error_body(api_client, partner
 
 
 def test_a_hostile_answer_to_a_request_for_information_stores_nothing(api_client, partner, custodian, submit):
-    from apps.disclosures.services import disclosure_request_request_info
+    from apps.disclosures.services.decisions import disclosure_request_request_info
 
     item = submit(partner)
     disclosure_request_request_info(actor=custodian, disclosure_request=item, message="Attach the warrant, please.")

@@ -16,7 +16,7 @@ from apps.audit.models import AccessLog, DomainEvent
 from apps.disclosures.links import package_download_url
 from apps.disclosures.models import ReleasePackage
 from apps.disclosures.packages import release_package_build
-from apps.disclosures.services import disclosure_request_approve
+from apps.disclosures.services.decisions import disclosure_request_approve
 from apps.reads.models import Camera
 from tests.disclosures.test_package import SIGN, open_package
 

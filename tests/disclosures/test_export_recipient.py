@@ -16,7 +16,7 @@ from apps.disclosures.choices import DisclosureStatus
 from apps.disclosures.links import package_download_url
 from apps.disclosures.models import DisclosureRequest, ReleasePackage
 from apps.disclosures.packages import release_package_build
-from apps.disclosures.services import disclosure_request_approve
+from apps.disclosures.services.decisions import disclosure_request_approve
 from tests.disclosures.test_package import SIGN
 from tests.holds.helpers import approve_and_verify
 

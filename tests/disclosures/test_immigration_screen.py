@@ -14,16 +14,16 @@ from django.utils import timezone
 from apps.agreements.eligibility import REASON_IMMIGRATION, law_citation_valid
 from apps.audit.models import DomainEvent
 from apps.common.errors import ApplicationError
-from apps.disclosures import services
 from apps.disclosures.choices import AttachmentKind, DisclosureStatus, ReviewAction
 from apps.disclosures.immigration_screen import immigration_screen
 from apps.disclosures.selectors import disclosure_request_eligibility
-from apps.disclosures.services import (
+from apps.disclosures.services import decisions, submission
+from apps.disclosures.services.decisions import (
     disclosure_request_approve,
     disclosure_request_immigration_examine,
     disclosure_request_request_info,
-    disclosure_request_respond,
 )
+from apps.disclosures.services.submission import disclosure_request_respond
 from tests.agreements.helpers import pdf_bytes, upload
 from tests.disclosures.test_package import SIGN
 
@@ -103,7 +103,7 @@ def test_finding_2_a_law_basis_cited_as_n_a_is_refused(partner, submit):
         submit(partner, immigration_related=True, immigration_basis="state_or_county_law",
                immigration_law_citation="n/a")
     assert caught.value.code == "immigration_citation_invalid"
-    assert caught.value.message == services.IMMIGRATION_CITATION_INVALID.format(citation="n/a")
+    assert caught.value.message == submission.IMMIGRATION_CITATION_INVALID.format(citation="n/a")
 
 
 @pytest.mark.django_db
@@ -124,7 +124,7 @@ def test_a_screened_request_with_a_warrant_is_approved_once_the_custodian_examin
     with pytest.raises(ApplicationError) as caught:
         disclosure_request_immigration_examine(actor=custodian, disclosure_request=request, basis="judicial_warrant",
                                                court="Superior Court of California, County of Orange", judge="")
-    assert caught.value.message == services.WARRANT_FACTS_REQUIRED
+    assert caught.value.message == decisions.WARRANT_FACTS_REQUIRED
     with pytest.raises(ApplicationError) as caught:
         disclosure_request_immigration_examine(
             actor=custodian, disclosure_request=request, basis="judicial_warrant", court="Superior Court",
@@ -155,7 +155,7 @@ def test_a_warrant_cannot_be_examined_when_none_is_attached(partner, custodian, 
     with pytest.raises(ApplicationError) as caught:
         disclosure_request_immigration_examine(actor=custodian, disclosure_request=request, basis="judicial_warrant",
                                                court="c", judge="j", signed_on=date(2026, 1, 5))
-    assert caught.value.message == services.WARRANT_NOT_ATTACHED
+    assert caught.value.message == decisions.WARRANT_NOT_ATTACHED
 
 
 @pytest.mark.django_db
@@ -194,7 +194,7 @@ def test_the_requester_is_told_why_on_the_page_and_in_the_api(client, api_client
     api_client.force_authenticate(partner)
     body = api_client.get(reverse("api:disclosure-request-detail", args=[request.pk])).json()
     assert body["immigration_screen_terms"] == request.immigration_screen_terms
-    assert body["immigration_screening"] == services.disclosure_request_screening_message(request)
+    assert body["immigration_screening"] == submission.disclosure_request_screening_message(request)
 
 
 @pytest.mark.django_db
@@ -210,7 +210,7 @@ def test_the_custodian_admin_page_shows_the_screening_and_examines_the_warrant(c
     assert examine in page
     response = client.post(examine, {"basis": "judicial_warrant", "court": "Superior Court, Orange County",
                                      "judge": "", "signed_on": "2026-01-05"})
-    assert response.status_code == 200 and services.WARRANT_FACTS_REQUIRED in response.content.decode()
+    assert response.status_code == 200 and decisions.WARRANT_FACTS_REQUIRED in response.content.decode()
     response = client.post(examine, {"basis": "judicial_warrant", "court": "Superior Court, Orange County",
                                      "judge": "Hon. A. Diaz",
                                      "signed_on": (timezone.localdate() - timedelta(days=1)).isoformat()},

@@ -26,7 +26,7 @@ from apps.disclosures.choices import DisclosureStatus, PackageStatus
 from apps.disclosures.links import package_download_url
 from apps.disclosures.models import ReleasedRead, ReleasePackage
 from apps.disclosures.packages import release_package_build, release_package_retry
-from apps.disclosures.services import disclosure_request_approve
+from apps.disclosures.services.decisions import disclosure_request_approve
 from apps.disclosures.tasks import disclosure_package_build
 from apps.reads.models import Read
 

@@ -12,8 +12,8 @@ from apps.agencies.selectors import REASON_NOT_LAW_ENFORCEMENT, RECORDS_RELEASE_
 from apps.agreements.eligibility import REASON_NO_AGREEMENT, sharing_eligibility
 from apps.audit.choices import Purpose
 from apps.common.errors import ApplicationError
-from apps.disclosures import services
 from apps.disclosures.choices import DisclosureStatus
+from apps.disclosures.services import decisions
 from tests.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,16 +67,16 @@ def test_a_records_release_request_still_goes_through_the_custodian(make_user, d
 
     entered = enter(custodian, water_district)
     with pytest.raises(ApplicationError) as raised:
-        services.disclosure_request_approve(actor=second_custodian, disclosure_request=entered,
+        decisions.disclosure_request_approve(actor=second_custodian, disclosure_request=entered,
                                             signer_name="Chris Lee", **SIGN)
     assert REASON_NOT_LAW_ENFORCEMENT.format(agency=water_district.name) in raised.value.message
-    closed = services.disclosure_request_close_ineligible(actor=second_custodian, disclosure_request=entered)
+    closed = decisions.disclosure_request_close_ineligible(actor=second_custodian, disclosure_request=entered)
     assert closed.status == DisclosureStatus.CLOSED
     assert REASON_NOT_LAW_ENFORCEMENT.format(agency=water_district.name) in closed.decision_reason
 
     _turn_records_release(True)
     again = enter(custodian, water_district, fields={"case_number": "HWD-2026-7"})
-    approved = services.disclosure_request_approve(actor=second_custodian, disclosure_request=again,
+    approved = decisions.disclosure_request_approve(actor=second_custodian, disclosure_request=again,
                                                    signer_name="Chris Lee", **SIGN)
     assert approved.status == DisclosureStatus.APPROVED
     assert approved.authorization.eligibility["path"] == RECORDS_RELEASE_PATH

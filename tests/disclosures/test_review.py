@@ -9,7 +9,6 @@ from django.db.utils import InternalError, ProgrammingError
 from apps.accounts.roles import Role
 from apps.audit.models import AppendOnlyError
 from apps.common.errors import ApplicationError, PermissionDeniedError
-from apps.disclosures import services
 from apps.disclosures.choices import DISCLOSURE_TRANSITIONS, DisclosureStatus, PackageStatus, ReviewAction
 from apps.disclosures.models import (
     DisclosureAuthorization,
@@ -18,6 +17,7 @@ from apps.disclosures.models import (
     RecordRetainedError,
     ReleasePackage,
 )
+from apps.disclosures.services import decisions, submission
 from tests.events import domain_events
 from tests.factories import AgencyFactory
 
@@ -27,7 +27,7 @@ SIGN = {"statement": "I authorize the release.", "signer_name": "Carmen Ortiz", 
 
 
 def approve(actor, request, **overrides):
-    return services.disclosure_request_approve(actor=actor, disclosure_request=request, **{**SIGN, **overrides})
+    return decisions.disclosure_request_approve(actor=actor, disclosure_request=request, **{**SIGN, **overrides})
 
 
 def codes(request):
@@ -97,12 +97,12 @@ def test_separation_of_duties(make_user, partner_agency, second_custodian, submi
     _apply_roles(both, [Role.PARTNER_REQUESTER, Role.CUSTODIAN])
     request = submit(both)
     for call in (lambda: approve(both, request, signer_name="Dual Role"),
-                 lambda: services.disclosure_request_deny(actor=both, disclosure_request=request, reason="no"),
-                 lambda: services.disclosure_request_request_info(actor=both, disclosure_request=request,
+                 lambda: decisions.disclosure_request_deny(actor=both, disclosure_request=request, reason="no"),
+                 lambda: decisions.disclosure_request_request_info(actor=both, disclosure_request=request,
                                                                   message="?")):
         with pytest.raises(ApplicationError) as caught:
             call()
-        assert caught.value.message == services.SEPARATION_OF_DUTIES
+        assert caught.value.message == decisions.SEPARATION_OF_DUTIES
     request.refresh_from_db()
     assert request.status == DisclosureStatus.SUBMITTED
     approve(second_custodian, request, signer_name="Chris Lee")
@@ -115,7 +115,7 @@ def test_only_the_custodian_authorizes_and_the_signature_is_their_own_name(sysad
         approve(sysadmin, request_)
     with pytest.raises(ApplicationError) as caught:
         approve(custodian, request_, signer_name="Somebody Else")
-    assert caught.value.message == services.SIGNATURE_NOT_YOURS.format(name="Carmen Ortiz")
+    assert caught.value.message == decisions.SIGNATURE_NOT_YOURS.format(name="Carmen Ortiz")
     for field in ("statement", "signer_title"):
         with pytest.raises(ApplicationError):
             approve(custodian, request_, **{field: "  "})
@@ -128,9 +128,9 @@ def test_an_ineligible_request_is_closed_with_the_legal_reason(custodian, inelig
         approve(custodian, ineligible_request)
     assert caught.value.code == "not_eligible" and "not a California agency (NV)" in caught.value.message
     with pytest.raises(ApplicationError) as caught:
-        services.disclosure_request_deny(actor=custodian, disclosure_request=ineligible_request, reason="No data.")
-    assert caught.value.message == services.INELIGIBLE_CLOSE_INSTEAD
-    services.disclosure_request_close_ineligible(actor=custodian, disclosure_request=ineligible_request,
+        decisions.disclosure_request_deny(actor=custodian, disclosure_request=ineligible_request, reason="No data.")
+    assert caught.value.message == decisions.INELIGIBLE_CLOSE_INSTEAD
+    decisions.disclosure_request_close_ineligible(actor=custodian, disclosure_request=ineligible_request,
                                                  note="Out of state.")
     ineligible_request.refresh_from_db()
     assert ineligible_request.status == DisclosureStatus.CLOSED
@@ -140,15 +140,15 @@ def test_an_ineligible_request_is_closed_with_the_legal_reason(custodian, inelig
 
 
 def test_an_eligible_request_is_not_closed_as_ineligible(custodian, request_):
-    with pytest.raises(ApplicationError, match=services.ELIGIBLE_CANNOT_CLOSE):
-        services.disclosure_request_close_ineligible(actor=custodian, disclosure_request=request_)
+    with pytest.raises(ApplicationError, match=decisions.ELIGIBLE_CANNOT_CLOSE):
+        decisions.disclosure_request_close_ineligible(actor=custodian, disclosure_request=request_)
 
 
 def test_deny_info_and_answer_each_write_their_audit_entry(custodian, partner, submit):
     request = submit(partner)
-    services.disclosure_request_request_info(actor=custodian, disclosure_request=request, message="Which vehicle?")
-    services.disclosure_request_respond(actor=partner, disclosure_request=request, message="A white van.")
-    services.disclosure_request_deny(actor=custodian, disclosure_request=request, reason="Not specific enough.")
+    decisions.disclosure_request_request_info(actor=custodian, disclosure_request=request, message="Which vehicle?")
+    submission.disclosure_request_respond(actor=partner, disclosure_request=request, message="A white van.")
+    decisions.disclosure_request_deny(actor=custodian, disclosure_request=request, reason="Not specific enough.")
     request.refresh_from_db()
     assert request.status == DisclosureStatus.DENIED and request.decision_reason == "Not specific enough."
     assert codes(request) == [
@@ -166,9 +166,9 @@ def test_illegal_transitions_are_refused(custodian, partner, request_, status):
     DisclosureRequest.objects.filter(pk=request_.pk).update(status=status)
     assert DISCLOSURE_TRANSITIONS[status] == frozenset()
     calls = [
-        lambda: services.disclosure_request_deny(actor=custodian, disclosure_request=request_, reason="x"),
-        lambda: services.disclosure_request_request_info(actor=custodian, disclosure_request=request_, message="x"),
-        lambda: services.disclosure_request_respond(actor=partner, disclosure_request=request_, message="x"),
+        lambda: decisions.disclosure_request_deny(actor=custodian, disclosure_request=request_, reason="x"),
+        lambda: decisions.disclosure_request_request_info(actor=custodian, disclosure_request=request_, message="x"),
+        lambda: submission.disclosure_request_respond(actor=partner, disclosure_request=request_, message="x"),
     ]
     if status != DisclosureStatus.RELEASED:
         calls.append(lambda: approve(custodian, request_))
@@ -182,7 +182,7 @@ def test_illegal_transitions_are_refused(custodian, partner, request_, status):
 
 def test_answering_a_request_that_was_not_sent_back_is_refused(partner, request_):
     with pytest.raises(ApplicationError, match="it cannot be answered"):
-        services.disclosure_request_respond(actor=partner, disclosure_request=request_, message="More.")
+        submission.disclosure_request_respond(actor=partner, disclosure_request=request_, message="More.")
 
 
 def test_records_are_kept_for_the_retention_period(custodian, request_, settings):

@@ -14,9 +14,9 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.audit.models import DomainEvent
 from apps.common.errors import ApplicationError, PermissionDeniedError
-from apps.disclosures import services
 from apps.disclosures.choices import AttachmentKind, DisclosureStatus, ReceivedVia
 from apps.disclosures.models import DisclosureRequest
+from apps.disclosures.services import decisions, submission
 from tests.agreements.helpers import pdf_bytes, upload
 from tests.disclosures.conftest import request_fields
 
@@ -31,7 +31,7 @@ def enter(actor, agency, **overrides):
     arguments = {"agency": agency, "received_via": ReceivedVia.PAPER,
                  "received_on": timezone.localdate() - timedelta(days=1),
                  "document": upload(pdf_bytes(), "letter-from-los-alamitos.pdf"), **fields, **overrides}
-    return services.disclosure_request_enter_written(actor=actor, **arguments)
+    return submission.disclosure_request_enter_written(actor=actor, **arguments)
 
 
 def test_staff_enter_a_paper_request_with_its_document_checked_and_hashed(custodian, partner_agency, agreement):
@@ -80,10 +80,10 @@ def test_only_records_staff_enter_written_requests(make_user, partner, partner_a
     for person in (make_user(Role.INVESTIGATOR), partner):
         with pytest.raises(PermissionDeniedError) as raised:
             enter(person, partner_agency)
-        assert raised.value.message == services.NOT_AN_ENTERING_STAFF_MEMBER
+        assert raised.value.message == submission.NOT_AN_ENTERING_STAFF_MEMBER
     with pytest.raises(ApplicationError) as raised:
         enter(make_user(Role.CUSTODIAN), deploying_agency)
-    assert raised.value.message == services.REQUESTING_AGENCY_IS_OURS
+    assert raised.value.message == submission.REQUESTING_AGENCY_IS_OURS
 
 
 def test_the_person_who_entered_a_request_cannot_authorize_it_another_custodian_can(
@@ -91,17 +91,17 @@ def test_the_person_who_entered_a_request_cannot_authorize_it_another_custodian_
     """R-SHR-9: separation of duties at the service, for every decision; a different custodian authorizes."""
     entered = enter(custodian, partner_agency)
     for attempt in (
-        lambda: services.disclosure_request_approve(actor=custodian, disclosure_request=entered,
+        lambda: decisions.disclosure_request_approve(actor=custodian, disclosure_request=entered,
                                                     signer_name="Carmen Ortiz", **SIGN),
-        lambda: services.disclosure_request_deny(actor=custodian, disclosure_request=entered, reason="no"),
-        lambda: services.disclosure_request_request_info(actor=custodian, disclosure_request=entered, message="?"),
+        lambda: decisions.disclosure_request_deny(actor=custodian, disclosure_request=entered, reason="no"),
+        lambda: decisions.disclosure_request_request_info(actor=custodian, disclosure_request=entered, message="?"),
     ):
         with pytest.raises(ApplicationError) as raised:
             attempt()
-        assert raised.value.message == services.SEPARATION_OF_DUTIES
+        assert raised.value.message == decisions.SEPARATION_OF_DUTIES
     entered.refresh_from_db()
     assert entered.status == DisclosureStatus.SUBMITTED and not entered.reviews.exists()
-    approved = services.disclosure_request_approve(actor=second_custodian, disclosure_request=entered,
+    approved = decisions.disclosure_request_approve(actor=second_custodian, disclosure_request=entered,
                                                    signer_name="Chris Lee", **SIGN)
     assert approved.status == DisclosureStatus.APPROVED and approved.authorization.custodian == second_custodian
 
@@ -112,8 +112,8 @@ def test_an_administrator_with_every_permission_who_entered_it_cannot_authorize_
     admin = make_user(Role.SYSADMIN, is_superuser=True, is_staff=True, first_name="Sam", last_name="Admin")
     entered = enter(admin, partner_agency)
     with pytest.raises(ApplicationError) as raised:
-        services.disclosure_request_approve(actor=admin, disclosure_request=entered, signer_name="Sam Admin", **SIGN)
-    assert raised.value.message == services.SEPARATION_OF_DUTIES
+        decisions.disclosure_request_approve(actor=admin, disclosure_request=entered, signer_name="Sam Admin", **SIGN)
+    assert raised.value.message == decisions.SEPARATION_OF_DUTIES
     assert DisclosureRequest.objects.get(pk=entered.pk).status == DisclosureStatus.SUBMITTED
 
 
@@ -138,7 +138,7 @@ def test_staff_enter_a_request_on_the_page_and_the_admin_refuses_their_own_autho
     assert "By e-mail" in page and "request-email.pdf" in page and "Approve and authorize" not in page
     refused = client.post(reverse("admin:disclosures_disclosurerequest_approve", args=[entered.pk]), {
         "statement": "I authorize.", "signer_name": "Carmen Ortiz", "signer_title": "Custodian", "reviewed": "on"})
-    assert services.SEPARATION_OF_DUTIES in refused.content.decode()
+    assert decisions.SEPARATION_OF_DUTIES in refused.content.decode()
     assert DisclosureRequest.objects.get(pk=entered.pk).status == DisclosureStatus.SUBMITTED
 
     client.force_login(second_custodian)

@@ -11,10 +11,10 @@ from guardian.shortcuts import get_perms
 from apps.agreements.documents import DOCUMENT_TOO_LARGE, DOCUMENT_WRONG_TYPE
 from apps.audit.models import DomainEvent
 from apps.common.errors import ApplicationError, PermissionDeniedError
-from apps.disclosures import services
 from apps.disclosures.choices import AttachmentKind, DisclosureStatus
 from apps.disclosures.models import DisclosureAttachment, DisclosureRequest
 from apps.disclosures.permissions import agency_group
+from apps.disclosures.services import submission
 from apps.notifications.models import Notification
 from tests.agreements.helpers import image_bytes, pdf_bytes, upload
 from tests.disclosures.conftest import request_fields
@@ -86,10 +86,10 @@ def test_bad_input_is_refused_and_nothing_changes(partner, submit, overrides, co
 def test_the_messages_say_what_is_wrong(partner, submit, settings):
     with pytest.raises(ApplicationError) as caught:
         submit(partner, purpose="civil_immigration_enforcement")
-    assert caught.value.message == services.PURPOSE_NOT_AUTHORIZED.format(purpose="civil_immigration_enforcement")
+    assert caught.value.message == submission.PURPOSE_NOT_AUTHORIZED.format(purpose="civil_immigration_enforcement")
     with pytest.raises(ApplicationError) as caught:
         submit(partner, immigration_related=True)
-    assert caught.value.message == services.IMMIGRATION_REFUSED
+    assert caught.value.message == submission.IMMIGRATION_REFUSED
     settings.PORTAL = {**settings.PORTAL, "DISCLOSURE_ATTACHMENT_MAX_BYTES": 1000}
     with pytest.raises(ApplicationError) as caught:
         submit(partner, attachments=[(AttachmentKind.SUPPORTING, upload(pdf_bytes(pages=30)))])
@@ -99,7 +99,7 @@ def test_the_messages_say_what_is_wrong(partner, submit, settings):
 def test_filing_for_another_agency_is_refused(partner, other_agency, submit):
     with pytest.raises(ApplicationError) as caught:
         submit(partner, agency=other_agency)
-    assert caught.value.message == services.OWN_AGENCY_ONLY.format(agency=partner.agency)
+    assert caught.value.message == submission.OWN_AGENCY_ONLY.format(agency=partner.agency)
     assert not DisclosureRequest.objects.exists()
 
 
@@ -133,7 +133,7 @@ def test_the_page_files_a_request(client, partner, partner_agency):
 @pytest.mark.parametrize(("overrides", "message"), [
     ({"case_number": None}, "This field is required."),
     ({"purpose": "civil_immigration_enforcement"}, "Select a valid choice."),
-    ({"immigration_related": "yes"}, services.IMMIGRATION_REFUSED),
+    ({"immigration_related": "yes"}, submission.IMMIGRATION_REFUSED),
     ({"time_from": "2019-01-01T00:00"}, "Reads are kept 730 days"),
 ])
 def test_the_page_refuses_bad_input_with_a_clear_message(client, partner, overrides, message):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from apps.accounts.roles import Role
 from apps.audit.choices import SystemPurpose
 from apps.audit.models import AccessLog
-from apps.disclosures.services import disclosure_request_close_ineligible, disclosure_request_request_info
+from apps.disclosures.services.decisions import disclosure_request_close_ineligible, disclosure_request_request_info
 from tests.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +175,7 @@ def test_the_administrator_sees_requests_read_only_without_counts_or_decisions(c
 
 def test_release_packages_and_authorizations_are_listed_read_only(client, custodian, own, agreement):
     from apps.disclosures.models import ReleasePackage
-    from apps.disclosures.services import disclosure_request_approve
+    from apps.disclosures.services.decisions import disclosure_request_approve
 
     disclosure_request_approve(actor=custodian, disclosure_request=own, statement="I authorize.",
                                signer_name="Carmen Ortiz", signer_title="Custodian of Records")

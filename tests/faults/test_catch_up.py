@@ -129,7 +129,7 @@ def deploying(transactional_db):
 def approvable(deploying, make_user):
     """A partner's submitted request (one stored read matches it) under an agreement in force, and the custodian."""
     from apps.audit.choices import Purpose
-    from apps.disclosures.services import disclosure_request_submit
+    from apps.disclosures.services.submission import disclosure_request_submit
     from apps.reads.choices import CameraKind
     from apps.reads.services.cameras import camera_create
     from apps.reads.services.ingest import read_batch_ingest
@@ -156,7 +156,7 @@ def test_an_approval_in_the_outage_succeeds_and_its_package_is_built_once_when_i
         approvable, broker, client, caplog):
     from apps.disclosures.choices import DisclosureStatus, PackageStatus
     from apps.disclosures.models import ReleasedRead, ReleasePackage
-    from apps.disclosures.services import release_packages_resend
+    from apps.disclosures.services.release import release_packages_resend
     from apps.disclosures.tasks import disclosure_package_build
 
     custodian, request = approvable
@@ -298,7 +298,7 @@ def test_only_the_first_message_or_its_own_retry_builds(approvable, active_hold)
     from apps.common.jobs import job_claim
     from apps.disclosures.choices import PackageStatus
     from apps.disclosures.models import ReleasePackage
-    from apps.disclosures.services import disclosure_request_approve
+    from apps.disclosures.services.decisions import disclosure_request_approve
     from apps.holds.choices import ExportStatus
     from apps.holds.models import EvidenceExport
     from apps.holds.services import evidence_export_request

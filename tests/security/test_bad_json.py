@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 from apps.accounts.roles import Role
 from apps.audit.choices import Purpose
 from apps.common.api.parsers import JSON_MAX_DEPTH, JSON_TOO_DEEP, PortalJSONParser
-from apps.disclosures.services import disclosure_request_submit
+from apps.disclosures.services.submission import disclosure_request_submit
 from apps.hotlists.choices import HotListSource
 from apps.hotlists.models import Hit
 from apps.hotlists.services.hit_matching import hits_match_reads

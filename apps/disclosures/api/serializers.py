@@ -100,7 +100,7 @@ class DisclosureRequestOutputSerializer(serializers.ModelSerializer):
                   "reason", "released_at", "package"]
 
     def get_immigration_screening(self, obj) -> str:
-        from apps.disclosures.services import disclosure_request_screening_message
+        from apps.disclosures.services.submission import disclosure_request_screening_message
 
         return disclosure_request_screening_message(obj)
 

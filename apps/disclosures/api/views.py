@@ -28,11 +28,11 @@ from apps.disclosures.models import DisclosureRequest, ReleasePackage
 from apps.disclosures.packages import release_package_download_open
 from apps.disclosures.permissions import CanFileDisclosureRequests
 from apps.disclosures.selectors import disclosure_request_list_visible_to
-from apps.disclosures.services import (
+from apps.disclosures.services.partners import partner_access_sync
+from apps.disclosures.services.submission import (
     disclosure_request_enter_written,
     disclosure_request_respond,
     disclosure_request_submit,
-    partner_access_sync,
 )
 from apps.training.gate import TrainingCurrent
 

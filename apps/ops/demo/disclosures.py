@@ -50,7 +50,7 @@ def _seed_staff_entered(*, custodian, sysadmin, los_alamitos, now) -> None:
     from apps.accounts.services import user_create
     from apps.agencies.services import agency_create
     from apps.disclosures.choices import ReceivedVia
-    from apps.disclosures.services import disclosure_request_enter_written
+    from apps.disclosures.services.submission import disclosure_request_enter_written
 
     if not User.objects.filter(username=SECOND_CUSTODIAN_USERNAME).exists():
         from apps.training.models import Course
@@ -136,7 +136,8 @@ def seed_sharing(*, stdout=None) -> None:
         agreement_activate(actor=sysadmin, agreement=agreement, today=start)
         agreement_expire(actor=None, agreement=agreement, today=today)
 
-    from apps.disclosures.services import disclosure_request_close_ineligible, disclosure_request_submit
+    from apps.disclosures.services.decisions import disclosure_request_close_ineligible
+    from apps.disclosures.services.submission import disclosure_request_submit
 
     if not DisclosureRequest.objects.filter(case_number=PARTNER_CASE).exists():
         disclosure_request_submit(
@@ -191,13 +192,13 @@ def seed_released_package(*, stdout=None) -> None:
     package download (re-checked at download time, R-SHR-8) and their admin screens can be tried at once."""
     from apps.disclosures.models import ReleasePackage
     from apps.disclosures.packages import release_package_build
-    from apps.disclosures.services import authorization_statement_default, disclosure_request_approve
+    from apps.disclosures.services.decisions import authorization_statement_default, disclosure_request_approve
 
     custodian = User.objects.filter(username="custodian").first()
     partner = User.objects.filter(username="partner").first()
     if not (custodian and partner) or DisclosureRequest.objects.filter(case_number=RELEASED_CASE).exists():
         return
-    from apps.disclosures.services import disclosure_request_submit
+    from apps.disclosures.services.submission import disclosure_request_submit
 
     now = timezone.now()
     request = disclosure_request_submit(

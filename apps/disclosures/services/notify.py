@@ -1,0 +1,36 @@
+"""Notifications about a disclosure request: to its requester and to the custodians of records."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from apps.accounts.roles import Role
+from apps.disclosures.models import DisclosureRequest
+from apps.notifications.models import Severity
+from apps.notifications.services import notification_send
+
+
+def _requester_people(disclosure_request: DisclosureRequest):
+    return [person for person in (disclosure_request.submitted_by,) if person.is_active]
+
+
+def _notify_requester(disclosure_request: DisclosureRequest, *, title: str, body: str = "",
+                      severity: str = Severity.INFO) -> None:
+    from django.urls import reverse
+
+    link = reverse("disclosures:detail", args=[disclosure_request.pk])
+    people = _requester_people(disclosure_request)
+    transaction.on_commit(lambda: notification_send(recipients=people, title=title, body=body, link=link,
+                                                    severity=severity))
+
+
+def _custodian_link(disclosure_request: DisclosureRequest) -> str:
+    return f"/admin/disclosures/disclosurerequest/{disclosure_request.pk}/change/"
+
+
+def disclosure_custodians_notify(disclosure_request: DisclosureRequest, *, title: str, body: str = "",
+                                 severity: str = Severity.INFO) -> None:
+    """After commit, a notification to every custodian of records linking to the request's admin page."""
+    link = _custodian_link(disclosure_request)
+    transaction.on_commit(lambda: notification_send(roles=[Role.CUSTODIAN], title=title, body=body, link=link,
+                                                    severity=severity))
