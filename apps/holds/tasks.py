@@ -33,7 +33,7 @@ def evidence_export_build(self, export_id: int, actor_id: int | None = None) -> 
 @shared_task(acks_late=True)
 def holds_reaffirm_remind() -> dict:
     """Daily: remind investigators and supervisors of holds due for their yearly re-affirmation (deduplicated)."""
-    from apps.holds.services import holds_reaffirm_remind as remind
+    from apps.holds.services.lifecycle import holds_reaffirm_remind as remind
 
     return {"due": remind()}
 
@@ -42,6 +42,6 @@ def holds_reaffirm_remind() -> dict:
 def evidence_exports_resend() -> list[int]:
     """Every 5 minutes: send again the job of evidence exports still queued (their message was lost, e.g. the broker
     was down when the export was requested). Idempotent: a duplicate message is a no-op."""
-    from apps.holds.services import evidence_exports_resend as resend
+    from apps.holds.services.exports import evidence_exports_resend as resend
 
     return resend()

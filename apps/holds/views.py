@@ -21,20 +21,10 @@ from apps.holds.exports import evidence_export_open
 from apps.holds.forms import HoldRequestForm, NoteForm, ReasonForm, ShareForm
 from apps.holds.models import EvidenceHold
 from apps.holds.selectors import evidence_export_list_for, hold_get_visible, hold_list_visible_to, hold_reads_for
-from apps.holds.services import (
-    evidence_export_for_outside_recipient,
-    evidence_export_request,
-    hold_approve,
-    hold_booking_record,
-    hold_deny,
-    hold_reaffirm,
-    hold_release,
-    hold_request,
-    hold_share,
-    hold_verify,
-    hold_verify_refuse,
-    may_release,
-)
+from apps.holds.services.decisions import hold_approve, hold_booking_record, hold_deny, hold_verify, hold_verify_refuse
+from apps.holds.services.exports import evidence_export_for_outside_recipient, evidence_export_request
+from apps.holds.services.lifecycle import hold_reaffirm, hold_release, hold_share, may_release
+from apps.holds.services.request import hold_request
 from apps.reads.selectors import camera_list_for_search
 from apps.training.gate import TrainingRequiredMixin
 

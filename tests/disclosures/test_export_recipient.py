@@ -129,7 +129,7 @@ def test_an_outside_evidence_export_is_a_disclosure_request(client, make_user, d
                                                             camera):
     from apps.holds.choices import ScopeKind
     from apps.holds.models import EvidenceExport
-    from apps.holds.services import hold_request
+    from apps.holds.services.request import hold_request
     from tests.holds.helpers import make_read
 
     boss = make_user(Role.SUPERVISOR, agency=deploying_agency)

@@ -199,7 +199,7 @@ def test_an_approval_in_the_outage_succeeds_and_its_package_is_built_once_when_i
 def active_hold(deploying, make_user):
     """An active evidence hold on two reads, and the detective who requested it."""
     from apps.holds.choices import HoldGround, ScopeKind
-    from apps.holds.services import hold_request
+    from apps.holds.services.request import hold_request
     from tests.holds.helpers import make_camera, make_read
 
     boss = make_user(Role.SUPERVISOR, agency=deploying)
@@ -217,7 +217,7 @@ def active_hold(deploying, make_user):
 def test_an_export_requested_in_the_outage_is_built_once_when_it_returns(active_hold, broker, client, caplog):
     from apps.holds.choices import ExportStatus
     from apps.holds.models import EvidenceExport
-    from apps.holds.services import evidence_exports_resend
+    from apps.holds.services.exports import evidence_exports_resend
     from apps.holds.tasks import evidence_export_build
 
     detective, hold = active_hold
@@ -301,7 +301,7 @@ def test_only_the_first_message_or_its_own_retry_builds(approvable, active_hold)
     from apps.disclosures.services.decisions import disclosure_request_approve
     from apps.holds.choices import ExportStatus
     from apps.holds.models import EvidenceExport
-    from apps.holds.services import evidence_export_request
+    from apps.holds.services.exports import evidence_export_request
 
     custodian, request = approvable
     disclosure_request_approve(actor=custodian, disclosure_request=request, statement="I authorize.",

@@ -25,7 +25,7 @@ from django.core.files.storage import default_storage
 
 from apps.accounts.roles import Role
 from apps.holds.choices import HoldGround, ScopeKind
-from apps.holds.services import hold_request
+from apps.holds.services.request import hold_request
 from apps.reads.models import Read
 from apps.retention.choices import RunStatus
 from apps.retention.models import PendingFileDeletion, RetentionRun

@@ -41,7 +41,7 @@ def reads(camera):
 @pytest.fixture
 def request_hold(detective, reads):
     """request_hold(**overrides): a pending hold by ``detective`` on the 7ABC123 reads (search scope)."""
-    from apps.holds.services import hold_request
+    from apps.holds.services.request import hold_request
 
     def _request(**overrides):
         now = timezone.now()

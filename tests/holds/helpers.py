@@ -61,7 +61,7 @@ def approve_and_verify(*, boss, hold, verifier=None, note: str = ""):
     """The supervisor approves and the custodian of records verifies (R-RET-3a): the hold is active. ``verifier``
     defaults to a fresh trained custodian."""
     from apps.accounts.roles import Role
-    from apps.holds.services import hold_approve, hold_verify
+    from apps.holds.services.decisions import hold_approve, hold_verify
     from tests.factories import TrainingRecordFactory, UserFactory
 
     hold = hold_approve(actor=boss, hold=hold, note=note)

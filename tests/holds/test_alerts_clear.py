@@ -4,7 +4,7 @@ it (issue #17), and only those alerts: other alerts of the same person stay."""
 from __future__ import annotations
 
 from apps.accounts.roles import Role
-from apps.holds.services import hold_approve, hold_deny, hold_verify
+from apps.holds.services.decisions import hold_approve, hold_deny, hold_verify
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_send, notifications_resolve
 

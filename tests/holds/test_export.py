@@ -16,7 +16,7 @@ from apps.common.errors import ApplicationError
 from apps.disclosures.egress import INTERNAL_RECIPIENT
 from apps.holds.choices import ExportStatus, ScopeKind
 from apps.holds.exports import evidence_export_build
-from apps.holds.services import evidence_export_request
+from apps.holds.services.exports import evidence_export_request
 from tests.holds.helpers import approve_and_verify, make_read
 
 

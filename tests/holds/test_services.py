@@ -10,10 +10,11 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.audit.models import AccessLog, DomainEvent
 from apps.common.errors import ApplicationError
-from apps.holds import services
 from apps.holds.choices import HoldGround, HoldStatus, ScopeKind
 from apps.holds.models import EvidenceHold, HeldRead
 from apps.holds.selectors import hold_list_visible_to
+from apps.holds.services import decisions, lifecycle
+from apps.holds.services import request as request_services
 from apps.notifications.models import Notification
 from tests.events import domain_events
 from tests.holds.helpers import approve_and_verify, make_read
@@ -38,13 +39,13 @@ def test_selected_reads_scope(request_hold, reads):
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
-    ({"case_number": "  "}, services.CASE_NUMBER_REQUIRED),
-    ({"reason": ""}, services.REASON_REQUIRED),
-    ({"contact": ""}, services.CONTACT_REQUIRED),
-    ({"ground": "because"}, services.GROUND_INVALID),
-    ({"ground": HoldGround.EXECUTIVE_DIRECTION}, services.CONCURRENCE_REQUIRED),
-    ({"plate": "7ZZZ999"}, services.SCOPE_EMPTY),
-    ({"scope_kind": ScopeKind.READS, "read_ids": []}, services.SCOPE_REQUIRED),
+    ({"case_number": "  "}, request_services.CASE_NUMBER_REQUIRED),
+    ({"reason": ""}, request_services.REASON_REQUIRED),
+    ({"contact": ""}, request_services.CONTACT_REQUIRED),
+    ({"ground": "because"}, request_services.GROUND_INVALID),
+    ({"ground": HoldGround.EXECUTIVE_DIRECTION}, request_services.CONCURRENCE_REQUIRED),
+    ({"plate": "7ZZZ999"}, request_services.SCOPE_EMPTY),
+    ({"scope_kind": ScopeKind.READS, "read_ids": []}, request_services.SCOPE_REQUIRED),
 ])
 def test_bad_requests_are_refused_with_the_reason_and_change_nothing(request_hold, overrides, message):
     with pytest.raises(ApplicationError) as raised:
@@ -68,7 +69,7 @@ def test_a_hold_on_already_purged_data_says_there_is_nothing_to_hold(request_hol
     gone = reads[0].pk + 1000
     with pytest.raises(ApplicationError) as raised:
         request_hold(scope_kind=ScopeKind.READS, read_ids=[gone], plate="")
-    assert raised.value.message == services.NOTHING_TO_HOLD_PURGED.format(detail=f" (read {gone})")
+    assert raised.value.message == request_services.NOTHING_TO_HOLD_PURGED.format(detail=f" (read {gone})")
     assert not EvidenceHold.objects.exists()
 
 
@@ -76,30 +77,30 @@ def test_no_supervisor_no_hold(make_user, request_hold, agency):
     loner = make_user(Role.INVESTIGATOR, agency=agency)
     with pytest.raises(ApplicationError) as raised:
         request_hold(actor=loner)
-    assert raised.value.message == services.NO_SUPERVISOR
+    assert raised.value.message == request_services.NO_SUPERVISOR
 
 
 def test_people_without_the_permission_cannot_request(make_user, request_hold, boss):
     with pytest.raises(ApplicationError) as raised:
         request_hold(actor=make_user(Role.OPERATOR, supervisor=boss))
-    assert raised.value.message == services.REQUEST_NOT_ALLOWED
+    assert raised.value.message == request_services.REQUEST_NOT_ALLOWED
 
 
 def test_approve_then_the_custodians_verification_make_the_hold_active_and_due_in_a_year(
         request_hold, boss, detective, custodian):
     """R-RET-3a: after the supervisor's approval, the custodian of records verifies the request."""
-    hold = services.hold_approve(actor=boss, hold=request_hold(), note="ok")
+    hold = decisions.hold_approve(actor=boss, hold=request_hold(), note="ok")
     hold.refresh_from_db()
     assert hold.status == HoldStatus.VERIFYING and hold.decided_by == boss and hold.reaffirm_due_on is None
     event = DomainEvent.objects.get(code="alprportal.holds.hold.approved")
     assert event.data["old_status"] == "pending" and event.data["new_status"] == "verifying" and event.actor == boss
     with pytest.raises(ApplicationError) as raised:
-        services.hold_approve(actor=boss, hold=hold)
+        decisions.hold_approve(actor=boss, hold=hold)
     assert raised.value.code == "illegal_transition"
     with pytest.raises(ApplicationError) as raised:  # the supervisor cannot verify: the custodian does
-        services.hold_verify(actor=boss, hold=hold)
-    assert raised.value.message == services.VERIFY_NOT_ALLOWED
-    hold = services.hold_verify(actor=custodian, hold=hold, note="Case and ground checked.",
+        decisions.hold_verify(actor=boss, hold=hold)
+    assert raised.value.message == decisions.VERIFY_NOT_ALLOWED
+    hold = decisions.hold_verify(actor=custodian, hold=hold, note="Case and ground checked.",
                                 evidence_booking_number="EV-2026-000417")
     assert hold.status == HoldStatus.ACTIVE and hold.verified_by == custodian
     assert hold.evidence_booking_number == "EV-2026-000417"
@@ -109,7 +110,7 @@ def test_approve_then_the_custodians_verification_make_the_hold_active_and_due_i
     verified = DomainEvent.objects.get(code="alprportal.holds.hold.verified")
     assert verified.data["old_status"] == "verifying" and verified.data["new_status"] == "active"
     with pytest.raises(ApplicationError) as raised:
-        services.hold_verify(actor=custodian, hold=hold)
+        decisions.hold_verify(actor=custodian, hold=hold)
     assert raised.value.code == "illegal_transition"
 
 
@@ -118,59 +119,59 @@ def test_a_supervisor_cannot_approve_their_own_hold(make_user, agency, request_h
     sergeant = make_user(Role.SUPERVISOR, agency=agency, supervisor=chief)
     hold = request_hold(actor=sergeant)
     with pytest.raises(ApplicationError) as raised:
-        services.hold_approve(actor=sergeant, hold=hold)
-    assert raised.value.message == services.SELF_DECISION
+        decisions.hold_approve(actor=sergeant, hold=hold)
+    assert raised.value.message == decisions.SELF_DECISION
     hold.refresh_from_db()
     assert hold.status == HoldStatus.PENDING
-    assert services.hold_approve(actor=chief, hold=hold).status == HoldStatus.VERIFYING
+    assert decisions.hold_approve(actor=chief, hold=hold).status == HoldStatus.VERIFYING
 
 
 def test_only_the_requesters_supervisor_decides(make_user, agency, request_hold, boss):
     other = make_user(Role.SUPERVISOR, agency=agency)
     hold = request_hold()
     with pytest.raises(ApplicationError) as raised:
-        services.hold_approve(actor=other, hold=hold)
+        decisions.hold_approve(actor=other, hold=hold)
     assert raised.value.code == "not_the_supervisor"
     with pytest.raises(ApplicationError):
-        services.hold_deny(actor=other, hold=hold, reason="no")
+        decisions.hold_deny(actor=other, hold=hold, reason="no")
     assert EvidenceHold.objects.get(pk=hold.pk).status == HoldStatus.PENDING
 
 
 def test_deny_needs_a_reason_and_ends_the_hold(request_hold, boss):
     hold = request_hold()
     with pytest.raises(ApplicationError) as raised:
-        services.hold_deny(actor=boss, hold=hold, reason=" ")
-    assert raised.value.message == services.DENY_REASON_REQUIRED
-    hold = services.hold_deny(actor=boss, hold=hold, reason="Not evidence.")
+        decisions.hold_deny(actor=boss, hold=hold, reason=" ")
+    assert raised.value.message == decisions.DENY_REASON_REQUIRED
+    hold = decisions.hold_deny(actor=boss, hold=hold, reason="Not evidence.")
     assert hold.status == HoldStatus.DENIED
     assert domain_events("alprportal.holds.hold.", target=hold)[-1] == "alprportal.holds.hold.denied"
     with pytest.raises(ApplicationError):
-        services.hold_release(actor=boss, hold=hold, reason="x")
+        lifecycle.hold_release(actor=boss, hold=hold, reason="x")
 
 
 def test_release_needs_authority_and_a_reason_and_deletes_nothing(request_hold, boss, detective, custodian, reads):
     hold = approve_and_verify(boss=boss, hold=request_hold())
     with pytest.raises(ApplicationError) as raised:
-        services.hold_release(actor=detective, hold=hold, reason="case closed")
-    assert raised.value.message == services.RELEASE_NOT_AUTHORIZED
+        lifecycle.hold_release(actor=detective, hold=hold, reason="case closed")
+    assert raised.value.message == lifecycle.RELEASE_NOT_AUTHORIZED
     with pytest.raises(ApplicationError) as raised:
-        services.hold_release(actor=boss, hold=hold, reason="")
-    assert raised.value.message == services.RELEASE_REASON_REQUIRED
+        lifecycle.hold_release(actor=boss, hold=hold, reason="")
+    assert raised.value.message == lifecycle.RELEASE_REASON_REQUIRED
     assert EvidenceHold.objects.get(pk=hold.pk).status == HoldStatus.ACTIVE
-    hold = services.hold_release(actor=custodian, hold=hold, reason="Final disposition 2026-03-01.")
+    hold = lifecycle.hold_release(actor=custodian, hold=hold, reason="Final disposition 2026-03-01.")
     assert hold.status == HoldStatus.RELEASED and hold.released_by == custodian
     assert domain_events("alprportal.holds.hold.", target=hold)[-1] == "alprportal.holds.hold.released"
     from apps.reads.models import Read
 
     assert Read.objects.filter(pk__in=[r.pk for r in reads]).count() == 4  # never deleted on the spot
     with pytest.raises(ApplicationError) as raised:
-        services.hold_release(actor=custodian, hold=hold, reason="again")
+        lifecycle.hold_release(actor=custodian, hold=hold, reason="again")
     assert raised.value.code == "illegal_transition"
 
 
 def test_pending_holds_cannot_be_released(request_hold, custodian):
     with pytest.raises(ApplicationError) as raised:
-        services.hold_release(actor=custodian, hold=request_hold(), reason="x")
+        lifecycle.hold_release(actor=custodian, hold=request_hold(), reason="x")
     assert raised.value.code == "illegal_transition"
 
 
@@ -179,15 +180,15 @@ def test_reaffirmation_extends_the_due_date_and_reminders_go_to_both_once(
     hold = approve_and_verify(boss=boss, hold=request_hold())
     EvidenceHold.objects.filter(pk=hold.pk).update(reaffirm_due_on=timezone.localdate() + timedelta(days=10))
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.holds_reaffirm_remind() == 1
+        assert lifecycle.holds_reaffirm_remind() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.holds_reaffirm_remind() == 1  # a daily job: deduplicated per due date
+        assert lifecycle.holds_reaffirm_remind() == 1  # a daily job: deduplicated per due date
     reminders = Notification.objects.filter(dedupe_key__startswith=f"holds.{hold.pk}.reaffirm.")
     assert sorted(n.recipient_id for n in reminders) == sorted([boss.pk, detective.pk])
     with pytest.raises(ApplicationError) as raised:
-        services.hold_reaffirm(actor=make_user(Role.INVESTIGATOR), hold=hold)
-    assert raised.value.message == services.REAFFIRM_NOT_ALLOWED
-    hold = services.hold_reaffirm(actor=detective, hold=hold, note="trial postponed")
+        lifecycle.hold_reaffirm(actor=make_user(Role.INVESTIGATOR), hold=hold)
+    assert raised.value.message == lifecycle.REAFFIRM_NOT_ALLOWED
+    hold = lifecycle.hold_reaffirm(actor=detective, hold=hold, note="trial postponed")
     assert hold.reaffirm_due_on == timezone.localdate() + timedelta(days=365)
     assert domain_events("alprportal.holds.hold.", target=hold)[-1] == "alprportal.holds.hold.reaffirmed"
 
@@ -202,12 +203,12 @@ def test_visibility_own_team_shared_and_staff(request_hold, detective, boss, mak
     assert list(hold_list_visible_to(user=custodian)) == [hold]
     for person in (colleague, stranger_boss, operator):
         assert not hold_list_visible_to(user=person).exists()
-    services.hold_share(actor=detective, hold=hold, person=colleague)
+    lifecycle.hold_share(actor=detective, hold=hold, person=colleague)
     assert list(hold_list_visible_to(user=colleague)) == [hold]
     with pytest.raises(ApplicationError):
-        services.hold_share(actor=colleague, hold=hold, person=stranger_boss)
+        lifecycle.hold_share(actor=colleague, hold=hold, person=stranger_boss)
     with pytest.raises(ApplicationError):
-        services.hold_share(actor=detective, hold=hold, person=operator)
+        lifecycle.hold_share(actor=detective, hold=hold, person=operator)
 
 
 def test_holds_list_their_reads_as_a_logged_access_and_reads_show_their_holds(request_hold, detective, reads):

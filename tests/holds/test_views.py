@@ -45,7 +45,7 @@ def test_investigator_requests_and_supervisor_approves_through_the_pages(client,
 def test_a_discovery_request_hold_is_verified_by_the_custodian_on_its_page_with_the_booking_number(
         client, detective, boss, custodian, reads):
     """R-RET-3a: ground "discovery request", the evidence booking item number, the custodian's verification."""
-    from apps.holds.services import hold_approve
+    from apps.holds.services.decisions import hold_approve
 
     client.force_login(detective)
     client.post(reverse("holds:create"), {
@@ -73,7 +73,7 @@ def test_a_discovery_request_hold_is_verified_by_the_custodian_on_its_page_with_
 
 
 def test_the_supervisor_cannot_approve_through_the_page_as_requester(client, make_user, agency, camera, reads):
-    from apps.holds.services import hold_request
+    from apps.holds.services.request import hold_request
 
     chief = make_user(Role.SUPERVISOR, agency=agency)
     sergeant = make_user(Role.SUPERVISOR, agency=agency, supervisor=chief)

@@ -21,10 +21,10 @@ from apps.hotlists.services.list_imports import hot_list_import_apply, hot_list_
 from apps.hotlists.services.lists import hot_list_create
 from apps.notifications.models import Notification
 from apps.reads.services.tokens import camera_token_issue
+from tests.browser import requires_chromium, wait_for
 from tests.factories import DeployingAgencyFactory
 from tests.holds.helpers import make_camera, make_read
 from tests.hotlists.conftest import crop_b64, csv_of, soon
-from tests.browser import requires_chromium, wait_for
 
 pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -141,7 +141,7 @@ def test_a_home_alert_clears_once_the_hold_is_approved(live_server, browser, log
     """R-RET-3"""
     from selenium.webdriver.common.by import By
 
-    from apps.holds.services import hold_request
+    from apps.holds.services.request import hold_request
 
     agency = DeployingAgencyFactory()
     boss = make_user(Role.SUPERVISOR, agency=agency, first_name="Sam", last_name="Sergeant")

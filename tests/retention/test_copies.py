@@ -14,7 +14,10 @@ from apps.disclosures.egress import INTERNAL_RECIPIENT
 from apps.holds.choices import ExportStatus, HoldGround, HoldStatus, ScopeKind
 from apps.holds.exports import evidence_export_build
 from apps.holds.models import EvidenceHold, HeldRead
-from apps.holds.services import evidence_export_request, hold_approve, hold_release, hold_request
+from apps.holds.services.decisions import hold_approve
+from apps.holds.services.exports import evidence_export_request
+from apps.holds.services.lifecycle import hold_release
+from apps.holds.services.request import hold_request
 from apps.reads.models import Read
 from apps.retention.choices import RunStatus
 from apps.retention.registry import data_classes

@@ -11,7 +11,8 @@ from django.core.files.storage import default_storage
 from apps.accounts.roles import Role
 from apps.audit.models import AccessLog
 from apps.holds.choices import HoldGround, ScopeKind
-from apps.holds.services import hold_release, hold_request
+from apps.holds.services.lifecycle import hold_release
+from apps.holds.services.request import hold_request
 from apps.notifications.models import Notification
 from apps.reads.models import Read, ReadCorrection
 from apps.reads.selectors import read_search, read_search_build

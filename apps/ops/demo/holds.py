@@ -53,7 +53,8 @@ def _legacy_reads(agency, admin):
 def seed_holds(*, people: dict, stdout=None) -> None:
     """Create the demo retention policy, legacy reads and two holds (safe to run again)."""
     from apps.agencies.models import Agency
-    from apps.holds.services import hold_approve, hold_request, hold_verify
+    from apps.holds.services.decisions import hold_approve, hold_verify
+    from apps.holds.services.request import hold_request
     from apps.retention.selectors import retention_policy_row
     from apps.retention.services import retention_policy_update
 
@@ -111,7 +112,7 @@ def seed_evidence_export(*, people: dict, stdout=None) -> None:
     recipient, R-SHR-8), so the export's download and its access-log row can be tried at once."""
     from apps.disclosures.egress import INTERNAL_RECIPIENT
     from apps.holds.exports import evidence_export_build
-    from apps.holds.services import evidence_export_request
+    from apps.holds.services.exports import evidence_export_request
 
     supervisor = people.get("supervisor")
     hold = EvidenceHold.objects.filter(case_number=ACTIVE_CASE, status=HoldStatus.ACTIVE).first()
