@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from apps.accounts.roles import Role
-from apps.ocr.services import timestamp_noise
+from apps.ocr.services.processing import timestamp_noise
 from tests.factories import AgencyFactory, DeployingAgencyFactory
 
 

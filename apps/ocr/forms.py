@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 
 from apps.audit.choices import Purpose
-from apps.ocr.services import UPLOAD_LOCATION_INCOMPLETE, UPLOAD_NO_PHOTOS, UPLOAD_TOO_MANY
+from apps.ocr.services.uploads import UPLOAD_LOCATION_INCOMPLETE, UPLOAD_NO_PHOTOS, UPLOAD_TOO_MANY
 
 
 class MultipleFileInput(forms.ClearableFileInput):

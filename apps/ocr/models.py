@@ -86,7 +86,7 @@ class OcrItem(TrackedJob):
     (``apps.common.jobs``): ``queued_at`` is the upload's time, ``processing`` its running status."""
 
     JOB_RUNNING = ItemStatus.PROCESSING
-    JOB_ON_FAILED = "apps.ocr.services.ocr_item_failed"
+    JOB_ON_FAILED = "apps.ocr.services.processing.ocr_item_failed"
 
     job = models.ForeignKey(OcrJob, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveIntegerField()

@@ -25,7 +25,7 @@ def ocr_engine_warm(**kwargs) -> None:
 
     if not settings.PORTAL.get("OCR_WARM_WORKERS", True):
         return
-    from apps.ocr.services import ocr_engine
+    from apps.ocr.services.processing import ocr_engine
 
     try:
         engine = ocr_engine()

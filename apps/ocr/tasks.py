@@ -15,7 +15,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from apps.common.jobs import TrackedJobTask
-from apps.ocr.services import OCR_CRASHED, ocr_item_process, ocr_items_recover
+from apps.ocr.services.dispatch import ocr_items_recover
+from apps.ocr.services.processing import OCR_CRASHED, ocr_item_process
 
 _TIME_LIMIT = settings.PORTAL["OCR_TASK_TIME_LIMIT_SECONDS"]
 

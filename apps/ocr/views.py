@@ -35,7 +35,8 @@ from apps.ocr.selectors import (
     ocr_job_progress,
     ocr_quality_by_engine,
 )
-from apps.ocr.services import ocr_item_accept, ocr_item_correct, ocr_job_create
+from apps.ocr.services.review import ocr_item_accept, ocr_item_correct
+from apps.ocr.services.uploads import ocr_job_create
 from apps.training.gate import TrainingRequiredMixin
 
 RECENT_JOBS = 25

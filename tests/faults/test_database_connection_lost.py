@@ -108,7 +108,7 @@ def test_camera_batch_gets_a_clean_503_nothing_half_written_and_the_retry_stores
 
 def test_photo_upload_page_gets_a_friendly_503_no_orphaned_photos_and_the_next_request_works(
         camera, client, make_user, broker, settings, monkeypatch, caplog):
-    from apps.ocr import services as ocr_services
+    from apps.ocr.services import uploads
 
     uploader = make_user(Role.INVESTIGATOR)
     client.force_login(uploader)
@@ -122,7 +122,7 @@ def test_photo_upload_page_gets_a_friendly_503_no_orphaned_photos_and_the_next_r
         return client.post("/ocr/", {"photos": files, "case_number": "26-000123"})
 
     # The photos are stored, the job and items inserted; the connection dies before the audit event.
-    monkeypatch.setattr(ocr_services, "event_record", killing_before(ocr_services.event_record))
+    monkeypatch.setattr(uploads, "event_record", killing_before(uploads.event_record))
     response = post()
 
     assert response.status_code == 503

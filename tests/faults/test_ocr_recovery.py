@@ -21,17 +21,12 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.roles import Role
-from apps.ocr import services as ocr_services
 from apps.ocr.choices import ItemStatus, JobStatus
 from apps.ocr.models import OcrItem, ReadAlternate
-from apps.ocr.services import (
-    OCR_GAVE_UP,
-    OCR_MAX_ATTEMPTS,
-    ocr_item_process,
-    ocr_items_enqueue,
-    ocr_items_recover,
-    ocr_job_create,
-)
+from apps.ocr.services import processing as processing_services
+from apps.ocr.services.dispatch import ocr_items_enqueue, ocr_items_recover
+from apps.ocr.services.processing import OCR_GAVE_UP, OCR_MAX_ATTEMPTS, ocr_item_process
+from apps.ocr.services.uploads import ocr_job_create
 from apps.ocr.synthetic import plate_photo_jpeg
 from apps.ocr.tasks import ocr_item_process_task, ocr_items_recover_task
 from apps.reads.models import Read
@@ -116,7 +111,7 @@ def test_one_photo_processed_twice_at_the_same_time_makes_one_read(transactional
     job = ocr_job_create(actor=uploader, enqueue=False, photos=[_photo("7ABC123", 1)])
     item = job.items.get()
     both_read = threading.Barrier(2, timeout=60)
-    original_engine = ocr_services.ocr_engine
+    original_engine = processing_services.ocr_engine
 
     class TogetherEngine:
         def __init__(self):
@@ -128,7 +123,7 @@ def test_one_photo_processed_twice_at_the_same_time_makes_one_read(transactional
             both_read.wait()  # neither stores before both have read the photo
             return candidates
 
-    monkeypatch.setattr(ocr_services, "ocr_engine", TogetherEngine)
+    monkeypatch.setattr(processing_services, "ocr_engine", TogetherEngine)
     results, errors = [], []
 
     def work():

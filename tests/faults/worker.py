@@ -33,9 +33,9 @@ def _install_transport_options() -> None:
 def _install_slowdowns() -> None:
     ocr_delay = float(os.environ.get("FAULTS_OCR_DELAY_SECONDS") or 0)
     if ocr_delay:
-        from apps.ocr import services as ocr_services
+        from apps.ocr.services import processing as processing_services
 
-        original_engine = ocr_services.ocr_engine
+        original_engine = processing_services.ocr_engine
 
         class SlowEngine:
             def __init__(self, engine):
@@ -48,7 +48,7 @@ def _install_slowdowns() -> None:
                 time.sleep(ocr_delay)
                 return self._engine.read_plates(image)
 
-        ocr_services.ocr_engine = lambda: SlowEngine(original_engine())
+        processing_services.ocr_engine = lambda: SlowEngine(original_engine())
 
     batch_delay = float(os.environ.get("FAULTS_RETENTION_BATCH_DELAY_SECONDS") or 0)
     if batch_delay:

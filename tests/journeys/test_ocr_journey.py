@@ -24,7 +24,7 @@ def test_the_investigator_uploads_photos_watches_them_read_corrects_one_and_find
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    from apps.ocr.services import ocr_engine
+    from apps.ocr.services.processing import ocr_engine
 
     settings.PORTAL = {**settings.PORTAL, "OCR_ENGINE": "onnx", "OCR_QUEUE": celery_worker}
     ocr_engine()  # the models load once per process (the worker runs in a thread of this one), not in the wait below

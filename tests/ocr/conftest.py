@@ -21,7 +21,7 @@ DATASET = REPO_ROOT.parent / "shared" / "datasets" / "plates" / "us-dev"
 @pytest.fixture(scope="session")
 def ocr_engine_loaded():
     """The real OCR engine, loaded once for the whole session (get_engine caches it per process)."""
-    from apps.ocr.services import ocr_engine
+    from apps.ocr.services.processing import ocr_engine
 
     return ocr_engine()
 

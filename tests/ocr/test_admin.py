@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from apps.accounts.roles import Role
-from apps.ocr.services import ocr_item_process, ocr_job_create
+from apps.ocr.services.processing import ocr_item_process
+from apps.ocr.services.uploads import ocr_job_create
 from tests.ocr.conftest import upload
 
 pytestmark = pytest.mark.django_db

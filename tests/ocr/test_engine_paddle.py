@@ -79,7 +79,8 @@ def test_the_paddle_engine_reads_real_photos(paddle_engine):
 @needs_paddle
 @pytest.mark.django_db
 def test_an_upload_read_by_the_paddle_engine_records_its_engine_version(settings, uploader, photo_7abc123):
-    from apps.ocr.services import ocr_item_process, ocr_job_create
+    from apps.ocr.services.processing import ocr_item_process
+    from apps.ocr.services.uploads import ocr_job_create
 
     settings.PORTAL = {**settings.PORTAL, "OCR_ENGINE": "paddle"}
     job = ocr_job_create(actor=uploader, photos=[upload("a.jpg", photo_7abc123)], enqueue=False)

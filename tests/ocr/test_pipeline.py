@@ -12,7 +12,8 @@ from django.urls import reverse
 from apps.ocr.choices import ItemStatus, JobStatus
 from apps.ocr.engine import fold_confusable
 from apps.ocr.models import OcrJob
-from apps.ocr.services import ocr_item_process, ocr_job_create
+from apps.ocr.services.processing import ocr_item_process
+from apps.ocr.services.uploads import ocr_job_create
 from apps.ocr.tasks import ocr_item_process_task
 from apps.reads.models import Read
 from apps.reads.selectors import read_search, read_search_build

@@ -21,7 +21,8 @@ from apps.ocr.engine.bench import score_items, select_split, split_of
 from apps.ocr.engine.degrade import KINDS, degrade, degraded_jpeg, seed_for
 from apps.ocr.engine.plates import LayoutPrior, implausible_reason, layout_of, state_named, text_penalty
 from apps.ocr.engine.ppocr import ALNUM, N_CLASSES, ctc_beam, ctc_log_likelihood, ctc_log_likelihoods
-from apps.ocr.services import NO_PLATE_READ, ocr_item_process, ocr_job_create
+from apps.ocr.services.processing import NO_PLATE_READ, ocr_item_process
+from apps.ocr.services.uploads import ocr_job_create
 from apps.ocr.synthetic import plate_photo, plate_photo_jpeg
 from apps.reads.models import Read
 from tests.conftest import state_access_context

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.ocr.models import OcrItem, OcrJob, ReadAlternate
-from apps.ocr.services import ocr_item_process, ocr_job_create
+from apps.ocr.services.processing import ocr_item_process
+from apps.ocr.services.uploads import ocr_job_create
 from apps.reads.models import Read
 from apps.retention.choices import RunStatus
 from tests.ocr.conftest import upload

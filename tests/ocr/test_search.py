@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from apps.audit.models import AccessLog
 from apps.ocr.models import ReadAlternate
-from apps.ocr.services import ocr_item_process, ocr_job_create
+from apps.ocr.services.processing import ocr_item_process
+from apps.ocr.services.uploads import ocr_job_create
 from apps.reads.plates import plate_pattern_parse
 from apps.reads.selectors import (
     plate_confusion_regex,

@@ -11,15 +11,13 @@ from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.ocr.choices import ItemStatus, JobStatus, ReviewStatus
 from apps.ocr.models import OcrItem, ReadAlternate
 from apps.ocr.selectors import ocr_quality_by_engine
-from apps.ocr.services import (
+from apps.ocr.services.processing import ocr_item_process
+from apps.ocr.services.review import REVIEW_NOT_YOURS, ocr_item_accept, ocr_item_correct
+from apps.ocr.services.uploads import (
     JOB_ALL_FAILED,
     PHOTO_REJECTED,
-    REVIEW_NOT_YOURS,
     UPLOAD_NO_PHOTOS,
     UPLOAD_NOT_ALLOWED,
-    ocr_item_accept,
-    ocr_item_correct,
-    ocr_item_process,
     ocr_job_create,
 )
 from apps.reads.choices import CameraKind
@@ -172,8 +170,9 @@ def test_review_accept_and_correct_keep_the_original(uploader, make_user, photo_
 
 def test_an_unexpected_crash_fails_the_photo_with_the_reason(uploader, photo_7abc123, monkeypatch):
     """The task's on_failure marks the item failed (so the job never stays "processing"); the photo stays stored."""
-    from apps.ocr import services
-    from apps.ocr.services import OCR_CRASHED
+
+    from apps.ocr.services import processing
+    from apps.ocr.services.processing import OCR_CRASHED
     from apps.ocr.tasks import ocr_item_process_task
 
     class BrokenEngine:
@@ -184,7 +183,7 @@ def test_an_unexpected_crash_fails_the_photo_with_the_reason(uploader, photo_7ab
 
     job = ocr_job_create(actor=uploader, photos=[upload("a.jpg", photo_7abc123)], enqueue=False)
     item = job.items.get()
-    monkeypatch.setattr(services, "ocr_engine", BrokenEngine)
+    monkeypatch.setattr(processing, "ocr_engine", BrokenEngine)
     result = ocr_item_process_task.apply(kwargs={"item_id": item.pk}, throw=False)
     assert result.failed()
     item.refresh_from_db()

@@ -15,7 +15,8 @@ from apps.accounts.roles import Role
 from apps.audit.models import AccessLog
 from apps.ocr.choices import ItemStatus, JobStatus, ReviewStatus
 from apps.ocr.models import OcrJob
-from apps.ocr.services import PHOTO_REJECTED, ocr_item_process, ocr_job_create
+from apps.ocr.services.processing import ocr_item_process
+from apps.ocr.services.uploads import PHOTO_REJECTED, ocr_job_create
 from apps.reads.models import Read
 from tests.conftest import state_access_context
 from tests.factories import TrainingRecordFactory

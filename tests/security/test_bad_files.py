@@ -14,7 +14,7 @@ from django.urls import reverse
 from apps.accounts.roles import Role
 from apps.ocr.choices import ItemStatus
 from apps.ocr.models import OcrItem, OcrJob
-from apps.ocr.services import PHOTO_REJECTED
+from apps.ocr.services.uploads import PHOTO_REJECTED
 from apps.ocr.synthetic import plate_photo_jpeg, plate_photo_png
 from tests.agreements.bad_files import small_zip
 

@@ -14,7 +14,7 @@ from apps.audit.access_context import access_context_for_api, plate_access_log
 from apps.ocr.api.serializers import OcrJobInputSerializer, OcrJobOutputSerializer, OcrJobSummarySerializer
 from apps.ocr.models import OcrJob
 from apps.ocr.selectors import ocr_job_detail_for, ocr_job_list_visible_to
-from apps.ocr.services import ocr_job_create
+from apps.ocr.services.uploads import ocr_job_create
 from apps.training.gate import TrainingCurrent
 
 

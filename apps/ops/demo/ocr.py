@@ -5,7 +5,8 @@ is read, and a doorbell still with no plate in it, only the camera's burnt-in ti
 from __future__ import annotations
 
 from apps.ocr.models import OcrJob
-from apps.ocr.services import UploadedPhoto, ocr_item_process, ocr_job_create
+from apps.ocr.services.processing import ocr_item_process
+from apps.ocr.services.uploads import UploadedPhoto, ocr_job_create
 from apps.ocr.synthetic import plate_photo_jpeg
 
 DEMO_NOTE = "Demo: generated photo of a plate (witness's phone)"
