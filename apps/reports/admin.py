@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from apps.accounts.roles import Role
 from apps.reports.models import OversightProfile, ReportTransmittal
-from apps.reports.services import PROFILE_NOT_OVERSIGHT, oversight_profile_set
+from apps.reports.services.profiles import PROFILE_NOT_OVERSIGHT, oversight_profile_set
 
 
 class OversightProfileForm(forms.ModelForm):

@@ -228,7 +228,7 @@ class ReportJob(TrackedJob):
     """A tracked run of the report task: compute figures and render drafts, or render and freeze the issued PDFs.
     Pages show its status, progress, timings and error (a tracked job, ``apps.common.jobs``)."""
 
-    JOB_ON_FAILED = "apps.reports.services.report_job_failed"
+    JOB_ON_FAILED = "apps.reports.services.jobs.report_job_failed"
 
     report = models.ForeignKey(OversightReport, on_delete=models.PROTECT, related_name="jobs")
     action = models.CharField(max_length=10, choices=JobAction.choices)

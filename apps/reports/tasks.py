@@ -8,7 +8,8 @@ from celery import shared_task
 from django.db import OperationalError
 
 from apps.common.jobs import TrackedJobTask
-from apps.reports.services import report_job_execute, report_jobs_resend, reports_alert_due, reports_draft_due
+from apps.reports.services.jobs import report_job_execute, report_jobs_resend
+from apps.reports.services.schedule import reports_alert_due, reports_draft_due
 
 logger = logging.getLogger("alprportal.reports")
 

@@ -30,13 +30,9 @@ from apps.reports.selectors import (
     report_list_visible_to,
     report_renditions_visible_to,
 )
-from apps.reports.services import (
-    report_download_record,
-    report_draft_create,
-    report_issue,
-    report_refresh,
-    report_transmittal_record,
-)
+from apps.reports.services.downloads import report_download_record
+from apps.reports.services.lifecycle import report_draft_create, report_issue, report_refresh
+from apps.reports.services.transmittals import report_transmittal_record
 from apps.reports.transparency import (
     transparency_access_log_head,
     transparency_current_figures,

@@ -257,7 +257,7 @@ def test_a_report_drafted_in_the_outage_is_rendered_once_when_it_returns(transac
                                                                           client, caplog):
     from apps.reports.choices import Audience, JobStatus
     from apps.reports.models import OversightReport, ReportJob, ReportRendition
-    from apps.reports.services import report_jobs_resend
+    from apps.reports.services.jobs import report_jobs_resend
     from apps.reports.tasks import report_job_run
 
     client.force_login(make_user(Role.CUSTODIAN))

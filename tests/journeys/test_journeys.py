@@ -158,7 +158,7 @@ def test_the_inspector_general_downloads_the_report_pdf(live_server, browser, lo
     from selenium.webdriver.common.by import By
 
     from apps.reports.choices import Audience, OversightBody
-    from apps.reports.services import oversight_profile_set
+    from apps.reports.services.profiles import oversight_profile_set
     from tests.reports.support import draft_and_render, issue_and_finalize
 
     custodian = make_user(Role.CUSTODIAN)

@@ -23,7 +23,7 @@ from apps.reads.choices import CameraKind
 from apps.reads.models import Read
 from apps.reads.services.cameras import camera_create
 from apps.reports.choices import OversightBody
-from apps.reports.services import oversight_profile_set
+from apps.reports.services.profiles import oversight_profile_set
 from tests.factories import DeployingAgencyFactory, RefresherCourseFactory, TrainingRecordFactory
 from tests.reports.support import days, log_blocked_attempt, log_query
 

@@ -51,7 +51,8 @@ def pdf_text(rendition, *, layout: bool = False) -> str:
 
 def draft_and_render(*, actor, kind="semiannual", start=None, today=None):
     """Draft a report and run its job in-process; returns the report."""
-    from apps.reports.services import report_draft_create, report_job_execute
+    from apps.reports.services.jobs import report_job_execute
+    from apps.reports.services.lifecycle import report_draft_create
 
     report, _ = report_draft_create(actor=actor, kind=kind, period_start=start or date(2026, 1, 1),
                                     today=today or date(2026, 7, 15), enqueue=False)
@@ -62,7 +63,8 @@ def draft_and_render(*, actor, kind="semiannual", start=None, today=None):
 
 
 def issue_and_finalize(*, actor, report):
-    from apps.reports.services import report_issue, report_job_execute
+    from apps.reports.services.jobs import report_job_execute
+    from apps.reports.services.lifecycle import report_issue
 
     report_issue(actor=actor, report=report, enqueue=False)
     report_job_execute(job_id=report.jobs.order_by("-id").first().pk)

@@ -12,7 +12,7 @@ from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Notification
 from apps.reports.choices import Audience, JobStatus, ReportStatus
 from apps.reports.models import OversightReport, ReportRendition
-from apps.reports.services import (
+from apps.reports.services.lifecycle import (
     REPORT_ALREADY_ISSUED,
     REPORT_JOB_ACTIVE,
     REPORT_NOT_RENDERED,

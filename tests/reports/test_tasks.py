@@ -10,7 +10,8 @@ from django.conf import settings
 from apps.notifications.models import Notification, Severity
 from apps.reports.choices import Audience, JobStatus
 from apps.reports.models import OversightReport
-from apps.reports.services import report_draft_create, reports_alert_due, reports_draft_due
+from apps.reports.services.lifecycle import report_draft_create
+from apps.reports.services.schedule import reports_alert_due, reports_draft_due
 from apps.reports.tasks import reports_check_due, reports_draft_due_task
 
 

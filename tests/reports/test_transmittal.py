@@ -19,13 +19,13 @@ from apps.reports.choices import Audience, OversightBody, TransmittalMethod
 from apps.reports.models import OversightReport, ReportTransmittal
 from apps.reports.periods import report_period
 from apps.reports.redaction import REDACTION_CLASSES
-from apps.reports.services import (
+from apps.reports.services.schedule import reports_alert_due
+from apps.reports.services.transmittals import (
     TRANSMIT_BEFORE_ISSUE,
     TRANSMIT_BODY_NOT_RECIPIENT,
     TRANSMIT_NOT_ISSUED,
     TRANSMIT_OTHER_NEEDS_NOTE,
     report_transmittal_record,
-    reports_alert_due,
 )
 from tests.reports.support import draft_and_render, issue_and_finalize, pdf_text
 

@@ -15,7 +15,8 @@ from apps.reads.models import Read
 from apps.reports.choices import Audience
 from apps.reports.models import OversightReport, ReportRendition
 from apps.reports.sections import section_get
-from apps.reports.services import REPORT_ALREADY_ISSUED, report_job_execute
+from apps.reports.services.jobs import report_job_execute
+from apps.reports.services.lifecycle import REPORT_ALREADY_ISSUED
 from apps.reports.templatetags.reports import report_cell
 from tests.reports.support import draft_and_render, issue_and_finalize, pdf_text
 
@@ -131,15 +132,15 @@ def test_the_public_page_current_figures_come_from_the_sections_with_suppression
 def test_the_custodian_drafts_refreshes_and_issues_through_the_pages(client, custodian, inspector,
                                                                        django_capture_on_commit_callbacks):
     client.force_login(custodian)
-    with mock.patch("apps.reports.services._enqueue") as enqueue:
+    with mock.patch("apps.reports.services.lifecycle._enqueue") as enqueue:
         response = client.post(reverse("reports:draft"), {"period": "semiannual:2026-01-01"})
     report = OversightReport.objects.get(reference="SAR-2026-H1")
     assert response.status_code == 302 and enqueue.call_count == 1
     report_job_execute(job_id=report.jobs.get().pk)
-    with mock.patch("apps.reports.services._enqueue"):
+    with mock.patch("apps.reports.services.lifecycle._enqueue"):
         client.post(reverse("reports:refresh", args=[report.pk]))
     report_job_execute(job_id=report.jobs.order_by("-id").first().pk)
-    with mock.patch("apps.reports.services._enqueue"):
+    with mock.patch("apps.reports.services.lifecycle._enqueue"):
         client.post(reverse("reports:issue", args=[report.pk]), {"confirm": "on"})  # R-REP-1a: confirmed
     report.refresh_from_db()
     assert report.status == "issued"

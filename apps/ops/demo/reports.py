@@ -34,7 +34,9 @@ from apps.audits.services import (
 from apps.reports.choices import OversightBody, ReportKind
 from apps.reports.models import OversightProfile
 from apps.reports.periods import last_ended_periods
-from apps.reports.services import oversight_profile_set, report_draft_create, report_job_execute
+from apps.reports.services.jobs import report_job_execute
+from apps.reports.services.lifecycle import report_draft_create
+from apps.reports.services.profiles import oversight_profile_set
 
 DEMO_CASE_PREFIX = "DEMO-"
 DEMO_QUERIES = 90

@@ -76,7 +76,8 @@ class Command(BaseCommand):
 
         from apps.reports.choices import ReportKind
         from apps.reports.periods import last_ended_periods
-        from apps.reports.services import report_draft_create, report_job_execute
+        from apps.reports.services.jobs import report_job_execute
+        from apps.reports.services.lifecycle import report_draft_create
 
         if connections["default"].settings_dict["NAME"] != BENCH_DB:
             raise CommandError("--inner runs only in the benchmark database.")
