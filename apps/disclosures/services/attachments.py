@@ -12,7 +12,8 @@ from apps.disclosures.choices import AttachmentKind
 from apps.disclosures.models import DisclosureAttachment
 
 
-def _validated_attachments(attachments: Iterable[tuple[str, object]]) -> list[tuple[str, object, ValidDocument]]:
+def disclosure_attachments_validate(
+        attachments: Iterable[tuple[str, object]]) -> list[tuple[str, object, ValidDocument]]:
     checked = []
     for kind, upload in attachments:
         if upload is None:
@@ -23,7 +24,7 @@ def _validated_attachments(attachments: Iterable[tuple[str, object]]) -> list[tu
     return checked
 
 
-def _store_attachment(disclosure_request, *, kind: str, upload, document: ValidDocument, actor):
+def disclosure_attachment_store(disclosure_request, *, kind: str, upload, document: ValidDocument, actor):
     original = (getattr(upload, "name", "") or f"{kind}.{document.extension}").rsplit("/", 1)[-1][:200]
     attachment = DisclosureAttachment(
         request=disclosure_request, kind=kind, original_name=original, content_type=document.content_type,

@@ -13,8 +13,8 @@ from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.disclosures.choices import AttachmentKind, DisclosureStatus, ReviewAction
 from apps.disclosures.models import DisclosureAuthorization, DisclosureRequest, DisclosureReview, ReleasePackage
 from apps.disclosures.selectors import disclosure_request_eligibility
-from apps.disclosures.services.machine import _LOCK_RELATED, _MACHINE, EVENT_PREFIX
-from apps.disclosures.services.notify import _custodian_link, _notify_requester
+from apps.disclosures.services.machine import DISCLOSURE_MACHINE, EVENT_PREFIX, LOCK_RELATED
+from apps.disclosures.services.notify import disclosure_custodian_link, disclosure_requester_notify
 from apps.disclosures.services.release import release_package_enqueue
 from apps.disclosures.services.submission import IMMIGRATION_CITATION_INVALID
 from apps.notifications.models import Severity
@@ -67,7 +67,7 @@ def _review(disclosure_request, *, action, actor, old, message="", eligibility=N
     review.full_clean()
     review.save(force_insert=True)
     # The custodians' alerts that asked for this review leave their home pages (issue #17).
-    notifications_resolve(link=_custodian_link(disclosure_request))
+    notifications_resolve(link=disclosure_custodian_link(disclosure_request))
     return review
 
 
@@ -83,7 +83,7 @@ def disclosure_request_immigration_examine(*, actor, disclosure_request: Disclos
     warrant or without court, judge and date (or a date in the future), a law basis without a real citation."""
     if not (actor.is_authenticated and actor.has_perm("disclosures.authorize_disclosure")):
         raise PermissionDeniedError(NOT_THE_CUSTODIAN, code="not_the_custodian")
-    disclosure_request = row_lock(disclosure_request, related=_LOCK_RELATED)
+    disclosure_request = row_lock(disclosure_request, related=LOCK_RELATED)
     if disclosure_request.status not in (DisclosureStatus.SUBMITTED, DisclosureStatus.INFO_REQUESTED):
         raise ApplicationError(EXAMINE_ONLY_OPEN.format(status=disclosure_request.get_status_display().lower()),
                                code="illegal_transition")
@@ -135,8 +135,8 @@ def disclosure_request_request_info(*, actor, disclosure_request: DisclosureRequ
                                     ) -> DisclosureRequest:
     """submitted → info requested, with what is needed (shown to the requester)."""
     _require_reviewer(actor)
-    disclosure_request = row_lock(disclosure_request, related=_LOCK_RELATED)
-    transition_check(disclosure_request, DisclosureStatus.INFO_REQUESTED, **_MACHINE)
+    disclosure_request = row_lock(disclosure_request, related=LOCK_RELATED)
+    transition_check(disclosure_request, DisclosureStatus.INFO_REQUESTED, **DISCLOSURE_MACHINE)
     _require_independent(actor, disclosure_request)
     if not (message or "").strip():
         raise ApplicationError(MESSAGE_REQUIRED, code="message_required", extra={"field": "message"})
@@ -144,10 +144,10 @@ def disclosure_request_request_info(*, actor, disclosure_request: DisclosureRequ
     disclosure_request.info_request_message = message.strip()
     moved = transition_apply(disclosure_request, DisclosureStatus.INFO_REQUESTED, actor=actor,
                              event_code=f"{EVENT_PREFIX}.info_requested", update_fields=["info_request_message"],
-                             data={"message": message.strip()}, **_MACHINE)
+                             data={"message": message.strip()}, **DISCLOSURE_MACHINE)
     _review(disclosure_request, action=ReviewAction.INFO_REQUESTED, actor=actor, old=moved.old_status,
             message=message.strip(), eligibility=eligibility)
-    _notify_requester(disclosure_request, title=f"{disclosure_request.reference}: more information needed",
+    disclosure_requester_notify(disclosure_request, title=f"{disclosure_request.reference}: more information needed",
                       body=message.strip(), severity=Severity.WARNING)
     return disclosure_request
 
@@ -157,8 +157,8 @@ def disclosure_request_deny(*, actor, disclosure_request: DisclosureRequest, rea
     """submitted / info requested → denied, with the reason the requester reads. Refused for an ineligible
     requester, whose request is closed instead so nothing about the data is confirmed or denied (R-SHR-6)."""
     _require_reviewer(actor)
-    disclosure_request = row_lock(disclosure_request, related=_LOCK_RELATED)
-    transition_check(disclosure_request, DisclosureStatus.DENIED, **_MACHINE)
+    disclosure_request = row_lock(disclosure_request, related=LOCK_RELATED)
+    transition_check(disclosure_request, DisclosureStatus.DENIED, **DISCLOSURE_MACHINE)
     _require_independent(actor, disclosure_request)
     if not (reason or "").strip():
         raise ApplicationError(REASON_REQUIRED, code="reason_required", extra={"field": "reason"})
@@ -170,10 +170,11 @@ def disclosure_request_deny(*, actor, disclosure_request: DisclosureRequest, rea
     moved = transition_apply(disclosure_request, DisclosureStatus.DENIED, actor=actor,
                              event_code=f"{EVENT_PREFIX}.denied",
                              update_fields=["decision_reason", "decided_at", "decided_by"],
-                             data={"reason": reason.strip()}, **_MACHINE)
+                             data={"reason": reason.strip()}, **DISCLOSURE_MACHINE)
     _review(disclosure_request, action=ReviewAction.DENIED, actor=actor, old=moved.old_status, message=reason.strip(),
             eligibility=eligibility)
-    _notify_requester(disclosure_request, title=f"{disclosure_request.reference}: denied", body=reason.strip())
+    disclosure_requester_notify(disclosure_request, title=f"{disclosure_request.reference}: denied",
+                                body=reason.strip())
     return disclosure_request
 
 
@@ -183,8 +184,8 @@ def disclosure_request_close_ineligible(*, actor, disclosure_request: Disclosure
     """submitted / info requested → closed, for a requester that may not receive ALPR data. The requester is
     told only "closed" and the legal reason (the eligibility reasons), never whether data exists (R-SHR-6)."""
     _require_reviewer(actor)
-    disclosure_request = row_lock(disclosure_request, related=_LOCK_RELATED)
-    transition_check(disclosure_request, DisclosureStatus.CLOSED, **_MACHINE)
+    disclosure_request = row_lock(disclosure_request, related=LOCK_RELATED)
+    transition_check(disclosure_request, DisclosureStatus.CLOSED, **DISCLOSURE_MACHINE)
     _require_independent(actor, disclosure_request)
     eligibility = disclosure_request_eligibility(disclosure_request=disclosure_request)
     if eligibility.eligible:
@@ -194,10 +195,10 @@ def disclosure_request_close_ineligible(*, actor, disclosure_request: Disclosure
     moved = transition_apply(disclosure_request, DisclosureStatus.CLOSED, actor=actor,
                              event_code=f"{EVENT_PREFIX}.closed_ineligible",
                              update_fields=["decision_reason", "decided_at", "decided_by"],
-                             data={"reasons": eligibility.reasons}, **_MACHINE)
+                             data={"reasons": eligibility.reasons}, **DISCLOSURE_MACHINE)
     _review(disclosure_request, action=ReviewAction.CLOSED_INELIGIBLE, actor=actor, old=moved.old_status,
             message=(note or "").strip(), eligibility=eligibility)
-    _notify_requester(disclosure_request, title=f"{disclosure_request.reference}: closed")
+    disclosure_requester_notify(disclosure_request, title=f"{disclosure_request.reference}: closed")
     return disclosure_request
 
 
@@ -228,11 +229,11 @@ def disclosure_request_approve(*, actor, disclosure_request: DisclosureRequest, 
     job is enqueued."""
     if not (actor.is_authenticated and actor.has_perm("disclosures.authorize_disclosure")):
         raise PermissionDeniedError(NOT_THE_CUSTODIAN, code="not_the_custodian")
-    disclosure_request = row_lock(disclosure_request, related=_LOCK_RELATED)
+    disclosure_request = row_lock(disclosure_request, related=LOCK_RELATED)
     if disclosure_request.status in (DisclosureStatus.APPROVED, DisclosureStatus.RELEASED):
         raise ApplicationError(ALREADY_APPROVED.format(when=timezone.localtime(disclosure_request.decided_at)),
                                code="already_approved")
-    transition_check(disclosure_request, DisclosureStatus.APPROVED, **_MACHINE)
+    transition_check(disclosure_request, DisclosureStatus.APPROVED, **DISCLOSURE_MACHINE)
     _require_independent(actor, disclosure_request)
     if not (statement or "").strip():
         raise ApplicationError(STATEMENT_REQUIRED, code="statement_required", extra={"field": "statement"})
@@ -265,7 +266,7 @@ def disclosure_request_approve(*, actor, disclosure_request: DisclosureRequest, 
                              data={"authorization_id": authorization.pk,
                                    "authorization_sha256": authorization.content_sha256,
                                    "agreement_id": eligibility.agreement.pk if eligibility.agreement else None},
-                             **_MACHINE)
+                             **DISCLOSURE_MACHINE)
     _review(disclosure_request, action=ReviewAction.APPROVED, actor=actor, old=moved.old_status,
             message=statement.strip(), eligibility=eligibility)
     package = ReleasePackage(request=disclosure_request, requested_by=actor)
@@ -274,6 +275,6 @@ def disclosure_request_approve(*, actor, disclosure_request: DisclosureRequest, 
     event_record(actor=actor, code="alprportal.disclosures.package.queued", target=package,
                  data={"request_id": disclosure_request.pk})
     release_package_enqueue(package, actor=actor)
-    _notify_requester(disclosure_request, title=f"{disclosure_request.reference}: approved",
+    disclosure_requester_notify(disclosure_request, title=f"{disclosure_request.reference}: approved",
                       body="The custodian of records authorized the release; the package is being prepared.")
     return disclosure_request

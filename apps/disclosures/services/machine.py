@@ -32,5 +32,5 @@ def _refused(disclosure_request: DisclosureRequest, target: str) -> ApplicationE
 
 
 # The request's state machine, for apps.audit.transitions.
-_MACHINE = {"transitions": DISCLOSURE_TRANSITIONS, "refuse": _refused}
-_LOCK_RELATED = ("agency", "agreement")
+DISCLOSURE_MACHINE = {"transitions": DISCLOSURE_TRANSITIONS, "refuse": _refused}
+LOCK_RELATED = ("agency", "agreement")

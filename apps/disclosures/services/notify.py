@@ -14,7 +14,7 @@ def _requester_people(disclosure_request: DisclosureRequest):
     return [person for person in (disclosure_request.submitted_by,) if person.is_active]
 
 
-def _notify_requester(disclosure_request: DisclosureRequest, *, title: str, body: str = "",
+def disclosure_requester_notify(disclosure_request: DisclosureRequest, *, title: str, body: str = "",
                       severity: str = Severity.INFO) -> None:
     from django.urls import reverse
 
@@ -24,13 +24,13 @@ def _notify_requester(disclosure_request: DisclosureRequest, *, title: str, body
                                                     severity=severity))
 
 
-def _custodian_link(disclosure_request: DisclosureRequest) -> str:
+def disclosure_custodian_link(disclosure_request: DisclosureRequest) -> str:
     return f"/admin/disclosures/disclosurerequest/{disclosure_request.pk}/change/"
 
 
 def disclosure_custodians_notify(disclosure_request: DisclosureRequest, *, title: str, body: str = "",
                                  severity: str = Severity.INFO) -> None:
     """After commit, a notification to every custodian of records linking to the request's admin page."""
-    link = _custodian_link(disclosure_request)
+    link = disclosure_custodian_link(disclosure_request)
     transaction.on_commit(lambda: notification_send(roles=[Role.CUSTODIAN], title=title, body=body, link=link,
                                                     severity=severity))

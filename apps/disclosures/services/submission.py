@@ -22,8 +22,8 @@ from apps.disclosures.models import DisclosureInfoResponse, DisclosureRequest
 from apps.disclosures.permissions import VIEW_PERMISSION, agency_group
 from apps.disclosures.permissions import is_partner_requester as _is_partner
 from apps.disclosures.reads_bridge import disclosure_plate_patterns, disclosure_read_searches
-from apps.disclosures.services.attachments import _store_attachment, _validated_attachments
-from apps.disclosures.services.machine import _LOCK_RELATED, _MACHINE, EVENT_PREFIX
+from apps.disclosures.services.attachments import disclosure_attachment_store, disclosure_attachments_validate
+from apps.disclosures.services.machine import DISCLOSURE_MACHINE, EVENT_PREFIX, LOCK_RELATED
 from apps.disclosures.services.notify import disclosure_custodians_notify
 from apps.notifications.models import Severity
 
@@ -211,7 +211,7 @@ def disclosure_request_submit(
                           legal_basis=legal_basis)
     patterns = _checked_search_scope(plates=plates, area=(area_latitude, area_longitude, area_radius_km),
                                      time_from=time_from, time_to=time_to, now=now)
-    checked = _validated_attachments(attachments)
+    checked = disclosure_attachments_validate(attachments)
     screened_terms, on_path = _screened_for_immigration(
         texts=(purpose_details, legal_basis, immigration_law_citation, area_description, requesting_person_title,
                case_number, requesting_person_email),
@@ -234,7 +234,7 @@ def disclosure_request_submit(
     disclosure_request.full_clean()
     disclosure_request.save()
     for kind, upload, document in checked:
-        _store_attachment(disclosure_request, kind=kind, upload=upload, document=document, actor=actor)
+        disclosure_attachment_store(disclosure_request, kind=kind, upload=upload, document=document, actor=actor)
     assign_perm(VIEW_PERMISSION, agency_group(actor.agency_id), disclosure_request)
     assign_perm(VIEW_PERMISSION, actor, disclosure_request)
     event_record(actor=actor, code=f"{EVENT_PREFIX}.submitted", target=disclosure_request,
@@ -315,7 +315,7 @@ def disclosure_request_enter_written(
                           legal_basis=legal_basis)
     patterns = _checked_search_scope(plates=plates, area=(area_latitude, area_longitude, area_radius_km),
                                      time_from=time_from, time_to=time_to, now=now)
-    checked = _validated_attachments([(AttachmentKind.WRITTEN_REQUEST, document), *attachments])
+    checked = disclosure_attachments_validate([(AttachmentKind.WRITTEN_REQUEST, document), *attachments])
     screened_terms, on_path = _screened_for_immigration(
         texts=(purpose_details, legal_basis, immigration_law_citation, area_description, requesting_person_title,
                case_number, requesting_person_email),
@@ -336,7 +336,8 @@ def disclosure_request_enter_written(
     )
     disclosure_request.full_clean()
     disclosure_request.save()
-    stored = [_store_attachment(disclosure_request, kind=kind, upload=upload, document=checked_document, actor=actor)
+    stored = [disclosure_attachment_store(disclosure_request, kind=kind, upload=upload, document=checked_document,
+                                          actor=actor)
               for kind, upload, checked_document in checked]
     assign_perm(VIEW_PERMISSION, agency_group(agency.pk), disclosure_request)
     event_record(actor=actor, code=f"{EVENT_PREFIX}.entered", target=disclosure_request,
@@ -363,21 +364,21 @@ def disclosure_request_respond(*, actor, disclosure_request: DisclosureRequest, 
     """info requested → submitted: the requester answers the custodian's question (text and documents)."""
     if not _is_partner(actor) or actor.agency_id != disclosure_request.agency_id:
         raise PermissionDeniedError(NOT_YOUR_REQUEST, code="not_your_request")
-    disclosure_request = row_lock(disclosure_request, related=_LOCK_RELATED)
-    transition_check(disclosure_request, DisclosureStatus.SUBMITTED, **_MACHINE)
+    disclosure_request = row_lock(disclosure_request, related=LOCK_RELATED)
+    transition_check(disclosure_request, DisclosureStatus.SUBMITTED, **DISCLOSURE_MACHINE)
     if not (message or "").strip():
         raise ApplicationError(RESPONSE_REQUIRED, code="response_required", extra={"field": "message"})
-    checked = _validated_attachments(attachments)
+    checked = disclosure_attachments_validate(attachments)
     response = DisclosureInfoResponse(request=disclosure_request, responder=actor, message=message.strip())
     response.full_clean()
     response.save(force_insert=True)
     for kind, upload, document in checked:
-        _store_attachment(disclosure_request, kind=kind, upload=upload, document=document, actor=actor)
+        disclosure_attachment_store(disclosure_request, kind=kind, upload=upload, document=document, actor=actor)
     _screen_again(disclosure_request, actor=actor, text=response.message, source=f"response {response.pk}")
     transition_apply(disclosure_request, DisclosureStatus.SUBMITTED, actor=actor,
                      event_code=f"{EVENT_PREFIX}.info_provided",
                      update_fields=["immigration_screen_terms", "immigration_screened_at"],
-                     data={"response_id": response.pk, "attachments": len(checked)}, **_MACHINE)
+                     data={"response_id": response.pk, "attachments": len(checked)}, **DISCLOSURE_MACHINE)
     disclosure_custodians_notify(disclosure_request, title=f"More information on {disclosure_request.reference}",
                                  body="The requester answered; the request is waiting for review again.")
     return disclosure_request

@@ -12,7 +12,7 @@ from apps.notifications.models import Severity
 from apps.notifications.services import notification_send, notifications_resolve
 
 
-def _notify(people: Iterable, *, title: str, body: str = "", hold: EvidenceHold, key: str,
+def hold_notify(people: Iterable, *, title: str, body: str = "", hold: EvidenceHold, key: str,
             severity: str = Severity.INFO) -> None:
     link = reverse("holds:detail", args=[hold.pk])
     recipients = [person for person in people if person is not None]
@@ -20,7 +20,7 @@ def _notify(people: Iterable, *, title: str, body: str = "", hold: EvidenceHold,
                                                     severity=severity, dedupe_key=f"holds.{hold.pk}.{key}"))
 
 
-def _resolve_alerts(hold: EvidenceHold, *keys: str) -> None:
+def hold_alerts_resolve(hold: EvidenceHold, *keys: str) -> None:
     """The alerts that asked for this step leave everyone's home page once it is done (issue #17)."""
     notifications_resolve(dedupe_keys=[f"holds.{hold.pk}.{key}" for key in keys if not key.endswith(".")],
                           dedupe_prefixes=[f"holds.{hold.pk}.{key}" for key in keys if key.endswith(".")])

@@ -15,8 +15,8 @@ from apps.audit.transitions import row_lock, transition_apply, transition_check
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.holds.choices import HoldStatus
 from apps.holds.models import EvidenceHold
-from apps.holds.services.alerts import _notify, _resolve_alerts
-from apps.holds.services.machine import _LOCK_RELATED, EVENT_PREFIX, ILLEGAL_TRANSITION, _event, _machine
+from apps.holds.services.alerts import hold_alerts_resolve, hold_notify
+from apps.holds.services.machine import EVENT_PREFIX, ILLEGAL_TRANSITION, LOCK_RELATED, hold_event_record, hold_machine
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
 
@@ -46,15 +46,15 @@ def hold_approve(*, actor, hold: EvidenceHold, note: str = "") -> EvidenceHold:
     (R-RET-3a, ``hold_verify``) before it is active. Refuses self-approval, anyone but the supervisor, and any hold
     not pending."""
     with transaction.atomic():
-        hold = row_lock(hold, related=_LOCK_RELATED)
+        hold = row_lock(hold, related=LOCK_RELATED)
         _require_decider(actor, hold)
-        transition_check(hold, HoldStatus.VERIFYING, **_machine("approved"))
+        transition_check(hold, HoldStatus.VERIFYING, **hold_machine("approved"))
         hold.decided_by, hold.decided_at, hold.decision_note = actor, timezone.now(), (note or "").strip()
         transition_apply(hold, HoldStatus.VERIFYING, actor=actor, event_code=f"{EVENT_PREFIX}.approved",
                          update_fields=["decided_by", "decided_at", "decision_note"],
-                         data={"case_number": hold.case_number, "note": hold.decision_note}, **_machine("approved"))
-        _resolve_alerts(hold, "requested")
-        _notify([hold.requested_by], hold=hold, key="approved",
+                         data={"case_number": hold.case_number, "note": hold.decision_note}, **hold_machine("approved"))
+        hold_alerts_resolve(hold, "requested")
+        hold_notify([hold.requested_by], hold=hold, key="approved",
                 title=f"Evidence hold {hold.reference} approved by your supervisor",
                 body="The custodian of records verifies the request next; its reads stay protected meanwhile.")
         link = reverse("holds:detail", args=[hold.pk])
@@ -78,7 +78,7 @@ def hold_verify(*, actor, hold: EvidenceHold, note: str = "", evidence_booking_n
     Refuses, changing nothing: someone without ``holds.verify_evidencehold``, the requester or the approving
     supervisor, and any hold not waiting for verification."""
     with transaction.atomic():
-        hold = row_lock(hold, related=_LOCK_RELATED)
+        hold = row_lock(hold, related=LOCK_RELATED)
         _require_verifier(actor, hold)
         if hold.status != HoldStatus.VERIFYING:
             raise ApplicationError(ILLEGAL_TRANSITION.format(status=hold.get_status_display().lower(),
@@ -93,9 +93,9 @@ def hold_verify(*, actor, hold: EvidenceHold, note: str = "", evidence_booking_n
                                         "reaffirm_due_on"],
                          data={"case_number": hold.case_number, "note": hold.verification_note,
                                "evidence_booking_number": hold.evidence_booking_number,
-                               "reaffirm_due_on": hold.reaffirm_due_on}, **_machine("verified"))
-        _resolve_alerts(hold, "verify")
-        _notify([hold.requested_by, hold.approver], hold=hold, key="verified",
+                               "reaffirm_due_on": hold.reaffirm_due_on}, **hold_machine("verified"))
+        hold_alerts_resolve(hold, "verify")
+        hold_notify([hold.requested_by, hold.approver], hold=hold, key="verified",
                 title=f"Evidence hold {hold.reference} verified and active",
                 body=f"{hold.read_count} read(s) of case {hold.case_number} are kept until the hold is released.")
     return hold
@@ -107,7 +107,7 @@ def hold_verify_refuse(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHol
     is required."""
     reason = (reason or "").strip()
     with transaction.atomic():
-        hold = row_lock(hold, related=_LOCK_RELATED)
+        hold = row_lock(hold, related=LOCK_RELATED)
         _require_verifier(actor, hold)
         if hold.status != HoldStatus.VERIFYING:
             raise ApplicationError(ILLEGAL_TRANSITION.format(status=hold.get_status_display().lower(),
@@ -117,9 +117,9 @@ def hold_verify_refuse(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHol
         hold.verified_by, hold.verified_at, hold.verification_note = actor, timezone.now(), reason
         transition_apply(hold, HoldStatus.DENIED, actor=actor, event_code=f"{EVENT_PREFIX}.verification_refused",
                          update_fields=["verified_by", "verified_at", "verification_note"],
-                         data={"case_number": hold.case_number, "reason": reason}, **_machine("refused"))
-        _resolve_alerts(hold, "verify")
-        _notify([hold.requested_by, hold.approver], hold=hold, key="verification_refused",
+                         data={"case_number": hold.case_number, "reason": reason}, **hold_machine("refused"))
+        hold_alerts_resolve(hold, "verify")
+        hold_notify([hold.requested_by, hold.approver], hold=hold, key="verification_refused",
                 title=f"Evidence hold {hold.reference} not verified", body=reason[:500], severity=Severity.WARNING)
     return hold
 
@@ -131,7 +131,7 @@ def hold_booking_record(*, actor, hold: EvidenceHold, evidence_booking_number: s
 
     booking = (evidence_booking_number or "").strip()
     with transaction.atomic():
-        hold = row_lock(hold, related=_LOCK_RELATED)
+        hold = row_lock(hold, related=LOCK_RELATED)
         if not (actor.pk in {hold.requested_by_id, hold.approver_id, hold.requested_by.supervisor_id}
                 or actor.has_perm("holds.verify_evidencehold")):
             raise PermissionDeniedError(BOOKING_NOT_ALLOWED, code="booking_not_allowed")
@@ -144,7 +144,7 @@ def hold_booking_record(*, actor, hold: EvidenceHold, evidence_booking_number: s
         hold.evidence_booking_number = booking[:64]
         hold.full_clean()
         hold.save(update_fields=["evidence_booking_number"])
-        _event(hold, actor=actor, verb="booking_recorded", old=hold.status,
+        hold_event_record(hold, actor=actor, verb="booking_recorded", old=hold.status,
                data={"old_booking_number": old, "new_booking_number": hold.evidence_booking_number})
     return hold
 
@@ -153,7 +153,7 @@ def hold_deny(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHold:
     """The requester's supervisor denies the request, with a reason; its reads fall back to normal retention."""
     reason = (reason or "").strip()
     with transaction.atomic():
-        hold = row_lock(hold, related=_LOCK_RELATED)
+        hold = row_lock(hold, related=LOCK_RELATED)
         _require_decider(actor, hold)
         if hold.status != HoldStatus.PENDING:
             raise ApplicationError(DENY_ONLY_PENDING.format(status=hold.get_status_display().lower()),
@@ -163,8 +163,8 @@ def hold_deny(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHold:
         hold.decided_by, hold.decided_at, hold.decision_note = actor, timezone.now(), reason
         transition_apply(hold, HoldStatus.DENIED, actor=actor, event_code=f"{EVENT_PREFIX}.denied",
                          update_fields=["decided_by", "decided_at", "decision_note"],
-                         data={"case_number": hold.case_number, "reason": reason}, **_machine("denied"))
-        _resolve_alerts(hold, "requested")
-        _notify([hold.requested_by], hold=hold, key="denied", title=f"Evidence hold {hold.reference} denied",
+                         data={"case_number": hold.case_number, "reason": reason}, **hold_machine("denied"))
+        hold_alerts_resolve(hold, "requested")
+        hold_notify([hold.requested_by], hold=hold, key="denied", title=f"Evidence hold {hold.reference} denied",
                 body=reason[:500], severity=Severity.WARNING)
     return hold

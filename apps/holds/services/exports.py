@@ -13,7 +13,7 @@ from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.common.jobs import JOBS_RESEND_LIMIT, jobs_resend
 from apps.holds.choices import ExportStatus, HoldStatus
 from apps.holds.models import EvidenceExport, EvidenceHold
-from apps.holds.services.machine import _LOCK_RELATED
+from apps.holds.services.machine import LOCK_RELATED
 
 EXPORT_NOT_ALLOWED = "You may not export evidence packages."
 EXPORT_HOLD_NOT_ACTIVE = "Only an active hold can be exported; this one is {status}."
@@ -37,7 +37,7 @@ def evidence_export_request(*, actor, hold: EvidenceHold, recipient) -> Evidence
     if recipient.outside:
         raise ApplicationError(EXPORT_OUTSIDE_IS_A_DISCLOSURE, code="export_outside_is_a_disclosure")
     with transaction.atomic():
-        hold = row_lock(hold, related=_LOCK_RELATED)
+        hold = row_lock(hold, related=LOCK_RELATED)
         if hold.status != HoldStatus.ACTIVE:
             raise ApplicationError(EXPORT_HOLD_NOT_ACTIVE.format(status=hold.get_status_display().lower()),
                                    code="export_hold_not_active")

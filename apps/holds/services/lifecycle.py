@@ -16,8 +16,8 @@ from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.holds.choices import HoldStatus
 from apps.holds.models import EvidenceHold
 from apps.holds.selectors import VIEW_PERMISSION
-from apps.holds.services.alerts import _notify, _resolve_alerts
-from apps.holds.services.machine import _LOCK_RELATED, EVENT_PREFIX, ILLEGAL_TRANSITION, _event, _machine
+from apps.holds.services.alerts import hold_alerts_resolve, hold_notify
+from apps.holds.services.machine import EVENT_PREFIX, ILLEGAL_TRANSITION, LOCK_RELATED, hold_event_record, hold_machine
 from apps.notifications.models import Severity
 
 RELEASE_NOT_AUTHORIZED = (
@@ -44,18 +44,18 @@ def hold_release(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHold:
     run archives or purges them if their periods have passed (R-RET-3)."""
     reason = (reason or "").strip()
     with transaction.atomic():
-        hold = row_lock(hold, related=_LOCK_RELATED)
+        hold = row_lock(hold, related=LOCK_RELATED)
         if not may_release(actor, hold):
             raise PermissionDeniedError(RELEASE_NOT_AUTHORIZED, code="release_not_authorized")
-        transition_check(hold, HoldStatus.RELEASED, **_machine("released"))
+        transition_check(hold, HoldStatus.RELEASED, **hold_machine("released"))
         if not reason:
             raise ApplicationError(RELEASE_REASON_REQUIRED, code="release_reason_required")
         hold.released_by, hold.released_at, hold.release_reason = actor, timezone.now(), reason
         transition_apply(hold, HoldStatus.RELEASED, actor=actor, event_code=f"{EVENT_PREFIX}.released",
                          update_fields=["released_by", "released_at", "release_reason"],
-                         data={"case_number": hold.case_number, "reason": reason}, **_machine("released"))
-        _resolve_alerts(hold, "requested", "verify", "reaffirm.")
-        _notify([hold.requested_by, hold.approver], hold=hold, key="released",
+                         data={"case_number": hold.case_number, "reason": reason}, **hold_machine("released"))
+        hold_alerts_resolve(hold, "requested", "verify", "reaffirm.")
+        hold_notify([hold.requested_by, hold.approver], hold=hold, key="released",
                 title=f"Evidence hold {hold.reference} released",
                 body=f"Released by {actor}: {reason[:300]}. Its reads now follow normal retention.")
     return hold
@@ -64,7 +64,7 @@ def hold_release(*, actor, hold: EvidenceHold, reason: str) -> EvidenceHold:
 def hold_reaffirm(*, actor, hold: EvidenceHold, note: str = "") -> EvidenceHold:
     """The yearly re-affirmation of an active hold, by the requester or their supervisor: due again in a year."""
     with transaction.atomic():
-        hold = row_lock(hold, related=_LOCK_RELATED)
+        hold = row_lock(hold, related=LOCK_RELATED)
         if actor.pk not in {hold.requested_by_id, hold.approver_id, hold.requested_by.supervisor_id}:
             raise PermissionDeniedError(REAFFIRM_NOT_ALLOWED, code="reaffirm_not_allowed")
         if hold.status != HoldStatus.ACTIVE:
@@ -75,8 +75,8 @@ def hold_reaffirm(*, actor, hold: EvidenceHold, note: str = "") -> EvidenceHold:
         hold.reaffirm_due_on = timezone.localdate() + timedelta(days=settings.PORTAL["HOLD_REAFFIRM_DAYS"])
         hold.full_clean()
         hold.save(update_fields=["last_reaffirmed_at", "last_reaffirmed_by", "reaffirm_due_on"])
-        _resolve_alerts(hold, "reaffirm.")
-        _event(hold, actor=actor, verb="reaffirmed", old=hold.status,
+        hold_alerts_resolve(hold, "reaffirm.")
+        hold_event_record(hold, actor=actor, verb="reaffirmed", old=hold.status,
                data={"note": (note or "").strip(), "old_due": old_due, "new_due": hold.reaffirm_due_on})
     return hold
 
@@ -107,7 +107,7 @@ def holds_reaffirm_remind(*, today=None) -> int:
         count += 1
         overdue = hold.reaffirm_due_on < today
         with transaction.atomic():
-            _notify([hold.requested_by, hold.approver, hold.requested_by.supervisor], hold=hold,
+            hold_notify([hold.requested_by, hold.approver, hold.requested_by.supervisor], hold=hold,
                     key=f"reaffirm.{hold.reaffirm_due_on.isoformat()}",
                     severity=Severity.WARNING if not overdue else Severity.CRITICAL,
                     title=f"Evidence hold {hold.reference} {'was' if overdue else 'is'} due for re-affirmation "

@@ -10,11 +10,11 @@ from apps.holds.models import EvidenceHold
 ILLEGAL_TRANSITION = "This hold is {status}; it cannot be {verb}."
 
 
-_LOCK_RELATED = ("requested_by",)
+LOCK_RELATED = ("requested_by",)
 EVENT_PREFIX = "alprportal.holds.hold"
 
 
-def _machine(verb: str) -> dict:
+def hold_machine(verb: str) -> dict:
     """The hold's state machine for apps.audit.transitions; a refused move says the hold "cannot be {verb}"."""
     def refused(hold: EvidenceHold, target: str) -> ApplicationError:
         return ApplicationError(ILLEGAL_TRANSITION.format(status=hold.get_status_display().lower(), verb=verb),
@@ -22,7 +22,7 @@ def _machine(verb: str) -> dict:
     return {"transitions": HOLD_TRANSITIONS, "refuse": refused}
 
 
-def _event(hold: EvidenceHold, *, actor, verb: str, old: str, data: dict | None = None) -> None:
+def hold_event_record(hold: EvidenceHold, *, actor, verb: str, old: str, data: dict | None = None) -> None:
     event_record(actor=actor, code=f"{EVENT_PREFIX}.{verb}", target=hold,
                  data={"old_status": old, "new_status": hold.status, "case_number": hold.case_number,
                        **(data or {})})

@@ -17,8 +17,8 @@ from apps.holds.choices import HoldGround, HoldStatus, ScopeKind
 from apps.holds.models import EvidenceHold, HeldRead
 from apps.holds.reads_bridge import hold_scope_search_ids, hold_scope_selected, reads_by_id
 from apps.holds.selectors import VIEW_PERMISSION
-from apps.holds.services.alerts import _notify
-from apps.holds.services.machine import _event
+from apps.holds.services.alerts import hold_notify
+from apps.holds.services.machine import hold_event_record
 from apps.notifications.models import Severity
 
 REQUEST_NOT_ALLOWED = "You may not request evidence holds."
@@ -139,9 +139,9 @@ def hold_request(
             HeldRead(hold=hold, read_id=pk, plate=reads[pk].plate_current, captured_at=reads[pk].captured_at,
                      camera_name=reads[pk].camera.name[:120]) for pk in ids if pk in reads], batch_size=1000)
         assign_perm(VIEW_PERMISSION, actor, hold)
-        _event(hold, actor=actor, verb="requested", old="", data={"ground": ground, "read_count": len(ids),
+        hold_event_record(hold, actor=actor, verb="requested", old="", data={"ground": ground, "read_count": len(ids),
                                                                   "approver": supervisor.get_username()})
-        _notify([supervisor], hold=hold, key="requested", severity=Severity.WARNING,
+        hold_notify([supervisor], hold=hold, key="requested", severity=Severity.WARNING,
                 title=f"Evidence hold {hold.reference} waits for your approval",
                 body=f"{actor} asks to keep {len(ids)} read(s) for case {case_number}: {reason[:200]}")
     return hold

@@ -35,7 +35,6 @@ HIT_ACTION_NEEDS_CONFIRMATION = (
 )
 HIT_ACTION_AFTER_CLEARED = "The confirmation found the plate cleared: no enforcement action may be recorded for it."
 HIT_NOTE_REQUIRED = "Say why (a short note) — it is part of the record."
-CONFIRMATION_IN_FUTURE = "The confirmation time cannot be in the future."
 CONFIRMATION_METHOD_INVALID = "Choose how the hit was confirmed (dispatch, CLETS, originating agency, other)."
 CONFIRMATION_RESULT_INVALID = "Choose the result of the confirmation: still wanted, or cleared."
 STOLEN_NEEDS_DISPATCH_OR_CLETS = (

@@ -9,13 +9,13 @@ from apps.ocr.models import OcrItem, OcrJob
 STATUS_ILLEGAL = "An OCR {what} cannot go from {old} to {new}."
 
 
-def _job_move(job: OcrJob, new: str) -> None:
+def ocr_job_move(job: OcrJob, new: str) -> None:
     if new not in JOB_TRANSITIONS[job.status]:
         raise ApplicationError(STATUS_ILLEGAL.format(what="job", old=job.status, new=new), code="status_illegal")
     job.status = new
 
 
-def _item_move(item: OcrItem, new: str) -> None:
+def ocr_item_move(item: OcrItem, new: str) -> None:
     if new not in ITEM_TRANSITIONS[item.status]:
         raise ApplicationError(STATUS_ILLEGAL.format(what="photo", old=item.status, new=new), code="status_illegal")
     item.status = new

@@ -14,7 +14,7 @@ from apps.common.jobs import job_claim, job_mark_failed
 from apps.ocr.choices import ITEM_FINISHED, ItemStatus, JobStatus
 from apps.ocr.engine import ImageRejected, decode_image, get_engine
 from apps.ocr.models import OcrItem, OcrJob, ReadAlternate
-from apps.ocr.services.machine import _item_move, _job_move
+from apps.ocr.services.machine import ocr_item_move, ocr_job_move
 from apps.ocr.services.uploads import JOB_ALL_FAILED, PHOTO_REJECTED
 from apps.reads.choices import ItemStatus as IngestItemStatus
 from apps.reads.images import ValidImage, image_delete_quietly, image_store
@@ -53,9 +53,9 @@ def _job_item_finished(*, job_id: int, status: str, read_created: bool) -> OcrJo
         old = job.status
         job.finished_at = timezone.now()
         if job.done_count:
-            _job_move(job, JobStatus.DONE)
+            ocr_job_move(job, JobStatus.DONE)
         else:
-            _job_move(job, JobStatus.FAILED)
+            ocr_job_move(job, JobStatus.FAILED)
             first = job.items.filter(status=ItemStatus.FAILED).order_by("position").first()
             job.error = JOB_ALL_FAILED.format(count=job.photo_count, reason=first.error if first else "")
         fields += ["status", "finished_at", "error"]
@@ -85,7 +85,7 @@ def _item_claim(item_id: int) -> OcrItem | None:
     item = job_claim(model=OcrItem, job_id=item_id, resumed=True, queryset=OcrItem.objects.select_related("job"))
     job = OcrJob.objects.select_for_update().get(pk=item.job_id)
     if job.status == JobStatus.QUEUED:
-        _job_move(job, JobStatus.PROCESSING)
+        ocr_job_move(job, JobStatus.PROCESSING)
         job.started_at = item.started_at
         job.save(update_fields=["status", "started_at"])
     item.job = job
@@ -236,7 +236,7 @@ def _item_finish(*, item_id, candidates, chosen, crop_name, engine_version, ocr_
     else:
         item.error = NO_PLATE_FOUND
     old = item.status
-    _item_move(item, ItemStatus.DONE)
+    ocr_item_move(item, ItemStatus.DONE)
     item.finished_at = timezone.now()
     item.save(update_fields=["candidates", "engine_version", "ocr_ms", "read", "status", "error", "finished_at"])
     event_record(actor=None, code="alprportal.ocr.item.done", target=job,

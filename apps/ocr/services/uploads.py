@@ -18,7 +18,7 @@ from apps.ocr.choices import ItemStatus, JobStatus
 from apps.ocr.engine import ImageRejected, decode_image
 from apps.ocr.models import OcrItem, OcrJob
 from apps.ocr.services.dispatch import ocr_items_enqueue
-from apps.ocr.services.machine import _job_move
+from apps.ocr.services.machine import ocr_job_move
 from apps.reads.choices import CameraKind, CameraStatus
 from apps.reads.images import image_delete_quietly, incoming_prefix
 from apps.reads.models import Camera
@@ -145,7 +145,7 @@ def ocr_job_create(
             refused = [item for item in items if item.status == ItemStatus.FAILED]
             job.failed_count = len(refused)
             if len(refused) == len(items):
-                _job_move(job, JobStatus.FAILED)
+                ocr_job_move(job, JobStatus.FAILED)
                 job.error = JOB_ALL_FAILED.format(count=len(items), reason=refused[0].error)
                 job.finished_at = timezone.now()
             job.save(update_fields=["failed_count", "status", "error", "finished_at"])
