@@ -56,38 +56,42 @@ class Command(BaseCommand):
         parser.add_argument("--rows", type=int, default=1_000_000)
         parser.add_argument("--seed", type=int, default=20)
         parser.add_argument("--keep", action="store_true", help="Do not drop the benchmark database afterwards.")
+        parser.add_argument("--bench-db", default=BENCH_DB, help="The benchmark database's name (two benchmarks "
+                            "running side by side need two).")
         parser.add_argument("--inner", action="store_true", help="(internal) generate and time, in the bench DB.")
 
-    def handle(self, *args, rows, seed, **options):
+    def handle(self, *args, rows, seed, bench_db, **options):
+        if not bench_db.startswith("alpr_bench") or not bench_db.replace("_", "").isalnum():
+            raise CommandError("--bench-db must be a plain name starting with alpr_bench (it is dropped afterwards).")
         if options["inner"]:
-            return self._inner(rows, seed)
+            return self._inner(rows, seed, bench_db)
         if connection.vendor != "postgresql":
             raise CommandError("bench_misuse needs PostgreSQL (DATABASE_URL).")
         db = settings.DATABASES["default"]
         user = quote(db.get("USER") or "", safe="")
         password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
         host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or "5432"
-        env = {**os.environ, "DATABASE_URL": f"postgres://{user}{password}@{host}:{port}/{BENCH_DB}",
+        env = {**os.environ, "DATABASE_URL": f"postgres://{user}{password}@{host}:{port}/{bench_db}",
                "CELERY_TASK_ALWAYS_EAGER": "true"}
-        self._admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        self._admin(f'CREATE DATABASE "{BENCH_DB}"')
+        self._admin(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
+        self._admin(f'CREATE DATABASE "{bench_db}"')
         try:
-            self.stdout.write(f"Created database {BENCH_DB}; migrating…")
+            self.stdout.write(f"Created database {bench_db}; migrating…")
             manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
             subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)  # noqa: S603
             subprocess.run([*manage, "bench_misuse", "--inner", "--rows", str(rows),  # noqa: S603
-                            "--seed", str(seed)], env=env, check=True)
+                            "--seed", str(seed), "--bench-db", bench_db], env=env, check=True)
         finally:
             if not options["keep"]:
-                self._admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-                self.stderr.write(f"Dropped database {BENCH_DB}.")
+                self._admin(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
+                self.stderr.write(f"Dropped database {bench_db}.")
 
     def _admin(self, sql: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute(sql)
 
-    def _inner(self, rows: int, seed: int) -> None:
-        if connections["default"].settings_dict["NAME"] != BENCH_DB:
+    def _inner(self, rows: int, seed: int, bench_db: str) -> None:
+        if connections["default"].settings_dict["NAME"] != bench_db:
             raise CommandError("--inner runs only in the benchmark database.")
         if AccessLog.objects.exists() or MisuseFlag.objects.exists():
             raise CommandError("bench_misuse needs an empty access log.")
