@@ -19,8 +19,9 @@ Patterns (thresholds in settings.PORTAL["MISUSE_*"]):
   the records-system check (``CaseNumberRefusal``: the attempts, not what they searched for);
 - ``case_reused``: one case number used by one person for many different plates;
 - ``plateless_cluster``: searches without a plate by one person — or by several people, each under the threshold
-  alone — around one place and one day, shown with their
-  R-PURP-2 justifications and attestations.
+  alone — around one place and one day, shown with their R-PURP-2 justifications and attestations. The several-people
+  form is judged against the place's own baseline (``shared_cluster_judge``): only a day its other days make
+  improbable, after allowing for every place-day reviewed, is flagged.
 """
 
 from __future__ import annotations
