@@ -472,6 +472,9 @@ PORTAL = {
     # The same place and day searched without a plate by several people, each under MISUSE_CLUSTER_MIN alone.
     "MISUSE_SHARED_CLUSTER_PEOPLE": env.int("MISUSE_SHARED_CLUSTER_PEOPLE", default=3),
     "MISUSE_SHARED_CLUSTER_MIN": env.int("MISUSE_SHARED_CLUSTER_MIN", default=6),
+    # ... and only when the place's own baseline makes that day improbable: the number of such days a review over
+    # ordinary traffic may flag by chance, over all places and days of the window (apps.misuse.detection).
+    "MISUSE_SHARED_CLUSTER_CHANCE": env.float("MISUSE_SHARED_CLUSTER_CHANCE", default=0.01),
     "MISUSE_OFF_SHIFT_GRACE_MINUTES": env.int("MISUSE_OFF_SHIFT_GRACE_MINUTES", default=60),
     "MISUSE_OFF_SHIFT_MIN": env.int("MISUSE_OFF_SHIFT_MIN", default=3),
     # A search on a day of recorded leave: one is enough to ask (someone on leave has no case to work).

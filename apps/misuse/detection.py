@@ -19,13 +19,15 @@ Patterns (thresholds in settings.PORTAL["MISUSE_*"]):
   the records-system check (``CaseNumberRefusal``: the attempts, not what they searched for);
 - ``case_reused``: one case number used by one person for many different plates;
 - ``plateless_cluster``: searches without a plate by one person — or by several people, each under the threshold
-  alone — around one place and one day, shown with their
-  R-PURP-2 justifications and attestations.
+  alone — around one place and one day, shown with their R-PURP-2 justifications and attestations. The several-people
+  form is judged against the place's own baseline (``shared_cluster_judge``): only a day its other days make
+  improbable, after allowing for every place-day reviewed, is flagged.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import statistics
 from collections import defaultdict
@@ -189,6 +191,50 @@ def _refusal_candidates(*, since: datetime, until: datetime, tz) -> list[Candida
     return found
 
 
+def _tail(observed: int, mean: float, variance: float) -> float:
+    """P(X >= observed) for a day's count X of mean ``mean``: Poisson, or negative binomial when the place's days
+    vary more than Poisson (bursty traffic), summed from ``observed`` up (no 1 - small-number cancellation)."""
+    if variance > mean * 1.05:
+        size = mean * mean / (variance - mean)
+        p = size / (size + mean)
+
+        def log_pmf(k):
+            return math.lgamma(k + size) - math.lgamma(size) - math.lgamma(k + 1) + size * math.log(p) \
+                + k * math.log1p(-p)
+    else:
+
+        def log_pmf(k):
+            return k * math.log(mean) - mean - math.lgamma(k + 1)
+    total, k = 0.0, observed
+    while k < observed + 5000:
+        term = math.exp(log_pmf(k))
+        total += term
+        if term < total * 1e-12:
+            break
+        k += 1
+    return min(1.0, total)
+
+
+def shared_cluster_judge(*, observed: int, day: str, days: dict[str, int], window_days: int,
+                         tests: int) -> tuple[float, float] | None:
+    """Is ``observed`` plate-less searches of one place on ``day`` more than its own baseline explains? R-AUD-3 with
+    R-PURP-2.
+
+    The baseline is the place's daily count on the OTHER days of the window (days without a search count as 0), with
+    one search of prior so that a place nobody searched before is not certain to stay empty. The day is flagged when
+    the chance of so many searches on one day, times the number of place-days in the window (``tests``: the chances
+    the review had to find one), is below MISUSE_SHARED_CLUSTER_CHANCE — the number of chance flags a review over
+    ordinary traffic is allowed to expect. Returns (baseline per day, expected chance days) or None."""
+    others = [count for other, count in days.items() if other != day]
+    span = max(window_days - 1, len(others), 1)
+    mean = (sum(others) + 1) / span
+    variance = (sum(count * count for count in others) - sum(others) ** 2 / span) / max(span - 1, 1)
+    expected = _tail(observed, mean, variance) * tests
+    if expected >= settings.PORTAL["MISUSE_SHARED_CLUSTER_CHANCE"]:
+        return None
+    return mean, expected
+
+
 def misuse_candidates(*, since: datetime, until: datetime) -> tuple[list[Candidate], int]:
     """Every flag the log in [since, until) supports, and the number of rows read. Pure: same rows, same answer."""
     portal = settings.PORTAL
@@ -332,18 +378,39 @@ def misuse_candidates(*, since: datetime, until: datetime) -> tuple[list[Candida
                 place=place, searched_day=searched_day,
                 justifications=justifications[(user_id, place, searched_day)])
     # The same place and day searched by several people, each under the threshold alone (a demonstration, a clinic,
-    # a place of worship looked at by a team): each of them is flagged to their own supervisor with the total.
+    # a place of worship looked at by a team): judged against that place's own baseline (shared_cluster_judge), so a
+    # busy place with steady traffic does not flag every day; each person is flagged to their own supervisor.
+    days_of_place: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    people_of_place: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for (place, searched_day), members in shared.items():
+        for user_id, group in members:
+            days_of_place[place][searched_day] += len(group.seqs)
+            people_of_place[place][searched_day].add(user_id)
+    window_days = max(1, round((until - since).total_seconds() / 86400))
+    tests = max(1, len(days_of_place) * window_days)  # every place-day of the window is a chance to flag by chance
     for (place, searched_day), members in shared.items():
         total = sum(len(group.seqs) for _, group in members)
         if len(members) < portal["MISUSE_SHARED_CLUSTER_PEOPLE"] or total < portal["MISUSE_SHARED_CLUSTER_MIN"]:
             continue
+        verdict = shared_cluster_judge(observed=total, day=searched_day, days=days_of_place[place],
+                                       window_days=window_days, tests=tests)
+        if verdict is None:
+            continue
+        mean, expected_by_chance = verdict
+        regulars = len(set().union(*(people for other, people in people_of_place[place].items()
+                                     if other != searched_day)))
+        baseline = (f"its baseline is {mean:.2f} a day over the other {window_days - 1} days, by {regulars} "
+                    f"people in all; by chance over every place and day of the window "
+                    f"{expected_by_chance:.2g} such days were expected")
         for user_id, group in members:
             if len(group.seqs) >= portal["MISUSE_CLUSTER_MIN"]:
                 continue  # already flagged on their own above
             add(FlagKind.PLATELESS_CLUSTER, user_id, f"{place}|{searched_day}|shared",
                 f"{total} searches without a plate of {place} on {searched_day or 'one day'} by {len(members)} "
-                f"people, {len(group.seqs)} of them by this person.", group,
+                f"people, {len(group.seqs)} of them by this person; {baseline}.", group,
                 place=place, searched_day=searched_day, people=len(members), total=total,
+                baseline_per_day=round(mean, 3), baseline_people=regulars,
+                expected_by_chance=float(f"{expected_by_chance:.3g}"),
                 justifications=justifications[(user_id, place, searched_day)])
 
     windows = _shift_windows(list(user_rows), since, until)

@@ -6,7 +6,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 CSV_HEADER = ["read_id", "plate", "plate_as_read", "corrected", "region", "captured_at", "camera", "camera_kind",
-              "latitude", "longitude", "confidence", "unit_out_of_service", "archived"]
+              "latitude", "longitude", "confidence", "unit_out_of_service", "archived",
+              # The camera agent's vehicle classification (issue #21), as stored: empty when unknown. At the end, so
+              # a consumer reading columns by position keeps working.
+              "vehicle_make", "vehicle_model", "vehicle_color", "vehicle_type", "vehicle_year_min", "vehicle_year_max"]
 
 
 def csv_rows(reads):
@@ -16,4 +19,6 @@ def csv_rows(reads):
             timezone.localtime(read.captured_at).isoformat(), read.camera.name, read.camera.kind, read.latitude,
             read.longitude, read.confidence, "yes" if read.flagged_out_of_service else "no",
             "yes" if read.archived_at else "no",
+            read.vehicle_make, read.vehicle_model, read.vehicle_color, read.vehicle_body_type, read.vehicle_year_min,
+            read.vehicle_year_max,
         )]

@@ -154,8 +154,8 @@ def test_plate_less_searches_clustered_on_one_place_and_day(ivy, leo):
 def test_one_place_and_day_searched_by_several_people_is_flagged_to_each(ivy, leo, settings):
     # R-AUD-3 with R-PURP-2: two people, two searches each of the same cameras for the same day — under the threshold
     # alone, over the shared one together: each is flagged (to their own supervisor) with the total; a place only one
-    # person searched, under the threshold, is not. (Defaults: 3 people, 6 searches; 0 such flags on the normal
-    # traffic of bench_misuse at seeds 20 and 21.)
+    # person searched, under the threshold, is not. (Defaults: 3 people, 6 searches, and improbable against the
+    # place's own baseline: tests/misuse/test_shared_cluster_baseline.py.)
     settings.PORTAL = {**settings.PORTAL, "MISUSE_SHARED_CLUSTER_PEOPLE": 2, "MISUSE_SHARED_CLUSTER_MIN": 4}
     searched = {"time_from": f"{day_of(5).isoformat()}T09:00:00-07:00", "plate_less": True,
                 "justification": "Crowd at the clinic entrance", "protected_activity_attested": True}

@@ -74,6 +74,27 @@ def test_csv_export_is_itself_logged(client, investigator, store_reads):
     assert response["X-Access-Log-Seq"] == str(log.seq)
 
 
+def test_csv_export_carries_the_vehicle_fields_and_is_logged_as_a_disclosure(client, investigator, camera):
+    # R-AUD-1: the vehicle the camera's agent classified (issue #21) is in the export beside the plate, empty when
+    # unknown; the export is still its own logged access naming its recipient (R-SHR-8).
+    now = timezone.now()
+    vehicle = {"make": "Toyota", "model": "Camry", "color": "silver", "body_type": "sedan", "year_min": 2018,
+               "year_max": 2021}
+    result = read_batch_ingest(camera=camera, items=[
+        {"plate": "7ABC123", "captured_at": iso(now), "read_id": "v-1", "vehicle": vehicle},
+        {"plate": "7ABC124", "captured_at": iso(now), "read_id": "v-2"}])
+    classified, bare = (r.id for r in result.results)
+    client.force_login(investigator)
+    response = client.get(reverse("reads:export"), {"plate": "7ABC12?", **SEARCH, "recipient": "internal"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    vehicle = ("vehicle_make", "vehicle_model", "vehicle_color", "vehicle_type", "vehicle_year_min", "vehicle_year_max")
+    by_id = {int(row["read_id"]): tuple(row[field] for field in vehicle) for row in rows}
+    assert by_id == {classified: ("toyota", "camry", "silver", "sedan", "2018", "2021"), bare: ("",) * 6}
+    log = AccessLog.objects.get()
+    assert (log.action, log.result_count, log.data_elements["recipient"]) == ("reads.export", 2,
+                                                                               "internal (own agency)")
+
+
 def test_csv_export_api_is_logged(api_client, investigator, store_reads):
     store_reads([("7ABC123", 5)])
     api_client.force_authenticate(investigator)

@@ -40,6 +40,8 @@ DAYS = 90
 INVESTIGATORS, OPERATORS, SUPERVISORS = 150, 50, 20
 PLANTS_PER_KIND = 20
 SHARED_CLUSTER = "plateless_cluster_shared"  # several people, each under the per-person threshold, one place and day
+# ... and the same at a camera of the normal traffic (about 0.67 plate-less searches a day there): 5–6 people, 2 each.
+BUSY_CLUSTER = "plateless_cluster_busy"
 # Refused attempts (R-READ-3) are not access-log rows: one typo per this many rows among normal traffic.
 ROWS_PER_NORMAL_REFUSAL = 2000
 JUSTIFICATIONS = ["Burglary series near the mall, suspect vehicle unknown", "Hit-and-run at the intersection, "
@@ -56,38 +58,42 @@ class Command(BaseCommand):
         parser.add_argument("--rows", type=int, default=1_000_000)
         parser.add_argument("--seed", type=int, default=20)
         parser.add_argument("--keep", action="store_true", help="Do not drop the benchmark database afterwards.")
+        parser.add_argument("--bench-db", default=BENCH_DB, help="The benchmark database's name (two benchmarks "
+                            "running side by side need two).")
         parser.add_argument("--inner", action="store_true", help="(internal) generate and time, in the bench DB.")
 
-    def handle(self, *args, rows, seed, **options):
+    def handle(self, *args, rows, seed, bench_db, **options):
+        if not bench_db.startswith("alpr_bench") or not bench_db.replace("_", "").isalnum():
+            raise CommandError("--bench-db must be a plain name starting with alpr_bench (it is dropped afterwards).")
         if options["inner"]:
-            return self._inner(rows, seed)
+            return self._inner(rows, seed, bench_db)
         if connection.vendor != "postgresql":
             raise CommandError("bench_misuse needs PostgreSQL (DATABASE_URL).")
         db = settings.DATABASES["default"]
         user = quote(db.get("USER") or "", safe="")
         password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
         host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or "5432"
-        env = {**os.environ, "DATABASE_URL": f"postgres://{user}{password}@{host}:{port}/{BENCH_DB}",
+        env = {**os.environ, "DATABASE_URL": f"postgres://{user}{password}@{host}:{port}/{bench_db}",
                "CELERY_TASK_ALWAYS_EAGER": "true"}
-        self._admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        self._admin(f'CREATE DATABASE "{BENCH_DB}"')
+        self._admin(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
+        self._admin(f'CREATE DATABASE "{bench_db}"')
         try:
-            self.stdout.write(f"Created database {BENCH_DB}; migrating…")
+            self.stdout.write(f"Created database {bench_db}; migrating…")
             manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
             subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)  # noqa: S603
             subprocess.run([*manage, "bench_misuse", "--inner", "--rows", str(rows),  # noqa: S603
-                            "--seed", str(seed)], env=env, check=True)
+                            "--seed", str(seed), "--bench-db", bench_db], env=env, check=True)
         finally:
             if not options["keep"]:
-                self._admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-                self.stderr.write(f"Dropped database {BENCH_DB}.")
+                self._admin(f'DROP DATABASE IF EXISTS "{bench_db}" WITH (FORCE)')
+                self.stderr.write(f"Dropped database {bench_db}.")
 
     def _admin(self, sql: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute(sql)
 
-    def _inner(self, rows: int, seed: int) -> None:
-        if connections["default"].settings_dict["NAME"] != BENCH_DB:
+    def _inner(self, rows: int, seed: int, bench_db: str) -> None:
+        if connections["default"].settings_dict["NAME"] != bench_db:
             raise CommandError("--inner runs only in the benchmark database.")
         if AccessLog.objects.exists() or MisuseFlag.objects.exists():
             raise CommandError("bench_misuse needs an empty access log.")
@@ -182,6 +188,7 @@ class Command(BaseCommand):
         # Cross-person plate-less clusters: 3–4 people, each with 2 searches (under MISUSE_CLUSTER_MIN alone) of one
         # camera on one day; the plant is found when every one of them is flagged.
         shared_planted: dict[int, set] = {}
+        busy_planted: dict[int, set] = {}
         for index in range(PLANTS_PER_KIND):
             key, day = (SHARED_CLUSTER, index), rng.randrange(0, DAYS)
             members = rng.sample(investigators, 3 + index % 2)
@@ -249,6 +256,21 @@ class Command(BaseCommand):
                     continue  # people on leave do not work (the planted searches on leave are the exception)
                 add(user, when, elements, case_number)
                 normal -= 1
+        # Convergences on cameras of the normal traffic, drawn from their own generator so that the traffic above (and
+        # every other figure) is the same as without them.
+        busy_rng = random.Random(seed * 1000 + 7)
+        off_leave = [person for person in investigators if person.pk not in leave_days]
+        for index in range(PLANTS_PER_KIND):
+            key, day = (BUSY_CLUSTER, index), busy_rng.randrange(0, DAYS)
+            camera = busy_rng.randrange(1, 500)
+            members = busy_rng.sample(off_leave, 5 + index % 2)
+            for member_index, member in enumerate(members):
+                for n in range(2):
+                    add(member, at(day, 9 + member_index, 3 + 7 * n), _plateless(
+                        cameras=[camera], day=start_day + timedelta(days=day),
+                        justification=JUSTIFICATIONS[(member_index + n) % 5]), f"2026-0{index:02d}{member_index:03d}b",
+                        key)
+            busy_planted[index] = {member.pk for member in members}
         generated.sort(key=lambda item: item[0])
         planted_rows = self._write(generated, agency)
         seed_seconds = time.perf_counter() - t0
@@ -262,6 +284,7 @@ class Command(BaseCommand):
         false_flags: dict[str, int] = defaultdict(int)
         hit_keys = set()
         shared_found: dict[int, set] = defaultdict(set)
+        busy_found: dict[int, set] = defaultdict(set)
         false_shared = 0  # of the plate-less cluster flags on normal traffic, those of the cross-person rule
         flags = list(MisuseFlag.objects.values_list("kind", "subject_id", "row_seqs", "details"))
         for kind, subject_id, seqs, details in flags:
@@ -271,6 +294,9 @@ class Command(BaseCommand):
                 if key[0] == SHARED_CLUSTER and kind == FlagKind.PLATELESS_CLUSTER \
                         and subject_id in shared_planted[key[1]]:
                     shared_found[key[1]].add(subject_id)
+                if key[0] == BUSY_CLUSTER and kind == FlagKind.PLATELESS_CLUSTER \
+                        and subject_id in busy_planted[key[1]]:
+                    busy_found[key[1]].add(subject_id)
             matched = {key for key in keys if key[0] == kind and planted.get(key) == subject_id}
             hit_keys |= matched
             if not keys:
@@ -292,6 +318,10 @@ class Command(BaseCommand):
             "shared_cluster_people_flagged": f"{sum(len(found_) for found_ in shared_found.values())}/"
                                              f"{sum(len(members) for members in shared_planted.values())}",
             "shared_cluster_flags_on_normal_traffic": false_shared,
+            "recall_busy_plateless_clusters": round(sum(
+                busy_found[index] == members for index, members in busy_planted.items()) / PLANTS_PER_KIND, 3),
+            "busy_cluster_people_flagged": f"{sum(len(found_) for found_ in busy_found.values())}/"
+                                           f"{sum(len(members) for members in busy_planted.values())}",
             "refusals": len(refusals), "leave_periods": len(leave_periods),
         }
         for kind in FlagKind.values:
@@ -299,6 +329,8 @@ class Command(BaseCommand):
                               f"{false_flags[kind]}")
         self.stdout.write(f"{SHARED_CLUSTER:22} recall {result['recall_shared_plateless_clusters']:.0%} "
                           f"(people flagged {result['shared_cluster_people_flagged']})")
+        self.stdout.write(f"{BUSY_CLUSTER:22} recall {result['recall_busy_plateless_clusters']:.0%} "
+                          f"(people flagged {result['busy_cluster_people_flagged']})")
         self.stdout.write(json.dumps(result, sort_keys=True))
 
     def _people(self, agency) -> dict:
