@@ -517,6 +517,9 @@ PORTAL = {
     # Reads (apps.reads): ingest limits and the search window (R-READ-1, R-READ-3, R-READ-4).
     "READ_INGEST_MAX_BATCH": env.int("READ_INGEST_MAX_BATCH", default=1000),
     "READ_IMAGE_MAX_BYTES": env.int("READ_IMAGE_MAX_BYTES", default=2 * 1024 * 1024),
+    # Issue #19: the images of one ingest batch are stored as ONE object (a pack) with offsets; false stores one
+    # file per image as before (both are read back and purged the same way).
+    "READ_IMAGE_PACKS": env.bool("READ_IMAGE_PACKS", default=True),
     # R-SEC-2: a camera's ingest token is refused this many days after it was issued (rotate before then).
     "CAMERA_TOKEN_LIFETIME_DAYS": env.int("CAMERA_TOKEN_LIFETIME_DAYS", default=365),
     # R-SEC-2: a person's API token is refused this long after it was created (revoke one by deleting it).

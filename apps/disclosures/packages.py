@@ -43,6 +43,7 @@ from apps.disclosures.reads_bridge import (
 from apps.disclosures.selectors import disclosure_request_eligibility, release_download_eligibility
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
+from apps.reads.images import image_stored_bytes
 
 logger = logging.getLogger("alprportal.disclosures.packages")
 
@@ -90,8 +91,7 @@ def _start(package_id: int) -> tuple[ReleasePackage, DisclosureRequest] | tuple[
 
 def _read_storage(name: str) -> bytes | None:
     try:
-        with default_storage.open(name, "rb") as handle:
-            return handle.read()
+        return image_stored_bytes(name)  # a file of its own or a slice of a batch's pack (issue #19)
     except (FileNotFoundError, OSError):
         logger.warning("Image %s of a released read is missing from storage.", name)
         return None

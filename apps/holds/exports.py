@@ -32,6 +32,7 @@ from apps.common.errors import ApplicationError
 from apps.common.jobs import job_started
 from apps.holds.choices import ExportStatus, HoldStatus
 from apps.holds.models import EvidenceExport
+from apps.reads.images import image_stored_bytes
 
 logger = logging.getLogger("alprportal.holds.exports")
 
@@ -99,8 +100,7 @@ def _write_zip(target, *, export: EvidenceExport, reads) -> dict:
                 if not name:
                     continue
                 try:
-                    with default_storage.open(name, "rb") as handle:
-                        data = handle.read()
+                    data = image_stored_bytes(name)  # a file of its own or a slice of a batch's pack (issue #19)
                 except OSError:
                     missing.append(f"read {read.pk} {label} image")
                     continue

@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import io
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -132,6 +133,57 @@ def image_store(image: ValidImage, *, camera_id: int, kind: str, incoming: bool 
     return default_storage.save(name, ContentFile(image.content))
 
 
+# --- Packs: the images of one ingest batch in ONE object (issue #19) -------------------------------------------------
+# One storage call per batch instead of one per image (and one object, not thousands, in object storage). A read's
+# image name is then ``<pack name>#<offset>+<length>.<ext>``: still a name in the read's FileField (so links, the
+# conflict comparison and exports see an image), read back by ``image_stored_bytes``; the SHA-256 recorded per image
+# is checked whenever it is served, as for a file (R-SEC-2).
+
+PACK_PREFIX = "reads/packs/"
+_PACK_REF = re.compile(r"^(?P<pack>reads/packs/[^#]+\.pack)#(?P<offset>\d{1,12})\+(?P<length>\d{1,10})\.(?:jpg|png)$")
+
+
+@dataclass(frozen=True)
+class PackedImages:
+    name: str  # the stored pack object
+    size: int
+    refs: list[str]  # one image name per image given, in order
+
+
+def image_pack_ref(name: str) -> tuple[str, int, int] | None:
+    """(pack object, offset, length) when ``name`` points into a pack, else None (a file of its own)."""
+    match = _PACK_REF.match(name or "")
+    if match is None:
+        return None
+    return match["pack"], int(match["offset"]), int(match["length"])
+
+
+def images_pack_store(images: list[ValidImage], *, camera_id: int) -> PackedImages:
+    """Write validated images as ONE object through the storage API; return its name and each image's reference."""
+    today = timezone.now()
+    offset, refs = 0, []
+    for image in images:
+        refs.append((offset, len(image.content), image.extension))
+        offset += len(image.content)
+    name = default_storage.save(f"{PACK_PREFIX}{today:%Y/%m/%d}/{camera_id}/{uuid.uuid4().hex}.pack",
+                                ContentFile(b"".join(image.content for image in images)))
+    return PackedImages(name=name, size=offset,
+                        refs=[f"{name}#{start}+{length}.{extension}" for start, length, extension in refs])
+
+
+def image_stored_bytes(name: str) -> bytes:
+    """The bytes of a stored image, a file of its own or a slice of a pack (one ranged read). A pack too short for
+    the slice gives what is there; the SHA-256 check refuses it. A missing object raises FileNotFoundError."""
+    ref = image_pack_ref(name)
+    if ref is None:
+        with default_storage.open(name, "rb") as handle:
+            return handle.read()
+    pack, offset, length = ref
+    with default_storage.open(pack, "rb") as handle:
+        handle.seek(offset)
+        return handle.read(length)
+
+
 def image_delete_quietly(names) -> None:
     for name in names:
         if name:
@@ -170,8 +222,7 @@ def read_image_verified(*, read, kind: str) -> bytes:
     """
     file = getattr(read, kind)
     expected = getattr(read, f"{kind}_sha256", "")
-    with file.open("rb") as handle:
-        content = handle.read()
+    content = image_stored_bytes(file.name)
     if not expected:
         logger.info("Read %s %s has no recorded SHA-256: served unverified.", read.pk, kind)
         return content

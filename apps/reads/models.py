@@ -163,6 +163,23 @@ class CameraCredential(models.Model):
         return self.expires_at <= (now or timezone.now())
 
 
+class ImagePack(models.Model):
+    """The images of one ingest batch, stored as ONE object through Django's storage API (issue #19): one storage
+    call per batch instead of one per image, which also suits object storage. A read's image name points into it as
+    ``<pack name>#<offset>+<length>.<ext>`` (``apps.reads.images``) and ``Read.image_pack`` says which pack the read
+    keeps alive. Retention deletes a pack, row and object, once no read refers to it any more (R-RET-2): a held read
+    keeps its pack (R-RET-3)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="+", db_index=False)
+    created_at = models.DateTimeField()
+    size = models.BigIntegerField(help_text="Bytes in the object.")
+    image_count = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.image_count} images, {self.size:,} bytes)"
+
+
 class Read(models.Model):
     """One detection of a plate (R-READ-1). Originals are immutable (R-READ-2).
 
@@ -196,6 +213,9 @@ class Read(models.Model):
     # means none was recorded (an image stored before digests existed that could not be read then: unverified).
     vehicle_image_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
     plate_crop_sha256 = models.CharField(max_length=64, blank=True, default="", db_default="")
+    # The batch object its images live in, when they were stored packed (issue #19); null for per-file images.
+    image_pack = models.ForeignKey(ImagePack, null=True, blank=True, on_delete=models.PROTECT, related_name="reads",
+                                   db_index=False)
     metadata = models.JSONField(null=True, blank=True, help_text="Extra agent data (plate corners, direction…).")
     # Vehicle attributes as the camera's agent classified them (issue #21): lower-case words as sent (OpenALPR's
     # vehicle classifier, or ``vehicle`` in the bulk JSON), empty when unknown. Searchable with or without a plate;
@@ -240,6 +260,9 @@ class Read(models.Model):
                          condition=~models.Q(vehicle_make="")),
             models.Index(fields=["vehicle_color", "captured_at"], name="read_color_time",
                          condition=~models.Q(vehicle_color="")),
+            # Retention asks "does any read still use this pack?" once per pack: only packed reads are indexed.
+            models.Index(fields=["image_pack"], name="read_image_pack",
+                         condition=models.Q(image_pack__isnull=False)),
         ]
 
     def __str__(self) -> str:

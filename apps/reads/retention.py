@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
+from apps.reads.images import image_pack_ref
 from apps.retention import engine
 from apps.retention.engine import RunContext
 from apps.retention.models import PendingFileDeletion
@@ -166,7 +167,7 @@ def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None
                 "files AS (INSERT INTO retention_pendingfiledeletion (name, source, enqueued_at, run_id, attempts, "
                 "last_error) SELECT f.name, f.source, %s, %s, 0, '' FROM gone CROSS JOIN LATERAL (VALUES "
                 "(gone.vehicle_image, 'reads.vehicle_image'), (gone.plate_crop, 'reads.plate_crop')) "
-                "AS f(name, source) WHERE f.name <> '') "
+                "AS f(name, source) WHERE f.name <> '' AND position('.pack#' in f.name) = 0) "
                 "SELECT count(*), max(captured_at) FROM gone",
                 [*params, limit, as_of, run_id])
             return cursor.fetchone()
@@ -175,7 +176,8 @@ def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None
         rows = cursor.fetchall()
         PendingFileDeletion.objects.bulk_create([
             PendingFileDeletion(name=name, source=f"reads.{kind}", enqueued_at=as_of, run_id=run_id)
-            for row in rows for kind, name in zip(READ_IMAGE_FIELDS, row[2:4], strict=True) if name])
+            for row in rows for kind, name in zip(READ_IMAGE_FIELDS, row[2:4], strict=True)
+            if name and image_pack_ref(name) is None])  # a pack goes when no read uses it: image_packs_release
         for start in range(0, len(rows), 500):
             ids = [row[0] for row in rows[start:start + 500]]
             marks = ", ".join(["%s"] * len(ids))
@@ -203,6 +205,7 @@ def reads_purge_archived(ctx: RunContext, days: int) -> dict:
             "AND r.archived_at IS NOT NULL AND r.archived_at < %s ORDER BY r.captured_at LIMIT 1",
             first_params=[bound, cutoff])
     ctx.set("held_kept", _held_past(where=where, params=[bound, cutoff], as_of=ctx.as_of))
+    ctx.add("image_packs_released", image_packs_release(ctx))
     return ctx.counts.get(ctx.step, {})
 
 
@@ -218,7 +221,36 @@ def reads_purge_non_hit(ctx: RunContext, days: int) -> dict:
     engine.keyset_batches(ctx, lambda after, end: _purge_batch(where=where, params=[end], limit=ctx.batch_size,
                                                                after=after, run_id=run_id, as_of=ctx.as_of),
                           "purged", start=None, end=cutoff)
+    ctx.add("image_packs_released", image_packs_release(ctx))
     return ctx.counts.get(ctx.step, {})
+
+
+# --- image packs (issue #19) ----------------------------------------------------------------------------------------
+def image_packs_release(ctx: RunContext) -> int:
+    """Delete the image packs no read refers to any more — the row now, the object after commit (queued like any
+    purged file) — so a pack goes with the last of its reads (R-RET-2) and a held read keeps its own (R-RET-3).
+    A pack and its reads are inserted in one transaction, so an ingest in flight is never raced; one index probe
+    (``read_image_pack``) per pack."""
+    from django.db.models import Exists, OuterRef
+
+    from apps.reads.models import ImagePack, Read
+
+    released = 0
+    unused = ImagePack.objects.filter(created_at__lte=ctx.as_of).exclude(
+        Exists(Read.objects.filter(image_pack=OuterRef("pk"))))
+    while True:
+        with transaction.atomic():
+            rows = list(unused.order_by("pk").select_for_update(skip_locked=True).values_list("pk", "name")[:1000])
+            if not rows:
+                break
+            PendingFileDeletion.objects.bulk_create([
+                PendingFileDeletion(name=name, source="reads.image_pack", enqueued_at=ctx.as_of,
+                                    run_id=ctx.run.pk if ctx.run else None) for _, name in rows])
+            ImagePack.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+        released += len(rows)
+    if released:
+        engine.pending_files_drain_after_commit()
+    return released
 
 
 # --- files ---------------------------------------------------------------------------------------------------------
@@ -240,6 +272,7 @@ def orphan_files_sweep(ctx: RunContext, days: int) -> dict:
     from django.conf import settings
 
     grace = ctx.as_of - timedelta(hours=settings.PORTAL["RETENTION_ORPHAN_GRACE_HOURS"])
+    ctx.add("image_packs_released", image_packs_release(ctx))  # packs of failed or raced ingests, too
     drained, failed = engine.pending_files_drain_after_commit()
     ctx.add("queued_files_deleted", drained)
     ctx.add("queued_files_failed", failed)
@@ -271,7 +304,8 @@ def orphan_files_sweep(ctx: RunContext, days: int) -> dict:
             cursor.execute(
                 "SELECT s.name FROM retention_sweep s "
                 "WHERE NOT EXISTS (SELECT 1 FROM reads_read r WHERE r.vehicle_image = s.name) "
-                "AND NOT EXISTS (SELECT 1 FROM reads_read r WHERE r.plate_crop = s.name)")
+                "AND NOT EXISTS (SELECT 1 FROM reads_read r WHERE r.plate_crop = s.name) "
+                "AND NOT EXISTS (SELECT 1 FROM reads_imagepack p WHERE p.name = s.name)")
             names = [row[0] for row in cursor.fetchall()]
         finally:
             cursor.execute("DROP TABLE retention_sweep")
@@ -297,13 +331,13 @@ def register() -> None:
     data_class_register(DataClass(
         key="reads.purge", label="Archived reads and images: purge", rule="R-RET-2", order=20,
         period_days=lambda policy: policy.archive_purge_days, apply=reads_purge_archived, held_check=held,
-        purges=("reads.ReadCorrection", "reads.ReadAgentAlert", "ocr.ReadAlternate", "reads.Read"),
+        purges=("reads.ReadCorrection", "reads.ReadAgentAlert", "ocr.ReadAlternate", "reads.Read", "reads.ImagePack"),
         references=KEEPS_REFERENCED))
     data_class_register(DataClass(
         key="reads.non_hit", label="Reads that hit nothing: early purge", rule="R-RET-2", order=30,
         period_days=lambda policy: policy.non_hit_purge_days, apply=reads_purge_non_hit,
         held_check=held + "; reads a registered source (hits) refers to are kept",
-        purges=("reads.ReadCorrection", "reads.ReadAgentAlert", "ocr.ReadAlternate", "reads.Read"),
+        purges=("reads.ReadCorrection", "reads.ReadAgentAlert", "ocr.ReadAlternate", "reads.Read", "reads.ImagePack"),
         references=KEEPS_REFERENCED))
     data_class_register(DataClass(
         key="files.orphans", label="Orphan image files", rule="R-RET-2", order=90,

@@ -103,7 +103,9 @@ def test_camera_batch_gets_a_clean_503_nothing_half_written_and_the_retry_stores
     again = api_client.post(INGEST, {"reads": items}, format="json").json()
     assert (again["stored"], again["duplicates"]) == (0, 3)
     assert Read.objects.count() == 3 and IngestBatch.objects.count() == 2
-    assert len(stored_files(settings.MEDIA_ROOT)) == 6
+    # The batch's six images are one pack object (issue #19), stored once.
+    assert len(stored_files(settings.MEDIA_ROOT)) == 1
+    assert Read.objects.filter(image_pack__image_count=6).count() == 3
 
 
 def test_photo_upload_page_gets_a_friendly_503_no_orphaned_photos_and_the_next_request_works(

@@ -11,7 +11,7 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.reads.images import IMAGE_TRAILING_DATA, IMAGE_TRUNCATED
+from apps.reads.images import IMAGE_TRAILING_DATA, IMAGE_TRUNCATED, image_pack_ref
 from apps.reads.models import CameraCredential, IngestBatch, Read
 from apps.reads.services.ingest import BATCH_TOO_LARGE, CAPTURED_BEFORE_CAMERA, CAPTURED_IN_FUTURE
 from apps.reads.services.tokens import camera_token_issue
@@ -115,10 +115,11 @@ def test_one_bad_read_does_not_block_the_others(camera_client, camera, settings)
     assert set(Read.objects.values_list("source_read_id", flat=True)) == {"cam-0", "cam-1", "cam-2"}
     batch = IngestBatch.objects.get(pk=body["batch_id"])
     assert batch.rejected == 12 and {e["code"] for e in batch.errors} >= {"plate_illegal_characters", "image_truncated"}
-    # Only the good read's crop was written to storage.
+    # Only the good read's crop was written to storage: one pack object of the batch, holding that one image.
     stored = Read.objects.get(source_read_id="cam-0").plate_crop.name
-    assert default_storage.exists(stored)
-    _dirs, files = default_storage.listdir(stored.rsplit("/", 1)[0])
+    pack, _offset, length = image_pack_ref(stored)
+    assert default_storage.exists(pack) and default_storage.size(pack) == length
+    _dirs, files = default_storage.listdir(pack.rsplit("/", 1)[0])
     assert len(files) == 1
 
 

@@ -100,13 +100,21 @@ def test_images_get_their_sha256_at_ingest_inline_or_uploaded(camera, camera_cli
     assert read.vehicle_image_sha256 == image_sha256(vehicle)
 
 
+@pytest.fixture
+def per_file_images(settings):
+    """Images stored one file each, as before packs (issue #19): what these tests edit on disk, and what reads
+    stored before packs still have."""
+    settings.PORTAL = {**settings.PORTAL, "READ_IMAGE_PACKS": False}
+
+
 def _file(content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("car.jpg", content, content_type="image/jpeg")
 
 
-def test_a_tampered_image_is_not_served_logged_and_alerted(client, camera, investigator, sysadmin, caplog):
+def test_a_tampered_image_is_not_served_logged_and_alerted(client, camera, investigator, sysadmin, caplog,
+                                                           per_file_images):
     """R-SEC-2: tamper with the file on disk; the image page refuses it."""
     result = read_batch_ingest(camera=camera, items=[{"plate": "7ABC123", "captured_at": iso(timezone.now()),
                                                       "plate_crop": b64(jpeg_bytes())}])
@@ -131,7 +139,7 @@ def test_a_tampered_image_is_not_served_logged_and_alerted(client, camera, inves
     assert Notification.objects.filter(recipient=sysadmin).count() == 1, "alerted once per tampered image"
 
 
-def test_a_tampered_hit_image_is_not_served_either(client, camera, operator):
+def test_a_tampered_hit_image_is_not_served_either(client, camera, operator, per_file_images):
     """R-SEC-2"""
     from apps.hotlists.links import hit_image_url
     from apps.hotlists.models import Hit
@@ -152,7 +160,7 @@ def test_a_tampered_hit_image_is_not_served_either(client, camera, operator):
     assert client.get(url).status_code == 409
 
 
-def test_the_data_migration_fills_digests_and_leaves_unreadable_ones_unverified(camera):
+def test_the_data_migration_fills_digests_and_leaves_unreadable_ones_unverified(camera, per_file_images):
     """R-SEC-2: images stored before digests existed are hashed by the migration; a missing file stays unverified."""
     crop = jpeg_bytes()
     result = read_batch_ingest(camera=camera, items=[

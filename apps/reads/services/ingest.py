@@ -41,12 +41,14 @@ from apps.reads.hooks import CameraCandidate, camera_candidates_store, reads_cha
 from apps.reads.images import (
     image_decode_base64,
     image_delete_quietly,
+    image_pack_ref,
     image_ref_check,
     image_sha256,
     image_store,
     image_stored_sha256,
+    images_pack_store,
 )
-from apps.reads.models import Camera, CameraStatusReport, IngestBatch, Read
+from apps.reads.models import Camera, CameraStatusReport, ImagePack, IngestBatch, Read
 from apps.reads.plates import plate_normalize
 
 logger = logging.getLogger("alprportal.reads.ingest")
@@ -139,6 +141,7 @@ class _Prepared:
     images: dict[str, Any]  # field name -> ValidImage or stored ref (str)
     stored_names: dict[str, str] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # field name -> SHA-256 of the stored bytes (R-SEC-2)
+    pack: Any = None  # the ImagePack its images were stored in (issue #19), if any
     alternates: list[tuple[str, float, list]] = field(default_factory=list)  # (plate, confidence 0–1, box)
     vehicle: tuple = ("", "", "", "", None, None, "")  # colour, make, model, body type, year min, year max, direction
     agent_version: str = ""
@@ -448,9 +451,25 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
         results[prepared.index] = _against(prepared, stored)
 
     stored_files: list[str] = []
+    pack: ImagePack | None = None
     try:
+        packed = settings.PORTAL["READ_IMAGE_PACKS"] and [
+            (prepared, name, image) for prepared in pending.values() for name, image in prepared.images.items()
+            if not isinstance(image, str)]
+        if packed:
+            # Issue #19: the batch's images as ONE object (one storage call per batch), each read pointing into it.
+            stored_pack = images_pack_store([image for _, _, image in packed], camera_id=camera.pk)
+            stored_files.append(stored_pack.name)
+            pack = ImagePack(name=stored_pack.name, camera=camera, created_at=now, size=stored_pack.size,
+                             image_count=len(packed))
+            for (prepared, name, image), ref in zip(packed, stored_pack.refs, strict=True):
+                prepared.stored_names[name] = ref
+                prepared.digests[name] = image_sha256(image.content)  # R-SEC-2: checked whenever it is served
+                prepared.pack = pack
         for prepared in pending.values():
             for name, image in prepared.images.items():
+                if name in prepared.stored_names:
+                    continue
                 stored = image if isinstance(image, str) else image_store(image, camera_id=camera.pk, kind=name)
                 prepared.stored_names[name] = stored
                 # R-SEC-2: the digest of what is stored, checked whenever the image is served.
@@ -459,7 +478,13 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
                 if not isinstance(image, str):
                     stored_files.append(stored)
         with transaction.atomic():
+            if pack is not None:
+                pack.save(force_insert=True)  # with its reads: a pack row no read refers to is retention's to remove
             inserted = _insert(camera, list(pending.values()), now) if pending else {}
+            if pack is not None and not any(prepared.pack is pack and key in inserted
+                                            for key, prepared in pending.items()):
+                pack.delete()  # a concurrent retry stored every packed read first: nothing refers to it
+                transaction.on_commit(lambda name=pack.name: image_delete_quietly([name]))
             camera_candidates_store(rows=[
                 CameraCandidate(read_id=inserted[key], text=text, confidence=min(1.0, max(0.0, confidence)), box=box,
                                 rank=rank, agent_version=prepared.agent_version)
@@ -487,7 +512,7 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
     # Files written for reads a concurrent retry stored first: theirs are kept, ours are orphans.
     image_delete_quietly([name_stored for key, prepared in pending.items() if key not in inserted
                           for name, name_stored in prepared.stored_names.items()
-                          if not isinstance(prepared.images[name], str)])
+                          if not isinstance(prepared.images[name], str) and image_pack_ref(name_stored) is None])
 
     outcome = BatchResult(batch_id=batch.pk, results=results)  # type: ignore[arg-type]
     outcome.stored, outcome.duplicates, outcome.rejected = batch.stored, batch.duplicates, batch.rejected
@@ -548,12 +573,13 @@ _INSERT_SQL = """
 INSERT INTO reads_read (camera_id, source, received_at, source_read_id, plate_read, plate_normalized, plate_current,
     region, captured_at, latitude, longitude, confidence, vehicle_image, plate_crop, metadata, flagged_out_of_service,
     vehicle_image_sha256, plate_crop_sha256, vehicle_color, vehicle_make, vehicle_model, vehicle_body_type,
-    vehicle_year_min, vehicle_year_max, direction)
+    vehicle_year_min, vehicle_year_max, direction, image_pack_id)
 SELECT %s, %s, %s, u.k, u.pr, u.p, u.p, u.rg, u.t, u.lat, u.lon, u.c, u.vi, u.pc, u.m::jsonb, u.f, u.vs, u.ps,
     coalesce(u.v->>0, ''), coalesce(u.v->>1, ''), coalesce(u.v->>2, ''), coalesce(u.v->>3, ''),
-    (u.v->>4)::smallint, (u.v->>5)::smallint, coalesce(u.v->>6, '')
+    (u.v->>4)::smallint, (u.v->>5)::smallint, coalesce(u.v->>6, ''), u.ip
 FROM jsonb_to_recordset(%s::jsonb) AS u(k text, pr text, p text, rg text, t timestamptz, lat float8, lon float8,
-                                         c float8, vi text, pc text, m text, f boolean, vs text, ps text, v jsonb)
+                                         c float8, vi text, pc text, m text, f boolean, vs text, ps text, v jsonb,
+                                         ip bigint)
 ON CONFLICT ON CONSTRAINT read_unique_per_camera DO NOTHING
 RETURNING source_read_id, id
 """
@@ -595,6 +621,7 @@ def _insert(camera: Camera, rows: list[_Prepared], now: datetime) -> dict[str, i
              "lat": r.latitude, "lon": r.longitude, "c": r.confidence, "vi": r.stored_names.get("vehicle_image", ""),
              "pc": r.stored_names.get("plate_crop", ""), "m": r.metadata, "f": r.flagged,
              "vs": r.digests.get("vehicle_image", ""), "ps": r.digests.get("plate_crop", ""),
+             **({"ip": r.pack.pk} if r.pack is not None else {}),
              **({"v": r.vehicle} if r.vehicle is not _NO_VEHICLE else {})}
             for r in rows
         ])
@@ -609,7 +636,7 @@ def _insert(camera: Camera, rows: list[_Prepared], now: datetime) -> dict[str, i
               vehicle_image=r.stored_names.get("vehicle_image", ""), plate_crop=r.stored_names.get("plate_crop", ""),
               metadata=json.loads(r.metadata) if r.metadata else None, flagged_out_of_service=r.flagged,
               vehicle_image_sha256=r.digests.get("vehicle_image", ""),
-              plate_crop_sha256=r.digests.get("plate_crop", ""),
+              plate_crop_sha256=r.digests.get("plate_crop", ""), image_pack=r.pack,
               **dict(zip(_VEHICLE_FIELDS, r.vehicle, strict=True)))
          for r in rows],
         ignore_conflicts=True, batch_size=500,
