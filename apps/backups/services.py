@@ -66,7 +66,7 @@ def _require_postgresql() -> None:
 
 def _pg_env() -> dict:
     """libpq's environment for the configured database (the password never on a command line)."""
-    db = settings.DATABASES["default"]
+    db = connection.settings_dict
     env = dict(os.environ)
     for key, var in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER"), ("PASSWORD", "PGPASSWORD"),
                      ("NAME", "PGDATABASE")):
@@ -178,7 +178,7 @@ def backup_create(*, trigger: str = "manual", actor=None, include_media: bool = 
 
 
 def _psycopg_kwargs() -> dict:
-    db = settings.DATABASES["default"]
+    db = connection.settings_dict
     kwargs = {"dbname": db["NAME"], "autocommit": True}
     for key, arg in (("HOST", "host"), ("PORT", "port"), ("USER", "user"), ("PASSWORD", "password")):
         if db.get(key):
@@ -236,13 +236,13 @@ def backup_verify(*, name: str) -> VerifiedBackup:
         while data := source.read(CHUNK):
             digest.update(data)
             size += len(data)
+    if sidecar.get("size_bytes") not in (None, size):
+        raise ApplicationError(SIZE_MISMATCH.format(name=name, actual=size, expected=sidecar["size_bytes"]),
+                               code="backup_corrupt")
     for value in expected:
         if digest.hexdigest() != value:
             raise ApplicationError(CHECKSUM_MISMATCH.format(name=name, actual=digest.hexdigest(), expected=value),
                                    code="backup_corrupt")
-    if sidecar.get("size_bytes") not in (None, size):
-        raise ApplicationError(SIZE_MISMATCH.format(name=name, actual=size, expected=sidecar["size_bytes"]),
-                               code="backup_corrupt")
     try:
         with store.open(name, "rb") as source:
             reader = DecryptingReader(source, key)
@@ -277,7 +277,7 @@ def backup_restore(*, name: str, database_url: str = "", include_media: bool = T
     verified = backup_verify(name=name)
     key = _master_key()
     env = _pg_env()
-    target = ["--dbname", database_url or str(settings.DATABASES["default"]["NAME"])]
+    target = ["--dbname", database_url or str(connection.settings_dict["NAME"])]
     restored_media = 0
     store = backup_storage()
     with tempfile.TemporaryDirectory(prefix="alpr-restore-") as work:
