@@ -35,6 +35,7 @@ from apps.common.errors import ApplicationError
 logger = logging.getLogger("alprportal.backups")
 
 FORMAT = "alpr-portal-backup/1"
+NIGHTLY_LOCK = 22_000_022  # pg advisory lock of the nightly job (issue #22)
 BACKUP_NEEDS_POSTGRESQL = (
     "Backups need PostgreSQL (pg_dump/pg_restore): this portal runs on SQLite, the laptop default. On a laptop, stop "
     "the portal and copy the SQLite file ({name}) and MEDIA_ROOT ({media}); see docs/backups.md.")
@@ -365,10 +366,17 @@ def backups_expire(*, now: datetime | None = None, actor=None) -> int:
 
 def backup_nightly() -> dict:
     """The beat job: take tonight's backup unless one succeeded in the last 20 hours (a redelivered message takes
-    no second backup), then delete the expired ones."""
+    no second backup; two at once serialize on an advisory lock), then delete the expired ones."""
+    _require_postgresql()
     from datetime import timedelta
 
-    recent = Backup.objects.filter(status=BackupStatus.SUCCEEDED,
-                                   started_at__gte=timezone.now() - timedelta(hours=20)).first()
-    backup = recent or backup_create(trigger="schedule")
-    return {"backup": backup.name, "taken": recent is None, "deleted": backups_expire()}
+    with connection.cursor() as cursor:  # two deliveries at once: the second waits, then finds the first's backup
+        cursor.execute("SELECT pg_advisory_lock(%s)", [NIGHTLY_LOCK])
+    try:
+        recent = Backup.objects.filter(status=BackupStatus.SUCCEEDED,
+                                       started_at__gte=timezone.now() - timedelta(hours=20)).first()
+        backup = recent or backup_create(trigger="schedule")
+        return {"backup": backup.name, "taken": recent is None, "deleted": backups_expire()}
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [NIGHTLY_LOCK])
