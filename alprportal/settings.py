@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "apps.shifts",
     "apps.misuse",
     "apps.ocr",
+    "apps.backups",
     "apps.ops",  # seed_demo, loadtest, serve and the bench_* commands: on top, nothing imports it (issue #18)
 ]
 
@@ -196,6 +197,17 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Issue #22: encrypted backups (manage.py backup/restore, docs/backups.md) go to their own storage: by default a local
+# directory (BACKUP_DIR; put it on another disk or mount), or any storage backend (BACKUP_STORAGE_BACKEND, e.g. S3).
+BACKUP_STORAGE_BACKEND = env.str("BACKUP_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+STORAGES["backups"] = {"BACKEND": BACKUP_STORAGE_BACKEND, "OPTIONS": {
+    "location": str(env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")),
+    "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700,
+} if BACKUP_STORAGE_BACKEND.endswith("FileSystemStorage") else {}}
+# 32 random bytes, url-safe base64; kept outside the backup storage. Without it no backup is taken.
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
+# Optional: expire backups sooner than "the longest-lived data class it holds would have been purged" (days).
+BACKUP_RETENTION_MAX_DAYS = env.int("BACKUP_RETENTION_MAX_DAYS", default=None)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Maps ------------------------------------------------------------------------------------------------------
@@ -350,6 +362,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # R-RET-1, R-RET-2, R-RET-3, R-RET-4: nightly archive/purge of every data class (skipping held data); yearly hold
     # re-affirmation reminders.
+    # Issue #22: the nightly encrypted backup (skipped if one succeeded in the last 20 hours) and the deletion of
+    # expired backups (idempotent); before the retention run, so tonight's purges record tonight's backup.
+    "backups-nightly": {
+        "task": "apps.backups.tasks.backups_nightly",
+        "schedule": crontab(hour=2, minute=10),
+    },
     "retention-nightly": {
         "task": "apps.retention.tasks.retention_run_nightly",
         "schedule": crontab(hour=3, minute=10),

@@ -331,6 +331,7 @@ def register() -> None:
     data_class_register(DataClass(
         key="reads.purge", label="Archived reads and images: purge", rule="R-RET-2", order=20,
         period_days=lambda policy: policy.archive_purge_days, apply=reads_purge_archived, held_check=held,
+        lifetime_days=lambda policy: policy.read_retention_days + policy.archive_purge_days,
         purges=("reads.ReadCorrection", "reads.ReadAgentAlert", "ocr.ReadAlternate", "reads.Read", "reads.ImagePack"),
         references=KEEPS_REFERENCED))
     data_class_register(DataClass(

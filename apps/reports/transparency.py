@@ -53,11 +53,20 @@ def transparency_policy() -> dict:
         "archive_purge": days_text(retention.archive_purge_days),
         "access_log_retention": days_text(retention.access_log_retention_days),
         "disclosure_retention": days_text(retention.disclosure_record_retention_days),
+        "backup_retention": _backup_retention(),
         "partner_hotlist_hours": portal["PARTNER_HOTLIST_MAX_AGE_HOURS"],
         "session_idle_minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES,
         "threshold": portal["REPORT_SMALL_COUNT_THRESHOLD"],
         "report_due_days": portal["REPORT_DUE_DAYS"],
     }
+
+
+def _backup_retention() -> dict:
+    """Issue #22: how long encrypted backups are kept, and so how long purged data can outlive its purge in them."""
+    from apps.backups.selectors import backup_retention_days
+
+    retention = backup_retention_days()
+    return {"days": days_text(retention["days"]), "capped": retention["capped"]}
 
 
 def transparency_window(*, today: date) -> tuple[date, date]:

@@ -28,6 +28,7 @@ _DATA_CLASSES: dict[str, DataClass] = {}
 _READ_KEEPERS: dict[str, Callable[[str], str]] = {}
 _READ_HOLDERS: dict[str, Callable[..., str]] = {}
 _READ_PARTS: dict[str, Callable[[], Any]] = {}
+_BACKUP_HORIZONS: dict[str, Callable[[], Any]] = {}
 
 
 # How a purge treats a row that a foreign key still refers to (R-RET-4: a reference must never fail the run).
@@ -50,6 +51,12 @@ class DataClass:
     order: int = 100
     purges: tuple[str, ...] = ()
     references: str = ""
+    # Days from the data's first day until this class purges it, when ``period_days`` counts from a later event
+    # (the reads purge counts from archiving: archive days + purge days). None: ``period_days``. Backups use it.
+    lifetime_days: Callable[[Any], int | None] | None = None
+
+    def lifetime(self, policy) -> int | None:
+        return (self.lifetime_days or self.period_days)(policy)
 
 
 def data_class_register(data_class: DataClass) -> None:
@@ -95,6 +102,18 @@ def read_part_register(key: str, model: Callable[[], Any]) -> None:
 
 def read_parts_registered() -> list:
     return [model() for model in _READ_PARTS.values()]
+
+
+def backup_horizon_register(key: str, horizon: Callable[[], Any]) -> None:
+    """``horizon()``: the date by which the last backup that may still hold data purged *now* expires (None: no
+    backup holds it). Registered by the backups app; the nightly run records it for every purge step."""
+    _BACKUP_HORIZONS[key] = horizon
+
+
+def backup_horizon() -> Any:
+    """The latest date any registered backup store gives (None if none is registered or no backup holds data)."""
+    dates = [date for date in (horizon() for horizon in _BACKUP_HORIZONS.values()) if date is not None]
+    return max(dates) if dates else None
 
 
 def register_builtin_data_classes() -> None:

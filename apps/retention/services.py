@@ -20,7 +20,7 @@ from apps.notifications.services import notification_send
 from apps.retention.choices import RunStatus, RunTrigger
 from apps.retention.engine import RunContext, pending_files_drain_after_commit
 from apps.retention.models import LEGAL_MINIMUM_FIELDS, RetentionPolicy, RetentionRun, legal_minimum_violations
-from apps.retention.registry import data_classes
+from apps.retention.registry import backup_horizon, data_classes
 from apps.retention.selectors import POLICY_FIELDS, retention_policy_current, retention_policy_defaults
 
 logger = logging.getLogger("alprportal.retention")
@@ -219,6 +219,8 @@ def retention_run_execute(*, run_id: int, batch_size: int | None = None, as_of: 
             try:
                 data_class.apply(ctx, days)
                 ctx.set("status", "done")
+                gone_by = backup_horizon()  # data this step purged is gone from every backup by then
+                ctx.set("backups_gone_by", gone_by.isoformat() if gone_by else None)
             except Exception as exc:  # one failing class must not stop the others; the run ends failed
                 logger.exception("Retention step %s failed", data_class.key)
                 message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
