@@ -81,8 +81,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "apps.accounts.identity_provider.session.ProviderSessionRecheckMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Provider sign-ins: the provider is asked again every OIDC_SESSION_RECHECK_MINUTES (deprovisioning, issue #22).
+    "apps.accounts.identity_provider.session.ProviderSessionRecheckMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "apps.common.middleware.SecurityHeadersMiddleware",

@@ -132,7 +132,7 @@ def test_a_person_removed_from_every_mapped_group_is_deactivated_in_the_portal(o
     oidc_provider.person("jo", groups=["ALPR-Investigators"])
     _, response = provider_sign_in(portal_with_provider, "jo")
     assert _signed_in_home(response, portal_with_provider)
-    user.refresh_from_db()
+    user = User.objects.get(pk=user.pk)
     assert user.is_active and user.roles == {"investigator"}
 
 
