@@ -41,7 +41,7 @@ class Provider:
         return f"{self.url}/o"
 
     def manage(self, *args: str) -> None:
-        subprocess.run([sys.executable, "manage.py", *args], cwd=PROVIDER_DIR, env=self.env, check=True,
+        subprocess.run([sys.executable, "manage.py", *args], cwd=PROVIDER_DIR, env=self.env, check=True,  # noqa: S603 - fixed argv
                        capture_output=True, timeout=60)
 
     def person(self, username: str, *, groups: list[str], mfa: bool = False, disable: bool = False) -> None:
@@ -67,7 +67,7 @@ def oidc_provider(tmp_path_factory):
     provider = Provider(url=url, env=env)
     provider.manage("migrate", "-v0")
     log = (workdir / "server.log").open("wb")
-    process = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+    process = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],  # noqa: S603 - fixed argv
                                cwd=PROVIDER_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60

@@ -5,22 +5,25 @@ accounts keep working (R-ACC-3)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 
 from apps.accounts.identity_provider.services import MFA_REQUIRED, NO_ROLE
 from apps.accounts.identity_provider.session import SESSION_ENDED
 from apps.accounts.models import DeactivationReason, ProviderIdentity, User
-from tests.accounts.identity_provider_fixtures import (  # noqa: F401 (fixtures)
-    PROVIDER_NAME,
-    oidc_provider,
-    portal_with_provider,
-    provider_sign_in,
-)
+from tests.accounts import identity_provider_fixtures
+from tests.accounts.identity_provider_fixtures import IDP_PASSWORD, PROVIDER_NAME, provider_sign_in
+from tests.browser import requires_chromium, wait_for
 from tests.conftest import PASSWORD
 from tests.events import domain_events
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# The provider (a second process, once per session) and the portal configured as its client.
+oidc_provider = identity_provider_fixtures.oidc_provider
+portal_with_provider = identity_provider_fixtures.portal_with_provider
 
 
 def _portal_session(http) -> dict:
@@ -182,3 +185,21 @@ def test_a_tampered_callback_is_refused_with_a_clear_message(portal_with_provide
     response = http.get(f"{portal_with_provider.url}/accounts/oidc/callback/?code=forged&state=forged", timeout=30)
     assert response.status_code == 200 and response.url.startswith(f"{portal_with_provider.url}/accounts/login/")
     assert f"Sign-in through {PROVIDER_NAME} did not complete" in response.text
+
+
+@pytest.mark.browser
+@requires_chromium
+def test_sign_in_with_the_provider_in_the_browser(oidc_provider, portal_with_provider, browser):
+    from selenium.webdriver.common.by import By
+
+    oidc_provider.person("max", groups=["ALPR-Oversight"], mfa=True)
+    browser.get(f"{portal_with_provider.url}/accounts/login/")
+    browser.save_screenshot(str(Path(__file__).resolve().parents[2] / "var" / "oidc-login.png"))
+    browser.find_element(By.LINK_TEXT, f"Sign in with {PROVIDER_NAME}").click()
+    wait_for(lambda: "County identity provider" in browser.page_source, what="the provider's sign-in page")
+    browser.find_element(By.NAME, "username").send_keys("max")
+    browser.find_element(By.NAME, "password").send_keys(IDP_PASSWORD)
+    browser.find_element(By.ID, "idp-sign-in").click()
+    wait_for(lambda: browser.current_url.rstrip("/") == portal_with_provider.url and "Log out" in browser.page_source,
+             what="the portal's home page after the provider sign-in")
+    assert User.objects.get(username="max").roles == {"oversight"}
