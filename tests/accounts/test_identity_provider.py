@@ -5,8 +5,6 @@ accounts keep working (R-ACC-3)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 
@@ -194,7 +192,6 @@ def test_sign_in_with_the_provider_in_the_browser(oidc_provider, portal_with_pro
 
     oidc_provider.person("max", groups=["ALPR-Oversight"], mfa=True)
     browser.get(f"{portal_with_provider.url}/accounts/login/")
-    browser.save_screenshot(str(Path(__file__).resolve().parents[2] / "var" / "oidc-login.png"))
     browser.find_element(By.LINK_TEXT, f"Sign in with {PROVIDER_NAME}").click()
     wait_for(lambda: "County identity provider" in browser.page_source, what="the provider's sign-in page")
     browser.find_element(By.NAME, "username").send_keys("max")
