@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Provider sign-ins: the provider is asked again every OIDC_SESSION_RECHECK_MINUTES (deprovisioning, issue #22).
+    "apps.accounts.identity_provider.session.ProviderSessionRecheckMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "apps.common.middleware.SecurityHeadersMiddleware",
@@ -128,6 +130,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "apps.accounts.backends.AccountStatusBackend",
+    "apps.accounts.identity_provider.backend.ProviderBackend",  # does nothing unless OIDC_* is configured
     "guardian.backends.ObjectPermissionBackend",
 ]
 PASSWORD_HASHERS = [
@@ -166,6 +169,38 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+
+# --- Sign-in through the agency's identity provider (OpenID Connect, issue #22) -----------------------------------
+# Off unless a client id and the endpoints are set; local password accounts keep working either way (partner
+# requesters of other agencies). mozilla-django-oidc reads the OIDC_* names below.
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="the agency identity provider")
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = True
+OIDC_STORE_ACCESS_TOKEN = True  # the periodic userinfo check (OIDC_SESSION_RECHECK_MINUTES) needs it
+OIDC_TIMEOUT = 10
+OIDC_CREATE_USER = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+LOGIN_REDIRECT_URL_FAILURE = "accounts:login"
+# The claim that lists the person's groups, and which group gives which portal role (R-ACC-1), e.g.
+# OIDC_GROUP_ROLES="ALPR-Operators=operator,ALPR-Investigators=investigator". A person in no mapped group is refused.
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_GROUP_ROLES = env.dict("OIDC_GROUP_ROLES", default={})
+# MFA evidence from the provider: amr values (RFC 8176) or acr values that mean "multi-factor". With
+# OIDC_REQUIRE_MFA on, a provider sign-in without such evidence is refused (CJIS Security Policy 5.6.2.2).
+OIDC_REQUIRE_MFA = env.bool("OIDC_REQUIRE_MFA", default=False)
+OIDC_MFA_AMR_VALUES = env.list("OIDC_MFA_AMR_VALUES", default=["mfa"])
+OIDC_MFA_ACR_VALUES = env.list("OIDC_MFA_ACR_VALUES", default=[])
+# Every N minutes a provider session asks the provider's userinfo endpoint again: a person removed or disabled there
+# loses the session (and their account is deactivated when the provider drops their last mapped group).
+OIDC_SESSION_RECHECK_MINUTES = env.int("OIDC_SESSION_RECHECK_MINUTES", default=5)
 
 # --- Security headers -----------------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -49,6 +49,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "api-schema": everyone(OK, anonymous=UNAUTH),
     "api-docs": everyone(OK, anonymous=LOGIN),  # a person, not an API client: the login page, then back (#17)
     "accounts:logout": everyone("405", anonymous="405"),  # POST only
+    # Sign-in through the agency's identity provider (issue #22): 404 while OIDC_* is not configured (as here);
+    # configured, tests/accounts/test_identity_provider.py drives them against a real provider.
+    "accounts:oidc_start": everyone("404", anonymous="404"),
+    "accounts:oidc_callback": everyone("404", anonymous="404"),
     "disclosures:list": only({Role.PARTNER_REQUESTER}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
     "disclosures:create": only({Role.PARTNER_REQUESTER}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
     # R-SHR-9: records staff enter paper and e-mailed requests (a form; no ALPR data shown, so no training gate).

@@ -32,6 +32,7 @@ class DeactivationReason(models.TextChoices):
     MANUAL = "manual", "Deactivated by an administrator"
     INACTIVITY = "inactivity", "Suspended after a period of inactivity"
     LEFT_AGENCY = "left_agency", "Left the agency"
+    IDENTITY_PROVIDER = "identity_provider", "Removed or disabled at the identity provider"
 
 
 class Affiliation(models.TextChoices):
@@ -173,3 +174,25 @@ class AlprAdministratorDesignation(models.Model):
         until = f"{self.effective_until:%Y-%m-%d}" if self.effective_until else "present"
         name = self.person.get_full_name() or self.person.username
         return f"{name}, {self.title} ({self.effective_from:%Y-%m-%d} – {until})"
+
+
+class ProviderIdentity(models.Model):
+    """The person at the agency's identity provider (issue #22) an account belongs to: issuer and subject (``iss``,
+    ``sub``), never the username or e-mail, so a provider account can never take over a local password account."""
+
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="provider_identity")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+    last_amr = models.JSONField(default=list, blank=True, help_text="The provider's amr claim at the last sign-in.")
+    last_acr = models.CharField(max_length=255, blank=True, help_text="The provider's acr claim at the last sign-in.")
+
+    class Meta:
+        verbose_name_plural = "provider identities"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="provider_identity_unique_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.issuer}"
