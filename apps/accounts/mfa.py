@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from apps.accounts.roles import INTERNAL_ROLES, Role
+
 MFA_SESSION_KEY = "alprportal_mfa"
 
 METHOD_TOTP = "totp"
@@ -18,6 +20,10 @@ METHOD_WEBAUTHN = "webauthn"
 METHOD_RECOVERY = "recovery"
 METHOD_IDP = "idp"
 MFA_METHODS = frozenset({METHOD_TOTP, METHOD_WEBAUTHN, METHOD_RECOVERY, METHOD_IDP})
+
+# The roles whose members must use a second factor unless the agency decides otherwise: every role that sees ALPR
+# data or hot lists (the agency's staff) and partner requesters, whose released packages hold reads.
+MFA_DEFAULT_REQUIRED_ROLES = frozenset({*INTERNAL_ROLES, Role.PARTNER_REQUESTER})
 
 UNKNOWN_METHOD = "Unknown MFA method {method!r}: expected one of {methods}."
 

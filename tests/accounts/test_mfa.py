@@ -174,3 +174,26 @@ def test_a_password_only_session_cannot_add_a_factor(client, investigator):
     response = client.get(reverse("accounts:mfa_totp_enrol"))
     assert response.status_code == 302 and response.url.startswith(VERIFY)
     assert client.post(reverse("accounts:mfa_webauthn_register_options")).status_code == 302
+
+
+def test_demo_logins_sign_in_with_the_printed_code(client, custodian, oversight_user):
+    """seed_demo's staff logins have a demo authenticator; `manage.py demo_totp` prints its current code, which passes
+    the second step. It refuses a login without the demo secret (it never shows a real person's codes)."""
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    from apps.ops.demo.accounts import seed_mfa
+
+    assert seed_mfa(people=[custodian, oversight_user]) == 1  # oversight sees no ALPR data: not by default
+    out = io.StringIO()
+    call_command("demo_totp", custodian.username, stdout=out)
+    code = out.getvalue().split()[1]
+    password_login(client, custodian)
+    response = client.post(VERIFY, {"code": code})
+    assert response.status_code == 302 and client.session[MFA_SESSION_KEY]["method"] == "totp"
+    with pytest.raises(CommandError):
+        call_command("demo_totp", oversight_user.username, stdout=io.StringIO())
+    TOTPDevice.objects.filter(user=custodian).update(key="00" * 20)
+    with pytest.raises(CommandError):
+        call_command("demo_totp", custodian.username, stdout=io.StringIO())
