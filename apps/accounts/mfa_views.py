@@ -44,9 +44,12 @@ class MfaSettingsView(LoginRequiredMixin, View):
     """The person's second factors: what is enrolled, add another, new recovery codes, remove a factor."""
 
     def get(self, request):
+        from apps.accounts.middleware import mfa_required_for
+
+        factors = mfa_devices.mfa_devices_for(user=request.user)
         return render(request, "accounts/mfa/settings.html", {
-            "factors": mfa_devices.mfa_devices_for(user=request.user),
-            "satisfied": mfa_session_is_satisfied(request)})
+            "factors": factors, "satisfied": mfa_session_is_satisfied(request),
+            "enrol_required": not (factors["totp"] or factors["webauthn"]) and mfa_required_for(user=request.user)})
 
 
 class MfaTotpEnrolView(LoginRequiredMixin, View):

@@ -39,8 +39,14 @@ def mfa_gate_decision(request) -> str | None:
 
 
 def mfa_required_for(*, user) -> bool:
-    """Does the agency require a second factor of ``user``'s roles? (Optional in this version.)"""
-    return False
+    """Does the deploying agency require a second factor of one of ``user``'s roles (``Agency.mfa_required_roles``)?
+    Without a deploying agency the default holds: every role that sees ALPR data or hot lists (deny by default)."""
+    from apps.accounts.mfa import MFA_DEFAULT_REQUIRED_ROLES
+    from apps.agencies.selectors import agency_get_deploying
+
+    agency = agency_get_deploying()
+    required = set(agency.mfa_required_roles or ()) if agency is not None else set(MFA_DEFAULT_REQUIRED_ROLES)
+    return bool(user.roles & required)
 
 
 class MfaGateMiddleware:
