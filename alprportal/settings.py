@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "guardian",
     "auditlog",
     "apps.common.third_party_apps.LoginThrottlingConfig",  # django-axes, headed "Login attempts and lockouts"
+    # Second factors of local accounts (issue #22): TOTP devices and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "apps.common",
     "apps.accounts",
     "apps.agencies",
@@ -82,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Issue #22: nothing but the second step (or enrolment) until the session is MFA-satisfied (apps.accounts.mfa).
+    "apps.accounts.middleware.MfaGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Provider sign-ins: the provider is asked again every OIDC_SESSION_RECHECK_MINUTES (deprovisioning, issue #22).
     "apps.accounts.identity_provider.session.ProviderSessionRecheckMiddleware",
@@ -460,6 +466,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Agency policy (placeholders until the capabilities that use them land) ------------------------------------
 PORTAL = {
+    # Issue #22: second factors of local accounts. The issuer names the portal in authenticator apps; the WebAuthn
+    # relying party id is the portal's host name (empty: the host of the request, right for one-host deployments).
+    "MFA_TOTP_ISSUER": env.str("MFA_TOTP_ISSUER", default="ALPR Portal"),
+    "MFA_WEBAUTHN_RP_ID": env.str("MFA_WEBAUTHN_RP_ID", default=""),
+    "MFA_WEBAUTHN_RP_NAME": env.str("MFA_WEBAUTHN_RP_NAME", default="ALPR Portal"),
     "AGENCY_NAME": env.str("PORTAL_AGENCY_NAME", default="Demo County Sheriff's Department"),
     "AGENCY_ORI": env.str("PORTAL_AGENCY_ORI", default="CA0190000"),
     "CUSTODIAN_TITLE": env.str("PORTAL_CUSTODIAN_TITLE", default="Custodian of Records"),

@@ -51,6 +51,29 @@ def state_access_context(client, **overrides) -> dict:
 
 
 @pytest.fixture(autouse=True)
+def _logins_mfa_satisfied(request):
+    """Issue #22: a test's logins (``client.force_login``, the login form in the browser journeys) are MFA-satisfied,
+    as if the person had passed the second step, so the suite tests what it tests. Tests of the MFA gate itself are
+    marked ``@pytest.mark.mfa_real``: there a login is password-only until the second step, as in production."""
+    if request.node.get_closest_marker("mfa_real"):
+        yield
+        return
+    from django.contrib.auth.signals import user_logged_in
+
+    from apps.accounts.mfa import mfa_session_is_satisfied, mfa_session_mark
+
+    def mark(sender, request, user, **kwargs):
+        if request is not None and hasattr(request, "session") and not mfa_session_is_satisfied(request):
+            mfa_session_mark(request, method="totp")
+
+    user_logged_in.connect(mark, dispatch_uid="tests-mfa-satisfied")
+    try:
+        yield
+    finally:
+        user_logged_in.disconnect(dispatch_uid="tests-mfa-satisfied")
+
+
+@pytest.fixture(autouse=True)
 def _private_media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 

@@ -53,6 +53,17 @@ MATRIX: dict[str, dict[str, str]] = {
     # configured, tests/accounts/test_identity_provider.py drives them against a real provider.
     "accounts:oidc_start": everyone("404", anonymous="404"),
     "accounts:oidc_callback": everyone("404", anonymous="404"),
+    # Issue #22: one's own second factors (the gate itself is tested in tests/accounts/test_mfa*.py; these logins
+    # are MFA-satisfied, so the second step sends them on to the home page).
+    "accounts:mfa": everyone(OK, anonymous=LOGIN),
+    "accounts:mfa_verify": everyone(HOME, anonymous=LOGIN),
+    "accounts:mfa_totp_enrol": everyone(OK, anonymous=LOGIN),
+    "accounts:mfa_recovery_codes": everyone(OK, anonymous=LOGIN),
+    "accounts:mfa_factor_remove": everyone("405", anonymous=LOGIN),  # POST only
+    "accounts:mfa_webauthn_register_options": everyone("405", anonymous=LOGIN),  # POST only
+    "accounts:mfa_webauthn_register": everyone("405", anonymous=LOGIN),  # POST only
+    "accounts:mfa_webauthn_verify_options": everyone("405", anonymous=LOGIN),  # POST only
+    "accounts:mfa_webauthn_verify": everyone("405", anonymous=LOGIN),  # POST only
     "disclosures:list": only({Role.PARTNER_REQUESTER}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
     "disclosures:create": only({Role.PARTNER_REQUESTER}, yes=OK, no=DENIED, anonymous=LOGIN, lapsed=DENIED),
     # R-SHR-9: records staff enter paper and e-mailed requests (a form; no ALPR data shown, so no training gate).

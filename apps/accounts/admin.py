@@ -6,6 +6,7 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.shortcuts import render
 from django.utils import timezone
 
+from apps.accounts.mfa_devices import mfa_reset
 from apps.accounts.models import AlprAdministratorDesignation, BackgroundCheck, User
 from apps.accounts.roles import INTERNAL_ROLES, Role
 from apps.accounts.services import (
@@ -101,7 +102,8 @@ class PortalUserAdmin(AuditlogHistoryAdminMixin, UserAdmin):
                                "supervisor")}),
         ("Roles", {"fields": ("roles",)}),
     )
-    actions = ["deactivate_selected", "reactivate_selected", "record_training_completion", "record_background_check"]
+    actions = ["deactivate_selected", "reactivate_selected", "record_training_completion", "record_background_check",
+               "reset_mfa"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -187,6 +189,26 @@ class PortalUserAdmin(AuditlogHistoryAdminMixin, UserAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         })
 
+    @admin.action(description="Reset the multi-factor authentication of the selected people", permissions=["change"])
+    def reset_mfa(self, request, queryset):
+        """Issue #22: a person who lost their phone, key and recovery codes enrols again; audited and notified."""
+        form = ResetMfaForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for person in queryset:
+                try:
+                    removed = mfa_reset(actor=request.user, person=person, reason=form.cleaned_data["reason"])
+                except ApplicationError as error:
+                    self.message_user(request, f"{person}: {error}", messages.ERROR)
+                else:
+                    self.message_user(request, f"Reset the MFA of {person} ({removed} factor(s) removed); "
+                                      "they were notified.", messages.SUCCESS)
+            return None
+        return render(request, "admin/accounts/reset_mfa.html", {
+            **self.admin_site.each_context(request), "title": "Reset multi-factor authentication",
+            "form": form, "people": queryset, "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
+
     @admin.action(description="Record a completed background check for the selected people")
     def record_background_check(self, request, queryset):
         if not request.user.has_perm("accounts.add_backgroundcheck"):
@@ -208,6 +230,12 @@ class PortalUserAdmin(AuditlogHistoryAdminMixin, UserAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             "action_name": "record_background_check",
         })
+
+
+class ResetMfaForm(forms.Form):
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Recorded in the audit events and sent to each person, e.g. “Lost phone, "
+                             "identity checked in person by Sgt. Diaz”.")
 
 
 class RecordBackgroundCheckForm(forms.Form):
@@ -324,3 +352,13 @@ class AlprAdministratorDesignationAdmin(AuditlogHistoryAdminMixin, admin.ModelAd
                                                    notes=data.get("notes", ""))
         obj.pk = designation.pk
         obj._state.adding = False
+
+
+# The second factors are managed through the portal's own pages and the audited reset above (issue #22), never by
+# editing django-otp's rows in the admin (that would skip the audit event and the person's notification).
+for _otp_model in ("otp_totp.TOTPDevice", "otp_static.StaticDevice"):
+    from django.apps import apps as _apps
+
+    _model = _apps.get_model(_otp_model)
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

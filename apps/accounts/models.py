@@ -196,3 +196,25 @@ class ProviderIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.issuer}"
+class WebAuthnCredential(models.Model):
+    """A security key or passkey a person enrolled as their second factor (issue #22, R-SEC-2).
+
+    Stores what the W3C WebAuthn verification needs: the credential id, its COSE public key and the signature
+    counter (a counter that goes backwards betrays a cloned key and is refused). TOTP devices and recovery codes are
+    django-otp's ``TOTPDevice`` and ``StaticDevice``. Removed by the person's administrator reset of MFA.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="webauthn_credentials")
+    name = models.CharField(max_length=80, default="Security key")
+    credential_id = models.BinaryField(unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} of {self.user}"

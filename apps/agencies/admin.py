@@ -2,6 +2,7 @@ from auditlog.mixins import AuditlogHistoryAdminMixin
 from django import forms
 from django.contrib import admin
 
+from apps.accounts.roles import Role
 from apps.agencies.models import Agency, PolicyAcknowledgment, PolicyDocument, PublicComment
 from apps.agencies.selectors import agency_receive_eligibility
 from apps.agencies.services import (
@@ -14,9 +15,22 @@ from apps.agencies.services import (
 from apps.common.errors import ApplicationError
 
 
+class AgencyForm(forms.ModelForm):
+    """The MFA setting as one checkbox per role (stored as the list of role names)."""
+
+    mfa_required_roles = forms.MultipleChoiceField(
+        label="Roles that must use a second factor", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=Role.choices, help_text=Agency._meta.get_field("mfa_required_roles").help_text)
+
+    class Meta:
+        model = Agency
+        fields = ("mfa_required_roles",)  # the admin adds every other field of the agency
+
+
 @admin.register(Agency)
 class AgencyAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     show_auditlog_history_link = True
+    form = AgencyForm
     list_display = ("name", "ori", "kind", "government_level", "state", "ag_noncompliance_flagged", "eligible")
     list_filter = ("kind", "government_level", "state", "ag_noncompliance_flagged", "background_check_required")
     search_fields = ("name", "ori")

@@ -8,6 +8,12 @@ from django.db import models
 from apps.agencies.choices import AgencyKind, GovernmentLevel
 
 
+def mfa_default_required_roles() -> list[str]:
+    from apps.accounts.mfa import MFA_DEFAULT_REQUIRED_ROLES
+
+    return sorted(str(role) for role in MFA_DEFAULT_REQUIRED_ROLES)
+
+
 class Agency(models.Model):
     """An organization. Exactly one is the deploying agency (the one running this portal).
 
@@ -43,6 +49,13 @@ class Agency(models.Model):
         "querying requires a background check", default=True,
         help_text="R-ACC-6 (policy 004 §II): the agency's people may query read data only with a completed background "
         "check on record. Turn off only where the agency's own policy does not require it.",
+    )
+    mfa_required_roles = models.JSONField(
+        "roles that must use a second factor", default=mfa_default_required_roles, blank=True,
+        help_text="Issue #22 (CJIS Security Policy: multi-factor authentication for every access to Criminal Justice "
+        "Information): members of these roles enrol an authenticator app or security key at their next sign-in and "
+        "can do nothing else until they have. Default: every role that sees ALPR data or hot lists. Read from the "
+        "deploying agency.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -168,6 +168,10 @@ class Command(BaseCommand):
 
         seed_misuse_demo(stdout=None if options["quiet"] else self.stdout)
 
+        from apps.ops.demo.accounts import seed_mfa
+
+        seed_mfa(people=User.objects.filter(is_active=True), stdout=None if options["quiet"] else self.stdout)
+
         from apps.audit.anchors import access_log_anchor
 
         # Anchor the demo's access log at once (beat does it every 15 minutes), so /transparency/ and
@@ -191,4 +195,10 @@ class Command(BaseCommand):
         self.stdout.write("  (lapsed: an investigator whose annual refresher is overdue: shows the training gate)")
         self.stdout.write("  (newhire: a contract analyst without a background check who has not acknowledged the "
                           "policy in force: shows the acknowledgment page and the background-check gate)")
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Second factor (MFA): after the password, type the current code of the "
+                                             "login's demo authenticator:"))
+        self.stdout.write("  .venv/bin/python manage.py demo_totp <username>    e.g. manage.py demo_totp custodian")
+        self.stdout.write("  (or add the key it prints to an authenticator app; oversight logins need no second "
+                          "factor unless the agency requires it)")
         self.stdout.write("")
