@@ -3,7 +3,8 @@ demo login can open, nor on the public pages.
 
 Nothing here lists a page: routes come from the URLconf (tests/route_discovery.py) and are filled with the demo's
 objects as the crawler does (tests/test_plate_crawler.py). Each login's session is reused for all its pages, with a
-purpose and case number stated (so pages that show plate data show it, as after the purpose form). A page is one that
+purpose and case number stated (so pages that show plate data show it, as after the purpose form; the purpose form
+itself is checked once, before the investigator states one). A page is one that
 answers 200 with HTML to that login; the API and Django's own admin screens are left out (the admin is Django's).
 
 The demo is seeded inside the test: the live server runs in another thread with its own database connection, so it
@@ -13,6 +14,7 @@ cannot see the module-scoped ``demo_seeded`` transaction; this test is transacti
 from __future__ import annotations
 
 import io
+import re
 import time
 from importlib import import_module
 
@@ -89,6 +91,12 @@ def test_no_page_of_any_login_has_a_serious_or_critical_axe_violation(live_serve
             client.force_login(user)
             context = state_access_context(client)
             log_in(user)
+            if username == "investigator":
+                # The purpose form, which every page showing plate data asks with until a context is stated.
+                read_page = next(p for p in paths if re.fullmatch(r"/reads/\d+/", p))
+                browser.get(f"{live_server.url}{read_page}")
+                assert browser.find_elements("name", "case_number"), "the read page should ask for a purpose first"
+                failures += violations_describe("the purpose form as investigator", axe_violations(browser))
             _browser_state_context(browser, context)
         for path in _html_pages(client, paths):
             began = time.monotonic()
