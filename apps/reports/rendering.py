@@ -60,9 +60,14 @@ def report_html(*, figures: dict, figures_sha256: str, period_label: str, final:
 
 
 def report_pdf_render(**kwargs) -> RenderedPdf:
-    """The PDF bytes, their SHA-256 and page count. Keyword arguments as for ``report_html``."""
+    """The PDF bytes, their SHA-256 and page count. Keyword arguments as for ``report_html``.
+
+    A tagged PDF/UA-1 document (WeasyPrint's ``pdf/ua-1`` variant): a structure tree of headings, tables and
+    paragraphs, the document language from ``<html lang>`` and the title from ``<title>`` shown as the window title,
+    so the public and redacted reports posted on the transparency page are accessible documents (ADA Title II,
+    WCAG 2.1 AA)."""
     from weasyprint import HTML
 
     document = HTML(string=report_html(**kwargs), url_fetcher=_no_network).render()
-    content = document.write_pdf()
+    content = document.write_pdf(pdf_variant="pdf/ua-1")
     return RenderedPdf(content=content, sha256=hashlib.sha256(content).hexdigest(), page_count=len(document.pages))

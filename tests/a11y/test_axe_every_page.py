@@ -1,0 +1,114 @@
+"""WCAG 2.1 AA (the DOJ's 2024 ADA Title II rule): axe-core finds no serious or critical violation on any page that any
+demo login can open, nor on the public pages.
+
+Nothing here lists a page: routes come from the URLconf (tests/route_discovery.py) and are filled with the demo's
+objects as the crawler does (tests/test_plate_crawler.py). Each login's session is reused for all its pages, with a
+purpose and case number stated (so pages that show plate data show it, as after the purpose form; the purpose form
+itself is checked once, before the investigator states one). A page is one that
+answers 200 with HTML to that login; the API and Django's own admin screens are left out (the admin is Django's).
+
+The demo is seeded inside the test: the live server runs in another thread with its own database connection, so it
+cannot see the module-scoped ``demo_seeded`` transaction; this test is transactional and seeds once for all logins.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from importlib import import_module
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.test import Client
+
+from apps.accounts.models import User
+from tests.a11y.axe import BLOCKING, axe_violations, violations_describe
+from tests.browser import requires_chromium
+from tests.conftest import PASSWORD, state_access_context
+from tests.route_discovery import discover_routes, route_path
+from tests.test_plate_crawler import _CHOSEN, PRINCIPALS, _fill, _plates_seen_by_cameras
+
+pytestmark = [pytest.mark.browser(implicit_wait=0), requires_chromium, pytest.mark.django_db(transaction=True)]
+
+
+def _page_paths(plates: set[str]) -> list[str]:
+    """Every page path the URLconf has, filled with seeded objects (no API, no admin, no log-out)."""
+    paths = []
+    for route in discover_routes():
+        if route.name.startswith("admin:") or route.pattern.startswith("api/") or route.name == "accounts:logout":
+            continue
+        combos = _fill(route, plates)
+        if isinstance(combos, str):
+            continue
+        paths.extend(route_path(route, kwargs) for kwargs in combos)
+    return paths
+
+
+def _html_pages(client: Client, paths: list[str]) -> list[str]:
+    pages = []
+    for path in paths:
+        response = client.get(path, HTTP_ACCEPT="text/html")
+        if response.status_code == 200 and response.headers.get("Content-Type", "").startswith("text/html"):
+            pages.append(path)
+    return pages
+
+
+def _browser_state_context(browser, context: dict) -> None:
+    """What the purpose form does, for the browser's own session (its cookie names it)."""
+    cookie = browser.get_cookie(django_settings.SESSION_COOKIE_NAME)
+    store = import_module(django_settings.SESSION_ENGINE).SessionStore(session_key=cookie["value"])
+    from apps.audit.access_context import SESSION_KEY
+
+    store[SESSION_KEY] = {**context, "at": time.time()}
+    store.save()
+
+
+def test_no_page_of_any_login_has_a_serious_or_critical_axe_violation(live_server, browser, log_in, settings,
+                                                                       tmp_path):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.MEDIA_ROOT = str(tmp_path / "demo-media")
+    started = time.monotonic()
+    call_command("seed_demo", "--quiet")
+    call_command("run_retention", stdout=io.StringIO())
+    seeded = time.monotonic()
+    _CHOSEN.clear()
+    paths = _page_paths(_plates_seen_by_cameras())
+
+    failures: list[str] = []
+    by_impact: dict[str, int] = {}
+    checked = 0
+    browsing = 0.0
+    for username in PRINCIPALS:
+        client = Client()
+        if username == "anonymous":
+            browser.delete_all_cookies()
+        else:
+            user = User.objects.get(username=username)
+            user.set_password(PASSWORD)
+            user.save(update_fields=["password"])
+            client.force_login(user)
+            context = state_access_context(client)
+            log_in(user)
+            if username == "investigator":
+                # The purpose form, which every page showing plate data asks with until a context is stated.
+                read_page = next(p for p in paths if re.fullmatch(r"/reads/\d+/", p))
+                browser.get(f"{live_server.url}{read_page}")
+                assert browser.find_elements("name", "case_number"), "the read page should ask for a purpose first"
+                failures += violations_describe("the purpose form as investigator", axe_violations(browser))
+            _browser_state_context(browser, context)
+        for path in _html_pages(client, paths):
+            began = time.monotonic()
+            browser.get(f"{live_server.url}{path}")
+            found = axe_violations(browser, blocking_only=False)
+            browsing += time.monotonic() - began
+            for violation in found:
+                by_impact[violation["impact"]] = by_impact.get(violation["impact"], 0) + 1
+            failures += violations_describe(f"{path} as {username}", [v for v in found if v["impact"] in BLOCKING])
+            checked += 1
+    browser.get(f"{live_server.url}/no-such-page/")
+    failures += violations_describe("the 404 page", axe_violations(browser))
+    print(f"axe: {checked} pages checked in {time.monotonic() - seeded:.0f} s (seeding {seeded - started:.0f} s); "
+          f"of which {browsing:.0f} s in the browser; violations (page × rule) by impact: {by_impact}")
+    assert not failures, f"{len(failures)} serious or critical WCAG 2.1 AA violations:\n" + "\n".join(failures)
