@@ -51,10 +51,12 @@ def test_provider_sign_in_creates_the_account_with_the_mapped_role_and_records_a
     assert _portal_session(http)["alprportal_mfa"]["method"] == "idp"
 
 
+@pytest.mark.mfa_real  # as in production: a login is not MFA-satisfied unless something proved a second factor
 def test_without_mfa_evidence_the_session_is_not_marked_mfa_satisfied(oidc_provider, portal_with_provider):
     oidc_provider.person("eli", groups=["ALPR-Operators"], mfa=False)
     http, response = provider_sign_in(portal_with_provider, "eli")
-    assert _signed_in_home(response, portal_with_provider)
+    # An operator's role requires MFA: without the provider's evidence the portal asks for its own second factor.
+    assert response.status_code == 200 and response.url.startswith(f"{portal_with_provider.url}/accounts/mfa/")
     assert "alprportal_mfa" not in _portal_session(http)
     assert domain_events("alprportal.accounts.oidc.signed_in", fields=("data__amr", "data__mfa")) == [(["pwd"], False)]
 
