@@ -48,11 +48,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         if not create:
             return
-        from apps.accounts.services import _apply_roles
+        from apps.accounts.services import user_roles_apply
 
         self.save()
         if extracted:
-            _apply_roles(self, list(extracted))
+            user_roles_apply(self, list(extracted))
 
 
 class CourseFactory(factory.django.DjangoModelFactory):

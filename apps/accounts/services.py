@@ -76,12 +76,12 @@ def user_create(
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    _apply_roles(user, roles)
+    user_roles_apply(user, roles)
     event_record(actor=actor, code="alprportal.accounts.user.created", target=user, data={"roles": roles})
     return user
 
 
-def _apply_roles(user: User, roles: list[str]) -> None:
+def user_roles_apply(user: User, roles: list[str]) -> None:
     user.groups.set(Group.objects.filter(name__in=roles))
     staff = bool(set(roles) & STAFF_ROLES)
     if user.is_staff != staff:
@@ -96,7 +96,7 @@ def user_set_roles(*, actor: User, user: User, roles: Iterable[str]) -> User:
     roles = _validated_roles(roles)
     user = User.objects.select_for_update().get(pk=user.pk)
     old = sorted(user.groups.values_list("name", flat=True))
-    _apply_roles(user, roles)
+    user_roles_apply(user, roles)
     event_record(
         actor=actor, code="alprportal.accounts.user.roles_changed", target=user, data={"old": old, "new": roles}
     )

@@ -37,7 +37,7 @@ RUN_NEVER_STARTED = "Never started (its job was lost, e.g. the broker was down);
 RUN_QUEUED_STALE_AFTER = timedelta(minutes=30)
 
 # Names the one advisory lock that keeps two retention runs from working at the same time (PostgreSQL).
-_RUN_LOCK_KEY = 0x52455431  # "RET1"
+RETENTION_RUN_LOCK_KEY = 0x52455431  # "RET1"
 
 
 def retention_policy_update(*, actor, **values) -> RetentionPolicy:
@@ -103,7 +103,7 @@ def retention_run_request(*, actor) -> RetentionRun:
     with transaction.atomic():
         active = list(RetentionRun.objects.select_for_update().filter(status__in=[RunStatus.QUEUED,
                                                                                 RunStatus.RUNNING]))
-        executing = _lock_held_elsewhere()
+        executing = retention_run_lock_held_elsewhere()
         stale_queued = timezone.now() - RUN_QUEUED_STALE_AFTER
         if executing or any(run.status == RunStatus.QUEUED and run.queued_at >= stale_queued for run in active):
             raise ApplicationError(RUN_ALREADY_RUNNING, code="run_already_running")
@@ -142,13 +142,13 @@ def _lock(acquire: bool) -> bool:
         return True
     with connection.cursor() as cursor:
         if acquire:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_RUN_LOCK_KEY])
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [RETENTION_RUN_LOCK_KEY])
             return bool(cursor.fetchone()[0])
-        cursor.execute("SELECT pg_advisory_unlock(%s)", [_RUN_LOCK_KEY])
+        cursor.execute("SELECT pg_advisory_unlock(%s)", [RETENTION_RUN_LOCK_KEY])
         return True
 
 
-def _lock_held_elsewhere() -> bool:
+def retention_run_lock_held_elsewhere() -> bool:
     """Whether another session holds the run lock, i.e. a run is executing right now. Read from pg_locks, so asking
     never takes the lock from a worker about to start. A worker killed mid-run loses its session, and the lock with
     it, as soon as PostgreSQL sees the connection close."""
@@ -159,7 +159,7 @@ def _lock_held_elsewhere() -> bool:
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
             "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND classid = %s AND objid = %s AND objsubid = 1 AND pid <> pg_backend_pid())",
-            [(_RUN_LOCK_KEY >> 32) & 0xFFFFFFFF, _RUN_LOCK_KEY & 0xFFFFFFFF])
+            [(RETENTION_RUN_LOCK_KEY >> 32) & 0xFFFFFFFF, RETENTION_RUN_LOCK_KEY & 0xFFFFFFFF])
         return bool(cursor.fetchone()[0])
 
 

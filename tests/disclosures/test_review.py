@@ -92,9 +92,9 @@ def test_approving_twice_is_refused_and_changes_nothing(custodian, second_custod
 def test_separation_of_duties(make_user, partner_agency, second_custodian, submit, agreement):
     """R-SHR-4: nobody approves a request they entered or that came from their own account."""
     both = make_user(Role.PARTNER_REQUESTER, agency=partner_agency, first_name="Dual", last_name="Role")
-    from apps.accounts.services import _apply_roles
+    from apps.accounts.services import user_roles_apply
 
-    _apply_roles(both, [Role.PARTNER_REQUESTER, Role.CUSTODIAN])
+    user_roles_apply(both, [Role.PARTNER_REQUESTER, Role.CUSTODIAN])
     request = submit(both)
     for call in (lambda: approve(both, request, signer_name="Dual Role"),
                  lambda: decisions.disclosure_request_deny(actor=both, disclosure_request=request, reason="no"),

@@ -31,9 +31,9 @@ from apps.retention.choices import RunStatus
 from apps.retention.models import PendingFileDeletion, RetentionRun
 from apps.retention.services import (
     RUN_INTERRUPTED,
-    _lock_held_elsewhere,
     retention_run_create,
     retention_run_execute,
+    retention_run_lock_held_elsewhere,
     retention_run_request,
 )
 from tests.factories import DeployingAgencyFactory
@@ -165,7 +165,7 @@ def test_command_killed_mid_run_does_not_block_the_next_run_which_finishes_the_w
     killed = RetentionRun.objects.get()
     assert killed.status == RunStatus.RUNNING  # nobody is left to say otherwise
     assert_interrupted_exactly(estate, killed)
-    wait_for(lambda: not _lock_held_elsewhere(), seconds=30, what="PostgreSQL to end the killed session")
+    wait_for(lambda: not retention_run_lock_held_elsewhere(), seconds=30, what="PostgreSQL to end the killed session")
 
     # The custodian starts a run from the portal, with the broker down for good measure: not blocked by the stale
     # run, not an error page; the stale run is closed at once and says which run took over.

@@ -286,13 +286,13 @@ def other_session_running_a_run():
     """Another PostgreSQL session holding the run lock: a run really executing in another worker."""
     import psycopg
 
-    from apps.retention.services import _RUN_LOCK_KEY
+    from apps.retention.services import RETENTION_RUN_LOCK_KEY
     from tests.faults.helpers import database_url
 
     with psycopg.connect(database_url(), autocommit=True) as other:
-        assert other.execute("SELECT pg_try_advisory_lock(%s)", [_RUN_LOCK_KEY]).fetchone()[0]
+        assert other.execute("SELECT pg_try_advisory_lock(%s)", [RETENTION_RUN_LOCK_KEY]).fetchone()[0]
         yield
-        other.execute("SELECT pg_advisory_unlock(%s)", [_RUN_LOCK_KEY])
+        other.execute("SELECT pg_advisory_unlock(%s)", [RETENTION_RUN_LOCK_KEY])
 
 
 def _run(status, *, minutes_ago=0, task_id=""):

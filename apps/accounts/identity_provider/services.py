@@ -15,7 +15,7 @@ from django.utils import timezone
 from apps.accounts.identity_provider import claims as claim_rules
 from apps.accounts.models import DeactivationReason, ProviderIdentity, User
 from apps.accounts.roles import Role
-from apps.accounts.services import _apply_roles, user_create, user_deactivate
+from apps.accounts.services import user_create, user_deactivate, user_roles_apply
 from apps.audit.services import event_record
 
 NO_ROLE = ("{provider} does not place you in any group that gives access to the ALPR Portal. Ask your administrator "
@@ -122,7 +122,7 @@ def _update_from_provider(*, user: User, roles: list[str], profile: dict[str, st
         user.save(update_fields=changed)
     old = sorted(user.groups.values_list("name", flat=True))
     if old != sorted(roles):
-        _apply_roles(user, roles)
+        user_roles_apply(user, roles)
         event_record(actor=None, code="alprportal.accounts.user.roles_changed", target=user,
                      data={"old": old, "new": roles, "source": "identity_provider"})
 
@@ -141,7 +141,7 @@ def provider_account_deprovision(*, user: User, note: str) -> User:
     if user.is_active:
         user = user_deactivate(actor=None, user=user, reason=DeactivationReason.IDENTITY_PROVIDER, note=note)
     if user.groups.exists():
-        _apply_roles(user, [])
+        user_roles_apply(user, [])
     return user
 
 
