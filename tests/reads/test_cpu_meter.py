@@ -30,6 +30,7 @@ def test_the_meter_puts_database_work_on_the_backend_and_python_work_on_the_proc
     assert per_1000["total_s"] == round((database.process + database.backend) / 2, 4)
 
 
+@pytest.mark.django_db(transaction=True)  # the test closes the connection: not inside a test transaction
 def test_a_replaced_connection_makes_the_backend_figure_unknown_not_wrong():
     meter = CpuMeter()
     with meter.measure():

@@ -46,7 +46,7 @@ def test_a_held_read_keeps_its_pack_and_its_image(camera, detective, boss, run_r
                                                   django_capture_on_commit_callbacks):
     """R-RET-3: the other reads of the batch are purged; the held one's image is still read back and verified."""
     from apps.holds.choices import HoldGround, ScopeKind
-    from apps.holds.services import hold_request
+    from apps.holds.services.request import hold_request
 
     policy(read_retention_days=730, archive_purge_days=365)
     pack, reads, crops = _packed_reads(camera, 3, days_ago=1200, archived_days_ago=None)
