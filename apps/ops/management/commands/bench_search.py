@@ -82,10 +82,12 @@ class Command(BaseCommand):
 
         agency = Agency.objects.create(name="Bench Sheriff", ori="CA0000009", kind="law_enforcement",
                                        government_level="county", state="CA", is_deploying_agency=True)
+        # A throw-away benchmark database: its one searcher needs no background check on record (R-ACC-6 setting).
+        # Set on the instance the user carries, not only in the table: the search reads ``user.agency``.
+        agency.background_check_required = False
+        agency.save(update_fields=["background_check_required"])
         user = user_create(actor=None, username="bench-investigator", password=None, agency=agency,
                            roles=[Role.INVESTIGATOR], job_title="Crime analyst")
-        # A throw-away benchmark database: its one searcher needs no background check on record (R-ACC-6 setting).
-        Agency.objects.filter(pk=agency.pk).update(background_check_required=False)
         for number in range(CAMERAS):
             camera_create(actor=None, name=f"Camera {number:02d}", kind=CameraKind.FIXED, agency=agency,
                           commissioned_at=timezone.now() - timedelta(days=3650))
