@@ -1,0 +1,106 @@
+"""Every benchmark the README cites still runs: each ``bench_*`` management command is discovered from the commands
+folders, run at a tiny size in its own process against this PostgreSQL server, and must exit 0 and print its
+one-JSON-line summary last. Two benchmarks had stopped working without anyone noticing (the search benchmark's
+searcher lacked the R-ACC-6 background check waiver the search reads; the hot-list benchmark patched a name that the
+hooks refactor moved), so a figure in the README could no longer be reproduced. A new ``bench_*`` command fails
+``test_every_benchmark_has_a_smoke_size`` until it is given a size here.
+
+Nothing here times anything (timed assertions do not belong in tests): sizes are the smallest that exercise every
+phase of each benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from apps.ocr.synthetic import plate_photo_jpeg
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Benchmark databases are created and dropped by the commands themselves; the names start with alpr_bench (the
+# commands that drop their database insist on it) and end in _smoke so a real run's database is never touched.
+SMOKE_ARGS: dict[str, list[str]] = {
+    "bench_search": ["--reads", "3000", "--checkpoint", "1500", "--queries", "12",
+                     "--database", "alpr_bench_search_smoke"],
+    "bench_ingest": ["--batches", "2", "--batch-size", "20", "--image-batches", "2", "--webhook-passes", "4",
+                     "--database", "alpr_bench_ingest_smoke"],
+    "bench_hotlist": ["--entries", "200", "--partial", "10", "--batches", "2", "--batch-size", "20", "--trials", "1",
+                      "--database", "alpr_bench_hotlist_smoke"],
+    "bench_retention": ["--reads", "2000", "--old", "500", "--held", "50", "--batch-size", "100",
+                        "--database", "alpr_bench_retention_smoke"],
+    "bench_misuse": ["--rows", "3000", "--bench-db", "alpr_bench_misuse_smoke"],
+    "bench_report": ["--reads", "2000", "--log-rows", "500"],
+    "bench_ocr": ["--dataset", "{dataset}"],
+}
+
+
+def discovered_benchmarks() -> set[str]:
+    names = set()
+    for app in (REPO_ROOT / "apps").iterdir():
+        commands = app / "management" / "commands"
+        if commands.is_dir():
+            names |= {path.stem for path in commands.glob("bench_*.py")}
+    return names
+
+
+def test_every_benchmark_has_a_smoke_size():
+    found = discovered_benchmarks()
+    assert found, "no bench_* command found: the discovery is broken"
+    assert found == set(SMOKE_ARGS), (
+        f"benchmarks without a smoke size: {sorted(found - set(SMOKE_ARGS))}; "
+        f"sizes for benchmarks that no longer exist: {sorted(set(SMOKE_ARGS) - found)}")
+
+
+def small_plates_dataset(folder: Path) -> Path:
+    """Two generated plate photos in the layout bench_ocr reads (images/ + gt.csv)."""
+    images = folder / "images"
+    images.mkdir(parents=True)
+    rows = ["filename,plate,x,y,w,h"]
+    for number, plate in enumerate(["7ABC123", "4XYZ789"]):
+        name = f"plate-{number}.jpg"
+        (images / name).write_bytes(plate_photo_jpeg(plate, angle=2.0, seed=number))
+        rows.append(f"{name},{plate},0,0,0,0")
+    (folder / "gt.csv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+def run_benchmark(name: str, args: list[str]) -> tuple[str, subprocess.CompletedProcess]:
+    database = settings.DATABASES["default"]
+    url = (f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:"
+           f"{database['PORT'] or 5432}/{database['NAME']}")
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "false",
+           "DJANGO_SECRET_KEY": "benchmark-smoke-test-key-" + "x" * 40}
+    process = subprocess.run(  # noqa: S603
+        [sys.executable, str(REPO_ROOT / "manage.py"), name, *args],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+    return name, process
+
+
+@pytest.mark.django_db
+def test_every_benchmark_runs_and_prints_its_summary_last(tmp_path):
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("the benchmarks need PostgreSQL")
+    dataset = str(small_plates_dataset(tmp_path / "plates"))
+    jobs = {name: [arg.format(dataset=dataset) for arg in args] for name, args in SMOKE_ARGS.items()}
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two cores: two benchmarks at a time
+        results = dict(pool.map(lambda item: run_benchmark(*item), jobs.items()))
+    failures = {}
+    for name, process in sorted(results.items()):
+        lines = [line for line in process.stdout.splitlines() if line.strip()]
+        try:
+            summary = json.loads(lines[-1]) if lines else None
+        except json.JSONDecodeError:
+            summary = None
+        if process.returncode != 0 or not isinstance(summary, dict):
+            failures[name] = f"exit {process.returncode}; last output: {(process.stderr or process.stdout)[-1500:]}"
+        elif "benchmark" in summary and summary["benchmark"] != name:
+            failures[name] = f"summary names another benchmark: {summary['benchmark']}"
+    assert not failures, "\n\n".join(f"{name}: {why}" for name, why in failures.items())
