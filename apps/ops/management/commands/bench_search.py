@@ -141,6 +141,9 @@ class Command(BaseCommand):
             cursor.execute("SELECT setseed(%s)", [seed / 1000])
             cursor.execute("SELECT plate_current FROM reads_read TABLESAMPLE SYSTEM (1) LIMIT %s", [count * 3])
             plates = [row[0] for row in cursor.fetchall()]
+            if len(plates) < count:  # a small table: 1 % of its pages may hold no row at all
+                cursor.execute("SELECT plate_current FROM reads_read ORDER BY random() LIMIT %s", [count * 3])
+                plates = [row[0] for row in cursor.fetchall()]
         random.Random(seed).shuffle(plates)
         return plates[:count]
 
