@@ -23,8 +23,9 @@ CODES_ONCE_SESSION_KEY = "alprportal_mfa_codes_once"
 
 def _next_url(request, default: str = "home") -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
-                                                     require_https=request.is_secure()):
+    # Only a path of this site: a bare word ("abc") is no address, and redirect() would try it as a view name (500).
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                                                     require_https=request.is_secure()):
         return candidate
     return reverse(default)
 

@@ -40,3 +40,18 @@ def test_security_key_enrolment_refuses_hostile_bodies_with_its_message(client, 
     response = client.post(reverse("accounts:mfa_webauthn_register"), data=body, content_type="application/json")
     assert response.status_code == 400, response.content[:300]
     assert response.json()["error"].startswith("The security key could not be verified")
+
+
+@pytest.mark.parametrize("next_value", ["abc", "99999999999999999999", "home", "//evil.example/x", "https://evil.example/"])
+def test_the_second_step_sends_a_bad_next_home_not_to_a_500(client, investigator, next_value):
+    """Found by the same attack: ``?next=abc`` (a bare word) made the second step's redirect try it as a view name."""
+    key = "3132333435363738393031323334353637383930"
+    TOTPDevice.objects.create(user=investigator, name="app", key=key, confirmed=True)
+    password_login(client, investigator)
+    from tests.accounts.test_mfa import totp_code
+
+    response = client.post(reverse("accounts:mfa_verify"), {"code": totp_code(key), "next": next_value})
+    assert response.status_code == 302 and response.url == reverse("home")
+    assert mfa_session_is_satisfied(client)
+    again = client.get(reverse("accounts:mfa_verify"), {"next": next_value})  # already satisfied: sent on
+    assert again.status_code == 302 and again.url == reverse("home")
