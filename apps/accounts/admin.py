@@ -362,3 +362,47 @@ for _otp_model in ("otp_totp.TOTPDevice", "otp_static.StaticDevice"):
     _model = _apps.get_model(_otp_model)
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
+
+
+# API tokens (R-SEC-2, R-ACC-3). DRF's own admin let an administrator create a token for ANY person and listed every
+# key, so an administrator could query plate data as someone else, past their password and second factor, under their
+# name in the access log. Here a token is issued only to oneself, its key is shown once, and keys are never listed.
+from rest_framework.authtoken.admin import TokenAdmin as _DrfTokenAdmin  # noqa: E402
+from rest_framework.authtoken.models import TokenProxy  # noqa: E402
+
+from apps.accounts.services import api_token_issue, api_token_revoke  # noqa: E402
+
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class PortalTokenAdmin(_DrfTokenAdmin):
+    list_display = ("user", "created")
+    readonly_fields = ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(pk=request.user.pk)
+            kwargs["help_text"] = ("A token acts as its owner: you may create only your own. Others create theirs "
+                                   "while signed in with their second factor.")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            token = api_token_issue(actor=request.user, user=obj.user)
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
+        obj.key, obj.created = token.key, token.created
+        self.message_user(request, f"Your API token (shown once, copy it now): {token.key}", messages.WARNING)
+
+    def delete_model(self, request, obj):
+        api_token_revoke(actor=request.user, user=obj.user)
+
+    def delete_queryset(self, request, queryset):
+        for token in queryset.select_related("user"):
+            api_token_revoke(actor=request.user, user=token.user)

@@ -285,7 +285,11 @@ def mfa_reset(*, actor, person: User, reason: str) -> int:
     removed = (TOTPDevice.objects.filter(user=person).delete()[0]
                + WebAuthnCredential.objects.filter(user=person).delete()[0])
     StaticDevice.objects.filter(user=person).delete()
-    event_record(actor=actor, code=EVENT_RESET, target=person, data={"factors_removed": removed, "reason": reason})
+    # The open sessions that passed the second step with the removed factors end too: whoever holds one (a stolen
+    # laptop, the reason for many resets) must sign in again and enrol, like the person.
+    ended = _sessions_end(user=person)
+    event_record(actor=actor, code=EVENT_RESET, target=person,
+                 data={"factors_removed": removed, "reason": reason, "sessions_ended": ended})
     notification_send(
         recipients=[person], severity=Severity.WARNING,
         title="Your multi-factor authentication was reset",
@@ -294,6 +298,19 @@ def mfa_reset(*, actor, person: User, reason: str) -> int:
               "If you did not ask for this, tell your ALPR Administrator at once."),
     )
     return removed
+
+
+def _sessions_end(*, user) -> int:
+    """Delete ``user``'s unexpired sessions (database sessions: each is decoded to find its owner)."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    ended = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=500):
+        if str(session.get_decoded().get(SESSION_KEY, "")) == str(user.pk):
+            ended.append(session.pk)
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
 
 
 @transaction.atomic

@@ -4,7 +4,6 @@ here is ``apps.accounts.middleware.MfaGateMiddleware``."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 
 from django.contrib import messages
@@ -24,8 +23,9 @@ CODES_ONCE_SESSION_KEY = "alprportal_mfa_codes_once"
 
 def _next_url(request, default: str = "home") -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
-                                                     require_https=request.is_secure()):
+    # Only a path of this site: a bare word ("abc") is no address, and redirect() would try it as a view name (500).
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                                                     require_https=request.is_secure()):
         return candidate
     return reverse(default)
 
@@ -142,12 +142,19 @@ class MfaFactorRemoveView(LoginRequiredMixin, View):
         return redirect("accounts:mfa")
 
 
-def _json_body(request) -> str:
+def _json_object(request) -> dict:
+    """The JSON object a key's page sends; anything else (not JSON, a list, a string) reads as an empty object, so
+    the key's check refuses it with its message instead of a 500."""
     try:
         payload = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
-        return ""
-    return json.dumps(payload.get("credential") or {})
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def _json_body(request) -> str:
+    credential = _json_object(request).get("credential")
+    return json.dumps(credential if isinstance(credential, dict) else {})
 
 
 class WebAuthnRegisterOptionsView(LoginRequiredMixin, View):
@@ -158,9 +165,8 @@ class WebAuthnRegisterOptionsView(LoginRequiredMixin, View):
 
 class WebAuthnRegisterView(LoginRequiredMixin, View):
     def post(self, request):
-        name = ""
-        with contextlib.suppress(ValueError, UnicodeDecodeError, AttributeError):
-            name = (json.loads(request.body or b"{}").get("name") or "")[:80]
+        name = _json_object(request).get("name")
+        name = name[:80] if isinstance(name, str) else ""
         try:
             _, codes = mfa_devices.mfa_webauthn_enrol(request=request, user=request.user,
                                                      credential_json=_json_body(request),

@@ -257,3 +257,38 @@ def user_rank_set(*, actor: User | None, user: User, rank: str) -> User:
     event_record(actor=actor, code="alprportal.accounts.user.rank_changed", target=user,
                  data={"old": old, "new": rank})
     return user
+
+
+API_KEY_OWN_ONLY = (
+    "An API token acts as its owner, so it is issued only to the person who will use it: {user} creates their own "
+    "(signed in with their second factor). Nobody holds another person's token (R-ACC-3)."
+)
+EVENT_API_KEY_ISSUED = "alprportal.accounts.api_token.issued"
+EVENT_API_KEY_REVOKED = "alprportal.accounts.api_token.revoked"
+
+
+@transaction.atomic
+def api_token_issue(*, actor: User, user: User):
+    """A new API token for ``user``, replacing any they had (R-SEC-2: tokens expire and can be revoked). Only for
+    oneself: a token acts as its owner — every query it runs is logged under the owner's name, past their password
+    and second factor — so an administrator who could mint one for someone else could query as them (R-ACC-3: named
+    accounts, no shared ones). Raises ApplicationError otherwise."""
+    from rest_framework.authtoken.models import Token
+
+    if actor is None or actor.pk != user.pk:
+        raise ApplicationError(API_KEY_OWN_ONLY.format(user=user), code="api_token_own_only")
+    replaced = Token.objects.filter(user=user).delete()[0]
+    token = Token.objects.create(user=user)
+    event_record(actor=actor, code=EVENT_API_KEY_ISSUED, target=user, data={"replaced": bool(replaced)})
+    return token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, user: User) -> bool:
+    """Revoke ``user``'s API token (an administrator, or the person); True when there was one (R-SEC-2)."""
+    from rest_framework.authtoken.models import Token
+
+    deleted = Token.objects.filter(user=user).delete()[0]
+    if deleted:
+        event_record(actor=actor, code=EVENT_API_KEY_REVOKED, target=user, data={})
+    return bool(deleted)

@@ -41,9 +41,25 @@ def _client_address(request) -> str | None:
         return None
 
 
+# PostgreSQL's jsonb cannot hold U+0000, and data elements carry what people typed (filters, patterns): a NUL is
+# recorded as the visible symbol for it, never a refused row (a 500 where the access must be logged first).
+NUL_RECORDED_AS = "\u2400"
+
+
+def _nul_shown(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", NUL_RECORDED_AS)
+    if isinstance(value, list):
+        return [_nul_shown(item) for item in value]
+    if isinstance(value, dict):
+        return {_nul_shown(key): _nul_shown(item) for key, item in value.items()}
+    return value
+
+
 def _canonical_json(value: Any) -> Any:
-    """The JSON the database will give back (dates as strings, tuples as lists), so the hash is stable."""
-    return json.loads(json.dumps(value or {}, cls=DjangoJSONEncoder))
+    """The JSON the database will give back (dates as strings, tuples as lists, NUL shown as ␀), so the hash is
+    stable."""
+    return _nul_shown(json.loads(json.dumps(value or {}, cls=DjangoJSONEncoder)))
 
 
 def purpose_validate(purpose: str, *, allow_system_purpose: bool = False) -> str:

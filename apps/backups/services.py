@@ -48,6 +48,10 @@ NOT_VERIFIED = "Backup “{name}” failed verification: {reason} Nothing was re
 TOOL_FAILED = "{tool} failed (exit {code}): {stderr}"
 
 
+EVENT_RESTORED = "alprportal.backups.restore.completed"
+EVENT_RESTORE_REFUSED = "alprportal.backups.restore.refused"
+
+
 def backup_storage():
     return storages["backups"]
 
@@ -275,7 +279,14 @@ def backup_restore(*, name: str, database_url: str = "", include_media: bool = T
     or ``database_url``), then the media files through the storage API. Verifies first; restores nothing from a
     backup that fails. Returns the manifest's counts and what was restored."""
     _require_postgresql()
-    verified = backup_verify(name=name)
+    try:
+        verified = backup_verify(name=name)
+    except ApplicationError as refusal:
+        # A refused restore is someone trying to put data back: recorded in the database it would have replaced.
+        with transaction.atomic():
+            event_record(actor=None, code=EVENT_RESTORE_REFUSED, target=Backup.objects.filter(name=name).first(),
+                         data={"name": name, "reason": refusal.message[:500], "by": _os_user()})
+        raise
     key = _master_key()
     env = _pg_env()
     target = ["--dbname", database_url or str(connection.settings_dict["NAME"])]
@@ -311,7 +322,25 @@ def backup_restore(*, name: str, database_url: str = "", include_media: bool = T
                             "--single-transaction", *target, dump], env)
     if not database_url:
         backups_catalogue_reconcile()
+    # The restored database is the backup's: everything after the backup (access-log rows included) is gone. Say so
+    # in it at once, so the access log's anchors and the next inspection meet an explained rewind (R-AUD-1b).
+    with transaction.atomic():
+        event_record(actor=None, code=EVENT_RESTORED, target=Backup.objects.filter(name=name).first(),
+                     data={"name": name, "taken_at": verified.manifest.get("started_at"),
+                           "into": "another database" if database_url else "this database",
+                           "media_restored": restored_media, "by": _os_user(),
+                           "access_log_rows": verified.manifest.get("holds", {}).get("tables", {}).get(
+                               "audit_accesslog")})
     return {"name": name, "holds": verified.manifest.get("holds", {}), "media_restored": restored_media}
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return f"uid {os.getuid()}"
 
 
 def backups_catalogue_reconcile() -> int:

@@ -43,7 +43,7 @@ from apps.disclosures.reads_bridge import (
 from apps.disclosures.selectors import disclosure_request_eligibility, release_download_eligibility
 from apps.notifications.models import Severity
 from apps.notifications.services import notification_send
-from apps.reads.images import image_stored_bytes
+from apps.reads.images import IMAGE_LEFT_OUT, read_image_for_egress
 
 logger = logging.getLogger("alprportal.disclosures.packages")
 
@@ -89,12 +89,12 @@ def _start(package_id: int) -> tuple[ReleasePackage, DisclosureRequest] | tuple[
         return package, disclosure_request
 
 
-def _read_storage(name: str) -> bytes | None:
-    try:
-        return image_stored_bytes(name)  # a file of its own or a slice of a batch's pack (issue #19)
-    except (FileNotFoundError, OSError):
-        logger.warning("Image %s of a released read is missing from storage.", name)
-        return None
+def _read_storage(read, field: str) -> tuple[bytes | None, str]:
+    # A file of its own or a slice of a batch's pack (issue #19), SHA-256 checked before release (R-SEC-2).
+    data, left_out = read_image_for_egress(read=read, kind=field)
+    if left_out == "missing":
+        logger.warning("Image %s of a released read is missing from storage.", getattr(read, field).name)
+    return data, left_out
 
 
 def _write_zip(target, *, package, disclosure_request, authorization, reads) -> dict:
@@ -119,10 +119,10 @@ def _write_zip(target, *, package, disclosure_request, authorization, reads) -> 
                 if not name:
                     image_paths[field] = ""
                     continue
-                data = _read_storage(name)
+                data, left_out = _read_storage(read, field)
                 if data is None:
                     image_paths[field] = ""
-                    missing.append(f"read {read.pk} {label} image")
+                    missing.append(IMAGE_LEFT_OUT[left_out].format(read_id=read.pk, label=label))
                     continue
                 extension = name.rsplit(".", 1)[-1].lower() if "." in name else "bin"
                 image_paths[field] = f"images/{read.pk}-{label}.{extension}"

@@ -32,7 +32,7 @@ from apps.common.errors import ApplicationError
 from apps.common.jobs import job_started
 from apps.holds.choices import ExportStatus, HoldStatus
 from apps.holds.models import EvidenceExport
-from apps.reads.images import image_stored_bytes
+from apps.reads.images import IMAGE_LEFT_OUT, read_image_for_egress
 
 logger = logging.getLogger("alprportal.holds.exports")
 
@@ -99,10 +99,10 @@ def _write_zip(target, *, export: EvidenceExport, reads) -> dict:
                 paths[field] = ""
                 if not name:
                     continue
-                try:
-                    data = image_stored_bytes(name)  # a file of its own or a slice of a batch's pack (issue #19)
-                except OSError:
-                    missing.append(f"read {read.pk} {label} image")
+                # A file of its own or a slice of a batch's pack (issue #19), SHA-256 checked (R-SEC-2).
+                data, left_out = read_image_for_egress(read=read, kind=field)
+                if data is None:
+                    missing.append(IMAGE_LEFT_OUT[left_out].format(read_id=read.pk, label=label))
                     continue
                 extension = name.rsplit(".", 1)[-1].lower() if "." in name else "bin"
                 paths[field] = f"images/{read.pk}-{label}.{extension}"

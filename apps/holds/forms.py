@@ -7,6 +7,8 @@ from django import forms
 from apps.audit.choices import Purpose
 from apps.holds.choices import HoldGround, ScopeKind
 
+READ_ID_MAX_DIGITS = 19  # a read number is a bigint: anything longer is no read
+
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -43,7 +45,7 @@ class HoldRequestForm(forms.Form):
     def clean_read_ids(self):
         raw = self.cleaned_data.get("read_ids") or ""
         parts = [part for part in re.split(r"[\s,;]+", raw.strip()) if part]
-        if any(not part.isdigit() for part in parts):
+        if any(not part.isdigit() or len(part) > READ_ID_MAX_DIGITS for part in parts):
             raise forms.ValidationError("Read numbers are whole numbers, separated by commas or spaces.")
         return [int(part) for part in parts]
 

@@ -16,5 +16,6 @@ def notification_dismiss(request, pk: int):
     except Notification.DoesNotExist:
         raise Http404("No such alert.") from None
     target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    # Only a path of this site: a bare word is no address, and redirect() would try it as a view name (a 500).
+    safe = target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
     return redirect(target if safe and target else "home")

@@ -16,7 +16,7 @@ from apps.audit.services import case_number_validate, purpose_validate
 from apps.common.errors import ApplicationError
 from apps.reads.choices import CameraStatus
 from apps.reads.models import Camera
-from apps.reads.selectors import ReadSearch, read_search_build
+from apps.reads.selectors import PAGE_OUT_OF_RANGE, READ_SEARCH_PAGE_MAX, ReadSearch, read_search_build
 
 AREA_FIELDS_INCOMPLETE = "Give all four edges of the box (south, west, north, east)."
 CIRCLE_FIELDS_INCOMPLETE = "Give the centre latitude, longitude and the radius together."
@@ -87,7 +87,9 @@ class ReadSearchForm(PurposeFieldsMixin, forms.Form):
                                         help_text="e.g. sedan-standard, suv-standard, pickup-standard")
     vehicle_year = forms.IntegerField(required=False, min_value=1900, max_value=2100, label="Model year")
     direction = forms.ChoiceField(choices=DIRECTIONS, required=False, label="Direction of travel")
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(required=False, min_value=1, max_value=READ_SEARCH_PAGE_MAX, widget=forms.HiddenInput,
+                              error_messages={"min_value": PAGE_OUT_OF_RANGE, "max_value": PAGE_OUT_OF_RANGE,
+                                              "invalid": PAGE_OUT_OF_RANGE})
     # R-PURP-2: a search without a plate (by area, camera or vehicle) needs a written justification and the attestation.
     justification = forms.CharField(
         required=False, max_length=JUSTIFICATION_MAX_LENGTH, label="Justification (searches without a plate)",
@@ -106,6 +108,9 @@ class ReadSearchForm(PurposeFieldsMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
+        # The page is a hidden field: its error is said above the form, where the person sees it.
+        for message in self._errors.pop("page", []):
+            self.add_error(None, message)
         box = [data.get(name) for name in ("south", "west", "north", "east")]
         circle = [data.get(name) for name in ("center_lat", "center_lon", "radius_km")]
         bbox = tuple(box) if all(v is not None for v in box) else None

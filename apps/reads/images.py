@@ -235,6 +235,23 @@ def read_image_verified(*, read, kind: str) -> bytes:
     return content
 
 
+def read_image_for_egress(*, read, kind: str) -> tuple[bytes | None, str]:
+    """The bytes of a read's image for a package that leaves the portal (evidence export, release package): checked
+    against the SHA-256 recorded at ingest like every image served (R-SEC-2), so a tampered or corrupt image (or pack
+    slice) is never released under a fresh digest in the package's manifest. Returns (bytes, "") or (None, why it
+    is left out: "missing" or "integrity"); a mismatch is alerted by ``read_image_verified``."""
+    try:
+        return read_image_verified(read=read, kind=kind), ""
+    except ImageIntegrityError:
+        return None, "integrity"
+    except OSError:  # FileNotFoundError included: gone from storage
+        return None, "missing"
+
+
+IMAGE_LEFT_OUT = {"missing": "read {read_id} {label} image",
+                  "integrity": "read {read_id} {label} image (failed its integrity check: not released)"}
+
+
 def _image_integrity_alert(*, read, kind: str, expected: str, actual: str) -> None:
     from django.db import transaction
 

@@ -48,6 +48,9 @@ TIME_RANGE_IN_FUTURE = "The time range starts in the future."
 AREA_INVALID = "The area must be a bounding box (south ≤ north, west ≤ east) or a centre with a radius of 0.01–200 km."
 SEARCH_TIMED_OUT = "The search took too long and was stopped; narrow the time range, the plate pattern or the area."
 EXPORT_TOO_LARGE = "The export is limited to {limit} reads; this search matched {count}. Narrow it first."
+# A page number is client input: past this the offset no longer fits PostgreSQL's bigint (a 500, not an answer).
+READ_SEARCH_PAGE_MAX = 100_000
+PAGE_OUT_OF_RANGE = f"The page number must be from 1 to {READ_SEARCH_PAGE_MAX:,}; narrow the search instead."
 
 SEARCH_STATEMENT_TIMEOUT_MS = 15000
 KM_PER_DEGREE = 111.195
@@ -411,6 +414,8 @@ def read_search(
     purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number, user=user)
     justified = plate_less_elements(search=search, justification=justification, attested=attested)
     page, page_size = max(1, int(page)), max(1, min(int(page_size), 500))
+    if page > READ_SEARCH_PAGE_MAX:
+        raise ApplicationError(PAGE_OUT_OF_RANGE, code="page_out_of_range")
     include_archived = read_is_admin(user)
     try:
         with transaction.atomic():

@@ -39,6 +39,7 @@ from apps.hotlists.services.hits import (
 from apps.hotlists.services.list_imports import hot_list_import_apply, hot_list_import_preview
 from apps.training.gate import TrainingCurrent
 
+SINCE_INVALID = "“since” must be a date and time in ISO 8601 (the server_time of the previous answer), e.g. {example}."
 FEED_BODY_REQUIRED = "Send the CSV as the request body (Content-Type: text/csv) or as a multipart file named “file”."
 
 # Every view of hits needs the person's purpose and case number (R-AUD-1a); a browser session that stated them on
@@ -51,6 +52,20 @@ _ACCESS_PARAMETERS = [
 
 def _flag(value) -> bool:
     return str(value or "").lower() in ("1", "true", "yes", "on")
+
+
+def _since_parse(value: str, *, now):
+    """The ``since`` of a poll: empty → None; a value that is not a date and time (``2026-02-30T00:00``, an offset of
+    +99:00) is the client's error, said as such (400), never a 500."""
+    if not value:
+        return None
+    try:
+        since = parse_datetime(value)
+    except ValueError:  # well formed but no such moment
+        since = None
+    if since is None:
+        raise ApplicationError(SINCE_INVALID.format(example=now.isoformat(timespec="seconds")), code="since_invalid")
+    return since
 
 
 class HitLiveApi(APIView):
@@ -71,11 +86,11 @@ class HitLiveApi(APIView):
         except ValueError:
             after = 0
         now = timezone.now()
+        since = _since_parse(request.query_params.get("since") or "", now=now)  # before anything is shown or logged
         hits = hits_live(user=request.user, after=after)
         if hits:
             hits_log_shown(user=request.user, hits=hits, context=access, request=request)
         updated = []
-        since = parse_datetime(request.query_params.get("since") or "")
         if since is not None and after:
             updated = [{"id": pk, "status": status_value, "status_label": Hit(status=status_value).get_status_display()}
                        for pk, status_value in hit_list_visible_to(user=request.user)
