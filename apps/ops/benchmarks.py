@@ -251,7 +251,8 @@ class ServerCpuMeter:
 
     def _backends(self) -> list[int]:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+                           "AND backend_type = 'client backend'",
                            [self.database])
             return [row[0] for row in cursor.fetchall()]
 
