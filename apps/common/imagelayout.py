@@ -8,9 +8,13 @@ the file and allocates nothing, so it is safe on hostile input.
 
 from __future__ import annotations
 
+import re
 import struct
 
 TRAILING_PADDING = b"\x00\t\n\r\x0c "  # what encoders pad with: never a hidden file
+# In entropy-coded data, FF is followed by 00 (a stuffed byte), D0-D7 (a restart) or FF (fill): anything else is the
+# next marker. One C-level search instead of a Python loop over every FF (a noisy 8 KB crop has dozens).
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
@@ -41,15 +45,10 @@ def jpeg_layout(content: bytes) -> tuple[int | None, int | None, int | None]:
             height, width = struct.unpack(">HH", content[position + 3:position + 7])
         position += length
         if marker == 0xDA:  # entropy-coded data runs to the next marker that is neither a stuffed 00 nor a restart
-            while True:
-                position = content.find(b"\xff", position)
-                if position < 0 or position + 1 >= size:
-                    return width, height, None
-                following = content[position + 1]
-                if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
-                    position += 1 if following == 0xFF else 2
-                    continue
-                break
+            found = _NEXT_MARKER.search(content, position)
+            if found is None:
+                return width, height, None
+            position = found.start()
     return width, height, None
 
 

@@ -20,6 +20,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
+import pybase64
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -104,10 +105,22 @@ def image_decode_base64(data, *, field: str) -> ValidImage:
         raise ApplicationError(IMAGE_TOO_LARGE.format(field=field, size=len(data) * 3 // 4, limit=image_max_bytes()),
                                code="image_too_large")
     try:
-        content = base64.b64decode(data, validate=True)
+        content = base64_decode_strict(data)
     except (binascii.Error, ValueError) as exc:
         raise ApplicationError(IMAGE_NOT_BASE64.format(field=field), code="image_not_base64") from exc
     return image_validate(content, field=field)
+
+
+def base64_decode_strict(data: str | bytes) -> bytes:
+    """Exactly what ``base64.b64decode(data, validate=True)`` accepts and returns (strict: the alphabet only, correct
+    padding, nothing after it), six times faster (issue #19: ~4 µs instead of ~25 µs for an 8 KB crop): pybase64's
+    SIMD decoder first; whatever it refuses is decided by the standard library, which accepts a little more (a stray
+    ``=`` after a complete group), so that no camera sees a difference. pybase64 never accepts what the standard
+    library refuses (tests/reads/test_image_decoding.py)."""
+    try:
+        return pybase64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        return base64.b64decode(data, validate=True)
 
 
 def incoming_prefix(camera_id: int) -> str:

@@ -37,3 +37,43 @@ def test_a_replaced_connection_makes_the_backend_figure_unknown_not_wrong():
         connection.close()  # the next query opens a new backend: the old one's CPU can no longer be read
     assert meter.backend is None and meter.per_1000(1000)["backend_s"] is None
     assert meter.per_1000(1000)["process_s"] >= 0
+
+
+def test_the_server_meter_counts_a_server_with_its_children_and_the_backends_of_its_database_not_its_own():
+    """The concurrent ingest measurement (bench_ingest "concurrent"): CPU of gunicorn's master and workers (a process
+    and its children) and of the PostgreSQL backends connected to the benchmark database, the meter's own excluded."""
+    import subprocess
+    import sys
+    import time
+
+    import psycopg
+
+    from apps.ops.benchmarks import ServerCpuMeter
+
+    settings_dict = connection.settings_dict
+    # a "server" whose child burns CPU (the master waits, as gunicorn's does)
+    burn = "import time\nstarted = time.process_time()\nwhile time.process_time() - started < 2.5: pass"
+    server = subprocess.Popen([sys.executable, "-c",  # noqa: S603 - fixed argv
+                               f"import subprocess, sys; subprocess.run([sys.executable, '-c', {burn!r}])"])
+    other = psycopg.connect(host=settings_dict["HOST"] or "127.0.0.1", port=settings_dict["PORT"] or 5432,
+                            user=settings_dict["USER"], password=settings_dict["PASSWORD"] or None,
+                            dbname=settings_dict["NAME"], autocommit=True)
+    try:
+        meter = ServerCpuMeter(server_pid=server.pid, database=settings_dict["NAME"])
+        before = meter.snapshot()
+        other.execute("SELECT count(*) FROM generate_series(1, 4000000) AS n WHERE n % 7 = 0").fetchone()
+        with connection.cursor() as cursor:  # the meter's own connection: not the server's work
+            cursor.execute("SELECT count(*) FROM generate_series(1, 4000000) AS n WHERE n % 7 = 0")
+        time.sleep(1.0)  # the child burns (2.5 s of CPU: still running at the second snapshot)
+        after = meter.snapshot()
+        spent = ServerCpuMeter.spent(before, after)
+        server.wait(timeout=60)
+    finally:
+        other.close()
+        if server.poll() is None:
+            server.kill()
+    assert spent["server"] > 0.05  # the child's burn (one started after `before` is counted from zero)
+    assert 0.1 < spent["backends"] < 1.5  # the other connection's query; ours would double it
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] not in after["backends"]

@@ -1,9 +1,11 @@
 """The one JSON parser of the API (the REST_FRAMEWORK default, and the JSON parser of every view that lists its own).
 
 Python's JSON decoder recurses once per nesting level, so a body a few thousand brackets deep ended in a
-RecursionError, i.e. HTTP 500, on every endpoint that reads JSON (issue #14). This parser measures the nesting
-depth first, with a linear scan that does not recurse, and refuses a body deeper than ``JSON_MAX_DEPTH`` with 400
-``json_too_deep`` before decoding it. No portal payload comes close: an OpenALPR ``alpr_group`` is about six levels
+RecursionError, i.e. HTTP 500, on every endpoint that reads JSON (issue #14). This parser refuses a body deeper than
+``JSON_MAX_DEPTH`` with 400 ``json_too_deep``: a body the decoder refuses (a RecursionError included) is scanned with a
+linear scan that does not recurse, so that a deep body is told it is too deep whatever else is wrong with it; a body
+that decoded has its decoded value walked (iteratively), which costs far less than scanning every byte of an 11 MB
+batch of plate crops (issue #19). No portal payload comes close: an OpenALPR ``alpr_group`` is about six levels
 deep, a bulk ingest body three plus the read's metadata.
 
 It also refuses bytes that are not UTF-8 with a clear 400. (A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` never gets
@@ -64,6 +66,23 @@ def json_depth_exceeds(body: bytes | str, limit: int = JSON_MAX_DEPTH) -> bool:
     return False
 
 
+def value_depth_exceeds(value, limit: int = JSON_MAX_DEPTH) -> bool:
+    """True if decoded JSON (dicts and lists) nests deeper than ``limit``: for a body that decoded, the same answer
+    as ``json_depth_exceeds`` on its text, without a scan of every byte (a camera batch with a plate crop per read is
+    11 MB, scanned in ~20 ms; its 1,000 decoded reads are walked in well under 1 ms). Iterative, no recursion."""
+    if not isinstance(value, dict | list):
+        return False
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return False
+
+
 class PortalJSONParser(JSONParser):
     """DRF's JSONParser with a depth limit and precise messages; everything else as DRF's (strict: NaN and Infinity
     are refused)."""
@@ -78,12 +97,16 @@ class PortalJSONParser(JSONParser):
             reason = getattr(exc, "reason", str(exc))
             raise exceptions.ParseError(JSON_NOT_UTF8.format(encoding=encoding.upper(), reason=reason),
                                         code="json_not_utf8") from exc
-        if json_depth_exceeds(raw if _ascii_compatible(encoding) else text):
-            raise exceptions.ParseError(JSON_TOO_DEEP.format(limit=JSON_MAX_DEPTH), code="json_too_deep")
         try:
-            return json.loads(text, parse_constant=_refuse_constant if self.strict else None)
+            data = json.loads(text, parse_constant=_refuse_constant if self.strict else None)
         except (ValueError, RecursionError) as exc:
+            # The same answer as when the depth was scanned first: too deep wins over any other fault of the body.
+            if json_depth_exceeds(raw if _ascii_compatible(encoding) else text):
+                raise exceptions.ParseError(JSON_TOO_DEEP.format(limit=JSON_MAX_DEPTH), code="json_too_deep") from exc
             raise exceptions.ParseError(JSON_INVALID.format(reason=exc), code="parse_error") from exc
+        if value_depth_exceeds(data):
+            raise exceptions.ParseError(JSON_TOO_DEEP.format(limit=JSON_MAX_DEPTH), code="json_too_deep")
+        return data
 
 
 def _ascii_compatible(encoding: str) -> bool:

@@ -7,6 +7,12 @@ that network and WSGI-server overhead are not counted (they are per request, i.e
 are serialized before the clock starts: that is the camera's work. The last line printed is one JSON object; its
 ``cpu_per_1000_reads`` gives CPU seconds per 1,000 reads of this process and of the PostgreSQL backend serving it
 (``apps.ops.benchmarks.CpuMeter``), which a busy machine does not distort as it does wall time.
+
+Cameras send in parallel: ``"concurrent"`` (``--clients``, default 3) runs the portal the production way (gunicorn on
+loopback, ``--web-workers`` sync workers, as ``loadtest`` does) and has that many cameras post prepared bodies at
+once, without images and then with a crop on every read: wall reads/s, batch latency, and CPU seconds per 1,000
+reads of the server's processes and of the PostgreSQL backends serving it (``apps.ops.benchmarks.ServerCpuMeter``),
+with the load average. It needs gunicorn and a Redis database of its own (``--broker-url``; nothing is enqueued).
 """
 
 from __future__ import annotations
@@ -16,16 +22,28 @@ import io
 import json
 import os
 import random
+import threading
 import time
 from datetime import UTC, timedelta
+from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from apps.ops.benchmarks import CpuMeter, bench_database, summary_ms
+from apps.ops.benchmarks import (
+    CpuMeter,
+    KeepAliveClient,
+    ServerCpuMeter,
+    bench_database,
+    portal_environment,
+    portal_start,
+    portal_stop,
+    summary_ms,
+)
 
 
 def _small_crop_b64() -> str:
@@ -84,6 +102,14 @@ class Command(BaseCommand):
         parser.add_argument("--crop-bytes", type=int, default=8000, help="Size of the JPEG crop (default ~8 KB).")
         parser.add_argument("--webhook-passes", type=int, default=400,
                             help="Vehicle passes posted through the OpenALPR webhook, without and with previews.")
+        parser.add_argument("--clients", type=int, default=3,
+                            help="Concurrent cameras posting to a real server (gunicorn on loopback); 0: skip.")
+        parser.add_argument("--client-batches", type=int, default=4,
+                            help="Batches each concurrent camera posts, without and then with crops (default 4).")
+        parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 2),
+                            help="gunicorn sync workers for the concurrent measurement (default 2 per core).")
+        parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/14",
+                            help="A Redis database of its own for the server's Celery (flushed before and after).")
         parser.add_argument("--database", default="alprportal_bench_ingest")
         parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
 
@@ -176,9 +202,11 @@ class Command(BaseCommand):
         image_rate = image_rates["packs"]
 
         webhook = self._webhook(options["webhook_passes"], agency, admin) if options["webhook_passes"] else None
+        concurrent = self._concurrent(options, agency, admin, crop) if options["clients"] > 0 else None
 
         return {
             "webhook": webhook,
+            "concurrent": concurrent,
             "benchmark": "bench_ingest",
             "database": "postgresql",
             "batch_size": size,
@@ -202,6 +230,95 @@ class Command(BaseCommand):
                                                  if image_rate else None),
             },
         }
+
+    def _concurrent(self, options, agency, admin, crop: str) -> dict:
+        """Cameras send in parallel: ``--clients`` threads, each a camera with its own token and one HTTP/1.1
+        connection, post ``--client-batches`` prepared bodies each to gunicorn on loopback (``--web-workers`` sync
+        workers, DEBUG off, persistent database connections), first without images, then with a crop on every read.
+        Wall rate of all the reads together, and CPU seconds per 1,000 reads of the server's processes and of the
+        PostgreSQL backends serving it (``ServerCpuMeter``), which a busy machine does not distort as it does wall
+        time; the clients' own CPU (sending prepared bodies, reading answers) is reported apart."""
+        import redis
+
+        from apps.reads.choices import CameraKind
+        from apps.reads.services.cameras import camera_create
+        from apps.reads.services.tokens import camera_token_issue
+
+        clients, per_client, size = options["clients"], options["client_batches"], options["batch_size"]
+        tokens = []
+        for number in range(clients):
+            camera = camera_create(actor=admin, name=f"Concurrent camera {number + 1}", kind=CameraKind.FIXED,
+                                   agency=agency, commissioned_at=timezone.now() - timedelta(days=365))
+            tokens.append(camera_token_issue(actor=admin, camera=camera)[1])
+        self.stderr.write(f"Concurrent: preparing {clients} × {per_client + 1} bodies per mode…")
+        bodies = {
+            mode: [[json.dumps({"reads": items}).encode() for items in
+                    _batches(per_client + 1, size, prefix=f"con-{mode}-{number}", seed=100 + number,
+                             crop=crop if mode == "crops" else None)]
+                   for number in range(clients)]
+            for mode in ("plain", "crops")}
+        broker = options["broker_url"]
+        redis.Redis.from_url(broker).flushdb()
+        env = portal_environment(database=connection.settings_dict["NAME"], media=settings.MEDIA_ROOT, broker=broker)
+        log_path = Path(settings.MEDIA_ROOT) / "gunicorn.log"
+        self.stderr.write(f"Concurrent: gunicorn with {options['web_workers']} workers, {clients} cameras…")
+        portal, port = portal_start(workers=options["web_workers"], env=env, log_path=log_path)
+        meter = ServerCpuMeter(server_pid=portal.pid, database=connection.settings_dict["NAME"])
+        out: dict = {"clients": clients, "batches_per_client": per_client, "batch_size": size,
+                     "server": f"gunicorn {options['web_workers']} sync workers, 127.0.0.1, DEBUG off, "
+                               "DATABASE_CONN_MAX_AGE=60"}
+        try:
+            connections = [KeepAliveClient(port, {"Authorization": f"Camera {token}"}) for token in tokens]
+
+            def send(number: int, mode: str, first: int, last: int, times: list, failures: list) -> None:
+                for body in bodies[mode][number][first:last]:
+                    started = time.perf_counter()
+                    try:
+                        status, content = connections[number].request("POST", "/api/v1/ingest/reads/", body)
+                        answer = json.loads(content) if status == 200 else {}
+                        if status != 200 or answer.get("stored") != size:
+                            failures.append(f"{status}: {content[:200]!r}")
+                    except Exception as exc:  # a failure is reported, not hidden
+                        failures.append(repr(exc)[:200])
+                    times.append(time.perf_counter() - started)
+
+            def together(mode: str, first: int, last: int) -> tuple[float, list, list]:
+                times, failures = [], []
+                threads = [threading.Thread(target=send, args=(number, mode, first, last, times, failures))
+                           for number in range(clients)]
+                started = time.perf_counter()
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                return time.perf_counter() - started, times, failures
+
+            together("plain", 0, 1)  # warm-up: imports, first connections of the workers
+            for mode in ("plain", "crops"):
+                if mode == "crops":
+                    together("crops", 0, 1)  # the first pack directory, the first crops
+                before, client_cpu = meter.snapshot(), time.process_time()
+                wall, times, failures = together(mode, 1, per_client + 1)
+                client_cpu, after = time.process_time() - client_cpu, meter.snapshot()
+                if failures:
+                    raise CommandError(f"concurrent ingest ({mode}): {len(failures)} failed: {failures[0]}")
+                reads = clients * per_client * size
+                spent = ServerCpuMeter.spent(before, after)
+                out[mode] = {
+                    "reads_per_s": round(reads / wall),
+                    "batch_ms": summary_ms(times),
+                    "cpu_per_1000_reads": {"server_s": round(spent["server"] * 1000 / reads, 4),
+                                           "backends_s": round(spent["backends"] * 1000 / reads, 4),
+                                           "total_s": round((spent["server"] + spent["backends"]) * 1000 / reads, 4),
+                                           "clients_s": round(client_cpu * 1000 / reads, 4)},
+                    "load_average": [round(x, 2) for x in os.getloadavg()],
+                }
+            for client in connections:
+                client.close()
+        finally:
+            portal_stop(portal)
+            redis.Redis.from_url(broker).flushdb()
+        return out
 
     def _webhook(self, passes: int, agency, admin) -> dict:
         """The OpenALPR webhook, one message per request as agents send them: ``passes`` final groups alone, and

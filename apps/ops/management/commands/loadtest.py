@@ -24,13 +24,10 @@ Run: ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/alprportal python manage.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import random
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,14 +36,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 from django.utils import timezone
 
-from apps.ops.benchmarks import bench_database, percentile
+from apps.ops.benchmarks import KeepAliveClient, bench_database, percentile, portal_environment, portal_start
 
 INGEST_PATH = "/api/v1/ingest/reads/"
 SEARCH_PATH = "/api/v1/reads/search/"
@@ -75,12 +71,6 @@ class Recorder:
             self.samples.append(sample)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _plate(rng: random.Random) -> str:
     return f"{rng.randint(1, 9)}{''.join(rng.choices(LETTERS, k=3))}{rng.randint(0, 999):03d}"
 
@@ -93,33 +83,6 @@ def _reads(rng: random.Random, *, prefix: str, count: int, now) -> list[dict]:
         "region": "CA", "confidence": round(rng.uniform(70, 99.9), 1),
         "latitude": 33.7 + rng.random() / 10, "longitude": -117.9 + rng.random() / 10,
     } for index in range(count)]
-
-
-class _Client:
-    """One keep-alive HTTP/1.1 connection (reopened after a failure)."""
-
-    def __init__(self, port: int, headers: dict[str, str]):
-        self.port, self.headers = port, headers
-        self.connection: http.client.HTTPConnection | None = None
-
-    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
-        if self.connection is None:
-            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        headers = {**self.headers, "Host": "127.0.0.1"}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-            return response.status, response.read()
-        except Exception:
-            self.connection.close()
-            self.connection = None
-            raise
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
 
 
 class Command(BaseCommand):
@@ -209,57 +172,14 @@ class Command(BaseCommand):
 
     # --- the portal -----------------------------------------------------------------------------------------------
     def _environment(self, *, database: str, media: str, broker: str) -> dict[str, str]:
-        db = connection.settings_dict
-        credentials = quote(db["USER"] or "postgres", safe="")
-        if db.get("PASSWORD"):
-            credentials += ":" + quote(db["PASSWORD"], safe="")
-        env = {**os.environ}
-        env.update({
-            "DJANGO_SETTINGS_MODULE": "alprportal.settings",
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "DJANGO_SECURE_COOKIES": "false",
-            "DATABASE_URL": f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{database}",
-            "DATABASE_CONN_MAX_AGE": "60",
-            "CELERY_BROKER_URL": broker,
-            "CELERY_RESULT_BACKEND": broker,
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "MEDIA_ROOT": media,
-            "LOG_LEVEL": "WARNING",
-        })
-        return env
+        return portal_environment(database=database, media=media, broker=broker)
 
     def _start_portal(self, options, env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, int]:
-        port = _free_port()
-        argv = [str(Path(sys.executable).parent / "gunicorn"), "alprportal.wsgi:application",
-                "--workers", str(options["web_workers"]), "--bind", f"127.0.0.1:{port}", "--timeout", "60",
-                "--keep-alive", "30", "--log-level", "warning", "--error-logfile", str(log_path)]
-        process = subprocess.Popen(argv, env=env, cwd=settings.BASE_DIR,  # noqa: S603 - fixed argv
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline, last = time.monotonic() + 60, "no answer"
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise CommandError(f"gunicorn exited with {process.returncode}: {log_path.read_text()[-2000:]}")
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                probe.request("GET", SEARCH_PATH, headers={"Host": "127.0.0.1"})
-                status = probe.getresponse().status
-                probe.close()
-                if status == 401:  # the API answers, and refuses the anonymous
-                    return process, port
-                last = f"HTTP {status}"
-            except OSError as exc:
-                last = repr(exc)
-            time.sleep(0.2)
-        process.terminate()
-        raise CommandError(f"the portal did not answer on 127.0.0.1:{port} within 60 s ({last}): "
-                           f"{log_path.read_text()[-2000:] if log_path.exists() else ''}")
+        return portal_start(workers=options["web_workers"], env=env, log_path=log_path)
 
     # --- the load -------------------------------------------------------------------------------------------------
     def _camera(self, port, token, *, index, options, stop, recorder, warmup: int = 0):
-        client = _Client(port, {"Authorization": f"Camera {token}"})
+        client = KeepAliveClient(port, {"Authorization": f"Camera {token}"})
         rng = random.Random(options["seed"] * 1000 + index)
         batch = 0
         while not stop.is_set() or warmup > 0:
@@ -288,7 +208,7 @@ class Command(BaseCommand):
     def _searcher(self, port, token, *, index, options, plates, stop, recorder, warmup: int = 0):
         from apps.audit.choices import Purpose
 
-        client = _Client(port, {"Authorization": f"Token {token}"})
+        client = KeepAliveClient(port, {"Authorization": f"Token {token}"})
         rng = random.Random(options["seed"] * 7000 + index)
         purposes = list(Purpose.values)
         while not stop.is_set() or warmup > 0:
