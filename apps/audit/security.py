@@ -27,7 +27,7 @@ from apps.audit.services import event_record
 from apps.audit.transitions import row_lock, status_event_record, transition_apply
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send, notifications_resolve
+from apps.notifications.services import notification_send, notification_send_on_commit, notifications_resolve
 
 logger = logging.getLogger("alprportal.security")
 
@@ -117,11 +117,11 @@ def security_incident_open(*, actor, title: str, kind: str, description: str, de
     status_event_record(actor=actor, code="alprportal.audit.security_incident.opened", target=incident,
                         old_status=None, new_status=incident.status,
                         data={"kind": kind, "detected_at": detected_at, "detected_by": incident.detected_by_id})
-    transaction.on_commit(lambda: notification_send(
+    notification_send_on_commit(
         roles=[Role.SYSADMIN, Role.CUSTODIAN], title=f"Security incident registered: {incident.reference} {title}",
         link=reverse("audit:incident", args=[incident.pk]), severity=Severity.CRITICAL,
         dedupe_key=f"security.incident.opened.{incident.pk}",
-    ))
+    )
     return incident
 
 
