@@ -21,13 +21,15 @@ def notification_send(
     *,
     recipients: Iterable = (),
     roles: Iterable[str] = (),
+    exclude: Iterable = (),
     title: str,
     body: str = "",
     link: str = "",
     severity: str = Severity.INFO,
     dedupe_key: str = "",
 ) -> list[Notification]:
-    """Alert each recipient (and each active holder of ``roles``) once per ``dedupe_key``; returns the new ones.
+    """Alert each recipient (and each active holder of ``roles``, but not the people in ``exclude``) once per
+    ``dedupe_key``; returns the new ones.
 
     E-mail goes out only after the surrounding transaction commits, so a rolled-back change alerts nobody.
     """
@@ -38,6 +40,9 @@ def notification_send(
     if roles:
         for person in User.objects.filter(is_active=True, groups__name__in=roles).distinct():
             people[person.pk] = person
+    for person in exclude:
+        if person is not None:
+            people.pop(person.pk, None)
     created = []
     for person in people.values():
         if dedupe_key and Notification.objects.filter(recipient=person, dedupe_key=dedupe_key).exists():

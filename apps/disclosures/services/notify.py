@@ -19,7 +19,7 @@ def disclosure_requester_notify(disclosure_request: DisclosureRequest, *, title:
     link = reverse("disclosures:detail", args=[disclosure_request.pk])
     people = _requester_people(disclosure_request)
     notification_send_on_commit(recipients=people, title=title, body=body, link=link,
-                                                    severity=severity)
+                                severity=severity)
 
 
 def disclosure_custodian_link(disclosure_request: DisclosureRequest) -> str:
@@ -27,8 +27,9 @@ def disclosure_custodian_link(disclosure_request: DisclosureRequest) -> str:
 
 
 def disclosure_custodians_notify(disclosure_request: DisclosureRequest, *, title: str, body: str = "",
-                                 severity: str = Severity.INFO) -> None:
-    """After commit, a notification to every custodian of records linking to the request's admin page."""
+                                 severity: str = Severity.INFO, exclude=None) -> None:
+    """After commit, a notification to every custodian of records linking to the request's admin page; not to
+    ``exclude`` (the custodian who entered a written request may not review it, R-SHR-9: the alert asks the others)."""
     link = disclosure_custodian_link(disclosure_request)
-    notification_send_on_commit(roles=[Role.CUSTODIAN], title=title, body=body, link=link,
-                                                    severity=severity)
+    notification_send_on_commit(roles=[Role.CUSTODIAN], exclude=[exclude], title=title, body=body, link=link,
+                                severity=severity)

@@ -16,7 +16,7 @@ def hold_notify(people: Iterable, *, title: str, body: str = "", hold: EvidenceH
     link = reverse("holds:detail", args=[hold.pk])
     recipients = [person for person in people if person is not None]
     notification_send_on_commit(recipients=recipients, title=title, body=body, link=link,
-                                                    severity=severity, dedupe_key=f"holds.{hold.pk}.{key}")
+                                severity=severity, dedupe_key=f"holds.{hold.pk}.{key}")
 
 
 def hold_alerts_resolve(hold: EvidenceHold, *keys: str) -> None:
