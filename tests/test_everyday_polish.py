@@ -78,3 +78,15 @@ def test_one_date_format_portal_wide():
     moment = datetime(2026, 12, 5, 16, 30)
     assert formats.date_format(moment, "DATETIME_FORMAT") == "2026-12-05 16:30"
     assert formats.date_format(moment.date(), "DATE_FORMAT") == "2026-12-05"
+
+
+def test_moments_in_logged_data_and_run_counts_read_like_every_other_date(settings):
+    """issue #17: a moment stored as ISO text (an access-log row's data elements, a retention run's counts) is shown
+    in local time, 24-hour, to the minute, like the dates around it; nothing stored reads '—', not 'None'."""
+    from apps.common.templatetags.portal import data_elements, data_value
+
+    settings.TIME_ZONE = "America/Los_Angeles"
+    shown = data_elements({"time_to": "2026-02-09T23:49:00+00:00", "plate_pattern": "8XYZ789", "window": ["x"]})
+    assert "<dd>2026-02-09 15:49</dd>" in shown and "T23:49" not in shown and "<dd>8XYZ789</dd>" in shown
+    assert data_value("2024-12-05T19:14:55.918959+00:00") == "2024-12-05 11:14"
+    assert (data_value(None), data_value(0), data_value("20261205")) == ("—", "0", "20261205")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -27,7 +27,7 @@ from apps.audit.services import event_record
 from apps.audit.transitions import row_lock, status_event_record, transition_apply
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send, notifications_resolve
+from apps.notifications.services import notification_send, notification_send_on_commit, notifications_resolve
 
 logger = logging.getLogger("alprportal.security")
 
@@ -117,11 +117,11 @@ def security_incident_open(*, actor, title: str, kind: str, description: str, de
     status_event_record(actor=actor, code="alprportal.audit.security_incident.opened", target=incident,
                         old_status=None, new_status=incident.status,
                         data={"kind": kind, "detected_at": detected_at, "detected_by": incident.detected_by_id})
-    transaction.on_commit(lambda: notification_send(
+    notification_send_on_commit(
         roles=[Role.SYSADMIN, Role.CUSTODIAN], title=f"Security incident registered: {incident.reference} {title}",
         link=reverse("audit:incident", args=[incident.pk]), severity=Severity.CRITICAL,
         dedupe_key=f"security.incident.opened.{incident.pk}",
-    ))
+    )
     return incident
 
 
@@ -230,10 +230,17 @@ def query_volume_alert_escalate(*, actor, alert: QueryVolumeAlert) -> SecurityIn
                                            start=alert.window_start, end=alert.window_end)
     alert.incident = incident
     alert.save(update_fields=["incident"])
+    # The alert asked to review the volume and open an incident if unexplained: done, it leaves the home pages.
+    notifications_resolve(dedupe_keys=[query_volume_dedupe_key(alert)])
     return incident
 
 
 # --- Unusual query volume (R-SEC-2) ------------------------------------------------------------------------------
+
+def query_volume_dedupe_key(alert: QueryVolumeAlert) -> str:
+    """The home alert of one query-volume alert: one per person and window."""
+    return f"security.query_volume.{alert.user_id}.{alert.bucket.astimezone(UTC):%Y%m%dT%H%M}"
+
 
 def _bucket(moment: datetime, minutes: int) -> datetime:
     epoch = int(moment.timestamp())
@@ -291,7 +298,7 @@ def query_volume_check(*, now: datetime | None = None) -> list[QueryVolumeAlert]
                     body=f"Alert threshold {threshold} (the person's usual volume: {baseline:.1f} per {minutes} "
                          f"minutes). Review the access log, and open an incident if it is not explained.",
                     link=reverse("audit:incidents"), severity=Severity.WARNING,
-                    dedupe_key=f"security.query_volume.{alert.user_id}.{bucket:%Y%m%dT%H%M}",
+                    dedupe_key=query_volume_dedupe_key(alert),
                 )
         except IntegrityError:  # a concurrent run recorded this window first: nothing more to do
             continue

@@ -31,7 +31,7 @@ from apps.audits.sampling import PopulationEntry, draw, new_seed, sample_size_fo
 from apps.audits.selectors import audit_population, local_period_bounds
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send, notifications_resolve
+from apps.notifications.services import notification_send, notification_send_on_commit, notifications_resolve
 
 NOT_AN_AUDITOR = "You may not run query audits."
 NOT_A_REVIEWER = "You may not review sampled queries."
@@ -244,10 +244,10 @@ def audit_campaign_submit(*, actor, campaign: AuditCampaign) -> AuditCampaign:
     old = transition_apply(campaign, CampaignStatus.SUBMITTED, actor=actor,
                            event_code="alprportal.audits.campaign.submitted",
                            changes={"submitted_at": timezone.now(), "submitted_by": actor}, **_MACHINE).old_status
-    transaction.on_commit(lambda: notification_send(
+    notification_send_on_commit(
         roles=[Role.CUSTODIAN], title=f"Audit campaign submitted for approval: {campaign.title}",
         link=reverse("audits:detail", args=[campaign.pk]), dedupe_key=f"audits.submitted.{campaign.pk}.{old}",
-    ))
+    )
     return campaign
 
 
@@ -342,12 +342,12 @@ def audit_trail_inspection_run(*, actor, note: str = "", unannounced: bool = Fal
         "first_broken_seq": inspection.first_broken_seq, "unannounced": inspection.unannounced,
     })
     if not result.ok:
-        transaction.on_commit(lambda: notification_send(
+        notification_send_on_commit(
             roles=[Role.CUSTODIAN, Role.SYSADMIN],
             title=INSPECTION_BROKEN_TITLE.format(seq=inspection.first_broken_seq),
             body=inspection.problem, link=reverse("audits:schedule"), severity=Severity.CRITICAL,
             dedupe_key=f"audits.inspection.broken.{inspection.pk}",
-        ))
+        )
     return inspection
 
 

@@ -20,7 +20,7 @@ from apps.audits.choices import VIOLATION_TRANSITIONS, ViolationKind, ViolationO
 from apps.audits.models import ViolationReport
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send, notifications_resolve
+from apps.notifications.services import notification_send_on_commit, notifications_resolve
 
 NOT_A_MEMBER = "Only members of the agency file violation and error reports here."
 SUPERVISOR_RANK_REQUIRED = "Send the report to a supervisor of the rank of sergeant or higher, or a manager."
@@ -84,13 +84,13 @@ def violation_report_submit(*, actor, kind: str, supervisor: User, description: 
     report.save()
     status_event_record(actor=actor, code="alprportal.audits.violation_report.submitted", target=report,
                         old_status=None, new_status=report.status, data={"kind": kind, "supervisor": supervisor.pk})
-    transaction.on_commit(lambda: notification_send(
+    notification_send_on_commit(
         recipients=[supervisor], title=f"{report.get_kind_display()} reported to you ({report.reference})",
         body="A member reported an error or a possible violation of the ALPR policy (policy 004 §VIII). Review it "
              "and record the outcome.",
         link=reverse("audits:violation", args=[report.pk]), severity=Severity.WARNING,
         dedupe_key=f"audits.violation.submitted.{report.pk}",
-    ))
+    )
     return report
 
 
@@ -128,8 +128,8 @@ def violation_report_close(*, actor, report: ViolationReport, outcome: str, reso
                               "closed_by": actor}, data={"outcome": outcome}, **_MACHINE)
     notifications_resolve(dedupe_keys=[f"audits.violation.submitted.{report.pk}"])  # issue #17: the alert clears
     reporter = report.reported_by
-    transaction.on_commit(lambda: notification_send(
+    notification_send_on_commit(
         recipients=[reporter], title=f"Your report {report.reference} was closed: {report.get_outcome_display()}",
         link=reverse("audits:violation", args=[report.pk]), dedupe_key=f"audits.violation.closed.{report.pk}",
-    ))
+    )
     return report

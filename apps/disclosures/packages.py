@@ -42,7 +42,7 @@ from apps.disclosures.reads_bridge import (
 )
 from apps.disclosures.selectors import disclosure_request_eligibility, release_download_eligibility
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send_on_commit
 from apps.reads.images import IMAGE_LEFT_OUT, read_image_for_egress
 
 logger = logging.getLogger("alprportal.disclosures.packages")
@@ -239,10 +239,10 @@ def release_package_build(*, package_id: int, actor=None) -> ReleasePackage:
                            "attempt": package.attempts})
         people = [disclosure_request.submitted_by]
         reference, link = disclosure_request.reference, f"/disclosures/requests/{disclosure_request.pk}/"
-        transaction.on_commit(lambda: notification_send(
+        notification_send_on_commit(
             recipients=people, title=f"{reference}: release package ready",
             body="The approved ALPR data is ready to download from the request page.", link=link,
-        ))
+        )
     return package
 
 
@@ -277,11 +277,11 @@ def release_package_failed(package: ReleasePackage, *, old_status: str, actor=No
     error = package.error
     event_record(actor=actor, code="alprportal.disclosures.package.failed", target=package, data={"error": error[:500]})
     reference = package.request.reference
-    transaction.on_commit(lambda: notification_send(
+    notification_send_on_commit(
         roles=["custodian"], title=f"Release package of {reference} failed", body=error[:1000],
         link=f"/admin/disclosures/disclosurerequest/{package.request_id}/change/", severity=Severity.CRITICAL,
         dedupe_key=f"package-failed-{package.pk}-{package.attempts}",
-    ))
+    )
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from apps.audit.services import event_record
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.common.jobs import job_claim
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send_on_commit
 from apps.retention.choices import RunStatus, RunTrigger
 from apps.retention.engine import RunContext, pending_files_drain_after_commit
 from apps.retention.models import LEGAL_MINIMUM_FIELDS, RetentionPolicy, RetentionRun, legal_minimum_violations
@@ -253,11 +253,11 @@ def _alert_failed(run: RetentionRun) -> None:
     from django.urls import reverse
 
     steps = ", ".join(sorted({error["step"] for error in run.errors}))
-    transaction.on_commit(lambda: notification_send(
+    notification_send_on_commit(
         roles=[Role.CUSTODIAN], severity=Severity.CRITICAL, title=f"Retention run #{run.pk} failed ({steps})",
         body="The nightly retention job recorded errors; data past its period may not have been archived or purged. "
              "Held data was never touched. See the run for details.",
-        link=reverse("retention:run", args=[run.pk]), dedupe_key=f"retention.run.{run.pk}.failed"))
+        link=reverse("retention:run", args=[run.pk]), dedupe_key=f"retention.run.{run.pk}.failed")
 
 
 def retention_run_failed(run: RetentionRun, *, old_status: str, actor=None) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from functools import partial
 from importlib import import_module
 
 import pytest
@@ -27,32 +28,10 @@ from apps.accounts.models import User
 from tests.a11y.axe import BLOCKING, axe_violations, violations_describe
 from tests.browser import requires_chromium
 from tests.conftest import PASSWORD, state_access_context
-from tests.route_discovery import discover_routes, route_path
-from tests.test_plate_crawler import _CHOSEN, PRINCIPALS, _fill, _plates_seen_by_cameras
+from tests.pages import html_pages, page_paths
+from tests.test_plate_crawler import PRINCIPALS
 
 pytestmark = [pytest.mark.browser(implicit_wait=0), requires_chromium, pytest.mark.django_db(transaction=True)]
-
-
-def _page_paths(plates: set[str]) -> list[str]:
-    """Every page path the URLconf has, filled with seeded objects (no API, no admin, no log-out)."""
-    paths = []
-    for route in discover_routes():
-        if route.name.startswith("admin:") or route.pattern.startswith("api/") or route.name == "accounts:logout":
-            continue
-        combos = _fill(route, plates)
-        if isinstance(combos, str):
-            continue
-        paths.extend(route_path(route, kwargs) for kwargs in combos)
-    return paths
-
-
-def _html_pages(client: Client, paths: list[str]) -> list[str]:
-    pages = []
-    for path in paths:
-        response = client.get(path, HTTP_ACCEPT="text/html")
-        if response.status_code == 200 and response.headers.get("Content-Type", "").startswith("text/html"):
-            pages.append(path)
-    return pages
 
 
 def _browser_state_context(browser, context: dict) -> None:
@@ -73,8 +52,7 @@ def test_no_page_of_any_login_has_a_serious_or_critical_axe_violation(live_serve
     call_command("seed_demo", "--quiet")
     call_command("run_retention", stdout=io.StringIO())
     seeded = time.monotonic()
-    _CHOSEN.clear()
-    paths = _page_paths(_plates_seen_by_cameras())
+    paths = page_paths()
 
     failures: list[str] = []
     by_impact: dict[str, int] = {}
@@ -98,7 +76,7 @@ def test_no_page_of_any_login_has_a_serious_or_critical_axe_violation(live_serve
                 assert browser.find_elements("name", "case_number"), "the read page should ask for a purpose first"
                 failures += violations_describe("the purpose form as investigator", axe_violations(browser))
             _browser_state_context(browser, context)
-        for path in _html_pages(client, paths):
+        for path in html_pages(partial(client.get, HTTP_ACCEPT="text/html"), paths):
             began = time.monotonic()
             browser.get(f"{live_server.url}{path}")
             found = axe_violations(browser, blocking_only=False)

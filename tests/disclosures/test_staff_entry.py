@@ -177,3 +177,14 @@ def test_staff_enter_a_written_request_through_the_api(api_client, custodian, pa
     assert data["received_via"] == "email" and data["entered_by"] == custodian.username
     assert data["document_sha256"] == hashlib.sha256(content).hexdigest()
     assert DisclosureRequest.objects.get(pk=data["id"]).entered_by == custodian
+
+
+def test_the_review_alert_goes_to_the_other_custodians_not_to_the_one_who_entered_it(
+        custodian, second_custodian, partner_agency, agreement, django_capture_on_commit_callbacks):
+    """R-SHR-9: the alert asks for a review the person who entered the request may not do, so it asks the others."""
+    from apps.notifications.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        entered = enter(custodian, partner_agency)
+    alerted = set(Notification.objects.filter(title__contains=entered.reference).values_list("recipient", flat=True))
+    assert alerted == {second_custodian.pk}

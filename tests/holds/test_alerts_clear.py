@@ -48,3 +48,36 @@ def test_resolving_matches_nothing_without_a_key_or_a_link(boss):
     assert notifications_resolve() == 0
     assert notifications_resolve(dedupe_prefixes=["stay"], recipients=[]) == 1
     assert _unread(boss) == set()
+
+
+def test_a_hold_requested_and_approved_in_one_transaction_leaves_no_approval_alert(
+        request_hold, boss, detective, make_user, agency, django_capture_on_commit_callbacks):
+    """R-RET-3: the request's alert waits for the commit; the approval in the same transaction (the demo's seed, a
+    bulk import) means it is never sent, while the alerts of the steps still to do (the custodian's verification)
+    and the requester's news are."""
+    custodian = make_user(Role.CUSTODIAN, agency=agency)
+    with django_capture_on_commit_callbacks(execute=True):
+        hold = request_hold()
+        hold_approve(actor=boss, hold=hold, note="ok")
+    assert f"holds.{hold.pk}.requested" not in _unread(boss)
+    assert not Notification.objects.filter(dedupe_key=f"holds.{hold.pk}.requested").exists()
+    assert f"holds.{hold.pk}.verify" in _unread(custodian)
+    assert f"holds.{hold.pk}.approved" in _unread(detective)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = request_hold(case_number="24-000778")
+        hold_approve(actor=boss, hold=second, note="ok")
+        hold_verify(actor=custodian, hold=second, evidence_booking_number="EV-2")
+    assert f"holds.{second.pk}.verify" not in _unread(custodian)
+    assert f"holds.{second.pk}.verified" in _unread(detective)
+
+
+def test_an_alert_sent_on_commit_is_still_sent_when_nothing_resolves_it(request_hold, boss,
+                                                                       django_capture_on_commit_callbacks):
+    """R-RET-3: resolving another hold's alert in the same transaction does not cancel this one."""
+    with django_capture_on_commit_callbacks(execute=True):
+        first = request_hold()
+        second = request_hold(case_number="24-000779")
+        hold_approve(actor=boss, hold=second, note="ok")
+    assert f"holds.{first.pk}.requested" in _unread(boss)
+    assert f"holds.{second.pk}.requested" not in _unread(boss)

@@ -187,6 +187,8 @@ def test_quality_reviews_are_recorded_and_an_overdue_one_alerts_once(make_list, 
     assert "Data-quality review of" in response.content.decode()
     review = HotListQualityReview.objects.get()
     assert (review.reviewed_by, review.hot_list, review.findings) == (sergeant, hot_list, "No errors found.")
+    # issue #17: the overdue alert asked for this review; it leaves everyone's home page once recorded.
+    assert not Notification.objects.filter(title__contains="is overdue", read_at__isnull=True).exists()
     assert hot_list_quality_reviews_alert_overdue(now=timezone.now() + timedelta(days=29)) == 0
     assert hot_list_quality_reviews_alert_overdue(now=timezone.now() + timedelta(days=31)) == 2
     operator = make_user(Role.OPERATOR, agency=agency)

@@ -22,7 +22,7 @@ from apps.agreements.services.machine import (
 from apps.audit.transitions import row_lock, transition_apply, transition_check
 from apps.common.errors import ApplicationError
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send_on_commit
 
 ACTIVATE_NEEDS_DOCUMENT = "Upload the signed agreement (PDF) before activating it."
 ACTIVATE_NEEDS_SIGNATORIES = "Record at least one signatory for each agency before activating the agreement."
@@ -115,10 +115,10 @@ def agreement_expire(*, actor, agreement: Agreement, today: date | None = None) 
     title = f"Agreement with {agreement.partner_agency} expired"
     body = (f"“{agreement.title}” reached its sunset on {agreement.sunset_date:%B %-d, %Y}. ALPR data is no longer "
             "shared under it; requests made under it can no longer be approved.")
-    transaction.on_commit(lambda: notification_send(
+    notification_send_on_commit(
         roles=[Role.CUSTODIAN], recipients=_partner_people(agreement.partner_agency), title=title, body=body,
         severity=Severity.WARNING, dedupe_key=f"agreement-expired-{agreement.pk}",
-    ))
+    )
     return agreement
 
 

@@ -1,9 +1,28 @@
 """Template helpers shared by every page."""
 
+import re
+
 from django import template
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 
 register = template.Library()
+
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
+
+
+def _moment(text: str) -> str:
+    """An ISO 8601 moment stored as text (JSON data elements, run counts) in the portal's one format: local time,
+    24-hour, to the minute (issue #17: no '2026-02-09T15:49:00-08:00' noise beside dates shown as 2026-02-09 15:49)."""
+    if not ISO_MOMENT.fullmatch(text):
+        return text
+    moment = parse_datetime(text)
+    if moment is None:
+        return text
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{moment:%Y-%m-%d %H:%M}"
 
 
 def _flat(value) -> str:
@@ -11,7 +30,15 @@ def _flat(value) -> str:
         return ", ".join(f"{key}={_flat(inner)}" for key, inner in value.items() if inner not in (None, "", [], {}))
     if isinstance(value, list | tuple):
         return ", ".join(_flat(item) for item in value)
-    return str(value)
+    return _moment(str(value))
+
+
+@register.filter
+def data_value(value) -> str:
+    """One value of a record's structured data (a run's counts…): moments in the portal's format, nothing as '—'."""
+    if value in (None, "", [], {}):
+        return "—"
+    return _flat(value)
 
 
 @register.filter

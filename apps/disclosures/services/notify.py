@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from apps.accounts.roles import Role
 from apps.disclosures.models import DisclosureRequest
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send_on_commit
 
 
 def _requester_people(disclosure_request: DisclosureRequest):
@@ -20,8 +18,8 @@ def disclosure_requester_notify(disclosure_request: DisclosureRequest, *, title:
 
     link = reverse("disclosures:detail", args=[disclosure_request.pk])
     people = _requester_people(disclosure_request)
-    transaction.on_commit(lambda: notification_send(recipients=people, title=title, body=body, link=link,
-                                                    severity=severity))
+    notification_send_on_commit(recipients=people, title=title, body=body, link=link,
+                                severity=severity)
 
 
 def disclosure_custodian_link(disclosure_request: DisclosureRequest) -> str:
@@ -29,8 +27,9 @@ def disclosure_custodian_link(disclosure_request: DisclosureRequest) -> str:
 
 
 def disclosure_custodians_notify(disclosure_request: DisclosureRequest, *, title: str, body: str = "",
-                                 severity: str = Severity.INFO) -> None:
-    """After commit, a notification to every custodian of records linking to the request's admin page."""
+                                 severity: str = Severity.INFO, exclude=None) -> None:
+    """After commit, a notification to every custodian of records linking to the request's admin page; not to
+    ``exclude`` (the custodian who entered a written request may not review it, R-SHR-9: the alert asks the others)."""
     link = disclosure_custodian_link(disclosure_request)
-    transaction.on_commit(lambda: notification_send(roles=[Role.CUSTODIAN], title=title, body=body, link=link,
-                                                    severity=severity))
+    notification_send_on_commit(roles=[Role.CUSTODIAN], exclude=[exclude], title=title, body=body, link=link,
+                                severity=severity)

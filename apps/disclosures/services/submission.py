@@ -354,7 +354,7 @@ def disclosure_request_enter_written(
         disclosure_request, title=f"Written request entered: {disclosure_request.reference}",
         body=f"{agency} ({disclosure_request.requesting_person_name}), received "
              f"{ReceivedVia(received_via).label.split(' (')[0].lower()} on {received_on:%Y-%m-%d}, "
-             f"entered by {actor}; another custodian must review it (R-SHR-9).")
+             f"entered by {actor}; another custodian must review it (R-SHR-9).", exclude=actor)
     return disclosure_request
 
 

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.urls import reverse
 
 from apps.holds.models import EvidenceHold
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send, notifications_resolve
+from apps.notifications.services import notification_send_on_commit, notifications_resolve
 
 
 def hold_notify(people: Iterable, *, title: str, body: str = "", hold: EvidenceHold, key: str,
             severity: str = Severity.INFO) -> None:
     link = reverse("holds:detail", args=[hold.pk])
     recipients = [person for person in people if person is not None]
-    transaction.on_commit(lambda: notification_send(recipients=recipients, title=title, body=body, link=link,
-                                                    severity=severity, dedupe_key=f"holds.{hold.pk}.{key}"))
+    notification_send_on_commit(recipients=recipients, title=title, body=body, link=link,
+                                severity=severity, dedupe_key=f"holds.{hold.pk}.{key}")
 
 
 def hold_alerts_resolve(hold: EvidenceHold, *keys: str) -> None:

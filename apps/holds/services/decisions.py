@@ -18,7 +18,7 @@ from apps.holds.models import EvidenceHold
 from apps.holds.services.alerts import hold_alerts_resolve, hold_notify
 from apps.holds.services.machine import EVENT_PREFIX, ILLEGAL_TRANSITION, LOCK_RELATED, hold_event_record, hold_machine
 from apps.notifications.models import Severity
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send_on_commit
 
 SELF_DECISION = "You cannot approve or deny your own evidence hold; the requester's supervisor decides."
 NOT_THE_SUPERVISOR = "Only the requester's supervisor ({name}) may approve or deny this hold."
@@ -58,10 +58,10 @@ def hold_approve(*, actor, hold: EvidenceHold, note: str = "") -> EvidenceHold:
                 title=f"Evidence hold {hold.reference} approved by your supervisor",
                 body="The custodian of records verifies the request next; its reads stay protected meanwhile.")
         link = reverse("holds:detail", args=[hold.pk])
-        transaction.on_commit(lambda: notification_send(
+        notification_send_on_commit(
             roles=[Role.CUSTODIAN], severity=Severity.WARNING, link=link, dedupe_key=f"holds.{hold.pk}.verify",
             title=f"Evidence hold {hold.reference} waits for your verification",
-            body=f"Case {hold.case_number}, {hold.get_ground_display().lower()}: {hold.read_count} read(s)."))
+            body=f"Case {hold.case_number}, {hold.get_ground_display().lower()}: {hold.read_count} read(s).")
     return hold
 
 

@@ -189,6 +189,9 @@ def hot_list_quality_review_record(*, actor, scope: str, findings: str, hot_list
                                   errors_found=max(int(errors_found or 0), 0))
     review.full_clean()
     review.save(force_insert=True)
+    # The overdue alerts of the lists it covers leave the home pages (issue #17): the review they ask for is done.
+    notifications_resolve(dedupe_prefixes=[f"hotlist-quality-overdue:{hot_list.pk}:" if hot_list
+                                           else "hotlist-quality-overdue:"])
     event_record(actor=actor, code="alprportal.hotlists.quality_review.recorded", target=review,
                  data={"hot_list": hot_list.pk if hot_list else None, "scope": scope, "findings": findings,
                        "entries_checked": review.entries_checked, "errors_found": review.errors_found})

@@ -15,7 +15,7 @@ from apps.audit.services import event_record
 from apps.common.celery_utils import QUEUED_JOB_RESEND_AFTER
 from apps.common.errors import ApplicationError
 from apps.common.jobs import JOBS_RESEND_LIMIT, job_claim, job_mark_failed, jobs_resend
-from apps.notifications.services import notification_send
+from apps.notifications.services import notification_send_on_commit
 from apps.reports.builder import figures_sha256, rendition_figures_build, report_figures_build
 from apps.reports.choices import Audience, JobAction, JobStatus, ReportStatus
 from apps.reports.models import OversightReport, ReportJob, ReportRendition
@@ -175,8 +175,8 @@ def _finalize(job: ReportJob) -> None:
             "renditions": {r.audience: r.sha256 for r in report.renditions.all()},
         })
         _delete_files_on_commit(superseded)
-        transaction.on_commit(lambda: notification_send(
+        notification_send_on_commit(
             roles=[Role.OVERSIGHT], title=f"Oversight report issued: {report.reference} ({report.period_label})",
             body=f"The {report.get_kind_display().lower()} for {report.period_label} has been issued.",
             link=reverse("reports:detail", args=[report.pk]), dedupe_key=f"reports.issued.{report.pk}",
-        ))
+        )

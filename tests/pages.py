@@ -1,0 +1,35 @@
+"""Every page (HTML, not the API nor Django's admin) the URLconf has, filled with seeded objects: the pages the
+accessibility test (tests/a11y), the layout test (tests/journeys/test_layout_every_page.py) and the screenshot tool
+(tests/screens.py) open for each demo login. Nothing here lists a page: routes come from tests/route_discovery.py and
+object ids from the crawler's choice of seeded objects (tests/test_plate_crawler.py)."""
+
+from __future__ import annotations
+
+from tests.route_discovery import discover_routes, route_path
+from tests.test_plate_crawler import _CHOSEN, _fill, _plates_seen_by_cameras
+
+
+def page_paths() -> list[str]:
+    """Every page path, filled with the demo's objects (no API, no admin, no log-out)."""
+    _CHOSEN.clear()
+    plates = _plates_seen_by_cameras()
+    paths = []
+    for route in discover_routes():
+        if route.name.startswith("admin:") or route.pattern.startswith("api/") or route.name == "accounts:logout":
+            continue
+        combos = _fill(route, plates)
+        if isinstance(combos, str):
+            continue
+        paths.extend(route_path(route, kwargs) for kwargs in combos)
+    return paths
+
+
+def html_pages(get, paths: list[str]) -> list[str]:
+    """The paths that answer 200 with HTML to ``get(path)`` (a test client's or a requests session's get)."""
+    pages = []
+    for path in paths:
+        response = get(path)
+        status = getattr(response, "status_code", None)
+        if status == 200 and response.headers.get("Content-Type", "").startswith("text/html"):
+            pages.append(path)
+    return pages
