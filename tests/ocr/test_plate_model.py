@@ -95,6 +95,29 @@ def test_a_burnt_in_camera_time_stamp_is_never_the_plate(ocr_engine_loaded):
     assert not any(c.accepted for c in candidates)
 
 
+def _plate_crop(plate: str, county: str, seed: int):
+    """A tight crop of a plate as ALPR cameras send them: the state name on top, the number filling most of the
+    height, a county name in small letters under it (as on Iowa, Kentucky, Tennessee plates)."""
+    rng = np.random.default_rng(seed)
+    image = (np.full((160, 320, 3), 236, np.int16) - rng.integers(0, 18, (160, 320, 3))).astype(np.uint8)
+    cv2 = pytest.importorskip("cv2")
+    cv2.rectangle(image, (2, 2), (317, 157), (50, 50, 50), 3)
+    cv2.putText(image, "IOWA", (125, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (40, 40, 40), 2, cv2.LINE_AA)
+    cv2.putText(image, plate, (22, 112), cv2.FONT_HERSHEY_DUPLEX, 2.3, (25, 25, 25), 5, cv2.LINE_AA)
+    cv2.putText(image, county, (100, 146), cv2.FONT_HERSHEY_SIMPLEX, 0.75, (30, 30, 30), 2, cv2.LINE_AA)
+    return cv2.GaussianBlur(image, (3, 3), 0.8)
+
+
+def test_on_a_plate_crop_the_number_wins_over_the_county_name_under_it(ocr_engine_loaded):
+    """Engine 1.3 stated the county name (MARSHALL, SCOTT, POLK, JOHNSON) on such crops: the size rule penalized the
+    smaller line, but the penalty was lost when that line was re-read (engine 1.4 keeps it for the region)."""
+    for plate, county, seed in (("469BWW", "MARSHALL", 1), ("5812HJ", "SCOTT", 2), ("042WYG", "POLK", 3),
+                                ("7881BZ", "JOHNSON", 4)):
+        candidates = ocr_engine_loaded.read_plates(_plate_crop(plate, county, seed))
+        assert candidates[0].text == plate and candidates[0].accepted, [(c.text, c.note) for c in candidates]
+        assert any(fold_confusable(c.text) == fold_confusable(county) for c in candidates[1:])  # kept, not stated
+
+
 def test_degraded_versions_of_a_photo_still_read(ocr_engine_loaded):
     """A phone picture of the screen, rotated 5-10°, JPEG quality 30-40, 640 px wide: the same plate, or no plate
     at all — never another plate."""

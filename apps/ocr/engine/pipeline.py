@@ -55,6 +55,7 @@ class Candidate:
     geometry: float = 0.0
     layout: float = 0.0  # the layout prior's share of ``score``
     implausible: str | None = None  # why no plate can be this text (plates.implausible_reason), None if it can
+    size_pen: float = 0.0  # the size rule's penalty of the region (kept by its re-read hypotheses, ``size_keep``)
     posterior: float = 0.0  # share of this text among all the photo's readings (softmax of the scores)
     origin: str = "read"  # read (a view's greedy text), beam, edge (a greedy text less an edge character), i1
 
@@ -86,6 +87,9 @@ class PlateReader:
         state_prior: int = 1,
         rec2: TextRecognizer | None = None,
         keep_variant: float = 0.05,
+        det_upscale: float = 1.0,
+        max_text_frac: float = 0.25,
+        size_keep: int = 1,
     ):
         """Options (defaults are the measured configuration):
 
@@ -108,6 +112,13 @@ class PlateReader:
         state's name is read in the photo and ``state_prior``); beam: how many texts the CTC beam search proposes
         per view of a refined region (0: greedy texts only); edge_variants: also propose each read text without
         its first or last character (a frame edge or bolt read as 1/L, or a lost small leading digit).
+
+        1.4: size_keep: the size rule's penalty of a refined region is kept by all its hypotheses (the re-read views
+        have no neighbours to compare with, so before 1.4 a county name or sticker text under the plate number lost
+        its penalty when it was refined); det_upscale: enlarge a photo smaller than ``det_side`` up to this factor
+        for detection (off: it helps 640 px photos but reads tight plate crops worse); max_text_frac: text taller
+        than this fraction of the photo is penalized in the geometry term (0.25 kept: 1.0 changed nothing net on the
+        tune halves).  See the engine README, *1.4*.
         """
         self.det, self.rec = det, rec
         self.det_side = det_side
@@ -131,16 +142,18 @@ class PlateReader:
         self.state_prior = state_prior
         self.rec2 = rec2
         self.keep_variant = keep_variant
+        self.det_upscale = det_upscale
+        self.max_text_frac = max_text_frac
+        self.size_keep = size_keep
         self.layout = plates.LayoutPrior() if layout_w else None
 
     # ------------------------------------------------------------------ geometry
-    @staticmethod
-    def _geometry(box: TextBox, shape) -> float:
+    def _geometry(self, box: TextBox, shape) -> float:
         H, W = shape[:2]
         x, y, w, h = box.rect
         g = 0.0
         hf = box.height / H
-        if hf < 0.012 or hf > 0.25:
+        if hf < 0.012 or hf > self.max_text_frac:
             g -= 1.5
         ar = box.width / max(1.0, box.height)
         if ar < 1.2:
@@ -193,8 +206,9 @@ class PlateReader:
             return self._prior(text, rd.raw) + self._geometry(box, shape) + self.beta * ll
         return plates.plate_score(rd.text, rd.confidence, raw=rd.raw, geometry=self._geometry(box, shape))
 
-    def _first_pass(self, img, pre: str | None = None, side: int | None = None):
-        boxes = self.det.detect(_det_input(img, pre or self.det_pre), max_side=side or self.det_side)
+    def _first_pass(self, img, pre: str | None = None, side: int | None = None, upscale: float | None = None):
+        boxes = self.det.detect(_det_input(img, pre or self.det_pre), max_side=side or self.det_side,
+                                upscale=self.det_upscale if upscale is None else upscale)
         H = img.shape[0]
         # plate text lines: wider than tall, not tiny
         boxes = [b for b in boxes if b.width >= 1.2 * b.height and b.height >= max(6.0, 0.008 * H)]
@@ -301,6 +315,7 @@ class PlateReader:
                 pen = self.size_rule * (2.0 if rel < 0.5 else 1.0)
                 c.score -= pen
                 c.geometry -= pen
+                c.size_pen = -pen
 
     def _prior(self, text: str, raw: str) -> float:
         """Plate-likeness of a text: plates.text_penalty, minus ``rare_chars`` per letter I (most US states
@@ -316,7 +331,8 @@ class PlateReader:
             return 0.0
         return self.layout_w * self.layout.log_prior(text, state if self.state_prior else None)
 
-    def _region_hypotheses(self, views: list[Candidate], state: str | None = None) -> list[Candidate]:
+    def _region_hypotheses(self, views: list[Candidate], state: str | None = None,
+                           region_size_pen: float = 0.0) -> list[Candidate]:
         hyps: dict[str, Candidate] = {}
         origin: dict[str, str] = {}
         for v in views:
@@ -343,6 +359,10 @@ class PlateReader:
             if self.zero_for_o:
                 hyps = {t: r for t, r in hyps.items() if "O" not in t}
         geo = max(v.geometry for v in views)
+        if self.size_keep and len(views) > 1:
+            # the size rule's penalty belongs to the region, not to one view of it: re-read views are scored without
+            # neighbours, so without this a county name or sticker under the plate number lost its penalty on re-read
+            geo = max(v.geometry - v.size_pen for v in views) + region_size_pen
         out = []
         texts = list(hyps)
         if len(views) > 1 and texts:
@@ -359,8 +379,8 @@ class PlateReader:
                                  layout=layout, origin=origin[text]))
         return out
 
-    def _scored_first_pass(self, img, pre=None, side=None) -> list[Candidate]:
-        cands = self._first_pass(img, pre, side)
+    def _scored_first_pass(self, img, pre=None, side=None, upscale=None) -> list[Candidate]:
+        cands = self._first_pass(img, pre, side, upscale)
         if self.zero_for_o:
             for c in cands:
                 c.text = c.text.replace("O", "0")
@@ -395,7 +415,7 @@ class PlateReader:
                         v for v in views if v.source != "det-masked"]
                 else:
                     views = [c] + views
-                out.extend(self._region_hypotheses(views, state))
+                out.extend(self._region_hypotheses(views, state, c.size_pen))
             else:
                 out.append(c)
         out.sort(key=lambda c: -c.score)

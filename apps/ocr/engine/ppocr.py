@@ -70,11 +70,14 @@ class TextDetector:
         self.mean = np.array([0.5, 0.5, 0.5], np.float32) * 255
         self.std = np.array([0.5, 0.5, 0.5], np.float32) * 255
 
-    def prob_map(self, img_bgr: np.ndarray, max_side: int = 960, min_side: int = 0) -> tuple[np.ndarray, float, float]:
+    def prob_map(self, img_bgr: np.ndarray, max_side: int = 960, min_side: int = 0,
+                 upscale: float = 1.0) -> tuple[np.ndarray, float, float]:
         h, w = img_bgr.shape[:2]
         ratio = 1.0
         if max(h, w) > max_side:
             ratio = max_side / max(h, w)
+        elif upscale > 1.0:  # a small photo is enlarged towards max_side (at most ``upscale`` times)
+            ratio = min(upscale, max_side / max(h, w))
         if min_side and min(h, w) * ratio < min_side:
             ratio = min_side / min(h, w)
         rh = max(32, int(round(h * ratio / 32)) * 32)
@@ -94,8 +97,9 @@ class TextDetector:
         box_thresh: float = 0.5,
         unclip_ratio: float = 1.6,
         min_size: float = 3,
+        upscale: float = 1.0,
     ) -> list[TextBox]:
-        pred, sx, sy = self.prob_map(img_bgr, max_side, min_side)
+        pred, sx, sy = self.prob_map(img_bgr, max_side, min_side, upscale)
         bitmap = (pred > thresh).astype(np.uint8)
         bitmap = cv2.dilate(bitmap, np.ones((2, 2), np.uint8))
         contours, _ = cv2.findContours(bitmap, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
