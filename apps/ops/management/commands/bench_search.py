@@ -86,6 +86,7 @@ class Command(BaseCommand):
                            roles=[Role.INVESTIGATOR], job_title="Crime analyst")
         # A throw-away benchmark database: its one searcher needs no background check on record (R-ACC-6 setting).
         Agency.objects.filter(pk=agency.pk).update(background_check_required=False)
+        user.agency.background_check_required = False  # the user object holds the agency as it was loaded
         for number in range(CAMERAS):
             camera_create(actor=None, name=f"Camera {number:02d}", kind=CameraKind.FIXED, agency=agency,
                           commissioned_at=timezone.now() - timedelta(days=3650))
