@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from apps.common.fields import TriggerCheckedForeignKey
 from apps.reads.choices import CameraKind, CameraStatus, IngestFormat
 
 PLATE_MAX_LENGTH = 10
@@ -277,7 +278,8 @@ class ReadCorrection(models.Model):
     """A fix of a misread plate (R-READ-2): who, when, why and the corrected plate. Append-only; the latest one is
     the read's ``plate_current``, the original stays visible in the read's history."""
 
-    read = models.ForeignKey(Read, on_delete=models.CASCADE, related_name="corrections")
+    # Integrity by trigger on PostgreSQL, where reads are partitioned (apps.common.fields, apps.reads.partitions).
+    read = TriggerCheckedForeignKey(Read, on_delete=models.CASCADE, related_name="corrections")
     previous_plate = models.CharField(max_length=PLATE_MAX_LENGTH)
     corrected_plate = models.CharField(max_length=PLATE_MAX_LENGTH)
     reason = models.TextField()
@@ -330,7 +332,8 @@ class ReadAgentAlert(models.Model):
     (issue #21). Never a hit: the portal matches reads against its own lists when they are stored (R-HOT-3); this
     only records that the agent alerted too, on which of its lists. Part of the read (purged with it)."""
 
-    read = models.ForeignKey(Read, on_delete=models.CASCADE, related_name="agent_alerts")
+    # Integrity by trigger on PostgreSQL, where reads are partitioned (apps.common.fields, apps.reads.partitions).
+    read = TriggerCheckedForeignKey(Read, on_delete=models.CASCADE, related_name="agent_alerts")
     alert_list = models.CharField(max_length=100, help_text="The agent's alert list, as it names it.")
     alert_list_id = models.CharField(max_length=40, blank=True, default="")
     received_at = models.DateTimeField()
