@@ -57,8 +57,10 @@ GIN_CLEANUP_WORK_MEM = "256MB"
 
 def _gin_indexes() -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'reads_read' AND indexdef LIKE %s",
-                       ["% USING gin %"])
+        # The table's own GIN indexes, or its partitions' when reads are partitioned (issue #19).
+        cursor.execute("SELECT c.relname FROM pg_partition_tree('reads_read'::regclass) t "
+                       "JOIN pg_index i ON i.indrelid = t.relid JOIN pg_class c ON c.oid = i.indexrelid "
+                       "JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin' AND c.relkind = 'i'")
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -187,6 +189,65 @@ def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None
         return len(rows), (max(row[1] for row in rows) if rows else None)
 
 
+def _partitions_purge(ctx: RunContext, *, eligible: str, params: list, bound: datetime, run_id: int | None) -> None:
+    """PostgreSQL with reads partitioned by month (issue #19): empty each month partition that ends before ``bound``
+    and whose reads are (nearly) all due, as a whole instead of row by row. In one transaction per partition: the
+    reads to keep — held (R-RET-3, whichever side of a month boundary the hold's other reads are), referred to by a
+    hit (R-RET-4), or not due — are copied aside, the parts of the others deleted (the purge order: corrections,
+    agent alerts, OCR alternates), their image names queued, the partition TRUNCATEd and the kept reads put back
+    unchanged (same ids; originals untouched, R-READ-2). The run counts commit with the rows (R-RET-4). A partition
+    that must keep more than RETENTION_PARTITION_KEEP_MAX_SHARE of its reads is left to the row-by-row batches,
+    which also take every partial month; a partition left empty is dropped."""
+    from django.conf import settings
+
+    from apps.reads.partitions import partition_drop_if_empty, partitions_list, reads_partitioned
+
+    if not reads_partitioned():
+        return
+    referenced = read_referenced_sql("r")
+    keep = f"({eligible}) IS NOT TRUE OR {read_held_sql('r', as_of=ctx.as_of)}" + (
+        f" OR ({referenced})" if referenced else "")
+    parts = [model._meta.db_table for model in read_parts()]  # table names from the models, never input
+    share = settings.PORTAL["RETENTION_PARTITION_KEEP_MAX_SHARE"]
+    timeout = f"{settings.PORTAL['READS_PARTITION_LOCK_TIMEOUT_SECONDS']}s"
+    for name, _lower, upper in partitions_list():
+        if upper > bound:
+            break
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [timeout])
+            # Ingest of a late read for this month, and searches of it, wait for this transaction.
+            cursor.execute(f"LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE")
+            cursor.execute(f"SELECT count(*), count(*) FILTER (WHERE {keep}) FROM {name} r", params)  # noqa: S608
+            total, kept = cursor.fetchone()
+            if total == 0 or kept == total or kept > total * share:
+                purged = 0
+            else:
+                cursor.execute(f"CREATE TEMPORARY TABLE retention_keep ON COMMIT DROP AS "  # noqa: S608
+                               f"SELECT * FROM {name} r WHERE {keep}", params)
+                cursor.execute("CREATE INDEX ON retention_keep (id)")
+                gone = f"{name} r WHERE NOT EXISTS (SELECT 1 FROM retention_keep k WHERE k.id = r.id)"  # noqa: S608
+                for table in parts:
+                    cursor.execute(f"DELETE FROM {table} c WHERE c.read_id IN (SELECT r.id FROM {gone})")  # noqa: S608
+                cursor.execute(
+                    "INSERT INTO retention_pendingfiledeletion (name, source, enqueued_at, run_id, attempts, "  # noqa: S608
+                    "last_error) SELECT f.name, f.source, %s, %s, 0, '' FROM (SELECT r.vehicle_image, r.plate_crop "
+                    f"FROM {gone}) g CROSS JOIN LATERAL (VALUES (g.vehicle_image, 'reads.vehicle_image'), "
+                    "(g.plate_crop, 'reads.plate_crop')) AS f(name, source) "
+                    "WHERE f.name <> '' AND position('.pack#' in f.name) = 0", [ctx.as_of, run_id])
+                cursor.execute(f"TRUNCATE {name}")
+                cursor.execute(f"INSERT INTO {name} SELECT * FROM retention_keep")  # noqa: S608
+                if cursor.rowcount != kept:  # never: the partition is locked
+                    raise RuntimeError(f"{name}: {kept} reads to keep, {cursor.rowcount} put back")
+                cursor.execute("DROP TABLE retention_keep")  # also inside an outer transaction (no commit yet)
+                purged = total - kept
+                ctx.batch_commit("purged", purged)
+        if purged:
+            ctx.add("partitions_emptied", 1)
+            transaction.on_commit(engine.pending_files_drain)  # the files after the commit, as the batches do
+        if kept == 0 and partition_drop_if_empty(name):
+            ctx.add("partitions_dropped", 1)
+
+
 def reads_purge_archived(ctx: RunContext, days: int) -> dict:
     """R-RET-2: delete reads archived more than ``days`` ago — rows, corrections and (after commit) image files —
     except held reads. A read is archived after capture, so ``captured_at < cutoff`` is implied and lets the time
@@ -199,6 +260,7 @@ def reads_purge_archived(ctx: RunContext, days: int) -> dict:
     ctx.set("cutoff", cutoff.isoformat())
     where = "r.captured_at < %s AND r.archived_at IS NOT NULL AND r.archived_at < %s"
     run_id = ctx.run.pk if ctx.run else None
+    _partitions_purge(ctx, eligible=where, params=[bound, cutoff], bound=bound, run_id=run_id)
     engine.keyset_slices(ctx, lambda after, end: _purge_batch(where=where, params=[end, cutoff], limit=ctx.batch_size,
                                                  after=after, run_id=run_id, as_of=ctx.as_of), "purged",
             end=bound, first_sql="SELECT r.captured_at FROM reads_read r WHERE r.captured_at < %s "
@@ -218,6 +280,7 @@ def reads_purge_non_hit(ctx: RunContext, days: int) -> dict:
     ctx.set("hit_sources", sorted(keepers))
     where = "r.captured_at < %s" + "".join(f" AND NOT {sql('r')}" for sql in keepers.values())
     run_id = ctx.run.pk if ctx.run else None
+    _partitions_purge(ctx, eligible=where, params=[cutoff], bound=cutoff, run_id=run_id)
     engine.keyset_batches(ctx, lambda after, end: _purge_batch(where=where, params=[end], limit=ctx.batch_size,
                                                                after=after, run_id=run_id, as_of=ctx.as_of),
                           "purged", start=None, end=cutoff)
