@@ -1,0 +1,106 @@
+"""Retention over reads partitioned by capture month on PostgreSQL (issue #19): a month past its period is emptied
+as a whole — its reads' parts first, images queued — while held reads stay, also when a hold spans a month boundary
+(R-RET-2, R-RET-3, R-RET-4); a month with too much to keep goes row by row."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.utils import timezone
+
+from apps.reads.models import Read, ReadCorrection
+from apps.reads.partitions import month_add, month_start, partition_name, partitions_ensure, partitions_list
+
+pytestmark = pytest.mark.skipif(django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+                                reason="reads are partitioned on PostgreSQL only (SQLite keeps one plain table)")
+
+
+def _partition_of(read_id: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableoid::regclass::text FROM reads_read WHERE id = %s", [read_id])
+        return cursor.fetchone()[0]
+
+
+def _partition_names() -> set[str]:
+    return {name for name, _, _ in partitions_list()}
+
+
+def _month_reads(camera, start, count, *, archived_days_ago=400, first_minutes=60, step=-1):
+    from tests.holds.helpers import make_read
+
+    now = timezone.now()
+    reads = []
+    for n in range(count):
+        moment = start + timedelta(minutes=first_minutes * step + n * step)
+        reads.append(make_read(camera, days_ago=(now - moment).total_seconds() / 86400,
+                               archived_days_ago=archived_days_ago, images=n == 0))
+    return reads
+
+
+def test_retention_empties_whole_months_and_keeps_a_hold_spanning_the_boundary(
+        camera, detective, boss, make_user, run_retention, policy, settings, django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    from apps.holds.choices import HoldGround, ScopeKind
+    from apps.holds.services.request import hold_request
+    from apps.retention.choices import RunStatus
+    from tests.events import domain_events
+    from tests.holds.helpers import approve_and_verify
+
+    settings.PORTAL = {**settings.PORTAL, "RETENTION_PARTITION_KEEP_MAX_SHARE": 0.5}
+    policy(read_retention_days=730, archive_purge_days=365)
+    boundary = month_start(timezone.now() - timedelta(days=1150)).astimezone(UTC)
+    before = _month_reads(camera, boundary, 6)                        # the last hours of one month
+    after = _month_reads(camera, boundary, 6, step=1)                 # the first hours of the next
+    alone = _month_reads(camera, month_add(boundary, -3), 3, step=1)  # a month with no hold at all
+    held = [before[1], after[1]]
+    # An investigator cannot see (so cannot hold) archived reads: hold them first, then they were archived long ago.
+    archived_at = before[1].archived_at
+    Read.objects.filter(pk__in=[r.pk for r in held]).update(archived_at=None)
+    hold = hold_request(actor=detective, case_number="24-000999", reason="Evidence.", ground=HoldGround.EVIDENCE,
+                        contact="x", scope_kind=ScopeKind.READS, read_ids=[r.pk for r in held])
+    approve_and_verify(boss=boss, hold=hold)
+    Read.objects.filter(pk__in=[r.pk for r in held]).update(archived_at=archived_at)
+    corrector = make_user()
+    gone_correction = ReadCorrection.objects.create(read=before[2], previous_plate="7ABC123",
+                                                    corrected_plate="7ABC128", reason="x", corrected_by=corrector)
+    kept_correction = ReadCorrection.objects.create(read=after[1], previous_plate="7ABC123",
+                                                    corrected_plate="7ABC128", reason="x", corrected_by=corrector)
+    partitions_ensure()
+    months = [partition_name(boundary - timedelta(hours=1)), partition_name(boundary), partition_name(alone[0]
+                                                                                                      .captured_at)]
+    assert {_partition_of(r.pk) for r in before} == {months[0]} and {_partition_of(r.pk) for r in after} == {months[1]}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = run_retention(batch_size=2)
+
+    assert run.status == RunStatus.SUCCEEDED, run.errors
+    left = set(Read.objects.values_list("pk", flat=True))
+    assert left == {r.pk for r in held}  # held reads on both sides of the boundary, untouched
+    assert all(Read.objects.get(pk=r.pk).plate_read == r.plate_read for r in held)
+    counts = run.counts["reads.purge"]
+    assert counts["purged"] == 13 and counts["partitions_emptied"] == 3 and counts["held_kept"] == 2
+    assert counts["partitions_dropped"] == 1 and months[2] not in _partition_names()
+    assert {months[0], months[1]} <= _partition_names()
+    assert not ReadCorrection.objects.filter(pk=gone_correction.pk).exists()  # the parts went first
+    assert ReadCorrection.objects.filter(pk=kept_correction.pk).exists()
+    assert not default_storage.exists(before[0].vehicle_image.name)  # the purged reads' images are gone
+    assert domain_events("alprportal.retention.run.", target=run)[-1] == "alprportal.retention.run.succeeded"
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no reference left dangling
+
+
+def test_retention_of_a_month_with_too_many_reads_to_keep_goes_row_by_row(camera, run_retention, policy, settings):
+    settings.PORTAL = {**settings.PORTAL, "RETENTION_PARTITION_KEEP_MAX_SHARE": 0.2}
+    policy(read_retention_days=730, archive_purge_days=365)
+    boundary = month_start(timezone.now() - timedelta(days=1150))
+    due = _month_reads(camera, boundary, 2)
+    not_yet = _month_reads(camera, boundary, 2, archived_days_ago=10, first_minutes=600)  # archived only lately
+    partitions_ensure()
+    run = run_retention(batch_size=10)
+    assert set(Read.objects.values_list("pk", flat=True)) == {r.pk for r in not_yet}
+    assert run.counts["reads.purge"]["purged"] == len(due)
+    assert "partitions_emptied" not in run.counts["reads.purge"]
