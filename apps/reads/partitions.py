@@ -94,10 +94,15 @@ def partition_index_statements(cursor, partition: str) -> list[str]:
     ``<parent index>_<suffix>`` (``read_plate_trgm_p202612``, ``reads_read_pkey_default``): ATTACH adopts them, and
     plans keep naming the index the code and the docs talk about."""
     suffix = partition.removeprefix("reads_read_")
-    cursor.execute("SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = to_regclass(%s) "
-                   "ORDER BY i.indexrelid", [PARENT])
+    # An index behind a constraint (primary key, read_unique_per_camera) is adopted only as that constraint.
+    cursor.execute("SELECT pg_get_indexdef(i.indexrelid), c.conname, pg_get_constraintdef(c.oid) FROM pg_index i "
+                   "LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
+                   "WHERE i.indrelid = to_regclass(%s) ORDER BY i.indexrelid", [PARENT])
     statements = []
-    for (definition,) in cursor.fetchall():
+    for definition, constraint, constraint_definition in cursor.fetchall():
+        if constraint:
+            statements.append(f"ALTER TABLE {partition} ADD CONSTRAINT {constraint}_{suffix} {constraint_definition}")
+            continue
         match = _INDEX_DEF.match(definition)
         if match is None:
             raise RuntimeError(f"unexpected index definition on {PARENT}: {definition}")

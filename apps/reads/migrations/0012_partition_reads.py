@@ -92,10 +92,13 @@ _INDEX_DEF = re.compile(r"^(CREATE (?:UNIQUE )?INDEX )(\S+) ON ONLY (\S+) ")
 def _index_statements(cursor, partition):
     """The parent's indexes for ``partition``, named ``<index>_<suffix>`` (as apps.reads.partitions names them)."""
     suffix = partition.removeprefix("reads_read_")
-    cursor.execute("SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'reads_read'::regclass "
-                   "ORDER BY indexrelid")
-    return [_INDEX_DEF.sub(lambda m: f"{m.group(1)}{m.group(2)}_{suffix} ON {partition} ", definition, count=1)
-            for (definition,) in cursor.fetchall()]
+    cursor.execute("SELECT pg_get_indexdef(i.indexrelid), c.conname, pg_get_constraintdef(c.oid) FROM pg_index i "
+                   "LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
+                   "WHERE i.indrelid = 'reads_read'::regclass ORDER BY i.indexrelid")
+    # An index behind a constraint (primary key, read_unique_per_camera) is adopted only as that constraint.
+    return [f"ALTER TABLE {partition} ADD CONSTRAINT {constraint}_{suffix} {constraint_definition}" if constraint
+            else _INDEX_DEF.sub(lambda m: f"{m.group(1)}{m.group(2)}_{suffix} ON {partition} ", definition, count=1)
+            for definition, constraint, constraint_definition in cursor.fetchall()]
 
 
 def forwards(apps, schema_editor):
