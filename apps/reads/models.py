@@ -190,6 +190,9 @@ class Read(models.Model):
     refuses any UPDATE of the original columns. ``flagged_out_of_service`` marks a read captured while its unit was
     reported out of service (R-READ-5). ``archived_at`` is set by retention (R-RET-1): archived reads are visible to
     system administrators only.
+
+    On PostgreSQL the table is partitioned by capture month and its primary key is ``(id, captured_at)`` in the
+    database (``apps.reads.partitions``, issue #19); ``id`` alone stays unique (one sequence) and is Django's pk.
     """
 
     # No separate FK index: (camera, captured_at) and (camera, source_read_id) both start with camera.
@@ -238,6 +241,8 @@ class Read(models.Model):
             ("correct_read", "Can record a correction of a misread plate"),
         ]
         constraints = [
+            # On PostgreSQL reads are partitioned by capture month (apps.reads.partitions): there the database
+            # constraint also holds captured_at and ingest's key lock keeps a key to one read (issue #19).
             models.UniqueConstraint(fields=["camera", "source_read_id"], name="read_unique_per_camera"),
             models.CheckConstraint(condition=models.Q(plate_normalized__regex=r"^[A-Z0-9]+$"),
                                    name="read_plate_normalized_charset"),

@@ -34,13 +34,15 @@ import re
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 logger = logging.getLogger("alprportal.reads.partitions")
 
 PARENT = "reads_read"
 DEFAULT = "reads_read_default"
+PARENT_LOCK_TIMEOUT = "2s"
+LOCK_NOT_AVAILABLE = "55P03"
 _NAME = re.compile(r"^reads_read_p(\d{4})(\d{2})$")
 _BOUND = re.compile(r"FROM \('([^']+)'\) TO \('([^']+)'\)")
 
@@ -177,13 +179,19 @@ def partition_drop_if_empty(name: str) -> bool:
     get its partition back from the manager."""
     if not _NAME.match(name):
         raise ValueError(f"not a monthly reads partition: {name}")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)",
-                       [f"{settings.PORTAL['READS_PARTITION_LOCK_TIMEOUT_SECONDS']}s"])
-        cursor.execute(f"LOCK TABLE {PARENT} IN ACCESS EXCLUSIVE MODE")
-        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {name})")  # noqa: S608 - checked name
-        if cursor.fetchone()[0]:
-            return False
-        cursor.execute(f"ALTER TABLE {PARENT} DETACH PARTITION {name}")
-        cursor.execute(f"DROP TABLE {name}")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Waiting for the parent's lock queues every search and ingest behind it: wait briefly or not at all.
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [PARENT_LOCK_TIMEOUT])
+            cursor.execute(f"LOCK TABLE {PARENT} IN ACCESS EXCLUSIVE MODE")
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {name})")  # noqa: S608 - checked name
+            if cursor.fetchone()[0]:
+                return False
+            cursor.execute(f"ALTER TABLE {PARENT} DETACH PARTITION {name}")
+            cursor.execute(f"DROP TABLE {name}")
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        logger.warning("Partition %s is empty but the table was busy: dropped on a later run", name)
+        return False
     return True

@@ -8,7 +8,7 @@ from datetime import UTC, timedelta
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.reads.models import Read, ReadCorrection
@@ -103,4 +103,72 @@ def test_retention_of_a_month_with_too_many_reads_to_keep_goes_row_by_row(camera
     run = run_retention(batch_size=10)
     assert set(Read.objects.values_list("pk", flat=True)) == {r.pk for r in not_yet}
     assert run.counts["reads.purge"]["purged"] == len(due)
+    assert "partitions_emptied" not in run.counts["reads.purge"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_month_is_purged_row_by_row_and_nothing_waits_long(camera, run_retention, policy, settings):
+    """A long search or export holding the month partition: retention does not wait past its lock timeout; it
+    counts the partition busy and the row-by-row batches purge the month's due reads anyway."""
+    import threading
+
+    from django.db import connections
+
+    settings.PORTAL = {**settings.PORTAL, "READS_PARTITION_LOCK_TIMEOUT_SECONDS": 1, "RETENTION_WORKERS": 1}
+    policy(read_retention_days=730, archive_purge_days=365)
+    boundary = month_start(timezone.now() - timedelta(days=1150))
+    due = _month_reads(camera, boundary, 4)
+    partitions_ensure()
+    busy = _partition_of(due[0].pk)
+    holding, release = threading.Event(), threading.Event()
+
+    def reader():
+        try:
+            with transaction.atomic(), connections["default"].cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM {busy}")  # noqa: S608 - a partition name
+                holding.set()
+                release.wait(timeout=60)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        assert holding.wait(timeout=30)
+        run = run_retention(batch_size=10)
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    counts = run.counts["reads.purge"]
+    assert counts["partitions_busy"] == 1 and "partitions_emptied" not in counts
+    assert counts["purged"] == 4 and not Read.objects.filter(pk__in=[r.pk for r in due]).exists()
+    assert busy in _partition_names()  # dropped on a later run, when nobody holds it
+
+
+def test_batches_touch_only_their_own_reads_when_row_positions_repeat_across_months(camera, run_retention, policy):
+    """Each month partition numbers its rows from the start, so a row position (ctid) repeats across months: the
+    archive and purge batches must act on the reads they chose, never on another month's read at the same spot."""
+    from tests.holds.helpers import make_read
+
+    policy(read_retention_days=730, archive_purge_days=365)
+    to_archive = make_read(camera, days_ago=800)                          # due for archiving
+    to_purge = make_read(camera, days_ago=1300, archived_days_ago=400)   # due for purging
+    recent = make_read(camera, days_ago=1)                                # due for nothing
+    archived_lately = make_read(camera, days_ago=760, archived_days_ago=20)
+    # Not yet due, in to_purge's month: that month has too much to keep to go whole, so the row batches purge it.
+    neighbour = make_read(camera, days_ago=1300.01, archived_days_ago=20)
+    partitions_ensure()
+    reads = (to_archive, to_purge, recent, archived_lately, neighbour)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ctid::text FROM reads_read WHERE id = ANY(%s)", [[r.pk for r in reads]])
+        assert len({row[0] for row in cursor.fetchall()}) <= 2  # five reads, at most two positions
+
+    run = run_retention(batch_size=10)
+
+    assert run.counts["reads.archive"]["archived"] == 1 and run.counts["reads.purge"]["purged"] == 1
+    assert Read.objects.get(pk=to_archive.pk).archived_at is not None
+    assert not Read.objects.filter(pk=to_purge.pk).exists()
+    assert Read.objects.get(pk=recent.pk).archived_at is None
+    assert Read.objects.get(pk=archived_lately.pk).archived_at == archived_lately.archived_at
+    assert Read.objects.get(pk=neighbour.pk).archived_at == neighbour.archived_at
     assert "partitions_emptied" not in run.counts["reads.purge"]
