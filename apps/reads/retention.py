@@ -217,7 +217,7 @@ def _partitions_purge(ctx: RunContext, *, eligible: str, params: list, bound: da
     which also take every partial month; a partition left empty is dropped."""
     from django.conf import settings
 
-    from apps.reads.partitions import LOCK_NOT_AVAILABLE, partition_drop_if_empty, partitions_list, reads_partitioned
+    from apps.reads.partitions import reads_partitioned
 
     if not reads_partitioned():
         return
@@ -227,6 +227,18 @@ def _partitions_purge(ctx: RunContext, *, eligible: str, params: list, bound: da
     parts = [model._meta.db_table for model in read_parts()]  # table names from the models, never input
     share = settings.PORTAL["RETENTION_PARTITION_KEEP_MAX_SHARE"]
     timeout = f"{settings.PORTAL['READS_PARTITION_LOCK_TIMEOUT_SECONDS']}s"
+    started = time.monotonic()
+    try:
+        _partitions_purge_each(ctx, keep=keep, params=params, parts=parts, share=share, timeout=timeout,
+                               bound=bound, run_id=run_id)
+    finally:
+        ctx.set("partitions_seconds", round(time.monotonic() - started, 2))
+
+
+def _partitions_purge_each(ctx: RunContext, *, keep: str, params: list, parts: list[str], share: float, timeout: str,
+                           bound: datetime, run_id: int | None) -> None:
+    from apps.reads.partitions import LOCK_NOT_AVAILABLE, partition_drop_if_empty, partitions_list
+
     for name, _lower, upper in partitions_list():
         if upper > bound:
             break

@@ -146,6 +146,7 @@ class Command(BaseCommand):
             "archive_reads_per_s": round(archived / archive_s) if archive_s else None,
             "purge_s": round(purge_s, 2), "purged": purged,
             "purge_partitions_emptied": purge_ctx.counts["reads.purge"].get("partitions_emptied", 0),
+            "purge_partitions_s": purge_ctx.counts["reads.purge"].get("partitions_seconds"),
             "purge_reads_per_s": round(purged / purge_s) if purge_s else None,
             "remaining_reads": remaining,
             "held_untouched": held_after_archive and held_after_purge and archived == old - held,
