@@ -284,11 +284,15 @@ def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, par
                 f"FROM {gone}) g CROSS JOIN LATERAL (VALUES (g.vehicle_image, 'reads.vehicle_image'), "
                 "(g.plate_crop, 'reads.plate_crop')) AS f(name, source) "
                 "WHERE f.name <> '' AND position('.pack#' in f.name) = 0", [ctx.as_of, run_id])
+            # TRUNCATE refuses a table with deferred checks still queued (reads inserted earlier in this same
+            # transaction, e.g. by a caller's outer transaction): run them now, then defer again as Django does.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {name}")
             cursor.execute(f"INSERT INTO {name} SELECT * FROM retention_keep")  # noqa: S608
             if cursor.rowcount != kept:  # never: the partition is locked
                 raise RuntimeError(f"{name}: {kept} reads to keep, {cursor.rowcount} put back")
             cursor.execute("DROP TABLE retention_keep")  # also inside an outer transaction (no commit yet)
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             purged = total - kept
             ctx.batch_commit("purged", purged)
     return kept, purged

@@ -28,6 +28,20 @@ def _partition_names() -> set[str]:
     return {name for name, _, _ in partitions_list()}
 
 
+def _fresh_partitions(*moments) -> None:
+    """Drop (in the test's transaction) the empty partitions of these months that other tests left committed, so
+    the reads made next land in the DEFAULT partition and ``partitions_ensure`` builds these months afresh."""
+    names = _partition_names()
+    with connection.cursor() as cursor:
+        for moment in moments:
+            name = partition_name(month_start(moment))
+            if name in names:
+                cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {name})")  # noqa: S608 - a partition name
+                assert not cursor.fetchone()[0]
+                cursor.execute(f"ALTER TABLE reads_read DETACH PARTITION {name}")
+                cursor.execute(f"DROP TABLE {name}")
+
+
 def _month_reads(camera, start, count, *, archived_days_ago=400, first_minutes=60, step=-1):
     from tests.holds.helpers import make_read
 
@@ -53,6 +67,7 @@ def test_retention_empties_whole_months_and_keeps_a_hold_spanning_the_boundary(
     settings.PORTAL = {**settings.PORTAL, "RETENTION_PARTITION_KEEP_MAX_SHARE": 0.5}
     policy(read_retention_days=730, archive_purge_days=365)
     boundary = month_start(timezone.now() - timedelta(days=1150)).astimezone(UTC)
+    _fresh_partitions(boundary - timedelta(hours=1), boundary, month_add(boundary, -3))
     before = _month_reads(camera, boundary, 6)                        # the last hours of one month
     after = _month_reads(camera, boundary, 6, step=1)                 # the first hours of the next
     alone = _month_reads(camera, month_add(boundary, -3), 3, step=1)  # a month with no hold at all
@@ -151,6 +166,8 @@ def test_batches_touch_only_their_own_reads_when_row_positions_repeat_across_mon
     from tests.holds.helpers import make_read
 
     policy(read_retention_days=730, archive_purge_days=365)
+    now = timezone.now()
+    _fresh_partitions(*(now - timedelta(days=days) for days in (800, 1300, 1300.01, 1, 760)))
     to_archive = make_read(camera, days_ago=800)                          # due for archiving
     to_purge = make_read(camera, days_ago=1300, archived_days_ago=400)   # due for purging
     recent = make_read(camera, days_ago=1)                                # due for nothing
