@@ -362,6 +362,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=40),
     },
     # Issue #21: cameras whose agent stopped sending heartbeats: marked "not reporting", one alert (R-READ-5).
+    # Issue #19: reads partitions of the coming months (PostgreSQL); reads that landed in the default partition are
+    # moved into their month's new partition. Idempotent.
+    "reads-partitions-ensure": {
+        "task": "apps.reads.tasks.reads_partitions_ensure",
+        "schedule": crontab(hour=0, minute=20),
+    },
     "reads-cameras-not-reporting": {
         "task": "apps.reads.tasks.cameras_not_reporting_check",
         "schedule": timedelta(minutes=5),
@@ -501,6 +507,14 @@ PORTAL = {
     "RETENTION_BATCH_SIZE": env.int("RETENTION_BATCH_SIZE", default=50000),
     "RETENTION_WORKERS": env.int("RETENTION_WORKERS", default=2),  # parallel slices of the archive/purge passes
     "RETENTION_ORPHAN_GRACE_HOURS": env.int("RETENTION_ORPHAN_GRACE_HOURS", default=24),
+    # Reads partitioned by capture month on PostgreSQL (apps.reads.partitions, issue #19): partitions are created this
+    # many months ahead by the daily beat job; its DDL waits at most this long for a lock, then gives up until the
+    # next run (never stalling ingest or searches behind it).
+    "READS_PARTITION_MONTHS_AHEAD": env.int("READS_PARTITION_MONTHS_AHEAD", default=3),
+    "READS_PARTITION_LOCK_TIMEOUT_SECONDS": env.int("READS_PARTITION_LOCK_TIMEOUT_SECONDS", default=10),
+    # Retention empties a whole month partition at once (TRUNCATE, the few kept reads put back) when at most this
+    # share of its reads must be kept (held, referred to, not yet due); otherwise it deletes row by row.
+    "RETENTION_PARTITION_KEEP_MAX_SHARE": env.float("RETENTION_PARTITION_KEEP_MAX_SHARE", default=0.2),
     # Evidence holds (apps.holds, R-RET-3).
     "HOLD_MAX_READS": env.int("HOLD_MAX_READS", default=10000),
     "HOLD_REAFFIRM_DAYS": env.int("HOLD_REAFFIRM_DAYS", default=365),

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from apps.common.fields import TriggerCheckedForeignKey
 from apps.hotlists.choices import (
     EXTERNAL_SOURCES,
     ConfirmationMethod,
@@ -239,7 +240,8 @@ class Hit(models.Model):
     time here is the server's.
     """
 
-    read = models.ForeignKey("reads.Read", on_delete=models.CASCADE, related_name="hits")
+    # Integrity by trigger on PostgreSQL, where reads are partitioned (apps.common.fields, apps.reads.partitions).
+    read = TriggerCheckedForeignKey("reads.Read", on_delete=models.CASCADE, related_name="hits")
     entry = models.ForeignKey(HotListEntry, on_delete=models.PROTECT, related_name="hits")
     version = models.ForeignKey(HotListVersion, on_delete=models.PROTECT, related_name="hits")
     hot_list = models.ForeignKey(HotList, on_delete=models.PROTECT, related_name="hits")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from apps.common.fields import TriggerCheckedForeignKey, TriggerCheckedOneToOneField
 from apps.common.jobs import TrackedJob
 from apps.ocr.choices import ITEM_FINISHED, JOB_FINISHED, ItemStatus, JobStatus, ReviewStatus
 
@@ -98,8 +99,9 @@ class OcrItem(TrackedJob):
     status = models.CharField(max_length=12, choices=ItemStatus.choices, default=ItemStatus.QUEUED)
     engine_version = models.CharField(max_length=60, blank=True)
     candidates = models.JSONField(default=list, blank=True)
-    read = models.OneToOneField("reads.Read", on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="ocr_item")
+    # Integrity by trigger on PostgreSQL, where reads are partitioned (apps.common.fields, apps.reads.partitions).
+    read = TriggerCheckedOneToOneField("reads.Read", on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="ocr_item")
     review_status = models.CharField(max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+")
@@ -139,7 +141,8 @@ class ReadAlternate(models.Model):
     SOURCE_CAMERA = "camera"
     SOURCES = [(SOURCE_OCR, "Portal OCR"), (SOURCE_CAMERA, "Camera agent candidate")]
 
-    read = models.ForeignKey("reads.Read", on_delete=models.CASCADE, related_name="alternates")
+    # Integrity by trigger on PostgreSQL, where reads are partitioned (apps.common.fields, apps.reads.partitions).
+    read = TriggerCheckedForeignKey("reads.Read", on_delete=models.CASCADE, related_name="alternates")
     text = models.CharField(max_length=32)
     confidence = models.FloatField(help_text="0–1, as the engine reported it.")
     box = models.JSONField(help_text="[x, y, width, height] in photo pixels.")

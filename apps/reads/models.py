@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from apps.common.fields import TriggerCheckedForeignKey
 from apps.reads.choices import CameraKind, CameraStatus, IngestFormat
 
 PLATE_MAX_LENGTH = 10
@@ -189,6 +190,9 @@ class Read(models.Model):
     refuses any UPDATE of the original columns. ``flagged_out_of_service`` marks a read captured while its unit was
     reported out of service (R-READ-5). ``archived_at`` is set by retention (R-RET-1): archived reads are visible to
     system administrators only.
+
+    On PostgreSQL the table is partitioned by capture month and its primary key is ``(id, captured_at)`` in the
+    database (``apps.reads.partitions``, issue #19); ``id`` alone stays unique (one sequence) and is Django's pk.
     """
 
     # No separate FK index: (camera, captured_at) and (camera, source_read_id) both start with camera.
@@ -237,6 +241,8 @@ class Read(models.Model):
             ("correct_read", "Can record a correction of a misread plate"),
         ]
         constraints = [
+            # On PostgreSQL reads are partitioned by capture month (apps.reads.partitions): there the database
+            # constraint also holds captured_at and ingest's key lock keeps a key to one read (issue #19).
             models.UniqueConstraint(fields=["camera", "source_read_id"], name="read_unique_per_camera"),
             models.CheckConstraint(condition=models.Q(plate_normalized__regex=r"^[A-Z0-9]+$"),
                                    name="read_plate_normalized_charset"),
@@ -277,7 +283,8 @@ class ReadCorrection(models.Model):
     """A fix of a misread plate (R-READ-2): who, when, why and the corrected plate. Append-only; the latest one is
     the read's ``plate_current``, the original stays visible in the read's history."""
 
-    read = models.ForeignKey(Read, on_delete=models.CASCADE, related_name="corrections")
+    # Integrity by trigger on PostgreSQL, where reads are partitioned (apps.common.fields, apps.reads.partitions).
+    read = TriggerCheckedForeignKey(Read, on_delete=models.CASCADE, related_name="corrections")
     previous_plate = models.CharField(max_length=PLATE_MAX_LENGTH)
     corrected_plate = models.CharField(max_length=PLATE_MAX_LENGTH)
     reason = models.TextField()
@@ -330,7 +337,8 @@ class ReadAgentAlert(models.Model):
     (issue #21). Never a hit: the portal matches reads against its own lists when they are stored (R-HOT-3); this
     only records that the agent alerted too, on which of its lists. Part of the read (purged with it)."""
 
-    read = models.ForeignKey(Read, on_delete=models.CASCADE, related_name="agent_alerts")
+    # Integrity by trigger on PostgreSQL, where reads are partitioned (apps.common.fields, apps.reads.partitions).
+    read = TriggerCheckedForeignKey(Read, on_delete=models.CASCADE, related_name="agent_alerts")
     alert_list = models.CharField(max_length=100, help_text="The agent's alert list, as it names it.")
     alert_list_id = models.CharField(max_length=40, blank=True, default="")
     received_at = models.DateTimeField()

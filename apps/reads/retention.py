@@ -4,11 +4,12 @@ purge, the optional early purge of reads that hit nothing, and the sweep of orph
 Every step chooses its rows by predicate, in batches of ``batch_size``, each batch one statement in its own
 transaction::
 
-    WITH batch AS (SELECT r.ctid AS tid FROM reads_read r
+    WITH batch AS (SELECT r.tableoid AS rel, r.ctid AS tid, r.captured_at AS at FROM reads_read r
                    WHERE r.archived_at IS NULL AND r.captured_at < :cutoff AND r.captured_at >= :resume
                      AND NOT EXISTS (<held by a pending or active hold>)
                    ORDER BY r.captured_at LIMIT :batch FOR UPDATE OF r SKIP LOCKED)
-    UPDATE reads_read r SET archived_at = :as_of FROM batch WHERE r.ctid = batch.tid
+    UPDATE reads_read r SET archived_at = :as_of FROM batch
+    WHERE r.captured_at = batch.at AND r.tableoid = batch.rel AND r.ctid = batch.tid
 
 so a crash loses at most the batch in flight and a rerun continues where the predicate says (idempotent,
 resumable; the batching kit is ``apps.retention.engine``). Purges delete the read's parts (corrections, agent alerts,
@@ -25,7 +26,7 @@ import time
 from datetime import datetime, timedelta
 
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from apps.reads.images import image_pack_ref
 from apps.retention import engine
@@ -57,8 +58,10 @@ GIN_CLEANUP_WORK_MEM = "256MB"
 
 def _gin_indexes() -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'reads_read' AND indexdef LIKE %s",
-                       ["% USING gin %"])
+        # The table's own GIN indexes, or its partitions' when reads are partitioned (issue #19).
+        cursor.execute("SELECT c.relname FROM pg_partition_tree('reads_read'::regclass) t "
+                       "JOIN pg_index i ON i.indrelid = t.relid JOIN pg_class c ON c.oid = i.indexrelid "
+                       "JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin' AND c.relkind = 'i'")
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -80,11 +83,15 @@ def _archive_batch(*, cutoff: datetime, as_of: datetime, limit: int, after: date
     with connection.cursor() as cursor:
         if _pg():
             cursor.execute("SELECT set_config('gin_pending_list_limit', %s, true)", [GIN_PENDING_LIST_LIMIT])
+            _join_back_by_tid(cursor)
             cursor.execute(
-                # The row's ctid (locked by this statement) joins back without a primary-key lookup per row.
-                f"WITH batch AS (SELECT r.ctid AS tid FROM reads_read r WHERE {where} "  # noqa: S608 - fixed SQL
-                "ORDER BY r.captured_at LIMIT %s FOR UPDATE OF r SKIP LOCKED), "
-                "done AS (UPDATE reads_read r SET archived_at = %s FROM batch WHERE r.ctid = batch.tid "
+                # The row's ctid (locked by this statement) joins back without a primary-key lookup per row. A ctid
+                # is unique only within one table: with reads partitioned (issue #19) the partition (tableoid) and
+                # the capture time (which prunes the join to that partition) come with it.
+                f"WITH batch AS (SELECT r.tableoid AS rel, r.ctid AS tid, r.captured_at AS at FROM reads_read r "  # noqa: S608 - fixed SQL
+                f"WHERE {where} ORDER BY r.captured_at LIMIT %s FOR UPDATE OF r SKIP LOCKED), "
+                "done AS (UPDATE reads_read r SET archived_at = %s FROM batch "
+                "WHERE r.captured_at = batch.at AND r.tableoid = batch.rel AND r.ctid = batch.tid "
                 "RETURNING r.captured_at) SELECT count(*), max(captured_at) FROM done",
                 [*params, limit, as_of])
             count, last = cursor.fetchone()
@@ -98,6 +105,14 @@ def _archive_batch(*, cutoff: datetime, as_of: datetime, limit: int, after: date
             cursor.execute(f"UPDATE reads_read SET archived_at = %s WHERE id IN ({marks})",  # noqa: S608
                            [as_of, *ids])
         return len(rows), (max(row[1] for row in rows) if rows else None)
+
+
+def _join_back_by_tid(cursor) -> None:
+    """For this batch's transaction: join the locked rows back one by one (nested loop; with reads partitioned, the
+    capture time prunes each lookup to its one partition at run time). Left to itself the planner hashes the whole
+    partitioned table, every partition scanned per batch; JIT would compile that estimate for seconds."""
+    cursor.execute("SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), "
+                   "set_config('jit', 'off', true)")
 
 
 def _held_past(*, where: str, params: list, as_of: datetime) -> int:
@@ -156,13 +171,17 @@ def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None
     parts = [model._meta.db_table for model in read_parts()]  # table names from the models, never input
     with connection.cursor() as cursor:
         if _pg():
+            _join_back_by_tid(cursor)
             deletes = "".join(f"part{n} AS (DELETE FROM {table} c USING batch WHERE c.read_id = batch.id), "  # noqa: S608 - model tables
                               for n, table in enumerate(parts))
             cursor.execute(
-                f"WITH batch AS (SELECT r.id, r.ctid AS tid FROM reads_read r WHERE {where} "  # noqa: S608
+                # ctid with its partition (tableoid) and capture time: see _archive_batch.
+                f"WITH batch AS (SELECT r.id, r.tableoid AS rel, r.ctid AS tid, r.captured_at AS at "  # noqa: S608
+                f"FROM reads_read r WHERE {where} "
                 "ORDER BY r.captured_at LIMIT %s FOR UPDATE OF r SKIP LOCKED), "
                 f"{deletes}"
-                "gone AS (DELETE FROM reads_read r USING batch WHERE r.ctid = batch.tid "
+                "gone AS (DELETE FROM reads_read r USING batch "
+                "WHERE r.captured_at = batch.at AND r.tableoid = batch.rel AND r.ctid = batch.tid "
                 "RETURNING r.captured_at, r.vehicle_image, r.plate_crop), "
                 "files AS (INSERT INTO retention_pendingfiledeletion (name, source, enqueued_at, run_id, attempts, "
                 "last_error) SELECT f.name, f.source, %s, %s, 0, '' FROM gone CROSS JOIN LATERAL (VALUES "
@@ -187,6 +206,98 @@ def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None
         return len(rows), (max(row[1] for row in rows) if rows else None)
 
 
+def _partitions_purge(ctx: RunContext, *, eligible: str, params: list, bound: datetime, run_id: int | None) -> None:
+    """PostgreSQL with reads partitioned by month (issue #19): empty each month partition that ends before ``bound``
+    and whose reads are (nearly) all due, as a whole instead of row by row. In one transaction per partition: the
+    reads to keep — held (R-RET-3, whichever side of a month boundary the hold's other reads are), referred to by a
+    hit (R-RET-4), or not due — are copied aside, the parts of the others deleted (the purge order: corrections,
+    agent alerts, OCR alternates), their image names queued, the partition TRUNCATEd and the kept reads put back
+    unchanged (same ids; originals untouched, R-READ-2). The run counts commit with the rows (R-RET-4). A partition
+    that must keep more than RETENTION_PARTITION_KEEP_MAX_SHARE of its reads is left to the row-by-row batches,
+    which also take every partial month; a partition left empty is dropped."""
+    from django.conf import settings
+
+    from apps.reads.partitions import reads_partitioned
+
+    if not reads_partitioned():
+        return
+    referenced = read_referenced_sql("r")
+    keep = f"({eligible}) IS NOT TRUE OR {read_held_sql('r', as_of=ctx.as_of)}" + (
+        f" OR ({referenced})" if referenced else "")
+    parts = [model._meta.db_table for model in read_parts()]  # table names from the models, never input
+    share = settings.PORTAL["RETENTION_PARTITION_KEEP_MAX_SHARE"]
+    timeout = f"{settings.PORTAL['READS_PARTITION_LOCK_TIMEOUT_SECONDS']}s"
+    started = time.monotonic()
+    try:
+        _partitions_purge_each(ctx, keep=keep, params=params, parts=parts, share=share, timeout=timeout,
+                               bound=bound, run_id=run_id)
+    finally:
+        ctx.set("partitions_seconds", round(time.monotonic() - started, 2))
+
+
+def _partitions_purge_each(ctx: RunContext, *, keep: str, params: list, parts: list[str], share: float, timeout: str,
+                           bound: datetime, run_id: int | None) -> None:
+    from apps.reads.partitions import LOCK_NOT_AVAILABLE, partition_drop_if_empty, partitions_list
+
+    for name, _lower, upper in partitions_list():
+        if upper > bound:
+            break
+        try:
+            kept, purged = _partition_purge(ctx, name=name, keep=keep, params=params, parts=parts, share=share,
+                                            timeout=timeout, run_id=run_id)
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            # Busy (a long search or export of that month): left to the row-by-row batches, whole again next night.
+            logger.warning("Retention: partition %s busy, purged row by row this time", name)
+            ctx.add("partitions_busy", 1)
+            continue
+        if purged:
+            ctx.add("partitions_emptied", 1)
+            transaction.on_commit(engine.pending_files_drain)  # the files after the commit, as the batches do
+        if kept == 0 and partition_drop_if_empty(name):
+            ctx.add("partitions_dropped", 1)
+
+
+
+def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, parts: list[str], share: float,
+                     timeout: str, run_id: int | None) -> tuple[int, int]:
+    """One month partition (``_partitions_purge``): returns (reads kept, reads purged)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [timeout])
+        # Ingest of a late read for this month, and searches of it, wait for this transaction.
+        cursor.execute(f"LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE")
+        cursor.execute(f"SELECT count(*), count(*) FILTER (WHERE {keep}) FROM {name} r", params)  # noqa: S608
+        total, kept = cursor.fetchone()
+        if total == 0 or kept == total or kept > total * share:
+            purged = 0
+        else:
+            cursor.execute(f"CREATE TEMPORARY TABLE retention_keep ON COMMIT DROP AS "  # noqa: S608
+                           f"SELECT * FROM {name} r WHERE {keep}", params)
+            cursor.execute("CREATE INDEX ON retention_keep (id)")
+            gone = f"{name} r WHERE NOT EXISTS (SELECT 1 FROM retention_keep k WHERE k.id = r.id)"  # noqa: S608
+            for table in parts:
+                cursor.execute(f"DELETE FROM {table} c WHERE c.read_id IN (SELECT r.id FROM {gone})")  # noqa: S608
+            cursor.execute(
+                "INSERT INTO retention_pendingfiledeletion (name, source, enqueued_at, run_id, attempts, "  # noqa: S608
+                "last_error) SELECT f.name, f.source, %s, %s, 0, '' FROM (SELECT r.vehicle_image, r.plate_crop "
+                f"FROM {gone}) g CROSS JOIN LATERAL (VALUES (g.vehicle_image, 'reads.vehicle_image'), "
+                "(g.plate_crop, 'reads.plate_crop')) AS f(name, source) "
+                "WHERE f.name <> '' AND position('.pack#' in f.name) = 0", [ctx.as_of, run_id])
+            # TRUNCATE refuses a table with deferred checks still queued (reads inserted earlier in this same
+            # transaction, e.g. by a caller's outer transaction): run them now, then defer again as Django does.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {name}")
+            cursor.execute(f"INSERT INTO {name} SELECT * FROM retention_keep")  # noqa: S608
+            if cursor.rowcount != kept:  # never: the partition is locked
+                raise RuntimeError(f"{name}: {kept} reads to keep, {cursor.rowcount} put back")
+            cursor.execute("DROP TABLE retention_keep")  # also inside an outer transaction (no commit yet)
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            purged = total - kept
+            ctx.batch_commit("purged", purged)
+    return kept, purged
+
+
 def reads_purge_archived(ctx: RunContext, days: int) -> dict:
     """R-RET-2: delete reads archived more than ``days`` ago — rows, corrections and (after commit) image files —
     except held reads. A read is archived after capture, so ``captured_at < cutoff`` is implied and lets the time
@@ -199,6 +310,7 @@ def reads_purge_archived(ctx: RunContext, days: int) -> dict:
     ctx.set("cutoff", cutoff.isoformat())
     where = "r.captured_at < %s AND r.archived_at IS NOT NULL AND r.archived_at < %s"
     run_id = ctx.run.pk if ctx.run else None
+    _partitions_purge(ctx, eligible=where, params=[bound, cutoff], bound=bound, run_id=run_id)
     engine.keyset_slices(ctx, lambda after, end: _purge_batch(where=where, params=[end, cutoff], limit=ctx.batch_size,
                                                  after=after, run_id=run_id, as_of=ctx.as_of), "purged",
             end=bound, first_sql="SELECT r.captured_at FROM reads_read r WHERE r.captured_at < %s "
@@ -218,6 +330,7 @@ def reads_purge_non_hit(ctx: RunContext, days: int) -> dict:
     ctx.set("hit_sources", sorted(keepers))
     where = "r.captured_at < %s" + "".join(f" AND NOT {sql('r')}" for sql in keepers.values())
     run_id = ctx.run.pk if ctx.run else None
+    _partitions_purge(ctx, eligible=where, params=[cutoff], bound=cutoff, run_id=run_id)
     engine.keyset_batches(ctx, lambda after, end: _purge_batch(where=where, params=[end], limit=ctx.batch_size,
                                                                after=after, run_id=run_id, as_of=ctx.as_of),
                           "purged", start=None, end=cutoff)

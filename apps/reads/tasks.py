@@ -20,3 +20,12 @@ def units_out_of_service_notify() -> int:
     from apps.reads.services.cameras import units_out_of_service_notify as notify
 
     return notify()
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=30, max_retries=3)
+def reads_partitions_ensure() -> dict:
+    """Daily: create the reads partitions of the coming months, and of months with reads in the default partition
+    (moved into it); a no-op on SQLite (issue #19)."""
+    from apps.reads.partitions import partitions_ensure
+
+    return partitions_ensure()

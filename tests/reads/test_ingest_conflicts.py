@@ -126,8 +126,9 @@ def test_an_openalpr_group_resent_with_another_plate_is_a_conflict(camera_client
 
 @pytest.mark.django_db(transaction=True)
 def test_a_concurrent_retry_that_wins_the_insert_is_compared_too(camera):
-    """Two requests with the same read_id at once: the one whose INSERT waits on the other's uncommitted row finds
-    nothing when it checks for duplicates, then nothing inserted; it must compare with the row that won."""
+    """Two requests with the same read_id at once: the one that waits on the other — on PostgreSQL on its key lock
+    (issue #19: reads are partitioned, the unique key holds the capture time), elsewhere on the uncommitted row —
+    found nothing when it checked for duplicates, then inserts nothing; it must compare with the row that won."""
     winner_inserted, winner_may_commit = threading.Event(), threading.Event()
     outcome = {}
 
@@ -151,10 +152,11 @@ def test_a_concurrent_retry_that_wins_the_insert_is_compared_too(camera):
     assert winner_inserted.wait(10)
     threads.append(threading.Thread(target=loser))
     threads[1].start()
-    with connection.cursor() as cursor:  # wait until the loser's INSERT is blocked on the winner's row
+    with connection.cursor() as cursor:  # wait until the loser is blocked on the winner (its key lock or its row)
         for _attempt in range(200):
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND wait_event_type = 'Lock' AND query LIKE '%%INSERT INTO reads_read%%'")
+                           "AND wait_event_type = 'Lock' AND (query LIKE '%%INSERT INTO reads_read%%' "
+                           "OR query LIKE '%%pg_advisory_xact_lock%%')")
             if cursor.fetchone()[0]:
                 break
             time.sleep(0.05)

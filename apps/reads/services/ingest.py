@@ -6,8 +6,10 @@ others.
 
 Idempotency: each read has a key unique per camera, ``source_read_id`` (the camera's id for the read, or
 ``<plate>@<epoch ms>`` when the camera sends none). A camera that retries a batch gets ``duplicate`` for every read
-already stored, and nothing is stored twice — also under concurrent retries, because the insert is
-``INSERT … ON CONFLICT DO NOTHING RETURNING`` against the unique constraint ``read_unique_per_camera``.
+already stored, and nothing is stored twice — also under concurrent retries: on PostgreSQL the keys are looked up
+again under a transaction-scoped advisory lock per (camera, key bucket) and the insert is ``INSERT … ON CONFLICT DO
+NOTHING RETURNING`` against ``read_unique_per_camera`` (which, reads being partitioned by capture time, includes
+``captured_at``: the lock is what keeps a retry with another capture time out, issue #19).
 
 A key already stored with *different* content (plate, capture time, region, location, confidence, metadata, or an
 image where there was none) is a ``conflict``: the stored original is kept unchanged (R-READ-2), the sent read is
@@ -580,6 +582,7 @@ SELECT %s, %s, %s, u.k, u.pr, u.p, u.p, u.rg, u.t, u.lat, u.lon, u.c, u.vi, u.pc
 FROM jsonb_to_recordset(%s::jsonb) AS u(k text, pr text, p text, rg text, t timestamptz, lat float8, lon float8,
                                          c float8, vi text, pc text, m text, f boolean, vs text, ps text, v jsonb,
                                          ip bigint)
+WHERE NOT EXISTS (SELECT 1 FROM reads_read x WHERE x.camera_id = %s AND x.source_read_id = u.k)
 ON CONFLICT ON CONSTRAINT read_unique_per_camera DO NOTHING
 RETURNING source_read_id, id
 """
@@ -618,9 +621,31 @@ def _existing(camera: Camera, keys: list[str]) -> dict[str, _Stored]:
         for read in Read.objects.filter(camera=camera, source_read_id__in=keys)}
 
 
+# Issue #19: reads are partitioned by capture time on PostgreSQL, so the unique constraint must include captured_at
+# and cannot by itself refuse the same key sent again with another capture time. Writers of the same camera's keys
+# are serialized instead: a transaction-scoped advisory lock per (camera, key bucket), taken in bucket order (no
+# deadlock); the insert then skips keys stored meanwhile. Bounded: at most KEY_LOCK_BUCKETS locks per batch.
+KEY_LOCK_BUCKETS = 16
+_LOCK_KEYS_SQL = f"""
+SELECT pg_advisory_xact_lock((%s::bigint %% 2147483647)::int, b)
+FROM (SELECT DISTINCT hashtext(k) & {KEY_LOCK_BUCKETS - 1} AS b
+      FROM jsonb_array_elements_text(%s::jsonb) k ORDER BY 1) buckets
+"""  # noqa: S608 - a constant
+
+
+def _keys_lock(camera: Camera, rows: list[_Prepared]) -> None:
+    """Take the key locks (released at commit). The INSERT that follows is a new statement, so in READ COMMITTED it
+    sees every read another transaction committed under these keys while we waited, and skips those keys
+    (``NOT EXISTS``): a key stored under another capture time becomes a conflict the caller reports, never a second
+    read."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_KEYS_SQL, [camera.pk, json.dumps([r.key for r in rows])])
+
+
 def _insert(camera: Camera, rows: list[_Prepared], now: datetime) -> dict[str, int]:
     """Insert new reads; return {source_read_id: id} of those actually inserted (conflicts are skipped)."""
     if connection.vendor == "postgresql":
+        _keys_lock(camera, rows)
         payload = json.dumps([
             {"k": r.key, "pr": r.plate_read, "p": r.plate_normalized, "rg": r.region, "t": r.captured_at.isoformat(),
              "lat": r.latitude, "lon": r.longitude, "c": r.confidence, "vi": r.stored_names.get("vehicle_image", ""),
@@ -631,7 +656,7 @@ def _insert(camera: Camera, rows: list[_Prepared], now: datetime) -> dict[str, i
             for r in rows
         ])
         with connection.cursor() as cursor:
-            cursor.execute(_INSERT_SQL, [camera.pk, camera.kind, now, payload])
+            cursor.execute(_INSERT_SQL, [camera.pk, camera.kind, now, payload, camera.pk])
             return dict(cursor.fetchall())
     # Other databases (SQLite on a laptop): writers are serialized there, so check-then-insert is safe.
     Read.objects.bulk_create(

@@ -145,6 +145,8 @@ class Command(BaseCommand):
             "archive_gin_merge_s": ctx.counts["reads.archive"].get("gin_merge_seconds"),
             "archive_reads_per_s": round(archived / archive_s) if archive_s else None,
             "purge_s": round(purge_s, 2), "purged": purged,
+            "purge_partitions_emptied": purge_ctx.counts["reads.purge"].get("partitions_emptied", 0),
+            "purge_partitions_s": purge_ctx.counts["reads.purge"].get("partitions_seconds"),
             "purge_reads_per_s": round(purged / purge_s) if purge_s else None,
             "remaining_reads": remaining,
             "held_untouched": held_after_archive and held_after_purge and archived == old - held,
@@ -152,6 +154,24 @@ class Command(BaseCommand):
             "load_avg_before": [round(x, 2) for x in load_before], "cpus": os.cpu_count(),
         }
         self.stdout.write(json.dumps(result))
+
+    def _partitions_make(self) -> None:
+        """Reads partitioned by month (issue #19): the months of the generated reads (the last 1,100 days) get their
+        partitions before the load, as the beat job would have made them."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from apps.reads.partitions import month_add, month_start, partition_create, reads_partitioned
+
+        if not reads_partitioned():
+            return
+        now = timezone.now()
+        month, last = month_start(now - timedelta(days=1100)), month_start(now)
+        while month <= last:
+            partition_create(month)
+            month = month_add(month, 1)
+        self._say("Partitions made for every month of the generated reads")
 
     def _held_untouched(self, hold_id: int, held: int) -> bool:
         from django.db import connection
@@ -194,6 +214,9 @@ class Command(BaseCommand):
                            "AND indexname NOT IN (SELECT conname FROM pg_constraint "
                            "WHERE conrelid = 'reads_read'::regclass)")
             indexes = cursor.fetchall()
+            # A partitioned table's index is defined "ON ONLY" the parent: rebuilt on the parent, it must cascade.
+            indexes = [(name, definition.replace(" ON ONLY ", " ON ")) for name, definition in indexes]
+            self._partitions_make()
             for name, _definition in constraints:
                 cursor.execute(f'ALTER TABLE reads_read DROP CONSTRAINT "{name}"')
             for name, _definition in indexes:

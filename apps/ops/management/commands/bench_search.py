@@ -96,7 +96,22 @@ class Command(BaseCommand):
     def _index_definitions(self) -> list[str]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'reads_read'")
-            return [definition for name, definition in cursor.fetchall() if name in SECONDARY_INDEXES]
+            # A partitioned table's index is defined "ON ONLY" the parent: rebuilt on the parent, it must cascade.
+            return [definition.replace(" ON ONLY ", " ON ") for name, definition in cursor.fetchall()
+                    if name in SECONDARY_INDEXES]
+
+    def _partitions_make(self, days: int) -> None:
+        """Reads partitioned by month (issue #19): the months the generated reads fall in get their partitions before
+        the load, as the beat job would have made them (else every read would land in the DEFAULT partition)."""
+        from apps.reads.partitions import month_add, month_start, partition_create, reads_partitioned
+
+        if not reads_partitioned():
+            return
+        now = timezone.now()
+        month, last = month_start(now - timedelta(days=days + 1)), month_start(now)
+        while month <= last:
+            partition_create(month)
+            month = month_add(month, 1)
 
     def _drop_indexes(self):
         with connection.cursor() as cursor:
@@ -109,8 +124,10 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '1GB'")
             cursor.execute("SET max_parallel_maintenance_workers = 2")
-            cursor.execute(f'ALTER TABLE reads_read ADD CONSTRAINT "{UNIQUE_CONSTRAINT}" '
-                           "UNIQUE (camera_id, source_read_id)")
+            from apps.reads.partitions import reads_partitioned
+
+            key = "camera_id, source_read_id, captured_at" if reads_partitioned() else "camera_id, source_read_id"
+            cursor.execute(f'ALTER TABLE reads_read ADD CONSTRAINT "{UNIQUE_CONSTRAINT}" UNIQUE ({key})')
             for definition in definitions:
                 cursor.execute(definition)
             # As autovacuum would leave it: visibility map set (index-only scans), statistics current. Then flush the
@@ -213,6 +230,7 @@ class Command(BaseCommand):
         checkpoint = min(options["checkpoint"], total)
         plates = options["plates"] or max(1000, total // 5)
         user = self._setup()
+        self._partitions_make(options["days"])
         definitions = self._index_definitions()
         self._drop_indexes()
 
@@ -238,7 +256,9 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM reads_read")
             stored = cursor.fetchone()[0]
-            cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('reads_read'))")
+            # The table and its partitions, if partitioned (issue #19; a partitioned parent itself is 0 bytes).
+            cursor.execute("SELECT pg_size_pretty(sum(pg_total_relation_size(relid))) "
+                           "FROM pg_partition_tree('reads_read'::regclass)")
             size = cursor.fetchone()[0]
         return {
             "benchmark": "bench_search",

@@ -1,0 +1,200 @@
+"""Reads partitioned by capture month on PostgreSQL (issue #19): partitions made ahead by the beat job, a read for a
+month without a partition stored in the DEFAULT partition and moved when its partition is made, searches that touch
+only their window's partitions, retries stored once whatever capture time they carry (R-READ-1), the R-READ-2
+trigger, the integrity triggers that replaced the foreign keys, and retention that empties whole months while held
+reads stay (R-RET-2, R-RET-3, R-RET-4)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.utils import timezone
+
+from apps.reads.choices import ItemStatus
+from apps.reads.models import Read, ReadCorrection
+from apps.reads.partitions import (
+    DEFAULT,
+    month_add,
+    month_start,
+    partition_name,
+    partitions_ensure,
+    partitions_list,
+)
+from apps.reads.selectors import read_search, read_search_build
+from apps.reads.services.ingest import read_batch_ingest
+from apps.reads.tasks import reads_partitions_ensure
+from tests.reads.conftest import SEARCH, iso
+
+pytestmark = pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+                                reason="reads are partitioned on PostgreSQL only (SQLite keeps one plain table)")
+
+
+def _partition_of(read_id: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableoid::regclass::text FROM reads_read WHERE id = %s", [read_id])
+        return cursor.fetchone()[0]
+
+
+def _partition_names() -> set[str]:
+    return {name for name, _, _ in partitions_list()}
+
+
+def _drop_partition(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE reads_read DETACH PARTITION {name}")
+        cursor.execute(f"DROP TABLE {name}")
+
+
+def test_the_beat_job_creates_the_coming_months_partitions(db):
+    beat = settings.CELERY_BEAT_SCHEDULE["reads-partitions-ensure"]
+    assert beat["task"] == "apps.reads.tasks.reads_partitions_ensure"
+    now = month_start(timezone.now())
+    coming = [partition_name(month_add(now, offset)) for offset in range(4)]
+    for name in coming[1:]:
+        if name in _partition_names():
+            _drop_partition(name)
+    assert not set(coming[1:]) & _partition_names()
+
+    outcome = reads_partitions_ensure.apply().get()
+
+    assert set(coming) <= _partition_names()
+    assert set(outcome["created"]) == set(coming[1:])
+    assert reads_partitions_ensure.apply().get()["created"] == []  # idempotent
+
+
+def test_a_read_for_a_month_without_partition_is_stored_then_moved_into_its_new_partition(camera, make_user):
+    captured = timezone.now() - timedelta(days=200)
+    name = partition_name(month_start(captured))
+    assert name not in _partition_names()
+    result = read_batch_ingest(camera=camera, items=[{"plate": "7ABC123", "captured_at": iso(captured),
+                                                      "read_id": "late-1"}])
+    assert result.stored == 1
+    read = Read.objects.get(camera=camera, source_read_id="late-1")
+    assert _partition_of(read.pk) == DEFAULT  # stored, never refused
+    correction = ReadCorrection.objects.create(read=read, previous_plate="7ABC123", corrected_plate="7ABC128",
+                                               reason="Misread 8", corrected_by=make_user())
+
+    outcome = partitions_ensure()
+
+    assert name in outcome["created"] and outcome["moved_from_default"] == 1
+    assert _partition_of(read.pk) == name
+    moved = Read.objects.get(pk=read.pk)
+    assert (moved.plate_read, moved.captured_at, moved.source_read_id) == ("7ABC123", read.captured_at, "late-1")
+    assert ReadCorrection.objects.get(pk=correction.pk).read_id == read.pk
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {DEFAULT}")  # noqa: S608 - constant
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the integrity triggers accept the moved read
+    # The same read sent again after the move is still a duplicate.
+    again = read_batch_ingest(camera=camera, items=[{"plate": "7ABC123", "captured_at": iso(captured),
+                                                     "read_id": "late-1"}])
+    assert again.duplicates == 1 and Read.objects.filter(source_read_id="late-1").count() == 1
+
+
+def test_a_retry_with_another_capture_time_is_a_conflict_not_a_second_read(camera):
+    now = timezone.now()
+    first = read_batch_ingest(camera=camera, items=[{"plate": "7ABC123", "captured_at": iso(now - timedelta(days=1)),
+                                                     "read_id": "same-key"}])
+    other_month = now - timedelta(days=40)
+    retry = read_batch_ingest(camera=camera, items=[{"plate": "7ABC123", "captured_at": iso(other_month),
+                                                     "read_id": "same-key"}])
+    assert first.stored == 1 and retry.stored == 0 and retry.conflicts == 1
+    assert retry.results[0].status == ItemStatus.CONFLICT
+    assert [d["field"] for d in retry.results[0].differences] == ["captured_at"]
+    assert Read.objects.filter(camera=camera, source_read_id="same-key").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_different_capture_times_store_one_read(camera):
+    """Two retries of one key racing, each with another capture time (so in different partitions): the unique
+    constraint alone would let both in; the key lock stores one and reports the other as a conflict."""
+    now = timezone.now()
+    partitions_ensure()
+    barrier = threading.Barrier(2)
+    outcomes, errors = [], []
+
+    def send(days):
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(read_batch_ingest(camera=camera, items=[
+                {"plate": "7ABC123", "captured_at": iso(now - timedelta(days=days)), "read_id": "raced"}]))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(days,)) for days in (1, 40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert Read.objects.filter(camera=camera, source_read_id="raced").count() == 1
+    assert sorted((o.stored, o.conflicts) for o in outcomes) == [(0, 1), (1, 0)]
+
+
+def test_a_search_returns_reads_of_several_months_and_touches_only_its_window(camera, investigator):
+    now = timezone.now()
+    captures = [now - timedelta(days=days) for days in (3, 45, 80)]
+    read_batch_ingest(camera=camera, items=[{"plate": "7ABC123", "captured_at": iso(moment), "read_id": f"m{n}"}
+                                            for n, moment in enumerate(captures)])
+    partitions_ensure()
+    months = {partition_name(month_start(moment)) for moment in captures}
+    assert len(months) >= 2 and {_partition_of(r.pk) for r in Read.objects.all()} == months
+
+    result = read_search(user=investigator, search=read_search_build(plate="7ABC123", start=now - timedelta(days=90),
+                                                                     end=now), **SEARCH)
+    assert result.total == 3
+
+    # A window of the last two days: the plan of every query the search sends names only that window's partitions.
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    start = now - timedelta(days=2)
+    with connection.execute_wrapper(capture):
+        read_search(user=investigator, search=read_search_build(plate="7ABC123", start=start, end=now), **SEARCH)
+    window = {partition_name(month_start(start)), partition_name(month_start(now))}
+    planned = set()
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            if "reads_read" not in sql or not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            planned |= {name for name in _partition_names() | {DEFAULT} if f" {name} " in f"{plan} "
+                        or f" {name}_" in plan}
+    assert planned and planned <= window, planned
+
+
+def test_originals_stay_immutable_and_references_are_checked(camera, make_user):
+    now = timezone.now()
+    read_batch_ingest(camera=camera, items=[{"plate": "7ABC123", "captured_at": iso(now), "read_id": "imm"}])
+    read = Read.objects.get(source_read_id="imm")
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+        Read.objects.filter(pk=read.pk).update(plate_read="8XYZ999")
+    # A correction of a read that does not exist is refused, as the foreign key did.
+    with pytest.raises(IntegrityError, match="refers to no read"), transaction.atomic():
+        ReadCorrection.objects.create(read_id=read.pk + 10_000, previous_plate="7ABC123", corrected_plate="7ABC128",
+                                      reason="x", corrected_by=make_user())
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    # A read still referred to cannot be deleted behind Django's back.
+    ReadCorrection.objects.create(read=read, previous_plate="7ABC123", corrected_plate="7ABC128", reason="x",
+                                  corrected_by=make_user())
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the correction of an existing read is accepted
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    with pytest.raises(IntegrityError, match="still referred to"), transaction.atomic(), \
+            connection.cursor() as cursor:
+        cursor.execute("DELETE FROM reads_read WHERE id = %s", [read.pk])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    # Django's on_delete still cascades (corrections go with the read).
+    Read.objects.filter(pk=read.pk).delete()
+    assert not ReadCorrection.objects.filter(read_id=read.pk).exists()
