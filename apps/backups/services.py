@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import subprocess  # noqa: S404 (pg_dump/pg_restore with argument lists, never a shell)
 import tarfile
 import tempfile
@@ -275,8 +276,8 @@ def _catalogue_ready() -> bool:
 
 
 def backup_restore(*, name: str, database_url: str = "", include_media: bool = True) -> dict:
-    """Restore a verified backup: the database with pg_restore (``--clean --if-exists``, into the configured database
-    or ``database_url``), then the media files through the storage API. Verifies first; restores nothing from a
+    """Restore a verified backup: the database (its schema replaced whole in one transaction, into the configured
+    database or ``database_url``), then the media files through the storage API. Verifies first; restores nothing from a
     backup that fails. Returns the manifest's counts and what was restored."""
     _require_postgresql()
     try:
@@ -317,9 +318,8 @@ def backup_restore(*, name: str, database_url: str = "", include_media: bool = T
         except BackupCorrupt as exc:  # verified a moment ago: the file changed since
             raise ApplicationError(NOT_VERIFIED.format(name=name, reason=str(exc)), code="backup_corrupt") from None
         if not database_url:
-            connection.close()  # pg_restore --clean drops the tables this process holds open
-        _run("pg_restore", ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--exit-on-error",
-                            "--single-transaction", *target, dump], env)
+            connection.close()  # the restore drops the tables this process holds open
+        _restore_replacing_schema(dump, target=target, env=env, work=work)
     if not database_url:
         backups_catalogue_reconcile()
     # The restored database is the backup's: everything after the backup (access-log rows included) is gone. Say so
@@ -332,6 +332,43 @@ def backup_restore(*, name: str, database_url: str = "", include_media: bool = T
                            "access_log_rows": verified.manifest.get("holds", {}).get("tables", {}).get(
                                "audit_accesslog")})
     return {"name": name, "holds": verified.manifest.get("holds", {}), "media_restored": restored_media}
+
+
+# Reads are partitioned by month (issue #19), and ``pg_restore --clean`` cannot replace a partitioned table: it drops
+# each partition's inherited primary key on its own, which PostgreSQL refuses ("cannot drop inherited constraint"), so
+# a restore over a portal's database failed. The schema is replaced whole instead, in ONE transaction: psql runs
+# DROP SCHEMA public CASCADE, CREATE SCHEMA public and the backup as pg_restore writes it out as SQL; an error anywhere
+# (ON_ERROR_STOP) rolls everything back and the database is left exactly as it was (bad input loses nothing).
+_RESTORE_PRELUDE = (b"SET client_min_messages = warning;\n"
+                    b"DROP SCHEMA IF EXISTS public CASCADE;\n"
+                    b"CREATE SCHEMA public;\n")
+
+
+def _restore_replacing_schema(dump: str, *, target: list[str], env: dict, work: str) -> None:
+    restore_errors = os.path.join(work, "pg_restore.err")
+    psql_errors = os.path.join(work, "psql.err")
+    with open(restore_errors, "wb") as restore_err, open(psql_errors, "wb") as psql_err:
+        # libpq's own tools from PATH, like pg_dump; argument lists, never a shell.
+        psql_command = ["psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1",
+                        "--file=-", *target]
+        restore_command = ["pg_restore", "--no-owner", "--no-privileges", "--file=-", dump]
+        psql = subprocess.Popen(psql_command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,  # noqa: S603
+                                stderr=psql_err, env=env)
+        restore = subprocess.Popen(restore_command, stdout=subprocess.PIPE, stderr=restore_err, env=env)  # noqa: S603
+        try:
+            psql.stdin.write(_RESTORE_PRELUDE)
+            shutil.copyfileobj(restore.stdout, psql.stdin, CHUNK)
+        except BrokenPipeError:
+            pass  # psql stopped at an error: its own message says which
+        finally:
+            psql.stdin.close()
+            restore.stdout.close()
+            restore_code, psql_code = restore.wait(), psql.wait()
+    for tool, code, errors in (("pg_restore", restore_code, restore_errors), ("psql", psql_code, psql_errors)):
+        if code != 0:
+            with open(errors, encoding="utf-8", errors="replace") as text:
+                raise ApplicationError(TOOL_FAILED.format(tool=tool, code=code, stderr=text.read().strip()[-800:]),
+                                       code="backup_tool")
 
 
 def _os_user() -> str:

@@ -7,7 +7,7 @@ from apps.common.errors import ApplicationError
 
 
 class Command(BaseCommand):
-    help = ("Restore a backup from the backup storage: the database (pg_restore --clean, replacing what is there) and "
+    help = ("Restore a backup from the backup storage: the database (its schema replaced whole in one transaction) and "
             "the media files. --verify-only checks it without restoring.")
 
     def add_arguments(self, parser):
