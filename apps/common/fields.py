@@ -15,31 +15,24 @@ from __future__ import annotations
 from django.db import models
 
 
-class TriggerCheckedForeignKey(models.ForeignKey):
+class _IntegrityByTrigger:
+    """No database constraint: triggers keep the integrity (see the module docstring); migrations never say so."""
+
+    integrity_by_trigger = True
+
+    def __init__(self, *args, **kwargs):
+        kwargs["db_constraint"] = False
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("db_constraint", None)
+        return name, path, args, kwargs
+
+
+class TriggerCheckedForeignKey(_IntegrityByTrigger, models.ForeignKey):
     """A ForeignKey without a database constraint whose integrity is kept by triggers (see the module docstring)."""
 
-    integrity_by_trigger = True
 
-    def __init__(self, *args, **kwargs):
-        kwargs["db_constraint"] = False
-        super().__init__(*args, **kwargs)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        kwargs.pop("db_constraint", None)
-        return name, path, args, kwargs
-
-
-class TriggerCheckedOneToOneField(models.OneToOneField):
+class TriggerCheckedOneToOneField(_IntegrityByTrigger, models.OneToOneField):
     """A OneToOneField without a database constraint whose integrity is kept by triggers (see the module docstring)."""
-
-    integrity_by_trigger = True
-
-    def __init__(self, *args, **kwargs):
-        kwargs["db_constraint"] = False
-        super().__init__(*args, **kwargs)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        kwargs.pop("db_constraint", None)
-        return name, path, args, kwargs
