@@ -5,6 +5,12 @@ object ids from the crawler's choice of seeded objects (tests/test_plate_crawler
 
 from __future__ import annotations
 
+import time
+from importlib import import_module
+
+from django.conf import settings
+from django.test import Client
+
 from tests.route_discovery import discover_routes, route_path
 from tests.test_plate_crawler import _CHOSEN, _fill, _plates_seen_by_cameras
 
@@ -33,3 +39,34 @@ def html_pages(get, paths: list[str]) -> list[str]:
         if status == 200 and response.headers.get("Content-Type", "").startswith("text/html"):
             pages.append(path)
     return pages
+
+
+def browser_state_context(browser, context: dict) -> None:
+    """What the purpose form does, for the browser's own session (its cookie names it)."""
+    from apps.audit.access_context import SESSION_KEY
+
+    cookie = browser.get_cookie(settings.SESSION_COOKIE_NAME)
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=cookie["value"])
+    store[SESSION_KEY] = {**context, "at": time.time()}
+    store.save()
+
+
+def sign_in_everywhere(username: str, *, browser, log_in) -> tuple[Client, dict | None]:
+    """Sign ``username`` (or nobody, for "anonymous") in to a test client and to the browser, with a purpose and case
+    number stated in the client's session; returns the client and that access context (None for anonymous). The
+    browser's session gets the context with ``browser_state_context`` once the caller has opened what it wants to
+    see before it (e.g. the purpose form)."""
+    from apps.accounts.models import User
+    from tests.conftest import PASSWORD, state_access_context
+
+    client = Client()
+    if username == "anonymous":
+        browser.delete_all_cookies()
+        return client, None
+    user = User.objects.get(username=username)
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
+    client.force_login(user)
+    context = state_access_context(client)
+    log_in(user)
+    return client, context

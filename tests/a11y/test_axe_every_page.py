@@ -17,31 +17,16 @@ import io
 import re
 import time
 from functools import partial
-from importlib import import_module
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.test import Client
 
-from apps.accounts.models import User
 from tests.a11y.axe import BLOCKING, axe_violations, violations_describe
 from tests.browser import requires_chromium
-from tests.conftest import PASSWORD, state_access_context
-from tests.pages import html_pages, page_paths
+from tests.pages import browser_state_context, html_pages, page_paths, sign_in_everywhere
 from tests.test_plate_crawler import PRINCIPALS
 
 pytestmark = [pytest.mark.browser(implicit_wait=0), requires_chromium, pytest.mark.django_db(transaction=True)]
-
-
-def _browser_state_context(browser, context: dict) -> None:
-    """What the purpose form does, for the browser's own session (its cookie names it)."""
-    cookie = browser.get_cookie(django_settings.SESSION_COOKIE_NAME)
-    store = import_module(django_settings.SESSION_ENGINE).SessionStore(session_key=cookie["value"])
-    from apps.audit.access_context import SESSION_KEY
-
-    store[SESSION_KEY] = {**context, "at": time.time()}
-    store.save()
 
 
 def test_no_page_of_any_login_has_a_serious_or_critical_axe_violation(live_server, browser, log_in, settings,
@@ -59,23 +44,15 @@ def test_no_page_of_any_login_has_a_serious_or_critical_axe_violation(live_serve
     checked = 0
     browsing = 0.0
     for username in PRINCIPALS:
-        client = Client()
-        if username == "anonymous":
-            browser.delete_all_cookies()
-        else:
-            user = User.objects.get(username=username)
-            user.set_password(PASSWORD)
-            user.save(update_fields=["password"])
-            client.force_login(user)
-            context = state_access_context(client)
-            log_in(user)
+        client, context = sign_in_everywhere(username, browser=browser, log_in=log_in)
+        if context is not None:
             if username == "investigator":
                 # The purpose form, which every page showing plate data asks with until a context is stated.
                 read_page = next(p for p in paths if re.fullmatch(r"/reads/\d+/", p))
                 browser.get(f"{live_server.url}{read_page}")
                 assert browser.find_elements("name", "case_number"), "the read page should ask for a purpose first"
                 failures += violations_describe("the purpose form as investigator", axe_violations(browser))
-            _browser_state_context(browser, context)
+            browser_state_context(browser, context)
         for path in html_pages(partial(client.get, HTTP_ACCEPT="text/html"), paths):
             began = time.monotonic()
             browser.get(f"{live_server.url}{path}")

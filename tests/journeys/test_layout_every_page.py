@@ -16,14 +16,10 @@ from functools import partial
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 
-from apps.accounts.models import User
-from tests.a11y.test_axe_every_page import _browser_state_context
 from tests.browser import requires_chromium
-from tests.conftest import PASSWORD, state_access_context
 from tests.layout import layout_probe, layout_problems
-from tests.pages import html_pages, page_paths
+from tests.pages import browser_state_context, html_pages, page_paths, sign_in_everywhere
 from tests.screens import busiest_plate, search_variants, tab_links, viewport_set
 
 pytestmark = [pytest.mark.browser(implicit_wait=0), requires_chromium, pytest.mark.django_db(transaction=True)]
@@ -49,20 +45,11 @@ def test_no_page_scrolls_sideways_at_390_or_1024_px(live_server, browser, log_in
     covered: set[str] = set()
     checked = 0
     for username in LOGINS:
-        client = Client()
-        if username == "anonymous":
-            browser.delete_all_cookies()
-        else:
-            user = User.objects.get(username=username)
-            user.set_password(PASSWORD)
-            user.save(update_fields=["password"])
-            client.force_login(user)
-            context = state_access_context(client)
-            log_in(user)
+        client, context = sign_in_everywhere(username, browser=browser, log_in=log_in)
         mine = [p for p in html_pages(partial(client.get, HTTP_ACCEPT="text/html"), paths) if p not in covered]
-        if username != "anonymous":
+        if context is not None:
             browser.get(f"{base}/static/favicon.svg")  # no page of ours polls (and saves the session) meanwhile
-            _browser_state_context(browser, context)
+            browser_state_context(browser, context)
         queue = list(mine)
         while queue:
             path = queue.pop(0)
