@@ -5,10 +5,12 @@ object ids from the crawler's choice of seeded objects (tests/test_plate_crawler
 
 from __future__ import annotations
 
+import io
 import time
 from importlib import import_module
 
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 
 from tests.route_discovery import discover_routes, route_path
@@ -70,3 +72,14 @@ def sign_in_everywhere(username: str, *, browser, log_in) -> tuple[Client, dict 
     context = state_access_context(client)
     log_in(user)
     return client, context
+
+
+def demo_seeded(settings_fixture, tmp_path) -> tuple[float, float]:
+    """The demo data as ``make run`` shows it (seeded, then one retention run), tasks eager, media in ``tmp_path``;
+    returns when seeding started and ended (time.monotonic)."""
+    settings_fixture.CELERY_TASK_ALWAYS_EAGER = True
+    settings_fixture.MEDIA_ROOT = str(tmp_path / "demo-media")
+    started = time.monotonic()
+    call_command("seed_demo", "--quiet")
+    call_command("run_retention", stdout=io.StringIO())
+    return started, time.monotonic()

@@ -13,17 +13,15 @@ cannot see the module-scoped ``demo_seeded`` transaction; this test is transacti
 
 from __future__ import annotations
 
-import io
 import re
 import time
 from functools import partial
 
 import pytest
-from django.core.management import call_command
 
 from tests.a11y.axe import BLOCKING, axe_violations, violations_describe
 from tests.browser import requires_chromium
-from tests.pages import browser_state_context, html_pages, page_paths, sign_in_everywhere
+from tests.pages import browser_state_context, demo_seeded, html_pages, page_paths, sign_in_everywhere
 from tests.test_plate_crawler import PRINCIPALS
 
 pytestmark = [pytest.mark.browser(implicit_wait=0), requires_chromium, pytest.mark.django_db(transaction=True)]
@@ -31,12 +29,7 @@ pytestmark = [pytest.mark.browser(implicit_wait=0), requires_chromium, pytest.ma
 
 def test_no_page_of_any_login_has_a_serious_or_critical_axe_violation(live_server, browser, log_in, settings,
                                                                        tmp_path):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.MEDIA_ROOT = str(tmp_path / "demo-media")
-    started = time.monotonic()
-    call_command("seed_demo", "--quiet")
-    call_command("run_retention", stdout=io.StringIO())
-    seeded = time.monotonic()
+    started, seeded = demo_seeded(settings, tmp_path)
     paths = page_paths()
 
     failures: list[str] = []

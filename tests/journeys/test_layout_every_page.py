@@ -10,16 +10,14 @@ plate, and its result views (reads, grouped by plate, a plate's story) are opene
 
 from __future__ import annotations
 
-import io
 import time
 from functools import partial
 
 import pytest
-from django.core.management import call_command
 
 from tests.browser import requires_chromium
 from tests.layout import layout_probe, layout_problems
-from tests.pages import browser_state_context, html_pages, page_paths, sign_in_everywhere
+from tests.pages import browser_state_context, demo_seeded, html_pages, page_paths, sign_in_everywhere
 from tests.screens import busiest_plate, search_variants, tab_links, viewport_set
 
 pytestmark = [pytest.mark.browser(implicit_wait=0), requires_chromium, pytest.mark.django_db(transaction=True)]
@@ -31,12 +29,7 @@ WIDTHS = [(390, 844), (1024, 768)]
 
 
 def test_no_page_scrolls_sideways_at_390_or_1024_px(live_server, browser, log_in, settings, tmp_path):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.MEDIA_ROOT = str(tmp_path / "demo-media")
-    started = time.monotonic()
-    call_command("seed_demo", "--quiet")
-    call_command("run_retention", stdout=io.StringIO())
-    seeded = time.monotonic()
+    started, seeded = demo_seeded(settings, tmp_path)
     paths = page_paths()
     plate = busiest_plate()
     base = live_server.url

@@ -7,6 +7,8 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from PIL import Image
 
@@ -86,3 +88,21 @@ def lapsed_investigator(make_user):
 
 
 SEARCH = {"purpose": "investigative_leads", "case_number": "24-001234"}
+
+
+# Reads are partitioned by month on PostgreSQL only (issue #19): the partition tests of reads and retention share these.
+partitioned_only = pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+                                      reason="reads are partitioned on PostgreSQL only (SQLite keeps one plain table)")
+
+
+def partition_of(read_id: int) -> str:
+    """The partition (table name) a read is stored in."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableoid::regclass::text FROM reads_read WHERE id = %s", [read_id])
+        return cursor.fetchone()[0]
+
+
+def partition_names() -> set[str]:
+    from apps.reads.partitions import partitions_list
+
+    return {name for name, _, _ in partitions_list()}

@@ -22,25 +22,13 @@ from apps.reads.partitions import (
     month_start,
     partition_name,
     partitions_ensure,
-    partitions_list,
 )
 from apps.reads.selectors import read_search, read_search_build
 from apps.reads.services.ingest import read_batch_ingest
 from apps.reads.tasks import reads_partitions_ensure
-from tests.reads.conftest import SEARCH, iso
+from tests.reads.conftest import SEARCH, iso, partition_names, partition_of, partitioned_only
 
-pytestmark = pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-                                reason="reads are partitioned on PostgreSQL only (SQLite keeps one plain table)")
-
-
-def _partition_of(read_id: int) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT tableoid::regclass::text FROM reads_read WHERE id = %s", [read_id])
-        return cursor.fetchone()[0]
-
-
-def _partition_names() -> set[str]:
-    return {name for name, _, _ in partitions_list()}
+pytestmark = partitioned_only
 
 
 def _drop_partition(name: str) -> None:
@@ -55,13 +43,13 @@ def test_the_beat_job_creates_the_coming_months_partitions(db):
     now = month_start(timezone.now())
     coming = [partition_name(month_add(now, offset)) for offset in range(4)]
     for name in coming[1:]:
-        if name in _partition_names():
+        if name in partition_names():
             _drop_partition(name)
-    assert not set(coming[1:]) & _partition_names()
+    assert not set(coming[1:]) & partition_names()
 
     outcome = reads_partitions_ensure.apply().get()
 
-    assert set(coming) <= _partition_names()
+    assert set(coming) <= partition_names()
     assert set(outcome["created"]) == set(coming[1:])
     assert reads_partitions_ensure.apply().get()["created"] == []  # idempotent
 
@@ -69,19 +57,19 @@ def test_the_beat_job_creates_the_coming_months_partitions(db):
 def test_a_read_for_a_month_without_partition_is_stored_then_moved_into_its_new_partition(camera, make_user):
     captured = timezone.now() - timedelta(days=200)
     name = partition_name(month_start(captured))
-    assert name not in _partition_names()
+    assert name not in partition_names()
     result = read_batch_ingest(camera=camera, items=[{"plate": "7ABC123", "captured_at": iso(captured),
                                                       "read_id": "late-1"}])
     assert result.stored == 1
     read = Read.objects.get(camera=camera, source_read_id="late-1")
-    assert _partition_of(read.pk) == DEFAULT  # stored, never refused
+    assert partition_of(read.pk) == DEFAULT  # stored, never refused
     correction = ReadCorrection.objects.create(read=read, previous_plate="7ABC123", corrected_plate="7ABC128",
                                                reason="Misread 8", corrected_by=make_user())
 
     outcome = partitions_ensure()
 
     assert name in outcome["created"] and outcome["moved_from_default"] == 1
-    assert _partition_of(read.pk) == name
+    assert partition_of(read.pk) == name
     moved = Read.objects.get(pk=read.pk)
     assert (moved.plate_read, moved.captured_at, moved.source_read_id) == ("7ABC123", read.captured_at, "late-1")
     assert ReadCorrection.objects.get(pk=correction.pk).read_id == read.pk
@@ -144,7 +132,7 @@ def test_a_search_returns_reads_of_several_months_and_touches_only_its_window(ca
                                             for n, moment in enumerate(captures)])
     partitions_ensure()
     months = {partition_name(month_start(moment)) for moment in captures}
-    assert len(months) >= 2 and {_partition_of(r.pk) for r in Read.objects.all()} == months
+    assert len(months) >= 2 and {partition_of(r.pk) for r in Read.objects.all()} == months
 
     result = read_search(user=investigator, search=read_search_build(plate="7ABC123", start=now - timedelta(days=90),
                                                                      end=now), **SEARCH)
@@ -168,7 +156,7 @@ def test_a_search_returns_reads_of_several_months_and_touches_only_its_window(ca
                 continue
             cursor.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
-            planned |= {name for name in _partition_names() | {DEFAULT} if f" {name} " in f"{plan} "
+            planned |= {name for name in partition_names() | {DEFAULT} if f" {name} " in f"{plan} "
                         or f" {name}_" in plan}
     assert planned and planned <= window, planned
 

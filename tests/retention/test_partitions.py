@@ -7,31 +7,20 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.reads.models import Read, ReadCorrection
-from apps.reads.partitions import month_add, month_start, partition_name, partitions_ensure, partitions_list
+from apps.reads.partitions import month_add, month_start, partition_name, partitions_ensure
+from tests.reads.conftest import partition_names, partition_of, partitioned_only
 
-pytestmark = pytest.mark.skipif(django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-                                reason="reads are partitioned on PostgreSQL only (SQLite keeps one plain table)")
-
-
-def _partition_of(read_id: int) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT tableoid::regclass::text FROM reads_read WHERE id = %s", [read_id])
-        return cursor.fetchone()[0]
-
-
-def _partition_names() -> set[str]:
-    return {name for name, _, _ in partitions_list()}
+pytestmark = partitioned_only
 
 
 def _fresh_partitions(*moments) -> None:
     """Drop (in the test's transaction) the empty partitions of these months that other tests left committed, so
     the reads made next land in the DEFAULT partition and ``partitions_ensure`` builds these months afresh."""
-    names = _partition_names()
+    names = partition_names()
     with connection.cursor() as cursor:
         for moment in moments:
             name = partition_name(month_start(moment))
@@ -87,7 +76,7 @@ def test_retention_empties_whole_months_and_keeps_a_hold_spanning_the_boundary(
     partitions_ensure()
     months = [partition_name(boundary - timedelta(hours=1)), partition_name(boundary), partition_name(alone[0]
                                                                                                       .captured_at)]
-    assert {_partition_of(r.pk) for r in before} == {months[0]} and {_partition_of(r.pk) for r in after} == {months[1]}
+    assert {partition_of(r.pk) for r in before} == {months[0]} and {partition_of(r.pk) for r in after} == {months[1]}
 
     with django_capture_on_commit_callbacks(execute=True):
         run = run_retention(batch_size=2)
@@ -98,8 +87,8 @@ def test_retention_empties_whole_months_and_keeps_a_hold_spanning_the_boundary(
     assert all(Read.objects.get(pk=r.pk).plate_read == r.plate_read for r in held)
     counts = run.counts["reads.purge"]
     assert counts["purged"] == 13 and counts["partitions_emptied"] == 3 and counts["held_kept"] == 2
-    assert counts["partitions_dropped"] == 1 and months[2] not in _partition_names()
-    assert {months[0], months[1]} <= _partition_names()
+    assert counts["partitions_dropped"] == 1 and months[2] not in partition_names()
+    assert {months[0], months[1]} <= partition_names()
     assert not ReadCorrection.objects.filter(pk=gone_correction.pk).exists()  # the parts went first
     assert ReadCorrection.objects.filter(pk=kept_correction.pk).exists()
     assert not default_storage.exists(before[0].vehicle_image.name)  # the purged reads' images are gone
@@ -134,7 +123,7 @@ def test_a_busy_month_is_purged_row_by_row_and_nothing_waits_long(camera, run_re
     boundary = month_start(timezone.now() - timedelta(days=1150))
     due = _month_reads(camera, boundary, 4)
     partitions_ensure()
-    busy = _partition_of(due[0].pk)
+    busy = partition_of(due[0].pk)
     holding, release = threading.Event(), threading.Event()
 
     def reader():
@@ -157,7 +146,7 @@ def test_a_busy_month_is_purged_row_by_row_and_nothing_waits_long(camera, run_re
     counts = run.counts["reads.purge"]
     assert counts["partitions_busy"] == 1 and "partitions_emptied" not in counts
     assert counts["purged"] == 4 and not Read.objects.filter(pk__in=[r.pk for r in due]).exists()
-    assert busy in _partition_names()  # dropped on a later run, when nobody holds it
+    assert busy in partition_names()  # dropped on a later run, when nobody holds it
 
 
 def test_batches_touch_only_their_own_reads_when_row_positions_repeat_across_months(camera, run_retention, policy):

@@ -42,7 +42,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from apps.ops.benchmarks import KeepAliveClient, bench_database, percentile, portal_environment, portal_start
+from apps.ops.benchmarks import (
+    KeepAliveClient,
+    bench_database,
+    percentile,
+    portal_environment,
+    portal_start,
+    portal_stop,
+)
 
 INGEST_PATH = "/api/v1/ingest/reads/"
 SEARCH_PATH = "/api/v1/reads/search/"
@@ -277,12 +284,7 @@ class Command(BaseCommand):
             elapsed = time.perf_counter() - started
             load_average = [round(value, 2) for value in os.getloadavg()]
         finally:
-            portal.terminate()
-            try:
-                portal.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                portal.kill()
-                portal.wait()
+            portal_stop(portal)
             redis.Redis.from_url(broker).flushdb()
 
         samples = recorder.samples
