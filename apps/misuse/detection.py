@@ -27,6 +27,7 @@ Patterns (thresholds in settings.PORTAL["MISUSE_*"]):
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import statistics
@@ -127,6 +128,70 @@ FROM audit_accesslog
 WHERE occurred_at >= %s AND occurred_at < %s AND purpose <> ALL(%s)
 ORDER BY seq
 """
+
+
+def _row_batches(since: datetime, until: datetime):
+    """The access-log rows of [since, until) as _ROWS_SQL's tuples, in batches: one streamed query on PostgreSQL; on
+    other databases (SQLite, what ``make run`` uses on a laptop) the same columns computed in Python from the ORM's
+    rows (_ROWS_SQL is PostgreSQL's dialect: jsonb operators, casts, ``<> ALL``)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_ROWS_SQL, [since, until, list(SystemPurpose.values)])
+            while batch := cursor.fetchmany(20000):
+                yield batch
+        return
+    from apps.audit.models import AccessLog
+
+    rows = (AccessLog.objects.filter(occurred_at__gte=since, occurred_at__lt=until)
+            .exclude(purpose__in=list(SystemPurpose.values)).order_by("seq")
+            .values_list("seq", "user_id", "agency_id", "occurred_at", "case_number", "data_elements"))
+    batch = []
+    for seq, user_id, agency_id, occurred_at, case_number, elements in rows.iterator(chunk_size=2000):
+        batch.append((seq, user_id, agency_id, occurred_at.timestamp(), case_number,
+                      *_row_elements(elements if isinstance(elements, dict) else {})))
+        if len(batch) == 20000:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _json_text(value) -> str | None:
+    """What PostgreSQL's ``->>`` gives: None for a missing key or JSON null, a string as is, anything else as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value) if isinstance(value, dict | list) else str(value).lower() if isinstance(value, bool) \
+        else str(value)
+
+
+def _row_elements(elements: dict) -> tuple:
+    """_ROWS_SQL's data-element columns, from one row's data elements (see _ROWS_SQL for each)."""
+    def text(*path) -> str | None:
+        value = elements
+        for key in path:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+        return _json_text(value)
+
+    def middle(low: str, high: str) -> str | None:
+        try:
+            return str((float(text("area", "bbox", low)) + float(text("area", "bbox", high))) / 2)
+        except (TypeError, ValueError):
+            return None
+
+    plate = text("plate_pattern")
+    if plate is None:
+        plate = text("plate")
+    cameras = elements.get("cameras")
+    latitude = text("area", "center", "latitude")
+    longitude = text("area", "center", "longitude")
+    return ((plate or "").upper(), text("plate_less") == "true", text("justification") or "",
+            text("protected_activity_attested") == "true", json.dumps(cameras if cameras is not None else []),
+            latitude if latitude is not None else middle("south", "north") or "",
+            longitude if longitude is not None else middle("west", "east") or "",
+            (text("time_from") or "")[:10], text("case_verification", "status") or "",
+            text("case_verification", "rms") or "")
 
 
 def _shift_windows(user_ids, since: datetime, until: datetime) -> dict[int, list[tuple[float, float]]]:
@@ -254,55 +319,50 @@ def misuse_candidates(*, since: datetime, until: datetime) -> tuple[list[Candida
     day_cache: dict[int, tuple[str, str]] = {}
     scanned = 0
 
-    with connection.cursor() as cursor:
-        cursor.execute(_ROWS_SQL, [since, until, list(SystemPurpose.values)])
-        while True:
-            batch = cursor.fetchmany(20000)
-            if not batch:
-                break
-            for (seq, user_id, agency_id, at, case_number, plate, plate_less, justification, attested, cameras,
-                 lat, lon, searched_day, verification, rms) in batch:
-                scanned += 1
-                hour_key = int(at // 3600)
-                labels = day_cache.get(hour_key)
-                if labels is None:
-                    local = datetime.fromtimestamp(at, tz)
-                    iso = local.isocalendar()
-                    labels = day_cache[hour_key] = (local.date().isoformat(), f"{iso[0]}-W{iso[1]:02d}")
-                day, week = labels
-                by_day[(user_id, day)].add(seq, at, agency_id)
-                by_week[(user_id, week)].add(seq, at, agency_id)
-                user_rows[user_id].append((seq, at, agency_id))
-                exact = plate and "?" not in plate and "*" not in plate
-                if exact:
-                    key = (user_id, plate)
-                    by_plate[key].add(seq, at, agency_id)
-                    cases_of_plate[key].add(case_number)
-                    weeks_of_plate[key].add(week)
-                    plates_of_case[(user_id, case_number)].add(seq, at, agency_id, plate)
-                for text in (case_number, justification):
-                    if not text:
-                        continue
-                    concern = text_cache.get(text, False)
-                    if concern is False:
-                        concern = text_cache[text] = text_concerns(text)
-                    if concern is not None:
-                        by_text[(user_id, concern[0], text)].add(seq, at, agency_id)
-                if verification == "overridden" or (verification == "format_checked" and rms == "unavailable"):
-                    unverified[(user_id, case_number)].add(seq, at, agency_id, verification)
-                if plate_less:
-                    if cameras not in ("", "[]"):
-                        place = f"cameras {cameras}"
-                    elif lat and lon:
-                        place = f"area near {float(lat):.2f},{float(lon):.2f}"
-                    else:
-                        place = ""
-                    if place:
-                        ckey = (user_id, place, searched_day)
-                        clusters[ckey].add(seq, at, agency_id)
-                        if len(justifications[ckey]) < 5:
-                            justifications[ckey].append({"seq": seq, "justification": justification,
-                                                         "attested": attested})
+    for batch in _row_batches(since, until):
+        for (seq, user_id, agency_id, at, case_number, plate, plate_less, justification, attested, cameras,
+             lat, lon, searched_day, verification, rms) in batch:
+            scanned += 1
+            hour_key = int(at // 3600)
+            labels = day_cache.get(hour_key)
+            if labels is None:
+                local = datetime.fromtimestamp(at, tz)
+                iso = local.isocalendar()
+                labels = day_cache[hour_key] = (local.date().isoformat(), f"{iso[0]}-W{iso[1]:02d}")
+            day, week = labels
+            by_day[(user_id, day)].add(seq, at, agency_id)
+            by_week[(user_id, week)].add(seq, at, agency_id)
+            user_rows[user_id].append((seq, at, agency_id))
+            exact = plate and "?" not in plate and "*" not in plate
+            if exact:
+                key = (user_id, plate)
+                by_plate[key].add(seq, at, agency_id)
+                cases_of_plate[key].add(case_number)
+                weeks_of_plate[key].add(week)
+                plates_of_case[(user_id, case_number)].add(seq, at, agency_id, plate)
+            for text in (case_number, justification):
+                if not text:
+                    continue
+                concern = text_cache.get(text, False)
+                if concern is False:
+                    concern = text_cache[text] = text_concerns(text)
+                if concern is not None:
+                    by_text[(user_id, concern[0], text)].add(seq, at, agency_id)
+            if verification == "overridden" or (verification == "format_checked" and rms == "unavailable"):
+                unverified[(user_id, case_number)].add(seq, at, agency_id, verification)
+            if plate_less:
+                if cameras not in ("", "[]"):
+                    place = f"cameras {cameras}"
+                elif lat and lon:
+                    place = f"area near {float(lat):.2f},{float(lon):.2f}"
+                else:
+                    place = ""
+                if place:
+                    ckey = (user_id, place, searched_day)
+                    clusters[ckey].add(seq, at, agency_id)
+                    if len(justifications[ckey]) < 5:
+                        justifications[ckey].append({"seq": seq, "justification": justification,
+                                                     "attested": attested})
 
     found: list[Candidate] = []
 
