@@ -160,8 +160,7 @@ def _json_text(value) -> str | None:
     """What PostgreSQL's ``->>`` gives: None for a missing key or JSON null, a string as is, anything else as JSON."""
     if value is None or isinstance(value, str):
         return value
-    return json.dumps(value) if isinstance(value, dict | list) else str(value).lower() if isinstance(value, bool) \
-        else str(value)
+    return json.dumps(value)  # true/false, numbers and nested values print as PostgreSQL prints them
 
 
 def _row_elements(elements: dict) -> tuple:
