@@ -40,6 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--reads", type=int, default=10_000_000)
         parser.add_argument("--old", type=int, default=1_000_000, help="Reads past the archive period.")
         parser.add_argument("--held", type=int, default=10_000, help="Old reads under an active hold.")
+        parser.add_argument("--old-span-days", type=float, default=365.0,
+                            help="Days the reads past the archive period are spread over (default 365; 1 = one "
+                                 "night's worth, which retention purges row by row, not as whole months).")
         parser.add_argument("--batch-size", type=int, default=50_000)
         parser.add_argument("--database", default=BENCH_DB)
         parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
@@ -70,7 +73,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Migrating {name}…")
             subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)  # noqa: S603 - our own manage.py
             child = [*manage, "bench_retention", "--phase", "run", "--reads", str(options["reads"]), "--old",
-                     str(options["old"]), "--held", str(options["held"]), "--batch-size", str(options["batch_size"])]
+                     str(options["old"]), "--held", str(options["held"]), "--batch-size", str(options["batch_size"]),
+                     "--old-span-days", str(options["old_span_days"])]
             # The child prints progress as it goes; its last line is the JSON result, which stays our last line.
             with subprocess.Popen(child, env=env, stdout=subprocess.PIPE, text=True) as process:  # noqa: S603
                 for line in process.stdout:
@@ -97,7 +101,7 @@ class Command(BaseCommand):
         settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="alpr-bench-media-")
         total, old, held, batch = options["reads"], options["old"], options["held"], options["batch_size"]
         setup_started = time.perf_counter()
-        hold_id = self._generate(total=total, old=old, held=held)
+        hold_id = self._generate(total=total, old=old, held=held, old_span_s=options["old_span_days"] * 86400)
         setup_s = time.perf_counter() - setup_started
 
         from django.utils import timezone
@@ -140,6 +144,7 @@ class Command(BaseCommand):
             remaining = cursor.fetchone()[0]
         result = {
             "reads": total, "past_archive_period": old, "held": held, "batch_size": batch,
+            "old_span_days": options["old_span_days"],
             "setup_s": round(setup_s, 1),
             "archive_s": round(archive_s, 2), "archived": archived,
             "archive_gin_merge_s": ctx.counts["reads.archive"].get("gin_merge_seconds"),
@@ -182,7 +187,7 @@ class Command(BaseCommand):
             present, unarchived = cursor.fetchone()
         return present == held and unarchived == held
 
-    def _generate(self, *, total: int, old: int, held: int) -> int:
+    def _generate(self, *, total: int, old: int, held: int, old_span_s: float = 31536000.0) -> int:
         from django.db import connection
         from django.utils import timezone
 
@@ -235,13 +240,13 @@ class Command(BaseCommand):
                     "ELSE '' END, NULL, false, NULL "
                     "FROM generate_series(%s, %s) g, "
                     "LATERAL (SELECT upper(substr(md5(g::text), 1, 7)) AS plate) p, "
-                    # Reads arrive in time order (ids follow capture time): the old ones spread over the year
-                    # before the archive cutoff, the others over the 729 days after it.
+                    # Reads arrive in time order (ids follow capture time): the old ones spread over the
+                    # --old-span-days (default a year) before the archive cutoff, the others over the 729 days after.
                     "LATERAL (SELECT CASE WHEN g <= %s "
-                    "THEN now() - interval '731 days' - (%s - g) * (31536000.0 / %s) * interval '1 second' "
+                    "THEN now() - interval '731 days' - (%s - g) * (%s::float / %s) * interval '1 second' "
                     "ELSE now() - interval '1 hour' - (%s - g) * (62985600.0 / %s) * interval '1 second' "
                     "END AS at) t",
-                    [first_camera, old, start, end, old, old, max(old, 1), total, max(total - old, 1)])
+                    [first_camera, old, start, end, old, old, old_span_s, max(old, 1), total, max(total - old, 1)])
             for name, definition in indexes:
                 self._say(f"Building index {name}")
                 cursor.execute(definition)
