@@ -4,9 +4,10 @@ A version's contents never change (``apps.hotlists.models``), so each version's 
 per process and kept until the list moves to another version (no cross-process invalidation needed: every batch asks the
 database which version each usable list is at, and a new version id is simply a cache miss).
 
-* Exact entries: matched in the database by the same statement that loads the batch's reads — one LEFT JOIN
-  through a partial index on the entries in force (``hotlistentry_exact_current``), so nothing of a 100,000-entry
-  list has to be loaded into each process, and a refresh costs no warm-up.
+* Exact entries: matched in the database, one statement per batch that probes the partial index on the entries in
+  force (``hotlistentry_exact_current``) once per distinct plate of the batch
+  (``apps.hotlists.services.hit_matching``), so nothing of a 100,000-entry list has to be loaded into each process,
+  a refresh costs no warm-up, and a change holds in every process from its next batch.
 * Partial entries (``?`` one character, ``*`` any run — the semantics and the regex are
   ``apps.reads.plates.PlatePattern``'s, the one implementation in the codebase): each pattern is indexed by up to
   three literal characters at fixed offsets from the start (before any ``*``) or from the end (after the last

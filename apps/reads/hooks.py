@@ -9,13 +9,15 @@ write commits (or rolls back) with them (R-HOT-3: hits commit with their reads):
 
     reads_consumer_register(ReadsConsumer(
         key="hits",
-        reads_match=hits_match_reads,                    # (*, read_ids) new reads, a corrected read, reads back in
-                                                         # service (R-HOT-5, R-READ-5a)
+        reads_match=hits_match_reads,                    # (*, read_ids, reads) new reads, a corrected read, reads
+                                                         # back in service (R-HOT-5, R-READ-5a)
         reads_out_of_service=hits_withdraw_out_of_service,  # (*, actor, read_ids, effective_at) -> how many withdrawn
         withdrawn_key="hits_withdrawn",                  # the count's key in the camera's status event
     ))
 
-``reads_match`` must never fail the batch (it handles its own errors); the count ``reads_out_of_service`` returns is
+``reads_match`` gets ``read_ids`` (reads to load: a corrected read, reads back in service) and ``reads`` (``StoredRead``
+rows: what an ingest has just stored, handed over as it has them so nobody reads them back; issue #19). It must never
+fail the batch (it handles its own errors); the count ``reads_out_of_service`` returns is
 recorded in the camera's status event under ``withdrawn_key`` (0 when the unit comes back in service).
 
 **Alternate-texts sources** are the other texts a read was known by (OCR alternates, the camera agent's own
@@ -79,6 +81,19 @@ class ReadsConsumer:
     withdrawn_key: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class StoredRead:
+    """A read as the ingest has just stored it (``plate`` is its current plate, i.e. the normalized plate read), given
+    to the consumers so they need not read back what ingest holds in memory (issue #19)."""
+
+    id: int
+    plate: str
+    region: str
+    camera_id: int
+    captured_at: datetime
+    flagged_out_of_service: bool
+
+
 @dataclass(frozen=True)
 class CameraCandidate:
     """A candidate plate a camera agent sent with a new read (rank 2 onwards: rank 1 is the read's own plate)."""
@@ -114,12 +129,12 @@ def reads_consumers() -> list[ReadsConsumer]:
     return list(_CONSUMERS.values())
 
 
-def reads_changed_notify(*, read_ids: Iterable[int]) -> None:
-    """New reads were stored, a read was corrected, or reads are back in service: every consumer sees them, in the
-    caller's transaction."""
-    ids = list(read_ids)
+def reads_changed_notify(*, read_ids: Iterable[int] = (), reads: Iterable[StoredRead] = ()) -> None:
+    """New reads were stored (``reads``, as stored), a read was corrected or reads are back in service (``read_ids``):
+    every consumer sees them, in the caller's transaction."""
+    ids, rows = list(read_ids), list(reads)
     for consumer in _CONSUMERS.values():
-        consumer.reads_match(read_ids=ids)
+        consumer.reads_match(read_ids=ids, reads=rows)
 
 
 def reads_out_of_service_notify(*, actor, read_ids: Iterable[int], effective_at: datetime) -> dict[str, int]:

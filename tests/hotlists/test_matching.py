@@ -189,3 +189,56 @@ def test_a_correction_matches_the_corrected_plate_at_once(make_list, ingest, lis
     assert _hit_plates(hot_list) == [("7A8C123", "7A8C123")]
     hits_match_reads(read_ids=[read_id])
     assert Hit.objects.filter(read_id=read_id).count() == 1
+
+
+def test_ingest_matches_the_reads_as_it_stored_them_and_never_reads_them_back(make_list, camera):
+    """Issue #19: the ingest hook hands the stored rows to matching, which reads only the exact entries in force for
+    the batch's plates (one statement) — re-reading the batch from reads_read cost the database more than matching
+    (with monthly partitions, every partition was probed per read). (A read stored flagged out of service is not
+    matched either: test_out_of_service.py, R-READ-5a.)"""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.reads.services.ingest import read_batch_ingest
+
+    make_list(csv_of(f"7ABC123,CA,stolen vehicle,2,26-1,{soon()},x", f"8XYZ*,,bolo,3,26-2,{soon()},x"))
+    now = timezone.now()
+    items = [{"plate": plate, "captured_at": (now - timedelta(minutes=n)).isoformat(), "region": "CA",
+              "read_id": f"m-{n}"} for n, plate in enumerate(["7ABC123", "8XYZ789", "6TRJ244", "7ABC123"], start=1)]
+    with CaptureQueriesContext(connection) as queries:
+        assert read_batch_ingest(camera=camera, items=items).stored == 4
+    assert _hit_plates() == [("7ABC123", "7ABC123"), ("7ABC123", "7ABC123"), ("8XYZ789", "8XYZ*")]
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    # Only the duplicate check (by source_read_id) reads reads_read; matching does not.
+    assert [sql for sql in selects if "reads_read" in sql and "source_read_id" not in sql] == []
+    assert len([sql for sql in selects if "hotlists_hotlistentry" in sql and "NOT x.is_partial" in sql]) == 1
+
+
+def test_the_exact_probe_is_one_index_probe_per_plate_whatever_the_statistics(make_list):
+    """Right after an import the entries table has no statistics (ANALYZE runs after commit). The exact probe must
+    still be one probe of hotlistentry_exact_current per plate of the batch, analyzed or not: as ``plate_pattern =
+    ANY(...)`` it read every entry in force of the list instead (through hotlistentry_current, or a table scan)."""
+    from django.db import connection
+
+    from apps.hotlists.services.hit_matching import _EXACT_ENTRIES_SQL
+
+    make_list(csv_of(*(f"{n}ABC{n % 1000:03d},CA,stolen vehicle,2,26-{n},{soon()},x" for n in range(1000, 4000))))
+    plates = [f"{n}ABC{n % 1000:03d}" for n in range(1000, 5000, 4)]  # 750 listed, 250 not
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    for analyzed in (False, True):
+        with connection.cursor() as cursor:
+            if analyzed:
+                cursor.execute("ANALYZE hotlists_hotlistentry")
+            cursor.execute("EXPLAIN (FORMAT JSON, ANALYZE) " + _EXACT_ENTRIES_SQL, [",".join(plates), timezone.now()])
+            plan = cursor.fetchone()[0]
+            cursor.execute(_EXACT_ENTRIES_SQL, [",".join(plates), timezone.now()])
+            assert len(cursor.fetchall()) == 750
+        scans = [n for n in nodes(plan[0]["Plan"]) if n.get("Relation Name") == "hotlists_hotlistentry"]
+        assert [(n["Node Type"], n.get("Index Name"), n["Actual Loops"]) for n in scans] == [
+            ("Index Scan", "hotlistentry_exact_current", len(plates))], (analyzed, scans)
+        assert scans[0]["Actual Rows"] <= 1 and not scans[0].get("Rows Removed by Filter"), (analyzed, scans)

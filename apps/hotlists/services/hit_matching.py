@@ -17,6 +17,7 @@ from apps.common.celery_utils import task_send_on_commit
 from apps.hotlists.matching import EntryRef, ReadRow, match_rows, matcher_cache, region_state
 from apps.hotlists.models import Hit, HotListEntry, PendingMatch
 from apps.hotlists.selectors import hot_list_usable_versions
+from apps.reads.hooks import StoredRead
 
 logger = logging.getLogger("alprportal.hotlists")
 
@@ -25,56 +26,66 @@ PENDING_MATCH_BATCH = 1000  # pending reads matched per transaction when catchin
 
 # --- Matching (R-HOT-3) --------------------------------------------------------------------------------------------
 
-# The batch's reads, each with the exact entries in force it matches (one LEFT JOIN through the partial index
-# hotlistentry_exact_current). The list's current version comes from the same statement, so the hit names the version
-# the entry was matched in even if an import commits meanwhile.
-_READS_WITH_EXACT_SQL = """
-SELECT r.id, r.plate_current, r.region, r.camera_id, r.captured_at, e.id, e.hot_list_id, e.state, e.priority,
-       h.current_version_id
-FROM reads_read r
-LEFT JOIN hotlists_hotlistentry e
-  ON e.plate_pattern = r.plate_current AND e.removed_in_id IS NULL AND NOT e.is_partial AND e.expires_at > %s
-LEFT JOIN hotlists_hotlist h ON h.id = e.hot_list_id
-WHERE r.id = ANY(%s) AND r.archived_at IS NULL AND NOT r.flagged_out_of_service
+# The exact entries in force whose plate is one of the batch's plates: one probe of the partial index
+# hotlistentry_exact_current per distinct plate, nothing else read (issue #19: the batch's reads themselves come from
+# ingest, not from reads_read). Plates are normalized ([A-Z0-9]), so they travel as one comma-separated parameter.
+# Driven by the plates (LATERAL, and OFFSET 0 keeps the planner from flattening it): as ``plate_pattern = ANY(...)``,
+# on an entries table not yet analyzed (right after an import: ANALYZE runs after commit) PostgreSQL read every entry
+# in force of the lists through hotlistentry_current, and on a small analyzed one scanned the table. The list's
+# current version comes from the same statement, so the hit names the version the entry was matched in even if an
+# import commits meanwhile.
+_EXACT_ENTRIES_SQL = """
+SELECT e.plate_pattern, e.id, e.hot_list_id, e.state, e.priority, h.current_version_id
+FROM unnest(string_to_array(%s, ',')) AS p(plate)
+CROSS JOIN LATERAL (SELECT x.plate_pattern, x.id, x.hot_list_id, x.state, x.priority FROM hotlists_hotlistentry x
+                    WHERE x.plate_pattern = p.plate AND x.removed_in_id IS NULL AND NOT x.is_partial
+                      AND x.expires_at > %s
+                    OFFSET 0) AS e
+JOIN hotlists_hotlist h ON h.id = e.hot_list_id
 """
 
 
-def _reads_with_exact(read_ids: list[int], *, now: datetime, list_ids: list[int]):
-    """(reads, [(read, EntryRef)] for exact entries)."""
+def _exact_entries(plates: set[str], *, now: datetime, list_ids: list[int]) -> dict[str, list[EntryRef]]:
+    """{plate: [EntryRef]} of the exact entries in force, on the usable lists, for these plates."""
+    if not plates:
+        return {}
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # Which lists are usable is filtered below, in Python: the statement then has one index to use.
-            cursor.execute(_READS_WITH_EXACT_SQL, [now, read_ids])
+            cursor.execute(_EXACT_ENTRIES_SQL, [",".join(plates), now])
             rows = cursor.fetchall()
-    else:  # SQLite on a laptop: the same in two ORM queries
-        from apps.reads.models import Read
-
-        reads = list(Read.objects.filter(pk__in=read_ids, archived_at__isnull=True, flagged_out_of_service=False)
-                     .values_list("id", "plate_current", "region", "camera_id", "captured_at"))
-        entries: dict[str, list] = {}
-        for entry in (HotListEntry.objects.filter(plate_pattern__in={r[1] for r in reads}, removed_in__isnull=True,
-                                                  is_partial=False, expires_at__gt=now, hot_list_id__in=list_ids)
-                      .values_list("plate_pattern", "id", "hot_list_id", "state", "priority",
-                                   "hot_list__current_version_id")):
-            entries.setdefault(entry[0], []).append(entry[1:])
-        rows = [(*r, *e) for r in reads for e in entries.get(r[1], [(None,) * 5])]
+    else:  # SQLite on a laptop: the same through the ORM
+        rows = (HotListEntry.objects.filter(plate_pattern__in=plates, removed_in__isnull=True, is_partial=False,
+                                            expires_at__gt=now)
+                .values_list("plate_pattern", "id", "hot_list_id", "state", "priority",
+                             "hot_list__current_version_id"))
     usable = set(list_ids)
-    reads_by_id: dict[int, ReadRow] = {}
-    exact = []
-    for read_id, plate, region, camera_id, captured_at, entry_id, list_id, state, priority, version_id in rows:
-        read = reads_by_id.get(read_id)
-        if read is None:
-            read = reads_by_id[read_id] = ReadRow(read_id, plate, region, camera_id, captured_at)
-        if entry_id is not None and list_id in usable:
-            exact.append((read, EntryRef(entry_id, list_id, version_id, state, float("inf"), priority, plate)))
-    return list(reads_by_id.values()), exact
+    entries: dict[str, list[EntryRef]] = {}
+    for plate, entry_id, list_id, state, priority, version_id in rows:
+        if list_id in usable:
+            entries.setdefault(plate, []).append(
+                EntryRef(entry_id, list_id, version_id, state, float("inf"), priority, plate))
+    return entries
 
 
-def hits_match_reads(*, read_ids: Iterable[int] = (), reads: Iterable = ()) -> list[int]:
+def _reads_load(read_ids: list[int]) -> list[ReadRow]:
+    """The reads to match, from the database (a corrected read, reads back in service, pending reads): only those
+    not archived and not flagged out of service (R-READ-5a)."""
+    from apps.reads.models import Read
+
+    return [ReadRow(*row) for row in
+            Read.objects.filter(pk__in=read_ids, archived_at__isnull=True, flagged_out_of_service=False)
+            .values_list("id", "plate_current", "region", "camera_id", "captured_at")]
+
+
+def hits_match_reads(*, read_ids: Iterable[int] = (), reads: Iterable[StoredRead] = ()) -> list[int]:
     """Match newly stored reads against every active, fresh (R-HOT-2), unexpired hot-list entry, partial patterns
     included (R-HOT-3, R-READ-4); store one hit per (read, entry) linking the read, the entry and the list version.
     Returns the ids of the hits created (a read matched twice creates nothing new). A read flagged as captured while
     its unit was reported out of service is never matched, on any path: ingest, correction, catch-up (R-READ-5a).
+
+    ``reads`` are reads as ingest has just stored them (``StoredRead``, through the reads hook): matched as they are,
+    never read back (issue #19); ``read_ids`` are loaded from the database.
 
     Called by the reads ingest service inside its transaction, so hits commit with their reads. Matching must never
     lose a read, nor fail the batch: an unexpected error is logged and rolled back to a savepoint, the reads are
@@ -83,7 +94,8 @@ def hits_match_reads(*, read_ids: Iterable[int] = (), reads: Iterable = ()) -> l
     (issue #9). Only a failure of the database itself outside the savepoint propagates (the batch then rolls back
     as a whole and the camera sends it again).
     """
-    ids = [int(pk) for pk in read_ids] + [int(getattr(read, "pk", read)) for read in reads]
+    stored, loaded = list(reads), [int(pk) for pk in read_ids]
+    ids = loaded + [read.id for read in stored]
     if not ids:
         return []
     try:
@@ -92,7 +104,11 @@ def hits_match_reads(*, read_ids: Iterable[int] = (), reads: Iterable = ()) -> l
         if not usable:
             return []
         with transaction.atomic():
-            return _match(ids, now=now, usable=usable)
+            rows = [ReadRow(read.id, read.plate, read.region, read.camera_id, read.captured_at)
+                    for read in stored if not read.flagged_out_of_service]  # R-READ-5a
+            if loaded:
+                rows += _reads_load(loaded)
+            return _match(rows, now=now, usable=usable)
     except Exception:
         logger.exception("Hot-list matching failed for %s reads; they are recorded and matched again after commit.",
                          len(ids))
@@ -133,7 +149,7 @@ def hits_match_pending(*, read_ids: Iterable[int] | None = None, batch_size: int
                 now = timezone.now()
                 usable = hot_list_usable_versions(now=now)
                 if usable:
-                    _match([read_id for _pk, read_id in batch], now=now, usable=usable)
+                    _match(_reads_load([read_id for _pk, read_id in batch]), now=now, usable=usable)
                 PendingMatch.objects.filter(pk__in=[pk for pk, _read_id in batch]).delete()
         except Exception as exc:
             logger.exception("Matching %s pending reads failed; they stay pending for the next run.", len(batch))
@@ -145,13 +161,15 @@ def hits_match_pending(*, read_ids: Iterable[int] | None = None, batch_size: int
             return matched
 
 
-def _match(read_ids: list[int], *, now: datetime, usable: dict[int, tuple[int, int]]) -> list[int]:
+def _match(reads: list[ReadRow], *, now: datetime, usable: dict[int, tuple[int, int]]) -> list[int]:
+    if not reads:
+        return []
     versions = [matcher_cache.get(hot_list_id=list_id, version_id=version_id, number=number, now=now)
                 for list_id, (version_id, number) in usable.items()]
     matcher_cache.retain(version_id for version_id, _number in usable.values())
-    reads, exact = _reads_with_exact(read_ids, now=now, list_ids=list(usable))
-    matches = [(read, ref) for read, ref in exact if not (ref.state and region_state(read.region)
-                                                            and ref.state != region_state(read.region))]
+    exact = _exact_entries({read.plate for read in reads}, now=now, list_ids=list(usable))
+    matches = [(read, ref) for read in reads for ref in exact.get(read.plate, ())
+               if not (ref.state and region_state(read.region) and ref.state != region_state(read.region))]
     if any(v.entry_count for v in versions):
         matches += list(match_rows(reads, versions, now_ts=now.timestamp()))
     hits = [Hit(read_id=read.read_id, entry_id=ref.entry_id, version_id=ref.version_id, hot_list_id=ref.hot_list_id,

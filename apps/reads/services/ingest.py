@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from apps.common.errors import ApplicationError
 from apps.reads.choices import CameraStatus, IngestFormat, ItemStatus
-from apps.reads.hooks import CameraCandidate, camera_candidates_store, reads_changed_notify
+from apps.reads.hooks import CameraCandidate, StoredRead, camera_candidates_store, reads_changed_notify
 from apps.reads.images import (
     image_decode_base64,
     image_delete_quietly,
@@ -492,7 +492,12 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
                                 rank=rank, agent_version=prepared.agent_version)
                 for key, prepared in pending.items() if key in inserted
                 for rank, (text, confidence, box) in enumerate(prepared.alternates, start=2)])
-            reads_changed_notify(read_ids=inserted.values())  # R-HOT-3: hits commit with their reads
+            # R-HOT-3: hits commit with their reads. The stored rows are handed over as ingest holds them: reading
+            # them back cost the database more than matching itself (issue #19).
+            reads_changed_notify(reads=[
+                StoredRead(inserted[key], prepared.plate_normalized, prepared.region, camera.pk, prepared.captured_at,
+                           prepared.flagged)
+                for key, prepared in pending.items() if key in inserted])
             # A concurrent retry stored these between our duplicate check and our insert: compare with what it stored.
             raced = _existing(camera, [key for key in pending if key not in inserted])
             for key, prepared in pending.items():
