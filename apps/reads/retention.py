@@ -284,6 +284,11 @@ def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, par
                 f"FROM {gone}) g CROSS JOIN LATERAL (VALUES (g.vehicle_image, 'reads.vehicle_image'), "
                 "(g.plate_crop, 'reads.plate_crop')) AS f(name, source) "
                 "WHERE f.name <> '' AND position('.pack#' in f.name) = 0", [ctx.as_of, run_id])
+            # The purged reads' keys (reads_readkey, issue #19): TRUNCATE fires no delete trigger. The kept reads go
+            # back into the partition directly, not through reads_read, so their keys are neither removed nor re-added.
+            cursor.execute(f"DELETE FROM reads_readkey k USING {name} r WHERE k.camera_id = r.camera_id "  # noqa: S608
+                           "AND k.source_read_id = r.source_read_id AND k.read_id = r.id "
+                           "AND NOT EXISTS (SELECT 1 FROM retention_keep kept WHERE kept.id = r.id)")
             # TRUNCATE refuses a table with deferred checks still queued (reads inserted earlier in this same
             # transaction, e.g. by a caller's outer transaction): run them now, then defer again as Django does.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
