@@ -47,6 +47,8 @@ def forwards(apps, schema_editor):
         cursor.execute(KEYS_ADD)
         cursor.execute(KEYS_REMOVE)
         cursor.execute("LOCK TABLE reads_read IN SHARE ROW EXCLUSIVE MODE")  # no read comes or goes meanwhile
+        cursor.execute("DROP TRIGGER IF EXISTS reads_read_keys_add ON reads_read")  # idempotent: safe to rerun
+        cursor.execute("DROP TRIGGER IF EXISTS reads_read_keys_remove ON reads_read")
         cursor.execute("CREATE TRIGGER reads_read_keys_add AFTER INSERT ON reads_read REFERENCING NEW TABLE AS "
                        "reads_added FOR EACH STATEMENT EXECUTE FUNCTION reads_read_keys_add()")
         cursor.execute("CREATE TRIGGER reads_read_keys_remove AFTER DELETE ON reads_read REFERENCING OLD TABLE AS "
