@@ -214,9 +214,9 @@ def _partitions_purge(ctx: RunContext, *, eligible: str, params: list, bound: da
     agent alerts, OCR alternates), their image names queued, the partition TRUNCATEd and the kept reads put back
     unchanged (same ids; originals untouched, R-READ-2); the purged reads' ``reads_readkey`` rows are deleted with
     them, the kept reads keep theirs (the row-by-row batches delete through ``reads_read``, whose trigger does it).
-    The run counts commit with the rows (R-RET-4). A partition
-    that must keep more than RETENTION_PARTITION_KEEP_MAX_SHARE of its reads is left to the row-by-row batches,
-    which also take every partial month; a partition left empty is dropped."""
+    The run counts commit with the rows (R-RET-4). A partition that must keep more than
+    RETENTION_PARTITION_KEEP_MAX_SHARE of its reads is left to the row-by-row batches, which also take every partial
+    month; a partition left empty is dropped."""
     from django.conf import settings
 
     from apps.reads.partitions import reads_partitioned
