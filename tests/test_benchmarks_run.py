@@ -30,8 +30,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SMOKE_ARGS: dict[str, list[str]] = {
     "bench_search": ["--reads", "3000", "--checkpoint", "1500", "--queries", "12",
                      "--database", "alpr_bench_search_smoke"],
+    # with two months of history (issue #19: ingest's key lookups against past month partitions)
     "bench_ingest": ["--batches", "2", "--batch-size", "20", "--image-batches", "2", "--webhook-passes", "4",
-                     "--database", "alpr_bench_ingest_smoke"],
+                     "--history-months", "2", "--history-reads", "200", "--database", "alpr_bench_ingest_smoke"],
     "bench_hotlist": ["--entries", "200", "--partial", "10", "--batches", "2", "--batch-size", "20", "--trials", "1",
                       "--database", "alpr_bench_hotlist_smoke"],
     "bench_retention": ["--reads", "2000", "--old", "500", "--held", "50", "--batch-size", "100",
@@ -103,4 +104,7 @@ def test_every_benchmark_runs_and_prints_its_summary_last(tmp_path):
             failures[name] = f"exit {process.returncode}; last output: {(process.stderr or process.stdout)[-1500:]}"
         elif "benchmark" in summary and summary["benchmark"] != name:
             failures[name] = f"summary names another benchmark: {summary['benchmark']}"
+        elif name == "bench_ingest" and not (summary["history"]["reads"] == 200 and summary["history"]["partitions"]
+                                             and summary["history"]["duplicate_check"]["new_keys"]["keys"] == 20):
+            failures[name] = f"history missing from the summary: {summary['history']}"
     assert not failures, "\n\n".join(f"{name}: {why}" for name, why in failures.items())

@@ -279,6 +279,25 @@ class Read(models.Model):
         return self.plate_current != self.plate_normalized
 
 
+class ReadKey(models.Model):
+    """Where the read a camera stored under a key is (issue #19), one row per read, on PostgreSQL only (SQLite keeps
+    reads in one plain table whose ``read_unique_per_camera`` index already answers by key; there this table stays
+    empty). Reads are partitioned by capture month and their unique index holds the capture time, so "has this camera
+    stored this key?" would probe every month's index; this unpartitioned table answers with one probe and gives the
+    capture time that prunes the read's own lookup to its month. Maintained by statement triggers on ``reads_read``
+    (migration 0013: every insert and delete through the parent table, in the same statement) and, where retention
+    empties a month with TRUNCATE, by ``apps.reads.retention``. Never written by the ORM."""
+
+    pk = models.CompositePrimaryKey("camera_id", "source_read_id")
+    camera_id = models.BigIntegerField()
+    source_read_id = models.CharField(max_length=100)
+    read_id = models.BigIntegerField()
+    captured_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.camera_id}/{self.source_read_id} → {self.read_id}"
+
+
 class ReadCorrection(models.Model):
     """A fix of a misread plate (R-READ-2): who, when, why and the corrected plate. Append-only; the latest one is
     the read's ``plate_current``, the original stays visible in the read's history."""

@@ -22,7 +22,8 @@ partitioned table without it):
 * the primary key is ``(id, captured_at)`` in the database (Django's pk is still ``id``; ids come from one sequence);
 * ``read_unique_per_camera`` is ``(camera_id, source_read_id, captured_at)``; a retry under the same key with another
   capture time is still stored once, because ingest takes a transaction-scoped advisory lock per (camera, key
-  bucket) before it looks for the keys (``apps.reads.services.ingest``);
+  bucket) before it looks for the keys (``apps.reads.services.ingest``), and looks them up in ``reads_readkey``
+  (``ReadKey``, one unpartitioned row per read kept by triggers, migration 0013) rather than in every month's index;
 * the tables that refer to a read keep ``read_id`` without a FOREIGN KEY (``apps.common.fields``): deferred
   constraint triggers check that the read exists, and that a deleted read has nothing left referring to it.
 """

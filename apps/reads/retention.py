@@ -212,9 +212,11 @@ def _partitions_purge(ctx: RunContext, *, eligible: str, params: list, bound: da
     reads to keep — held (R-RET-3, whichever side of a month boundary the hold's other reads are), referred to by a
     hit (R-RET-4), or not due — are copied aside, the parts of the others deleted (the purge order: corrections,
     agent alerts, OCR alternates), their image names queued, the partition TRUNCATEd and the kept reads put back
-    unchanged (same ids; originals untouched, R-READ-2). The run counts commit with the rows (R-RET-4). A partition
-    that must keep more than RETENTION_PARTITION_KEEP_MAX_SHARE of its reads is left to the row-by-row batches,
-    which also take every partial month; a partition left empty is dropped."""
+    unchanged (same ids; originals untouched, R-READ-2); the purged reads' ``reads_readkey`` rows are deleted with
+    them, the kept reads keep theirs (the row-by-row batches delete through ``reads_read``, whose trigger does it).
+    The run counts commit with the rows (R-RET-4). A partition that must keep more than
+    RETENTION_PARTITION_KEEP_MAX_SHARE of its reads is left to the row-by-row batches, which also take every partial
+    month; a partition left empty is dropped."""
     from django.conf import settings
 
     from apps.reads.partitions import reads_partitioned
@@ -284,6 +286,11 @@ def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, par
                 f"FROM {gone}) g CROSS JOIN LATERAL (VALUES (g.vehicle_image, 'reads.vehicle_image'), "
                 "(g.plate_crop, 'reads.plate_crop')) AS f(name, source) "
                 "WHERE f.name <> '' AND position('.pack#' in f.name) = 0", [ctx.as_of, run_id])
+            # The purged reads' keys (reads_readkey, issue #19): TRUNCATE fires no delete trigger. The kept reads go
+            # back into the partition directly, not through reads_read, so their keys are neither removed nor re-added.
+            cursor.execute(f"DELETE FROM reads_readkey k USING {name} r WHERE k.camera_id = r.camera_id "  # noqa: S608
+                           "AND k.source_read_id = r.source_read_id AND k.read_id = r.id "
+                           "AND NOT EXISTS (SELECT 1 FROM retention_keep kept WHERE kept.id = r.id)")
             # TRUNCATE refuses a table with deferred checks still queued (reads inserted earlier in this same
             # transaction, e.g. by a caller's outer transaction): run them now, then defer again as Django does.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -575,7 +575,9 @@ def _storable(text: str) -> str:
 
 
 # The batch travels as ONE json parameter that PostgreSQL unpacks (jsonb_to_recordset): quoting a thousand-element
-# array per column in Python (client-side binding) cost more than the insert itself.
+# array per column in Python (client-side binding) cost more than the insert itself. A key already stored is found in
+# reads_readkey (one probe, not one per month partition); the statement trigger of migration 0013 adds the keys of the
+# reads this statement inserts, within the statement, so they commit (or not) with them.
 _INSERT_SQL = """
 INSERT INTO reads_read (camera_id, source, received_at, source_read_id, plate_read, plate_normalized, plate_current,
     region, captured_at, latitude, longitude, confidence, vehicle_image, plate_crop, metadata, flagged_out_of_service,
@@ -587,7 +589,7 @@ SELECT %s, %s, %s, u.k, u.pr, u.p, u.p, u.rg, u.t, u.lat, u.lon, u.c, u.vi, u.pc
 FROM jsonb_to_recordset(%s::jsonb) AS u(k text, pr text, p text, rg text, t timestamptz, lat float8, lon float8,
                                          c float8, vi text, pc text, m text, f boolean, vs text, ps text, v jsonb,
                                          ip bigint)
-WHERE NOT EXISTS (SELECT 1 FROM reads_read x WHERE x.camera_id = %s AND x.source_read_id = u.k)
+WHERE NOT EXISTS (SELECT 1 FROM reads_readkey x WHERE x.camera_id = %s AND x.source_read_id = u.k)
 ON CONFLICT ON CONSTRAINT read_unique_per_camera DO NOTHING
 RETURNING source_read_id, id
 """
@@ -599,11 +601,17 @@ RETURNING source_read_id, id
 # statistics, and on a table not yet analyzed (a new database, a freshly loaded or new table) PostgreSQL chose a nested
 # loop that re-expanded the 1,000 keys for every stored read of the camera: 0.3-1.3 s of backend CPU per batch at
 # 3,000-10,000 reads (measured; 2 ms now, analyzed or not).
+# Issue #19: the key is looked up in reads_readkey (one unpartitioned primary key, maintained by triggers, migration
+# 0013), not in reads_read, whose unique index per month partition holds the capture time: there every key cost one
+# probe per month, 36 of them for three years of history. The capture time found with the key prunes the read's own
+# lookup to its month at run time.
 _EXISTING_SQL = """
 SELECT r.source_read_id, r.id, r.plate_normalized, (extract(epoch FROM r.captured_at) * 1000000)::bigint, r.region,
        r.latitude, r.longitude, r.confidence, r.metadata::text, r.vehicle_image <> '', r.plate_crop <> ''
 FROM jsonb_array_elements_text(%s::jsonb) AS sent(key)
-CROSS JOIN LATERAL (SELECT * FROM reads_read WHERE camera_id = %s AND source_read_id = sent.key LIMIT 1) AS r
+CROSS JOIN LATERAL (SELECT read_id, captured_at FROM reads_readkey WHERE camera_id = %s AND source_read_id = sent.key
+                    LIMIT 1) AS k
+CROSS JOIN LATERAL (SELECT * FROM reads_read WHERE id = k.read_id AND captured_at = k.captured_at LIMIT 1) AS r
 """
 
 
@@ -640,9 +648,9 @@ FROM (SELECT DISTINCT hashtext(k) & {KEY_LOCK_BUCKETS - 1} AS b
 
 def _keys_lock(camera: Camera, rows: list[_Prepared]) -> None:
     """Take the key locks (released at commit). The INSERT that follows is a new statement, so in READ COMMITTED it
-    sees every read another transaction committed under these keys while we waited, and skips those keys
-    (``NOT EXISTS``): a key stored under another capture time becomes a conflict the caller reports, never a second
-    read."""
+    sees every read another transaction committed under these keys while we waited (with its ``reads_readkey`` row,
+    written by the same statement), and skips those keys (``NOT EXISTS``): a key stored under another capture time
+    becomes a conflict the caller reports, never a second read."""
     with connection.cursor() as cursor:
         cursor.execute(_LOCK_KEYS_SQL, [camera.pk, json.dumps([r.key for r in rows])])
 
