@@ -279,6 +279,25 @@ class Read(models.Model):
         return self.plate_current != self.plate_normalized
 
 
+class ReadPlateMonth(models.Model):
+    """A plate and a UTC capture month that holds at least one read with that ``plate_current`` (issue #19).
+
+    An exact plate search asks this first which months of its window hold the plate, and then plans and probes only
+    those monthly partitions of ``reads_read`` rather than every month of a 1,100-day window. On PostgreSQL database
+    triggers (migration 0013) keep it current on every write: rows are added when reads are inserted or corrected, and
+    removed when a month's last read with the plate is deleted or corrected away; retention's whole-month path cleans
+    it itself (``apps.reads.retention``). It holds nothing a read does not: a row goes with the reads it stands for.
+    SQLite does not use it (one plain table, nothing to prune) and it stays empty there.
+    """
+
+    pk = models.CompositePrimaryKey("plate", "month")
+    plate = models.CharField(max_length=PLATE_MAX_LENGTH)
+    month = models.DateField(help_text="First day of the UTC month.")
+
+    def __str__(self) -> str:
+        return f"{self.plate} in {self.month:%Y-%m}"
+
+
 class ReadCorrection(models.Model):
     """A fix of a misread plate (R-READ-2): who, when, why and the corrected plate. Append-only; the latest one is
     the read's ``plate_current``, the original stays visible in the read's history."""

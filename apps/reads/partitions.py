@@ -61,6 +61,14 @@ def partition_name(start: datetime) -> str:
     return f"reads_read_p{start.year:04d}{start.month:02d}"
 
 
+def partition_month(name: str) -> datetime:
+    """The first instant of the month a monthly partition (``reads_read_p202612``) holds."""
+    match = _NAME.match(name)
+    if match is None:
+        raise ValueError(f"not a monthly reads partition: {name}")
+    return datetime(int(match.group(1)), int(match.group(2)), 1, tzinfo=UTC)
+
+
 def reads_partitioned() -> bool:
     """True when ``reads_read`` is a partitioned table (PostgreSQL after migration 0012)."""
     if connection.vendor != "postgresql":

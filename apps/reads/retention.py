@@ -263,6 +263,8 @@ def _partitions_purge_each(ctx: RunContext, *, keep: str, params: list, parts: l
 def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, parts: list[str], share: float,
                      timeout: str, run_id: int | None) -> tuple[int, int]:
     """One month partition (``_partitions_purge``): returns (reads kept, reads purged)."""
+    from apps.reads.partitions import partition_month
+
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [timeout])
         # Ingest of a late read for this month, and searches of it, wait for this transaction.
@@ -284,6 +286,13 @@ def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, par
                 f"FROM {gone}) g CROSS JOIN LATERAL (VALUES (g.vehicle_image, 'reads.vehicle_image'), "
                 "(g.plate_crop, 'reads.plate_crop')) AS f(name, source) "
                 "WHERE f.name <> '' AND position('.pack#' in f.name) = 0", [ctx.as_of, run_id])
+            # The plate → month summary (issue #19) forgets the plates only the purged reads carried in this month;
+            # TRUNCATE fires no delete trigger, so this is done here.
+            cursor.execute(
+                "DELETE FROM reads_readplatemonth s USING (SELECT DISTINCT r.plate_current AS plate "  # noqa: S608
+                f"FROM {gone}) g WHERE s.plate = g.plate AND s.month = %s "
+                "AND NOT EXISTS (SELECT 1 FROM retention_keep k WHERE k.plate_current = g.plate)",
+                [partition_month(name).date()])
             # TRUNCATE refuses a table with deferred checks still queued (reads inserted earlier in this same
             # transaction, e.g. by a caller's outer transaction): run them now, then defer again as Django does.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
