@@ -191,7 +191,8 @@ def _require_query_permission(user) -> None:
         raise PermissionDeniedError(BACKGROUND_CHECK_MISSING, code="background_check_missing")
 
 
-def _where(search: ReadSearch, *, include_archived: bool) -> tuple[str, list[Any]]:
+def _where(search: ReadSearch, *, include_archived: bool, months: list | None = None) -> tuple[str, list[Any]]:
+    """``months``: the plate's months (``_plate_months``) when the caller already looked them up."""
     ops = connection.ops
     clauses = ["r.captured_at >= %s", "r.captured_at < %s"]
     params: list[Any] = [ops.adapt_datetimefield_value(search.start), ops.adapt_datetimefield_value(search.end)]
@@ -217,7 +218,7 @@ def _where(search: ReadSearch, *, include_archived: bool) -> tuple[str, list[Any
             clauses.append("r.plate_current = %s")
             params.append(search.plate.text)
             if connection.vendor == "postgresql":
-                clause, values = _plate_months_clause(search)
+                clause, values = _plate_months_clause(_plate_months(search) if months is None else months)
                 clauses.append(clause)
                 params.extend(values)
         elif connection.vendor == "postgresql" and _suffix_anchored(search.plate):
@@ -264,18 +265,38 @@ def _suffix_anchored(pattern: PlatePattern) -> bool:
     return pattern.text[0] in "?*" and pattern.text[-1] not in "?*"
 
 
-def _plate_months_clause(search: ReadSearch) -> tuple[str, list[Any]]:
-    """PostgreSQL, exact plate: the capture months of the window that hold the plate (``ReadPlateMonth``, kept by
-    triggers), as a condition on ``captured_at``. With reads partitioned by month the planner then prunes to those
-    months' partitions: a plate read in 3 of the 37 months of a 1,100-day window costs 3 index probes and the planning
-    of 3 partitions, not 37 (issue #19). The summary may hold a month with no matching read any more (never fewer):
-    the plate condition itself still decides. No month: nothing can match (``false``), and nothing is planned."""
-    from apps.reads.models import ReadPlateMonth
-    from apps.reads.partitions import month_add, month_start
+# The months of the window that hold the plate; the same statement sets the search's statement timeout, so an exact
+# search pays no extra round trip for it.
+_PLATE_MONTHS_SQL = (
+    "SELECT set_config('statement_timeout', %s, true), "
+    "ARRAY(SELECT s.month FROM reads_readplatemonth s WHERE s.plate = %s AND s.month >= %s AND s.month <= %s "
+    "ORDER BY s.month)"
+)
 
-    months = list(ReadPlateMonth.objects.filter(
-        plate=search.plate.text, month__gte=month_start(search.start).date(), month__lte=month_start(search.end).date(),
-    ).order_by("month").values_list("month", flat=True))
+
+def _uses_plate_months(search: ReadSearch) -> bool:
+    return (connection.vendor == "postgresql" and search.plate is not None and search.plate.is_exact
+            and not search.tolerant)
+
+
+def _plate_months(search: ReadSearch) -> list:
+    """PostgreSQL, exact plate: the UTC capture months of the window that hold the plate (``ReadPlateMonth``, kept
+    by triggers). Also (re)sets the search's statement timeout for the rest of the transaction."""
+    from apps.reads.partitions import month_start
+
+    with connection.cursor() as cursor:
+        cursor.execute(_PLATE_MONTHS_SQL, [str(int(SEARCH_STATEMENT_TIMEOUT_MS)), search.plate.text,
+                                           month_start(search.start).date(), month_start(search.end).date()])
+        return cursor.fetchone()[1] or []
+
+
+def _plate_months_clause(months: list) -> tuple[str, list[Any]]:
+    """The plate's months as a condition on ``captured_at``. With reads partitioned by month the planner then prunes
+    to those months' partitions: a plate read in 3 of the 37 months of a 1,100-day window costs 3 index probes and
+    the planning of 3 partitions, not 37 (issue #19). The summary may hold a month with no matching read any more
+    (never fewer): the plate condition itself still decides. No month: nothing can match (``false``)."""
+    from apps.reads.partitions import month_add
+
     ranges: list[list[datetime]] = []
     for month in months:
         lower = datetime(month.year, month.month, 1, tzinfo=UTC)
@@ -377,10 +398,16 @@ def _matching_rows(search: ReadSearch, *, include_archived: bool, limit: int,
                    offset: int) -> tuple[int, list[tuple[int, Any]]]:
     """(total matches, (id, captured_at) of one page in newest-first order). Runs inside the caller's transaction.
     The capture times let the page's reads be loaded from their own partitions only (``_reads_in_order``)."""
-    where, params = _where(search, include_archived=include_archived)
+    months = None
+    if _uses_plate_months(search):
+        months = _plate_months(search)  # sets the statement timeout too
+        if not months:  # the plate was not read in the window: nothing to plan or count
+            return 0, []
+    where, params = _where(search, include_archived=include_archived, months=months)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"SET LOCAL statement_timeout = {int(SEARCH_STATEMENT_TIMEOUT_MS)}")
+            if months is None:
+                cursor.execute(f"SET LOCAL statement_timeout = {int(SEARCH_STATEMENT_TIMEOUT_MS)}")
             # {where} is built from fixed clauses only; every value is a parameter.
             sql = (
                 f"WITH m AS MATERIALIZED (SELECT r.id, r.captured_at FROM reads_read r WHERE {where}), "  # noqa: S608
