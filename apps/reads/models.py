@@ -285,7 +285,7 @@ class ReadKey(models.Model):
     empty). Reads are partitioned by capture month and their unique index holds the capture time, so "has this camera
     stored this key?" would probe every month's index; this unpartitioned table answers with one probe and gives the
     capture time that prunes the read's own lookup to its month. Maintained by statement triggers on ``reads_read``
-    (migration 0013: every insert and delete through the parent table, in the same statement) and, where retention
+    (migration 0014: every insert and delete through the parent table, in the same statement) and, where retention
     empties a month with TRUNCATE, by ``apps.reads.retention``. Never written by the ORM."""
 
     pk = models.CompositePrimaryKey("camera_id", "source_read_id")
@@ -296,6 +296,26 @@ class ReadKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera_id}/{self.source_read_id} → {self.read_id}"
+
+
+
+class ReadPlateMonth(models.Model):
+    """A plate and a UTC capture month that holds at least one read with that ``plate_current`` (issue #19).
+
+    An exact plate search asks this first which months of its window hold the plate, and then plans and probes only
+    those monthly partitions of ``reads_read`` rather than every month of a 1,100-day window. On PostgreSQL database
+    triggers (migration 0013) keep it current on every write: rows are added when reads are inserted or corrected, and
+    removed when a month's last read with the plate is deleted or corrected away; retention's whole-month path cleans
+    it itself (``apps.reads.retention``). It holds nothing a read does not: a row goes with the reads it stands for.
+    SQLite does not use it (one plain table, nothing to prune) and it stays empty there.
+    """
+
+    pk = models.CompositePrimaryKey("plate", "month")
+    plate = models.CharField(max_length=PLATE_MAX_LENGTH)
+    month = models.DateField(help_text="First day of the UTC month.")
+
+    def __str__(self) -> str:
+        return f"{self.plate} in {self.month:%Y-%m}"
 
 
 class ReadCorrection(models.Model):

@@ -23,7 +23,7 @@ partitioned table without it):
 * ``read_unique_per_camera`` is ``(camera_id, source_read_id, captured_at)``; a retry under the same key with another
   capture time is still stored once, because ingest takes a transaction-scoped advisory lock per (camera, key
   bucket) before it looks for the keys (``apps.reads.services.ingest``), and looks them up in ``reads_readkey``
-  (``ReadKey``, one unpartitioned row per read kept by triggers, migration 0013) rather than in every month's index;
+  (``ReadKey``, one unpartitioned row per read kept by triggers, migration 0014) rather than in every month's index;
 * the tables that refer to a read keep ``read_id`` without a FOREIGN KEY (``apps.common.fields``): deferred
   constraint triggers check that the read exists, and that a deleted read has nothing left referring to it.
 """
@@ -60,6 +60,14 @@ def month_add(start: datetime, months: int) -> datetime:
 
 def partition_name(start: datetime) -> str:
     return f"reads_read_p{start.year:04d}{start.month:02d}"
+
+
+def partition_month(name: str) -> datetime:
+    """The first instant of the month a monthly partition (``reads_read_p202612``) holds."""
+    match = _NAME.match(name)
+    if match is None:
+        raise ValueError(f"not a monthly reads partition: {name}")
+    return datetime(int(match.group(1)), int(match.group(2)), 1, tzinfo=UTC)
 
 
 def reads_partitioned() -> bool:

@@ -265,6 +265,8 @@ def _partitions_purge_each(ctx: RunContext, *, keep: str, params: list, parts: l
 def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, parts: list[str], share: float,
                      timeout: str, run_id: int | None) -> tuple[int, int]:
     """One month partition (``_partitions_purge``): returns (reads kept, reads purged)."""
+    from apps.reads.partitions import partition_month
+
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", [timeout])
         # Ingest of a late read for this month, and searches of it, wait for this transaction.
@@ -291,6 +293,13 @@ def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, par
             cursor.execute(f"DELETE FROM reads_readkey k USING {name} r WHERE k.camera_id = r.camera_id "  # noqa: S608
                            "AND k.source_read_id = r.source_read_id AND k.read_id = r.id "
                            "AND NOT EXISTS (SELECT 1 FROM retention_keep kept WHERE kept.id = r.id)")
+            # The plate → month summary (issue #19) forgets the plates only the purged reads carried in this month;
+            # TRUNCATE fires no delete trigger, so this is done here.
+            cursor.execute(
+                "DELETE FROM reads_readplatemonth s USING (SELECT DISTINCT r.plate_current AS plate "  # noqa: S608
+                f"FROM {gone}) g WHERE s.plate = g.plate AND s.month = %s "
+                "AND NOT EXISTS (SELECT 1 FROM retention_keep k WHERE k.plate_current = g.plate)",
+                [partition_month(name).date()])
             # TRUNCATE refuses a table with deferred checks still queued (reads inserted earlier in this same
             # transaction, e.g. by a caller's outer transaction): run them now, then defer again as Django does.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

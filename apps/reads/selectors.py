@@ -19,7 +19,7 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -191,7 +191,8 @@ def _require_query_permission(user) -> None:
         raise PermissionDeniedError(BACKGROUND_CHECK_MISSING, code="background_check_missing")
 
 
-def _where(search: ReadSearch, *, include_archived: bool) -> tuple[str, list[Any]]:
+def _where(search: ReadSearch, *, include_archived: bool, months: list | None = None) -> tuple[str, list[Any]]:
+    """``months``: the plate's months (``_plate_months``) when the caller already looked them up."""
     ops = connection.ops
     clauses = ["r.captured_at >= %s", "r.captured_at < %s"]
     params: list[Any] = [ops.adapt_datetimefield_value(search.start), ops.adapt_datetimefield_value(search.end)]
@@ -216,6 +217,16 @@ def _where(search: ReadSearch, *, include_archived: bool) -> tuple[str, list[Any
         if search.plate.is_exact:
             clauses.append("r.plate_current = %s")
             params.append(search.plate.text)
+            if connection.vendor == "postgresql":
+                clause, values = _plate_months_clause(_plate_months(search) if months is None else months)
+                clauses.append(clause)
+                params.extend(values)
+        elif connection.vendor == "postgresql" and _suffix_anchored(search.plate):
+            # Starts with a wildcard, ends with a known character (``*123``): matched from the end through the
+            # read_plate_reverse btree. Plates and patterns hold no LIKE metacharacter of their own, so the reversed
+            # pattern means exactly the same (``%123`` ⇔ reversed ``321%``).
+            clauses.append("reverse(r.plate_current) LIKE %s ESCAPE '\\'")
+            params.append(PlatePattern(search.plate.text[::-1]).like())
         else:
             clauses.append("r.plate_current LIKE %s ESCAPE '\\'")
             params.append(search.plate.like())
@@ -248,6 +259,56 @@ def _where(search: ReadSearch, *, include_archived: bool) -> tuple[str, list[Any
     if not include_archived:
         clauses.append("r.archived_at IS NULL")
     return " AND ".join(clauses), params
+
+
+def _suffix_anchored(pattern: PlatePattern) -> bool:
+    return pattern.text[0] in "?*" and pattern.text[-1] not in "?*"
+
+
+# The months of the window that hold the plate; the same statement sets the search's statement timeout, so an exact
+# search pays no extra round trip for it.
+_PLATE_MONTHS_SQL = (
+    "SELECT set_config('statement_timeout', %s, true), "
+    "ARRAY(SELECT s.month FROM reads_readplatemonth s WHERE s.plate = %s AND s.month >= %s AND s.month <= %s "
+    "ORDER BY s.month)"
+)
+
+
+def _uses_plate_months(search: ReadSearch) -> bool:
+    return (connection.vendor == "postgresql" and search.plate is not None and search.plate.is_exact
+            and not search.tolerant)
+
+
+def _plate_months(search: ReadSearch) -> list:
+    """PostgreSQL, exact plate: the UTC capture months of the window that hold the plate (``ReadPlateMonth``, kept
+    by triggers). Also (re)sets the search's statement timeout for the rest of the transaction."""
+    from apps.reads.partitions import month_start
+
+    with connection.cursor() as cursor:
+        cursor.execute(_PLATE_MONTHS_SQL, [str(int(SEARCH_STATEMENT_TIMEOUT_MS)), search.plate.text,
+                                           month_start(search.start).date(), month_start(search.end).date()])
+        return cursor.fetchone()[1] or []
+
+
+def _plate_months_clause(months: list) -> tuple[str, list[Any]]:
+    """The plate's months as a condition on ``captured_at``. With reads partitioned by month the planner then prunes
+    to those months' partitions: a plate read in 3 of the 37 months of a 1,100-day window costs 3 index probes and
+    the planning of 3 partitions, not 37 (issue #19). The summary may hold a month with no matching read any more
+    (never fewer): the plate condition itself still decides. No month: nothing can match (``false``)."""
+    from apps.reads.partitions import month_add
+
+    ranges: list[list[datetime]] = []
+    for month in months:
+        lower = datetime(month.year, month.month, 1, tzinfo=UTC)
+        if ranges and ranges[-1][1] == lower:
+            ranges[-1][1] = month_add(lower, 1)  # consecutive months: one range
+        else:
+            ranges.append([lower, month_add(lower, 1)])
+    if not ranges:
+        return "false", []
+    ops = connection.ops
+    clause = " OR ".join(["(r.captured_at >= %s AND r.captured_at < %s)"] * len(ranges))
+    return f"({clause})", [ops.adapt_datetimefield_value(bound) for pair in ranges for bound in pair]
 
 
 # Misread-tolerant search (issue #4): characters OCR commonly confuses on plates. A tolerant search matches any of
@@ -333,28 +394,42 @@ def read_match_notes(*, search: ReadSearch, reads: list[Read]) -> dict[int, str]
     return notes
 
 
-def _matching_ids(search: ReadSearch, *, include_archived: bool, limit: int, offset: int) -> tuple[int, list[int]]:
-    """(total matches, ids of one page in newest-first order). Runs inside the caller's transaction."""
-    where, params = _where(search, include_archived=include_archived)
+def _matching_rows(search: ReadSearch, *, include_archived: bool, limit: int,
+                   offset: int) -> tuple[int, list[tuple[int, Any]]]:
+    """(total matches, (id, captured_at) of one page in newest-first order). Runs inside the caller's transaction.
+    The capture times let the page's reads be loaded from their own partitions only (``_reads_in_order``)."""
+    months = None
+    if _uses_plate_months(search):
+        months = _plate_months(search)  # sets the statement timeout too
+        if not months:  # the plate was not read in the window: nothing to plan or count
+            return 0, []
+    where, params = _where(search, include_archived=include_archived, months=months)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"SET LOCAL statement_timeout = {int(SEARCH_STATEMENT_TIMEOUT_MS)}")
+            if months is None:
+                cursor.execute(f"SET LOCAL statement_timeout = {int(SEARCH_STATEMENT_TIMEOUT_MS)}")
             # {where} is built from fixed clauses only; every value is a parameter.
             sql = (
                 f"WITH m AS MATERIALIZED (SELECT r.id, r.captured_at FROM reads_read r WHERE {where}), "  # noqa: S608
                 "c AS (SELECT count(*) AS n FROM m) "
-                "SELECT c.n, p.id FROM c LEFT JOIN LATERAL ("
-                "SELECT m.id FROM m ORDER BY m.captured_at DESC, m.id DESC LIMIT %s OFFSET %s) p ON true"
+                "SELECT c.n, p.id, p.captured_at FROM c LEFT JOIN LATERAL ("
+                "SELECT m.id, m.captured_at FROM m ORDER BY m.captured_at DESC, m.id DESC LIMIT %s OFFSET %s) p ON true"
             )
             cursor.execute(sql, [*params, limit, offset])
             rows = cursor.fetchall()
             total = rows[0][0] if rows else 0
-            return total, [row[1] for row in rows if row[1] is not None]
+            return total, [(row[1], row[2]) for row in rows if row[1] is not None]
         cursor.execute(f"SELECT count(*) FROM reads_read r WHERE {where}", params)  # noqa: S608 - as above
         total = cursor.fetchone()[0]
         cursor.execute(f"SELECT r.id FROM reads_read r WHERE {where} ORDER BY r.captured_at DESC, r.id DESC "  # noqa: S608
                        "LIMIT %s OFFSET %s", [*params, limit, offset])
-        return total, [row[0] for row in cursor.fetchall()]
+        return total, [(row[0], None) for row in cursor.fetchall()]
+
+
+def _matching_ids(search: ReadSearch, *, include_archived: bool, limit: int, offset: int) -> tuple[int, list[int]]:
+    """(total matches, ids of one page in newest-first order). Runs inside the caller's transaction."""
+    total, rows = _matching_rows(search, include_archived=include_archived, limit=limit, offset=offset)
+    return total, [pk for pk, _ in rows]
 
 
 def read_search_where(*, search: ReadSearch, include_archived: bool) -> tuple[str, list[Any]]:
@@ -371,8 +446,16 @@ def read_matching_ids(
     return _matching_ids(search, include_archived=include_archived, limit=limit, offset=offset)
 
 
-def _reads_in_order(ids: list[int]) -> list[Read]:
-    by_id = Read.objects.select_related("camera").in_bulk(ids)
+def _reads_in_order(rows: list[tuple[int, Any]]) -> list[Read]:
+    """The reads of ``rows`` ((id, captured_at) from ``_matching_rows``) in that order. On PostgreSQL the capture
+    times are part of the lookup: reads are partitioned by month and ``id`` alone would be looked up (and planned)
+    in every partition; with the times the planner prunes to the page's months."""
+    ids = [pk for pk, _ in rows]
+    reads = Read.objects.select_related("camera")
+    times = [at for _, at in rows if at is not None]
+    if connection.vendor == "postgresql" and len(times) == len(rows):
+        reads = reads.filter(captured_at__in=sorted(set(times)))
+    by_id = reads.in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -419,8 +502,8 @@ def read_search(
     include_archived = read_is_admin(user)
     try:
         with transaction.atomic():
-            total, ids = _matching_ids(search, include_archived=include_archived, limit=page_size,
-                                       offset=(page - 1) * page_size)
+            total, rows = _matching_rows(search, include_archived=include_archived, limit=page_size,
+                                         offset=(page - 1) * page_size)
             log = access_log_record(
                 user=user, action="reads.search",
                 data_elements={**search.data_elements(), "page": page, "include_archived": include_archived,
@@ -431,7 +514,7 @@ def read_search(
         if "statement timeout" in str(exc) or "canceling statement" in str(exc):
             raise ApplicationError(SEARCH_TIMED_OUT, code="search_timed_out") from exc
         raise
-    reads = _reads_in_order(ids)
+    reads = _reads_in_order(rows)
     notes = read_match_notes(search=search, reads=reads)
     for read in reads:
         read.match_note = notes.get(read.pk, "")  # shown beside the plate by the search page
@@ -453,7 +536,7 @@ def read_search_export(
     include_archived = read_is_admin(user)
     try:
         with transaction.atomic():
-            total, ids = _matching_ids(search, include_archived=include_archived, limit=limit, offset=0)
+            total, rows = _matching_rows(search, include_archived=include_archived, limit=limit, offset=0)
             if total > limit:
                 raise ApplicationError(EXPORT_TOO_LARGE.format(limit=limit, count=total), code="export_too_large")
             log = access_log_record(
@@ -467,8 +550,8 @@ def read_search_export(
             raise ApplicationError(SEARCH_TIMED_OUT, code="search_timed_out") from exc
         raise
     reads: list[Read] = []
-    for start in range(0, len(ids), 1000):
-        reads.extend(_reads_in_order(ids[start:start + 1000]))
+    for start in range(0, len(rows), 1000):
+        reads.extend(_reads_in_order(rows[start:start + 1000]))
     return reads, log
 
 

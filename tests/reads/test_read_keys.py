@@ -1,6 +1,6 @@
 """Ingest finds a key the camera stored months ago with one lookup, whatever the number of month partitions (issue
 #19): a resend is a duplicate or a conflict exactly as before (R-READ-1), and reads stored before the key table
-existed are found too (migration 0013's backfill)."""
+existed are found too (migration 0014's backfill)."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def test_the_duplicate_check_probes_one_key_index_not_every_month(camera):
 
 
 def test_the_migration_fills_the_key_table_from_the_stored_reads(camera):
-    """Reads stored before migration 0013 (here: their key rows removed) are found by key once it has run; running it
+    """Reads stored before migration 0014 (here: their key rows removed) are found by key once it has run; running it
     again changes nothing."""
     from tests.holds.helpers import make_read
 
@@ -83,7 +83,7 @@ def test_the_migration_fills_the_key_table_from_the_stored_reads(camera):
     assert ReadKey.objects.count() == Read.objects.count() == 2
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM reads_readkey")
-    migration = importlib.import_module("apps.reads.migrations.0013_read_keys")
+    migration = importlib.import_module("apps.reads.migrations.0014_read_keys")
     for _ in range(2):
         migration.forwards(None, SimpleNamespace(connection=connection))
         assert sorted(ReadKey.objects.values_list("source_read_id", "read_id")) == sorted(

@@ -576,7 +576,7 @@ def _storable(text: str) -> str:
 
 # The batch travels as ONE json parameter that PostgreSQL unpacks (jsonb_to_recordset): quoting a thousand-element
 # array per column in Python (client-side binding) cost more than the insert itself. A key already stored is found in
-# reads_readkey (one probe, not one per month partition); the statement trigger of migration 0013 adds the keys of the
+# reads_readkey (one probe, not one per month partition); the statement trigger of migration 0014 adds the keys of the
 # reads this statement inserts, within the statement, so they commit (or not) with them.
 _INSERT_SQL = """
 INSERT INTO reads_read (camera_id, source, received_at, source_read_id, plate_read, plate_normalized, plate_current,
@@ -602,7 +602,7 @@ RETURNING source_read_id, id
 # loop that re-expanded the 1,000 keys for every stored read of the camera: 0.3-1.3 s of backend CPU per batch at
 # 3,000-10,000 reads (measured; 2 ms now, analyzed or not).
 # Issue #19: the key is looked up in reads_readkey (one unpartitioned primary key, maintained by triggers, migration
-# 0013), not in reads_read, whose unique index per month partition holds the capture time: there every key cost one
+# 0014), not in reads_read, whose unique index per month partition holds the capture time: there every key cost one
 # probe per month, 36 of them for three years of history. The capture time found with the key prunes the read's own
 # lookup to its month at run time.
 _EXISTING_SQL = """

@@ -70,7 +70,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reads", "0012_partition_reads"),
+        ("reads", "0013_plate_months_and_pattern_indexes"),
     ]
 
     operations = [

@@ -1,0 +1,153 @@
+"""Plate search over reads partitioned by month (issue #19, R-READ-4): an exact search plans only the months that hold
+its plate (the plate → month summary), and still returns every match of its window in newest-first order; the
+summary follows ingest, corrections and purges; suffix patterns go through the reverse-plate index."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from apps.reads.models import Read, ReadPlateMonth
+from apps.reads.partitions import DEFAULT, month_start, partition_name, partitions_ensure
+from apps.reads.selectors import read_search, read_search_build, read_search_where
+from apps.reads.services.corrections import read_correct
+from tests.holds.helpers import make_read
+from tests.reads.conftest import SEARCH, partition_names, partitioned_only
+
+pytestmark = partitioned_only
+
+
+def _month(moment) -> date:
+    return month_start(moment).date()
+
+
+def _summary() -> set[tuple[str, date]]:
+    return set(ReadPlateMonth.objects.values_list("plate", "month"))
+
+
+def _planned_partitions(run) -> set[str]:
+    """The partitions named in the plans of the read queries ``run()`` sends."""
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        result = run()
+    planned = set()
+    names = partition_names() | {DEFAULT}
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            if "reads_read" not in sql or not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            planned |= {name for name in names if f" {name} " in f"{plan} " or f" {name}_" in plan}
+    return result, planned
+
+
+def test_an_exact_search_over_its_whole_window_plans_only_the_months_holding_the_plate(camera, investigator):
+    now = timezone.now()
+    days = settings.PORTAL["READ_SEARCH_MAX_DAYS"]
+    wanted = [make_read(camera, plate="7ABC123", days_ago=ago) for ago in (2, 3, 70, 400, days - 5)]
+    others = [make_read(camera, plate="8XYZ999", days_ago=ago) for ago in (40, 200, 600)]
+    make_read(camera, plate="7ABC123", days_ago=days + 40)  # outside the window
+    partitions_ensure()
+    months = {partition_name(month_start(read.captured_at)) for read in wanted}
+
+    def search(page=1):
+        return read_search(user=investigator, search=read_search_build(
+            plate="7ABC123", start=now - timedelta(days=days), end=now), page=page, page_size=2, **SEARCH)
+
+    first, planned = _planned_partitions(search)
+    assert planned and planned <= months, planned
+    assert not planned & {partition_name(month_start(read.captured_at)) for read in others}
+    newest_first = [read.pk for read in sorted(wanted, key=lambda read: read.captured_at, reverse=True)]
+    assert first.total == 5
+    assert [read.pk for read in first.reads] == newest_first[:2]
+    assert [read.pk for read in search(page=2).reads] == newest_first[2:4]
+    assert [read.pk for read in search(page=3).reads] == newest_first[4:]
+    assert all(read.camera.pk == camera.pk for read in first.reads)  # loaded whole, camera included
+
+    never, planned = _planned_partitions(lambda: read_search(user=investigator, search=read_search_build(
+        plate="3NEVER1", start=now - timedelta(days=days), end=now), **SEARCH))
+    assert never.total == 0 and never.reads == [] and planned == set()
+    assert never.access_log.result_count == 0  # the search is still logged (R-AUD-1)
+
+
+def test_archived_reads_stay_hidden_and_the_summary_does_not_widen_a_search(camera, investigator, sysadmin):
+    now = timezone.now()
+    live = make_read(camera, plate="7ABC123", days_ago=5)
+    archived = make_read(camera, plate="7ABC123", days_ago=6, archived_days_ago=1)
+    make_read(camera, plate="7ABC124", days_ago=5)
+    search = read_search_build(plate="7ABC123", start=now - timedelta(days=30), end=now)
+    assert [read.pk for read in read_search(user=investigator, search=search, **SEARCH).reads] == [live.pk]
+    assert [read.pk for read in read_search(user=sysadmin, search=search, **SEARCH).reads] == [live.pk, archived.pk]
+    # A stale summary row (a month with no read of the plate any more) changes nothing: the plate still decides.
+    ReadPlateMonth.objects.create(plate="7ABC123", month=_month(now - timedelta(days=200)))
+    wide = read_search_build(plate="7ABC123", start=now - timedelta(days=300), end=now)
+    assert read_search(user=investigator, search=wide, **SEARCH).total == 1
+
+
+def test_the_summary_follows_ingest_corrections_and_deletes(camera, store_reads, investigator):
+    now = timezone.now()
+    first, second = store_reads([("7ABC123", 5), ("7ABC123", 6)])
+    old = make_read(camera, plate="5OLD555", days_ago=100)
+    month, old_month = _month(now - timedelta(minutes=5)), _month(old.captured_at)
+    assert {("7ABC123", month), ("5OLD555", old_month)} <= _summary()
+
+    corrector = investigator
+    read_correct(actor=corrector, read=Read.objects.get(pk=first), corrected_plate="7ABC128", reason="Crop shows 8.")
+    # The other read of the month still carries 7ABC123: its row stays; the corrected plate's month is added.
+    assert {("7ABC123", month), ("7ABC128", month)} <= _summary()
+    read_correct(actor=corrector, read=Read.objects.get(pk=second), corrected_plate="7ABC128", reason="Same car.")
+    assert ("7ABC123", month) not in _summary() and ("7ABC128", month) in _summary()
+    search = read_search_build(plate="7ABC128", start=now - timedelta(days=1), end=now)
+    assert read_search(user=corrector, search=search, **SEARCH).total == 2
+
+    Read.objects.filter(pk=old.pk).delete()  # a row-by-row purge deletes reads like this
+    assert ("5OLD555", old_month) not in _summary()
+    Read.objects.filter(pk=first).delete()
+    assert ("7ABC128", month) in _summary()  # the month still holds the other read
+    Read.objects.filter(pk=second).delete()
+    assert ("7ABC128", month) not in _summary()
+
+
+def test_suffix_patterns_are_matched_through_the_reverse_plate_index(camera, investigator):
+    now = timezone.now()
+    plates = ["7ABC123", "8XYZ123", "7ABC124", "123", "7ABC1234", "9QQ0123"]
+    for n, plate in enumerate(plates):
+        make_read(camera, plate=plate, days_ago=1 + n / 100)
+
+    def found(pattern):
+        search = read_search_build(plate=pattern, start=now - timedelta(days=30), end=now)
+        return sorted(read.plate_current for read in read_search(user=investigator, search=search, page_size=100,
+                                                                 **SEARCH).reads)
+
+    assert found("*123") == ["123", "7ABC123", "8XYZ123", "9QQ0123"]
+    assert found("?ABC123") == ["7ABC123"]
+    assert found("*C12?") == ["7ABC123", "7ABC124"]
+    assert found("*BC12*") == ["7ABC123", "7ABC1234", "7ABC124"]
+    assert found("*0?23") == ["9QQ0123"]
+    where, params = read_search_where(search=read_search_build(plate="*123", start=now - timedelta(days=30), end=now),
+                                      include_archived=False)
+    assert "reverse(r.plate_current) LIKE %s" in where and "321%" in params
+    # On a handful of rows the planner prefers the time index; without it the suffix has a btree of its own.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN SELECT r.id, r.captured_at FROM reads_read r "
+                       "WHERE reverse(r.plate_current) LIKE %s AND r.archived_at IS NULL", ["321%"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "read_plate_reverse" in plan and "read_plate_trgm" not in plan
+
+
+def test_the_summary_months_are_utc_calendar_months(camera):
+    # 23:30 UTC on the last day of a month is that month, whatever the portal's time zone.
+    moment = month_start(timezone.now() - timedelta(days=60)).astimezone(UTC) - timedelta(minutes=30)
+    read = make_read(camera, plate="7UTC777", days_ago=(timezone.now() - moment).total_seconds() / 86400)
+    assert ("7UTC777", _month(read.captured_at)) in _summary()
+    assert _month(read.captured_at) == date(moment.year, moment.month, 1)
