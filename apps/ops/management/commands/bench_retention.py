@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from urllib.parse import urlparse
 
@@ -31,6 +32,51 @@ def _rss_mb() -> float:
         import resource
 
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class _BackendsCpu:
+    """CPU seconds of every PostgreSQL backend a retention pass used. The engine works a pass in parallel threads, each
+    on a connection of its own that it closes at the end (``apps.retention.engine.keyset_slices``), so one backend's
+    /proc/<pid>/stat is not enough: each backend is read after every batch it ran (``after_batch``, in the thread that
+    ran it) and its last reading counts, from 0 for a backend first seen during the pass (a new connection's start-up
+    is a few milliseconds), from its reading at the start for the main connection. The work after a backend's last
+    batch is not counted; a database on another host gives None."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.start: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.unreadable = False
+
+    def _read(self) -> tuple[int, float | None]:
+        from django.db import connection
+
+        from apps.ops.benchmarks import _backend_cpu_seconds
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        return pid, _backend_cpu_seconds(pid)
+
+    def begin(self) -> None:
+        pid, seconds = self._read()
+        with self.lock:
+            self.start, self.last, self.unreadable = {pid: seconds or 0.0}, {pid: seconds or 0.0}, seconds is None
+
+    def sample(self) -> None:
+        pid, seconds = self._read()
+        with self.lock:
+            if seconds is None:
+                self.unreadable = True
+            else:
+                self.start.setdefault(pid, 0.0)
+                self.last[pid] = seconds
+
+    def total(self, process_s: float) -> dict:
+        self.sample()  # the main connection's work after the threads' last batches
+        backend = None if self.unreadable else round(sum(self.last[p] - self.start[p] for p in self.last), 2)
+        return {"process_s": round(process_s, 2), "backend_s": backend, "backends": len(self.last),
+                "total_s": None if backend is None else round(process_s + backend, 2)}
 
 
 class Command(BaseCommand):
@@ -116,14 +162,18 @@ class Command(BaseCommand):
 
         def sample(step, count):
             rss.append(_rss_mb())
+            backends.sample()
 
+        backends = _BackendsCpu()
         as_of = timezone.now()
         ctx = RunContext(policy=policy, as_of=as_of, batch_size=batch, after_batch=sample)
         ctx.step = "reads.archive"
         self._say(f"Archive pass: reads captured before now - {policy.read_retention_days} days…")
-        started = time.perf_counter()
+        backends.begin()
+        started, process_started = time.perf_counter(), time.process_time()
         reads_archive(ctx, policy.read_retention_days)
         archive_s = time.perf_counter() - started
+        archive_cpu = backends.total(time.process_time() - process_started)
         archived = ctx.counts["reads.archive"]["archived"]
         held_after_archive = self._held_untouched(hold_id, held)
         self._say(f"  archived {archived:,} in {archive_s:.1f} s ({ctx.counts['reads.archive']['batches']} batches)")
@@ -133,9 +183,11 @@ class Command(BaseCommand):
                                after_batch=sample)
         purge_ctx.step = "reads.purge"
         self._say("Purge pass (purge period 0): rows, corrections, image files queued and removed after commit…")
-        started = time.perf_counter()
+        backends.begin()
+        started, process_started = time.perf_counter(), time.process_time()
         reads_purge_archived(purge_ctx, 0)
         purge_s = time.perf_counter() - started
+        purge_cpu = backends.total(time.process_time() - process_started)
         purged = purge_ctx.counts["reads.purge"]["purged"]
         held_after_purge = self._held_untouched(hold_id, held)
         self._say(f"  purged {purged:,} in {purge_s:.1f} s")
@@ -149,6 +201,9 @@ class Command(BaseCommand):
             "archive_s": round(archive_s, 2), "archived": archived,
             "archive_gin_merge_s": ctx.counts["reads.archive"].get("gin_merge_seconds"),
             "archive_reads_per_s": round(archived / archive_s) if archive_s else None,
+            # CPU seconds of this process and of the PostgreSQL backend serving it (None when it could not be read):
+            # on a shared machine wall time is mostly the queue for a core.
+            "archive_cpu_s": archive_cpu, "purge_cpu_s": purge_cpu,
             "purge_s": round(purge_s, 2), "purged": purged,
             "purge_partitions_emptied": purge_ctx.counts["reads.purge"].get("partitions_emptied", 0),
             "purge_partitions_s": purge_ctx.counts["reads.purge"].get("partitions_seconds"),
