@@ -90,8 +90,6 @@ class PlateReader:
         det_upscale: float = 1.0,
         max_text_frac: float = 0.25,
         size_keep: int = 1,
-        small_text_upscale: float = 1.5,
-        small_text_px: float = 16.0,
     ):
         """Options (defaults are the measured configuration):
 
@@ -121,12 +119,6 @@ class PlateReader:
         for detection (off: it helps 640 px photos but reads tight plate crops worse); max_text_frac: text taller
         than this fraction of the photo is penalized in the geometry term (0.25 kept: 1.0 changed nothing net on the
         tune halves).  See the engine README, *1.4*.
-
-        small_text_upscale / small_text_px (degraded photos, issue #16 point 4): when a photo is smaller than
-        ``det_side`` and its best first-pass line is under ``small_text_px`` pixels tall (or nothing was found), the
-        first pass is done again on the photo enlarged up to ``small_text_upscale`` times (a photo sent at 640 px).
-        Gated by the text height, not the photo size, so tight plate crops (small photos, tall text) are not
-        enlarged.  See the engine README, *Degraded photos*.
         """
         self.det, self.rec = det, rec
         self.det_side = det_side
@@ -153,8 +145,6 @@ class PlateReader:
         self.det_upscale = det_upscale
         self.max_text_frac = max_text_frac
         self.size_keep = size_keep
-        self.small_text_upscale = small_text_upscale
-        self.small_text_px = small_text_px
         self.layout = plates.LayoutPrior() if layout_w else None
 
     # ------------------------------------------------------------------ geometry
@@ -398,13 +388,6 @@ class PlateReader:
 
     def read(self, img: np.ndarray) -> list[Candidate]:
         cands = self._scored_first_pass(img)
-        if self.small_text_upscale > 1.0 and max(img.shape[:2]) < self.det_side:
-            # a small photo whose best line is only a few pixels tall (a photo sent at 640 px wide): the detector
-            # misses such lines, so detect again on the photo enlarged.  A tight plate crop is small too but its
-            # text is tall, so it is not enlarged (enlarging every small photo read crops worse: README, 1.4)
-            best = max(cands, key=lambda c: c.score, default=None)
-            if best is None or TextBox(best.quad, 1.0).height < self.small_text_px:
-                cands = self._scored_first_pass(img, upscale=self.small_text_upscale)
         if self.fallback_dets and max((c.score for c in cands), default=-99.0) < self.fallback_below:
             # nothing plate-like: the plate may be too small or too dim for the detector at det_side
             for pre, side in self.fallback_dets:
