@@ -90,6 +90,8 @@ class PlateReader:
         det_upscale: float = 1.0,
         max_text_frac: float = 0.25,
         size_keep: int = 1,
+        length_w: float = 0.5,
+        choose_variant: float = 0.5,
     ):
         """Options (defaults are the measured configuration):
 
@@ -119,6 +121,13 @@ class PlateReader:
         for detection (off: it helps 640 px photos but reads tight plate crops worse); max_text_frac: text taller
         than this fraction of the photo is penalized in the geometry term (0.25 kept: 1.0 changed nothing net on the
         tune halves).  See the engine README, *1.4*.
+
+        1.5: length_w: weight of how rare a plate of the hypothesis' length is (``plates.length_log_prior``, learnt
+        from the tune halves' labels: 6 and 7 characters usual, 8 and fewer than 5 rare), among a refined region's
+        hypotheses only (a frame edge or bolt read as an extra first character makes an 8-character text);
+        choose_variant: a variant of the plate model (beam, edge) that holds at least this share of the photo's
+        evidence is ranked like a text a view read (so ``AVP2403`` is stated where the views read ``YAVP2403``).  See
+        the engine README, *1.5*.
         """
         self.det, self.rec = det, rec
         self.det_side = det_side
@@ -145,6 +154,9 @@ class PlateReader:
         self.det_upscale = det_upscale
         self.max_text_frac = max_text_frac
         self.size_keep = size_keep
+        self.length_w = length_w
+        self.choose_variant = choose_variant
+        self._len_log = plates.length_log_prior() if length_w else {}
         self.layout = plates.LayoutPrior() if layout_w else None
 
     # ------------------------------------------------------------------ geometry
@@ -326,6 +338,14 @@ class PlateReader:
             pen -= self.rare_chars * text.count("I")
         return pen
 
+    def _length_term(self, text: str) -> float:
+        """1.5: how rare a plate of this length is (``plates.length_log_prior``, from the tune halves' labels), weighted
+        by ``length_w``; used among the hypotheses of a refined region, where an edge character added or lost is the
+        difference between them."""
+        if not self.length_w:
+            return 0.0
+        return self.length_w * self._len_log.get(len(text), min(self._len_log.values()))
+
     def _layout_term(self, text: str, state: str | None) -> float:
         if self.layout is None:
             return 0.0
@@ -374,7 +394,7 @@ class PlateReader:
             if len(views) == 1:
                 score = rep.score + layout
             else:
-                score = self._prior(text, rep.raw) + geo + self.beta * float(mix[i]) + layout
+                score = self._prior(text, rep.raw) + self._length_term(text) + geo + self.beta * float(mix[i]) + layout
             out.append(Candidate(text, score, rep.confidence, rep.quad, rep.raw, rep.source, len(views), views,
                                  layout=layout, origin=origin[text]))
         return out
@@ -436,8 +456,12 @@ class PlateReader:
             c.implausible = plates.implausible_reason(c.text, c.raw)
         # a text no plate can be (a time stamp, one character, a state name) is never ranked above one that can;
         # and the plate model's own variants only compete for the evidence (they lower the posterior of an
-        # uncertain reading), they are not put first: choosing them did not help on the tune halves (README)
-        uniq.sort(key=lambda c: (c.implausible is not None, c.origin not in ("read", "i1")))
+        # uncertain reading), they are not put first: choosing them did not help on the tune halves (README 1.2) —
+        # unless one holds the majority of the evidence (1.5, ``choose_variant``: with the length prior, the text
+        # less a frame edge read as a first character does)
+        cv = self.choose_variant
+        uniq.sort(key=lambda c: (c.implausible is not None,
+                                 c.origin not in ("read", "i1") and not (cv and c.posterior >= cv)))
         return uniq
 
 
