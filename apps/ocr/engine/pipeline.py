@@ -122,9 +122,9 @@ class PlateReader:
         than this fraction of the photo is penalized in the geometry term (0.25 kept: 1.0 changed nothing net on the
         tune halves).  See the engine README, *1.4*.
 
-        1.5: length_w: weight of how rare a plate of the hypothesis' length is (``plates.length_log_prior``, learnt
-        from the tune halves' labels: 6 and 7 characters usual, 8 and fewer than 5 rare), among a refined region's
-        hypotheses only (a frame edge or bolt read as an extra first character makes an 8-character text);
+        1.5: length_w: weight of how rare a plate of the text's length is (``plates.length_log_prior``, learnt
+        from the tune halves' labels: 6 and 7 characters usual, 8 and fewer than 5 rare), added to the final texts'
+        scores (a frame edge or bolt read as an extra first character makes an 8-character text);
         choose_variant: a variant of the plate model (beam, edge) that holds at least this share of the photo's
         evidence is ranked like a text a view read (so ``AVP2403`` is stated where the views read ``YAVP2403``).  See
         the engine README, *1.5*.
@@ -340,8 +340,9 @@ class PlateReader:
 
     def _length_term(self, text: str) -> float:
         """1.5: how rare a plate of this length is (``plates.length_log_prior``, from the tune halves' labels), weighted
-        by ``length_w``; used among the hypotheses of a refined region, where an edge character added or lost is the
-        difference between them."""
+        by ``length_w``. Added to every text of the final list (refined hypotheses and unrefined lines alike), after the
+        regions to refine are chosen: in the first-pass scores it changed which lines were refined and what the
+        fallback detection saw (README 1.5)."""
         if not self.length_w:
             return 0.0
         return self.length_w * self._len_log.get(len(text), min(self._len_log.values()))
@@ -392,7 +393,7 @@ class PlateReader:
             rep = hyps[text]
             layout = self._layout_term(text, state)
             if len(views) == 1:
-                score = rep.score + layout
+                score = rep.score + layout + self._length_term(text)
             else:
                 score = self._prior(text, rep.raw) + self._length_term(text) + geo + self.beta * float(mix[i]) + layout
             out.append(Candidate(text, score, rep.confidence, rep.quad, rep.raw, rep.source, len(views), views,
@@ -437,6 +438,7 @@ class PlateReader:
                     views = [c] + views
                 out.extend(self._region_hypotheses(views, state, c.size_pen))
             else:
+                c.score += self._length_term(c.text)  # every text of the final list carries the length prior
                 out.append(c)
         out.sort(key=lambda c: -c.score)
         seen, uniq = set(), []
