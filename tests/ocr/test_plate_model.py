@@ -77,8 +77,9 @@ def test_the_layout_prior_knows_state_layouts():
 
 
 def test_the_length_prior_knows_how_long_us_plates_are():
-    """Engine 1.5: learnt from the tune halves' labels only; 6 and 7 characters are both usual (the mix between them is
-    the data set's mix of states), 8 characters and fewer than 5 are rare."""
+    """The length prior tried for 1.5 (off by default, ``length_w``): learnt from the tune halves' labels only; 6 and
+    7 characters are both usual (the mix between them is the data set's mix of states), 8 characters and fewer than
+    5 are rare."""
     prior = length_log_prior()
     assert prior[6] == prior[7] == 0.0
     assert prior[8] < -2.0 and prior[4] < -1.0 and prior[3] < prior[4] < prior[5] < 0.0
@@ -154,13 +155,27 @@ def _crop_with_frame_edge(plate: str, edge: str, seed: int):
     return cv2.GaussianBlur(image, (3, 3), 0.8)
 
 
+@pytest.fixture(scope="module")
+def engine_with_length_prior():
+    """The engine with the two options tried for 1.5 turned on (they stay off by default: on the us-dev check half and
+    its degraded versions they stated more wrong plates, apps/ocr/engine/README.md, *1.5 candidate*)."""
+    from apps.ocr.engine import OnnxPlateEngine
+
+    return OnnxPlateEngine(threads=1, length_w=0.5, choose_variant=0.5)
+
+
 @pytest.mark.parametrize("plate, edge", [("8XTR452", "bar"), ("AVP2403", "bar"), ("6TRJ244", "bar"),
                                          ("8XTR452", "corner"), ("6TRJ244", "corner")])
-def test_a_frame_edge_read_as_a_first_letter_is_not_stated(ocr_engine_loaded, plate, edge):
-    """Engine 1.4 stated ``L8XTR452``, ``LAVP2403``, ``L6TRJ244`` for these crops (the views read the edge as an ``L``;
-    the plate without it was only a variant). 1.5: an 8-character plate is rare (length prior), so the text without
-    the edge character holds most of the evidence and is stated. R-HOT-5: a misread is worse than no read."""
-    candidates = ocr_engine_loaded.read_plates(_crop_with_frame_edge(plate, edge, 1))
+def test_with_the_length_prior_a_frame_edge_read_as_a_first_letter_is_not_stated(ocr_engine_loaded,
+                                                                                 engine_with_length_prior, plate, edge):
+    """The default engine states ``L8XTR452``, ``LAVP2403``, ``L6TRJ244`` for these crops (the views read the edge as
+    an ``L``; the plate without it is only a variant); with ``length_w``/``choose_variant`` an 8-character plate is
+    rare, the text without the edge character holds most of the evidence and is stated. R-HOT-5: a misread is worse
+    than no read — which is why the options stay off until they state fewer wrong plates on unseen photos."""
+    image = _crop_with_frame_edge(plate, edge, 1)
+    default = ocr_engine_loaded.read_plates(image)
+    assert default[0].text == "L" + plate and default[0].accepted
+    candidates = engine_with_length_prior.read_plates(image)
     assert candidates[0].text == plate and candidates[0].accepted, [(c.text, c.detail) for c in candidates]
     assert not any(c.accepted for c in candidates[1:])
 

@@ -38,7 +38,7 @@ __all__ = [
     "engine_missing",
 ]
 
-PIPELINE_VERSION = "1.5"
+PIPELINE_VERSION = "1.4"
 # Abstention thresholds (issue #16), chosen on the tune halves of us-dev and us-crops (apps/ocr/engine/README.md)
 ACCEPT_CONF = 0.0
 ACCEPT_POSTERIOR = 0.3

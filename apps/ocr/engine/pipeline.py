@@ -90,8 +90,8 @@ class PlateReader:
         det_upscale: float = 1.0,
         max_text_frac: float = 0.25,
         size_keep: int = 1,
-        length_w: float = 0.5,
-        choose_variant: float = 0.5,
+        length_w: float = 0.0,
+        choose_variant: float = 0.0,
     ):
         """Options (defaults are the measured configuration):
 
@@ -122,12 +122,14 @@ class PlateReader:
         than this fraction of the photo is penalized in the geometry term (0.25 kept: 1.0 changed nothing net on the
         tune halves).  See the engine README, *1.4*.
 
-        1.5: length_w: weight of how rare a plate of the text's length is (``plates.length_log_prior``, learnt
+        Tried for 1.5 and left off (they helped the tune sets and us-crops/eu's check halves, but stated more wrong
+        plates on the us-dev check half and its degraded versions; engine README, *1.5 candidate*): length_w: weight
+        of how rare a plate of the text's length is (``plates.length_log_prior``, learnt
         from the tune halves' labels: 6 and 7 characters usual, 8 and fewer than 5 rare), added to the final texts'
         scores (a frame edge or bolt read as an extra first character makes an 8-character text);
         choose_variant: a variant of the plate model (beam, edge) that holds at least this share of the photo's
         evidence is ranked like a text a view read (so ``AVP2403`` is stated where the views read ``YAVP2403``).  See
-        the engine README, *1.5*.
+        the engine README, *1.5 candidate*.
         """
         self.det, self.rec = det, rec
         self.det_side = det_side
@@ -339,10 +341,10 @@ class PlateReader:
         return pen
 
     def _length_term(self, text: str) -> float:
-        """1.5: how rare a plate of this length is (``plates.length_log_prior``, from the tune halves' labels), weighted
+        """How rare a plate of this length is (``plates.length_log_prior``, from the tune halves' labels), weighted
         by ``length_w``. Added to every text of the final list (refined hypotheses and unrefined lines alike), after the
         regions to refine are chosen: in the first-pass scores it changed which lines were refined and what the
-        fallback detection saw (README 1.5)."""
+        fallback detection saw (README, *1.5 candidate*; off by default)."""
         if not self.length_w:
             return 0.0
         return self.length_w * self._len_log.get(len(text), min(self._len_log.values()))
@@ -459,8 +461,7 @@ class PlateReader:
         # a text no plate can be (a time stamp, one character, a state name) is never ranked above one that can;
         # and the plate model's own variants only compete for the evidence (they lower the posterior of an
         # uncertain reading), they are not put first: choosing them did not help on the tune halves (README 1.2) —
-        # unless one holds the majority of the evidence (1.5, ``choose_variant``: with the length prior, the text
-        # less a frame edge read as a first character does)
+        # unless one holds the majority of the evidence (``choose_variant``, off: tried for 1.5, README)
         cv = self.choose_variant
         uniq.sort(key=lambda c: (c.implausible is not None,
                                  c.origin not in ("read", "i1") and not (cv and c.posterior >= cv)))
