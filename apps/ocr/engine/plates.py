@@ -210,6 +210,26 @@ def implausible_reason(text: str, raw: str = "") -> str | None:
     return None
 
 
+def length_log_prior(counts: dict[str, dict[str, int]] | None = None, common: float = 0.25) -> dict[int, float]:
+    """How rare a plate length is: log(share of plates with n characters / ``common``), capped at 0, for n in 2..8,
+    from the layout counts of the tune halves' labels (``layouts.LAYOUT_COUNTS``; add-one smoothed). Only the length
+    is used, not the letter/digit layout (the layout prior did not carry over to whole photos, README 1.2/1.3); the
+    usual lengths (each at least ``common`` of the plates: 6 and 7) are not told apart, since their mix is the
+    data set's mix of states, while a frame edge or bolt read as an eighth character makes a length few plates have."""
+    import math
+    from collections import Counter
+
+    if counts is None:
+        from .layouts import LAYOUT_COUNTS as counts
+    lens: Counter = Counter()
+    for per_state in counts.values():
+        for pat, k in per_state.items():
+            lens[len(pat)] += k
+    p = {n: lens[n] + 1 for n in range(MIN_LEN, MAX_LEN + 1)}
+    total = sum(p.values())
+    return {n: min(0.0, math.log(k / total / common)) for n, k in p.items()}
+
+
 class LayoutPrior:
     """log P(layout) of a plate text: layouts counted per state (``layouts.LAYOUT_COUNTS``, learnt from real
     plates' labels), smoothed towards a back-off model (length distribution × letter/digit bigram) so a layout never
