@@ -32,7 +32,7 @@ KEYS_ADD_STRICT = """
 CREATE OR REPLACE FUNCTION reads_read_keys_add() RETURNS trigger LANGUAGE plpgsql
 SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 BEGIN
-    -- No ON CONFLICT: a key this camera already has is a unique violation (reads_readkey_pkey), the statement fails.
+    -- A key this camera already has: a unique violation (reads_readkey_pkey), the statement fails.
     INSERT INTO reads_readkey (camera_id, source_read_id, read_id, captured_at)
     SELECT camera_id, source_read_id, id, captured_at FROM reads_added;
     RETURN NULL;
