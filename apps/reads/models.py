@@ -195,7 +195,8 @@ class Read(models.Model):
     database (``apps.reads.partitions``, issue #19); ``id`` alone stays unique (one sequence) and is Django's pk.
     """
 
-    # No separate FK index: (camera, captured_at) and (camera, source_read_id) both start with camera.
+    # No separate FK index: (camera, captured_at) starts with camera, and so does (camera, source_read_id) on SQLite
+    # (on PostgreSQL the key is unique in reads_readkey instead, ReadKey).
     camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="reads", db_index=False)
     source_read_id = models.CharField(
         max_length=100, help_text="The camera's id for this read (or plate@time): a retry is stored once."
@@ -241,8 +242,9 @@ class Read(models.Model):
             ("correct_read", "Can record a correction of a misread plate"),
         ]
         constraints = [
-            # On PostgreSQL reads are partitioned by capture month (apps.reads.partitions): there the database
-            # constraint also holds captured_at and ingest's key lock keeps a key to one read (issue #19).
+            # On PostgreSQL reads are partitioned by capture month (apps.reads.partitions) and this constraint is
+            # not on reads_read: reads_readkey's primary key (camera_id, source_read_id) is the database's
+            # guarantee, kept by triggers (migrations 0014, 0015; issue #19). SQLite keeps this one as declared.
             models.UniqueConstraint(fields=["camera", "source_read_id"], name="read_unique_per_camera"),
             models.CheckConstraint(condition=models.Q(plate_normalized__regex=r"^[A-Z0-9]+$"),
                                    name="read_plate_normalized_charset"),
@@ -282,11 +284,13 @@ class Read(models.Model):
 class ReadKey(models.Model):
     """Where the read a camera stored under a key is (issue #19), one row per read, on PostgreSQL only (SQLite keeps
     reads in one plain table whose ``read_unique_per_camera`` index already answers by key; there this table stays
-    empty). Reads are partitioned by capture month and their unique index holds the capture time, so "has this camera
-    stored this key?" would probe every month's index; this unpartitioned table answers with one probe and gives the
-    capture time that prunes the read's own lookup to its month. Maintained by statement triggers on ``reads_read``
-    (migration 0014: every insert and delete through the parent table, in the same statement) and, where retention
-    empties a month with TRUNCATE, by ``apps.reads.retention``. Never written by the ORM."""
+    empty). Reads are partitioned by capture month, and a unique index of the partitions would have to hold the capture
+    time, so "has this camera stored this key?" would probe every month's index; this unpartitioned table answers with
+    one probe and gives the capture time that prunes the read's own lookup to its month. Its primary key is the
+    database's guarantee that a camera's key names one read (migration 0015: a second read under a key fails).
+    Maintained by statement triggers on ``reads_read`` (migration 0014: every insert and delete through the parent
+    table, in the same statement) and, where retention empties a month with TRUNCATE, by ``apps.reads.retention``.
+    Never written by the ORM."""
 
     pk = models.CompositePrimaryKey("camera_id", "source_read_id")
     camera_id = models.BigIntegerField()

@@ -20,10 +20,12 @@ What the partition key changes (PostgreSQL needs it in every unique constraint a
 partitioned table without it):
 
 * the primary key is ``(id, captured_at)`` in the database (Django's pk is still ``id``; ids come from one sequence);
-* ``read_unique_per_camera`` is ``(camera_id, source_read_id, captured_at)``; a retry under the same key with another
-  capture time is still stored once, because ingest takes a transaction-scoped advisory lock per (camera, key
-  bucket) before it looks for the keys (``apps.reads.services.ingest``), and looks them up in ``reads_readkey``
-  (``ReadKey``, one unpartitioned row per read kept by triggers, migration 0014) rather than in every month's index;
+* ``read_unique_per_camera`` is not on the partitions (migration 0015; 0012 had made it ``(camera_id, source_read_id,
+  captured_at)``): a camera's keys are unique in ``reads_readkey`` (``ReadKey``, one unpartitioned row per read kept
+  by statement triggers, migration 0014), whose primary key ``(camera_id, source_read_id)`` refuses a key stored
+  twice whatever the capture times. Ingest takes a transaction-scoped advisory lock per (camera, key bucket) before
+  it looks the keys up there (``apps.reads.services.ingest``), so a retry is a duplicate or a conflict; lookups by
+  key elsewhere go through the key table too (``apps.reads.selectors.reads_by_keys``), then to the read's own month;
 * the tables that refer to a read keep ``read_id`` without a FOREIGN KEY (``apps.common.fields``): deferred
   constraint triggers check that the read exists, and that a deleted read has nothing left referring to it.
 """
@@ -105,7 +107,7 @@ def partition_index_statements(cursor, partition: str) -> list[str]:
     ``<parent index>_<suffix>`` (``read_plate_trgm_p202612``, ``reads_read_pkey_default``): ATTACH adopts them, and
     plans keep naming the index the code and the docs talk about."""
     suffix = partition.removeprefix("reads_read_")
-    # An index behind a constraint (primary key, read_unique_per_camera) is adopted only as that constraint.
+    # An index behind a constraint (the primary key) is adopted only as that constraint.
     cursor.execute("SELECT pg_get_indexdef(i.indexrelid), c.conname, pg_get_constraintdef(c.oid) FROM pg_index i "
                    "LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
                    "WHERE i.indrelid = to_regclass(%s) ORDER BY i.indexrelid", [PARENT])

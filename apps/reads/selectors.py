@@ -33,7 +33,7 @@ from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record, access_purpose_check
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.reads.hooks import alternate_texts_sources
-from apps.reads.models import Camera, Read, ReadCorrection
+from apps.reads.models import Camera, Read, ReadCorrection, ReadKey
 from apps.reads.plates import PlatePattern, plate_pattern_parse
 
 SEARCH_NOT_ALLOWED = "You may not search reads."
@@ -607,3 +607,38 @@ def camera_not_reporting(*, camera: Camera, now: datetime) -> bool:
     if camera.not_reporting_since is not None:
         return True
     return camera.kind == CameraKind.FIXED and camera.in_service and camera.heartbeat_silent(now)
+
+
+def read_keys_locate(*, camera_id: int, keys: list[str]) -> dict[str, tuple[int, datetime]]:
+    """Where the reads ``camera_id`` stored under ``keys`` (``source_read_id``) are: {key: (read id, capture time)},
+    for the keys it has. Not governed data (ids only): for the services that resolve a camera's own keys.
+
+    PostgreSQL: one probe per key of ``reads_readkey``'s primary key (issue #19). Reads are partitioned by capture
+    month and no index of theirs starts with the key any more (migration 0015), so filtering ``reads_read`` by
+    ``source_read_id`` would read every month of the camera. SQLite: the plain table's ``read_unique_per_camera``."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}
+    if connection.vendor == "postgresql":
+        rows = ReadKey.objects.filter(camera_id=camera_id, source_read_id__in=keys).values_list(
+            "source_read_id", "read_id", "captured_at")
+    else:
+        rows = Read.objects.filter(camera_id=camera_id, source_read_id__in=keys).values_list(
+            "source_read_id", "id", "captured_at")
+    return {key: (read_id, captured_at) for key, read_id, captured_at in rows}
+
+
+def reads_by_keys(*, camera_id: int, keys: list[str], fields: tuple[str, ...] = ()) -> list[Read]:
+    """The reads ``camera_id`` stored under ``keys``, oldest id first (``fields``: load only these, as ``only()``).
+    Two queries on PostgreSQL: the keys resolved to (id, capture time) through ``read_keys_locate``, then the reads
+    loaded by both, so only the partitions of their months are read (pruned when the query is planned)."""
+    located = read_keys_locate(camera_id=camera_id, keys=keys)
+    if not located:
+        return []
+    ids = sorted({read_id for read_id, _ in located.values()})
+    reads = Read.objects.filter(pk__in=ids, camera_id=camera_id)
+    if connection.vendor == "postgresql":
+        reads = reads.filter(captured_at__in=sorted({moment for _, moment in located.values()}))
+    if fields:
+        reads = reads.only(*fields)
+    return list(reads.order_by("id"))

@@ -19,6 +19,7 @@ from apps.ocr.services.uploads import JOB_ALL_FAILED, PHOTO_REJECTED
 from apps.reads.choices import ItemStatus as IngestItemStatus
 from apps.reads.images import ValidImage, image_delete_quietly, image_store
 from apps.reads.models import PLATE_MAX_LENGTH
+from apps.reads.selectors import reads_by_keys
 from apps.reads.services.ingest import read_batch_ingest
 
 PHOTO_MISSING = "The stored photo is missing; upload it again."
@@ -219,7 +220,8 @@ def _item_finish(*, item_id, candidates, chosen, crop_name, engine_version, ocr_
         if result.status == IngestItemStatus.DUPLICATE:
             # A previous run stored this read and died before marking the photo done: keep that read.
             image_delete_quietly([crop_name])
-            result.id = result.id or job.camera.reads.get(source_read_id=item.source_read_id).pk
+            if result.id is None:  # by key through the key table: one read's month, not every month (issue #19)
+                result.id = reads_by_keys(camera_id=job.camera_id, keys=[item.source_read_id], fields=("id",))[0].pk
         read_created = result.status == IngestItemStatus.STORED
         item.read_id = result.id
         ReadAlternate.objects.bulk_create(

@@ -35,6 +35,7 @@ from django.utils import timezone
 from apps.audit.services import event_record
 from apps.reads.choices import CameraKind, CameraStatus, IngestFormat
 from apps.reads.models import Camera, CameraHeartbeatWindow, IngestBatch, Read
+from apps.reads.selectors import read_keys_locate, reads_by_keys
 
 logger = logging.getLogger("alprportal.reads.ingest")
 
@@ -54,17 +55,30 @@ def agent_uuids(payload: dict) -> list[str]:
 
 
 def read_superseding_preview(*, camera: Camera, uuids: list[str], captured_at: datetime | None) -> Read | None:
-    """The read whose final group lists one of this preview's uuids (a final group that arrived first)."""
+    """The read whose final group lists one of this preview's uuids (a final group that arrived first): stored under
+    one of them (a final group's key is its ``best_uuid``) or naming one in its metadata ``uuids``; the oldest.
+
+    The key is resolved through the key table (``reads_by_keys``: one probe per uuid, then the read's own month; issue
+    #19, reads partitioned by month have no index by key). The metadata test reads the camera's reads within
+    ``PREVIEW_LOOKUP_WINDOW`` of the capture time (the camera-and-time index, the window's partitions only); without a
+    capture time a read found by key answers, and only when none is the camera's reads are searched whole."""
     if not uuids:
         return None
-    reads = Read.objects.filter(camera=camera)
-    if captured_at is not None:  # the camera-and-time index narrows it to a few reads before the jsonb test
-        reads = reads.filter(captured_at__gte=captured_at - PREVIEW_LOOKUP_WINDOW,
-                             captured_at__lte=captured_at + PREVIEW_LOOKUP_WINDOW)
-    condition = Q(source_read_id__in=uuids)
+    named_in_metadata = Q()
     for uuid in uuids:
-        condition |= Q(metadata__uuids__contains=[uuid])
-    return reads.filter(condition).order_by("id").only("id").first()
+        named_in_metadata |= Q(metadata__uuids__contains=[uuid])
+    if captured_at is None:
+        keyed = reads_by_keys(camera_id=camera.pk, keys=uuids, fields=("id",))
+        if keyed:
+            return keyed[0]
+        return Read.objects.filter(camera=camera).filter(named_in_metadata).order_by("id").only("id").first()
+    low, high = captured_at - PREVIEW_LOOKUP_WINDOW, captured_at + PREVIEW_LOOKUP_WINDOW
+    keyed_ids = [read_id for read_id, moment in read_keys_locate(camera_id=camera.pk, keys=uuids).values()
+                 if low <= moment <= high]
+    condition = (Q(pk__in=keyed_ids) | named_in_metadata) if keyed_ids else named_in_metadata
+    # The camera-and-time index narrows it to a few reads before the jsonb test.
+    return (Read.objects.filter(camera=camera, captured_at__gte=low, captured_at__lte=high).filter(condition)
+            .order_by("id").only("id").first())
 
 
 def preview_group_record(

@@ -7,9 +7,12 @@ others.
 Idempotency: each read has a key unique per camera, ``source_read_id`` (the camera's id for the read, or
 ``<plate>@<epoch ms>`` when the camera sends none). A camera that retries a batch gets ``duplicate`` for every read
 already stored, and nothing is stored twice — also under concurrent retries: on PostgreSQL the keys are looked up
-again under a transaction-scoped advisory lock per (camera, key bucket) and the insert is ``INSERT … ON CONFLICT DO
-NOTHING RETURNING`` against ``read_unique_per_camera`` (which, reads being partitioned by capture time, includes
-``captured_at``: the lock is what keeps a retry with another capture time out, issue #19).
+again under a transaction-scoped advisory lock per (camera, key bucket) and the insert is ``INSERT … WHERE NOT EXISTS
+… RETURNING`` against ``reads_readkey``, the table of every stored read's key whose primary key ``(camera_id,
+source_read_id)`` is the database's guarantee (issue #19: reads are partitioned by capture time, and a unique index of
+the partitions would have to include it). Should a key slip past the lock (a writer that does not take it), that
+primary key refuses the insert and the whole batch fails with nothing stored: ``ReadKeyRace``, answered like a lost
+connection (503, Retry-After), and the camera's retry finds the key.
 
 A key already stored with *different* content (plate, capture time, region, location, confidence, metadata, or an
 image where there was none) is a ``conflict``: the stored original is kept unchanged (R-READ-2), the sent read is
@@ -34,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from apps.common.errors import ApplicationError
@@ -577,7 +580,9 @@ def _storable(text: str) -> str:
 # The batch travels as ONE json parameter that PostgreSQL unpacks (jsonb_to_recordset): quoting a thousand-element
 # array per column in Python (client-side binding) cost more than the insert itself. A key already stored is found in
 # reads_readkey (one probe, not one per month partition); the statement trigger of migration 0014 adds the keys of the
-# reads this statement inserts, within the statement, so they commit (or not) with them.
+# reads this statement inserts, within the statement, so they commit (or not) with them. No ON CONFLICT: since
+# migration 0015 reads_readkey's primary key is the only unique index by key, and a key stored meanwhile without the
+# advisory lock makes the trigger's insert fail (unique violation), never a second read (_insert: ReadKeyRace).
 _INSERT_SQL = """
 INSERT INTO reads_read (camera_id, source, received_at, source_read_id, plate_read, plate_normalized, plate_current,
     region, captured_at, latitude, longitude, confidence, vehicle_image, plate_crop, metadata, flagged_out_of_service,
@@ -590,21 +595,20 @@ FROM jsonb_to_recordset(%s::jsonb) AS u(k text, pr text, p text, rg text, t time
                                          c float8, vi text, pc text, m text, f boolean, vs text, ps text, v jsonb,
                                          ip bigint)
 WHERE NOT EXISTS (SELECT 1 FROM reads_readkey x WHERE x.camera_id = %s AND x.source_read_id = u.k)
-ON CONFLICT ON CONSTRAINT read_unique_per_camera DO NOTHING
 RETURNING source_read_id, id
 """
 
 # The capture time as exact microseconds (numeric epoch since PostgreSQL 14) and metadata as text: decoding a
 # timestamptz or a jsonb per row in Python cost more than the whole comparison.
-# Driven by the sent keys, one probe of read_unique_per_camera per key (the LATERAL ... LIMIT 1 keeps the planner from
+# Driven by the sent keys, one probe of the key index per key (the LATERAL ... LIMIT 1 keeps the planner from
 # turning it around): as ``source_read_id IN (SELECT jsonb_array_elements_text(...))`` the plan depended on the table's
 # statistics, and on a table not yet analyzed (a new database, a freshly loaded or new table) PostgreSQL chose a nested
 # loop that re-expanded the 1,000 keys for every stored read of the camera: 0.3-1.3 s of backend CPU per batch at
 # 3,000-10,000 reads (measured; 2 ms now, analyzed or not).
 # Issue #19: the key is looked up in reads_readkey (one unpartitioned primary key, maintained by triggers, migration
-# 0014), not in reads_read, whose unique index per month partition holds the capture time: there every key cost one
-# probe per month, 36 of them for three years of history. The capture time found with the key prunes the read's own
-# lookup to its month at run time.
+# 0014), not in reads_read, whose unique index per month partition held the capture time (dropped by 0015): there
+# every key cost one probe per month, 36 of them for three years of history. The capture time found with the key
+# prunes the read's own lookup to its month at run time.
 _EXISTING_SQL = """
 SELECT r.source_read_id, r.id, r.plate_normalized, (extract(epoch FROM r.captured_at) * 1000000)::bigint, r.region,
        r.latitude, r.longitude, r.confidence, r.metadata::text, r.vehicle_image <> '', r.plate_crop <> ''
@@ -634,9 +638,10 @@ def _existing(camera: Camera, keys: list[str]) -> dict[str, _Stored]:
         for read in Read.objects.filter(camera=camera, source_read_id__in=keys)}
 
 
-# Issue #19: reads are partitioned by capture time on PostgreSQL, so the unique constraint must include captured_at
-# and cannot by itself refuse the same key sent again with another capture time. Writers of the same camera's keys
-# are serialized instead: a transaction-scoped advisory lock per (camera, key bucket), taken in bucket order (no
+# Issue #19: reads are partitioned by capture time on PostgreSQL; a camera's keys are unique in reads_readkey (its
+# primary key, migration 0015), which would refuse a concurrent retry of the same key with a unique violation that
+# fails the whole batch. Writers of the same camera's keys are serialized first, so a retry is a duplicate or a
+# conflict instead: a transaction-scoped advisory lock per (camera, key bucket), taken in bucket order (no
 # deadlock); the insert then skips keys stored meanwhile. Bounded: at most KEY_LOCK_BUCKETS locks per batch.
 KEY_LOCK_BUCKETS = 16
 _LOCK_KEYS_SQL = f"""
@@ -644,6 +649,23 @@ SELECT pg_advisory_xact_lock((%s::bigint %% 2147483647)::int, b)
 FROM (SELECT DISTINCT hashtext(k) & {KEY_LOCK_BUCKETS - 1} AS b
       FROM jsonb_array_elements_text(%s::jsonb) k ORDER BY 1) buckets
 """  # noqa: S608 - a constant
+
+
+READ_KEY_CONSTRAINT = "reads_readkey_pkey"
+READ_KEY_RACE = ("A read of this batch was stored meanwhile under the same read_id; nothing was stored. Send the "
+                 "batch again.")
+
+
+class ReadKeyRace(OperationalError):
+    """The batch's INSERT met a key stored meanwhile by a writer that took no key lock (``reads_readkey``'s primary
+    key refused it, PostgreSQL). The transaction is rolled back, nothing of the batch is stored. An OperationalError
+    on purpose: what the portal does for a database that could not complete a request — the API answers 503 with
+    Retry-After (``apps.common.db_errors``), OCR's tasks retry — is what this needs; the retry finds the key."""
+
+
+def _constraint(exc: IntegrityError) -> str:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) or ""
 
 
 def _keys_lock(camera: Camera, rows: list[_Prepared]) -> None:
@@ -669,7 +691,14 @@ def _insert(camera: Camera, rows: list[_Prepared], now: datetime) -> dict[str, i
             for r in rows
         ])
         with connection.cursor() as cursor:
-            cursor.execute(_INSERT_SQL, [camera.pk, camera.kind, now, payload, camera.pk])
+            try:
+                cursor.execute(_INSERT_SQL, [camera.pk, camera.kind, now, payload, camera.pk])
+            except IntegrityError as exc:
+                if _constraint(exc) != READ_KEY_CONSTRAINT:
+                    raise
+                logger.warning("Camera %s: a key of the batch was stored meanwhile without the key lock; the batch "
+                               "of %s reads stored nothing and is to be retried", camera.pk, len(rows))
+                raise ReadKeyRace(READ_KEY_RACE) from exc
             return dict(cursor.fetchall())
     # Other databases (SQLite on a laptop): writers are serialized there, so check-then-insert is safe.
     Read.objects.bulk_create(
