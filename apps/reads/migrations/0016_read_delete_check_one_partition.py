@@ -67,7 +67,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reads", "0014_read_keys"),
+        ("reads", "0015_read_keys_unique"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]
