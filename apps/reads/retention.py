@@ -78,7 +78,8 @@ def _gin_merge() -> int:
 
 def _archive_batch(*, cutoff: datetime, as_of: datetime, limit: int, after: datetime | None):
     resume, resume_params = _resume_clause(after)
-    where = f"r.archived_at IS NULL AND r.captured_at < %s {resume} AND NOT {read_held_sql('r', as_of=as_of)}"
+    where = (f"r.archived_at IS NULL AND r.captured_at < %s {resume} "
+             f"AND NOT {read_held_sql('r', as_of=as_of, per_read=True)}")
     params = [cutoff, *resume_params]
     with connection.cursor() as cursor:
         if _pg():
@@ -165,7 +166,7 @@ def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None
                  as_of: datetime):
     resume, resume_params = _resume_clause(after)
     referenced = read_referenced_sql("r")
-    where = f"{where} {resume} AND NOT {read_held_sql('r', as_of=as_of)}" + (
+    where = f"{where} {resume} AND NOT {read_held_sql('r', as_of=as_of, per_read=True)}" + (
         f" AND NOT ({referenced})" if referenced else "")
     params = [*params, *resume_params]
     parts = [model._meta.db_table for model in read_parts()]  # table names from the models, never input

@@ -86,9 +86,11 @@ def read_holder_register(key: str, sql: Callable[..., str]) -> None:
     _READ_HOLDERS[key] = sql
 
 
-def read_held_sql(alias: str = "r", *, as_of=None) -> str:
-    """SQL true when a registered holder holds the read ``alias`` (used as ``AND NOT <this>``; no parameters)."""
-    clauses = [sql(alias, as_of=as_of) for sql in _READ_HOLDERS.values()]
+def read_held_sql(alias: str = "r", *, as_of=None, per_read: bool = False) -> str:
+    """SQL true when a registered holder holds the read ``alias`` (used as ``AND NOT <this>``; no parameters).
+    ``per_read``: the statement checks one read at a time (a retention batch, whose joins must be nested loops); a
+    holder then answers with an index probe per read rather than a join the planner could run as a scan."""
+    clauses = [sql(alias, as_of=as_of, per_read=per_read) for sql in _READ_HOLDERS.values()]
     if not clauses:
         return "FALSE"
     return clauses[0] if len(clauses) == 1 else "(" + " OR ".join(clauses) + ")"
