@@ -5,6 +5,7 @@ transitions refused with nothing changed; records kept (R-SHR-7)."""
 import pytest
 from django.db import connection, transaction
 from django.db.utils import InternalError, ProgrammingError
+from django.utils import timezone
 
 from apps.accounts.roles import Role
 from apps.audit.models import AppendOnlyError
@@ -197,4 +198,5 @@ def test_records_are_kept_for_the_retention_period(custodian, request_, settings
     with pytest.raises(AppendOnlyError):
         DisclosureReview.objects.all().delete()
     assert DisclosureRequest.objects.count() == 1
-    assert request_.retain_until.toordinal() - request_.submitted_at.date().toordinal() >= 730
+    # Both in the agency's local calendar (the UTC date is a day ahead from 16:00 or 17:00 Pacific time).
+    assert request_.retain_until.toordinal() - timezone.localtime(request_.submitted_at).date().toordinal() >= 730
