@@ -151,3 +151,15 @@ def test_the_summary_months_are_utc_calendar_months(camera):
     read = make_read(camera, plate="7UTC777", days_ago=(timezone.now() - moment).total_seconds() / 86400)
     assert ("7UTC777", _month(read.captured_at)) in _summary()
     assert _month(read.captured_at) == date(moment.year, moment.month, 1)
+
+
+def test_deleting_reads_waiting_in_the_default_partition_keeps_the_summary_exact(camera):
+    from tests.reads.conftest import partition_of
+
+    first, second = (make_read(camera, plate="6DEF606", days_ago=1500 + n / 24) for n in range(2))
+    assert partition_of(first.pk) == partition_of(second.pk) == DEFAULT  # no partition for that month
+    month = _month(first.captured_at)
+    Read.objects.filter(pk=first.pk).delete()
+    assert ("6DEF606", month) in _summary()  # the other read of the month still carries the plate
+    Read.objects.filter(pk=second.pk).delete()
+    assert ("6DEF606", month) not in _summary()

@@ -29,20 +29,30 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
--- A plate's month row goes when no read of that month carries the plate any more (the EXISTS probe is pruned to the
--- one month's partition at run time).
+-- A plate's month row goes when no read of that month carries the plate any more. Per month of the deleted reads
+-- (a purge batch: usually one), the month's own partition is probed directly when it is attached (else the whole
+-- table), one index probe per plate; hash and merge joins are off so that the summary is probed by its key, never
+-- scanned whole (a transition table has no statistics to plan by).
 CREATE OR REPLACE FUNCTION reads_plate_months_remove() RETURNS trigger AS $$
+DECLARE
+    m date;
+    part regclass;
 BEGIN
-    DELETE FROM reads_readplatemonth s
-    USING (SELECT DISTINCT o.plate_current AS plate, (date_trunc('month', o.captured_at AT TIME ZONE 'UTC'))::date AS month
-           FROM old_reads o) g
-    WHERE s.plate = g.plate AND s.month = g.month
-      AND NOT EXISTS (SELECT 1 FROM reads_read r WHERE r.plate_current = g.plate
-                      AND r.captured_at >= (g.month::timestamp AT TIME ZONE 'UTC')
-                      AND r.captured_at < ((g.month + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
+    FOR m IN SELECT DISTINCT (date_trunc('month', o.captured_at AT TIME ZONE 'UTC'))::date FROM old_reads o LOOP
+        SELECT i.inhrelid::regclass INTO part FROM pg_inherits i
+        WHERE i.inhparent = 'reads_read'::regclass AND i.inhrelid = to_regclass(format('reads_read_p%s', to_char(m, 'YYYYMM')));
+        EXECUTE format($q$
+            DELETE FROM reads_readplatemonth s
+            USING (SELECT DISTINCT o.plate_current AS plate FROM old_reads o
+                   WHERE o.captured_at >= $2 AND o.captured_at < $3) g
+            WHERE s.plate = g.plate AND s.month = $1
+              AND NOT EXISTS (SELECT 1 FROM %s r WHERE r.plate_current = g.plate
+                              AND r.captured_at >= $2 AND r.captured_at < $3)$q$, coalesce(part, 'reads_read'::regclass))
+        USING m, (m::timestamp AT TIME ZONE 'UTC'), ((m + interval '1 month')::timestamp AT TIME ZONE 'UTC');
+    END LOOP;
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off;
 
 -- A correction: the new plate's month is added, the old plate's removed if no other read of the month carries it.
 CREATE OR REPLACE FUNCTION reads_plate_months_correct() RETURNS trigger AS $$
