@@ -106,3 +106,27 @@ def partition_names() -> set[str]:
     from apps.reads.partitions import partitions_list
 
     return {name for name, _, _ in partitions_list()}
+
+
+def planned_partitions(run) -> tuple[object, set[str]]:
+    """``run()``'s result and the partitions named in the plans of the read queries it sent (each EXPLAINed after)."""
+    from apps.reads.partitions import DEFAULT
+
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        result = run()
+    planned = set()
+    names = partition_names() | {DEFAULT}
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            if "reads_read" not in sql or not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            planned |= {name for name in names if f" {name} " in f"{plan} " or f" {name}_" in plan}
+    return result, planned

@@ -15,7 +15,7 @@ from apps.reads.partitions import DEFAULT, month_start, partition_name, partitio
 from apps.reads.selectors import read_search, read_search_build, read_search_where
 from apps.reads.services.corrections import read_correct
 from tests.holds.helpers import make_read
-from tests.reads.conftest import SEARCH, partition_names, partitioned_only
+from tests.reads.conftest import SEARCH, partitioned_only, planned_partitions
 
 pytestmark = partitioned_only
 
@@ -26,28 +26,6 @@ def _month(moment) -> date:
 
 def _summary() -> set[tuple[str, date]]:
     return set(ReadPlateMonth.objects.values_list("plate", "month"))
-
-
-def _planned_partitions(run) -> set[str]:
-    """The partitions named in the plans of the read queries ``run()`` sends."""
-    statements = []
-
-    def capture(execute, sql, params, many, context):
-        statements.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(capture):
-        result = run()
-    planned = set()
-    names = partition_names() | {DEFAULT}
-    with connection.cursor() as cursor:
-        for sql, params in statements:
-            if "reads_read" not in sql or not sql.lstrip().upper().startswith(("SELECT", "WITH")):
-                continue
-            cursor.execute(f"EXPLAIN {sql}", params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            planned |= {name for name in names if f" {name} " in f"{plan} " or f" {name}_" in plan}
-    return result, planned
 
 
 def test_an_exact_search_over_its_whole_window_plans_only_the_months_holding_the_plate(camera, investigator):
@@ -63,7 +41,7 @@ def test_an_exact_search_over_its_whole_window_plans_only_the_months_holding_the
         return read_search(user=investigator, search=read_search_build(
             plate="7ABC123", start=now - timedelta(days=days), end=now), page=page, page_size=2, **SEARCH)
 
-    first, planned = _planned_partitions(search)
+    first, planned = planned_partitions(search)
     assert planned and planned <= months, planned
     assert not planned & {partition_name(month_start(read.captured_at)) for read in others}
     newest_first = [read.pk for read in sorted(wanted, key=lambda read: read.captured_at, reverse=True)]
@@ -73,7 +51,7 @@ def test_an_exact_search_over_its_whole_window_plans_only_the_months_holding_the
     assert [read.pk for read in search(page=3).reads] == newest_first[4:]
     assert all(read.camera.pk == camera.pk for read in first.reads)  # loaded whole, camera included
 
-    never, planned = _planned_partitions(lambda: read_search(user=investigator, search=read_search_build(
+    never, planned = planned_partitions(lambda: read_search(user=investigator, search=read_search_build(
         plate="3NEVER1", start=now - timedelta(days=days), end=now), **SEARCH))
     assert never.total == 0 and never.reads == [] and planned == set()
     assert never.access_log.result_count == 0  # the search is still logged (R-AUD-1)
