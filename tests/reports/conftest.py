@@ -84,6 +84,11 @@ def history(make_user, supervisor, custodian):
                           received_at=moment + timedelta(seconds=2)))
     Read.objects.bulk_create(reads)
 
+    # The renditions are checked for every name of these people, so none may be a word a report prints anyway (a
+    # random last name such as "May" or "Page" would be found in the public summary's month or page lines).
+    for person, first, last in ((supervisor, "Sofia", "Okonkwo"), (custodian, "Carmen", "Vasquez")):
+        person.first_name, person.last_name = first, last
+        person.save(update_fields=["first_name", "last_name"])
     ivy = make_user(Role.INVESTIGATOR, supervisor=supervisor, first_name="Ivy", last_name="Nguyen")
     leo = make_user(Role.INVESTIGATOR, supervisor=supervisor, first_name="Leo", last_name="Martin", trained=False)
     # Leo's initial course lapses on 2026-03-02; his refresher restores access on 2026-04-10.
