@@ -60,12 +60,15 @@ def with_finding_counts(campaigns: QuerySet[AuditCampaign]) -> QuerySet[AuditCam
     def count(finding):
         return Count("samples", filter=Q(samples__finding=finding))
 
-    return campaigns.annotate(
+    counted = campaigns.annotate(
         count_necessary=count(Finding.NECESSARY), count_not_necessary=count(Finding.NOT_NECESSARY),
         count_follow_up=count(Finding.FOLLOW_UP), count_pending=count(Finding.PENDING),
         count_follow_up_open=Count("samples", filter=Q(samples__finding=Finding.FOLLOW_UP,
                                                        samples__follow_up_resolved_at__isnull=True)),
     )
+    # Django leaves Meta.ordering out of a GROUP BY query: without this the list's pages could repeat or skip a
+    # campaign.
+    return counted if campaigns.query.order_by else counted.order_by(*AuditCampaign._meta.ordering)
 
 
 def audit_campaign_summaries_visible_to(*, user) -> QuerySet[AuditCampaign]:
