@@ -141,8 +141,11 @@ def backwards(apps, schema_editor):
         cursor.execute("LOCK TABLE reads_read IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute(before.FUNCTIONS)
         cursor.execute(CONVERT_BACK)
-        for function in ("reads_plate_months_forget(text[], smallint)", "reads_months_union(smallint[], smallint[])",
-                         "reads_month_number(timestamptz)"):
+        for function in (
+            "reads_plate_months_forget(text[], smallint)",
+            "reads_months_union(smallint[], smallint[])",
+            "reads_month_number(timestamptz)",
+        ):
             cursor.execute(f"DROP FUNCTION IF EXISTS {function}")
 
 
@@ -156,8 +159,12 @@ class Migration(migrations.Migration):
             name="ReadPlateMonths",
             fields=[
                 ("plate", models.CharField(max_length=10, primary_key=True, serialize=False)),
-                ("months", apps.reads.models.MonthSetField(
-                    help_text="UTC capture months holding a read of the plate: year * 12 + month - 1.")),
+                (
+                    "months",
+                    apps.reads.models.MonthSetField(
+                        help_text="UTC capture months holding a read of the plate: year * 12 + month - 1."
+                    ),
+                ),
             ],
         ),
         migrations.RunPython(forwards, backwards, elidable=False),
