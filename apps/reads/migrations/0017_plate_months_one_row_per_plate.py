@@ -123,6 +123,19 @@ SELECT s.plate, make_date(m / 12, m % 12 + 1, 1) FROM reads_readplatemonths s CR
 """
 
 
+def table_create(apps, schema_editor):
+    """The table by hand: Django's own CreateModel would give the CharField primary key a second, varchar_pattern_ops
+    index for LIKE (~22 bytes per plate), and the summary is only ever looked up by equality on its primary key."""
+    months = "smallint[]" if schema_editor.connection.vendor == "postgresql" else "text"
+    schema_editor.execute(
+        f'CREATE TABLE "reads_readplatemonths" ("plate" varchar(10) NOT NULL PRIMARY KEY, "months" {months} NOT NULL)'
+    )
+
+
+def table_drop(apps, schema_editor):
+    schema_editor.execute('DROP TABLE "reads_readplatemonths"')
+
+
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -155,17 +168,22 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name="ReadPlateMonths",
-            fields=[
-                ("plate", models.CharField(max_length=10, primary_key=True, serialize=False)),
-                (
-                    "months",
-                    apps.reads.models.MonthSetField(
-                        help_text="UTC capture months holding a read of the plate: year * 12 + month - 1."
-                    ),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.CreateModel(
+                    name="ReadPlateMonths",
+                    fields=[
+                        ("plate", models.CharField(max_length=10, primary_key=True, serialize=False)),
+                        (
+                            "months",
+                            apps.reads.models.MonthSetField(
+                                help_text="UTC capture months holding a read of the plate: year * 12 + month - 1."
+                            ),
+                        ),
+                    ],
                 ),
             ],
+            database_operations=[migrations.RunPython(table_create, table_drop, elidable=False)],
         ),
         migrations.RunPython(forwards, backwards, elidable=False),
         migrations.DeleteModel(name="ReadPlateMonth"),
