@@ -2,7 +2,7 @@
 within 1.5× of the unpartitioned table).
 
 0013's ``reads_readplatemonth`` held one row per (plate, UTC month): at the benchmark's five reads per plate over two
-years that is about one row per read, ≈ 65 bytes per read with its primary key (6.5 GB at 100M). Here
+years that is about one row per read, 68.5 bytes per read with its primary key (6.5 GB at 100M). Here
 ``reads_readplatemonths (plate primary key, months smallint[])`` holds one row per plate; a month is numbered
 ``year * 12 + month - 1`` (``apps.reads.models.month_number``). Measured at 10M reads: docs/scaling.md. A bigint bit
 mask per plate and aligned 64-month bucket was measured too and is larger here: any fixed alignment puts a bucket
@@ -38,15 +38,16 @@ $$ SELECT (extract(year FROM t AT TIME ZONE 'UTC') * 12 + extract(month FROM t A
 CREATE OR REPLACE FUNCTION reads_months_union(a smallint[], b smallint[]) RETURNS smallint[] LANGUAGE sql IMMUTABLE
 PARALLEL SAFE AS $$ SELECT ARRAY(SELECT DISTINCT u FROM unnest(a || b) u ORDER BY u) $$;
 
--- Takes month m out of the rows of these plates (the caller has checked that no read of the plate is left in m), and
--- deletes a row left with no month. Rows are locked in plate order first, as the insert trigger takes them.
-CREATE OR REPLACE FUNCTION reads_plate_months_forget(plates text[], m smallint) RETURNS void LANGUAGE plpgsql AS $$
+-- Takes month m out of the rows of these plates (the caller has checked that no read of the plate is left in m), then
+-- deletes the rows left with no month. One UPDATE through a plain index scan of the primary key, which returns (and
+-- locks) rows in plate order, as the insert trigger takes them: a purge and an ingest batch never wait on each other
+-- crosswise; the DELETE only meets rows this UPDATE already holds.
+CREATE OR REPLACE FUNCTION reads_plate_months_forget(plates text[], m smallint) RETURNS void LANGUAGE plpgsql
+SET enable_seqscan = off SET enable_bitmapscan = off AS $$
 BEGIN
-    PERFORM 1 FROM reads_readplatemonths s WHERE s.plate = ANY(plates) AND s.months @> ARRAY[m]
-    ORDER BY s.plate FOR UPDATE;
     UPDATE reads_readplatemonths s SET months = array_remove(s.months, m)
-    WHERE s.plate = ANY(plates) AND s.months @> ARRAY[m] AND cardinality(s.months) > 1;
-    DELETE FROM reads_readplatemonths s WHERE s.plate = ANY(plates) AND s.months = ARRAY[m];
+    WHERE s.plate = ANY(plates) AND s.months @> ARRAY[m];
+    DELETE FROM reads_readplatemonths s WHERE s.plate = ANY(plates) AND s.months = '{}';
 END $$;
 
 -- Hash and merge joins off: the summary is probed by its key for the plates of one statement, never scanned whole (a
