@@ -303,23 +303,41 @@ class ReadKey(models.Model):
 
 
 
-class ReadPlateMonth(models.Model):
-    """A plate and a UTC capture month that holds at least one read with that ``plate_current`` (issue #19).
+class MonthSetField(models.Field):
+    """A set of UTC months as ``smallint[]`` on PostgreSQL, each month numbered ``year * 12 + month - 1`` (December
+    2026 is 24,323; the numbering holds to the year 2730). Elsewhere a text column that stays empty (``ReadPlateMonths``
+    is not used on SQLite). Written by database triggers and read by raw SQL; a Python list of ints in the ORM."""
+
+    description = "UTC months (smallint[] on PostgreSQL)"
+
+    def db_type(self, connection):
+        return "smallint[]" if connection.vendor == "postgresql" else "text"
+
+
+def month_number(moment) -> int:
+    """A date or datetime's month as ``MonthSetField`` numbers it (its own year and month: pass UTC)."""
+    return moment.year * 12 + moment.month - 1
+
+
+class ReadPlateMonths(models.Model):
+    """A plate and the UTC capture months that hold at least one read with that ``plate_current`` (issue #19), one
+    row per plate.
 
     An exact plate search asks this first which months of its window hold the plate, and then plans and probes only
     those monthly partitions of ``reads_read`` rather than every month of a 1,100-day window. On PostgreSQL database
-    triggers (migration 0013) keep it current on every write: rows are added when reads are inserted or corrected, and
-    removed when a month's last read with the plate is deleted or corrected away; retention's whole-month path cleans
-    it itself (``apps.reads.retention``). It holds nothing a read does not: a row goes with the reads it stands for.
+    triggers (migrations 0013 and 0017) keep it current on every write: a month is added when reads are inserted or
+    corrected, and removed when its last read with the plate is deleted or corrected away (the row goes with its last
+    month); retention's whole-month path cleans it itself (``apps.reads.retention``). It may hold a month with no
+    matching read any more, never fewer. One row per plate with its months as an array (migration 0017) instead of
+    one row per plate and month (0013): 18.5 instead of 68.5 bytes per read in `bench_search` at 10M.
     SQLite does not use it (one plain table, nothing to prune) and it stays empty there.
     """
 
-    pk = models.CompositePrimaryKey("plate", "month")
-    plate = models.CharField(max_length=PLATE_MAX_LENGTH)
-    month = models.DateField(help_text="First day of the UTC month.")
+    plate = models.CharField(max_length=PLATE_MAX_LENGTH, primary_key=True)
+    months = MonthSetField(help_text="UTC capture months holding a read of the plate: year * 12 + month - 1.")
 
     def __str__(self) -> str:
-        return f"{self.plate} in {self.month:%Y-%m}"
+        return f"{self.plate} in {len(self.months or [])} months"
 
 
 class ReadCorrection(models.Model):

@@ -266,6 +266,7 @@ def _partitions_purge_each(ctx: RunContext, *, keep: str, params: list, parts: l
 def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, parts: list[str], share: float,
                      timeout: str, run_id: int | None) -> tuple[int, int]:
     """One month partition (``_partitions_purge``): returns (reads kept, reads purged)."""
+    from apps.reads.models import month_number
     from apps.reads.partitions import partition_month
 
     with transaction.atomic(), connection.cursor() as cursor:
@@ -297,10 +298,9 @@ def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, par
             # The plate → month summary (issue #19) forgets the plates only the purged reads carried in this month;
             # TRUNCATE fires no delete trigger, so this is done here.
             cursor.execute(
-                "DELETE FROM reads_readplatemonth s USING (SELECT DISTINCT r.plate_current AS plate "  # noqa: S608
-                f"FROM {gone}) g WHERE s.plate = g.plate AND s.month = %s "
-                "AND NOT EXISTS (SELECT 1 FROM retention_keep k WHERE k.plate_current = g.plate)",
-                [partition_month(name).date()])
+                "SELECT reads_plate_months_forget(ARRAY(SELECT DISTINCT r.plate_current FROM "  # noqa: S608
+                f"{gone} AND NOT EXISTS (SELECT 1 FROM retention_keep k WHERE k.plate_current = r.plate_current)), "
+                "%s::smallint)", [month_number(partition_month(name))])
             # TRUNCATE refuses a table with deferred checks still queued (reads inserted earlier in this same
             # transaction, e.g. by a caller's outer transaction): run them now, then defer again as Django does.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

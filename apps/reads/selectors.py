@@ -265,12 +265,13 @@ def _suffix_anchored(pattern: PlatePattern) -> bool:
     return pattern.text[0] in "?*" and pattern.text[-1] not in "?*"
 
 
-# The months of the window that hold the plate; the same statement sets the search's statement timeout, so an exact
-# search pays no extra round trip for it.
+# The months of the window that hold the plate (one row per plate: its months as year * 12 + month - 1, migration
+# reads.0017), as the first day of each; the same statement sets the search's statement timeout, so an exact search
+# pays no extra round trip for it.
 _PLATE_MONTHS_SQL = (
     "SELECT set_config('statement_timeout', %s, true), "
-    "ARRAY(SELECT s.month FROM reads_readplatemonth s WHERE s.plate = %s AND s.month >= %s AND s.month <= %s "
-    "ORDER BY s.month)"
+    "ARRAY(SELECT make_date(m / 12, m %% 12 + 1, 1) FROM reads_readplatemonths s CROSS JOIN LATERAL unnest(s.months) m "
+    "WHERE s.plate = %s AND m >= %s AND m <= %s ORDER BY m)"
 )
 
 
@@ -280,13 +281,16 @@ def _uses_plate_months(search: ReadSearch) -> bool:
 
 
 def _plate_months(search: ReadSearch) -> list:
-    """PostgreSQL, exact plate: the UTC capture months of the window that hold the plate (``ReadPlateMonth``, kept
-    by triggers). Also (re)sets the search's statement timeout for the rest of the transaction."""
+    """PostgreSQL, exact plate: the UTC capture months of the window that hold the plate (``ReadPlateMonths``, kept
+    by triggers), as dates (the first of each month). Also (re)sets the search's statement timeout for the rest of the
+    transaction."""
+    from apps.reads.models import month_number
     from apps.reads.partitions import month_start
 
     with connection.cursor() as cursor:
         cursor.execute(_PLATE_MONTHS_SQL, [str(int(SEARCH_STATEMENT_TIMEOUT_MS)), search.plate.text,
-                                           month_start(search.start).date(), month_start(search.end).date()])
+                                           month_number(month_start(search.start)),
+                                           month_number(month_start(search.end))])
         return cursor.fetchone()[1] or []
 
 

@@ -130,3 +130,14 @@ def planned_partitions(run) -> tuple[object, set[str]]:
             plan = "\n".join(row[0] for row in cursor.fetchall())
             planned |= {name for name in names if f" {name} " in f"{plan} " or f" {name}_" in plan}
     return result, planned
+
+
+def plate_months() -> set[tuple[str, object]]:
+    """The plate → months summary (``ReadPlateMonths``: one row per plate, its months as year * 12 + month - 1) as
+    (plate, first day of the UTC month) pairs."""
+    from datetime import date
+
+    from apps.reads.models import ReadPlateMonths
+
+    return {(row.plate, date(number // 12, number % 12 + 1, 1))
+            for row in ReadPlateMonths.objects.all() for number in row.months}

@@ -10,12 +10,12 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from apps.reads.models import Read, ReadPlateMonth
+from apps.reads.models import Read, ReadPlateMonths, month_number
 from apps.reads.partitions import DEFAULT, month_start, partition_name, partitions_ensure
 from apps.reads.selectors import read_search, read_search_build, read_search_where
 from apps.reads.services.corrections import read_correct
 from tests.holds.helpers import make_read
-from tests.reads.conftest import SEARCH, partitioned_only, planned_partitions
+from tests.reads.conftest import SEARCH, partitioned_only, planned_partitions, plate_months
 
 pytestmark = partitioned_only
 
@@ -25,7 +25,7 @@ def _month(moment) -> date:
 
 
 def _summary() -> set[tuple[str, date]]:
-    return set(ReadPlateMonth.objects.values_list("plate", "month"))
+    return plate_months()
 
 
 def test_an_exact_search_over_its_whole_window_plans_only_the_months_holding_the_plate(camera, investigator):
@@ -66,7 +66,9 @@ def test_archived_reads_stay_hidden_and_the_summary_does_not_widen_a_search(came
     assert [read.pk for read in read_search(user=investigator, search=search, **SEARCH).reads] == [live.pk]
     assert [read.pk for read in read_search(user=sysadmin, search=search, **SEARCH).reads] == [live.pk, archived.pk]
     # A stale summary row (a month with no read of the plate any more) changes nothing: the plate still decides.
-    ReadPlateMonth.objects.create(plate="7ABC123", month=_month(now - timedelta(days=200)))
+    row = ReadPlateMonths.objects.get(plate="7ABC123")
+    row.months = sorted([*row.months, month_number(_month(now - timedelta(days=200)))])
+    row.save()
     wide = read_search_build(plate="7ABC123", start=now - timedelta(days=300), end=now)
     assert read_search(user=investigator, search=wide, **SEARCH).total == 1
 
@@ -141,3 +143,71 @@ def test_deleting_reads_waiting_in_the_default_partition_keeps_the_summary_exact
     assert ("6DEF606", month) in _summary()  # the other read of the month still carries the plate
     Read.objects.filter(pk=second.pk).delete()
     assert ("6DEF606", month) not in _summary()
+
+
+def _months_of(plate: str) -> set[date]:
+    return {month for held, month in _summary() if held == plate}
+
+
+def test_a_plate_has_one_summary_row_that_gains_and_loses_months_as_its_reads_come_and_go(
+        camera, store_reads, investigator):
+    now = timezone.now()
+    old = make_read(camera, plate="4MNO444", days_ago=300)
+    older = make_read(camera, plate="4MNO444", days_ago=500)
+    partitions_ensure()
+    (arrived,) = store_reads([("4MNO444", 3)])  # a read arriving through ingest for a plate the summary holds
+    arrived = Read.objects.get(pk=arrived)
+    months = {_month(old.captured_at), _month(older.captured_at), _month(arrived.captured_at)}
+    assert ReadPlateMonths.objects.filter(plate="4MNO444").count() == 1
+    assert _months_of("4MNO444") == months
+
+    def found():
+        search = read_search_build(plate="4MNO444", start=now - timedelta(days=settings.PORTAL["READ_SEARCH_MAX_DAYS"]),
+                                   end=now)
+        return sorted(read.pk for read in read_search(user=investigator, search=search, **SEARCH).reads)
+
+    assert found() == sorted([old.pk, older.pk, arrived.pk])  # every read, across three partitions
+
+    # A correction moves its month: the old plate keeps its other months, the new plate gains this one.
+    read_correct(actor=investigator, read=Read.objects.get(pk=old.pk), corrected_plate="4MNO447",
+                 reason="Crop shows 7.")
+    assert _months_of("4MNO444") == months - {_month(old.captured_at)}
+    assert _months_of("4MNO447") == {_month(old.captured_at)}
+    assert found() == sorted([older.pk, arrived.pk])
+
+    # Purging a month's last read of the plate takes that month out; the plate's other month stays.
+    Read.objects.filter(pk=older.pk).delete()
+    assert _months_of("4MNO444") == {_month(arrived.captured_at)}
+    assert found() == [arrived.pk]
+    # And the row goes with the plate's last month.
+    Read.objects.filter(pk=arrived.pk).delete()
+    assert not ReadPlateMonths.objects.filter(plate="4MNO444").exists()
+    assert found() == []
+
+
+def test_a_batch_of_reads_of_one_plate_over_several_months_writes_its_row_once(camera, investigator):
+    """One INSERT of reads of the same plate in several months (as the bulk loaders and a camera's catch-up batch
+    send): the plate's row gets every month, and a repeat of months it already holds changes nothing."""
+    now = timezone.now()
+    reads = [make_read(camera, plate="2RST222", days_ago=ago) for ago in (1, 100)]
+    partitions_ensure()
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO reads_read (camera_id, source_read_id, source, plate_read, plate_normalized, "
+                       "plate_current, region, captured_at, received_at, latitude, longitude, confidence) "
+                       "SELECT camera_id, source_read_id || '-' || n, source, plate_read, plate_normalized, "
+                       "plate_current, region, captured_at - make_interval(days => n), received_at, latitude, "
+                       "longitude, confidence FROM reads_read, generate_series(30, 35) n WHERE id = %s", [reads[1].pk])
+        cursor.execute("SELECT ctid::text FROM reads_readplatemonths WHERE plate = %s", ["2RST222"])
+        (version,) = cursor.fetchone()
+        cursor.execute("INSERT INTO reads_read (camera_id, source_read_id, source, plate_read, plate_normalized, "
+                       "plate_current, region, captured_at, received_at, latitude, longitude, confidence) "
+                       "SELECT camera_id, source_read_id || '-again', source, plate_read, plate_normalized, "
+                       "plate_current, region, captured_at, received_at, latitude, longitude, confidence "
+                       "FROM reads_read WHERE plate_current = %s", ["2RST222"])
+        cursor.execute("SELECT ctid::text FROM reads_readplatemonths WHERE plate = %s", ["2RST222"])
+        assert cursor.fetchone()[0] == version  # months it held already: no new row version written
+    captured = Read.objects.filter(plate_current="2RST222").values_list("captured_at", flat=True)
+    assert _months_of("2RST222") == {_month(moment) for moment in captured}
+    assert len(_months_of("2RST222")) >= 3
+    search = read_search_build(plate="2RST222", start=now - timedelta(days=300), end=now)
+    assert read_search(user=investigator, search=search, **SEARCH).total == 16

@@ -10,9 +10,9 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.reads.models import Read, ReadCorrection, ReadPlateMonth
+from apps.reads.models import Read, ReadCorrection, ReadPlateMonths
 from apps.reads.partitions import month_add, month_start, partition_name, partitions_ensure
-from tests.reads.conftest import partition_names, partition_of, partitioned_only
+from tests.reads.conftest import partition_names, partition_of, partitioned_only, plate_months
 
 pytestmark = partitioned_only
 
@@ -93,7 +93,7 @@ def test_retention_empties_whole_months_and_keeps_a_hold_spanning_the_boundary(
     assert ReadCorrection.objects.filter(pk=kept_correction.pk).exists()
     assert not default_storage.exists(before[0].vehicle_image.name)  # the purged reads' images are gone
     # The plate → month summary (issue #19) keeps only what the held reads stand for (TRUNCATE fires no trigger).
-    assert set(ReadPlateMonth.objects.values_list("plate", "month")) == {
+    assert plate_months() == {
         (r.plate_current, month_start(r.captured_at).date()) for r in held}
     assert domain_events("alprportal.retention.run.", target=run)[-1] == "alprportal.retention.run.succeeded"
     with connection.cursor() as cursor:
@@ -149,7 +149,7 @@ def test_a_busy_month_is_purged_row_by_row_and_nothing_waits_long(camera, run_re
     counts = run.counts["reads.purge"]
     assert counts["partitions_busy"] == 1 and "partitions_emptied" not in counts
     assert counts["purged"] == 4 and not Read.objects.filter(pk__in=[r.pk for r in due]).exists()
-    assert not ReadPlateMonth.objects.exists()  # purged row by row: the summary rows went with the reads
+    assert not ReadPlateMonths.objects.exists()  # purged row by row: the summary rows went with the reads
     assert busy in partition_names()  # dropped on a later run, when nobody holds it
 
 

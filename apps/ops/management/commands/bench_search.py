@@ -154,17 +154,18 @@ class Command(BaseCommand):
 
     @staticmethod
     def _plate_months_fill(cursor) -> None:
-        """The plate → month summary exact search reads first (``ReadPlateMonth``, issue #19). Its triggers do not fire
-        during the bulk load (``session_replication_role = replica``), so it is rebuilt here from the table, as the
-        migration that introduced it fills it: the same rows the triggers would have written, key built after."""
+        """The plate → months summary exact search reads first (``ReadPlateMonths``, issue #19). Its triggers do not
+        fire during the bulk load (``session_replication_role = replica``), so it is rebuilt here from the table: the
+        same rows the triggers would have written (one per plate, its months sorted), key built after."""
         cursor.execute("SET work_mem = '512MB'")
-        cursor.execute("TRUNCATE reads_readplatemonth")
-        cursor.execute("ALTER TABLE reads_readplatemonth DROP CONSTRAINT reads_readplatemonth_pkey")
-        cursor.execute("INSERT INTO reads_readplatemonth (plate, month) SELECT DISTINCT plate_current, "
-                       "(date_trunc('month', captured_at AT TIME ZONE 'UTC'))::date FROM reads_read")
-        cursor.execute("ALTER TABLE reads_readplatemonth ADD PRIMARY KEY (plate, month)")
+        cursor.execute("TRUNCATE reads_readplatemonths")
+        cursor.execute("ALTER TABLE reads_readplatemonths DROP CONSTRAINT reads_readplatemonths_pkey")
+        cursor.execute("INSERT INTO reads_readplatemonths (plate, months) SELECT d.plate, array_agg(d.m ORDER BY d.m) "
+                       "FROM (SELECT DISTINCT plate_current AS plate, reads_month_number(captured_at) AS m "
+                       "FROM reads_read) d GROUP BY d.plate")
+        cursor.execute("ALTER TABLE reads_readplatemonths ADD PRIMARY KEY (plate)")
         cursor.execute("RESET work_mem")
-        cursor.execute("VACUUM (ANALYZE) reads_readplatemonth")
+        cursor.execute("VACUUM (ANALYZE) reads_readplatemonths")
 
     def _insert(self, first: int, last: int, plates: int, days: int) -> float:
         started = time.perf_counter()
@@ -292,12 +293,19 @@ class Command(BaseCommand):
             cursor.execute("SELECT pg_size_pretty(sum(pg_total_relation_size(relid))) "
                            "FROM pg_partition_tree('reads_read'::regclass)")
             size = cursor.fetchone()[0]
-            cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('reads_readplatemonth')), "
+            cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('reads_readplatemonths')), "
                            "pg_size_pretty(pg_total_relation_size('reads_readkey')), "
-                           "pg_size_pretty(pg_total_relation_size('reads_readplatemonth') + "
+                           "pg_size_pretty(pg_total_relation_size('reads_readplatemonths') + "
                            "pg_total_relation_size('reads_readkey') + (SELECT sum(pg_total_relation_size(relid)) "
                            "FROM pg_partition_tree('reads_read'::regclass)))")
             months_size, keys_size, total_size = cursor.fetchone()
+            # The same in bytes per stored read, to compare runs of different sizes (and extrapolate) without rounding.
+            cursor.execute("SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('reads_read')), "
+                           "pg_total_relation_size('reads_readplatemonths'), pg_total_relation_size('reads_readkey')")
+            table_bytes, months_bytes, keys_bytes = (int(value) for value in cursor.fetchone())
+        per_read = {name: round(value / max(stored, 1), 1) for name, value in (
+            ("table", table_bytes), ("plate_months", months_bytes), ("read_keys", keys_bytes),
+            ("total", table_bytes + months_bytes + keys_bytes))}
         return {
             "benchmark": "bench_search",
             "reads": stored,
@@ -328,4 +336,5 @@ class Command(BaseCommand):
             "read_keys_size": keys_size,
             # What the reads cost on disk: the table, its key table and its plate → month summary, with indexes.
             "size_with_keys_and_plate_months": total_size,
+            "bytes_per_read": per_read,
         }
