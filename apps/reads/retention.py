@@ -9,7 +9,7 @@ transaction::
                      AND NOT EXISTS (<held by a pending or active hold>)
                    ORDER BY r.captured_at LIMIT :batch FOR UPDATE OF r SKIP LOCKED)
     UPDATE reads_read r SET archived_at = :as_of FROM batch
-    WHERE r.captured_at = batch.at AND r.tableoid = batch.rel AND r.ctid = batch.tid
+    WHERE r.tableoid = batch.rel AND r.ctid = batch.tid AND r.captured_at < :cutoff AND r.captured_at >= :resume
 
 so a crash loses at most the batch in flight and a rerun continues where the predicate says (idempotent,
 resumable; the batching kit is ``apps.retention.engine``). Purges delete the read's parts (corrections, agent alerts,
