@@ -9,7 +9,7 @@ transaction::
                      AND NOT EXISTS (<held by a pending or active hold>)
                    ORDER BY r.captured_at LIMIT :batch FOR UPDATE OF r SKIP LOCKED)
     UPDATE reads_read r SET archived_at = :as_of FROM batch
-    WHERE r.captured_at = batch.at AND r.tableoid = batch.rel AND r.ctid = batch.tid
+    WHERE r.tableoid = batch.rel AND r.ctid = batch.tid AND r.captured_at < :cutoff AND r.captured_at >= :resume
 
 so a crash loses at most the batch in flight and a rerun continues where the predicate says (idempotent,
 resumable; the batching kit is ``apps.retention.engine``). Purges delete the read's parts (corrections, agent alerts,
@@ -85,16 +85,15 @@ def _archive_batch(*, cutoff: datetime, as_of: datetime, limit: int, after: date
         if _pg():
             cursor.execute("SELECT set_config('gin_pending_list_limit', %s, true)", [GIN_PENDING_LIST_LIMIT])
             _join_back_by_tid(cursor)
+            join_back, join_params = _join_back(cutoff, after)
             cursor.execute(
-                # The row's ctid (locked by this statement) joins back without a primary-key lookup per row. A ctid
-                # is unique only within one table: with reads partitioned (issue #19) the partition (tableoid) and
-                # the capture time (which prunes the join to that partition) come with it.
+                # The row's ctid (locked by this statement) joins back without a primary-key lookup per row, with
+                # its partition (tableoid) and the batch's capture-time range: see _join_back.
                 f"WITH batch AS (SELECT r.tableoid AS rel, r.ctid AS tid, r.captured_at AS at FROM reads_read r "  # noqa: S608 - fixed SQL
                 f"WHERE {where} ORDER BY r.captured_at LIMIT %s FOR UPDATE OF r SKIP LOCKED), "
-                "done AS (UPDATE reads_read r SET archived_at = %s FROM batch "
-                "WHERE r.captured_at = batch.at AND r.tableoid = batch.rel AND r.ctid = batch.tid "
+                f"done AS (UPDATE reads_read r SET archived_at = %s FROM batch WHERE {join_back} "
                 "RETURNING r.captured_at) SELECT count(*), max(captured_at) FROM done",
-                [*params, limit, as_of])
+                [*params, limit, as_of, *join_params])
             count, last = cursor.fetchone()
             return count, last
         cursor.execute(f"SELECT r.id, r.captured_at FROM reads_read r WHERE {where} "  # noqa: S608
@@ -114,6 +113,29 @@ def _join_back_by_tid(cursor) -> None:
     partitioned table, every partition scanned per batch; JIT would compile that estimate for seconds."""
     cursor.execute("SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), "
                    "set_config('jit', 'off', true)")
+
+
+# A batch whose capture-time range is at most this long spans at most three month partitions (usually one).
+JOIN_BACK_NARROW = timedelta(days=62)
+
+
+def _join_back(end: datetime, after: datetime | None) -> tuple[str, list]:
+    """How an UPDATE/DELETE batch finds the rows its ``batch`` CTE locked (issue #19). The batch's capture-time range
+    is repeated as constants, so the planner prunes the statement to the partitions of that range at plan time (one
+    month, two at a month's end); without it every month partition was planned and opened with all its indexes
+    (60-90 ms of planning per batch with 29 months) and tried for each read. Within such a narrow range each read is
+    then fetched by its row position — a TID scan, one page read — and ``tableoid`` tells the partition (a ctid is
+    unique only within one table). A range with no lower bound or a long one (the first batch after an old held read)
+    could cover many months: there the capture time prunes each lookup to its partition at run time instead (one
+    probe of the time index per read)."""
+    condition = "r.tableoid = batch.rel AND r.ctid = batch.tid AND r.captured_at < %s"
+    params: list = [end]
+    if after is not None:
+        condition += " AND r.captured_at >= %s"
+        params.append(after)
+    if after is None or end - after > JOIN_BACK_NARROW:
+        condition = f"r.captured_at = batch.at AND {condition}"
+    return condition, params
 
 
 def _held_past(*, where: str, params: list, as_of: datetime) -> int:
@@ -163,7 +185,8 @@ def read_referenced_sql(alias: str = "r") -> str:
 
 
 def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None, run_id: int | None,
-                 as_of: datetime):
+                 as_of: datetime, end: datetime):
+    """One purge batch of reads chosen by ``where`` (which bounds ``captured_at`` below ``end``)."""
     resume, resume_params = _resume_clause(after)
     referenced = read_referenced_sql("r")
     where = f"{where} {resume} AND NOT {read_held_sql('r', as_of=as_of, per_read=True)}" + (
@@ -173,23 +196,23 @@ def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None
     with connection.cursor() as cursor:
         if _pg():
             _join_back_by_tid(cursor)
+            join_back, join_params = _join_back(end, after)
             deletes = "".join(f"part{n} AS (DELETE FROM {table} c USING batch WHERE c.read_id = batch.id), "  # noqa: S608 - model tables
                               for n, table in enumerate(parts))
             cursor.execute(
-                # ctid with its partition (tableoid) and capture time: see _archive_batch.
+                # ctid with its partition (tableoid) and the batch's capture-time range: see _join_back.
                 f"WITH batch AS (SELECT r.id, r.tableoid AS rel, r.ctid AS tid, r.captured_at AS at "  # noqa: S608
                 f"FROM reads_read r WHERE {where} "
                 "ORDER BY r.captured_at LIMIT %s FOR UPDATE OF r SKIP LOCKED), "
                 f"{deletes}"
-                "gone AS (DELETE FROM reads_read r USING batch "
-                "WHERE r.captured_at = batch.at AND r.tableoid = batch.rel AND r.ctid = batch.tid "
+                f"gone AS (DELETE FROM reads_read r USING batch WHERE {join_back} "
                 "RETURNING r.captured_at, r.vehicle_image, r.plate_crop), "
                 "files AS (INSERT INTO retention_pendingfiledeletion (name, source, enqueued_at, run_id, attempts, "
                 "last_error) SELECT f.name, f.source, %s, %s, 0, '' FROM gone CROSS JOIN LATERAL (VALUES "
                 "(gone.vehicle_image, 'reads.vehicle_image'), (gone.plate_crop, 'reads.plate_crop')) "
                 "AS f(name, source) WHERE f.name <> '' AND position('.pack#' in f.name) = 0) "
                 "SELECT count(*), max(captured_at) FROM gone",
-                [*params, limit, as_of, run_id])
+                [*params, limit, *join_params, as_of, run_id])
             return cursor.fetchone()
         cursor.execute(f"SELECT r.id, r.captured_at, r.vehicle_image, r.plate_crop FROM reads_read r "  # noqa: S608
                        f"WHERE {where} ORDER BY r.captured_at LIMIT %s", [*params, limit])
@@ -329,7 +352,7 @@ def reads_purge_archived(ctx: RunContext, days: int) -> dict:
     run_id = ctx.run.pk if ctx.run else None
     _partitions_purge(ctx, eligible=where, params=[bound, cutoff], bound=bound, run_id=run_id)
     engine.keyset_slices(ctx, lambda after, end: _purge_batch(where=where, params=[end, cutoff], limit=ctx.batch_size,
-                                                 after=after, run_id=run_id, as_of=ctx.as_of), "purged",
+                                                 after=after, run_id=run_id, as_of=ctx.as_of, end=end), "purged",
             end=bound, first_sql="SELECT r.captured_at FROM reads_read r WHERE r.captured_at < %s "
             "AND r.archived_at IS NOT NULL AND r.archived_at < %s ORDER BY r.captured_at LIMIT 1",
             first_params=[bound, cutoff])
@@ -349,7 +372,8 @@ def reads_purge_non_hit(ctx: RunContext, days: int) -> dict:
     run_id = ctx.run.pk if ctx.run else None
     _partitions_purge(ctx, eligible=where, params=[cutoff], bound=cutoff, run_id=run_id)
     engine.keyset_batches(ctx, lambda after, end: _purge_batch(where=where, params=[end], limit=ctx.batch_size,
-                                                               after=after, run_id=run_id, as_of=ctx.as_of),
+                                                               after=after, run_id=run_id, as_of=ctx.as_of,
+                                                               end=end),
                           "purged", start=None, end=cutoff)
     ctx.add("image_packs_released", image_packs_release(ctx))
     return ctx.counts.get(ctx.step, {})

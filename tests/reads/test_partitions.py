@@ -196,3 +196,78 @@ def test_deleting_a_read_checks_its_references_without_probing_every_month(camer
         transaction.set_rollback(True)
     assert len(months) >= 3 and own in touched
     assert not touched & (months - {own}), touched
+
+
+def _function_calls(cursor, name: str) -> int:
+    """PL/pgSQL calls of ``name`` made so far in this transaction (``track_functions`` on for this session)."""
+    cursor.execute("SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions WHERE funcname = %s", [name])
+    return cursor.fetchone()[0]
+
+
+def test_a_deleted_read_still_referred_to_is_refused_once_per_statement(camera, make_user):
+    """The reference rule behind the foreign keys (a deleted read may leave nothing referring to it) is checked once
+    per DELETE statement over all its reads, not once per read at commit (issue #19: the nightly purge paid a function
+    call per read): a delete of several reads, one of them still corrected, is refused as a whole and leaves every
+    read; the purge's shape — the parts deleted in the same statement as the reads — is accepted."""
+    now = timezone.now()
+    read_batch_ingest(camera=camera, items=[{"plate": "7ABC123", "captured_at": iso(now - timedelta(minutes=n)),
+                                             "read_id": f"del{n}"} for n in range(3)])
+    reads = list(Read.objects.filter(source_read_id__startswith="del").order_by("source_read_id"))
+    ReadCorrection.objects.create(read=reads[1], previous_plate="7ABC123", corrected_plate="7ABC128", reason="x",
+                                  corrected_by=make_user())
+    ids = [r.pk for r in reads]
+    with pytest.raises(IntegrityError, match=f"read {reads[1].pk} is still referred to"), transaction.atomic(), \
+            connection.cursor() as cursor:
+        cursor.execute("DELETE FROM reads_read WHERE id = ANY(%s)", [ids])  # refused here, not only at commit
+    assert Read.objects.filter(pk__in=ids).count() == 3
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL track_functions = 'pl'")
+        cursor.execute("WITH parts AS (DELETE FROM reads_readcorrection c WHERE c.read_id = ANY(%s)) "
+                       "DELETE FROM reads_read WHERE id = ANY(%s)", [ids, ids])
+        assert cursor.rowcount == 3
+        assert _function_calls(cursor, "reads_read_delete_check_statement") == 1  # one check for the statement
+        assert _function_calls(cursor, "reads_read_delete_check") == 0  # the per-read check of 0012/0016 is gone
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # nothing left dangling
+    assert not Read.objects.filter(pk__in=ids).exists()
+    assert not ReadCorrection.objects.filter(read_id__in=ids).exists()
+
+
+def test_a_read_moved_out_of_the_default_partition_keeps_its_references(camera, make_user):
+    """The partition manager deletes a month's reads from the DEFAULT partition and puts them into their new
+    partition in one transaction: a correction of such a read still refers to it afterwards, and nothing fails."""
+    month = month_add(month_start(timezone.now()), -30)
+    name = partition_name(month)
+    if name in partition_names():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {name})")  # noqa: S608 - a partition name
+            assert not cursor.fetchone()[0]
+        _drop_partition(name)
+    from tests.holds.helpers import make_read
+
+    read = make_read(camera, days_ago=(timezone.now() - month - timedelta(days=3)).total_seconds() / 86400)
+    assert partition_of(read.pk) == DEFAULT
+    correction = ReadCorrection.objects.create(read=read, previous_plate="7ABC123", corrected_plate="7ABC128",
+                                               reason="x", corrected_by=make_user())
+    partitions_ensure()
+    assert partition_of(read.pk) == name
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the correction's own check: its read exists
+    assert ReadCorrection.objects.get(pk=correction.pk).read_id == read.pk
+
+
+def test_archiving_calls_no_function_per_read_and_originals_stay_immutable(camera):
+    """R-READ-2's check is the update trigger's condition: archiving (``archived_at`` only) calls no function per
+    read (issue #19: one PL/pgSQL call per read archived), and a change of an original column is still refused."""
+    now = timezone.now()
+    read_batch_ingest(camera=camera, items=[{"plate": "7ABC123", "captured_at": iso(now - timedelta(minutes=n)),
+                                             "read_id": f"arc{n}"} for n in range(3)])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL track_functions = 'pl'")
+        cursor.execute("UPDATE reads_read SET archived_at = now() WHERE source_read_id LIKE 'arc%%'")
+        assert cursor.rowcount == 3
+        assert _function_calls(cursor, "reads_read_refuse_original_change") == 0
+    for change in ("plate_read = '8XYZ999'", "captured_at = captured_at - interval '1 second'",
+                   "metadata = '{\"x\": 1}'::jsonb", "latitude = latitude + 1"):
+        with pytest.raises(DatabaseError, match="immutable"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"UPDATE reads_read SET {change} WHERE source_read_id = 'arc0'")  # noqa: S608 - constants

@@ -55,7 +55,8 @@ def test_a_purge_batch_probes_the_held_reads_by_read_instead_of_scanning_them(ca
     now = timezone.now()
     with connection.execute_wrapper(explain):
         _purge_batch(where="r.captured_at < %s AND r.archived_at IS NOT NULL AND r.archived_at < %s",
-                     params=[now - timedelta(days=730), now], limit=1000, after=None, run_id=None, as_of=now)
+                     params=[now - timedelta(days=730), now], limit=1000, after=None, run_id=None, as_of=now,
+                     end=now - timedelta(days=730))
 
     assert plans, "the purge batch statement was not seen"
     batch = plans[0].split("CTE part0")[0]

@@ -182,3 +182,56 @@ def test_batches_touch_only_their_own_reads_when_row_positions_repeat_across_mon
     assert Read.objects.get(pk=archived_lately.pk).archived_at == archived_lately.archived_at
     assert Read.objects.get(pk=neighbour.pk).archived_at == neighbour.archived_at
     assert "partitions_emptied" not in run.counts["reads.purge"]
+
+
+def test_a_night_across_a_month_boundary_goes_row_by_row_and_a_hold_spanning_it_stays_untouched(
+        camera, detective, boss, run_retention, policy, settings, django_capture_on_commit_callbacks):
+    """The nightly batches of a night that straddles a month boundary (issue #19: each batch's statement is planned
+    for the partitions of its own capture-time range): batches of three reads cross from one month into the next, the
+    held reads on both sides are neither archived nor purged (R-RET-3), every other read is archived (R-RET-1) and
+    then purged with its key, its plate-month row and its image files (R-RET-2)."""
+    from django.core.files.storage import default_storage
+
+    from apps.holds.choices import HoldGround, ScopeKind
+    from apps.holds.services.request import hold_request
+    from apps.reads.models import ReadKey
+    from tests.holds.helpers import approve_and_verify
+
+    settings.PORTAL = {**settings.PORTAL, "RETENTION_PARTITION_KEEP_MAX_SHARE": 0.0}  # never a whole month here
+    policy(read_retention_days=730, archive_purge_days=365)
+    boundary = month_start(timezone.now() - timedelta(days=1000)).astimezone(UTC)
+    _fresh_partitions(boundary - timedelta(hours=1), boundary)
+    before = _month_reads(camera, boundary, 5, archived_days_ago=None)          # the month's last hours
+    after = _month_reads(camera, boundary, 5, archived_days_ago=None, step=1)   # the next month's first hours
+    partitions_ensure()
+    assert len({partition_of(r.pk) for r in before + after}) == 2
+    held = [before[2], after[0]]
+    hold = hold_request(actor=detective, case_number="24-000998", reason="Evidence.", ground=HoldGround.EVIDENCE,
+                        contact="x", scope_kind=ScopeKind.READS, read_ids=[r.pk for r in held])
+    approve_and_verify(boss=boss, hold=hold)
+    others = [r for r in before + after if r not in held]
+
+    first = run_retention(batch_size=3)
+    assert first.counts["reads.archive"]["archived"] == 8 and first.counts["reads.archive"]["held_kept"] == 2
+    assert not Read.objects.filter(pk__in=[r.pk for r in others], archived_at__isnull=True).exists()
+    # Archived long enough ago to be purged by the next night.
+    Read.objects.filter(pk__in=[r.pk for r in others]).update(archived_at=timezone.now() - timedelta(days=400))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = run_retention(batch_size=3)
+    counts = second.counts["reads.purge"]
+    assert counts["purged"] == 8 and counts["held_kept"] == 0 and "partitions_emptied" not in counts
+    assert set(Read.objects.filter(pk__in=[r.pk for r in before + after]).values_list("pk", flat=True)) == {
+        r.pk for r in held}
+    for read in held:  # untouched: not archived, originals as captured, key and plate-month row kept
+        stored = Read.objects.get(pk=read.pk)
+        assert stored.archived_at is None and stored.plate_read == read.plate_read
+        assert stored.captured_at == read.captured_at
+        assert ReadKey.objects.filter(camera_id=camera.pk, source_read_id=read.source_read_id, read_id=read.pk).exists()
+    assert not ReadKey.objects.filter(read_id__in=[r.pk for r in others]).exists()
+    assert set(ReadPlateMonth.objects.filter(month__in=[month_start(r.captured_at).date() for r in before + after])
+               .values_list("plate", "month")) == {(r.plate_current, month_start(r.captured_at).date()) for r in held}
+    gone_images = [r.vehicle_image.name for r in others if r.vehicle_image]
+    assert gone_images and not any(default_storage.exists(name) for name in gone_images)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no reference left dangling

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 BENCH_DB = "alpr_bench_retention"
+
+
+def _bench_name(name: str) -> bool:
+    """A database this command may create and drop: ``alpr_bench…``, or ``h<N>_bench…`` (a helper's own namespace on a
+    shared server)."""
+    return name.startswith("alpr_bench") or re.fullmatch(r"h\d+_bench\w*", name) is not None
 
 
 def _rss_mb() -> float:
@@ -102,8 +109,8 @@ class Command(BaseCommand):
         if db["ENGINE"] != "django.db.backends.postgresql":
             raise CommandError("bench_retention needs PostgreSQL (set DATABASE_URL).")
         name = options["database"]
-        if not name.startswith("alpr_bench"):
-            raise CommandError("The benchmark database name must start with alpr_bench (it is dropped).")
+        if not _bench_name(name):
+            raise CommandError("The benchmark database name must start with alpr_bench or h<N>_bench (it is dropped).")
         import psycopg
 
         admin = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"] or "postgres",
@@ -142,7 +149,7 @@ class Command(BaseCommand):
     def _run(self, options):
         from django.db import connection
 
-        if not connection.settings_dict["NAME"].startswith("alpr_bench"):
+        if not _bench_name(connection.settings_dict["NAME"]):
             raise CommandError("--phase run works only inside a benchmark database.")
         settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="alpr-bench-media-")
         total, old, held, batch = options["reads"], options["old"], options["held"], options["batch_size"]
