@@ -121,7 +121,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reads", "0016_read_delete_check_one_partition"),
+        ("reads", "0017_plate_months_one_row_per_plate"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
