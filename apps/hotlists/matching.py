@@ -180,8 +180,8 @@ def compile_version(version_id: int, rows, exact_plates: Iterable[str] = ()) -> 
 
 
 # The version's entries as they stood at that version (added in it or before, not removed by it), not expired now:
-# the partial ones whole, the exact ones by plate only (a frozenset removes repeats: DISTINCT cost the database more than
-# the rest of the load).
+# the partial ones whole, the exact ones by plate only (a frozenset removes repeats: DISTINCT cost the database
+# more than the rest of the load).
 _VERSION_ENTRIES_SQL = """
 SELECT e.id, e.hot_list_id, e.plate_pattern, e.is_partial, e.state, e.expires_at, e.priority
 FROM hotlists_hotlistentry e
