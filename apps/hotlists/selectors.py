@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -58,15 +59,26 @@ class _AgreementCache:
 agreement_cache = _AgreementCache()
 
 
+# One statement, written out: every ingest batch asks it, and building it through the ORM cost more Python than
+# matching a batch's partial patterns (issue #19). Same meaning as HotList.objects.filter(active=True,
+# current_version__isnull=False).filter(Q(source=OWN) | Q(last_refreshed_at__gt=fresh_after)).
+_USABLE_VERSIONS_SQL = """
+SELECT h.id, h.source, h.agency_id, h.current_version_id, v.number
+FROM hotlists_hotlist h JOIN hotlists_hotlistversion v ON v.id = h.current_version_id
+WHERE h.active AND (h.source = %s OR h.last_refreshed_at > %s)
+"""
+
+
 def hot_list_usable_versions(*, now: datetime | None = None) -> dict[int, tuple[int, int]]:
     """{list id: (version id, version number)} of the lists that may match right now: active, with a version, and —
     for another agency's list — refreshed within ``PARTNER_HOTLIST_MAX_AGE_HOURS`` (R-HOT-2, computed here, live,
     never by a task) and, for a partner, under an agreement in force (R-SHR-2). One small query."""
     now = now or timezone.now()
     fresh_after = now - partner_max_age()
-    rows = (HotList.objects.filter(active=True, current_version__isnull=False)
-            .filter(Q(source=HotListSource.OWN) | Q(last_refreshed_at__gt=fresh_after))
-            .values_list("id", "source", "agency_id", "current_version_id", "current_version__number"))
+    with connection.cursor() as cursor:
+        cursor.execute(_USABLE_VERSIONS_SQL,
+                       [HotListSource.OWN.value, connection.ops.adapt_datetimefield_value(fresh_after)])
+        rows = cursor.fetchall()
     usable = {}
     for list_id, source, agency_id, version_id, number in rows:
         if source == HotListSource.PARTNER and not agreement_cache.in_force(agency_id):

@@ -5,6 +5,7 @@ transaction, so a hit is visible as soon as its read is."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from datetime import datetime
@@ -14,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.common.celery_utils import task_send_on_commit
-from apps.hotlists.matching import EntryRef, ReadRow, match_rows, matcher_cache, region_state
+from apps.hotlists.matching import EntryRef, ReadRow, matcher_cache, partial_found, reads_pair
 from apps.hotlists.models import Hit, HotListEntry, PendingMatch
 from apps.hotlists.selectors import hot_list_usable_versions
 from apps.reads.hooks import StoredRead
@@ -104,8 +105,8 @@ def hits_match_reads(*, read_ids: Iterable[int] = (), reads: Iterable[StoredRead
         if not usable:
             return []
         with transaction.atomic():
-            rows = [ReadRow(read.id, read.plate, read.region, read.camera_id, read.captured_at)
-                    for read in stored if not read.flagged_out_of_service]  # R-READ-5a
+            # Matched as ingest holds them (same fields as ReadRow): nothing is built per read (issue #19).
+            rows = [read for read in stored if not read.flagged_out_of_service]  # R-READ-5a
             if loaded:
                 rows += _reads_load(loaded)
             return _match(rows, now=now, usable=usable)
@@ -161,25 +162,79 @@ def hits_match_pending(*, read_ids: Iterable[int] | None = None, batch_size: int
             return matched
 
 
-def _match(reads: list[ReadRow], *, now: datetime, usable: dict[int, tuple[int, int]]) -> list[int]:
+def _match(reads: list, *, now: datetime, usable: dict[int, tuple[int, int]]) -> list[int]:
+    """R-HOT-3: every read (``ReadRow`` or ``StoredRead``) against every entry in force of the usable lists, exact and
+    partial; one hit per (read, entry), created once. Work is per distinct plate of the batch (issue #19)."""
     if not reads:
         return []
     versions = [matcher_cache.get(hot_list_id=list_id, version_id=version_id, number=number, now=now)
                 for list_id, (version_id, number) in usable.items()]
     matcher_cache.retain(version_id for version_id, _number in usable.values())
-    exact = _exact_entries({read.plate for read in reads}, now=now, list_ids=list(usable))
-    matches = [(read, ref) for read in reads for ref in exact.get(read.plate, ())
-               if not (ref.state and region_state(read.region) and ref.state != region_state(read.region))]
-    if any(v.entry_count for v in versions):
-        matches += list(match_rows(reads, versions, now_ts=now.timestamp()))
-    hits = [Hit(read_id=read.read_id, entry_id=ref.entry_id, version_id=ref.version_id, hot_list_id=ref.hot_list_id,
-                camera_id=read.camera_id, plate=read.plate, priority=ref.priority, captured_at=read.captured_at,
-                matched_at=now, updated_at=now)
-            for read, ref in matches]
-    if not hits:
+    plates = {read.plate for read in reads}
+    # Exact: only the plates on one of the versions (its plates, kept per version) are asked of the database, which
+    # decides live whether an entry is in force, unexpired and of which version (R-HOT-3).
+    listed = set()
+    for compiled in versions:
+        listed |= plates & compiled.exact_plates
+    found = _exact_entries(listed, now=now, list_ids=list(usable))
+    for plate, refs in partial_found(plates, versions).items():
+        found.setdefault(plate, []).extend(refs)
+    matches = list(reads_pair(reads, found, now_ts=now.timestamp()))
+    if not matches:
         return []
-    created = Hit.objects.bulk_create(hits, ignore_conflicts=True)
-    stored = list(Hit.objects.filter(read_id__in={h.read_id for h in created}, matched_at=now)
-                  .values_list("id", flat=True))
+    stored = _hits_insert(matches, now=now)
     logger.info("%s hits from %s reads", len(stored), len(reads))
     return stored
+
+
+# Hit columns matching sets per hit; matched_at and updated_at are the batch's time, and every other column takes the
+# model's default (status new, blank notes, nobody confirmed).
+_HIT_ROW_FIELDS = ("read_id", "entry_id", "version_id", "hot_list_id", "camera_id", "plate", "priority", "captured_at")
+_HIT_TIME_FIELDS = ("matched_at", "updated_at")
+
+
+@functools.cache
+def _hits_insert_statement() -> tuple[str, tuple]:
+    """The INSERT of ``_hits_insert`` (one text per process, so the driver parses it once) and the fields whose
+    defaults it takes as parameters."""
+    fields = {f.attname: f for f in Hit._meta.concrete_fields}
+    others = tuple(f for f in Hit._meta.concrete_fields
+                   if not f.primary_key and f.attname not in _HIT_ROW_FIELDS + _HIT_TIME_FIELDS)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(fields[name].column) for name in _HIT_ROW_FIELDS + _HIT_TIME_FIELDS) + ", " + \
+        ", ".join(quote(f.column) for f in others)
+    arrays = ", ".join(f"%s::{fields[name].cast_db_type(connection)}[]" for name in _HIT_ROW_FIELDS)
+    scalars = ", ".join(f"%s::{f.cast_db_type(connection)}"
+                        for f in (*(fields[name] for name in _HIT_TIME_FIELDS), *others))
+    sql = (f"INSERT INTO {quote(Hit._meta.db_table)} ({columns}) "  # noqa: S608 - names and types from the model
+           f"SELECT m.*, {scalars} FROM unnest({arrays}) AS m "
+           "ON CONFLICT DO NOTHING RETURNING id")
+    return sql, others
+
+
+def _hits_insert(matches: list, *, now: datetime) -> list[int]:
+    """Store one hit per (read, entry) and return the ids of those created: a hit that exists already (the same read
+    matched again) is skipped by the unique constraint ``hit_once_per_read_and_entry``, so matching is idempotent
+    (R-HOT-3).
+
+    On PostgreSQL one ``INSERT … SELECT … FROM unnest(arrays) ON CONFLICT DO NOTHING RETURNING id`` whatever the
+    number of hits (issue #19: the ORM's bulk_create, which cannot return the ids when it skips conflicts, then a
+    query for those ids, cost more Python than the rest of matching); elsewhere that bulk_create and that query."""
+    if connection.vendor != "postgresql":
+        Hit.objects.bulk_create([Hit(read_id=read.id, entry_id=ref.entry_id, version_id=ref.version_id,
+                                     hot_list_id=ref.hot_list_id, camera_id=read.camera_id, plate=read.plate,
+                                     priority=ref.priority, captured_at=read.captured_at, matched_at=now,
+                                     updated_at=now)
+                                 for read, ref in matches], ignore_conflicts=True)
+        return list(Hit.objects.filter(read_id__in={read.id for read, _ref in matches}, matched_at=now)
+                    .values_list("id", flat=True))
+    sql, others = _hits_insert_statement()
+    template = Hit()  # the model's defaults, as bulk_create would have saved them (a callable default is called)
+    scalars = [now, now, *(f.get_db_prep_save(getattr(template, f.attname), connection) for f in others)]
+    arrays = [[read.id for read, _ref in matches], [ref.entry_id for _read, ref in matches],
+              [ref.version_id for _read, ref in matches], [ref.hot_list_id for _read, ref in matches],
+              [read.camera_id for read, _ref in matches], [read.plate for read, _ref in matches],
+              [ref.priority for _read, ref in matches], [read.captured_at for read, _ref in matches]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*scalars, *arrays])
+        return [hit_id for (hit_id,) in cursor.fetchall()]
