@@ -92,7 +92,6 @@ class PlateReader:
         size_keep: int = 1,
         length_w: float = 0.0,
         choose_variant: float = 0.0,
-        mask_edges: int = 0,
     ):
         """Options (defaults are the measured configuration):
 
@@ -131,11 +130,6 @@ class PlateReader:
         choose_variant: a variant of the plate model (beam, edge) that holds at least this share of the photo's
         evidence is ranked like a text a view read (so ``AVP2403`` is stated where the views read ``YAVP2403``).  See
         the engine README, *1.5 candidate*.
-
-        mask_edges (tried for 1.5, bits): a refined region's lines are also cleaned, at either end of the character
-        row, of 1: a plate-frame edge or bracket (a narrow stroke running clearly above and below the characters),
-        which the recognizer reads as a first or last ``1``/``L``/``I``; 2: two small letters stacked one above the
-        other (``US``, ``NG``), read as one more first character.  See :func:`mask_edges`.
         """
         self.det, self.rec = det, rec
         self.det_side = det_side
@@ -164,7 +158,6 @@ class PlateReader:
         self.size_keep = size_keep
         self.length_w = length_w
         self.choose_variant = choose_variant
-        self.mask_edges = mask_edges
         self._len_log = plates.length_log_prior() if length_w else {}
         self.layout = plates.LayoutPrior() if layout_w else None
 
@@ -289,13 +282,13 @@ class PlateReader:
                 continue
             original_quad = (best.quad / sc + [cx0, cy0]).astype(np.float32)
             line = crop_quad(crop, best.quad)
-            masked = self._clean(line)
+            masked = mask_marks(line) if self.mask_marks else None
             if masked is not None:  # a sticker/logo between the characters: read the line without it
                 jobs.append((f"redet{mult:g}-masked", masked, original_quad))
             else:
                 jobs.append((f"redet{mult:g}", line, original_quad))
-        if self.mask_marks or self.mask_edges:
-            masked = self._clean(crop_quad(img, q))
+        if self.mask_marks:
+            masked = mask_marks(crop_quad(img, q))
             if masked is not None:
                 jobs.append(("det-masked", masked, q))
         if jobs:
@@ -311,17 +304,6 @@ class PlateReader:
                 tb = TextBox(oq, 1.0)
                 out.append(Candidate(rd.text, self._score(rd, tb, img.shape), rd.confidence, oq, rd.raw, "rec2",
                                      char_probs=rd.char_probs, cp=rd.cp, geometry=self._geometry(tb, img.shape)))
-        return out
-
-    def _clean(self, line: np.ndarray):
-        """The line with stickers between the character groups (``mask_marks``) and a frame edge at either end of the
-        character row (``mask_edges``) painted over, or None when there was nothing to paint."""
-        out = mask_marks(line) if self.mask_marks else None
-        if self.mask_edges:
-            edged = mask_edges(line if out is None else out, frame=bool(self.mask_edges & 1),
-                               stacked=bool(self.mask_edges & 2))
-            if edged is not None:
-                out = edged
         return out
 
     def _apply_size_rule(self, cands: list[Candidate]) -> None:
@@ -597,98 +579,6 @@ def mask_marks(line: np.ndarray, debug: bool = False):
     # of 111, than painting the original pixels: within noise, kept as measured)
     out = cv2.resize(out, (W, H), interpolation=cv2.INTER_AREA if s > 1 else cv2.INTER_CUBIC)
     return (out, f"marks={marks} chars={len(chars)} ch={ch}") if debug else out
-
-
-def mask_edges(line: np.ndarray, debug: bool = False, *, frame: bool = True, stacked: bool = False):
-    """Paint a plate-frame edge or bracket that sits at either end of a text line's character row.
-
-    The recognizer reads the frame's vertical edge (or a bolt bracket) just before or after the number as one more
-    ``1``, ``L`` or ``I``. Told by shape, not by the reading: the character row is found as in :func:`mask_marks`
-    (>= 4 components of one height on one baseline, the polarity with the longer row); an edge is a component of the
-    same polarity that lies wholly outside the row (left of its first or right of its last character, within one
-    character height of it), is narrow (at most 45 % of the character height wide) and runs clearly beyond the
-    character band at both ends (top and bottom at least 10 % of the character height outside it; within 1.6
-    character heights of the row: a character merged with a bracket's foot is not in the row) — a character,
-    even a ``1`` or ``I``, spans the band and no more. Where the edge's lower or upper part bends along the row (an
-    ``L``-shaped corner), only the columns outside the row are painted (``frame``).
-
-    ``stacked``: also paint two small letters stacked one above the other at an end of the row (Massachusetts' ``US``,
-    Oregon's ``NG``, ``RT``: each 20-62 % of the character height, together spanning the band, within one character
-    height of the row), which the recognizer reads as one more first character (``S4280`` for ``4280``); plate
-    numbers, and the labels of these data sets, leave them out. Returns the painted copy, or None.
-    """
-    H, W = line.shape[:2]
-    if H < 8 or W < 3 * H // 2:
-        return (None, "small") if debug else None
-    s = 64.0 / H
-    img = cv2.resize(line, (max(8, int(round(W * s))), 64), interpolation=cv2.INTER_CUBIC if s > 1 else cv2.INTER_AREA)
-    g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-    best = None
-    for kind in (cv2.THRESH_BINARY_INV, cv2.THRESH_BINARY):
-        pol = cv2.adaptiveThreshold(g, 255, cv2.ADAPTIVE_THRESH_MEAN_C, kind, 31, 5)
-        n, lab, st, _ = cv2.connectedComponentsWithStats(pol, connectivity=8)
-        comps = [tuple(st[i, :4]) + (i,) for i in range(1, n) if st[i, 4] >= 12]
-        row = _char_row([c[:4] for c in comps], img.shape[0])
-        if row and (best is None or len(row[0]) > len(best[0])):
-            best = (row[0], row[1], comps, pol, lab)
-    if best is None:
-        return (None, "no-row") if debug else None
-    chars, (ctop, cbot, ch), comps, pol, lab = best
-    cset = set(chars)
-    first_x = min(c[0] for c in chars)
-    last_x = max(c[0] + c[2] for c in chars)
-    edges = []  # (x0, x1): columns to paint
-    # rows clearly above / below the character band (its rows are ctop .. cbot - 1)
-    above, below = int(math.floor(ctop - 0.1 * ch)), int(math.ceil(cbot - 1 + 0.1 * ch))
-    if above < 1 or below >= img.shape[0] - 1:
-        return (None, "tight") if debug else None
-    for x, y, w, h, i in comps if frame else ():
-        if (x, y, w, h) in cset or y > above or y + h - 1 < below:
-            continue  # a character, or nothing of it runs beyond the character band at both ends
-        left = x < first_x
-        if not left and x + w <= last_x:
-            continue  # not at an end of the row
-        mine = lab[:, x:x + w] == i
-        # columns where this component runs beyond the band at both ends: the frame's vertical stroke (a character
-        # merged with a bracket's foot has its own columns inside the band, so only the stroke's columns count)
-        tall = mine[:above + 1].any(axis=0) & mine[below:].any(axis=0)
-        cols = np.nonzero(tall)[0] + x
-        if cols.size == 0:
-            continue
-        x0, x1 = int(cols[0]), int(cols[-1]) + 1
-        if x1 - x0 > 0.45 * ch or x1 - x0 < 2:
-            continue  # too wide for a frame edge: a logo, a character touching something
-        if left and (x1 > first_x or first_x - x1 > 1.6 * ch):
-            continue
-        if not left and (x0 < last_x or x0 - last_x > 1.6 * ch):
-            continue
-        edges.append((x0, x1))
-    if stacked:  # two small letters stacked at an end of the row (``US``, ``NG``, ``RT`` on the left of a plate)
-        small = [c for c in comps if c[:4] not in cset and 0.2 * ch <= c[3] <= 0.62 * ch and c[2] <= 0.9 * ch
-                 and c[1] >= ctop - 0.2 * ch and c[1] + c[3] <= cbot + 0.2 * ch]
-        for a in small:
-            for b in small:
-                if b is a or b[1] < a[1] + a[3] - 0.1 * ch:
-                    continue  # b must sit under a
-                ov = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-                if ov < 0.5 * min(a[2], b[2]):
-                    continue
-                x0, x1 = min(a[0], b[0]), max(a[0] + a[2], b[0] + b[2])
-                if b[1] + b[3] - a[1] < 0.75 * ch:
-                    continue  # together they do not span the character band
-                if x1 <= first_x and first_x - x1 <= ch or x0 >= last_x and x0 - last_x <= ch:
-                    edges.append((x0, x1))
-    if not edges:
-        return (None, f"no-edge chars={len(chars)} ch={ch}") if debug else None
-    out = img.copy()
-    bg_mask = pol == 0
-    for x0, x1 in edges:
-        a, b = max(0, x0 - 1), min(out.shape[1], x1 + 1)
-        region, bgm = out[:, a:b], bg_mask[:, a:b]
-        color = np.median(region[bgm], axis=0) if bgm.any() else np.median(region.reshape(-1, 3), axis=0)
-        out[:, a:b] = color.astype(np.uint8)
-    out = cv2.resize(out, (W, H), interpolation=cv2.INTER_AREA if s > 1 else cv2.INTER_CUBIC)
-    return (out, f"edges={edges} chars={len(chars)} ch={ch}") if debug else out
 
 
 def _char_row(comps, H):
