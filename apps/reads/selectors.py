@@ -30,7 +30,7 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.audit.justification_rules import SEARCH_SUBJECT, justification_check
 from apps.audit.models import AccessLog
-from apps.audit.services import access_log_record, access_purpose_check
+from apps.audit.services import access_log_record, access_purpose_verify
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.reads.hooks import alternate_texts_sources
 from apps.reads.models import Camera, Read, ReadCorrection, ReadKey
@@ -398,32 +398,102 @@ def _matching_rows(search: ReadSearch, *, include_archived: bool, limit: int,
                    offset: int) -> tuple[int, list[tuple[int, Any]]]:
     """(total matches, (id, captured_at) of one page in newest-first order). Runs inside the caller's transaction.
     The capture times let the page's reads be loaded from their own partitions only (``_reads_in_order``)."""
+    total, rows, _reads = _matching_page(search, include_archived=include_archived, limit=limit, offset=offset,
+                                         load=False)
+    return total, rows
+
+
+def _read_page_columns() -> tuple[list, list]:
+    """The concrete fields of a read and of its camera, in the order ``_matching_page`` selects them."""
+    return list(Read._meta.concrete_fields), list(Camera._meta.concrete_fields)
+
+
+def _model_from_row(model, fields: list, alias: str, values) -> Any:
+    """A model instance from raw column values, through the same converters the ORM applies (e.g. JSON)."""
+    converted = []
+    for field_, value in zip(fields, values, strict=True):
+        column = field_.get_col(alias)
+        for converter in connection.ops.get_db_converters(column) + field_.get_db_converters(connection):
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [field_.attname for field_ in fields], converted)
+
+
+def _matching_page(search: ReadSearch, *, include_archived: bool, limit: int, offset: int,
+                   load: bool) -> tuple[int, list[tuple[int, Any]], list[Read] | None]:
+    """(total matches, (id, captured_at) of one page in newest-first order, the page's reads with their cameras or
+    None). Runs inside the caller's transaction.
+
+    PostgreSQL with ``load``: the count, the page and the page's reads (with their cameras) come back from one
+    statement (issue #19: one round trip fewer per search). Each read is fetched by (id, captured_at) in a LATERAL
+    subquery, so only its own partition is probed; the window (and an exact plate's months) bound the partitions
+    planned. Otherwise (None) the caller loads the page with ``_reads_in_order``."""
     months = None
     if _uses_plate_months(search):
         months = _plate_months(search)  # sets the statement timeout too
         if not months:  # the plate was not read in the window: nothing to plan or count
-            return 0, []
+            return 0, [], []
     where, params = _where(search, include_archived=include_archived, months=months)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             if months is None:
+                # Its own statement: a timeout set inside the matching statement would only bind the next one
+                # (PostgreSQL arms the timer when a statement starts). An exact search set it in _plate_months.
                 cursor.execute(f"SET LOCAL statement_timeout = {int(SEARCH_STATEMENT_TIMEOUT_MS)}")
             # {where} is built from fixed clauses only; every value is a parameter.
+            select, joins, page_params = "", "", []
+            read_fields, camera_fields = _read_page_columns()
+            if load:
+                bounds, page_params = _where_time(search, months)
+                columns = [f"x.{connection.ops.quote_name(f.column)}" for f in read_fields]
+                columns += [f"k.{connection.ops.quote_name(f.column)}" for f in camera_fields]
+                select = ", " + ", ".join(columns)
+                joins = (
+                    " LEFT JOIN LATERAL (SELECT * FROM reads_read x WHERE x.id = p.id AND x.captured_at = p.captured_at"
+                    f" AND {bounds} OFFSET 0) x ON true"  # OFFSET 0: one probe per page row, never a join of partitions
+                    " LEFT JOIN reads_camera k ON k.id = x.camera_id"
+                )
             sql = (
                 f"WITH m AS MATERIALIZED (SELECT r.id, r.captured_at FROM reads_read r WHERE {where}), "  # noqa: S608
                 "c AS (SELECT count(*) AS n FROM m) "
-                "SELECT c.n, p.id, p.captured_at FROM c LEFT JOIN LATERAL ("
+                f"SELECT c.n, p.id, p.captured_at{select} FROM c LEFT JOIN LATERAL ("
                 "SELECT m.id, m.captured_at FROM m ORDER BY m.captured_at DESC, m.id DESC LIMIT %s OFFSET %s) p ON true"
+                f"{joins} ORDER BY p.captured_at DESC, p.id DESC"
             )
-            cursor.execute(sql, [*params, limit, offset])
+            cursor.execute(sql, [*params, limit, offset, *page_params])
             rows = cursor.fetchall()
             total = rows[0][0] if rows else 0
-            return total, [(row[1], row[2]) for row in rows if row[1] is not None]
+            page = [row for row in rows if row[1] is not None]
+            reads = None
+            if load:
+                reads = []
+                split = 3 + len(read_fields)
+                for row in page:
+                    if row[3] is None:  # gone between the two scans of one statement's snapshot: cannot happen
+                        continue
+                    read = _model_from_row(Read, read_fields, "x", row[3:split])
+                    Read._meta.get_field("camera").set_cached_value(
+                        read, _model_from_row(Camera, camera_fields, "k", row[split:]))
+                    reads.append(read)
+            return total, [(row[1], row[2]) for row in page], reads
         cursor.execute(f"SELECT count(*) FROM reads_read r WHERE {where}", params)  # noqa: S608 - as above
         total = cursor.fetchone()[0]
         cursor.execute(f"SELECT r.id FROM reads_read r WHERE {where} ORDER BY r.captured_at DESC, r.id DESC "  # noqa: S608
                        "LIMIT %s OFFSET %s", [*params, limit, offset])
-        return total, [(row[0], None) for row in cursor.fetchall()]
+        return total, [(row[0], None) for row in cursor.fetchall()], None
+
+
+def _where_time(search: ReadSearch, months: list | None) -> tuple[str, list[Any]]:
+    """The search's time bounds over ``reads_read x`` (the window, and an exact plate's months): plan-time partition
+    pruning for the page's LATERAL lookups in ``_matching_page``."""
+    ops = connection.ops
+    clause = "x.captured_at >= %s AND x.captured_at < %s"
+    params: list[Any] = [ops.adapt_datetimefield_value(search.start), ops.adapt_datetimefield_value(search.end)]
+    if months is not None:
+        months_clause, values = _plate_months_clause(months)
+        clause += " AND " + months_clause.replace("r.captured_at", "x.captured_at")
+        params.extend(values)
+    return clause, params
 
 
 def _matching_ids(search: ReadSearch, *, include_archived: bool, limit: int, offset: int) -> tuple[int, list[int]]:
@@ -494,7 +564,8 @@ def read_search(
     Raises PermissionDeniedError, ApplicationError (purpose/case missing or not authorized, search timed out).
     """
     _require_query_permission(user)
-    purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number, user=user)
+    verdict = access_purpose_verify(purpose=purpose, case_number=case_number, user=user)  # verified once (R-READ-3)
+    purpose, case_number = verdict.purpose, verdict.case_number
     justified = plate_less_elements(search=search, justification=justification, attested=attested)
     page, page_size = max(1, int(page)), max(1, min(int(page_size), 500))
     if page > READ_SEARCH_PAGE_MAX:
@@ -502,19 +573,22 @@ def read_search(
     include_archived = read_is_admin(user)
     try:
         with transaction.atomic():
-            total, rows = _matching_rows(search, include_archived=include_archived, limit=page_size,
-                                         offset=(page - 1) * page_size)
+            total, rows, loaded = _matching_page(search, include_archived=include_archived, limit=page_size,
+                                                 offset=(page - 1) * page_size, load=True)
             log = access_log_record(
                 user=user, action="reads.search",
                 data_elements={**search.data_elements(), "page": page, "include_archived": include_archived,
                                **justified},
                 purpose=purpose, case_number=case_number, result_count=total, request=request, endpoint=endpoint,
+                verdict=verdict,
             )
     except OperationalError as exc:
         if "statement timeout" in str(exc) or "canceling statement" in str(exc):
             raise ApplicationError(SEARCH_TIMED_OUT, code="search_timed_out") from exc
         raise
-    reads = _reads_in_order(rows)
+    # Nothing leaves this function before the log row is committed (R-AUD-1); the reads fetched with the page
+    # (PostgreSQL) are only handed out now.
+    reads = loaded if loaded is not None else _reads_in_order(rows)
     notes = read_match_notes(search=search, reads=reads)
     for read in reads:
         read.match_note = notes.get(read.pk, "")  # shown beside the plate by the search page
@@ -530,7 +604,8 @@ def read_search_export(
     access (action ``reads.export``, R-AUD-1), written before the rows are returned, naming its recipient
     (``recipient``: data elements of apps.disclosures.egress.ExportRecipient, R-SHR-8)."""
     _require_query_permission(user)
-    purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number, user=user)
+    verdict = access_purpose_verify(purpose=purpose, case_number=case_number, user=user)  # verified once (R-READ-3)
+    purpose, case_number = verdict.purpose, verdict.case_number
     justified = plate_less_elements(search=search, justification=justification, attested=attested)
     limit = settings.PORTAL["READ_EXPORT_MAX_ROWS"]
     include_archived = read_is_admin(user)
@@ -544,6 +619,7 @@ def read_search_export(
                 data_elements={**search.data_elements(), "format": "csv", "include_archived": include_archived,
                                **(recipient or {}), **justified},
                 purpose=purpose, case_number=case_number, result_count=total, request=request, endpoint=endpoint,
+                verdict=verdict,
             )
     except OperationalError as exc:
         if "statement timeout" in str(exc) or "canceling statement" in str(exc):
@@ -562,7 +638,8 @@ def read_detail_for(*, user, read_id: int, purpose: str, case_number: str, reque
     visible = read_list_visible_to(user=user)
     if not visible.filter(pk=read_id).exists():  # a hidden read is a 404 before the purpose is asked for
         raise Read.DoesNotExist
-    purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number, user=user)
+    verdict = access_purpose_verify(purpose=purpose, case_number=case_number, user=user)  # verified once (R-READ-3)
+    purpose, case_number = verdict.purpose, verdict.case_number
     with transaction.atomic():
         read = visible.prefetch_related("corrections__corrected_by").get(pk=read_id)
         access_log_record(
@@ -570,6 +647,7 @@ def read_detail_for(*, user, read_id: int, purpose: str, case_number: str, reque
             data_elements={"read_id": read.pk, "plate": read.plate_current, "camera": read.camera_id,
                            "captured_at": read.captured_at.isoformat()},
             purpose=purpose, case_number=case_number, result_count=1, request=request, endpoint=endpoint,
+            verdict=verdict,
         )
     return read
 
