@@ -448,9 +448,10 @@ def _matching_page(search: ReadSearch, *, include_archived: bool, limit: int, of
                 columns = [f"x.{connection.ops.quote_name(f.column)}" for f in read_fields]
                 columns += [f"k.{connection.ops.quote_name(f.column)}" for f in camera_fields]
                 select = ", " + ", ".join(columns)
+                # OFFSET 0 keeps the subquery a per-row probe (never a join over partitions); {bounds} is fixed text.
                 joins = (
-                    " LEFT JOIN LATERAL (SELECT * FROM reads_read x WHERE x.id = p.id AND x.captured_at = p.captured_at"
-                    f" AND {bounds} OFFSET 0) x ON true"  # OFFSET 0: one probe per page row, never a join of partitions
+                    " LEFT JOIN LATERAL (SELECT * FROM reads_read x WHERE x.id = p.id"  # noqa: S608
+                    f" AND x.captured_at = p.captured_at AND {bounds} OFFSET 0) x ON true"
                     " LEFT JOIN reads_camera k ON k.id = x.camera_id"
                 )
             sql = (
