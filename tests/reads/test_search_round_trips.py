@@ -11,18 +11,19 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from apps.audit.models import AccessLog
-from apps.reads.models import Read
 from apps.reads import selectors
+from apps.reads.models import Read
 from apps.reads.selectors import read_search, read_search_build
 from apps.reads.services.ingest import read_batch_ingest
 from tests.reads.conftest import SEARCH, iso
 
-# One exact search by a person already checked once on this request (permissions and roles cached on the user):
-# the background check (R-ACC-6), the agency's case-number forms (R-READ-3, once), BEGIN, the plate's months with
-# the statement timeout, the count with the page and its reads, the chain lock with the log's head, the log row,
-# COMMIT. Before issue #19's round-trip work the same search sent 13 (the case-number forms twice, a savepoint and
-# its release, the lock and the head apart, and the page loaded after the commit).
-EXACT_SEARCH_STATEMENTS = 8
+# One exact search by a person the request's gate has already checked (permissions, roles and the background check
+# found on record, R-ACC-6, are remembered on the user object): the agency's case-number forms (R-READ-3, once),
+# BEGIN, the plate's months with the statement timeout, the count with the page and its reads, the chain lock with
+# the log's head, the log row, COMMIT. Before issue #19's round-trip work the same search sent 13 (the background
+# check again, the case-number forms twice, a savepoint and its release, the lock and the head apart, and the page
+# loaded after the commit).
+EXACT_SEARCH_STATEMENTS = 7
 
 
 def _search(user, plate="7ABC123", days=200):
@@ -32,10 +33,11 @@ def _search(user, plate="7ABC123", days=200):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL statements")
 @pytest.mark.django_db(transaction=True)  # as in production: the search's transaction is the outermost (no savepoint)
-def test_an_exact_search_is_a_fixed_number_of_statements(investigator, store_reads, camera,
-                                                         django_assert_max_num_queries):
+def test_an_exact_search_is_a_fixed_number_of_statements(
+    investigator, store_reads, camera, django_assert_max_num_queries
+):
     store_reads([("7ABC123", 5), ("7ABC123", 60 * 24 * 40), ("7ABC123", 60 * 24 * 100), ("8XYZ999", 10)])
-    _search(investigator)  # permissions and roles are loaded once per request, as the page's gate does
+    _search(investigator)  # what the request's gate loads first (permissions, roles, the background check)
     with django_assert_max_num_queries(EXACT_SEARCH_STATEMENTS):
         result = _search(investigator)
         # the page comes with its cameras: showing them sends nothing more
@@ -57,13 +59,18 @@ def _fields(instance) -> dict:
 
 def test_the_page_loaded_with_the_count_is_the_same_as_loaded_on_its_own(investigator, store_reads, camera):
     store_reads([("7ABC123", minute) for minute in range(1, 8)] + [("7ABD123", 3)])
-    item = {"plate": "7ABC123", "captured_at": iso(timezone.now() - timedelta(minutes=1, seconds=30)),
-            "read_id": "t-meta", "metadata": {"lane": 2, "note": "ünïcode"}}
+    item = {
+        "plate": "7ABC123",
+        "captured_at": iso(timezone.now() - timedelta(minutes=1, seconds=30)),
+        "read_id": "t-meta",
+        "metadata": {"lane": 2, "note": "ünïcode"},
+    }
     ids = [row.id for row in read_batch_ingest(camera=camera, items=[item]).results]
     for plate in ("7ABC123", "7AB?123"):
         for page in (1, 2, 3):
-            result = read_search(user=investigator, search=read_search_build(plate=plate), page=page, page_size=3,
-                                 **SEARCH)
+            result = read_search(
+                user=investigator, search=read_search_build(plate=plate), page=page, page_size=3, **SEARCH
+            )
             rows = selectors._matching_rows(result.search, include_archived=False, limit=3, offset=(page - 1) * 3)
             alone = selectors._reads_in_order(rows[1])
             assert [_fields(read) for read in result.reads] == [_fields(read) for read in alone]
