@@ -424,15 +424,17 @@ def _matching_page(search: ReadSearch, *, include_archived: bool, limit: int, of
     """(total matches, (id, captured_at) of one page in newest-first order, the page's reads with their cameras or
     None). Runs inside the caller's transaction.
 
-    PostgreSQL with ``load``: the count, the page and the page's reads (with their cameras) come back from one
-    statement (issue #19: one round trip fewer per search). Each read is fetched by (id, captured_at) in a LATERAL
-    subquery, so only its own partition is probed; the window (and an exact plate's months) bound the partitions
-    planned. Otherwise (None) the caller loads the page with ``_reads_in_order``."""
+    PostgreSQL, exact plate, with ``load``: the count, the page and the page's reads (with their cameras) come back
+    from one statement (issue #19: one round trip fewer per search). Each read is fetched by (id, captured_at) in a
+    LATERAL subquery, so only its own partition is probed; the plate's months bound the partitions planned.
+    Otherwise (None) the caller loads the page with ``_reads_in_order``: for a partial pattern the per-row probes
+    over the window's partitions measured slower at p95 than one pruned load of the page (5M reads, 2026-12-06)."""
     months = None
     if _uses_plate_months(search):
         months = _plate_months(search)  # sets the statement timeout too
         if not months:  # the plate was not read in the window: nothing to plan or count
             return 0, [], []
+    load = load and months is not None
     where, params = _where(search, include_archived=include_archived, months=months)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
