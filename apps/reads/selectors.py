@@ -398,105 +398,32 @@ def _matching_rows(search: ReadSearch, *, include_archived: bool, limit: int,
                    offset: int) -> tuple[int, list[tuple[int, Any]]]:
     """(total matches, (id, captured_at) of one page in newest-first order). Runs inside the caller's transaction.
     The capture times let the page's reads be loaded from their own partitions only (``_reads_in_order``)."""
-    total, rows, _reads = _matching_page(search, include_archived=include_archived, limit=limit, offset=offset,
-                                         load=False)
-    return total, rows
-
-
-def _read_page_columns() -> tuple[list, list]:
-    """The concrete fields of a read and of its camera, in the order ``_matching_page`` selects them."""
-    return list(Read._meta.concrete_fields), list(Camera._meta.concrete_fields)
-
-
-def _model_from_row(model, fields: list, alias: str, values) -> Any:
-    """A model instance from raw column values, through the same converters the ORM applies (e.g. JSON)."""
-    converted = []
-    for field_, value in zip(fields, values, strict=True):
-        column = field_.get_col(alias)
-        for converter in connection.ops.get_db_converters(column) + field_.get_db_converters(connection):
-            value = converter(value, column, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [field_.attname for field_ in fields], converted)
-
-
-def _matching_page(search: ReadSearch, *, include_archived: bool, limit: int, offset: int,
-                   load: bool) -> tuple[int, list[tuple[int, Any]], list[Read] | None]:
-    """(total matches, (id, captured_at) of one page in newest-first order, the page's reads with their cameras or
-    None). Runs inside the caller's transaction.
-
-    PostgreSQL, exact plate, with ``load``: the count, the page and the page's reads (with their cameras) come back
-    from one statement (issue #19: one round trip fewer per search). Each read is fetched by (id, captured_at) in a
-    LATERAL subquery, so only its own partition is probed; the plate's months bound the partitions planned.
-    Otherwise (None) the caller loads the page with ``_reads_in_order``: for a partial pattern the per-row probes
-    over the window's partitions measured slower at p95 than one pruned load of the page (5M reads, 2026-12-06)."""
     months = None
     if _uses_plate_months(search):
         months = _plate_months(search)  # sets the statement timeout too
         if not months:  # the plate was not read in the window: nothing to plan or count
-            return 0, [], []
-    load = load and months is not None
+            return 0, []
     where, params = _where(search, include_archived=include_archived, months=months)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             if months is None:
-                # Its own statement: a timeout set inside the matching statement would only bind the next one
-                # (PostgreSQL arms the timer when a statement starts). An exact search set it in _plate_months.
                 cursor.execute(f"SET LOCAL statement_timeout = {int(SEARCH_STATEMENT_TIMEOUT_MS)}")
             # {where} is built from fixed clauses only; every value is a parameter.
-            select, joins, page_params = "", "", []
-            read_fields, camera_fields = _read_page_columns()
-            if load:
-                bounds, page_params = _where_time(search, months)
-                columns = [f"x.{connection.ops.quote_name(f.column)}" for f in read_fields]
-                columns += [f"k.{connection.ops.quote_name(f.column)}" for f in camera_fields]
-                select = ", " + ", ".join(columns)
-                # OFFSET 0 keeps the subquery a per-row probe (never a join over partitions); {bounds} is fixed text.
-                joins = (
-                    " LEFT JOIN LATERAL (SELECT * FROM reads_read x WHERE x.id = p.id"  # noqa: S608
-                    f" AND x.captured_at = p.captured_at AND {bounds} OFFSET 0) x ON true"
-                    " LEFT JOIN reads_camera k ON k.id = x.camera_id"
-                )
             sql = (
                 f"WITH m AS MATERIALIZED (SELECT r.id, r.captured_at FROM reads_read r WHERE {where}), "  # noqa: S608
                 "c AS (SELECT count(*) AS n FROM m) "
-                f"SELECT c.n, p.id, p.captured_at{select} FROM c LEFT JOIN LATERAL ("
+                "SELECT c.n, p.id, p.captured_at FROM c LEFT JOIN LATERAL ("
                 "SELECT m.id, m.captured_at FROM m ORDER BY m.captured_at DESC, m.id DESC LIMIT %s OFFSET %s) p ON true"
-                f"{joins} ORDER BY p.captured_at DESC, p.id DESC"
             )
-            cursor.execute(sql, [*params, limit, offset, *page_params])
+            cursor.execute(sql, [*params, limit, offset])
             rows = cursor.fetchall()
             total = rows[0][0] if rows else 0
-            page = [row for row in rows if row[1] is not None]
-            reads = None
-            if load:
-                reads = []
-                split = 3 + len(read_fields)
-                for row in page:
-                    if row[3] is None:  # gone between the two scans of one statement's snapshot: cannot happen
-                        continue
-                    read = _model_from_row(Read, read_fields, "x", row[3:split])
-                    Read._meta.get_field("camera").set_cached_value(
-                        read, _model_from_row(Camera, camera_fields, "k", row[split:]))
-                    reads.append(read)
-            return total, [(row[1], row[2]) for row in page], reads
+            return total, [(row[1], row[2]) for row in rows if row[1] is not None]
         cursor.execute(f"SELECT count(*) FROM reads_read r WHERE {where}", params)  # noqa: S608 - as above
         total = cursor.fetchone()[0]
         cursor.execute(f"SELECT r.id FROM reads_read r WHERE {where} ORDER BY r.captured_at DESC, r.id DESC "  # noqa: S608
                        "LIMIT %s OFFSET %s", [*params, limit, offset])
-        return total, [(row[0], None) for row in cursor.fetchall()], None
-
-
-def _where_time(search: ReadSearch, months: list | None) -> tuple[str, list[Any]]:
-    """The search's time bounds over ``reads_read x`` (the window, and an exact plate's months): plan-time partition
-    pruning for the page's LATERAL lookups in ``_matching_page``."""
-    ops = connection.ops
-    clause = "x.captured_at >= %s AND x.captured_at < %s"
-    params: list[Any] = [ops.adapt_datetimefield_value(search.start), ops.adapt_datetimefield_value(search.end)]
-    if months is not None:
-        months_clause, values = _plate_months_clause(months)
-        clause += " AND " + months_clause.replace("r.captured_at", "x.captured_at")
-        params.extend(values)
-    return clause, params
+        return total, [(row[0], None) for row in cursor.fetchall()]
 
 
 def _matching_ids(search: ReadSearch, *, include_archived: bool, limit: int, offset: int) -> tuple[int, list[int]]:
@@ -576,8 +503,8 @@ def read_search(
     include_archived = read_is_admin(user)
     try:
         with transaction.atomic():
-            total, rows, loaded = _matching_page(search, include_archived=include_archived, limit=page_size,
-                                                 offset=(page - 1) * page_size, load=True)
+            total, rows = _matching_rows(search, include_archived=include_archived, limit=page_size,
+                                         offset=(page - 1) * page_size)
             log = access_log_record(
                 user=user, action="reads.search",
                 data_elements={**search.data_elements(), "page": page, "include_archived": include_archived,
@@ -589,9 +516,10 @@ def read_search(
         if "statement timeout" in str(exc) or "canceling statement" in str(exc):
             raise ApplicationError(SEARCH_TIMED_OUT, code="search_timed_out") from exc
         raise
-    # Nothing leaves this function before the log row is committed (R-AUD-1); the reads fetched with the page
-    # (PostgreSQL) are only handed out now.
-    reads = loaded if loaded is not None else _reads_in_order(rows)
+    # The page is loaded after the log row is committed (R-AUD-1). Loading it inside the matching statement (LATERAL
+    # probes by id and capture time) saved a round trip but cost more to plan than it saved on a quiet machine
+    # (issue #19, measured 2026-12-06: docs/scaling.md), so it stays a separate pruned statement.
+    reads = _reads_in_order(rows)
     notes = read_match_notes(search=search, reads=reads)
     for read in reads:
         read.match_note = notes.get(read.pk, "")  # shown beside the plate by the search page
