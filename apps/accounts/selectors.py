@@ -60,10 +60,21 @@ def background_check_latest(*, user: User, today: date | None = None):
 
 
 def background_check_missing_for(*, user: User, today: date | None = None) -> bool:
-    """True when the person may not query read data for want of a background check (R-ACC-6)."""
+    """True when the person may not query read data for want of a background check (R-ACC-6).
+
+    The gate asks, and the read selectors ask again for the same request's user: a check found on record is
+    remembered on that user object for the day (a search sends one query for it, not two; issue #19). Only a check
+    found is remembered — a missing one is looked up every time, so recording it opens access at once — and checks
+    are never changed or deleted, so a remembered one cannot have gone. The agency's setting is read every time."""
     if not background_check_required_for(user=user):
         return False
-    return background_check_latest(user=user, today=today) is None
+    today = today or timezone.localdate()
+    if getattr(user, "_background_check_on_record_for", None) == today:
+        return False
+    if background_check_latest(user=user, today=today) is None:
+        return True
+    user._background_check_on_record_for = today
+    return False
 
 
 def alpr_administrator_current(*, agency=None, today: date | None = None):

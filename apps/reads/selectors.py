@@ -30,7 +30,7 @@ from django.utils import timezone
 from apps.accounts.roles import Role
 from apps.audit.justification_rules import SEARCH_SUBJECT, justification_check
 from apps.audit.models import AccessLog
-from apps.audit.services import access_log_record, access_purpose_check
+from apps.audit.services import access_log_record, access_purpose_verify
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.reads.hooks import alternate_texts_sources
 from apps.reads.models import Camera, Read, ReadCorrection, ReadKey
@@ -498,7 +498,8 @@ def read_search(
     Raises PermissionDeniedError, ApplicationError (purpose/case missing or not authorized, search timed out).
     """
     _require_query_permission(user)
-    purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number, user=user)
+    verdict = access_purpose_verify(purpose=purpose, case_number=case_number, user=user)  # verified once (R-READ-3)
+    purpose, case_number = verdict.purpose, verdict.case_number
     justified = plate_less_elements(search=search, justification=justification, attested=attested)
     page, page_size = max(1, int(page)), max(1, min(int(page_size), 500))
     if page > READ_SEARCH_PAGE_MAX:
@@ -513,11 +514,15 @@ def read_search(
                 data_elements={**search.data_elements(), "page": page, "include_archived": include_archived,
                                **justified},
                 purpose=purpose, case_number=case_number, result_count=total, request=request, endpoint=endpoint,
+                verdict=verdict,
             )
     except OperationalError as exc:
         if "statement timeout" in str(exc) or "canceling statement" in str(exc):
             raise ApplicationError(SEARCH_TIMED_OUT, code="search_timed_out") from exc
         raise
+    # The page is loaded after the log row is committed (R-AUD-1). Loading it inside the matching statement (LATERAL
+    # probes by id and capture time) saved a round trip but cost more to plan than it saved on a quiet machine
+    # (issue #19, measured 2026-12-06: docs/scaling.md), so it stays a separate pruned statement.
     reads = _reads_in_order(rows)
     notes = read_match_notes(search=search, reads=reads)
     for read in reads:
@@ -534,7 +539,8 @@ def read_search_export(
     access (action ``reads.export``, R-AUD-1), written before the rows are returned, naming its recipient
     (``recipient``: data elements of apps.disclosures.egress.ExportRecipient, R-SHR-8)."""
     _require_query_permission(user)
-    purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number, user=user)
+    verdict = access_purpose_verify(purpose=purpose, case_number=case_number, user=user)  # verified once (R-READ-3)
+    purpose, case_number = verdict.purpose, verdict.case_number
     justified = plate_less_elements(search=search, justification=justification, attested=attested)
     limit = settings.PORTAL["READ_EXPORT_MAX_ROWS"]
     include_archived = read_is_admin(user)
@@ -548,6 +554,7 @@ def read_search_export(
                 data_elements={**search.data_elements(), "format": "csv", "include_archived": include_archived,
                                **(recipient or {}), **justified},
                 purpose=purpose, case_number=case_number, result_count=total, request=request, endpoint=endpoint,
+                verdict=verdict,
             )
     except OperationalError as exc:
         if "statement timeout" in str(exc) or "canceling statement" in str(exc):
@@ -566,7 +573,8 @@ def read_detail_for(*, user, read_id: int, purpose: str, case_number: str, reque
     visible = read_list_visible_to(user=user)
     if not visible.filter(pk=read_id).exists():  # a hidden read is a 404 before the purpose is asked for
         raise Read.DoesNotExist
-    purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number, user=user)
+    verdict = access_purpose_verify(purpose=purpose, case_number=case_number, user=user)  # verified once (R-READ-3)
+    purpose, case_number = verdict.purpose, verdict.case_number
     with transaction.atomic():
         read = visible.prefetch_related("corrections__corrected_by").get(pk=read_id)
         access_log_record(
@@ -574,6 +582,7 @@ def read_detail_for(*, user, read_id: int, purpose: str, case_number: str, reque
             data_elements={"read_id": read.pk, "plate": read.plate_current, "camera": read.camera_id,
                            "captured_at": read.captured_at.isoformat()},
             purpose=purpose, case_number=case_number, result_count=1, request=request, endpoint=endpoint,
+            verdict=verdict,
         )
     return read
 
