@@ -271,3 +271,19 @@ def test_archiving_calls_no_function_per_read_and_originals_stay_immutable(camer
                    "metadata = '{\"x\": 1}'::jsonb", "latitude = latitude + 1"):
         with pytest.raises(DatabaseError, match="immutable"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"UPDATE reads_read SET {change} WHERE source_read_id = 'arc0'")  # noqa: S608 - constants
+
+
+def test_the_update_triggers_condition_names_every_column_the_refusing_function_compares(db):
+    """R-READ-2: the trigger calls the refusing function only when its condition sees a changed column, so a column
+    the function compares but the condition leaves out could be changed freely. Read from the database itself: the
+    columns the function's body compares (``NEW.x``) are all in the trigger's ``WHEN``."""
+    import re
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_functiondef('reads_read_refuse_original_change'::regproc)")
+        compared = set(re.findall(r"NEW\.(\w+)", cursor.fetchone()[0]))
+        cursor.execute("SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'reads_read_originals_immutable' "
+                       "AND tgrelid = 'reads_read'::regclass")
+        condition = set(re.findall(r"new\.(\w+)", cursor.fetchone()[0], flags=re.IGNORECASE))
+    assert {"plate_read", "captured_at", "vehicle_make", "metadata"} <= compared
+    assert compared - condition == set()

@@ -54,7 +54,8 @@ BEGIN
 END $$
 """
 
-# The columns R-READ-2 freezes (0002's function compares the same ones and stays the one that raises).
+# The columns R-READ-2 freezes (the function as 0008 last defined it compares the same ones and stays the one that
+# raises).
 ORIGINALS = (
     "camera_id",
     "source_read_id",
@@ -67,6 +68,14 @@ ORIGINALS = (
     "latitude",
     "longitude",
     "confidence",
+    # 0008 added the vehicle attributes an agent sends (R-READ-2 freezes them too).
+    "vehicle_color",
+    "vehicle_make",
+    "vehicle_model",
+    "vehicle_body_type",
+    "vehicle_year_min",
+    "vehicle_year_max",
+    "direction",
 )
 CHANGED = " OR ".join(
     [
