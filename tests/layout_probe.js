@@ -48,8 +48,12 @@ for (const el of all) {
 }
 const broken = [...document.images].filter(img => img.complete && img.naturalWidth === 0 && !skip(img)
                                              && img.getAttribute('src')).map(img => img.getAttribute('src'));
+// A checkbox or radio button squashed by its flex label (a 7 px sliver next to a long text) is not seen as a control.
+const squashed = [...document.querySelectorAll('input[type=checkbox], input[type=radio]')].filter(el => !skip(el) && !hidden(el))
+  .map(el => [el, el.getBoundingClientRect()]).filter(([el, r]) => r.width > 0 && r.height > 0 && (r.width < 11 || r.height < 11))
+  .map(([el, r]) => ({element: describe(el), width: Math.round(r.width * 10) / 10, height: Math.round(r.height * 10) / 10}));
 const main = document.querySelector('main');
 const mainText = main ? main.innerText.trim() : '';
 return {hscroll: root.scrollWidth > vw, scroll_width: root.scrollWidth, inner_width: vw,
-        overflowing: overflowing.slice(0, 12), clipped: clipped.slice(0, 12), broken_images: broken.slice(0, 12),
+        overflowing: overflowing.slice(0, 12), clipped: clipped.slice(0, 12), broken_images: broken.slice(0, 12), squashed_controls: squashed.slice(0, 12),
         main_empty: !main || (mainText.length < 15 && !main.querySelector('img, svg, table, form, canvas'))};
