@@ -14,6 +14,9 @@ OCR_ENGINES_STAMP := $(VENV)/.ocr-engines
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alprportal
 # `make loadtest`: its own database on this server (created and dropped), gunicorn on a free loopback port.
 LOADTEST_DATABASE_URL ?= $(TEST_DATABASE_URL)
+# The suite runs in parallel, one pytest-xdist worker per core (each with its own test database and Redis database,
+# alprportal/settings_test.py); `make test PYTEST_WORKERS=0` runs it in one process.
+PYTEST_WORKERS ?= auto
 LOADTEST_SECONDS ?= 60
 
 .PHONY: run test install install-ocr-engines lint audit loadtest migrate demo clean
@@ -57,7 +60,7 @@ run: install
 # (fresh test DB), ruff and the import layers (lint-imports: the contracts in pyproject.toml, docs/architecture.md).
 test: install install-ocr-engines
 	bash .ci/services
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest --create-db $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) -m pytest --create-db -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 

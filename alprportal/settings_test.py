@@ -8,8 +8,13 @@ import os
 os.environ.setdefault("DJANGO_DEBUG", "false")  # tests run production-shaped settings, whatever a local .env says
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/alprportal")
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
-os.environ.setdefault("CELERY_RESULT_BACKEND", "redis://127.0.0.1:6379/15")
+# Under pytest-xdist (`make test` runs the suite in parallel) each worker has its own test database (pytest-django
+# adds the worker's name) and its own Redis database, 15 for gw0, 14 for gw1 and so on: one worker's tasks, locks and
+# queues never reach another's.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_REDIS = f"redis://127.0.0.1:6379/{15 - int(_WORKER[2:]) % 8 if _WORKER.startswith('gw') else 15}"
+os.environ.setdefault("CELERY_BROKER_URL", _REDIS)
+os.environ.setdefault("CELERY_RESULT_BACKEND", _REDIS)
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")

@@ -155,7 +155,8 @@ PRINCIPALS = ["anonymous", "sysadmin", "custodian", "supervisor", "operator", "i
 
 
 @pytest.mark.django_db
-def test_every_route_shows_plates_only_after_logging(client, settings, demo_seeded):
+@pytest.mark.parametrize("username", PRINCIPALS)  # one test a principal: the suite's workers share them out
+def test_every_route_shows_plates_only_after_logging(client, settings, demo_seeded, username):
     """R-AUD-1a: for every route × principal × variant, a response that contains a seeded plate wrote exactly one
     access-log row; no response is a server error."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
@@ -185,26 +186,25 @@ def test_every_route_shows_plates_only_after_logging(client, settings, demo_seed
             variants.append((True, {"q": a_plate[:4]}))  # a prefix: the search box's echo of it is no plate
         for kwargs in combos:
             path = route_path(route, kwargs)
-            for username in PRINCIPALS:
-                client.logout()
-                if username != "anonymous":
-                    client.force_login(User.objects.get(username=username))
-                for remembered, query in variants:
-                    if remembered and username == "anonymous":
-                        continue
-                    _remember_context(client, remembered)
-                    status, body, logged = _request(client, path, query)
-                    requests += 1
-                    where = (f"{route.name} {path}?{'&'.join(f'{k}={v}' for k, v in query.items())} as {username}"
-                             f"{' (context in session)' if remembered else ''}")
-                    if status >= 500:
-                        failures.append(f"{where}: HTTP {status}")
-                        continue
-                    found = set(TOKEN.findall(body)) & plates
-                    if found:
-                        shown.add(route.name)
-                        if logged != 1:
-                            failures.append(f"{where}: shows {sorted(found)[:3]} but wrote {logged} access-log rows")
+            client.logout()
+            if username != "anonymous":
+                client.force_login(User.objects.get(username=username))
+            for remembered, query in variants:
+                if remembered and username == "anonymous":
+                    continue
+                _remember_context(client, remembered)
+                status, body, logged = _request(client, path, query)
+                requests += 1
+                where = (f"{route.name} {path}?{'&'.join(f'{k}={v}' for k, v in query.items())} as {username}"
+                         f"{' (context in session)' if remembered else ''}")
+                if status >= 500:
+                    failures.append(f"{where}: HTTP {status}")
+                    continue
+                found = set(TOKEN.findall(body)) & plates
+                if found:
+                    shown.add(route.name)
+                    if logged != 1:
+                        failures.append(f"{where}: shows {sorted(found)[:3]} but wrote {logged} access-log rows")
     print(f"crawled {requests} requests; routes that showed plates: {sorted(shown)}; no object to open: {empty}")
     assert not unfilled, "Routes the crawler cannot fill:\n" + "\n".join(unfilled)
     assert not failures, f"{len(failures)} responses break R-AUD-1a:\n" + "\n".join(failures)
