@@ -100,6 +100,11 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=BENCH_DB)
         parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
         parser.add_argument("--phase", choices=["all", "run"], default="all", help=f"Internal ({BENCH_DB} only).")
+        parser.add_argument("--setup-only", action="store_true",
+                            help="Generate the reads and stop (the database is kept): a template for --template.")
+        parser.add_argument("--template", default="",
+                            help="Copy this database (made with --setup-only, the same day) instead of generating: "
+                                 "compare code changes on the same reads without the minutes of setup.")
 
     # --- parent: create the database, migrate, run the measuring phase in a child process -----------------------
     def handle(self, *args, **options):
@@ -115,19 +120,27 @@ class Command(BaseCommand):
 
         admin = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"] or "postgres",
                  "password": db["PASSWORD"] or None, "dbname": "postgres", "autocommit": True}
+        template = options["template"]
+        if template and not _bench_name(template):
+            raise CommandError("--template must name a benchmark database (alpr_bench… or h<N>_bench…).")
         with psycopg.connect(**admin) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            connection.execute(f'CREATE DATABASE "{name}"')
+            if template:  # a file copy: seconds, where WAL-logging it would write the whole database again
+                connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY file_copy')
+            else:
+                connection.execute(f'CREATE DATABASE "{name}"')
         url = urlparse(f"postgres://{admin['user']}@{admin['host']}:{admin['port']}/{name}")
         env = {**os.environ, "DATABASE_URL": url.geturl(), "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "true"),
                "CELERY_TASK_ALWAYS_EAGER": "true"}
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         try:
-            self.stdout.write(f"Migrating {name}…")
-            subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)  # noqa: S603 - our own manage.py
+            if not template:
+                self.stdout.write(f"Migrating {name}…")
+                subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)  # noqa: S603 - our own manage.py
             child = [*manage, "bench_retention", "--phase", "run", "--reads", str(options["reads"]), "--old",
                      str(options["old"]), "--held", str(options["held"]), "--batch-size", str(options["batch_size"]),
                      "--old-span-days", str(options["old_span_days"])]
+            child += ["--setup-only"] * options["setup_only"] + ["--template", template] * bool(template)
             # The child prints progress as it goes; its last line is the JSON result, which stays our last line.
             with subprocess.Popen(child, env=env, stdout=subprocess.PIPE, text=True) as process:  # noqa: S603
                 for line in process.stdout:
@@ -137,7 +150,7 @@ class Command(BaseCommand):
             if process.returncode:
                 raise CommandError(f"The benchmark failed (exit status {process.returncode}).")
         finally:
-            if not options["keep"]:
+            if not (options["keep"] or options["setup_only"]):
                 with psycopg.connect(**admin) as connection:
                     connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -154,8 +167,18 @@ class Command(BaseCommand):
         settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="alpr-bench-media-")
         total, old, held, batch = options["reads"], options["old"], options["held"], options["batch_size"]
         setup_started = time.perf_counter()
-        hold_id = self._generate(total=total, old=old, held=held, old_span_s=options["old_span_days"] * 86400)
+        if options["template"]:
+            from apps.holds.models import EvidenceHold
+
+            hold_id = EvidenceHold.objects.get(case_number="BENCH-1").pk
+            with connection.cursor() as cursor:  # the copy's pages are cold: read the table once, as a night would
+                cursor.execute("SELECT count(*) FROM reads_read")
+        else:
+            hold_id = self._generate(total=total, old=old, held=held, old_span_s=options["old_span_days"] * 86400)
         setup_s = time.perf_counter() - setup_started
+        if options["setup_only"]:
+            self._say(f"Set up in {setup_s:.1f} s; kept as a template")
+            return
 
         from django.utils import timezone
 
