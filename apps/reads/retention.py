@@ -154,8 +154,7 @@ def reads_archive(ctx: RunContext, days: int) -> dict:
     ctx.set("cutoff", cutoff.isoformat())
     engine.keyset_slices(
         ctx, lambda after, end: _archive_batch(cutoff=end, as_of=ctx.as_of, limit=ctx.batch_size, after=after),
-        "archived", end=cutoff, first_sql="SELECT r.captured_at FROM reads_read r WHERE r.archived_at IS NULL "
-        "AND r.captured_at < %s ORDER BY r.captured_at LIMIT 1", first_params=[cutoff])
+        "archived", end=cutoff, where="r.archived_at IS NULL AND r.captured_at < %s", params=[cutoff])
     if _pg() and ctx.counts.get(ctx.step, {}).get("archived"):
         started = time.monotonic()
         ctx.set("gin_pages_merged", _gin_merge())
@@ -353,9 +352,7 @@ def reads_purge_archived(ctx: RunContext, days: int) -> dict:
     _partitions_purge(ctx, eligible=where, params=[bound, cutoff], bound=bound, run_id=run_id)
     engine.keyset_slices(ctx, lambda after, end: _purge_batch(where=where, params=[end, cutoff], limit=ctx.batch_size,
                                                  after=after, run_id=run_id, as_of=ctx.as_of, end=end), "purged",
-            end=bound, first_sql="SELECT r.captured_at FROM reads_read r WHERE r.captured_at < %s "
-            "AND r.archived_at IS NOT NULL AND r.archived_at < %s ORDER BY r.captured_at LIMIT 1",
-            first_params=[bound, cutoff])
+            end=bound, where=where, params=[bound, cutoff])
     ctx.set("held_kept", _held_past(where=where, params=[bound, cutoff], as_of=ctx.as_of))
     ctx.add("image_packs_released", image_packs_release(ctx))
     return ctx.counts.get(ctx.step, {})
