@@ -53,9 +53,12 @@ class _BackendsCpu:
         self.lock = threading.Lock()
         self.start: dict[int, float] = {}
         self.last: dict[int, float] = {}
+        self.queue_start: dict[int, float] = {}
+        self.queue_last: dict[int, float] = {}
+        self.machine: list[int] | None = None
         self.unreadable = False
 
-    def _read(self) -> tuple[int, float | None]:
+    def _read(self) -> tuple[int, float | None, float | None]:
         from django.db import connection
 
         from apps.ops.benchmarks import _backend_cpu_seconds
@@ -63,27 +66,60 @@ class _BackendsCpu:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             pid = cursor.fetchone()[0]
-        return pid, _backend_cpu_seconds(pid)
+        return pid, _backend_cpu_seconds(pid), _run_queue_seconds(pid)
 
     def begin(self) -> None:
-        pid, seconds = self._read()
+        pid, seconds, queued = self._read()
         with self.lock:
             self.start, self.last, self.unreadable = {pid: seconds or 0.0}, {pid: seconds or 0.0}, seconds is None
+            self.queue_start, self.queue_last = {pid: queued or 0.0}, {pid: queued or 0.0}
+            self.machine = _machine_ticks()
 
     def sample(self) -> None:
-        pid, seconds = self._read()
+        pid, seconds, queued = self._read()
         with self.lock:
             if seconds is None:
                 self.unreadable = True
             else:
                 self.start.setdefault(pid, 0.0)
                 self.last[pid] = seconds
+            if queued is not None:
+                self.queue_start.setdefault(pid, 0.0)
+                self.queue_last[pid] = queued
 
     def total(self, process_s: float) -> dict:
         self.sample()  # the main connection's work after the threads' last batches
         backend = None if self.unreadable else round(sum(self.last[p] - self.start[p] for p in self.last), 2)
+        queued = round(sum(self.queue_last[p] - self.queue_start[p] for p in self.queue_last), 2)
+        machine = _machine_ticks()
+        idle = None
+        if self.machine and machine and sum(machine) > sum(self.machine):
+            # idle + iowait over all ticks of all CPUs: 0 means every core was busy (with anything) all along.
+            idle = round((machine[3] + machine[4] - self.machine[3] - self.machine[4])
+                         / (sum(machine) - sum(self.machine)), 3)
         return {"process_s": round(process_s, 2), "backend_s": backend, "backends": len(self.last),
-                "total_s": None if backend is None else round(process_s + backend, 2)}
+                "total_s": None if backend is None else round(process_s + backend, 2),
+                # Time the backends were ready to run but waited for a CPU (taken by anything else on the machine),
+                # and the machine's idle share: with both near 0 a pass's wall time is its own work, not the queue.
+                "backend_run_queue_s": queued, "machine_idle_share": idle}
+
+
+def _run_queue_seconds(pid: int) -> float | None:
+    """Seconds a local process has waited in the run queue for a CPU (/proc/<pid>/schedstat, field 2), or None."""
+    try:
+        with open(f"/proc/{pid}/schedstat", encoding="ascii") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _machine_ticks() -> list[int] | None:
+    """The machine's CPU ticks (user, nice, system, idle, iowait, irq, softirq, steal) from /proc/stat, or None."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            return [int(value) for value in stat.readline().split()[1:9]]
+    except OSError:
+        return None
 
 
 class Command(BaseCommand):
@@ -231,6 +267,9 @@ class Command(BaseCommand):
             "archive_s": round(archive_s, 2), "archived": archived,
             "archive_gin_merge_s": ctx.counts["reads.archive"].get("gin_merge_seconds"),
             "archive_reads_per_s": round(archived / archive_s) if archive_s else None,
+            # The parallel slices (apps.retention.engine.keyset_slices): candidates counted, reads done, seconds.
+            "archive_slices": ctx.counts["reads.archive"].get("slices"),
+            "purge_slices": purge_ctx.counts["reads.purge"].get("slices"),
             # CPU seconds of this process and of the PostgreSQL backend serving it (None when it could not be read):
             # on a shared machine wall time is mostly the queue for a core.
             "archive_cpu_s": archive_cpu, "purge_cpu_s": purge_cpu,
