@@ -264,9 +264,13 @@ def _partitions_purge_each(ctx: RunContext, *, keep: str, params: list, parts: l
                            bound: datetime, run_id: int | None) -> None:
     from apps.reads.partitions import LOCK_NOT_AVAILABLE, partition_drop_if_empty, partitions_list
 
+    names = []
     for name, _lower, upper in partitions_list():
         if upper > bound:
             break
+        names.append(name)
+
+    def one(name: str) -> int | None:
         try:
             kept, purged = _partition_purge(ctx, name=name, keep=keep, params=params, parts=parts, share=share,
                                             timeout=timeout, run_id=run_id)
@@ -276,13 +280,22 @@ def _partitions_purge_each(ctx: RunContext, *, keep: str, params: list, parts: l
             # Busy (a long search or export of that month): left to the row-by-row batches, whole again next night.
             logger.warning("Retention: partition %s busy, purged row by row this time", name)
             ctx.add("partitions_busy", 1)
-            continue
+            return None
         if purged:
             ctx.add("partitions_emptied", 1)
             transaction.on_commit(engine.pending_files_drain)  # the files after the commit, as the batches do
-        if kept == 0 and partition_drop_if_empty(name):
-            ctx.add("partitions_dropped", 1)
+        if ctx.after_batch is not None:  # a month is this step's batch: the progress/crash hook, in its thread
+            ctx.after_batch(ctx.step, purged)
+        return kept
 
+    # Months are independent transactions on different partitions: the workers take them in turn. Plates shared by
+    # two months meet in reads_readplatemonths, whose rows every writer locks in plate order (0017): one month waits
+    # for the other's commit there, never a deadlock. Empty months are dropped afterwards, one by one: dropping locks
+    # the parent, which would wait for the partition another worker holds.
+    kept = engine.each_parallel(names, one)
+    for name, count in zip(names, kept, strict=True):
+        if count == 0 and partition_drop_if_empty(name):
+            ctx.add("partitions_dropped", 1)
 
 
 def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, parts: list[str], share: float,

@@ -160,6 +160,44 @@ def keyset_slices(ctx: RunContext, batch, counter: str, *, where: str, params: l
     return sum(total for total, _seconds in done)
 
 
+def each_parallel(items: list, work: Callable) -> list:
+    """``[work(item) for item in items]``, the items shared among RETENTION_WORKERS threads (each on a database
+    connection of its own, closed at the end) as each finishes its previous one. For steps whose units are
+    independent transactions on different rows (whole month partitions). Serial like ``keyset_slices``: one worker,
+    SQLite, or inside an outer transaction. An error in one item stops the others after their current item."""
+    from django.conf import settings
+
+    workers = min(max(1, settings.PORTAL["RETENTION_WORKERS"]), len(items))
+    if workers <= 1 or not _pg() or connection.in_atomic_block:
+        return [work(item) for item in items]
+    results: list = [None] * len(items)
+    queue = iter(enumerate(items))
+    taking = threading.Lock()
+    failed = threading.Event()
+
+    def worker() -> None:
+        try:
+            while not failed.is_set():
+                with taking:
+                    taken = next(queue, None)
+                if taken is None:
+                    return
+                index, item = taken
+                try:
+                    results[index] = work(item)
+                except BaseException:
+                    failed.set()
+                    raise
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="retention") as pool:
+        futures = [pool.submit(worker) for _ in range(workers)]
+    for future in futures:
+        future.result()  # re-raises a worker's error
+    return results
+
+
 # --- references --------------------------------------------------------------------------------------------------
 def referenced_sql(model, alias: str, *, deleted_with=()) -> str:
     """SQL true when another record still refers to the ``model`` row ``alias`` through a database foreign key, hidden
