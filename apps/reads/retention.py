@@ -154,8 +154,7 @@ def reads_archive(ctx: RunContext, days: int) -> dict:
     ctx.set("cutoff", cutoff.isoformat())
     engine.keyset_slices(
         ctx, lambda after, end: _archive_batch(cutoff=end, as_of=ctx.as_of, limit=ctx.batch_size, after=after),
-        "archived", end=cutoff, first_sql="SELECT r.captured_at FROM reads_read r WHERE r.archived_at IS NULL "
-        "AND r.captured_at < %s ORDER BY r.captured_at LIMIT 1", first_params=[cutoff])
+        "archived", end=cutoff, where="r.archived_at IS NULL AND r.captured_at < %s", params=[cutoff])
     if _pg() and ctx.counts.get(ctx.step, {}).get("archived"):
         started = time.monotonic()
         ctx.set("gin_pages_merged", _gin_merge())
@@ -265,9 +264,13 @@ def _partitions_purge_each(ctx: RunContext, *, keep: str, params: list, parts: l
                            bound: datetime, run_id: int | None) -> None:
     from apps.reads.partitions import LOCK_NOT_AVAILABLE, partition_drop_if_empty, partitions_list
 
+    names = []
     for name, _lower, upper in partitions_list():
         if upper > bound:
             break
+        names.append(name)
+
+    def one(name: str) -> int | None:
         try:
             kept, purged = _partition_purge(ctx, name=name, keep=keep, params=params, parts=parts, share=share,
                                             timeout=timeout, run_id=run_id)
@@ -277,13 +280,22 @@ def _partitions_purge_each(ctx: RunContext, *, keep: str, params: list, parts: l
             # Busy (a long search or export of that month): left to the row-by-row batches, whole again next night.
             logger.warning("Retention: partition %s busy, purged row by row this time", name)
             ctx.add("partitions_busy", 1)
-            continue
+            return None
         if purged:
             ctx.add("partitions_emptied", 1)
             transaction.on_commit(engine.pending_files_drain)  # the files after the commit, as the batches do
-        if kept == 0 and partition_drop_if_empty(name):
-            ctx.add("partitions_dropped", 1)
+        if ctx.after_batch is not None:  # a month is this step's batch: the progress/crash hook, in its thread
+            ctx.after_batch(ctx.step, purged)
+        return kept
 
+    # Months are independent transactions on different partitions: the workers take them in turn. Plates shared by
+    # two months meet in reads_readplatemonths, whose rows every writer locks in plate order (0017): one month waits
+    # for the other's commit there, never a deadlock. Empty months are dropped afterwards, one by one: dropping locks
+    # the parent, which would wait for the partition another worker holds.
+    kept = engine.each_parallel(names, one)
+    for name, count in zip(names, kept, strict=True):
+        if count == 0 and partition_drop_if_empty(name):
+            ctx.add("partitions_dropped", 1)
 
 
 def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, parts: list[str], share: float,
@@ -304,6 +316,7 @@ def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, par
             cursor.execute(f"CREATE TEMPORARY TABLE retention_keep ON COMMIT DROP AS "  # noqa: S608
                            f"SELECT * FROM {name} r WHERE {keep}", params)
             cursor.execute("CREATE INDEX ON retention_keep (id)")
+            cursor.execute("ANALYZE retention_keep")  # a temporary table has no statistics: plan by its real size
             gone = f"{name} r WHERE NOT EXISTS (SELECT 1 FROM retention_keep k WHERE k.id = r.id)"  # noqa: S608
             for table in parts:
                 cursor.execute(f"DELETE FROM {table} c WHERE c.read_id IN (SELECT r.id FROM {gone})")  # noqa: S608
@@ -315,9 +328,7 @@ def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, par
                 "WHERE f.name <> '' AND position('.pack#' in f.name) = 0", [ctx.as_of, run_id])
             # The purged reads' keys (reads_readkey, issue #19): TRUNCATE fires no delete trigger. The kept reads go
             # back into the partition directly, not through reads_read, so their keys are neither removed nor re-added.
-            cursor.execute(f"DELETE FROM reads_readkey k USING {name} r WHERE k.camera_id = r.camera_id "  # noqa: S608
-                           "AND k.source_read_id = r.source_read_id AND k.read_id = r.id "
-                           "AND NOT EXISTS (SELECT 1 FROM retention_keep kept WHERE kept.id = r.id)")
+            _keys_delete(cursor, name)
             # The plate → month summary (issue #19) forgets the plates only the purged reads carried in this month;
             # TRUNCATE fires no delete trigger, so this is done here.
             cursor.execute(
@@ -338,6 +349,25 @@ def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, par
     return kept, purged
 
 
+def _keys_delete(cursor, name: str) -> None:
+    """Delete the ``reads_readkey`` rows of the reads of partition ``name`` not in ``retention_keep``: one probe of the
+    key table's primary key per purged read. Left to itself the planner hashed the partition and scanned the whole key
+    table — every read ever kept, 10M rows — once per month emptied: 9 s a month at 10M reads (the bulk of the purge),
+    ten times that at 100M. So hash and merge joins (and JIT, which compiled that plan) are off for this statement
+    only; the other statements of the transaction keep them (their anti-joins by plate want a hash)."""
+    cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin'), "
+                   "current_setting('jit')")
+    before = cursor.fetchone()
+    cursor.execute("SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), "
+                   "set_config('jit', 'off', true)")
+    cursor.execute(f"WITH gone AS MATERIALIZED (SELECT r.camera_id, r.source_read_id, r.id FROM {name} r "  # noqa: S608
+                   "WHERE NOT EXISTS (SELECT 1 FROM retention_keep kept WHERE kept.id = r.id)) "
+                   "DELETE FROM reads_readkey k USING gone g WHERE k.camera_id = g.camera_id "
+                   "AND k.source_read_id = g.source_read_id AND k.read_id = g.id")
+    cursor.execute("SELECT set_config('enable_hashjoin', %s, true), set_config('enable_mergejoin', %s, true), "
+                   "set_config('jit', %s, true)", list(before))
+
+
 def reads_purge_archived(ctx: RunContext, days: int) -> dict:
     """R-RET-2: delete reads archived more than ``days`` ago — rows, corrections and (after commit) image files —
     except held reads. A read is archived after capture, so ``captured_at < cutoff`` is implied and lets the time
@@ -353,9 +383,7 @@ def reads_purge_archived(ctx: RunContext, days: int) -> dict:
     _partitions_purge(ctx, eligible=where, params=[bound, cutoff], bound=bound, run_id=run_id)
     engine.keyset_slices(ctx, lambda after, end: _purge_batch(where=where, params=[end, cutoff], limit=ctx.batch_size,
                                                  after=after, run_id=run_id, as_of=ctx.as_of, end=end), "purged",
-            end=bound, first_sql="SELECT r.captured_at FROM reads_read r WHERE r.captured_at < %s "
-            "AND r.archived_at IS NOT NULL AND r.archived_at < %s ORDER BY r.captured_at LIMIT 1",
-            first_params=[bound, cutoff])
+            end=bound, where=where, params=[bound, cutoff])
     ctx.set("held_kept", _held_past(where=where, params=[bound, cutoff], as_of=ctx.as_of))
     ctx.add("image_packs_released", image_packs_release(ctx))
     return ctx.counts.get(ctx.step, {})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -101,34 +102,100 @@ def keyset_batches(ctx: RunContext, batch: Callable[[datetime | None, datetime],
         after = last
 
 
-def keyset_slices(ctx: RunContext, batch, counter: str, *, first_sql: str, first_params: list, end: datetime) -> int:
-    """Split the capture-time range ``[oldest candidate, end)`` into RETENTION_WORKERS slices and work them in
-    parallel threads (one database connection each; batches of different slices never touch the same rows). Serial
-    when there is one worker, on SQLite, or inside an outer transaction (whose rows other connections cannot see)."""
+def slice_bounds(buckets: list[tuple[datetime, int]], workers: int) -> list[datetime]:
+    """Where to cut a pass into at most ``workers`` slices of about the same number of candidates: ``buckets`` is
+    (bucket start, candidates in it) in time order; returns the starts of the second, third, … slices (a bucket is
+    never split, so a night all in one bucket is one slice). Balanced by count, not by time: one old straggler (a read
+    whose hold just ended, or one kept because something refers to it) no longer stretches the time range so that the
+    night's reads all fall in the last slice."""
+    total = sum(count for _start, count in buckets)
+    bounds: list[datetime] = []
+    seen = 0
+    for start, count in buckets:
+        if len(bounds) < workers - 1 and seen and seen >= total * (len(bounds) + 1) / workers:
+            bounds.append(start)
+        seen += count
+    return bounds
+
+
+# Candidates are counted per hour of capture for the slice bounds: one night of 1M reads is 24 buckets, a year's
+# backlog 8,760; the count is one pass over the candidates through the time index, a few per cent of the pass itself.
+SLICE_BUCKET = "hour"
+
+
+def keyset_slices(ctx: RunContext, batch, counter: str, *, where: str, params: list, end: datetime) -> int:
+    """Split the capture-time range of the candidates (``reads_read r`` rows matching ``where``, all before ``end``)
+    into up to RETENTION_WORKERS slices holding about the same number of candidates (``slice_bounds``), and work them
+    in parallel threads (one database connection each; batches of different slices never touch the same rows).
+    Serial when there is one worker, on SQLite, or inside an outer transaction (whose rows other connections cannot
+    see). The slices' sizes and times are recorded in the step's counts (``slices``)."""
     from django.conf import settings
 
     workers = max(1, settings.PORTAL["RETENTION_WORKERS"])
     if workers == 1 or not _pg() or connection.in_atomic_block:
         return keyset_batches(ctx, batch, counter, start=None, end=end)
     with connection.cursor() as cursor:
-        cursor.execute(first_sql, first_params)
-        row = cursor.fetchone()
-    if row is None or row[0] is None:
+        cursor.execute(f"SELECT date_trunc('{SLICE_BUCKET}', r.captured_at) AS bucket, count(*) "  # noqa: S608
+                       f"FROM reads_read r WHERE {where} GROUP BY 1 ORDER BY 1", params)
+        buckets = cursor.fetchall()
+    if not buckets:
         ctx.add(counter, 0)
         return 0
-    first = row[0]
-    span = (end - first) / workers
-    bounds = [(first + span * index, end if index == workers - 1 else first + span * (index + 1))
-              for index in range(workers)]
+    cuts = slice_bounds(buckets, workers)
+    lowers, uppers = [buckets[0][0], *cuts], [*cuts, end]
+    expected = [sum(count for start, count in buckets if lower <= start < upper)
+                for lower, upper in zip(lowers, uppers, strict=True)]
 
     def work(lower, upper):
+        started = time.monotonic()
         try:
-            return keyset_batches(ctx, batch, counter, start=lower, end=upper)
+            return keyset_batches(ctx, batch, counter, start=lower, end=upper), time.monotonic() - started
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=len(lowers), thread_name_prefix="retention") as pool:
+        done = list(pool.map(work, lowers, uppers))
+    ctx.set("slices", [{"from": lower.isoformat(), "candidates": count, "done": total, "seconds": round(seconds, 2)}
+                       for lower, count, (total, seconds) in zip(lowers, expected, done, strict=True)])
+    return sum(total for total, _seconds in done)
+
+
+def each_parallel(items: list, work: Callable) -> list:
+    """``[work(item) for item in items]``, the items shared among RETENTION_WORKERS threads (each on a database
+    connection of its own, closed at the end) as each finishes its previous one. For steps whose units are
+    independent transactions on different rows (whole month partitions). Serial like ``keyset_slices``: one worker,
+    SQLite, or inside an outer transaction. An error in one item stops the others after their current item."""
+    from django.conf import settings
+
+    workers = min(max(1, settings.PORTAL["RETENTION_WORKERS"]), len(items))
+    if workers <= 1 or not _pg() or connection.in_atomic_block:
+        return [work(item) for item in items]
+    results: list = [None] * len(items)
+    queue = iter(enumerate(items))
+    taking = threading.Lock()
+    failed = threading.Event()
+
+    def worker() -> None:
+        try:
+            while not failed.is_set():
+                with taking:
+                    taken = next(queue, None)
+                if taken is None:
+                    return
+                index, item = taken
+                try:
+                    results[index] = work(item)
+                except BaseException:
+                    failed.set()
+                    raise
         finally:
             connection.close()  # this thread's own connection
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="retention") as pool:
-        return sum(pool.map(lambda bound: work(*bound), bounds))
+        futures = [pool.submit(worker) for _ in range(workers)]
+    for future in futures:
+        future.result()  # re-raises a worker's error
+    return results
 
 
 # --- references --------------------------------------------------------------------------------------------------

@@ -236,3 +236,55 @@ def test_a_night_across_a_month_boundary_goes_row_by_row_and_a_hold_spanning_it_
     assert gone_images and not any(default_storage.exists(name) for name in gone_images)
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no reference left dangling
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_empty_months_side_by_side_and_a_plate_shared_by_the_months_does_not_stall_them(
+        camera, detective, boss, run_retention, policy, settings):
+    """With RETENTION_WORKERS=2 the whole-month purge shares the months among two workers (each month its own
+    transaction on its own connection). All reads carry the same plate, so both workers update the same plate-month
+    row (reads_readplatemonths): one waits for the other's commit, neither deadlocks. Held reads stay (R-RET-3),
+    every other read goes with its key and its plate-month (R-RET-2), the emptied months are dropped."""
+    import threading
+
+    from apps.holds.choices import HoldGround, ScopeKind
+    from apps.holds.services.request import hold_request
+    from apps.reads.models import ReadKey
+    from tests.holds.helpers import approve_and_verify
+
+    settings.PORTAL = {**settings.PORTAL, "RETENTION_PARTITION_KEEP_MAX_SHARE": 0.5, "RETENTION_WORKERS": 2}
+    policy(read_retention_days=730, archive_purge_days=365)
+    first = month_start(timezone.now() - timedelta(days=1500)).astimezone(UTC)
+    starts = [month_add(first, n) for n in range(4)]
+    _fresh_partitions(*(start + timedelta(days=1) for start in starts))
+    months = [_month_reads(camera, start + timedelta(days=2), 4) for start in starts]
+    held = months[1][0]
+    archived_at = held.archived_at
+    Read.objects.filter(pk=held.pk).update(archived_at=None)  # held while visible, then archived long ago
+    hold = hold_request(actor=detective, case_number="24-000998", reason="Evidence.", ground=HoldGround.EVIDENCE,
+                        contact="x", scope_kind=ScopeKind.READS, read_ids=[held.pk])
+    approve_and_verify(boss=boss, hold=hold)
+    Read.objects.filter(pk=held.pk).update(archived_at=archived_at)
+    partitions_ensure()
+    names = [partition_of(reads[0].pk) for reads in months]
+    assert len(set(names)) == 4
+
+    threads = set()
+
+    def note(step, count):
+        if step == "reads.purge" and count:
+            threads.add(threading.current_thread().name)
+
+    run = run_retention(batch_size=2, after_batch=note)
+
+    counts = run.counts["reads.purge"]
+    assert counts["purged"] == 15 and counts["partitions_emptied"] == 4 and counts["held_kept"] == 1, counts
+    assert set(Read.objects.values_list("pk", flat=True)) == {held.pk}
+    assert set(ReadKey.objects.values_list("read_id", flat=True)) == {held.pk}
+    assert plate_months() == {(held.plate_current, month_start(held.captured_at).date())}
+    left = partition_names()  # (an empty month other tests left is dropped too)
+    assert names[1] in left and not {names[0], names[2], names[3]} & left
+    assert len(threads) == 2, threads  # both workers emptied months
+    with connection.cursor() as cursor:  # committed: leave no month behind for the other tests to find
+        cursor.execute(f"ALTER TABLE reads_read DETACH PARTITION {names[1]}")
+        cursor.execute(f"DROP TABLE {names[1]}")

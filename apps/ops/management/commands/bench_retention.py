@@ -53,9 +53,12 @@ class _BackendsCpu:
         self.lock = threading.Lock()
         self.start: dict[int, float] = {}
         self.last: dict[int, float] = {}
+        self.queue_start: dict[int, float] = {}
+        self.queue_last: dict[int, float] = {}
+        self.machine: list[int] | None = None
         self.unreadable = False
 
-    def _read(self) -> tuple[int, float | None]:
+    def _read(self) -> tuple[int, float | None, float | None]:
         from django.db import connection
 
         from apps.ops.benchmarks import _backend_cpu_seconds
@@ -63,27 +66,60 @@ class _BackendsCpu:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             pid = cursor.fetchone()[0]
-        return pid, _backend_cpu_seconds(pid)
+        return pid, _backend_cpu_seconds(pid), _run_queue_seconds(pid)
 
     def begin(self) -> None:
-        pid, seconds = self._read()
+        pid, seconds, queued = self._read()
         with self.lock:
             self.start, self.last, self.unreadable = {pid: seconds or 0.0}, {pid: seconds or 0.0}, seconds is None
+            self.queue_start, self.queue_last = {pid: queued or 0.0}, {pid: queued or 0.0}
+            self.machine = _machine_ticks()
 
     def sample(self) -> None:
-        pid, seconds = self._read()
+        pid, seconds, queued = self._read()
         with self.lock:
             if seconds is None:
                 self.unreadable = True
             else:
                 self.start.setdefault(pid, 0.0)
                 self.last[pid] = seconds
+            if queued is not None:
+                self.queue_start.setdefault(pid, 0.0)
+                self.queue_last[pid] = queued
 
     def total(self, process_s: float) -> dict:
         self.sample()  # the main connection's work after the threads' last batches
         backend = None if self.unreadable else round(sum(self.last[p] - self.start[p] for p in self.last), 2)
+        queued = round(sum(self.queue_last[p] - self.queue_start[p] for p in self.queue_last), 2)
+        machine = _machine_ticks()
+        idle = None
+        if self.machine and machine and sum(machine) > sum(self.machine):
+            # idle + iowait over all ticks of all CPUs: 0 means every core was busy (with anything) all along.
+            idle = round((machine[3] + machine[4] - self.machine[3] - self.machine[4])
+                         / (sum(machine) - sum(self.machine)), 3)
         return {"process_s": round(process_s, 2), "backend_s": backend, "backends": len(self.last),
-                "total_s": None if backend is None else round(process_s + backend, 2)}
+                "total_s": None if backend is None else round(process_s + backend, 2),
+                # Time the backends were ready to run but waited for a CPU (taken by anything else on the machine),
+                # and the machine's idle share: with both near 0 a pass's wall time is its own work, not the queue.
+                "backend_run_queue_s": queued, "machine_idle_share": idle}
+
+
+def _run_queue_seconds(pid: int) -> float | None:
+    """Seconds a local process has waited in the run queue for a CPU (/proc/<pid>/schedstat, field 2), or None."""
+    try:
+        with open(f"/proc/{pid}/schedstat", encoding="ascii") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _machine_ticks() -> list[int] | None:
+    """The machine's CPU ticks (user, nice, system, idle, iowait, irq, softirq, steal) from /proc/stat, or None."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            return [int(value) for value in stat.readline().split()[1:9]]
+    except OSError:
+        return None
 
 
 class Command(BaseCommand):
@@ -100,6 +136,11 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=BENCH_DB)
         parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
         parser.add_argument("--phase", choices=["all", "run"], default="all", help=f"Internal ({BENCH_DB} only).")
+        parser.add_argument("--setup-only", action="store_true",
+                            help="Generate the reads and stop (the database is kept): a template for --template.")
+        parser.add_argument("--template", default="",
+                            help="Copy this database (made with --setup-only, the same day) instead of generating: "
+                                 "compare code changes on the same reads without the minutes of setup.")
 
     # --- parent: create the database, migrate, run the measuring phase in a child process -----------------------
     def handle(self, *args, **options):
@@ -115,19 +156,27 @@ class Command(BaseCommand):
 
         admin = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"] or "postgres",
                  "password": db["PASSWORD"] or None, "dbname": "postgres", "autocommit": True}
+        template = options["template"]
+        if template and not _bench_name(template):
+            raise CommandError("--template must name a benchmark database (alpr_bench… or h<N>_bench…).")
         with psycopg.connect(**admin) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            connection.execute(f'CREATE DATABASE "{name}"')
+            if template:  # a file copy: seconds, where WAL-logging it would write the whole database again
+                connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY file_copy')
+            else:
+                connection.execute(f'CREATE DATABASE "{name}"')
         url = urlparse(f"postgres://{admin['user']}@{admin['host']}:{admin['port']}/{name}")
         env = {**os.environ, "DATABASE_URL": url.geturl(), "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "true"),
                "CELERY_TASK_ALWAYS_EAGER": "true"}
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         try:
-            self.stdout.write(f"Migrating {name}…")
-            subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)  # noqa: S603 - our own manage.py
+            if not template:
+                self.stdout.write(f"Migrating {name}…")
+                subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)  # noqa: S603 - our own manage.py
             child = [*manage, "bench_retention", "--phase", "run", "--reads", str(options["reads"]), "--old",
                      str(options["old"]), "--held", str(options["held"]), "--batch-size", str(options["batch_size"]),
                      "--old-span-days", str(options["old_span_days"])]
+            child += ["--setup-only"] * options["setup_only"] + ["--template", template] * bool(template)
             # The child prints progress as it goes; its last line is the JSON result, which stays our last line.
             with subprocess.Popen(child, env=env, stdout=subprocess.PIPE, text=True) as process:  # noqa: S603
                 for line in process.stdout:
@@ -137,7 +186,7 @@ class Command(BaseCommand):
             if process.returncode:
                 raise CommandError(f"The benchmark failed (exit status {process.returncode}).")
         finally:
-            if not options["keep"]:
+            if not (options["keep"] or options["setup_only"]):
                 with psycopg.connect(**admin) as connection:
                     connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -154,8 +203,18 @@ class Command(BaseCommand):
         settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="alpr-bench-media-")
         total, old, held, batch = options["reads"], options["old"], options["held"], options["batch_size"]
         setup_started = time.perf_counter()
-        hold_id = self._generate(total=total, old=old, held=held, old_span_s=options["old_span_days"] * 86400)
+        if options["template"]:
+            from apps.holds.models import EvidenceHold
+
+            hold_id = EvidenceHold.objects.get(case_number="BENCH-1").pk
+            with connection.cursor() as cursor:  # the copy's pages are cold: read the table once, as a night would
+                cursor.execute("SELECT count(*) FROM reads_read")
+        else:
+            hold_id = self._generate(total=total, old=old, held=held, old_span_s=options["old_span_days"] * 86400)
         setup_s = time.perf_counter() - setup_started
+        if options["setup_only"]:
+            self._say(f"Set up in {setup_s:.1f} s; kept as a template")
+            return
 
         from django.utils import timezone
 
@@ -208,6 +267,9 @@ class Command(BaseCommand):
             "archive_s": round(archive_s, 2), "archived": archived,
             "archive_gin_merge_s": ctx.counts["reads.archive"].get("gin_merge_seconds"),
             "archive_reads_per_s": round(archived / archive_s) if archive_s else None,
+            # The parallel slices (apps.retention.engine.keyset_slices): candidates counted, reads done, seconds.
+            "archive_slices": ctx.counts["reads.archive"].get("slices"),
+            "purge_slices": purge_ctx.counts["reads.purge"].get("slices"),
             # CPU seconds of this process and of the PostgreSQL backend serving it (None when it could not be read):
             # on a shared machine wall time is mostly the queue for a core.
             "archive_cpu_s": archive_cpu, "purge_cpu_s": purge_cpu,
