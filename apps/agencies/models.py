@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from apps.agencies.choices import AgencyKind, GovernmentLevel
+from apps.common.fields import HttpsURLField
 
 
 def mfa_default_required_roles() -> list[str]:
@@ -149,7 +150,7 @@ class PublicComment(models.Model):
     held_on = models.DateField()
     agenda_item = models.CharField(max_length=200, blank=True)
     summary = models.TextField(blank=True)
-    minutes_url = models.URLField("link to the minutes", blank=True)
+    minutes_url = HttpsURLField("link to the minutes", blank=True)
     minutes_document = models.FileField(upload_to=public_comment_upload_to, blank=True)
     minutes_sha256 = models.CharField("SHA-256 of the minutes", max_length=64, blank=True, editable=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",

@@ -8,6 +8,8 @@ a row may only refer to a read that exists, and a read may not be deleted while 
 Django's ``on_delete`` (CASCADE, SET_NULL) is unchanged: it is done by Django, as before.
 
 ``apps.common.references.foreign_keys_into`` counts these as enforced keys (retention keeps what they refer to).
+
+Also here: ``HttpsURLField``, a web address whose forms take one typed without a scheme as https.
 """
 
 from __future__ import annotations
@@ -36,3 +38,11 @@ class TriggerCheckedForeignKey(_IntegrityByTrigger, models.ForeignKey):
 
 class TriggerCheckedOneToOneField(_IntegrityByTrigger, models.OneToOneField):
     """A OneToOneField without a database constraint whose integrity is kept by triggers (see the module docstring)."""
+
+
+class HttpsURLField(models.URLField):
+    """A web address that, typed without a scheme in any form, is taken as https (Django 6's default; Django 5 takes
+    http and warns on every form built from a plain ``URLField``, the admin's read-only screens included)."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})

@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from apps.common.fields import HttpsURLField
 from apps.misuse.choices import CaseNumberKind, FlagKind, FlagStatus, RmsMode, RunStatus
 
 
@@ -55,7 +56,7 @@ class RmsConnection(models.Model):
 
     agency = models.OneToOneField("agencies.Agency", on_delete=models.CASCADE, related_name="rms_connection")
     mode = models.CharField(max_length=10, choices=RmsMode.choices)
-    http_url = models.URLField(blank=True, help_text="HTTP lookup: GET <url>?kind=<kind>&number=<number> answers "
+    http_url = HttpsURLField(blank=True, help_text="HTTP lookup: GET <url>?kind=<kind>&number=<number> answers "
                                '{"exists": true|false, "open": true|false}.')
     timeout_seconds = models.FloatField(default=3.0)
     last_import_at = models.DateTimeField(null=True, blank=True)
