@@ -146,15 +146,11 @@ def keyset_slices(ctx: RunContext, batch, counter: str, *, where: str, params: l
     expected = [sum(count for start, count in buckets if lower <= start < upper)
                 for lower, upper in zip(lowers, uppers, strict=True)]
 
-    def work(lower, upper):
+    def work(bounds):
         started = time.monotonic()
-        try:
-            return keyset_batches(ctx, batch, counter, start=lower, end=upper), time.monotonic() - started
-        finally:
-            connection.close()  # this thread's own connection
+        return keyset_batches(ctx, batch, counter, start=bounds[0], end=bounds[1]), time.monotonic() - started
 
-    with ThreadPoolExecutor(max_workers=len(lowers), thread_name_prefix="retention") as pool:
-        done = list(pool.map(work, lowers, uppers))
+    done = each_parallel(list(zip(lowers, uppers, strict=True)), work)
     ctx.set("slices", [{"from": lower.isoformat(), "candidates": count, "done": total, "seconds": round(seconds, 2)}
                        for lower, count, (total, seconds) in zip(lowers, expected, done, strict=True)])
     return sum(total for total, _seconds in done)
@@ -163,8 +159,9 @@ def keyset_slices(ctx: RunContext, batch, counter: str, *, where: str, params: l
 def each_parallel(items: list, work: Callable) -> list:
     """``[work(item) for item in items]``, the items shared among RETENTION_WORKERS threads (each on a database
     connection of its own, closed at the end) as each finishes its previous one. For steps whose units are
-    independent transactions on different rows (whole month partitions). Serial like ``keyset_slices``: one worker,
-    SQLite, or inside an outer transaction. An error in one item stops the others after their current item."""
+    independent transactions on different rows (whole month partitions, the slices of ``keyset_slices``). Serial
+    for one worker or item, on SQLite, or inside an outer transaction. An error in one item stops the others after
+    their current item."""
     from django.conf import settings
 
     workers = min(max(1, settings.PORTAL["RETENTION_WORKERS"]), len(items))
