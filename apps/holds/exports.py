@@ -32,6 +32,7 @@ from apps.common.errors import ApplicationError
 from apps.common.jobs import job_started
 from apps.holds.choices import ExportStatus, HoldStatus
 from apps.holds.models import EvidenceExport
+from apps.reads.archive import reads_archived_on_set
 from apps.reads.images import IMAGE_LEFT_OUT, read_image_for_egress
 
 logger = logging.getLogger("alprportal.holds.exports")
@@ -114,7 +115,7 @@ def _write_zip(target, *, export: EvidenceExport, reads) -> dict:
                 read.camera.name, read.camera.kind, "" if read.latitude is None else read.latitude,
                 "" if read.longitude is None else read.longitude, "" if read.confidence is None else read.confidence,
                 "yes" if read.flagged_out_of_service else "no",
-                read.archived_at.astimezone(UTC).isoformat() if read.archived_at else "",
+                read.archived_on.astimezone(UTC).isoformat() if read.archived_on else "",
                 paths["vehicle_image"], paths["plate_crop"],
             ])
             if index % 50 == 0:
@@ -155,6 +156,7 @@ def evidence_export_build(*, export_id: int, actor=None) -> EvidenceExport:
     with transaction.atomic():
         read_ids = list(hold.held_reads.values_list("read_id", flat=True))
         reads = list(Read.objects.select_related("camera").filter(pk__in=read_ids).order_by("captured_at", "pk"))
+        reads_archived_on_set(reads)  # R-RET-1: the CSV says when each was archived
         access_log_record(user=export.requested_by, action="holds.export",
                           data_elements={"hold": hold.reference, "hold_id": hold.pk, "export_id": export.pk,
                                          "recipient": export.recipient},

@@ -16,6 +16,7 @@ from apps.accounts.roles import Role
 from apps.audit.services import access_log_record
 from apps.holds.choices import WAITING_STATUSES, HoldStatus
 from apps.holds.models import EvidenceExport, EvidenceHold, HeldRead
+from apps.reads.archive import reads_archived_on_set
 
 VIEW_PERMISSION = "holds.view_evidencehold"
 
@@ -119,17 +120,18 @@ def hold_reads_for(*, user, hold: EvidenceHold, request=None, limit: int = 500) 
             purpose=hold.purpose, case_number=hold.case_number, result_count=total, request=request,
         )
     admin = read_is_admin(user)
+    reads_archived_on_set(reads.values())
     rows, archived_hidden, purged = [], 0, 0
     for item in held:
         read = reads.get(item.read_id)
         if read is None:
             purged += 1
             rows.append(HeldReadRow(item, None, "purged"))
-        elif read.archived_at and not admin:
+        elif read.archived_on and not admin:  # R-RET-1
             archived_hidden += 1
             rows.append(HeldReadRow(item, None, "archived"))
         else:
-            rows.append(HeldReadRow(item, read, "archived" if read.archived_at else "present"))
+            rows.append(HeldReadRow(item, read, "archived" if read.archived_on else "present"))
     return HoldReadsPage(rows=rows, total=total, present=len(held) - purged - archived_hidden,
                          archived_hidden=archived_hidden, purged=purged)
 

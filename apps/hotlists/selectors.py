@@ -21,6 +21,7 @@ from apps.accounts.roles import Role
 from apps.audit.services import access_log_record
 from apps.hotlists.choices import HitStatus, HotListSource
 from apps.hotlists.models import Hit, HotList, HotListEntry, HotListEntryReferral, partner_max_age
+from apps.reads.archive import read_unarchived_q
 from apps.reads.hooks import PlateWatchTarget
 
 AGREEMENT_CHECK_TTL_SECONDS = 60.0
@@ -154,7 +155,7 @@ def hit_list_visible_to(*, user) -> QuerySet[Hit]:
         return hits.none()
     if user.has_role(Role.SYSADMIN):
         return hits
-    return hits.filter(read__archived_at__isnull=True)
+    return hits.filter(read_unarchived_q("read__"))  # R-RET-1
 
 
 def hits_live_order(hits: QuerySet[Hit]) -> QuerySet[Hit]:

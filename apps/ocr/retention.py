@@ -47,6 +47,7 @@ def _batches(ctx, select_sql: str, params: list, remove) -> int:
 
 def ocr_uploads_purge(ctx, days: int) -> dict:
     from apps.ocr.models import OcrItem, OcrJob, ReadAlternate
+    from apps.reads.archive import archived_before
     from apps.retention.models import PendingFileDeletion
 
     cutoff = ctx.as_of - timedelta(days=days)
@@ -58,10 +59,11 @@ def ocr_uploads_purge(ctx, days: int) -> dict:
         ReadAlternate.objects.filter(read_id__in=[read_id for _item, read_id in rows]).delete()
         OcrItem.objects.filter(pk__in=[item for item, _read_id in rows]).delete()
 
+    archived, archived_params = archived_before(cutoff, "r")  # what the reads purge takes (R-RET-1, R-RET-2)
     _batches(ctx, "SELECT i.id, i.read_id FROM ocr_ocritem i JOIN reads_read r ON r.id = i.read_id "  # noqa: S608
-             f"WHERE r.archived_at IS NOT NULL AND r.archived_at < %s AND NOT {read_held_sql('r', as_of=ctx.as_of)} "
+             f"WHERE {archived} AND NOT {read_held_sql('r', as_of=ctx.as_of)} "
              "AND NOT EXISTS (SELECT 1 FROM hotlists_hit h WHERE h.read_id = r.id) ORDER BY i.id LIMIT %s",
-             [cutoff], remove_with_reads)
+             archived_params, remove_with_reads)
 
     def remove_without_reads(rows):
         PendingFileDeletion.objects.bulk_create([

@@ -27,7 +27,9 @@ from django.db import connection
 
 
 @contextmanager
-def bench_database(name: str, *, keep: bool = False, stderr=None):
+def bench_database(name: str, *, keep: bool = False, stderr=None, reuse: bool = False):
+    """The benchmark's own database, made afresh (dropped afterwards unless ``keep``) — or, with ``reuse``, one an
+    earlier run kept, migrated to this tree and kept again (a measurement on the same data, without hours of load)."""
     if connection.vendor != "postgresql":
         raise CommandError("The benchmarks need PostgreSQL: set DATABASE_URL=postgres://…")
     if not name.replace("_", "").isalnum():
@@ -35,9 +37,16 @@ def bench_database(name: str, *, keep: bool = False, stderr=None):
     original = connection.settings_dict["NAME"]
     if name == original:
         raise CommandError("The benchmark database must not be the configured database.")
-    with connection._nodb_cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
+    if reuse:
+        keep = True
+        with connection._nodb_cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                raise CommandError(f"No database {name} to reuse: run the benchmark with --keep first.")
+    else:
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cursor.execute(f'CREATE DATABASE "{name}"')
     connection.close()
     connection.settings_dict["NAME"] = name
     settings.DATABASES["default"]["NAME"] = name

@@ -188,8 +188,9 @@ class Read(models.Model):
     spaces and dashes (no character is ever substituted). ``plate_current`` is what searches match: the normalized
     plate, or the latest correction's plate. Only the correction service changes it, and on PostgreSQL a trigger
     refuses any UPDATE of the original columns. ``flagged_out_of_service`` marks a read captured while its unit was
-    reported out of service (R-READ-5). ``archived_at`` is set by retention (R-RET-1): archived reads are visible to
-    system administrators only.
+    reported out of service (R-READ-5). A read is archived by retention (R-RET-1) — passed by the archive watermark
+    (``ReadArchiveWatermark``) or, after a hold kept it, flagged one by one (``archived_at``) — and is then visible
+    to system administrators only (``apps.reads.archive``; ``archived_on`` says when).
 
     On PostgreSQL the table is partitioned by capture month and its primary key is ``(id, captured_at)`` in the
     database (``apps.reads.partitions``, issue #19); ``id`` alone stays unique (one sequence) and is Django's pk.
@@ -279,6 +280,53 @@ class Read(models.Model):
     @property
     def is_corrected(self) -> bool:
         return self.plate_current != self.plate_normalized
+
+    @property
+    def archived_on(self):
+        """When the read was logically archived (R-RET-1), or None: flagged one by one (``archived_at``), or passed by
+        the archive watermark (``ReadArchiveWatermark``). Lists set it for all their reads at once
+        (``apps.reads.archive.reads_archived_on_set``); otherwise it is looked up here."""
+        if "_archived_on" in self.__dict__:
+            return self.__dict__["_archived_on"]
+        from apps.reads.archive import read_archived_on
+
+        return read_archived_on(self)
+
+
+class ReadArchiveWatermark(models.Model):
+    """One advance of the archive watermark (R-RET-1): as of ``archived_at`` (the retention run's moment), every read
+    captured before ``captured_before`` is logically archived — hidden from everyone but system administrators —
+    except the reads an evidence hold kept (``ReadArchiveExemption``, R-RET-3). The watermark in force is the
+    greatest ``captured_before``; a longer retention period later never un-archives a read.
+
+    Archiving used to write every archived read's row again (and each of its nine indexes): a night's million reads
+    cost most of the nightly run (issue #19). One row here archives them all; the predicate that hides them is one
+    place, ``apps.reads.archive``."""
+
+    archived_at = models.DateTimeField(unique=True)
+    captured_before = models.DateTimeField()
+
+    class Meta:
+        ordering = ["archived_at"]
+
+    def __str__(self) -> str:
+        return (f"reads captured before {self.captured_before:%Y-%m-%d %H:%M} "
+                f"archived at {self.archived_at:%Y-%m-%d %H:%M}")
+
+
+class ReadArchiveExemption(models.Model):
+    """A read the archive watermark passed while an evidence hold kept it (R-RET-3): it stays unarchived while the
+    hold lasts. The first archive run after the hold ends flags it archived one by one (``Read.archived_at``) and
+    deletes this row. Reads are partitioned by capture month on PostgreSQL, so ``read_id`` is a plain column (with the
+    capture time that prunes its lookup), not a database foreign key; a row whose read is gone is deleted the same
+    way."""
+
+    read_id = models.BigIntegerField(primary_key=True)
+    captured_at = models.DateTimeField()
+    exempt_since = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"read {self.read_id} kept from archiving since {self.exempt_since:%Y-%m-%d}"
 
 
 class ReadKey(models.Model):

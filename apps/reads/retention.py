@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from django.core.files.storage import default_storage
 from django.db import OperationalError, connection, transaction
 
+from apps.reads.archive import archived_before
 from apps.reads.images import image_pack_ref
 from apps.retention import engine
 from apps.retention.engine import RunContext
@@ -49,62 +50,78 @@ def _resume_clause(after: datetime | None) -> tuple[str, list]:
 
 
 # --- reads: archive ------------------------------------------------------------------------------------------------
-# Archiving writes a new row version, so every index of reads_read gets an entry per archived read. GIN indexes (the
-# trigram index of partial plates) take theirs through their pending list; letting that list grow during the pass
-# and merging it once at the end, with enough memory, is much cheaper than a merge every 4 MB.
-GIN_PENDING_LIST_LIMIT = "1GB"
-GIN_CLEANUP_WORK_MEM = "256MB"
+# Archiving advances the watermark (apps.reads.archive): one row, instead of writing every archived read's row again
+# with an entry in each of its indexes (a night's million reads took most of the nightly run, issue #19). The held
+# reads it passes are exempted first, in the same transaction (R-RET-3), and the exempted reads whose hold has ended
+# are flagged one by one (a few rows).
 
 
-def _gin_indexes() -> list[str]:
-    with connection.cursor() as cursor:
-        # The table's own GIN indexes, or its partitions' when reads are partitioned (issue #19).
-        cursor.execute("SELECT c.relname FROM pg_partition_tree('reads_read'::regclass) t "
-                       "JOIN pg_index i ON i.indrelid = t.relid JOIN pg_class c ON c.oid = i.indexrelid "
-                       "JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin' AND c.relkind = 'i'")
-        return [row[0] for row in cursor.fetchall()]
+def reads_archive(ctx: RunContext, days: int) -> dict:
+    """R-RET-1: archive reads captured more than ``days`` ago (hidden from everyone but administrators), except reads
+    under a pending or active hold (R-RET-3); originals are untouched (R-READ-2). In one transaction: the held reads
+    the watermark is about to pass are exempted, the watermark advances to the cutoff (never back: a longer period
+    later does not un-archive), and reads whose hold has ended since they were exempted are flagged archived now. A
+    rerun is a no-op; a run killed before its commit left nothing."""
+    from apps.reads.archive import archive_watermark
+    from apps.reads.models import ReadArchiveExemption, ReadArchiveWatermark
 
-
-def _gin_merge() -> int:
-    """Merge the GIN pending lists the archive pass filled (returns the pages merged)."""
-    merged = 0
+    cutoff = ctx.as_of - timedelta(days=days)
+    ctx.set("cutoff", cutoff.isoformat())
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [GIN_CLEANUP_WORK_MEM])
-        for name in _gin_indexes():
-            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
-            merged += cursor.fetchone()[0] or 0
-    return merged
-
-
-def _archive_batch(*, cutoff: datetime, as_of: datetime, limit: int, after: datetime | None):
-    resume, resume_params = _resume_clause(after)
-    where = (f"r.archived_at IS NULL AND r.captured_at < %s {resume} "
-             f"AND NOT {read_held_sql('r', as_of=as_of, per_read=True)}")
-    params = [cutoff, *resume_params]
-    with connection.cursor() as cursor:
-        if _pg():
-            cursor.execute("SELECT set_config('gin_pending_list_limit', %s, true)", [GIN_PENDING_LIST_LIMIT])
-            _join_back_by_tid(cursor)
-            join_back, join_params = _join_back(cutoff, after)
+        if _pg():  # two runs at once (never by design: the run lock) would still advance one after the other
+            cursor.execute("LOCK TABLE reads_readarchivewatermark IN SHARE ROW EXCLUSIVE MODE")
+        previous = archive_watermark()
+        passed = exempted = 0
+        if previous is None or cutoff > previous:
+            lower, lower_params = ("AND r.captured_at >= %s", [previous]) if previous is not None else ("", [])
+            span = f"r.archived_at IS NULL AND r.captured_at < %s {lower}"
             cursor.execute(
-                # The row's ctid (locked by this statement) joins back without a primary-key lookup per row, with
-                # its partition (tableoid) and the batch's capture-time range: see _join_back.
-                f"WITH batch AS (SELECT r.tableoid AS rel, r.ctid AS tid, r.captured_at AS at FROM reads_read r "  # noqa: S608 - fixed SQL
-                f"WHERE {where} ORDER BY r.captured_at LIMIT %s FOR UPDATE OF r SKIP LOCKED), "
-                f"done AS (UPDATE reads_read r SET archived_at = %s FROM batch WHERE {join_back} "
-                "RETURNING r.captured_at) SELECT count(*), max(captured_at) FROM done",
-                [*params, limit, as_of, *join_params])
-            count, last = cursor.fetchone()
-            return count, last
-        cursor.execute(f"SELECT r.id, r.captured_at FROM reads_read r WHERE {where} "  # noqa: S608
-                       "ORDER BY r.captured_at LIMIT %s", [*params, limit])
-        rows = cursor.fetchall()
-        for start in range(0, len(rows), 500):
-            ids = [row[0] for row in rows[start:start + 500]]
-            marks = ", ".join(["%s"] * len(ids))
-            cursor.execute(f"UPDATE reads_read SET archived_at = %s WHERE id IN ({marks})",  # noqa: S608
-                           [as_of, *ids])
-        return len(rows), (max(row[1] for row in rows) if rows else None)
+                "INSERT INTO reads_readarchiveexemption (read_id, captured_at, exempt_since) "  # noqa: S608 - fixed SQL
+                f"SELECT r.id, r.captured_at, %s FROM reads_read r WHERE {span} "
+                f"AND {read_held_sql('r', as_of=ctx.as_of)} "
+                "AND NOT EXISTS (SELECT 1 FROM reads_readarchiveexemption e WHERE e.read_id = r.id)",
+                [ctx.as_of, cutoff, *lower_params])
+            exempted = cursor.rowcount
+            # What the watermark passes: the span's unflagged reads but the ones just exempted (counted from the
+            # time index; the rows themselves are not touched).
+            cursor.execute(f"SELECT count(*) FROM reads_read r WHERE {span}", [cutoff, *lower_params])  # noqa: S608
+            passed = cursor.fetchone()[0] - exempted
+            ReadArchiveWatermark.objects.update_or_create(archived_at=ctx.as_of, defaults={"captured_before": cutoff})
+        # Holds that ended: their exempted reads are archived now, flagged one by one (R-RET-3 keeps them only while
+        # the hold lasts); an exemption whose read is gone (purged another way) is dropped with them.
+        released = _exemptions_release(cursor, read_held_sql("r", as_of=ctx.as_of), ctx.as_of)
+        ctx.batch_commit("archived", passed + released)
+        ctx.set("watermark_before", previous.isoformat() if previous else None)
+        ctx.set("held_exempted", exempted)
+        ctx.set("released_from_holds", released)
+        ctx.set("held_kept", ReadArchiveExemption.objects.count())
+    ctx.batch_done(passed)
+    return ctx.counts.get(ctx.step, {})
+
+
+def _exemptions_release(cursor, held_now: str, as_of: datetime) -> int:
+    """Flag archived the exempted reads no hold keeps any more and drop their exemptions (``reads_archive``); returns
+    how many reads were flagged."""
+    if _pg():
+        cursor.execute(
+            "WITH released AS (DELETE FROM reads_readarchiveexemption e WHERE NOT EXISTS ("  # noqa: S608 - fixed SQL
+            f"SELECT 1 FROM reads_read r WHERE r.id = e.read_id AND r.captured_at = e.captured_at AND {held_now}) "
+            "RETURNING e.read_id, e.captured_at) "
+            "UPDATE reads_read r SET archived_at = %s FROM released WHERE r.id = released.read_id "
+            "AND r.captured_at = released.captured_at AND r.archived_at IS NULL", [as_of])
+        return cursor.rowcount
+    cursor.execute("SELECT e.read_id FROM reads_readarchiveexemption e WHERE NOT EXISTS ("  # noqa: S608 - fixed SQL
+                   f"SELECT 1 FROM reads_read r WHERE r.id = e.read_id AND {held_now})")
+    ids = [row[0] for row in cursor.fetchall()]
+    flagged = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ", ".join(["%s"] * len(chunk))
+        cursor.execute(f"UPDATE reads_read SET archived_at = %s WHERE archived_at IS NULL AND id IN ({marks})",  # noqa: S608
+                       [as_of, *chunk])
+        flagged += cursor.rowcount
+        cursor.execute(f"DELETE FROM reads_readarchiveexemption WHERE read_id IN ({marks})", chunk)  # noqa: S608
+    return flagged
 
 
 def _join_back_by_tid(cursor) -> None:
@@ -145,23 +162,6 @@ def _held_past(*, where: str, params: list, as_of: datetime) -> int:
             f"SELECT count(*) FROM reads_read r WHERE {where} AND {read_held_sql('r', as_of=as_of)}",  # noqa: S608
             params)
         return cursor.fetchone()[0]
-
-
-def reads_archive(ctx: RunContext, days: int) -> dict:
-    """R-RET-1: flag reads captured more than ``days`` ago as archived (hidden from everyone but administrators),
-    except reads under a pending or active hold (R-RET-3). Originals are untouched (archived_at only)."""
-    cutoff = ctx.as_of - timedelta(days=days)
-    ctx.set("cutoff", cutoff.isoformat())
-    engine.keyset_slices(
-        ctx, lambda after, end: _archive_batch(cutoff=end, as_of=ctx.as_of, limit=ctx.batch_size, after=after),
-        "archived", end=cutoff, where="r.archived_at IS NULL AND r.captured_at < %s", params=[cutoff])
-    if _pg() and ctx.counts.get(ctx.step, {}).get("archived"):
-        started = time.monotonic()
-        ctx.set("gin_pages_merged", _gin_merge())
-        ctx.set("gin_merge_seconds", round(time.monotonic() - started, 2))
-    ctx.set("held_kept", _held_past(where="r.archived_at IS NULL AND r.captured_at < %s", params=[cutoff],
-                                    as_of=ctx.as_of))
-    return ctx.counts.get(ctx.step, {})
 
 
 # --- reads: purge ---------------------------------------------------------------------------------------------------
@@ -378,13 +378,16 @@ def reads_purge_archived(ctx: RunContext, days: int) -> dict:
     # shorter read period is purged once it is also past the current one: later, never earlier.)
     bound = min(cutoff, ctx.as_of - timedelta(days=ctx.policy.read_retention_days))
     ctx.set("cutoff", cutoff.isoformat())
-    where = "r.captured_at < %s AND r.archived_at IS NOT NULL AND r.archived_at < %s"
+    # Archived before the cutoff: flagged before it, or passed by a watermark advance made before it (R-RET-1).
+    archived, archived_params = archived_before(cutoff, "r")
+    where = f"r.captured_at < %s AND {archived}"
     run_id = ctx.run.pk if ctx.run else None
-    _partitions_purge(ctx, eligible=where, params=[bound, cutoff], bound=bound, run_id=run_id)
-    engine.keyset_slices(ctx, lambda after, end: _purge_batch(where=where, params=[end, cutoff], limit=ctx.batch_size,
-                                                 after=after, run_id=run_id, as_of=ctx.as_of, end=end), "purged",
-            end=bound, where=where, params=[bound, cutoff])
-    ctx.set("held_kept", _held_past(where=where, params=[bound, cutoff], as_of=ctx.as_of))
+    _partitions_purge(ctx, eligible=where, params=[bound, *archived_params], bound=bound, run_id=run_id)
+    engine.keyset_slices(ctx, lambda after, end: _purge_batch(where=where, params=[end, *archived_params],
+                                                              limit=ctx.batch_size, after=after, run_id=run_id,
+                                                              as_of=ctx.as_of, end=end), "purged",
+                         end=bound, where=where, params=[bound, *archived_params])
+    ctx.set("held_kept", _held_past(where=where, params=[bound, *archived_params], as_of=ctx.as_of))
     ctx.add("image_packs_released", image_packs_release(ctx))
     return ctx.counts.get(ctx.step, {})
 

@@ -32,6 +32,7 @@ from apps.audit.justification_rules import SEARCH_SUBJECT, justification_check
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record, access_purpose_verify
 from apps.common.errors import ApplicationError, PermissionDeniedError
+from apps.reads.archive import read_unarchived_q, read_unarchived_sql, reads_archived_on_set
 from apps.reads.hooks import alternate_texts_sources
 from apps.reads.models import Camera, Read, ReadCorrection, ReadKey
 from apps.reads.plates import PlatePattern, plate_pattern_parse
@@ -67,7 +68,7 @@ def read_list_visible_to(*, user) -> QuerySet[Read]:
         return reads.none()
     if read_is_admin(user):
         return reads
-    return reads.filter(archived_at__isnull=True)
+    return reads.filter(read_unarchived_q())  # R-RET-1
 
 
 def camera_list_for_search() -> QuerySet[Camera]:
@@ -257,7 +258,7 @@ def _where(search: ReadSearch, *, include_archived: bool, months: list | None = 
                        " + ((r.longitude - %s) * %s) * ((r.longitude - %s) * %s) <= %s")
         params.extend([lat, KM_PER_DEGREE, lat, KM_PER_DEGREE, lon, lon_factor, lon, lon_factor, radius * radius])
     if not include_archived:
-        clauses.append("r.archived_at IS NULL")
+        clauses.append(read_unarchived_sql("r"))  # R-RET-1: archived reads for administrators only
     return " AND ".join(clauses), params
 
 
@@ -524,6 +525,11 @@ def read_search(
     # probes by id and capture time) saved a round trip but cost more to plan than it saved on a quiet machine
     # (issue #19, measured 2026-12-06: docs/scaling.md), so it stays a separate pruned statement.
     reads = _reads_in_order(rows)
+    if include_archived:  # the page marks archived reads for the administrator (R-RET-1): two queries for the page
+        reads_archived_on_set(reads)
+    else:  # the matching statement let no archived read through
+        for read in reads:
+            read.__dict__["_archived_on"] = None
     notes = read_match_notes(search=search, reads=reads)
     for read in reads:
         read.match_note = notes.get(read.pk, "")  # shown beside the plate by the search page

@@ -1,8 +1,8 @@
 """Fault: the nightly retention run is SIGKILLed half-way (its worker, or the ``manage.py run_retention`` process).
 
-The run archives and purges in batches (set-based SQL, each batch its own transaction, counted in that same
-transaction). The process is slowed a little per batch (tests/faults/worker.py) so that the kill lands half-way
-through, then killed with SIGKILL. Proved, for both ways a run is resumed:
+The run archives (the watermark advances in one transaction) and purges in batches (set-based SQL, each batch its own
+transaction, counted in that same transaction). The process is slowed a little per batch (tests/faults/worker.py) so
+that the kill lands half-way through, then killed with SIGKILL. Proved, for both ways a run is resumed:
 
 - a Celery worker killed mid-run: the broker redelivers the unacknowledged job (the test shortens the visibility
   timeout from production's hour to seconds) and the *same* run resumes with the same cutoffs — one run record,
@@ -38,7 +38,7 @@ from apps.retention.services import (
 )
 from tests.factories import DeployingAgencyFactory
 from tests.faults.helpers import wait_for
-from tests.holds.helpers import approve_and_verify, make_camera, make_read
+from tests.holds.helpers import approve_and_verify, archived_pks, make_camera, make_read
 
 pytestmark = [pytest.mark.faults, pytest.mark.celery_worker]
 
@@ -80,8 +80,8 @@ def _purge_count(run) -> int:
 
 
 def half_way() -> bool:
-    """A few archive batches committed and the purge not finished: a kill now interrupts real work. (Usually it
-    lands in the archive pass; a starved test process may see it first in the purge pass, which proves the same.)"""
+    """The archive step committed (one transaction: the watermark) and the purge not finished: a kill now interrupts
+    real work, usually in the purge's batches."""
     run = RetentionRun.objects.first()
     return (run is not None and run.status == RunStatus.RUNNING and _archive_count(run) >= 3 * BATCH
             and _purge_count(run) < ARCHIVED - 1 - BATCH)
@@ -89,7 +89,7 @@ def half_way() -> bool:
 
 def assert_interrupted_exactly(estate, run) -> None:
     """Work was left undone, and the run's recorded counts equal what is committed (counted with the rows)."""
-    archived = Read.objects.filter(pk__in=[r.pk for r in estate["old"]], archived_at__isnull=False).count()
+    archived = len(archived_pks(estate["old"]))
     purged = ARCHIVED - Read.objects.filter(pk__in=[r.pk for r in estate["archived"]]).count()
     assert (archived, purged) == (_archive_count(run), _purge_count(run))
     assert archived < OLD - 2 or purged < ARCHIVED - 1
@@ -100,15 +100,13 @@ def assert_end_state_of_one_clean_run(estate, *, as_of=None):
     old, archived, held = estate["old"], estate["archived"], estate["held"]
     expected_archived = {read.pk for read in old} - held
     expected_purged = {read.pk for read in archived} - held
-    now_archived = set(Read.objects.filter(pk__in=[r.pk for r in old], archived_at__isnull=False)
-                       .values_list("pk", flat=True))
+    now_archived = archived_pks(old)
     assert now_archived == expected_archived
     if as_of is not None:  # archived once: by the one run, at its one archive time
-        assert set(Read.objects.filter(pk__in=expected_archived).values_list("archived_at", flat=True)) == {as_of}
+        assert {Read.objects.get(pk=pk).archived_on for pk in expected_archived} == {as_of}
     assert not Read.objects.filter(pk__in=expected_purged).exists()
     assert Read.objects.filter(pk__in=held).count() == 3
-    assert Read.objects.filter(pk__in=[old[0].pk, old[1].pk], archived_at__isnull=True).count() == 2
-    assert Read.objects.filter(pk__in=[r.pk for r in estate["new"]], archived_at__isnull=True).count() == 5
+    assert not archived_pks([old[0], old[1]]) and not archived_pks(estate["new"])
     for read in archived:
         gone = read.pk in expected_purged
         assert default_storage.exists(read.vehicle_image.name) is not gone
@@ -118,11 +116,15 @@ def assert_end_state_of_one_clean_run(estate, *, as_of=None):
 
 
 def _rerun_changes_nothing(estate):
-    before = sorted(Read.objects.values_list("pk", "archived_at"))
+    def state():
+        pks = list(Read.objects.values_list("pk", flat=True))
+        return sorted((pk, Read.objects.get(pk=pk).archived_on) for pk in pks)
+
+    before = state()
     again = retention_run_execute(run_id=retention_run_create().pk)
     assert again.status == RunStatus.SUCCEEDED, again.errors
     assert _archive_count(again) == 0 and again.counts["reads.purge"].get("purged", 0) == 0
-    assert sorted(Read.objects.values_list("pk", "archived_at")) == before
+    assert state() == before
 
 
 def test_worker_killed_mid_run_the_redelivered_job_resumes_the_same_run(estate, processes, broker):

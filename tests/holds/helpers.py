@@ -47,6 +47,14 @@ def make_read(camera, *, plate="7ABC123", days_ago: float = 1, archived_days_ago
     return read
 
 
+def archived_pks(pks) -> set[int]:
+    """The reads of ``pks`` that are archived (R-RET-1): flagged one by one or passed by the archive watermark."""
+    from apps.reads.archive import read_unarchived_q
+
+    pks = [getattr(pk, "pk", pk) for pk in pks]
+    return set(Read.objects.filter(pk__in=pks).exclude(read_unarchived_q()).values_list("pk", flat=True))
+
+
 def record_access(user, *, days_ago: float = 0, case="24-000001"):
     """An access-log row that happened ``days_ago`` (as the oversight demo does: the clock is stood in)."""
     from apps.audit.services import access_log_record

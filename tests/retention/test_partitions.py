@@ -176,11 +176,11 @@ def test_batches_touch_only_their_own_reads_when_row_positions_repeat_across_mon
     run = run_retention(batch_size=10)
 
     assert run.counts["reads.archive"]["archived"] == 1 and run.counts["reads.purge"]["purged"] == 1
-    assert Read.objects.get(pk=to_archive.pk).archived_at is not None
+    assert Read.objects.get(pk=to_archive.pk).archived_on is not None
     assert not Read.objects.filter(pk=to_purge.pk).exists()
-    assert Read.objects.get(pk=recent.pk).archived_at is None
-    assert Read.objects.get(pk=archived_lately.pk).archived_at == archived_lately.archived_at
-    assert Read.objects.get(pk=neighbour.pk).archived_at == neighbour.archived_at
+    assert Read.objects.get(pk=recent.pk).archived_on is None
+    assert Read.objects.get(pk=archived_lately.pk).archived_on == archived_lately.archived_at
+    assert Read.objects.get(pk=neighbour.pk).archived_on == neighbour.archived_at
     assert "partitions_emptied" not in run.counts["reads.purge"]
 
 
@@ -195,7 +195,7 @@ def test_a_night_across_a_month_boundary_goes_row_by_row_and_a_hold_spanning_it_
     from apps.holds.choices import HoldGround, ScopeKind
     from apps.holds.services.request import hold_request
     from apps.reads.models import ReadKey
-    from tests.holds.helpers import approve_and_verify
+    from tests.holds.helpers import approve_and_verify, archived_pks
 
     settings.PORTAL = {**settings.PORTAL, "RETENTION_PARTITION_KEEP_MAX_SHARE": 0.0}  # never a whole month here
     policy(read_retention_days=730, archive_purge_days=365)
@@ -213,7 +213,7 @@ def test_a_night_across_a_month_boundary_goes_row_by_row_and_a_hold_spanning_it_
 
     first = run_retention(batch_size=3)
     assert first.counts["reads.archive"]["archived"] == 8 and first.counts["reads.archive"]["held_kept"] == 2
-    assert not Read.objects.filter(pk__in=[r.pk for r in others], archived_at__isnull=True).exists()
+    assert archived_pks(others) == {r.pk for r in others} and not archived_pks(held)
     # Archived long enough ago to be purged by the next night.
     Read.objects.filter(pk__in=[r.pk for r in others]).update(archived_at=timezone.now() - timedelta(days=400))
 
@@ -225,7 +225,7 @@ def test_a_night_across_a_month_boundary_goes_row_by_row_and_a_hold_spanning_it_
         r.pk for r in held}
     for read in held:  # untouched: not archived, originals as captured, key and plate-month row kept
         stored = Read.objects.get(pk=read.pk)
-        assert stored.archived_at is None and stored.plate_read == read.plate_read
+        assert stored.archived_on is None and stored.plate_read == read.plate_read
         assert stored.captured_at == read.captured_at
         assert ReadKey.objects.filter(camera_id=camera.pk, source_read_id=read.source_read_id, read_id=read.pk).exists()
     assert not ReadKey.objects.filter(read_id__in=[r.pk for r in others]).exists()

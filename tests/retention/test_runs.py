@@ -20,7 +20,7 @@ from apps.retention.choices import RunStatus
 from apps.retention.models import PendingFileDeletion, RetentionRun
 from apps.retention.registry import DataClass, data_class_register, data_class_unregister
 from tests.events import domain_events
-from tests.holds.helpers import approve_and_verify, make_read, record_access
+from tests.holds.helpers import approve_and_verify, archived_pks, make_read, record_access
 
 
 def _hold(detective, boss, reads, *, approve=True):
@@ -30,7 +30,8 @@ def _hold(detective, boss, reads, *, approve=True):
 
 
 def _state():
-    return sorted((pk, archived_at is None) for pk, archived_at in Read.objects.values_list("pk", "archived_at"))
+    archived = archived_pks(Read.objects.values_list("pk", flat=True))
+    return sorted((pk, pk not in archived) for pk in Read.objects.values_list("pk", flat=True))
 
 
 @pytest.fixture
@@ -55,9 +56,9 @@ def test_held_reads_survive_archive_and_purge_others_go(estate, run_retention, p
         run = run_retention(batch_size=2)
     assert run.status == RunStatus.SUCCEEDED, run.errors
     old, archived = estate["old"], estate["archived"]
-    assert Read.objects.get(pk=old[0].pk).archived_at is None  # held: never archived
-    assert all(Read.objects.get(pk=r.pk).archived_at for r in old[1:])
-    assert all(Read.objects.get(pk=r.pk).archived_at is None for r in estate["new"])
+    assert Read.objects.get(pk=old[0].pk).archived_on is None  # held: never archived
+    assert all(Read.objects.get(pk=r.pk).archived_on for r in old[1:])
+    assert all(Read.objects.get(pk=r.pk).archived_on is None for r in estate["new"])
     assert Read.objects.filter(pk=archived[0].pk).exists()  # held: never purged
     assert not Read.objects.filter(pk__in=[r.pk for r in archived[1:]]).exists()
     assert run.counts["reads.archive"]["archived"] == 3 and run.counts["reads.archive"]["held_kept"] == 1
@@ -76,7 +77,7 @@ def test_a_pending_hold_already_protects_its_reads(camera, detective, boss, run_
     read = make_read(camera, days_ago=800)
     _hold(detective, boss, [read], approve=False)
     run_retention()
-    assert Read.objects.get(pk=read.pk).archived_at is None
+    assert Read.objects.get(pk=read.pk).archived_on is None
 
 
 def test_files_are_removed_only_after_the_purge_commits(camera, run_retention, django_capture_on_commit_callbacks):
@@ -98,11 +99,11 @@ def test_released_holds_let_their_reads_archive_on_the_next_run_not_on_the_spot(
     read = make_read(camera, days_ago=800)
     hold = _hold(detective, boss, [read])
     run_retention()
-    assert Read.objects.get(pk=read.pk).archived_at is None
+    assert Read.objects.get(pk=read.pk).archived_on is None
     hold_release(actor=custodian, hold=hold, reason="Case closed.")
-    assert Read.objects.get(pk=read.pk).archived_at is None  # nothing happens at release
+    assert Read.objects.get(pk=read.pk).archived_on is None  # nothing happens at release
     run_retention()
-    assert Read.objects.get(pk=read.pk).archived_at is not None
+    assert Read.objects.get(pk=read.pk).archived_on is not None
 
 
 class SimulatedCrash(BaseException):
@@ -123,8 +124,9 @@ def test_a_killed_run_and_a_rerun_reach_the_same_state_as_one_clean_run(
     with pytest.raises(SimulatedCrash):
         run_retention(batch_size=1, after_batch=crash_after_first_batch)
     crashed = RetentionRun.objects.get()
-    assert crashed.status == RunStatus.RUNNING and calls == [("reads.archive", 1)]
-    assert Read.objects.filter(pk__in=expected_archived, archived_at__isnull=False).count() == 1  # one batch done
+    assert crashed.status == RunStatus.RUNNING and calls == [("reads.archive", 3)]
+    # The archive step commits whole (the watermark advances in one transaction): all of it or nothing.
+    assert archived_pks(expected_archived) == expected_archived
 
     with django_capture_on_commit_callbacks(execute=True):
         rerun = run_retention(batch_size=1)
@@ -133,7 +135,7 @@ def test_a_killed_run_and_a_rerun_reach_the_same_state_as_one_clean_run(
     assert rerun.status == RunStatus.SUCCEEDED
     assert {pk for pk, live in _state() if not live} == expected_archived | {estate["archived"][0].pk}
     assert not Read.objects.filter(pk__in=expected_gone).exists()
-    assert Read.objects.filter(pk=estate["old"][0].pk, archived_at__isnull=True).exists()
+    assert not archived_pks([estate["old"][0]])
     assert Read.objects.filter(pk=estate["archived"][0].pk).exists()
     before = _state()
     with django_capture_on_commit_callbacks(execute=True):
@@ -152,7 +154,7 @@ def test_archived_reads_are_hidden_from_investigators_and_found_by_administrator
     args = {"search": search, "purpose": "investigative_leads", "case_number": "24-1"}
     assert read_search(user=detective, **args).total == 0
     page = read_search(user=sysadmin, **args)
-    assert [r.pk for r in page.reads] == [read.pk] and page.reads[0].archived_at is not None
+    assert [r.pk for r in page.reads] == [read.pk] and page.reads[0].archived_on is not None
     log = AccessLog.objects.filter(user=sysadmin, action="reads.search").get()
     assert log.result_count == 1 and log.data_elements["include_archived"] is True
 
@@ -176,8 +178,8 @@ def test_each_data_class_obeys_its_own_period(camera, detective, policy, run_ret
     finally:
         data_class_unregister("test.widgets")
     assert run.status == RunStatus.SUCCEEDED, run.errors
-    assert Read.objects.get(pk=kept_new.pk).archived_at is None
-    assert Read.objects.get(pk=to_archive.pk).archived_at is not None
+    assert Read.objects.get(pk=kept_new.pk).archived_on is None
+    assert Read.objects.get(pk=to_archive.pk).archived_on is not None
     assert Read.objects.filter(pk=archived_recently.pk).exists()
     assert not Read.objects.filter(pk=archived_long_ago.pk).exists()
     assert not ReadCorrection.objects.filter(read_id=archived_long_ago.pk).exists()
@@ -229,7 +231,7 @@ def test_a_failing_step_fails_the_run_alerts_the_custodian_and_the_others_still_
         data_class_unregister("test.broken")
     assert run.status == RunStatus.FAILED and run.errors == [{"step": "test.broken",
                                                               "error": "RuntimeError: storage offline"}]
-    assert Read.objects.get(pk=old.pk).archived_at is not None
+    assert Read.objects.get(pk=old.pk).archived_on is not None
     alert = Notification.objects.get(recipient=custodian)
     assert alert.dedupe_key == f"retention.run.{run.pk}.failed" and "failed" in alert.title
 
@@ -261,8 +263,8 @@ def test_the_nightly_task_runs_through_a_real_worker(celery_worker, transactiona
     _hold(User.objects.get(pk=detective.pk), User.objects.get(pk=boss.pk), [held])
     result = retention_run_nightly.delay().get(timeout=60)
     assert result["status"] == RunStatus.SUCCEEDED, result
-    assert Read.objects.get(pk=held.pk).archived_at is None
-    assert Read.objects.get(pk=other.pk).archived_at is not None
+    assert Read.objects.get(pk=held.pk).archived_on is None
+    assert Read.objects.get(pk=other.pk).archived_on is not None
     run = RetentionRun.objects.get(pk=result["run_id"])
     assert run.trigger == "schedule" and run.celery_task_id
 
@@ -349,7 +351,7 @@ def test_a_redelivered_nightly_job_resumes_its_own_run_with_the_same_cutoffs(cam
     assert result["run_id"] == killed.pk and result["status"] == RunStatus.SUCCEEDED
     assert RetentionRun.objects.count() == 1
     killed.refresh_from_db()
-    assert killed.as_of == as_of and Read.objects.get(pk=read.pk).archived_at == as_of
+    assert killed.as_of == as_of and Read.objects.get(pk=read.pk).archived_on == as_of
     assert killed.counts["reads.archive"]["archived"] == 5  # the 4 done before the crash + this one
 
 

@@ -18,6 +18,7 @@ from apps.common.celery_utils import task_send_on_commit
 from apps.hotlists.matching import EntryRef, ReadRow, matcher_cache, partial_found, reads_pair
 from apps.hotlists.models import Hit, HotListEntry, PendingMatch
 from apps.hotlists.selectors import hot_list_usable_versions
+from apps.reads.archive import read_unarchived_q
 from apps.reads.hooks import StoredRead
 
 logger = logging.getLogger("alprportal.hotlists")
@@ -75,7 +76,7 @@ def _reads_load(read_ids: list[int]) -> list[ReadRow]:
     from apps.reads.models import Read
 
     return [ReadRow(*row) for row in
-            Read.objects.filter(pk__in=read_ids, archived_at__isnull=True, flagged_out_of_service=False)
+            Read.objects.filter(read_unarchived_q(), pk__in=read_ids, flagged_out_of_service=False)
             .values_list("id", "plate_current", "region", "camera_id", "captured_at")]
 
 

@@ -68,6 +68,8 @@ class ReadOutputSerializer(serializers.ModelSerializer):
     camera = serializers.SerializerMethodField()
     vehicle_image_url = serializers.SerializerMethodField()
     plate_crop_url = serializers.SerializerMethodField()
+    # When the read was archived (R-RET-1): flagged one by one or passed by the archive watermark.
+    archived_at = serializers.DateTimeField(source="archived_on", read_only=True, allow_null=True)
 
     class Meta:
         model = Read

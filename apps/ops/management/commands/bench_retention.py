@@ -305,9 +305,13 @@ class Command(BaseCommand):
     def _held_untouched(self, hold_id: int, held: int) -> bool:
         from django.db import connection
 
+        from apps.reads.archive import read_unarchived_sql
+
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*), count(*) FILTER (WHERE r.archived_at IS NULL) FROM holds_heldread h "
-                           "JOIN reads_read r ON r.id = h.read_id WHERE h.hold_id = %s", [hold_id])
+            # Present, and not archived (R-RET-1, R-RET-3): visible to ordinary users as before the run.
+            cursor.execute(f"SELECT count(*), count(*) FILTER (WHERE {read_unarchived_sql('r')}) "  # noqa: S608
+                           "FROM holds_heldread h JOIN reads_read r ON r.id = h.read_id WHERE h.hold_id = %s",
+                           [hold_id])
             present, unarchived = cursor.fetchone()
         return present == held and unarchived == held
 

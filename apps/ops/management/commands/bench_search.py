@@ -15,6 +15,7 @@ infix, suffix, and the mixed ``7AB?12*`` form. The last line printed is one JSON
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from datetime import timedelta
@@ -64,10 +65,14 @@ class Command(BaseCommand):
         parser.add_argument("--queries", type=int, default=200, help="Queries per kind per size.")
         parser.add_argument("--database", default="alprportal_bench")
         parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
+        parser.add_argument("--reuse", action="store_true",
+                            help="Measure the database an earlier run kept (--keep) as it is: no load, no checkpoint; "
+                                 "adds the pages each exact search read from disk against those found in memory.")
+        parser.add_argument("--seed", type=int, default=2, help="Which plates to search (with --reuse).")
 
     def handle(self, *args, **options):
-        with bench_database(options["database"], keep=options["keep"], stderr=self.stderr):
-            result = self._run(options)
+        with bench_database(options["database"], keep=options["keep"], stderr=self.stderr, reuse=options["reuse"]):
+            result = self._reuse(options) if options["reuse"] else self._run(options)
         self.stdout.write(json.dumps(result))
 
     # -- building ---------------------------------------------------------------------------------------------------
@@ -254,6 +259,61 @@ class Command(BaseCommand):
                 "EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF, SUMMARY) WITH m AS MATERIALIZED (SELECT r.id, "  # noqa: S608
                 f"r.captured_at FROM reads_read r WHERE {where}) SELECT count(*) FROM m", params)
             return "\n".join(row[0] for row in cursor.fetchall())
+
+    def _buffers(self, plates: list[str]) -> dict:
+        """For exact searches of ``plates`` (not searched before in this run: cold as a new plate is), what the
+        matching statement and the page's load read: shared buffers found in memory (hit) against pages read from the
+        operating system (read; from its page cache or the disk), and the time spent reading (track_io_timing)."""
+        from apps.reads.selectors import read_search_build, read_search_where
+
+        now = timezone.now()
+        totals = {"hit": 0, "read": 0, "io_ms": 0.0, "execution_ms": 0.0, "planning_ms": 0.0}
+        with connection.cursor() as cursor:
+            cursor.execute("SET track_io_timing = on")
+            for text in plates:
+                search = read_search_build(plate=text, start=now - timedelta(
+                    days=settings.PORTAL["READ_SEARCH_MAX_DAYS"]), end=now)
+                where, params = read_search_where(search=search, include_archived=False)
+                cursor.execute(
+                    "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT r.* FROM reads_read r "  # noqa: S608
+                    f"WHERE {where} ORDER BY r.captured_at DESC, r.id DESC LIMIT 50", params)
+                plan = cursor.fetchone()[0][0]
+                top = plan["Plan"]
+                totals["hit"] += top.get("Shared Hit Blocks", 0)
+                totals["read"] += top.get("Shared Read Blocks", 0)
+                totals["io_ms"] += top.get("I/O Read Time", 0.0)
+                totals["execution_ms"] += plan.get("Execution Time", 0.0)
+                totals["planning_ms"] += plan.get("Planning Time", 0.0)
+        count = max(1, len(plates))
+        return {"plates": len(plates), "shared_hit_per_search": round(totals["hit"] / count, 1),
+                "shared_read_per_search": round(totals["read"] / count, 1),
+                "io_read_ms_per_search": round(totals["io_ms"] / count, 2),
+                "execution_ms_per_search": round(totals["execution_ms"] / count, 2),
+                "planning_ms_per_search": round(totals["planning_ms"] / count, 2)}
+
+    def _reuse(self, options) -> dict:
+        from apps.accounts.models import User
+
+        user = User.objects.get(username="bench-investigator")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM reads_read")
+            stored = cursor.fetchone()[0]
+        self.stderr.write(f"Reusing {stored:,} reads; measuring…")
+        cpu_before = time.process_time()
+        at_n = self._measure(user, queries=options["queries"], seed=options["seed"])
+        cpu_s = time.process_time() - cpu_before
+        self.stderr.write(f"  N: {json.dumps(at_n)}")
+        fresh = self._sample_plates(50, options["seed"] + 1000)
+        buffers = self._buffers(fresh)
+        self.stderr.write(f"  buffers of 50 fresh exact searches: {json.dumps(buffers)}")
+        return {
+            "benchmark": "bench_search", "reused": True, "reads": stored, "queries_per_kind": options["queries"],
+            "exact_p50_ms": at_n["exact"]["p50"], "exact_p95_ms": at_n["exact"]["p95"],
+            "exact_max_ms": at_n["exact"]["max"], "partial_p50_ms": at_n["partial"]["p50"],
+            "partial_p95_ms": at_n["partial"]["p95"], "partial_max_ms": at_n["partial"]["max"],
+            "partial_by_shape_ms": at_n["partial_by_shape"], "process_cpu_s": round(cpu_s, 2),
+            "exact_buffers": buffers, "load_avg": [round(x, 2) for x in os.getloadavg()],
+        }
 
     def _run(self, options) -> dict:
         total = options["reads"]
