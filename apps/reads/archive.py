@@ -9,8 +9,8 @@ Archived reads are visible to system administrators only.
 Two spellings of the same predicate, kept side by side here: ``read_unarchived_q`` for the ORM (querysets of reads,
 or of hits through ``read__``) and ``read_unarchived_sql`` for the raw search statements. Both read the watermark and
 the exemptions in the statement itself, so a search never sees a watermark older than the statement.
-``tests/reads/test_archive_watermark.py`` finds every queryset and statement that filters on archiving and checks it
-uses this module.
+``tests/retention/test_archive_watermark.py`` reads every source file and template for a filter on the flag alone, and
+``tests/test_archive_crawler.py`` opens every route as every non-administrator with part of the demo archived.
 """
 
 from __future__ import annotations

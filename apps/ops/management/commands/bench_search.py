@@ -303,7 +303,7 @@ class Command(BaseCommand):
         at_n = self._measure(user, queries=options["queries"], seed=options["seed"])
         cpu_s = time.process_time() - cpu_before
         self.stderr.write(f"  N: {json.dumps(at_n)}")
-        fresh = self._sample_plates(50, options["seed"] + 1000)
+        fresh = self._sample_plates(50, options["seed"] + 100)
         buffers = self._buffers(fresh)
         self.stderr.write(f"  buffers of 50 fresh exact searches: {json.dumps(buffers)}")
         return {
