@@ -38,7 +38,7 @@ __all__ = [
     "engine_missing",
 ]
 
-PIPELINE_VERSION = "1.4.1"
+PIPELINE_VERSION = "1.4.2"
 # Abstention thresholds (issue #16), chosen on the tune halves of us-dev and us-crops (apps/ocr/engine/README.md)
 # 1.4.1: a confidence floor of 0.05 (a plate score below about -4): on the tune halves the readings stated under it
 # were wrong 7 times in 8 (screen pictures: a moire blob read as `37`, `233`, `24862`; a 640 px photo: `46662`);
