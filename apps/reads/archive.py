@@ -20,16 +20,24 @@ from datetime import UTC, datetime
 
 from django.db import connection
 from django.db.models import DateTimeField, Max, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 
 # Before every capture time: the watermark when no archive run has advanced it yet.
 WATERMARK_NONE = datetime(1, 1, 1, tzinfo=UTC)
 
+# A watermark row counts only from its own moment, by the database's clock: a run whose clock was years ahead
+# (a misset host clock) would otherwise hide every read — those arriving afterwards too — until someone deleted its row.
+# With this it waits, harmless, for a moment that has not come (tests/retention/test_archive_watermark.py).
 
-def _watermark_expression():
+
+def _in_force():
     from apps.reads.models import ReadArchiveWatermark
 
-    greatest = ReadArchiveWatermark.objects.order_by().annotate(one=Value(1)).values("one").annotate(
+    return ReadArchiveWatermark.objects.filter(archived_at__lte=Now())
+
+
+def _watermark_expression():
+    greatest = _in_force().order_by().annotate(one=Value(1)).values("one").annotate(
         at=Max("captured_before")).values("at")
     return Coalesce(Subquery(greatest, output_field=DateTimeField()), Value(WATERMARK_NONE),
                     output_field=DateTimeField())
@@ -50,7 +58,11 @@ def _none_literal() -> str:
 
 def watermark_sql() -> str:
     """SQL: the archive watermark in force (a scalar subquery; PostgreSQL evaluates it once per statement)."""
-    return f"coalesce((SELECT max(w.captured_before) FROM reads_readarchivewatermark w), {_none_literal()})"  # noqa: S608
+    # The statement's own moment (as Django's Now()), not the transaction's start: a run's row written earlier in the
+    # same transaction is in force for the statements after it.
+    now = "statement_timestamp()" if connection.vendor == "postgresql" else "datetime('now')"
+    return (f"coalesce((SELECT max(w.captured_before) FROM reads_readarchivewatermark w "  # noqa: S608 - fixed SQL
+            f"WHERE w.archived_at <= {now}), {_none_literal()})")
 
 
 def read_unarchived_sql(alias: str = "r") -> str:
@@ -64,9 +76,7 @@ def archived_before(cutoff: datetime, alias: str = "r") -> tuple[str, list]:
     """SQL condition and parameters: the read ``alias`` was archived before ``cutoff`` (what the purge takes,
     R-RET-2) — flagged before it, or passed by a watermark advance made before it and not kept by a hold. The caller
     still excludes reads held now (R-RET-3)."""
-    from apps.reads.models import ReadArchiveWatermark
-
-    passed = ReadArchiveWatermark.objects.filter(archived_at__lt=cutoff).aggregate(at=Max("captured_before"))["at"]
+    passed = _in_force().filter(archived_at__lt=cutoff).aggregate(at=Max("captured_before"))["at"]
     return (f"(({alias}.archived_at IS NOT NULL AND {alias}.archived_at < %s) OR ({alias}.archived_at IS NULL "  # noqa: S608
             f"AND {alias}.captured_at < %s AND NOT EXISTS (SELECT 1 FROM reads_readarchiveexemption e "
             f"WHERE e.read_id = {alias}.id)))", [cutoff, passed or WATERMARK_NONE])
@@ -74,20 +84,16 @@ def archived_before(cutoff: datetime, alias: str = "r") -> tuple[str, list]:
 
 def archive_watermark() -> datetime | None:
     """The watermark in force: reads captured before it are archived unless a hold keeps them (None: not yet)."""
-    from apps.reads.models import ReadArchiveWatermark
-
-    return ReadArchiveWatermark.objects.aggregate(at=Max("captured_before"))["at"]
+    return _in_force().aggregate(at=Max("captured_before"))["at"]
 
 
 class _Watermarks:
     """The watermark's advances, to answer "when was a read captured at T archived?" for many reads at once."""
 
     def __init__(self):
-        from apps.reads.models import ReadArchiveWatermark
-
         self.steps: list[tuple[datetime, datetime]] = []  # (captured_before in force, since) — rising
         greatest = None
-        for archived_at, captured_before in ReadArchiveWatermark.objects.order_by("archived_at").values_list(
+        for archived_at, captured_before in _in_force().order_by("archived_at").values_list(
                 "archived_at", "captured_before"):
             if greatest is None or captured_before > greatest:
                 greatest = captured_before

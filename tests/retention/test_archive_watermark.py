@@ -165,3 +165,24 @@ def test_the_orm_condition_matches_the_sql_condition(camera, detective, boss, ru
     assert by_sql == by_orm == {young.pk, held.pk}
     assert {pk: Read.objects.get(pk=pk).archived_on is None for pk in pks} == {
         flagged.pk: False, passed.pk: False, young.pk: True, held.pk: True}
+
+
+def test_a_run_with_a_clock_years_ahead_does_not_hide_todays_reads(camera, detective, run_retention, policy):
+    """A misset host clock (five years ahead) runs the nightly job: its watermark row waits for its own moment by the
+    database's clock, so today's reads — and those arriving afterwards — stay visible; the sane runs that follow
+    archive as before."""
+    from apps.retention.services import retention_run_create, retention_run_execute
+
+    policy(read_retention_days=730, archive_purge_days=365)
+    today, old = make_read(camera, plate="7TODAY1", days_ago=1), make_read(camera, plate="7OLD999", days_ago=800)
+    ahead = retention_run_create()
+    type(ahead).objects.filter(pk=ahead.pk).update(as_of=timezone.now() + timedelta(days=5 * 365))
+    retention_run_execute(run_id=ahead.pk)
+    assert ReadArchiveWatermark.objects.count() == 1  # written, not in force
+    assert archive_watermark() is None
+    later = make_read(camera, plate="7LATER1", days_ago=0.5)
+    assert not archived_pks([today, old, later])
+    assert _search(detective, "7TODAY1").total == 1 and _search(detective, "7LATER1").total == 1
+    sane = run_retention()
+    assert archived_pks([today, old, later]) == {old.pk}
+    assert archive_watermark() == sane.as_of - timedelta(days=730)
