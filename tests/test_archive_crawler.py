@@ -26,7 +26,7 @@ from tests.test_plate_crawler import _CHOSEN, PURPOSE_QUERY, TOKEN, _fill, _reme
 # Models that are a read or part of one: what they show must follow the read's archiving. Every other model that
 # stores a plate is a copy with a retention of its own (R-RET-6) or a watch list, and its plates are not looked for.
 READ_MODELS = {"reads.Read", "reads.ReadCorrection", "reads.ReadAgentAlert", "reads.ReadPlateMonths", "reads.ReadKey",
-               "reads.ReadArchiveExemption", "ocr.ReadAlternate", "ocr.OcrItem", "ocr.OcrCandidate", "hotlists.Hit",
+               "reads.ReadArchiveExemption", "ocr.ReadAlternate", "ocr.OcrItem", "hotlists.Hit",
                "hotlists.PendingMatch"}
 NON_ADMINS = ["custodian", "supervisor", "operator", "investigator", "oversight", "partner"]
 PLATE_LIKE = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{5,}$")

@@ -37,8 +37,7 @@ def _in_force():
 
 
 def _watermark_expression():
-    greatest = _in_force().order_by().annotate(one=Value(1)).values("one").annotate(
-        at=Max("captured_before")).values("at")
+    greatest = _in_force().order_by("-captured_before").values("captured_before")[:1]
     return Coalesce(Subquery(greatest, output_field=DateTimeField()), Value(WATERMARK_NONE),
                     output_field=DateTimeField())
 
