@@ -132,6 +132,15 @@ class Command(BaseCommand):
         parser.add_argument("--old-span-days", type=float, default=365.0,
                             help="Days the reads past the archive period are spread over (default 365; 1 = one "
                                  "night's worth, which retention purges row by row, not as whole months).")
+        parser.add_argument("--purge-days", type=int, default=0,
+                            help="The purge period (default 0: the night just archived is purged right away). With "
+                                 "P > 0 the reads are a steady state instead: the night archived now, --not-due reads "
+                                 "archived on the P - 1 nights before (not yet due), and one more night of --old "
+                                 "reads archived P days ago, which the purge takes; --held reads are held in each "
+                                 "night (those of the older one exempted when it was archived).")
+        parser.add_argument("--not-due", type=int, default=0,
+                            help="With --purge-days: reads archived but not yet due for purging, spread over the "
+                                 "P - 1 days between the two nights (what a purge must not walk every night).")
         parser.add_argument("--batch-size", type=int, default=50_000)
         parser.add_argument("--database", default=BENCH_DB)
         parser.add_argument("--keep", action="store_true", help="Keep the benchmark database afterwards.")
@@ -175,7 +184,8 @@ class Command(BaseCommand):
             subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)  # noqa: S603 - our own manage.py
             child = [*manage, "bench_retention", "--phase", "run", "--reads", str(options["reads"]), "--old",
                      str(options["old"]), "--held", str(options["held"]), "--batch-size", str(options["batch_size"]),
-                     "--old-span-days", str(options["old_span_days"])]
+                     "--old-span-days", str(options["old_span_days"]), "--purge-days", str(options["purge_days"]),
+                     "--not-due", str(options["not_due"])]
             child += ["--setup-only"] * options["setup_only"] + ["--template", template] * bool(template)
             # The child prints progress as it goes; its last line is the JSON result, which stays our last line.
             with subprocess.Popen(child, env=env, stdout=subprocess.PIPE, text=True) as process:  # noqa: S603
@@ -202,6 +212,15 @@ class Command(BaseCommand):
             raise CommandError("--phase run works only inside a benchmark database.")
         settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="alpr-bench-media-")
         total, old, held, batch = options["reads"], options["old"], options["held"], options["batch_size"]
+        purge_days, not_due = options["purge_days"], options["not_due"]
+        if purge_days < 0 or not_due < 0 or (not_due and not purge_days):
+            raise CommandError("--purge-days must be 0 or more, and --not-due needs --purge-days.")
+        if not_due and purge_days < 2:
+            raise CommandError("--not-due needs --purge-days of 2 or more (the days between the two nights).")
+        if purge_days and total < 2 * old + not_due:
+            raise CommandError("--reads must hold both nights (2 × --old) and --not-due.")
+        # Reads under the hold: one set per night (the older night's were exempted when it was archived).
+        held_total = held * (2 if purge_days else 1)
         setup_started = time.perf_counter()
         if options["template"]:
             from apps.holds.models import EvidenceHold
@@ -210,7 +229,8 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:  # the copy's pages are cold: read the table once, as a night would
                 cursor.execute("SELECT count(*) FROM reads_read")
         else:
-            hold_id = self._generate(total=total, old=old, held=held, old_span_s=options["old_span_days"] * 86400)
+            hold_id = self._generate(total=total, old=old, held=held, old_span_s=options["old_span_days"] * 86400,
+                                     purge_days=purge_days, not_due=not_due)
         setup_s = time.perf_counter() - setup_started
         if options["setup_only"]:
             self._say(f"Set up in {setup_s:.1f} s; kept as a template")
@@ -241,28 +261,30 @@ class Command(BaseCommand):
         archive_s = time.perf_counter() - started
         archive_cpu = backends.total(time.process_time() - process_started)
         archived = ctx.counts["reads.archive"]["archived"]
-        held_after_archive = self._held_untouched(hold_id, held)
+        held_after_archive = self._held_untouched(hold_id, held_total)
         self._say(f"  archived {archived:,} in {archive_s:.1f} s ({ctx.counts['reads.archive']['batches']} batches)")
 
-        # The same reads, purged right away (purge period 0): rows, corrections, queued image files.
+        # Purge period 0: the same reads, purged right away. Else the night archived --purge-days ago, past the
+        # --not-due reads archived since. Rows, corrections, queued image files.
         purge_ctx = RunContext(policy=policy, as_of=as_of + timezone.timedelta(seconds=1), batch_size=batch,
                                after_batch=sample)
         purge_ctx.step = "reads.purge"
-        self._say("Purge pass (purge period 0): rows, corrections, image files queued and removed after commit…")
+        self._say(f"Purge pass (purge period {purge_days}): rows, corrections, image files queued and removed after "
+                  "commit…")
         backends.begin()
         started, process_started = time.perf_counter(), time.process_time()
-        reads_purge_archived(purge_ctx, 0)
+        reads_purge_archived(purge_ctx, purge_days)
         purge_s = time.perf_counter() - started
         purge_cpu = backends.total(time.process_time() - process_started)
         purged = purge_ctx.counts["reads.purge"]["purged"]
-        held_after_purge = self._held_untouched(hold_id, held)
+        held_after_purge = self._held_untouched(hold_id, held_total)
         self._say(f"  purged {purged:,} in {purge_s:.1f} s")
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM reads_read")
             remaining = cursor.fetchone()[0]
         result = {
             "reads": total, "past_archive_period": old, "held": held, "batch_size": batch,
-            "old_span_days": options["old_span_days"],
+            "old_span_days": options["old_span_days"], "purge_days": purge_days, "not_due": not_due,
             "setup_s": round(setup_s, 1),
             "archive_s": round(archive_s, 2), "archived": archived,
             # Archiving advances the watermark (apps.reads.archive): the held reads it passed are exempted, not slices.
@@ -278,7 +300,10 @@ class Command(BaseCommand):
             "purge_partitions_s": purge_ctx.counts["reads.purge"].get("partitions_seconds"),
             "purge_reads_per_s": round(purged / purge_s) if purge_s else None,
             "remaining_reads": remaining,
-            "held_untouched": held_after_archive and held_after_purge and archived == old - held,
+            "held_untouched": held_after_archive and held_after_purge and archived == old - held
+            and (not purge_days or purged == old - held),
+            "purge_candidates_counted": sum(part["candidates"] for part in purge_ctx.counts["reads.purge"].get(
+                "slices") or []) or None,
             "rss_mb_min": round(min(rss), 1), "rss_mb_max": round(max(rss), 1),
             "load_avg_before": [round(x, 2) for x in load_before], "cpus": os.cpu_count(),
         }
@@ -315,7 +340,10 @@ class Command(BaseCommand):
             present, unarchived = cursor.fetchone()
         return present == held and unarchived == held
 
-    def _generate(self, *, total: int, old: int, held: int, old_span_s: float = 31536000.0) -> int:
+    def _generate(self, *, total: int, old: int, held: int, old_span_s: float = 31536000.0, purge_days: int = 0,
+                  not_due: int = 0) -> int:
+        from datetime import timedelta
+
         from django.db import connection
         from django.utils import timezone
 
@@ -323,6 +351,7 @@ class Command(BaseCommand):
         from apps.agencies.models import Agency
         from apps.holds.choices import HoldGround, HoldStatus, ScopeKind
         from apps.holds.models import EvidenceHold
+        from apps.reads.models import ReadArchiveExemption, ReadArchiveWatermark
 
         agency = Agency.objects.create(name="Bench County Sheriff", ori="CA0999999", kind="law_enforcement",
                                        government_level="county", state="CA", is_deploying_agency=True)
@@ -354,6 +383,9 @@ class Command(BaseCommand):
                 cursor.execute(f'ALTER TABLE reads_read DROP CONSTRAINT "{name}"')
             for name, _definition in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
+            # One moment for the whole load: the nights' edges must not move from one chunk to the next.
+            times = (self._steady_times(total=total, old=old, purge_days=purge_days, not_due=not_due)
+                     if purge_days else None)
             chunk = 1_000_000
             for start in range(1, total + 1, chunk):
                 end = min(total, start + chunk - 1)
@@ -370,11 +402,13 @@ class Command(BaseCommand):
                     "LATERAL (SELECT upper(substr(md5(g::text), 1, 7)) AS plate) p, "
                     # Reads arrive in time order (ids follow capture time): the old ones spread over the
                     # --old-span-days (default a year) before the archive cutoff, the others over the 729 days after.
-                    "LATERAL (SELECT CASE WHEN g <= %s "
-                    "THEN now() - interval '731 days' - (%s - g) * (%s::float / %s) * interval '1 second' "
-                    "ELSE now() - interval '1 hour' - (%s - g) * (62985600.0 / %s) * interval '1 second' "
-                    "END AS at) t",
-                    [first_camera, old, start, end, old, old, old_span_s, max(old, 1), total, max(total - old, 1)])
+                    + (times[0] if times else
+                       "LATERAL (SELECT CASE WHEN g <= %s "
+                       "THEN now() - interval '731 days' - (%s - g) * (%s::float / %s) * interval '1 second' "
+                       "ELSE now() - interval '1 hour' - (%s - g) * (62985600.0 / %s) * interval '1 second' "
+                       "END AS at) t"),
+                    [first_camera, old, start, end,
+                     *(times[1] if times else [old, old, old_span_s, max(old, 1), total, max(total - old, 1)])])
             for name, definition in indexes:
                 self._say(f"Building index {name}")
                 cursor.execute(definition)
@@ -395,15 +429,68 @@ class Command(BaseCommand):
             scope_kind=ScopeKind.READS, requested_by=investigator, approver=supervisor, status=HoldStatus.ACTIVE,
             decided_by=supervisor, decided_at=now, read_count=held,
         )
+        # The night archived now (reads 1…old; with --purge-days the reads after the older night and the not-due ones),
+        # and with --purge-days also the older night (reads 1…old), whose held reads its archiving exempted.
+        nights = [(old + not_due, False), (0, True)] if purge_days else [(0, False)]
         with connection.cursor() as cursor:
             step = max(1, old // held)
-            cursor.execute(
-                "INSERT INTO holds_heldread (hold_id, read_id, plate, captured_at, camera_name) "
-                "SELECT %s, r.id, r.plate_current, r.captured_at, 'bench' FROM generate_series(%s, %s, %s) g "
-                # By key through the key table: reads_read has no index by key (migration 0015).
-                "JOIN reads_readkey k ON k.camera_id = %s + (g %% 200) AND k.source_read_id = 'b' || g "
-                "JOIN reads_read r ON r.id = k.read_id AND r.captured_at = k.captured_at LIMIT %s",
-                [hold.pk, step, old, step, first_camera, held])
+            for offset, exempted in nights:
+                cursor.execute(
+                    "INSERT INTO holds_heldread (hold_id, read_id, plate, captured_at, camera_name) "
+                    "SELECT %s, r.id, r.plate_current, r.captured_at, 'bench' FROM generate_series(%s, %s, %s) g "
+                    # By key through the key table: reads_read has no index by key (migration 0015).
+                    "JOIN reads_readkey k ON k.camera_id = %s + (g %% 200) AND k.source_read_id = 'b' || g "
+                    "JOIN reads_read r ON r.id = k.read_id AND r.captured_at = k.captured_at LIMIT %s "
+                    "RETURNING read_id, captured_at",
+                    [hold.pk, offset + step, offset + old, step, first_camera, held])
+                rows = cursor.fetchall()
+                if exempted:
+                    ReadArchiveExemption.objects.bulk_create([
+                        ReadArchiveExemption(read_id=read_id, captured_at=captured_at,
+                                             exempt_since=now - timedelta(days=purge_days))
+                        for read_id, captured_at in rows])
+            if purge_days:
+                hold.read_count = held * 2
+                hold.save(update_fields=["read_count"])
+                # The watermark's history: one advance a night for the last P nights (apps.reads.archive), each past
+                # one more night of reads; the one made P nights ago passed the older night, now due.
+                edge = self._steady_edge
+                ReadArchiveWatermark.objects.bulk_create([
+                    ReadArchiveWatermark(archived_at=now - timedelta(days=night),
+                                         captured_before=edge - timedelta(days=night))
+                    for night in range(1, purge_days + 1)])
             cursor.execute("ANALYZE holds_heldread")
-        self._say(f"{total:,} reads, {old:,} past the archive period, {held:,} of them held")
+        self._say(f"{total:,} reads, {old:,} past the archive period, {held:,} of them held"
+                  + (f"; steady state: {not_due:,} archived not due, {old:,} due for purging (purge period "
+                     f"{purge_days} days), {held:,} of them held" if purge_days else ""))
         return hold.pk
+
+    def _steady_times(self, *, total: int, old: int, purge_days: int, not_due: int) -> tuple[str, list]:
+        """With --purge-days P: the capture time of read g (SQL and parameters). E = now - 730 days - 1 hour, the
+        archive cutoff's side of the night archived now: reads 1…old the older night [E - (P+1) days, E - P days),
+        the next ``not_due`` reads spread over [E - P days, E - 1 day), the next old reads the night archived now
+        [E - 1 day, E), and the rest over the 729 days before now - 1 hour. Strictly inside each span (half a step
+        from its edges), so the watermark's history (one ``captured_before`` a night, E - k days) splits them
+        exactly."""
+        from django.db import connection
+        from django.utils import timezone
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT now()")
+            now = cursor.fetchone()[0]
+        self._steady_edge = now - timezone.timedelta(days=730, hours=1)
+        day = 86400.0
+        live = max(total - 2 * old - not_due, 1)
+        sql = ("LATERAL (SELECT CASE "
+               "WHEN g <= %s THEN %s::timestamptz + (g - 0.5) * (%s / %s) * interval '1 second' "
+               "WHEN g <= %s THEN %s::timestamptz + (g - %s - 0.5) * (%s / %s) * interval '1 second' "
+               "WHEN g <= %s THEN %s::timestamptz + (g - %s - 0.5) * (%s / %s) * interval '1 second' "
+               "ELSE %s::timestamptz - interval '1 hour' - (%s - g) * (62985600.0 / %s) * interval '1 second' "
+               "END AS at) t")
+        edge = self._steady_edge
+        params = [old, edge - timezone.timedelta(days=purge_days + 1), day, old,
+                  old + not_due, edge - timezone.timedelta(days=purge_days), old, (purge_days - 1) * day,
+                  max(not_due, 1),
+                  2 * old + not_due, edge - timezone.timedelta(days=1), old + not_due, day, old,
+                  now, total, live]
+        return sql, params
