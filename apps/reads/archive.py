@@ -71,14 +71,27 @@ def read_unarchived_sql(alias: str = "r") -> str:
             f"OR {alias}.id IN (SELECT e.read_id FROM reads_readarchiveexemption e)))")
 
 
+def watermark_passed_before(cutoff: datetime) -> datetime:
+    """The watermark as advances made before ``cutoff`` left it: the reads captured before it that no hold kept were
+    archived before ``cutoff`` (WATERMARK_NONE when no advance was made before it)."""
+    return _in_force().filter(archived_at__lt=cutoff).aggregate(at=Max("captured_before"))["at"] or WATERMARK_NONE
+
+
 def archived_before(cutoff: datetime, alias: str = "r") -> tuple[str, list]:
     """SQL condition and parameters: the read ``alias`` was archived before ``cutoff`` (what the purge takes,
     R-RET-2) — flagged before it, or passed by a watermark advance made before it and not kept by a hold. The caller
     still excludes reads held now (R-RET-3)."""
-    passed = _in_force().filter(archived_at__lt=cutoff).aggregate(at=Max("captured_before"))["at"]
-    return (f"(({alias}.archived_at IS NOT NULL AND {alias}.archived_at < %s) OR ({alias}.archived_at IS NULL "  # noqa: S608
+    flagged, flagged_params = flagged_archived_before(cutoff, alias)
+    return (f"({flagged} OR ({alias}.archived_at IS NULL "  # noqa: S608
             f"AND {alias}.captured_at < %s AND NOT EXISTS (SELECT 1 FROM reads_readarchiveexemption e "
-            f"WHERE e.read_id = {alias}.id)))", [cutoff, passed or WATERMARK_NONE])
+            f"WHERE e.read_id = {alias}.id)))", [*flagged_params, watermark_passed_before(cutoff)])
+
+
+def flagged_archived_before(cutoff: datetime, alias: str = "r") -> tuple[str, list]:
+    """SQL condition and parameters: the read ``alias`` was flagged archived one by one before ``cutoff`` (after the
+    hold that kept it ended, or before the watermark existed). The index ``read_flagged_archived`` holds only such
+    reads, so the purge finds them without walking the reads the watermark archived and that are not yet due."""
+    return f"({alias}.archived_at IS NOT NULL AND {alias}.archived_at < %s)", [cutoff]
 
 
 def archive_watermark() -> datetime | None:

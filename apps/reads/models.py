@@ -272,6 +272,10 @@ class Read(models.Model):
             # Retention asks "does any read still use this pack?" once per pack: only packed reads are indexed.
             models.Index(fields=["image_pack"], name="read_image_pack",
                          condition=models.Q(image_pack__isnull=False)),
+            # The purge (R-RET-2) finds reads flagged archived one by one (a hold ended; archived before the watermark)
+            # here, not by walking every read the watermark archived: only flagged reads are indexed, a few a night.
+            models.Index(fields=["captured_at", "archived_at"], name="read_flagged_archived",
+                         condition=models.Q(archived_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from django.core.files.storage import default_storage
 from django.db import OperationalError, connection, transaction
 
-from apps.reads.archive import archived_before
+from apps.reads.archive import WATERMARK_NONE, archived_before, flagged_archived_before, watermark_passed_before
 from apps.reads.images import image_pack_ref
 from apps.retention import engine
 from apps.retention.engine import RunContext
@@ -229,7 +229,8 @@ def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None
         return len(rows), (max(row[1] for row in rows) if rows else None)
 
 
-def _partitions_purge(ctx: RunContext, *, eligible: str, params: list, bound: datetime, run_id: int | None) -> None:
+def _partitions_purge(ctx: RunContext, *, eligible: str, params: list, bound: datetime, run_id: int | None,
+                      lower: datetime | None = None, dense: tuple[str, list] | None = None) -> None:
     """PostgreSQL with reads partitioned by month (issue #19): empty each month partition that ends before ``bound``
     and whose reads are (nearly) all due, as a whole instead of row by row. In one transaction per partition: the
     reads to keep — held (R-RET-3, whichever side of a month boundary the hold's other reads are), referred to by a
@@ -239,7 +240,9 @@ def _partitions_purge(ctx: RunContext, *, eligible: str, params: list, bound: da
     them, the kept reads keep theirs (the row-by-row batches delete through ``reads_read``, whose trigger does it).
     The run counts commit with the rows (R-RET-4). A partition that must keep more than
     RETENTION_PARTITION_KEEP_MAX_SHARE of its reads is left to the row-by-row batches, which also take every partial
-    month; a partition left empty is dropped."""
+    month; a partition left empty is dropped. Only months from ``lower`` on are considered; with ``dense`` (an SQL
+    condition and its parameters that an index answers, index-only), only those whose rows it holds are nearly all
+    of (by the planner's row count), so that months mostly not due are not read whole every night."""
     from django.conf import settings
 
     from apps.reads.partitions import reads_partitioned
@@ -255,19 +258,24 @@ def _partitions_purge(ctx: RunContext, *, eligible: str, params: list, bound: da
     started = time.monotonic()
     try:
         _partitions_purge_each(ctx, keep=keep, params=params, parts=parts, share=share, timeout=timeout,
-                               bound=bound, run_id=run_id)
+                               bound=bound, run_id=run_id, lower=lower, dense=dense)
     finally:
         ctx.set("partitions_seconds", round(time.monotonic() - started, 2))
 
 
 def _partitions_purge_each(ctx: RunContext, *, keep: str, params: list, parts: list[str], share: float, timeout: str,
-                           bound: datetime, run_id: int | None) -> None:
+                           bound: datetime, run_id: int | None, lower: datetime | None,
+                           dense: tuple[str, list] | None) -> None:
     from apps.reads.partitions import LOCK_NOT_AVAILABLE, partition_drop_if_empty, partitions_list
 
     names = []
-    for name, _lower, upper in partitions_list():
+    for name, start, upper in partitions_list():
         if upper > bound:
             break
+        if lower is not None and start < lower:
+            continue
+        if dense is not None and not _partition_dense(name, dense, share):
+            continue
         names.append(name)
 
     def one(name: str) -> int | None:
@@ -296,6 +304,23 @@ def _partitions_purge_each(ctx: RunContext, *, keep: str, params: list, parts: l
     for name, count in zip(names, kept, strict=True):
         if count == 0 and partition_drop_if_empty(name):
             ctx.add("partitions_dropped", 1)
+
+
+def _partition_dense(name: str, dense: tuple[str, list], share: float) -> bool:
+    """True when the rows of partition ``name`` matching ``dense`` (counted through their index) are nearly all of it:
+    more than 1 - RETENTION_PARTITION_KEEP_MAX_SHARE of the planner's row count (``reltuples``; an unanalysed
+    partition is counted)."""
+    condition, params = dense
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [name])
+        estimate = cursor.fetchone()[0]
+        if estimate < 0:  # never analysed
+            cursor.execute(f"SELECT count(*) FROM {name}")  # noqa: S608 - a partition name from the catalogue
+            estimate = cursor.fetchone()[0]
+        if estimate == 0:
+            return False
+        cursor.execute(f"SELECT count(*) FROM {name} r WHERE {condition}", params)  # noqa: S608
+        return cursor.fetchone()[0] > estimate * (1 - share)
 
 
 def _partition_purge(ctx: RunContext, *, name: str, keep: str, params: list, parts: list[str], share: float,
@@ -371,23 +396,51 @@ def _keys_delete(cursor, name: str) -> None:
 def reads_purge_archived(ctx: RunContext, days: int) -> dict:
     """R-RET-2: delete reads archived more than ``days`` ago — rows, corrections and (after commit) image files —
     except held reads. A read is archived after capture, so ``captured_at < cutoff`` is implied and lets the time
-    index bound the scan."""
+    index bound the scan.
+
+    Two passes, each bounded so that it never walks the reads archived but not yet due (in steady state the last
+    ``days`` worth of archived reads — with a year's purge period a third of the table — which a pass bounded only
+    by the archive cutoff counted, scanned month by month and walked to its last batch every night, issue #19):
+
+    1. the reads captured before the watermark as the advances made before the cutoff left it
+       (``watermark_passed_before``): every one of them is archived and due, but held or exempted ones — whole month
+       partitions where they fill one, else in batches;
+    2. the reads flagged archived one by one before the cutoff (a hold that kept them ended; archived before the
+       watermark existed) and captured after that, found through the index of flagged reads only
+       (``read_flagged_archived``): a few a night."""
     cutoff = ctx.as_of - timedelta(days=days)
     # Archived reads were captured before the archive cutoff: bounding the scan by it keeps the purge inside the
     # archived (oldest) part of the time index instead of walking the live reads. (A read archived under an earlier,
     # shorter read period is purged once it is also past the current one: later, never earlier.)
     bound = min(cutoff, ctx.as_of - timedelta(days=ctx.policy.read_retention_days))
+    passed = min(bound, watermark_passed_before(cutoff))
     ctx.set("cutoff", cutoff.isoformat())
-    # Archived before the cutoff: flagged before it, or passed by a watermark advance made before it (R-RET-1).
+    ctx.set("watermark_bound", passed.isoformat() if passed > WATERMARK_NONE else None)
+    run_id = ctx.run.pk if ctx.run else None
+    # 1. Archived before the cutoff (flagged before it, or passed by a watermark advance made before it, R-RET-1) and
+    # captured before the watermark that advance left.
     archived, archived_params = archived_before(cutoff, "r")
     where = f"r.captured_at < %s AND {archived}"
-    run_id = ctx.run.pk if ctx.run else None
-    _partitions_purge(ctx, eligible=where, params=[bound, *archived_params], bound=bound, run_id=run_id)
-    engine.keyset_slices(ctx, lambda after, end: _purge_batch(where=where, params=[end, *archived_params],
+    if passed > WATERMARK_NONE:
+        _partitions_purge(ctx, eligible=where, params=[passed, *archived_params], bound=passed, run_id=run_id)
+        engine.keyset_slices(ctx, lambda after, end: _purge_batch(where=where, params=[end, *archived_params],
+                                                                  limit=ctx.batch_size, after=after, run_id=run_id,
+                                                                  as_of=ctx.as_of, end=end), "purged",
+                             end=passed, where=where, params=[passed, *archived_params])
+    held = _held_past(where=where, params=[passed, *archived_params], as_of=ctx.as_of)
+    # 2. Flagged before the cutoff and captured from that watermark on: only the index of flagged reads is read. A
+    # database archived row by row before the watermark existed has every archived read flagged: whole months of
+    # them are emptied as in the first pass, once they are all due.
+    flagged, flagged_params = flagged_archived_before(cutoff, "r")
+    where = f"r.captured_at < %s AND r.captured_at >= %s AND {flagged}"
+    _partitions_purge(ctx, eligible=where, params=[bound, passed, *flagged_params], bound=bound, run_id=run_id,
+                      lower=passed, dense=(flagged, flagged_params))
+    engine.keyset_slices(ctx, lambda after, end: _purge_batch(where=where, params=[end, passed, *flagged_params],
                                                               limit=ctx.batch_size, after=after, run_id=run_id,
                                                               as_of=ctx.as_of, end=end), "purged",
-                         end=bound, where=where, params=[bound, *archived_params])
-    ctx.set("held_kept", _held_past(where=where, params=[bound, *archived_params], as_of=ctx.as_of))
+                         end=bound, where=where, params=[bound, passed, *flagged_params])
+    held += _held_past(where=where, params=[bound, passed, *flagged_params], as_of=ctx.as_of)
+    ctx.set("held_kept", held)
     ctx.add("image_packs_released", image_packs_release(ctx))
     return ctx.counts.get(ctx.step, {})
 

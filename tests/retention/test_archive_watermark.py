@@ -28,6 +28,9 @@ OWNERS = {"apps/reads/archive.py", "apps/reads/retention.py", "apps/ops/demo/rea
 FLAG_FILTER = re.compile(r"archived_at__isnull|archived_at\s+IS\s+(NOT\s+)?NULL|archived_at__(lt|gt|lte|gte)\b",
                          re.IGNORECASE)
 TEMPLATE_FLAG = re.compile(r"\barchived_at\b")
+# A partial index's condition (``models.Index(..., condition=...)``) says which rows an index holds, not which reads a
+# screen shows: read_flagged_archived, the purge's index of reads flagged one by one (R-RET-2).
+INDEX_CONDITION = re.compile(r"^\s*condition=models\.Q\(")
 
 
 def _search(user, plate):
@@ -48,7 +51,7 @@ def test_no_code_outside_the_archive_module_filters_on_the_flag_alone():
         if relative in OWNERS:
             continue
         for number, line in enumerate(path.read_text().splitlines(), start=1):
-            if FLAG_FILTER.search(line):
+            if FLAG_FILTER.search(line) and not INDEX_CONDITION.search(line):
                 offenders.append(f"{relative}:{number}: {line.strip()}")
     templates = list((ROOT / "templates").rglob("*.html"))
     assert len(templates) > 50

@@ -1,0 +1,103 @@
+"""The purge in steady state (R-RET-2, issue #19): every night it takes the reads archived ``archive_purge_days``
+ago, while the reads archived since — with a year's purge period a third of the table — are not yet due. It must
+take the due ones (passed by an old watermark advance, or flagged one by one long enough ago) and leave the others
+without walking them: they are neither candidates nor months it locks."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connections, transaction
+from django.utils import timezone
+
+from apps.reads.models import Read, ReadArchiveWatermark
+from apps.reads.partitions import month_add, month_start, partitions_ensure
+from apps.reads.retention import reads_purge_archived
+from apps.retention.engine import RunContext
+from apps.retention.selectors import retention_policy_current
+from tests.holds.helpers import make_read
+from tests.reads.conftest import partition_of, partitioned_only
+
+
+def _advance(*, days_ago: float, captured_before) -> None:
+    """A past night's archive run: the watermark it left (apps.reads.archive)."""
+    ReadArchiveWatermark.objects.create(archived_at=timezone.now() - timedelta(days=days_ago),
+                                        captured_before=captured_before)
+
+
+def _purge() -> dict:
+    ctx = RunContext(policy=retention_policy_current(), as_of=timezone.now(), batch_size=2)
+    ctx.step = "reads.purge"
+    reads_purge_archived(ctx, ctx.policy.archive_purge_days)
+    return ctx.counts["reads.purge"]
+
+
+def test_the_purge_takes_what_is_due_by_either_path_and_keeps_what_is_not(camera, policy):
+    """Due: passed by the advance made 40 days ago (period 30), or flagged 40 days ago (a hold that kept it ended)
+    though captured after that advance's bound. Not due: passed by the advance made 5 days ago, or flagged 10 days
+    ago."""
+    policy(read_retention_days=730, archive_purge_days=30)
+    now = timezone.now()
+    _advance(days_ago=40, captured_before=now - timedelta(days=770))
+    _advance(days_ago=5, captured_before=now - timedelta(days=735))
+    due = [make_read(camera, plate="7DUE001", days_ago=775), make_read(camera, plate="7DUE002", days_ago=771)]
+    flagged_due = make_read(camera, plate="7FLAG01", days_ago=760, archived_days_ago=40)
+    not_due = [make_read(camera, plate="7NOT001", days_ago=769), make_read(camera, plate="7NOT002", days_ago=736)]
+    flagged_not_due = make_read(camera, plate="7FLAG02", days_ago=765, archived_days_ago=10)
+    live = make_read(camera, plate="7LIVE01", days_ago=700)
+
+    counts = _purge()
+
+    assert counts["purged"] == 3
+    assert set(Read.objects.values_list("plate_current", flat=True)) == {
+        read.plate_current for read in [*not_due, flagged_not_due, live]}
+    assert not Read.objects.filter(pk__in=[flagged_due.pk, *(read.pk for read in due)]).exists()
+    # Run again: nothing more is due, nothing else goes (idempotent).
+    assert _purge()["purged"] == 0 and Read.objects.count() == 4
+
+
+@partitioned_only
+@pytest.mark.django_db(transaction=True)
+def test_a_month_archived_but_not_yet_due_is_neither_locked_nor_read_whole(camera, policy, settings):
+    """A search holding a month whose reads are archived but not yet due: the purge has nothing to do there, so it
+    neither waits for that month nor counts it busy; it empties the due month before it as a whole. Before, every
+    month before the archive cutoff was a candidate: each night it was locked and counted in full."""
+    settings.PORTAL = {**settings.PORTAL, "READS_PARTITION_LOCK_TIMEOUT_SECONDS": 1, "RETENTION_WORKERS": 1,
+                       "RETENTION_PARTITION_KEEP_MAX_SHARE": 0.2}
+    policy(read_retention_days=730, archive_purge_days=30)
+    now = timezone.now()
+    not_due_month = month_start(now - timedelta(days=800))
+    due_month = month_add(not_due_month, -1)
+    _advance(days_ago=40, captured_before=not_due_month)  # passed the due month 40 days ago
+    _advance(days_ago=5, captured_before=now - timedelta(days=735))  # and the not-due month 5 days ago
+    days_ago = (now - due_month).total_seconds() / 86400
+    due = [make_read(camera, plate=f"7DUE{n:03d}", days_ago=days_ago - 1 - n) for n in range(3)]
+    not_due = [make_read(camera, plate=f"7NOT{n:03d}", days_ago=days_ago - 40 - n) for n in range(3)]
+    partitions_ensure()
+    busy = partition_of(not_due[0].pk)
+    assert busy != partition_of(due[0].pk)
+    holding, release = threading.Event(), threading.Event()
+
+    def reader():
+        try:
+            with transaction.atomic(), connections["default"].cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM {busy}")  # noqa: S608 - a partition name
+                holding.set()
+                release.wait(timeout=60)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        assert holding.wait(timeout=30)
+        counts = _purge()
+    finally:
+        release.set()
+        thread.join(timeout=30)
+
+    assert "partitions_busy" not in counts, counts
+    assert counts["partitions_emptied"] == 1 and counts["purged"] == 3
+    assert set(Read.objects.values_list("pk", flat=True)) == {read.pk for read in not_due}
