@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.core.files.storage import default_storage
@@ -230,7 +231,7 @@ def _purge_batch(*, where: str, params: list, limit: int, after: datetime | None
 
 
 def _partitions_purge(ctx: RunContext, *, eligible: str, params: list, bound: datetime, run_id: int | None,
-                      lower: datetime | None = None, dense: tuple[str, list] | None = None) -> None:
+                      months: Callable[[str, datetime, datetime], bool] | None = None) -> None:
     """PostgreSQL with reads partitioned by month (issue #19): empty each month partition that ends before ``bound``
     and whose reads are (nearly) all due, as a whole instead of row by row. In one transaction per partition: the
     reads to keep — held (R-RET-3, whichever side of a month boundary the hold's other reads are), referred to by a
@@ -240,9 +241,8 @@ def _partitions_purge(ctx: RunContext, *, eligible: str, params: list, bound: da
     them, the kept reads keep theirs (the row-by-row batches delete through ``reads_read``, whose trigger does it).
     The run counts commit with the rows (R-RET-4). A partition that must keep more than
     RETENTION_PARTITION_KEEP_MAX_SHARE of its reads is left to the row-by-row batches, which also take every partial
-    month; a partition left empty is dropped. Only months from ``lower`` on are considered; with ``dense`` (an SQL
-    condition and its parameters that an index answers, index-only), only those whose rows it holds are nearly all
-    of (by the planner's row count), so that months mostly not due are not read whole every night."""
+    month; a partition left empty is dropped. ``months(name, start, end)``, when given, chooses the months to try.
+    """
     from django.conf import settings
 
     from apps.reads.partitions import reads_partitioned
@@ -258,23 +258,21 @@ def _partitions_purge(ctx: RunContext, *, eligible: str, params: list, bound: da
     started = time.monotonic()
     try:
         _partitions_purge_each(ctx, keep=keep, params=params, parts=parts, share=share, timeout=timeout,
-                               bound=bound, run_id=run_id, lower=lower, dense=dense)
+                               bound=bound, run_id=run_id, months=months)
     finally:
         ctx.set("partitions_seconds", round(time.monotonic() - started, 2))
 
 
 def _partitions_purge_each(ctx: RunContext, *, keep: str, params: list, parts: list[str], share: float, timeout: str,
-                           bound: datetime, run_id: int | None, lower: datetime | None,
-                           dense: tuple[str, list] | None) -> None:
+                           bound: datetime, run_id: int | None,
+                           months: Callable[[str, datetime, datetime], bool] | None) -> None:
     from apps.reads.partitions import LOCK_NOT_AVAILABLE, partition_drop_if_empty, partitions_list
 
     names = []
     for name, start, upper in partitions_list():
         if upper > bound:
             break
-        if lower is not None and start < lower:
-            continue
-        if dense is not None and not _partition_dense(name, dense, share):
+        if months is not None and not months(name, start, upper):
             continue
         names.append(name)
 
@@ -306,11 +304,14 @@ def _partitions_purge_each(ctx: RunContext, *, keep: str, params: list, parts: l
             ctx.add("partitions_dropped", 1)
 
 
-def _partition_dense(name: str, dense: tuple[str, list], share: float) -> bool:
-    """True when the rows of partition ``name`` matching ``dense`` (counted through their index) are nearly all of it:
-    more than 1 - RETENTION_PARTITION_KEEP_MAX_SHARE of the planner's row count (``reltuples``; an unanalysed
-    partition is counted)."""
-    condition, params = dense
+def _partition_dense(name: str, condition: str, params: list) -> bool:
+    """True when the rows of partition ``name`` matching ``condition`` (counted through an index, index-only: a
+    capture-time bound, the flagged reads) are nearly all of it — more than 1 - RETENTION_PARTITION_KEEP_MAX_SHARE
+    of the planner's row count (``reltuples``; an unanalysed partition is counted) — so that ``_partition_purge``
+    reads it whole only when it will most likely empty it."""
+    from django.conf import settings
+
+    share = settings.PORTAL["RETENTION_PARTITION_KEEP_MAX_SHARE"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [name])
         estimate = cursor.fetchone()[0]
@@ -422,7 +423,11 @@ def reads_purge_archived(ctx: RunContext, days: int) -> dict:
     archived, archived_params = archived_before(cutoff, "r")
     where = f"r.captured_at < %s AND {archived}"
     if passed > WATERMARK_NONE:
-        _partitions_purge(ctx, eligible=where, params=[passed, *archived_params], bound=passed, run_id=run_id)
+        # Whole months: those that end before that watermark, and the one it falls in when its due reads (counted
+        # on the time index) are nearly all of it; never the months after it, all archived but not due.
+        _partitions_purge(ctx, eligible=where, params=[passed, *archived_params], bound=bound, run_id=run_id,
+                          months=lambda name, start, end: start < passed and (
+                              end <= passed or _partition_dense(name, "r.captured_at < %s", [passed])))
         engine.keyset_slices(ctx, lambda after, end: _purge_batch(where=where, params=[end, *archived_params],
                                                                   limit=ctx.batch_size, after=after, run_id=run_id,
                                                                   as_of=ctx.as_of, end=end), "purged",
@@ -434,7 +439,8 @@ def reads_purge_archived(ctx: RunContext, days: int) -> dict:
     flagged, flagged_params = flagged_archived_before(cutoff, "r")
     where = f"r.captured_at < %s AND r.captured_at >= %s AND {flagged}"
     _partitions_purge(ctx, eligible=where, params=[bound, passed, *flagged_params], bound=bound, run_id=run_id,
-                      lower=passed, dense=(flagged, flagged_params))
+                      months=lambda name, start, end: start >= passed and _partition_dense(name, flagged,
+                                                                                            flagged_params))
     engine.keyset_slices(ctx, lambda after, end: _purge_batch(where=where, params=[end, passed, *flagged_params],
                                                               limit=ctx.batch_size, after=after, run_id=run_id,
                                                               as_of=ctx.as_of, end=end), "purged",

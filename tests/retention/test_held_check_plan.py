@@ -9,6 +9,7 @@ reads are looked up per read, by index, in a form the planner cannot turn into t
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.db import connection
@@ -63,6 +64,7 @@ def test_a_purge_batch_probes_the_held_reads_by_read_instead_of_scanning_them(ca
     # Not a join (which the planner may run as a scan of every held read per read, depending on its statistics: it
     # did on the 1M-read night) but a subquery run per read, answered by the read_id index.
     assert "Anti Join" not in batch and "Seq Scan on holds_heldread" not in batch, batch
-    assert "Index Cond: (read_id = r.id)" in batch, batch
+    # (r_1, r_2, … when the batch's range spans several month partitions)
+    assert re.search(r"Index Cond: \(read_id = r(_\d+)?\.id\)", batch), batch
     remaining = set(Read.objects.values_list("pk", flat=True))
     assert remaining == {pk for pk, _at, _plate in held}  # the others purged, the held five kept (R-RET-3)
