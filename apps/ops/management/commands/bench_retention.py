@@ -5,6 +5,10 @@ Creates ``alpr_bench_retention`` (dropped afterwards unless ``--keep``), migrate
 those under an active evidence hold. Then it times the real retention code (``apps.retention.engine``) — the
 archive pass, then the purge pass (with ``as_of`` moved past the purge period) — and checks the held reads were not
 touched. The last line of output is one JSON object.
+
+``--purge-days P --not-due N`` measures the steady state instead: the night archived now, N reads archived on the
+nights since the older night (not yet due), and the night archived P days ago, which the purge takes (its held reads
+exempted when it was archived). What the purge must not do there is walk the N reads.
 """
 
 from __future__ import annotations
