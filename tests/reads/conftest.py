@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -100,6 +101,35 @@ def partition_of(read_id: int) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT tableoid::regclass::text FROM reads_read WHERE id = %s", [read_id])
         return cursor.fetchone()[0]
+
+
+@contextmanager
+def partition_busy(name: str):
+    """A long search or export in another connection: a transaction that has read partition ``name`` and holds its
+    lock until the block ends."""
+    import threading
+
+    from django.db import connections, transaction
+
+    holding, release = threading.Event(), threading.Event()
+
+    def reader():
+        try:
+            with transaction.atomic(), connections["default"].cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM {name}")  # noqa: S608 - a partition name
+                holding.set()
+                release.wait(timeout=60)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        assert holding.wait(timeout=30)
+        yield
+    finally:
+        release.set()
+        thread.join(timeout=30)
 
 
 def partition_names() -> set[str]:

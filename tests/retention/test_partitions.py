@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from apps.reads.models import Read, ReadCorrection, ReadPlateMonths
 from apps.reads.partitions import month_add, month_start, partition_name, partitions_ensure
-from tests.reads.conftest import partition_names, partition_of, partitioned_only, plate_months
+from tests.reads.conftest import partition_busy, partition_names, partition_of, partitioned_only, plate_months
 
 pytestmark = partitioned_only
 
@@ -117,35 +117,14 @@ def test_retention_of_a_month_with_too_many_reads_to_keep_goes_row_by_row(camera
 def test_a_busy_month_is_purged_row_by_row_and_nothing_waits_long(camera, run_retention, policy, settings):
     """A long search or export holding the month partition: retention does not wait past its lock timeout; it
     counts the partition busy and the row-by-row batches purge the month's due reads anyway."""
-    import threading
-
-    from django.db import connections
-
     settings.PORTAL = {**settings.PORTAL, "READS_PARTITION_LOCK_TIMEOUT_SECONDS": 1, "RETENTION_WORKERS": 1}
     policy(read_retention_days=730, archive_purge_days=365)
     boundary = month_start(timezone.now() - timedelta(days=1150))
     due = _month_reads(camera, boundary, 4)
     partitions_ensure()
     busy = partition_of(due[0].pk)
-    holding, release = threading.Event(), threading.Event()
-
-    def reader():
-        try:
-            with transaction.atomic(), connections["default"].cursor() as cursor:
-                cursor.execute(f"SELECT count(*) FROM {busy}")  # noqa: S608 - a partition name
-                holding.set()
-                release.wait(timeout=60)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=reader)
-    thread.start()
-    try:
-        assert holding.wait(timeout=30)
+    with partition_busy(busy):
         run = run_retention(batch_size=10)
-    finally:
-        release.set()
-        thread.join(timeout=30)
     counts = run.counts["reads.purge"]
     assert counts["partitions_busy"] == 1 and "partitions_emptied" not in counts
     assert counts["purged"] == 4 and not Read.objects.filter(pk__in=[r.pk for r in due]).exists()

@@ -5,11 +5,9 @@ without walking them: they are neither candidates nor months it locks."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connections, transaction
 from django.utils import timezone
 
 from apps.reads.models import Read, ReadArchiveWatermark
@@ -18,7 +16,7 @@ from apps.reads.retention import reads_purge_archived
 from apps.retention.engine import RunContext
 from apps.retention.selectors import retention_policy_current
 from tests.holds.helpers import make_read
-from tests.reads.conftest import partition_of, partitioned_only
+from tests.reads.conftest import partition_busy, partition_of, partitioned_only
 
 
 def _advance(*, days_ago: float, captured_before) -> None:
@@ -78,25 +76,8 @@ def test_a_month_archived_but_not_yet_due_is_neither_locked_nor_read_whole(camer
     partitions_ensure()
     busy = partition_of(not_due[0].pk)
     assert busy != partition_of(due[0].pk)
-    holding, release = threading.Event(), threading.Event()
-
-    def reader():
-        try:
-            with transaction.atomic(), connections["default"].cursor() as cursor:
-                cursor.execute(f"SELECT count(*) FROM {busy}")  # noqa: S608 - a partition name
-                holding.set()
-                release.wait(timeout=60)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=reader)
-    thread.start()
-    try:
-        assert holding.wait(timeout=30)
+    with partition_busy(busy):
         counts = _purge()
-    finally:
-        release.set()
-        thread.join(timeout=30)
 
     assert "partitions_busy" not in counts, counts
     assert counts["partitions_emptied"] == 1 and counts["purged"] == 3
