@@ -505,6 +505,8 @@ PORTAL = {
     "HELD_READ_LIST_RETENTION_DAYS": env.int("HELD_READ_LIST_RETENTION_DAYS", default=730),
     "EVIDENCE_EXPORT_RETENTION_DAYS": env.int("EVIDENCE_EXPORT_RETENTION_DAYS", default=365),
     "RETENTION_BATCH_SIZE": env.int("RETENTION_BATCH_SIZE", default=50000),
+    # A run refuses to start when this host's clock is further ahead of the database's (apps.retention.services).
+    "RETENTION_CLOCK_AHEAD_MAX_SECONDS": env.int("RETENTION_CLOCK_AHEAD_MAX_SECONDS", default=300),
     "RETENTION_WORKERS": env.int("RETENTION_WORKERS", default=2),  # parallel slices of the archive/purge passes
     "RETENTION_ORPHAN_GRACE_HOURS": env.int("RETENTION_ORPHAN_GRACE_HOURS", default=24),
     # Reads partitioned by capture month on PostgreSQL (apps.reads.partitions, issue #19): partitions are created this

@@ -103,3 +103,18 @@ def test_every_benchmark_runs_and_prints_its_summary_last(tmp_path, name):
         assert (summary["history"]["reads"] == 200 and summary["history"]["partitions"]
                 and summary["history"]["duplicate_check"]["new_keys"]["keys"] == 20), (
             f"history missing from the summary: {summary['history']}")
+
+
+@pytest.mark.django_db
+def test_the_retention_benchmark_measures_a_steady_state_night():
+    """``--purge-days``: the night archived P days ago is purged past the reads archived since, which stay, as do the
+    held reads of both nights (its figures in docs/scaling.md, *The purge in steady state*)."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("the benchmarks need PostgreSQL")
+    _name, process = run_benchmark("bench_retention", [
+        "--reads", "3000", "--old", "500", "--held", "50", "--batch-size", "100", "--purge-days", "30",
+        "--not-due", "1000", "--database", "alpr_bench_retention_steady_smoke"])
+    assert process.returncode == 0, (process.stderr or process.stdout)[-1500:]
+    summary = json.loads(process.stdout.strip().splitlines()[-1])
+    assert summary["archived"] == 450 and summary["purged"] == 450 and summary["held_untouched"] is True
+    assert summary["remaining_reads"] == 3000 - 450

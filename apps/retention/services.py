@@ -35,6 +35,9 @@ RUN_NEVER_STARTED = "Never started (its job was lost, e.g. the broker was down);
 # A queued run no worker has started after this long lost its job (the broker was down when it was requested, or the
 # message was lost): it no longer blocks a new request, and the next run closes it.
 RUN_QUEUED_STALE_AFTER = timedelta(minutes=30)
+RUN_CLOCK_AHEAD = ("This host's clock ({host}) is {ahead} ahead of the database's ({database}): nothing was archived "
+                   "or purged. A run that trusted it would purge data before its period ends. Correct the clock (NTP) "
+                   "and run again.")
 
 # Names the one advisory lock that keeps two retention runs from working at the same time (PostgreSQL).
 RETENTION_RUN_LOCK_KEY = 0x52455431  # "RET1"
@@ -176,6 +179,8 @@ def _start(run_id: int, *, as_of: datetime | None) -> RetentionRun | None:
             Q(status=RunStatus.RUNNING)
             | Q(status=RunStatus.QUEUED, queued_at__lt=timezone.now() - RUN_QUEUED_STALE_AFTER)), by=run)
         # A redelivered job resumes with the same as_of, so it computes the same cutoffs (same end state).
+        if not run.as_of and as_of is None:
+            run.clock_ahead = _host_clock_ahead()
         run.as_of = run.as_of or as_of or timezone.now()
         run.heartbeat_at = timezone.now()
         run.policy = retention_policy_current().periods()
@@ -183,6 +188,24 @@ def _start(run_id: int, *, as_of: datetime | None) -> RetentionRun | None:
         event_record(actor=run.requested_by, code="alprportal.retention.run.started", target=run,
                      data={"as_of": run.as_of.isoformat(), "policy": run.policy, "trigger": run.trigger})
     return run
+
+
+def _host_clock_ahead() -> timedelta | None:
+    """How far this host's clock runs ahead of the database's, when more than RETENTION_CLOCK_AHEAD_MAX_SECONDS (else
+    None). A run's cutoffs count from its ``as_of``, this host's clock: years ahead, the purges would delete data years
+    before its period ends (R-RET-5), and nothing could bring it back. The database's clock is the one the portal's
+    records are stamped by (the archive watermark counts from it too, ``apps.reads.archive``). A clock behind does no
+    harm (a run purges less) and a run given its ``as_of`` (tests, a resumed run) is not checked. Both clocks wrong
+    together is not caught here."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement_timestamp()" if connection.vendor == "postgresql" else "SELECT NULL")
+        database = cursor.fetchone()[0]
+    if database is None:  # SQLite has no clock of its own: it is this host's
+        return None
+    if isinstance(database, str):  # pragma: no cover - a driver returning text
+        database = datetime.fromisoformat(database)
+    ahead = timezone.now() - database
+    return ahead if ahead.total_seconds() > settings.PORTAL["RETENTION_CLOCK_AHEAD_MAX_SECONDS"] else None
 
 
 def retention_run_execute(*, run_id: int, batch_size: int | None = None, as_of: datetime | None = None,
@@ -201,6 +224,12 @@ def retention_run_execute(*, run_id: int, batch_size: int | None = None, as_of: 
         if run is None:
             return RetentionRun.objects.get(pk=run_id)
         started = time.monotonic()
+        ahead = getattr(run, "clock_ahead", None)
+        if ahead is not None:  # nothing runs on this host's clock: the run ends failed and says why
+            ctx = RunContext(policy=None, as_of=run.as_of, run=run, batch_size=0, counts=dict(run.counts))
+            return _finish(run, ctx=ctx, errors=[*run.errors, {"step": "clock", "error": RUN_CLOCK_AHEAD.format(
+                host=run.as_of.isoformat(timespec="seconds"), ahead=ahead,
+                database=(run.as_of - ahead).isoformat(timespec="seconds"))}], elapsed=time.monotonic() - started)
         policy = retention_policy_current()
         ctx = RunContext(policy=policy, as_of=run.as_of, run=run, actor=run.requested_by, after_batch=after_batch,
                          batch_size=batch_size or settings.PORTAL["RETENTION_BATCH_SIZE"], counts=dict(run.counts))

@@ -36,6 +36,14 @@ from tests.reports.support import log_query
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _clocks_move_together(settings):
+    """These tests move the clock years ahead as if the years had passed, but only this host's clock can be moved, not
+    the database's: the guard against a host clock running ahead of the database's is off here (it is tested in
+    tests/retention/test_purge_steady_state.py)."""
+    settings.PORTAL = {**settings.PORTAL, "RETENTION_CLOCK_AHEAD_MAX_SECONDS": 10 * 365 * 86400}
+
+
 @pytest.fixture
 def approved_audit(make_user):
     agency = DeployingAgencyFactory()

@@ -82,3 +82,35 @@ def test_a_month_archived_but_not_yet_due_is_neither_locked_nor_read_whole(camer
     assert "partitions_busy" not in counts, counts
     assert counts["partitions_emptied"] == 1 and counts["purged"] == 3
     assert set(Read.objects.values_list("pk", flat=True)) == {read.pk for read in not_due}
+
+
+def test_a_host_clock_years_ahead_of_the_database_purges_nothing(camera, agency, make_user, run_retention, policy,
+                                                                   monkeypatch, django_capture_on_commit_callbacks):
+    """R-RET-5: a run counts its cutoffs from this host's clock. Three years ahead, it would have archived and purged
+    a read captured 400 days ago (1,495 days old by that clock): data deleted a year and a half before its period
+    ends, for good. The run refuses instead — failed, with the reason on its record, the custodian alerted — and the
+    next run on a sane clock does its work as usual."""
+    from apps.accounts.roles import Role
+    from apps.notifications.models import Notification
+    from apps.retention.choices import RunStatus
+
+    custodian = make_user(Role.CUSTODIAN, agency=agency)
+    policy(read_retention_days=730, archive_purge_days=365)
+    recent, old = make_read(camera, plate="7KEEP01", days_ago=400), make_read(camera, plate="7OLD001", days_ago=1200)
+    Read.objects.filter(pk=old.pk).update(archived_at=timezone.now() - timedelta(days=400))  # due: archived long ago
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(days=3 * 365))
+    with django_capture_on_commit_callbacks(execute=True):
+        ahead = run_retention()
+    monkeypatch.setattr(timezone, "now", real_now)
+
+    assert ahead.status == RunStatus.FAILED
+    assert "clock" in ahead.errors[0]["step"] and "ahead of the database" in ahead.errors[0]["error"]
+    assert "reads.purge" not in ahead.counts and "reads.archive" not in ahead.counts
+    assert set(Read.objects.values_list("pk", flat=True)) == {recent.pk, old.pk}
+    assert not ReadArchiveWatermark.objects.exists()
+    assert Notification.objects.filter(recipient=custodian, title=f"Retention run #{ahead.pk} failed (clock)").exists()
+
+    sane = run_retention()
+    assert sane.status == RunStatus.SUCCEEDED
+    assert set(Read.objects.values_list("pk", flat=True)) == {recent.pk}  # the old one purged, on time
