@@ -190,6 +190,16 @@ def _start(run_id: int, *, as_of: datetime | None) -> RetentionRun | None:
     return run
 
 
+def _duration_words(span: timedelta) -> str:
+    """``1095 days``, ``3 h 20 min``, ``7 min 5 s``: how far a clock is off, for people."""
+    seconds = int(span.total_seconds())
+    if seconds >= 86400:
+        return f"{seconds // 86400} days" if seconds >= 2 * 86400 else "1 day"
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 60} min {seconds % 60} s"
+
+
 def _host_clock_ahead() -> timedelta | None:
     """How far this host's clock runs ahead of the database's, when more than RETENTION_CLOCK_AHEAD_MAX_SECONDS (else
     None). A run's cutoffs count from its ``as_of``, this host's clock: years ahead, the purges would delete data years
@@ -228,7 +238,7 @@ def retention_run_execute(*, run_id: int, batch_size: int | None = None, as_of: 
         if ahead is not None:  # nothing runs on this host's clock: the run ends failed and says why
             ctx = RunContext(policy=None, as_of=run.as_of, run=run, batch_size=0, counts=dict(run.counts))
             return _finish(run, ctx=ctx, errors=[*run.errors, {"step": "clock", "error": RUN_CLOCK_AHEAD.format(
-                host=run.as_of.isoformat(timespec="seconds"), ahead=ahead,
+                host=run.as_of.isoformat(timespec="seconds"), ahead=_duration_words(ahead),
                 database=(run.as_of - ahead).isoformat(timespec="seconds"))}], elapsed=time.monotonic() - started)
         policy = retention_policy_current()
         ctx = RunContext(policy=policy, as_of=run.as_of, run=run, actor=run.requested_by, after_batch=after_batch,
