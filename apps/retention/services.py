@@ -166,28 +166,29 @@ def retention_run_lock_held_elsewhere() -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def _start(run_id: int, *, as_of: datetime | None) -> RetentionRun | None:
+def _start(run_id: int, *, as_of: datetime | None) -> tuple[RetentionRun | None, timedelta | None]:
+    """The run claimed and its ``as_of`` fixed, and how far this host's clock is ahead of the database's when the
+    ``as_of`` was just taken from it and too far ahead (``_host_clock_ahead``); (None, None) for a finished run."""
     with transaction.atomic():
         # A finished run is a record: a redelivered job for it does nothing (None). We hold the run lock, so a run
         # left running is ours to resume, with its first start kept.
         run = job_claim(model=RetentionRun, job_id=run_id, resumed=True, restart_clock=False)
         if run is None:
-            return None
+            return None, None
         # We hold the run lock, so any other "running" run belongs to a worker that died, and a run queued long ago
         # lost its job: say so on their records (their counts stay: what they did is done).
         _close_stale(RetentionRun.objects.select_for_update().exclude(pk=run.pk).filter(
             Q(status=RunStatus.RUNNING)
             | Q(status=RunStatus.QUEUED, queued_at__lt=timezone.now() - RUN_QUEUED_STALE_AFTER)), by=run)
         # A redelivered job resumes with the same as_of, so it computes the same cutoffs (same end state).
-        if not run.as_of and as_of is None:
-            run.clock_ahead = _host_clock_ahead()
+        ahead = _host_clock_ahead() if not run.as_of and as_of is None else None
         run.as_of = run.as_of or as_of or timezone.now()
         run.heartbeat_at = timezone.now()
         run.policy = retention_policy_current().periods()
         run.save(update_fields=["as_of", "heartbeat_at", "policy"])
         event_record(actor=run.requested_by, code="alprportal.retention.run.started", target=run,
                      data={"as_of": run.as_of.isoformat(), "policy": run.policy, "trigger": run.trigger})
-    return run
+    return run, ahead
 
 
 def _duration_words(span: timedelta) -> str:
@@ -207,13 +208,11 @@ def _host_clock_ahead() -> timedelta | None:
     records are stamped by (the archive watermark counts from it too, ``apps.reads.archive``). A clock behind does no
     harm (a run purges less) and a run given its ``as_of`` (tests, a resumed run) is not checked. Both clocks wrong
     together is not caught here."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement_timestamp()" if connection.vendor == "postgresql" else "SELECT NULL")
-        database = cursor.fetchone()[0]
-    if database is None:  # SQLite has no clock of its own: it is this host's
+    if connection.vendor != "postgresql":  # SQLite has no clock of its own: it is this host's
         return None
-    if isinstance(database, str):  # pragma: no cover - a driver returning text
-        database = datetime.fromisoformat(database)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement_timestamp()")
+        database = cursor.fetchone()[0]
     ahead = timezone.now() - database
     return ahead if ahead.total_seconds() > settings.PORTAL["RETENTION_CLOCK_AHEAD_MAX_SECONDS"] else None
 
@@ -230,11 +229,10 @@ def retention_run_execute(*, run_id: int, batch_size: int | None = None, as_of: 
     if not _lock(True):
         raise ApplicationError(RUN_ALREADY_RUNNING, code="run_already_running")
     try:
-        run = _start(run_id, as_of=as_of)
+        run, ahead = _start(run_id, as_of=as_of)
         if run is None:
             return RetentionRun.objects.get(pk=run_id)
         started = time.monotonic()
-        ahead = getattr(run, "clock_ahead", None)
         if ahead is not None:  # nothing runs on this host's clock: the run ends failed and says why
             ctx = RunContext(policy=None, as_of=run.as_of, run=run, batch_size=0, counts=dict(run.counts))
             return _finish(run, ctx=ctx, errors=[*run.errors, {"step": "clock", "error": RUN_CLOCK_AHEAD.format(

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -306,8 +307,6 @@ class Command(BaseCommand):
             "remaining_reads": remaining,
             "held_untouched": held_after_archive and held_after_purge and archived == old - held
             and (not purge_days or purged == old - held),
-            "purge_candidates_counted": sum(part["candidates"] for part in purge_ctx.counts["reads.purge"].get(
-                "slices") or []) or None,
             "rss_mb_min": round(min(rss), 1), "rss_mb_max": round(max(rss), 1),
             "load_avg_before": [round(x, 2) for x in load_before], "cpus": os.cpu_count(),
         }
@@ -389,7 +388,7 @@ class Command(BaseCommand):
                 cursor.execute(f'DROP INDEX "{name}"')
             # One moment for the whole load: the nights' edges must not move from one chunk to the next.
             times = (self._steady_times(total=total, old=old, purge_days=purge_days, not_due=not_due)
-                     if purge_days else None)
+                     if purge_days else None)  # (SQL, parameters, E: the night archived now ends there)
             chunk = 1_000_000
             for start in range(1, total + 1, chunk):
                 end = min(total, start + chunk - 1)
@@ -431,7 +430,7 @@ class Command(BaseCommand):
         hold = EvidenceHold.objects.create(
             case_number="BENCH-1", reason="Benchmark", ground=HoldGround.EVIDENCE, contact="bench",
             scope_kind=ScopeKind.READS, requested_by=investigator, approver=supervisor, status=HoldStatus.ACTIVE,
-            decided_by=supervisor, decided_at=now, read_count=held,
+            decided_by=supervisor, decided_at=now, read_count=held * (2 if purge_days else 1),
         )
         # The night archived now (reads 1…old; with --purge-days the reads after the older night and the not-due ones),
         # and with --purge-days also the older night (reads 1…old), whose held reads its archiving exempted.
@@ -454,11 +453,9 @@ class Command(BaseCommand):
                                              exempt_since=now - timedelta(days=purge_days))
                         for read_id, captured_at in rows])
             if purge_days:
-                hold.read_count = held * 2
-                hold.save(update_fields=["read_count"])
                 # The watermark's history: one advance a night for the last P nights (apps.reads.archive), each past
                 # one more night of reads; the one made P nights ago passed the older night, now due.
-                edge = self._steady_edge
+                edge = times[2]
                 ReadArchiveWatermark.objects.bulk_create([
                     ReadArchiveWatermark(archived_at=now - timedelta(days=night),
                                          captured_before=edge - timedelta(days=night))
@@ -469,8 +466,8 @@ class Command(BaseCommand):
                      f"{purge_days} days), {held:,} of them held" if purge_days else ""))
         return hold.pk
 
-    def _steady_times(self, *, total: int, old: int, purge_days: int, not_due: int) -> tuple[str, list]:
-        """With --purge-days P: the capture time of read g (SQL and parameters). E = now - 730 days - 1 hour, the
+    def _steady_times(self, *, total: int, old: int, purge_days: int, not_due: int) -> tuple[str, list, datetime]:
+        """With --purge-days P: the capture time of read g (SQL and parameters), and E = now - 730 days - 1 hour, the
         archive cutoff's side of the night archived now: reads 1…old the older night [E - (P+1) days, E - P days),
         the next ``not_due`` reads spread over [E - P days, E - 1 day), the next old reads the night archived now
         [E - 1 day, E), and the rest over the 729 days before now - 1 hour. Strictly inside each span (half a step
@@ -482,7 +479,7 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("SELECT now()")
             now = cursor.fetchone()[0]
-        self._steady_edge = now - timezone.timedelta(days=730, hours=1)
+        edge = now - timezone.timedelta(days=730, hours=1)
         day = 86400.0
         live = max(total - 2 * old - not_due, 1)
         sql = ("LATERAL (SELECT CASE "
@@ -491,10 +488,9 @@ class Command(BaseCommand):
                "WHEN g <= %s THEN %s::timestamptz + (g - %s - 0.5) * (%s / %s) * interval '1 second' "
                "ELSE %s::timestamptz - interval '1 hour' - (%s - g) * (62985600.0 / %s) * interval '1 second' "
                "END AS at) t")
-        edge = self._steady_edge
         params = [old, edge - timezone.timedelta(days=purge_days + 1), day, old,
                   old + not_due, edge - timezone.timedelta(days=purge_days), old, (purge_days - 1) * day,
                   max(not_due, 1),
                   2 * old + not_due, edge - timezone.timedelta(days=1), old + not_due, day, old,
                   now, total, live]
-        return sql, params
+        return sql, params, edge
