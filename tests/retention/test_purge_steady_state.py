@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.reads.models import Read, ReadArchiveWatermark
@@ -85,7 +86,7 @@ def test_a_month_archived_but_not_yet_due_is_neither_locked_nor_read_whole(camer
 
 
 def test_a_host_clock_years_ahead_of_the_database_purges_nothing(camera, agency, make_user, run_retention, policy,
-                                                                   monkeypatch, django_capture_on_commit_callbacks):
+                                                                   client, monkeypatch, django_capture_on_commit_callbacks):
     """R-RET-5: a run counts its cutoffs from this host's clock. Three years ahead, it would have archived and purged
     a read captured 400 days ago (1,495 days old by that clock): data deleted a year and a half before its period
     ends, for good. The run refuses instead — failed, with the reason on its record, the custodian alerted — and the
@@ -110,6 +111,10 @@ def test_a_host_clock_years_ahead_of_the_database_purges_nothing(camera, agency,
     assert set(Read.objects.values_list("pk", flat=True)) == {recent.pk, old.pk}
     assert not ReadArchiveWatermark.objects.exists()
     assert Notification.objects.filter(recipient=custodian, title=f"Retention run #{ahead.pk} failed (clock)").exists()
+    client.force_login(custodian)  # the run's page says what happened: the reason, and that no data class ran
+    page = client.get(reverse("retention:run", args=[ahead.pk])).content.decode()
+    assert "is 1095 days ahead of the database" in page
+    assert "No data class ran: nothing was archived or purged." in page and "Nothing yet." not in page
 
     sane = run_retention()
     assert sane.status == RunStatus.SUCCEEDED
