@@ -118,3 +118,22 @@ def test_the_retention_benchmark_measures_a_steady_state_night():
     summary = json.loads(process.stdout.strip().splitlines()[-1])
     assert summary["archived"] == 450 and summary["purged"] == 450 and summary["held_untouched"] is True
     assert summary["remaining_reads"] == 3000 - 450
+
+
+@pytest.mark.django_db
+def test_the_retention_benchmark_measures_in_a_database_it_set_up_before():
+    """``--setup-only`` then ``--reuse``: a 100M database measured where it was loaded (a copy does not fit beside
+    it), the same figures as in one go; it is refused when there is nothing to reuse, and the database is used up."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("the benchmarks need PostgreSQL")
+    name = "alpr_bench_retention_reuse_smoke"
+    shape = ["--reads", "2000", "--old", "500", "--held", "50", "--batch-size", "100", "--database", name]
+    _name, setup = run_benchmark("bench_retention", [*shape, "--setup-only"])
+    assert setup.returncode == 0, (setup.stderr or setup.stdout)[-1500:]
+    assert "kept as a template" in setup.stdout
+    _name, process = run_benchmark("bench_retention", [*shape, "--reuse"])
+    assert process.returncode == 0, (process.stderr or process.stdout)[-1500:]
+    summary = json.loads(process.stdout.strip().splitlines()[-1])
+    assert summary["archived"] == 450 and summary["purged"] == 450 and summary["held_untouched"] is True
+    _name, again = run_benchmark("bench_retention", [*shape, "--reuse"])  # dropped after its measurement
+    assert again.returncode != 0 and f"there is no database {name}" in (again.stderr + again.stdout)

@@ -155,6 +155,10 @@ class Command(BaseCommand):
         parser.add_argument("--template", default="",
                             help="Copy this database (made with --setup-only, the same day) instead of generating: "
                                  "compare code changes on the same reads without the minutes of setup.")
+        parser.add_argument("--reuse", action="store_true",
+                            help="Measure in --database itself, made with --setup-only the same day, without copying "
+                                 "it (at 100M a copy does not fit beside it); the measurement purges its old reads, "
+                                 "so it is used up (kept with --keep, for looking into, not for measuring again).")
 
     # --- parent: create the database, migrate, run the measuring phase in a child process -----------------------
     def handle(self, *args, **options):
@@ -170,14 +174,20 @@ class Command(BaseCommand):
 
         admin = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"] or "postgres",
                  "password": db["PASSWORD"] or None, "dbname": "postgres", "autocommit": True}
-        template = options["template"]
+        template = name if options["reuse"] else options["template"]
         if template and not _bench_name(template):
             raise CommandError("--template must name a benchmark database (alpr_bench… or h<N>_bench…).")
+        if options["reuse"] and (options["template"] or options["setup_only"]):
+            raise CommandError("--reuse measures in --database itself: not with --template or --setup-only.")
         with psycopg.connect(**admin) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            if template:  # a file copy: seconds, where WAL-logging it would write the whole database again
-                connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY file_copy')
+            if options["reuse"]:
+                if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                    raise CommandError(f"--reuse: there is no database {name} (make it with --setup-only).")
             else:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            if template and not options["reuse"]:  # a file copy: seconds, where WAL-logging it would write it again
+                connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY file_copy')
+            elif not template:
                 connection.execute(f'CREATE DATABASE "{name}"')
         url = urlparse(f"postgres://{admin['user']}@{admin['host']}:{admin['port']}/{name}")
         env = {**os.environ, "DATABASE_URL": url.geturl(), "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "true"),
