@@ -86,7 +86,8 @@ def test_a_month_archived_but_not_yet_due_is_neither_locked_nor_read_whole(camer
 
 
 def test_a_host_clock_years_ahead_of_the_database_purges_nothing(camera, agency, make_user, run_retention, policy,
-                                                                   client, monkeypatch, django_capture_on_commit_callbacks):
+                                                                   client, monkeypatch,
+                                                                   django_capture_on_commit_callbacks):
     """R-RET-5: a run counts its cutoffs from this host's clock. Three years ahead, it would have archived and purged
     a read captured 400 days ago (1,495 days old by that clock): data deleted a year and a half before its period
     ends, for good. The run refuses instead — failed, with the reason on its record, the custodian alerted — and the
