@@ -211,3 +211,31 @@ def test_a_batch_of_reads_of_one_plate_over_several_months_writes_its_row_once(c
     assert len(_months_of("2RST222")) >= 3
     search = read_search_build(plate="2RST222", start=now - timedelta(days=300), end=now)
     assert read_search(user=investigator, search=search, **SEARCH).total == 16
+
+
+def test_taking_a_month_out_of_a_plates_row_adds_nothing_to_the_summarys_index(camera):
+    """Issue #19: every purged read takes its month out of its plate's row. With the summary's pages packed full, each
+    such UPDATE wrote its new version on another page and a new entry into the primary key — at 100M reads a random
+    leaf of a large index dirtied per read purged (docs/scaling.md). The summary keeps room on its pages (0021), so
+    the new version stays on its page (a heap-only tuple) even when the page has been filled as far as it will be."""
+    with connection.cursor() as cursor:  # a fresh table (rolled back with the test), its pages filled in order
+        cursor.execute("TRUNCATE reads_readplatemonths")
+    keep = make_read(camera, plate="6HOT600", days_ago=40)
+    gone = make_read(camera, plate="6HOT600", days_ago=400)
+    partitions_ensure()
+    with connection.cursor() as cursor:  # the row's page filled up by plates that arrive after it
+        cursor.execute("SELECT (ctid::text::point)[0]::int FROM reads_readplatemonths WHERE plate = '6HOT600'")
+        page = cursor.fetchone()[0]
+        cursor.execute("INSERT INTO reads_readplatemonths (plate, months) SELECT 'F' || g, ARRAY[24300::smallint] "
+                       "FROM generate_series(100000, 100400) g")
+        cursor.execute("SELECT count(*) FROM reads_readplatemonths WHERE (ctid::text::point)[0]::int = %s", [page])
+        assert cursor.fetchone()[0] > 100  # the page is as full as it gets
+        cursor.execute("SELECT pg_stat_get_xact_tuples_hot_updated('reads_readplatemonths'::regclass)")
+        hot_before = cursor.fetchone()[0]
+    Read.objects.filter(pk=gone.pk).delete()  # the purge's statement shape: a DELETE of reads_read
+    assert _months_of("6HOT600") == {_month(keep.captured_at)}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_get_xact_tuples_hot_updated('reads_readplatemonths'::regclass)")
+        assert cursor.fetchone()[0] == hot_before + 1, "the row's new version went to another page, with an index entry"
+        cursor.execute("SELECT (ctid::text::point)[0]::int FROM reads_readplatemonths WHERE plate = '6HOT600'")
+        assert cursor.fetchone()[0] == page
