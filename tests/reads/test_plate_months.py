@@ -4,10 +4,13 @@ summary follows ingest, corrections and purges; suffix patterns go through the r
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, date, timedelta
 
+import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from apps.reads.models import Read, ReadPlateMonths, month_number
@@ -239,3 +242,48 @@ def test_taking_a_month_out_of_a_plates_row_adds_nothing_to_the_summarys_index(c
         assert cursor.fetchone()[0] == hot_before + 1, "the row's new version went to another page, with an index entry"
         cursor.execute("SELECT (ctid::text::point)[0]::int FROM reads_readplatemonths WHERE plate = '6HOT600'")
         assert cursor.fetchone()[0] == page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_month_gained_while_a_purge_takes_one_out_keeps_the_plates_row(camera):
+    """Issue #19 (0022): a purge deletes a plate's last read of an old month while an ingest batch, not yet committed,
+    has just added this month to the same row. The purge's MERGE waits for the row; when the batch commits it judges
+    the row as it now is: the old month goes, the row and this month stay — else an exact search would skip the month
+    of the read that just arrived (the summary may hold too many months, never too few)."""
+    old = make_read(camera, plate="5RACE55", days_ago=400)
+    partitions_ensure()
+    added, release, errors = threading.Event(), threading.Event(), []
+
+    def ingest():
+        try:
+            with transaction.atomic():
+                make_read(camera, plate="5RACE55", days_ago=0)  # the insert trigger adds this month to the row
+                added.set()
+                release.wait(timeout=30)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+            added.set()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=ingest)
+    thread.start()
+    assert added.wait(timeout=30)
+    purge = threading.Thread(target=lambda: (Read.objects.filter(pk=old.pk).delete(), connections.close_all()))
+    purge.start()
+    with connection.cursor() as cursor:  # until the purge waits on the row the batch holds
+        for _ in range(300):
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock' AND backend_type = 'client backend'")
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the purge never waited for the plate's row")
+    release.set()
+    thread.join(timeout=30)
+    purge.join(timeout=30)
+    assert not errors, errors
+    arrived = Read.objects.get(plate_current="5RACE55")
+    assert _months_of("5RACE55") == {_month(arrived.captured_at)}
