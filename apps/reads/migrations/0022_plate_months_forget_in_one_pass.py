@@ -37,13 +37,15 @@ def _merge_supported(connection) -> bool:
 
 def forwards(apps, schema_editor):
     if _merge_supported(schema_editor.connection):
-        schema_editor.execute(FORGET)
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(FORGET)
 
 
 def backwards(apps, schema_editor):
     if _merge_supported(schema_editor.connection):  # 0017's functions again (CREATE OR REPLACE: the others unchanged)
-        schema_editor.execute(importlib.import_module("apps.reads.migrations.0017_plate_months_one_row_per_plate")
-                              .FUNCTIONS)
+        before = importlib.import_module("apps.reads.migrations.0017_plate_months_one_row_per_plate")
+        with schema_editor.connection.cursor() as cursor:  # no parameters: its format() placeholders stay as they are
+            cursor.execute(before.FUNCTIONS)
 
 
 class Migration(migrations.Migration):
