@@ -104,32 +104,50 @@ def partition_of(read_id: int) -> str:
 
 
 @contextmanager
-def partition_busy(name: str):
-    """A long search or export in another connection: a transaction that has read partition ``name`` and holds its
-    lock until the block ends."""
+def transaction_held(work):
+    """``work()`` in a transaction on a connection of its own (another thread), left open until the block ends: a long
+    search holding a partition, an ingest batch holding a row. The block starts once ``work()`` has returned; an error
+    in it is raised when the block ends."""
     import threading
 
     from django.db import connections, transaction
 
-    holding, release = threading.Event(), threading.Event()
+    done, release, errors = threading.Event(), threading.Event(), []
 
-    def reader():
+    def run():
         try:
-            with transaction.atomic(), connections["default"].cursor() as cursor:
-                cursor.execute(f"SELECT count(*) FROM {name}")  # noqa: S608 - a partition name
-                holding.set()
+            with transaction.atomic():
+                work()
+                done.set()
                 release.wait(timeout=60)
+        except Exception as exc:  # noqa: BLE001 - raised in the test's thread below
+            errors.append(exc)
         finally:
+            done.set()
             connections.close_all()
 
-    thread = threading.Thread(target=reader)
+    thread = threading.Thread(target=run)
     thread.start()
     try:
-        assert holding.wait(timeout=30)
+        assert done.wait(timeout=30)
+        assert not errors, errors
         yield
     finally:
         release.set()
         thread.join(timeout=30)
+    assert not errors, errors
+
+
+def partition_busy(name: str):
+    """A long search or export in another connection: a transaction that has read partition ``name`` and holds its
+    lock until the block ends."""
+    from django.db import connections
+
+    def read():
+        with connections["default"].cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {name}")  # noqa: S608 - a partition name
+
+    return transaction_held(read)
 
 
 def partition_names() -> set[str]:
@@ -171,3 +189,19 @@ def plate_months() -> set[tuple[str, object]]:
 
     return {(row.plate, date(number // 12, number % 12 + 1, 1))
             for row in ReadPlateMonths.objects.all() for number in row.months}
+
+
+def lock_wait_seen(cursor, query_like: str = "%", tries: int = 600) -> bool:
+    """Poll until a client backend of this database waits for a lock (its statement ``LIKE query_like``): the moment a
+    test's other connection is known to be blocked. False after ``tries`` × 50 ms."""
+    import time
+
+    for _ in range(tries):
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else one snapshot per transaction
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock' AND backend_type = 'client backend' AND query LIKE %s",
+                       [query_like])
+        if cursor.fetchone()[0]:
+            return True
+        time.sleep(0.05)
+    return False

@@ -5,12 +5,11 @@ summary follows ingest, corrections and purges; suffix patterns go through the r
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, date, timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.utils import timezone
 
 from apps.reads.models import Read, ReadPlateMonths, month_number
@@ -18,7 +17,14 @@ from apps.reads.partitions import DEFAULT, month_start, partition_name, partitio
 from apps.reads.selectors import read_search, read_search_build, read_search_where
 from apps.reads.services.corrections import read_correct
 from tests.holds.helpers import make_read
-from tests.reads.conftest import SEARCH, partitioned_only, planned_partitions, plate_months
+from tests.reads.conftest import (
+    SEARCH,
+    lock_wait_seen,
+    partitioned_only,
+    planned_partitions,
+    plate_months,
+    transaction_held,
+)
 
 pytestmark = partitioned_only
 
@@ -252,38 +258,12 @@ def test_a_month_gained_while_a_purge_takes_one_out_keeps_the_plates_row(camera)
     of the read that just arrived (the summary may hold too many months, never too few)."""
     old = make_read(camera, plate="5RACE55", days_ago=400)
     partitions_ensure()
-    added, release, errors = threading.Event(), threading.Event(), []
-
-    def ingest():
-        try:
-            with transaction.atomic():
-                make_read(camera, plate="5RACE55", days_ago=0)  # the insert trigger adds this month to the row
-                added.set()
-                release.wait(timeout=30)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-            added.set()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=ingest)
-    thread.start()
-    assert added.wait(timeout=30)
-    purge = threading.Thread(target=lambda: (Read.objects.filter(pk=old.pk).delete(), connections.close_all()))
-    purge.start()
-    with connection.cursor() as cursor:  # until the purge waits on the row the batch holds
-        for _ in range(300):
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND wait_event_type = 'Lock' AND backend_type = 'client backend'")
-            if cursor.fetchone()[0]:
-                break
-            time.sleep(0.05)
-        else:
-            raise AssertionError("the purge never waited for the plate's row")
-    release.set()
-    thread.join(timeout=30)
+    # the ingest batch: its insert trigger has added this month to the row, not yet committed
+    with transaction_held(lambda: make_read(camera, plate="5RACE55", days_ago=0)):
+        purge = threading.Thread(target=lambda: (Read.objects.filter(pk=old.pk).delete(), connections.close_all()))
+        purge.start()
+        with connection.cursor() as cursor:  # until the purge waits on the row the batch holds
+            assert lock_wait_seen(cursor), "the purge never waited for the plate's row"
     purge.join(timeout=30)
-    assert not errors, errors
     arrived = Read.objects.get(plate_current="5RACE55")
     assert _months_of("5RACE55") == {_month(arrived.captured_at)}

@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib
 import json
 import threading
-import time
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -23,7 +22,7 @@ from apps.reads.partitions import month_add, month_start, partition_create, part
 from apps.reads.selectors import reads_by_keys
 from apps.reads.services.agents import read_superseding_preview
 from apps.reads.services.ingest import read_batch_ingest
-from tests.reads.conftest import iso, partition_of, partitioned_only
+from tests.reads.conftest import iso, lock_wait_seen, partition_of, partitioned_only
 
 pytestmark = partitioned_only
 
@@ -139,14 +138,7 @@ def test_a_key_stored_meanwhile_past_the_lock_fails_the_batch_whole_with_a_503(c
                 _orm_read(camera, "slipped", now - timedelta(days=40))
                 written.set()
                 with connection.cursor() as cursor:  # until the batch's INSERT waits on this key
-                    for _ in range(600):
-                        cursor.execute("SELECT pg_stat_clear_snapshot()")  # else one snapshot per transaction
-                        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                       "AND wait_event_type = 'Lock' AND query LIKE '%%INSERT INTO reads_read %%'")
-                        if cursor.fetchone()[0]:
-                            break
-                        time.sleep(0.05)
-                    else:
+                    if not lock_wait_seen(cursor, "%INSERT INTO reads_read %"):
                         raise AssertionError("the batch never waited for the key")
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
