@@ -183,11 +183,11 @@ class Command(BaseCommand):
             if options["reuse"]:
                 if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
                     raise CommandError(f"--reuse: there is no database {name} (make it with --setup-only).")
+            elif template:  # a file copy: seconds, where WAL-logging it would write the whole database again
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY file_copy')
             else:
                 connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            if template and not options["reuse"]:  # a file copy: seconds, where WAL-logging it would write it again
-                connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY file_copy')
-            elif not template:
                 connection.execute(f'CREATE DATABASE "{name}"')
         url = urlparse(f"postgres://{admin['user']}@{admin['host']}:{admin['port']}/{name}")
         env = {**os.environ, "DATABASE_URL": url.geturl(), "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "true"),
