@@ -154,7 +154,9 @@ class RetentionRun(TrackedJob):
     celery_task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        ordering = ["-queued_at", "-id"]
+        # Newest first in the order the runs were created: ``queued_at`` is a host's clock, and a run queued on a clock
+        # years ahead would otherwise head every list for years.
+        ordering = ["-id"]
         permissions = [("run_retention", "Can start a retention run from the portal")]
         indexes = [models.Index(fields=["status", "queued_at"], name="retentionrun_status_time")]
 

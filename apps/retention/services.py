@@ -201,6 +201,11 @@ def _duration_words(span: timedelta) -> str:
     return f"{seconds // 60} min {seconds % 60} s"
 
 
+def _clock_text(moment: datetime) -> str:
+    """A clock's reading as the run's page shows its other times: the portal's time zone, named."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
 def _host_clock_ahead() -> timedelta | None:
     """How far this host's clock runs ahead of the database's, when more than RETENTION_CLOCK_AHEAD_MAX_SECONDS (else
     None). A run's cutoffs count from its ``as_of``, this host's clock: years ahead, the purges would delete data years
@@ -236,8 +241,8 @@ def retention_run_execute(*, run_id: int, batch_size: int | None = None, as_of: 
         if ahead is not None:  # nothing runs on this host's clock: the run ends failed and says why
             ctx = RunContext(policy=None, as_of=run.as_of, run=run, batch_size=0, counts=dict(run.counts))
             return _finish(run, ctx=ctx, errors=[*run.errors, {"step": "clock", "error": RUN_CLOCK_AHEAD.format(
-                host=run.as_of.isoformat(timespec="seconds"), ahead=_duration_words(ahead),
-                database=(run.as_of - ahead).isoformat(timespec="seconds"))}], elapsed=time.monotonic() - started)
+                host=_clock_text(run.as_of), ahead=_duration_words(ahead), database=_clock_text(run.as_of - ahead))}],
+                elapsed=time.monotonic() - started)
         policy = retention_policy_current()
         ctx = RunContext(policy=policy, as_of=run.as_of, run=run, actor=run.requested_by, after_batch=after_batch,
                          batch_size=batch_size or settings.PORTAL["RETENTION_BATCH_SIZE"], counts=dict(run.counts))

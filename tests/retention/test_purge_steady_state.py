@@ -95,6 +95,7 @@ def test_a_host_clock_years_ahead_of_the_database_purges_nothing(camera, agency,
     from apps.accounts.roles import Role
     from apps.notifications.models import Notification
     from apps.retention.choices import RunStatus
+    from apps.retention.selectors import retention_runs_recent
 
     custodian = make_user(Role.CUSTODIAN, agency=agency)
     policy(read_retention_days=730, archive_purge_days=365)
@@ -115,8 +116,17 @@ def test_a_host_clock_years_ahead_of_the_database_purges_nothing(camera, agency,
     client.force_login(custodian)  # the run's page says what happened: the reason, and that no data class ran
     page = client.get(reverse("retention:run", args=[ahead.pk])).content.decode()
     assert "is 1095 days ahead of the database" in page
+    # Its times read alike: the clocks in the reason and the run's "as of" in the portal's zone, the zone named.
+    as_of = timezone.localtime(ahead.as_of)
+    assert f"as of {as_of:%Y-%m-%d %H:%M:%S %Z}" in page and f"({as_of:%Y-%m-%d %H:%M:%S %Z}) is 1095 days" in page
     assert "No data class ran: nothing was archived or purged." in page and "Nothing yet." not in page
 
     sane = run_retention()
     assert sane.status == RunStatus.SUCCEEDED
     assert set(Read.objects.values_list("pk", flat=True)) == {recent.pk}  # the old one purged, on time
+    # The failed run was queued by the clock three years ahead; the lists still show the newest run first.
+    assert ahead.queued_at > sane.queued_at
+    runs_page = client.get(reverse("retention:runs")).content.decode()
+    assert runs_page.index(reverse("retention:run", args=[sane.pk])) < runs_page.index(
+        reverse("retention:run", args=[ahead.pk]))
+    assert [run.pk for run in retention_runs_recent()] == [sane.pk, ahead.pk]
