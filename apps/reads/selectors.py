@@ -451,16 +451,29 @@ def read_matching_ids(
     return _matching_ids(search, include_archived=include_archived, limit=limit, offset=offset)
 
 
-def _reads_in_order(rows: list[tuple[int, Any]]) -> list[Read]:
-    """The reads of ``rows`` ((id, captured_at) from ``_matching_rows``) in that order. On PostgreSQL the capture
-    times are part of the lookup: reads are partitioned by month and ``id`` alone would be looked up (and planned)
-    in every partition; with the times the planner prunes to the page's months."""
+def _reads_in_order(rows: list[tuple[int, Any]], *, plate: str | None = None) -> list[Read]:
+    """The reads of ``rows`` ((id, captured_at) from ``_matching_rows``) in that order.
+
+    On PostgreSQL they are found by their capture times, not by ``id``: reads are partitioned by month, and the primary
+    key ``(id, captured_at)`` would be probed for every id of the page in every month of the page (PostgreSQL 15 takes
+    only the ids as its index condition), so a page of 50 reads over 4 months read 200 key pages, 150 of them for ids
+    that are not in that month; at 100M reads those pages are not in memory (issue #19). By capture time each month's
+    ``read_time`` index is probed for the page's times only where they fall in it; the ids are then picked in Python
+    (another read captured at the very same instant is left out). With ``plate`` (an exact search: the plate the rows
+    matched) they are found through ``read_plate_time``, whose pages the matching statement has just read. A read whose
+    plate was corrected between the two statements is then looked up by id, so the page still shows it."""
     ids = [pk for pk, _ in rows]
     reads = Read.objects.select_related("camera")
-    times = [at for _, at in rows if at is not None]
-    if connection.vendor == "postgresql" and len(times) == len(rows):
-        reads = reads.filter(captured_at__in=sorted(set(times)))
-    by_id = reads.in_bulk(ids)
+    times = sorted({at for _, at in rows if at is not None})
+    if connection.vendor != "postgresql" or len(times) == 0 or any(at is None for _, at in rows):
+        by_id = reads.in_bulk(ids)
+    else:
+        reads = reads.filter(captured_at__in=times)
+        wanted = set(ids)
+        by_id = {read.pk: read for read in (reads.filter(plate_current=plate) if plate else reads)
+                 if read.pk in wanted}
+        if plate and len(by_id) < len(wanted):
+            by_id.update(reads.in_bulk([pk for pk in ids if pk not in by_id]))
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -524,7 +537,7 @@ def read_search(
     # The page is loaded after the log row is committed (R-AUD-1). Loading it inside the matching statement (LATERAL
     # probes by id and capture time) saved a round trip but cost more to plan than it saved on a quiet machine
     # (issue #19, measured 2026-12-06: docs/scaling.md), so it stays a separate pruned statement.
-    reads = _reads_in_order(rows)
+    reads = _reads_in_order(rows, plate=search.plate.text if _uses_plate_months(search) else None)
     if include_archived:  # the page marks archived reads for the administrator (R-RET-1): two queries for the page
         reads_archived_on_set(reads)
     else:  # the matching statement let no archived read through
@@ -568,7 +581,8 @@ def read_search_export(
         raise
     reads: list[Read] = []
     for start in range(0, len(rows), 1000):
-        reads.extend(_reads_in_order(rows[start:start + 1000]))
+        reads.extend(_reads_in_order(rows[start:start + 1000],
+                                     plate=search.plate.text if _uses_plate_months(search) else None))
     return reads, log
 
 

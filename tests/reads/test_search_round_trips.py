@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.audit.models import AccessLog
 from apps.reads import selectors
+from apps.reads.models import Read
 from apps.reads.selectors import read_search, read_search_build
 from tests.reads.conftest import SEARCH
 
@@ -73,3 +74,56 @@ def test_the_log_row_is_committed_before_a_read_is_handed_back(investigator, sto
     monkeypatch.setattr(selectors, "read_match_notes", notes_after_the_commit)
     result = _search(investigator)
     assert result.total == 2 and seen == {"rows": 1, "reads": 2}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+@pytest.mark.parametrize(("plate", "index"), [("7ABC123", "read_plate_time"), ("7ABC1*", "read_time")])
+@pytest.mark.django_db(transaction=True)
+def test_a_searchs_page_is_loaded_by_capture_time_not_through_the_primary_key(investigator, store_reads, plate,
+                                                                              index):
+    """Issue #19: the primary key ``(id, captured_at)`` is probed for every id of the page in every month of the
+    page (PostgreSQL 15 takes only the ids as index condition), so a page of reads over several months read that many
+    key pages more, and at 100M reads those pages are not in memory. The page is loaded by its capture times
+    (``read_time``, each month probed for its own times); an exact search's through ``read_plate_time``, whose pages
+    the matching statement has just read."""
+    store_reads([("7ABC123", 5), ("7ABC123", 60 * 24 * 40), ("7ABC123", 60 * 24 * 100), ("8XYZ999", 10)])
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        result = read_search(user=investigator, search=read_search_build(
+            plate=plate, start=timezone.now() - timedelta(days=90)), page_size=50, **SEARCH)
+    assert result.total == 2 and {read.plate_current for read in result.reads} == {"7ABC123"}
+    (page_sql, page_params), = [(sql, params) for sql, params in statements
+                                if sql.startswith('SELECT "reads_read"."id"') and "reads_camera" in sql]
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")  # a handful of rows: else a sequential scan of each month
+        try:
+            cursor.execute(f"EXPLAIN {page_sql}", page_params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET enable_seqscan")
+    assert f"{index}_" in plan and "reads_read_pkey" not in plan, plan
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_corrected_between_matching_and_loading_still_shows_on_the_page(investigator, store_reads,
+                                                                              monkeypatch):
+    """The page is loaded after the log row's commit; a correction committed in between changes the read's plate.
+    The read matched and was counted, so the page still shows it (looked up by id), as it is now."""
+    ids = store_reads([("7ABC123", 5), ("7ABC123", 60 * 24 * 40)])
+    original = selectors._matching_rows
+
+    def matching_then_corrected(*args, **kwargs):
+        found = original(*args, **kwargs)
+        Read.objects.filter(pk=ids[0]).update(plate_current="7ABC128")
+        return found
+
+    monkeypatch.setattr(selectors, "_matching_rows", matching_then_corrected)
+    result = _search(investigator)
+    assert result.total == 2
+    assert sorted((read.pk, read.plate_current) for read in result.reads) == sorted(
+        [(ids[0], "7ABC128"), (ids[1], "7ABC123")])
