@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from apps.accounts.roles import Role
@@ -454,26 +454,38 @@ def read_matching_ids(
 def _reads_in_order(rows: list[tuple[int, Any]], *, plate: str | None = None) -> list[Read]:
     """The reads of ``rows`` ((id, captured_at) from ``_matching_rows``) in that order.
 
-    On PostgreSQL they are found by their capture times, not by ``id``: reads are partitioned by month, and the primary
-    key ``(id, captured_at)`` would be probed for every id of the page in every month of the page (PostgreSQL 15 takes
-    only the ids as its index condition), so a page of 50 reads over 4 months read 200 key pages, 150 of them for ids
-    that are not in that month; at 100M reads those pages are not in memory (issue #19). By capture time each month's
-    ``read_time`` index is probed for the page's times only where they fall in it; the ids are then picked in Python
-    (another read captured at the very same instant is left out). With ``plate`` (an exact search: the plate the rows
-    matched) they are found through ``read_plate_time``, whose pages the matching statement has just read. A read whose
-    plate was corrected between the two statements is then looked up by id, so the page still shows it."""
+    On PostgreSQL each read is looked up in its own month only. Reads are partitioned by month, and a lookup of all the
+    page's ids in all the page's months probes the primary key ``(id, captured_at)`` for every id in every month
+    (PostgreSQL 15 takes only the ids as its index condition): a page of 50 reads over 4 months read 200 key pages,
+    150 of them for ids that are not in that month, and at 100M reads those pages are not in memory (issue #19). So:
+
+    - ``plate`` (an exact search: the plate the rows matched): through ``read_plate_time``, whose pages the matching
+      statement has just read, so only the reads' own pages are new. A read whose plate was corrected between the two
+      statements is then looked up by id, so the page still shows it.
+    - otherwise: one ``UNION ALL`` arm per month, each with that month's ids and capture times only (one partition
+      planned and probed per arm); the cameras in one more statement.
+    """
     ids = [pk for pk, _ in rows]
     reads = Read.objects.select_related("camera")
-    times = sorted({at for _, at in rows if at is not None})
-    if connection.vendor != "postgresql" or len(times) == 0 or any(at is None for _, at in rows):
+    if connection.vendor != "postgresql" or not rows or any(at is None for _, at in rows):
         by_id = reads.in_bulk(ids)
-    else:
-        reads = reads.filter(captured_at__in=times)
-        wanted = set(ids)
-        by_id = {read.pk: read for read in (reads.filter(plate_current=plate) if plate else reads)
-                 if read.pk in wanted}
-        if plate and len(by_id) < len(wanted):
+    elif plate:
+        reads = reads.filter(captured_at__in=sorted({at for _, at in rows}))
+        by_id = reads.filter(plate_current=plate).in_bulk(ids)
+        if len(by_id) < len(set(ids)):
             by_id.update(reads.in_bulk([pk for pk in ids if pk not in by_id]))
+    else:
+        months: dict[tuple[int, int], tuple[set[int], set[datetime]]] = {}
+        for pk, at in rows:
+            at_utc = at.astimezone(UTC)  # partitions are UTC calendar months
+            month_ids, month_times = months.setdefault((at_utc.year, at_utc.month), (set(), set()))
+            month_ids.add(pk)
+            month_times.add(at)
+        arms = [Read.objects.filter(id__in=sorted(month_ids), captured_at__in=sorted(month_times))
+                for month_ids, month_times in months.values()]
+        found = list(arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0])
+        prefetch_related_objects(found, "camera")
+        by_id = {read.pk: read for read in found}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
