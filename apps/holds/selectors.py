@@ -107,13 +107,14 @@ def hold_reads_for(*, user, hold: EvidenceHold, request=None, limit: int = 500) 
     """The reads a hold covers. Showing them is an access of read data: written to the access log (the hold's
     purpose and case number, R-READ-3) before anything is returned. Archived reads are shown to administrators
     only (R-RET-1); purged reads are listed from the copy the hold kept."""
-    from apps.reads.models import Read
-    from apps.reads.selectors import read_is_admin
+    from apps.reads.selectors import read_is_admin, reads_in_their_months
 
     with transaction.atomic():
         held = list(hold.held_reads.all()[:limit])
         total = hold.held_reads.count()
-        reads = Read.objects.select_related("camera").in_bulk([h.read_id for h in held])
+        # Each read in its own month (the hold keeps its capture time): by id alone, a hold of 500 reads probed every
+        # month's primary key 500 times (issue #19).
+        reads = reads_in_their_months([(h.read_id, h.captured_at) for h in held])
         access_log_record(
             user=user, action="holds.view",
             data_elements={"hold": hold.reference, "hold_id": hold.pk, "reads_listed": len(held)},

@@ -489,6 +489,13 @@ def _reads_in_order(rows: list[tuple[int, Any]], *, plate: str | None = None) ->
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+def reads_in_their_months(rows: list[tuple[int, datetime]]) -> dict[int, Read]:
+    """The reads of ``(id, captured_at)`` pairs, by id, each looked up in its own month only (``_reads_in_order``),
+    with their cameras; an id that is not there (purged) is absent. For callers that keep a read's capture time beside
+    its id (an evidence hold's reads): by id alone every month's primary key would be probed for every id."""
+    return {read.pk: read for read in _reads_in_order(rows)}
+
+
 @dataclass
 class ReadSearchPage:
     reads: list[Read]

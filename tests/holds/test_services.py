@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.roles import Role
@@ -229,3 +231,32 @@ def test_scope_over_the_limit_is_refused(request_hold, camera, settings):
     with pytest.raises(ApplicationError) as raised:
         request_hold()
     assert raised.value.code == "scope_too_large"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_a_holds_reads_are_each_looked_up_in_their_own_month(request_hold, detective, camera):
+    """Issue #19: the hold keeps each read's capture time, so listing its reads probes each month's primary key with
+    that month's reads only; by id alone, a hold of 500 reads probed every month's key 500 times."""
+    from apps.holds.selectors import hold_reads_for
+
+    older = [make_read(camera, plate="7ABC123", days_ago=days) for days in (40, 70)]
+    hold = request_hold(time_from=timezone.now() - timedelta(days=100))
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        page = hold_reads_for(user=detective, hold=hold)
+    assert page.total == page.present == 5 and {row.read.pk for row in page.rows} >= {read.pk for read in older}
+    assert all(row.read.camera.name == camera.name for row in page.rows)
+    (sql, params), = [(sql, params) for sql, params in statements
+                      if sql.lstrip("(").startswith('SELECT "reads_read"."id"') and "audit" not in sql]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: else a sequential scan of each month
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    probed = [int(pk) for many, one in re.findall(r"\bid = (?:ANY \('\{([0-9,]+)\}'|(\d+))", plan)
+              for pk in (many or one).split(",")]
+    assert sorted(probed) == sorted(row.read.pk for row in page.rows), plan  # each read probed once, in its month
