@@ -36,7 +36,7 @@ from apps.disclosures.letter import render_authorization_letter
 from apps.disclosures.models import DisclosureRequest, ReleasedRead, ReleasePackage
 from apps.disclosures.reads_bridge import (
     disclosure_reads_in_order,
-    disclosure_release_read_ids,
+    disclosure_release_read_rows,
     disclosure_request_searches,
     search_data_elements,
 )
@@ -181,7 +181,7 @@ def release_package_build(*, package_id: int, actor=None) -> ReleasePackage:
     authorization = disclosure_request.authorization
     searches = disclosure_request_searches(disclosure_request, now=authorization.signed_at)
     with transaction.atomic():
-        read_ids = disclosure_release_read_ids(searches)
+        read_rows = disclosure_release_read_rows(searches)
         # The release is a disclosure of ALPR data: logged (purpose and case number of the request) before reading.
         access_log_record(
             user=authorization.custodian, action="disclosures.release",
@@ -189,9 +189,9 @@ def release_package_build(*, package_id: int, actor=None) -> ReleasePackage:
                            "recipient_agency": disclosure_request.agency.name,
                            "searches": search_data_elements(searches)},
             purpose=disclosure_request.purpose, case_number=disclosure_request.case_number,
-            result_count=len(read_ids), endpoint="disclosures.tasks.disclosure_package_build",
+            result_count=len(read_rows), endpoint="disclosures.tasks.disclosure_package_build",
         )
-    reads = disclosure_reads_in_order(read_ids)
+    reads = disclosure_reads_in_order(read_rows)
     _set_progress(package.pk, 5)
 
     with tempfile.TemporaryFile() as spool:

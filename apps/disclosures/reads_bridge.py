@@ -54,38 +54,45 @@ def max_release_reads() -> int:
     return settings.PORTAL["DISCLOSURE_MAX_RELEASE_READS"]
 
 
-def disclosure_matching_read_ids(searches, *, limit: int | None = None) -> tuple[list[int], bool]:
-    """Ids of the reads matching any of ``searches`` (archived reads excluded: they are not released), newest
-    first, and whether there were more than ``limit``. Runs inside the caller's transaction."""
+def disclosure_matching_read_rows(searches, *, limit: int | None = None) -> tuple[list[tuple[int, datetime]], bool]:
+    """(id, capture time) of the reads matching any of ``searches`` (archived reads excluded: they are not released),
+    newest first, and whether there were more than ``limit``. Runs inside the caller's transaction."""
     limit = limit or max_release_reads()
-    seen: dict[int, None] = {}
+    seen: dict[int, datetime] = {}
     truncated = False
     with transaction.atomic():
         for search in searches:
-            total, ids = read_selectors.read_matching_ids(search=search, include_archived=False, limit=limit + 1)
+            total, rows = read_selectors.read_matching_rows(search=search, include_archived=False, limit=limit + 1)
             truncated = truncated or total > limit
-            seen.update(dict.fromkeys(ids))
-    ids = list(seen)
-    if len(ids) > limit:
-        truncated, ids = True, ids[:limit]
-    return ids, truncated
+            for pk, captured_at in rows:
+                seen.setdefault(pk, captured_at)
+    rows = list(seen.items())
+    if len(rows) > limit:
+        truncated, rows = True, rows[:limit]
+    return rows, truncated
 
 
-def disclosure_reads_in_order(ids: list[int]) -> list[Read]:
+def disclosure_matching_read_ids(searches, *, limit: int | None = None) -> tuple[list[int], bool]:
+    """Ids of the reads matching any of ``searches``, newest first, and whether there were more than ``limit``."""
+    rows, truncated = disclosure_matching_read_rows(searches, limit=limit)
+    return [pk for pk, _ in rows], truncated
+
+
+def disclosure_reads_in_order(rows: list[tuple[int, datetime]]) -> list[Read]:
+    """The reads of ``rows`` ((id, capture time)), oldest first, each looked up in its own month (issue #19: by id
+    alone every month's primary key was probed for every id of the release)."""
     reads: list[Read] = []
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start:start + 1000]
-        by_id = Read.objects.select_related("camera").in_bulk(chunk)
-        reads.extend(by_id[pk] for pk in chunk if pk in by_id)
+    for start in range(0, len(rows), 1000):
+        reads.extend(read_selectors.reads_in_their_months(rows[start:start + 1000]).values())
     reads.sort(key=lambda read: (read.captured_at, read.pk))
     return reads
 
 
-def disclosure_release_read_ids(searches) -> list[int]:
-    ids, truncated = disclosure_matching_read_ids(searches)
+def disclosure_release_read_rows(searches) -> list[tuple[int, datetime]]:
+    rows, truncated = disclosure_matching_read_rows(searches)
     if truncated:
         raise ApplicationError(TOO_MANY_READS.format(limit=max_release_reads()), code="too_many_reads")
-    return ids
+    return rows
 
 
 def search_data_elements(searches) -> list[dict]:

@@ -451,6 +451,13 @@ def read_matching_ids(
     return _matching_ids(search, include_archived=include_archived, limit=limit, offset=offset)
 
 
+def read_matching_rows(
+    *, search: ReadSearch, include_archived: bool, limit: int, offset: int = 0
+) -> tuple[int, list[tuple[int, Any]]]:
+    """As ``read_matching_ids``, with each read's capture time beside its id, for ``reads_in_their_months``."""
+    return _matching_rows(search, include_archived=include_archived, limit=limit, offset=offset)
+
+
 def _reads_in_order(rows: list[tuple[int, Any]], *, plate: str | None = None) -> list[Read]:
     """The reads of ``rows`` ((id, captured_at) from ``_matching_rows``) in that order.
 
