@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from apps.holds.services import request as request_services
 from apps.notifications.models import Notification
 from tests.events import domain_events
 from tests.holds.helpers import approve_and_verify, make_read
+from tests.reads.conftest import read_ids_probed, read_load_plan
 
 
 def test_request_resolves_the_scope_with_the_reads_search_and_waits_for_the_supervisor(
@@ -241,22 +241,8 @@ def test_a_holds_reads_are_each_looked_up_in_their_own_month(request_hold, detec
 
     older = [make_read(camera, plate="7ABC123", days_ago=days) for days in (40, 70)]
     hold = request_hold(time_from=timezone.now() - timedelta(days=100))
-    statements = []
-
-    def capture(execute, sql, params, many, context):
-        statements.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(capture):
-        page = hold_reads_for(user=detective, hold=hold)
+    page, plan = read_load_plan(lambda: hold_reads_for(user=detective, hold=hold))
     assert page.total == page.present == 5 and {row.read.pk for row in page.rows} >= {read.pk for read in older}
     assert all(row.read.camera.name == camera.name for row in page.rows)
-    (sql, params), = [(sql, params) for sql, params in statements
-                      if sql.lstrip("(").startswith('SELECT "reads_read"."id"') and "audit" not in sql]
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: else a sequential scan of each month
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    probed = [int(pk) for many, one in re.findall(r"\bid = (?:ANY \('\{([0-9,]+)\}'|(\d+))", plan)
-              for pk in (many or one).split(",")]
-    assert sorted(probed) == sorted(row.read.pk for row in page.rows), plan  # each read probed once, in its month
+    # each read probed once, in its own month
+    assert sorted(read_ids_probed(plan)) == sorted(row.read.pk for row in page.rows), plan

@@ -180,6 +180,36 @@ def planned_partitions(run) -> tuple[object, set[str]]:
     return result, planned
 
 
+def read_load_plan(run) -> tuple[object, str]:
+    """``run()``'s result and the EXPLAIN (sequential scans off: test tables hold a handful of rows) of the one
+    statement it sent to load reads by id and capture time (``apps.reads.selectors._reads_in_order``)."""
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        result = run()
+    (sql, params), = [(sql, params) for sql, params in statements if sql.lstrip("(").startswith(
+        'SELECT "reads_read"."id"') and '"reads_read"."captured_at" IN (' in sql]
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute(f"EXPLAIN {sql}", params)
+            return result, "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET enable_seqscan")
+
+
+def read_ids_probed(plan: str) -> list[int]:
+    """The read ids a plan probes (``id = ANY ('{…}')`` or ``id = N``), once per time they are probed."""
+    import re
+
+    return [int(pk) for many, one in re.findall(r"\bid = (?:ANY \('\{([0-9,]+)\}'|(\d+))", plan)
+            for pk in (many or one).split(",")]
+
+
 def plate_months() -> set[tuple[str, object]]:
     """The plate → months summary (``ReadPlateMonths``: one row per plate, its months as year * 12 + month - 1) as
     (plate, first day of the UTC month) pairs."""

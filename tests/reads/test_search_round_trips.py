@@ -3,7 +3,6 @@ access-log row (R-AUD-1) is still committed before any read is handed back (R-RE
 
 from __future__ import annotations
 
-import re
 import threading
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from apps.audit.models import AccessLog
 from apps.reads import selectors
 from apps.reads.models import Read
 from apps.reads.selectors import read_search, read_search_build
-from tests.reads.conftest import SEARCH
+from tests.reads.conftest import SEARCH, read_ids_probed, read_load_plan
 
 # One exact search by a person the request's gate has already checked (permissions, roles and the background check
 # found on record, R-ACC-6, are remembered on the user object): the agency's case-number forms (R-READ-3, once),
@@ -79,24 +78,8 @@ def test_the_log_row_is_committed_before_a_read_is_handed_back(investigator, sto
 
 def _page_plan(investigator, plate: str):
     """(the search's page of reads, the EXPLAIN of the statement that loaded it)."""
-    statements = []
-
-    def capture(execute, sql, params, many, context):
-        statements.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(capture):
-        result = read_search(user=investigator, search=read_search_build(
-            plate=plate, start=timezone.now() - timedelta(days=90)), page_size=50, **SEARCH)
-    (page_sql, page_params), = [(sql, params) for sql, params in statements if sql.lstrip("(").startswith(
-        'SELECT "reads_read"."id"') and "reads_readplatemonths" not in sql]
-    with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")  # a handful of rows: else a sequential scan of each month
-        try:
-            cursor.execute(f"EXPLAIN {page_sql}", page_params)
-            return result, "\n".join(row[0] for row in cursor.fetchall())
-        finally:
-            cursor.execute("RESET enable_seqscan")
+    return read_load_plan(lambda: read_search(user=investigator, search=read_search_build(
+        plate=plate, start=timezone.now() - timedelta(days=90)), page_size=50, **SEARCH))
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
@@ -116,9 +99,8 @@ def test_a_searchs_page_probes_each_read_in_its_own_month_only(investigator, sto
 
     partial, plan = _page_plan(investigator, "7ABC12?")
     assert partial.total == 3 and [read.camera.name for read in partial.reads]  # the cameras come with the page
-    probed = [int(pk) for many, one in re.findall(r"\bid = (?:ANY \('\{([0-9,]+)\}'|(\d+))", plan)
-              for pk in (many or one).split(",")]
-    assert sorted(probed) == sorted(read.pk for read in partial.reads), plan  # each id probed once, in its own month
+    # each id probed once, in its own month
+    assert sorted(read_ids_probed(plan)) == sorted(read.pk for read in partial.reads), plan
 
 
 @pytest.mark.django_db(transaction=True)
