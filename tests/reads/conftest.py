@@ -156,10 +156,8 @@ def partition_names() -> set[str]:
     return {name for name, _, _ in partitions_list()}
 
 
-def planned_partitions(run) -> tuple[object, set[str]]:
-    """``run()``'s result and the partitions named in the plans of the read queries it sent (each EXPLAINed after)."""
-    from apps.reads.partitions import DEFAULT
-
+def statements_sent(run) -> tuple[object, list[tuple[str, object]]]:
+    """``run()``'s result and the (sql, params) of every statement it sent, in order."""
     statements = []
 
     def capture(execute, sql, params, many, context):
@@ -167,7 +165,14 @@ def planned_partitions(run) -> tuple[object, set[str]]:
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(capture):
-        result = run()
+        return run(), statements
+
+
+def planned_partitions(run) -> tuple[object, set[str]]:
+    """``run()``'s result and the partitions named in the plans of the read queries it sent (each EXPLAINed after)."""
+    from apps.reads.partitions import DEFAULT
+
+    result, statements = statements_sent(run)
     planned = set()
     names = partition_names() | {DEFAULT}
     with connection.cursor() as cursor:
@@ -183,14 +188,7 @@ def planned_partitions(run) -> tuple[object, set[str]]:
 def read_load_plan(run) -> tuple[object, str]:
     """``run()``'s result and the EXPLAIN (sequential scans off: test tables hold a handful of rows) of the one
     statement it sent to load reads by id and capture time (``apps.reads.selectors._reads_in_order``)."""
-    statements = []
-
-    def capture(execute, sql, params, many, context):
-        statements.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(capture):
-        result = run()
+    result, statements = statements_sent(run)
     (sql, params), = [(sql, params) for sql, params in statements if sql.lstrip("(").startswith(
         'SELECT "reads_read"."id"') and '"reads_read"."captured_at" IN (' in sql]
     with connection.cursor() as cursor:
