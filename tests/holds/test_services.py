@@ -246,3 +246,20 @@ def test_a_holds_reads_are_each_looked_up_in_their_own_month(request_hold, detec
     assert all(row.read.camera.name == camera.name for row in page.rows)
     # each read probed once, in its own month
     assert sorted(read_ids_probed(plan)) == sorted(row.read.pk for row in page.rows), plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+@pytest.mark.parametrize("scope_kind", [ScopeKind.SEARCH, ScopeKind.READS])
+def test_requesting_a_hold_looks_each_read_up_in_its_own_month(request_hold, detective, camera, reads, scope_kind):
+    """Issue #19: a hold's request copies plate, time and camera of every read it covers. It loads them with the
+    capture times the matching (or visibility) statement returned, each read in its own month; by id alone a hold of
+    500 reads over 37 months probed every month's primary key for every read (18,500 probes)."""
+    older = [make_read(camera, plate="7ABC123", days_ago=days) for days in (40, 70)]
+    wanted = [read.pk for read in reads[:3] + older]
+    overrides = ({"scope_kind": ScopeKind.READS, "read_ids": wanted, "plate": ""} if scope_kind == ScopeKind.READS
+                 else {"time_from": timezone.now() - timedelta(days=100)})
+    hold, plan = read_load_plan(lambda: request_hold(**overrides))
+    held = {row.read_id: row for row in HeldRead.objects.filter(hold=hold)}
+    assert sorted(held) == sorted(wanted) and hold.read_count == 5
+    assert all(row.plate == "7ABC123" and row.camera_name == camera.name for row in held.values())
+    assert sorted(read_ids_probed(plan)) == sorted(wanted), plan

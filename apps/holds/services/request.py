@@ -15,7 +15,7 @@ from apps.audit.services import access_log_record
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.holds.choices import HoldGround, HoldStatus, ScopeKind
 from apps.holds.models import EvidenceHold, HeldRead
-from apps.holds.reads_bridge import hold_scope_search_ids, hold_scope_selected, reads_by_id
+from apps.holds.reads_bridge import hold_scope_search_rows, hold_scope_selected, reads_of_rows
 from apps.holds.selectors import VIEW_PERMISSION
 from apps.holds.services.alerts import hold_notify
 from apps.holds.services.machine import hold_event_record
@@ -51,6 +51,8 @@ def _purge_horizon() -> datetime:
 
 
 def _resolve_scope(*, actor, scope_kind, read_ids, plate, time_from, time_to, camera_ids, limit) -> tuple[list, dict]:
+    """((id, captured_at) of the reads the scope names, the data elements to log). The capture times let the reads
+    be looked up each in its own month (issue #19): by id alone every month's key is probed for every id."""
     if scope_kind == ScopeKind.READS:
         if not read_ids:
             raise ApplicationError(SCOPE_REQUIRED, code="scope_required")
@@ -66,11 +68,11 @@ def _resolve_scope(*, actor, scope_kind, read_ids, plate, time_from, time_to, ca
                                    code="scope_not_visible")
         if len(visible) > limit:
             raise ApplicationError(SCOPE_TOO_LARGE.format(count=len(visible), limit=limit), code="scope_too_large")
-        return visible, {"read_ids": visible}
+        return visible, {"read_ids": [pk for pk, _ in visible]}
     if scope_kind != ScopeKind.SEARCH or not (plate or "").strip() or not time_from or not time_to:
         raise ApplicationError(SCOPE_REQUIRED, code="scope_required")
-    total, ids, elements = hold_scope_search_ids(user=actor, plate=plate, time_from=time_from, time_to=time_to,
-                                                 camera_ids=camera_ids or (), limit=limit)
+    total, rows, elements = hold_scope_search_rows(user=actor, plate=plate, time_from=time_from, time_to=time_to,
+                                                   camera_ids=camera_ids or (), limit=limit)
     if total == 0:
         horizon = _purge_horizon()
         if time_to <= horizon:
@@ -80,7 +82,7 @@ def _resolve_scope(*, actor, scope_kind, read_ids, plate, time_from, time_to, ca
         raise ApplicationError(SCOPE_EMPTY, code="scope_empty")
     if total > limit:
         raise ApplicationError(SCOPE_TOO_LARGE.format(count=total, limit=limit), code="scope_too_large")
-    return ids, elements
+    return rows, elements
 
 
 def hold_request(
@@ -119,9 +121,10 @@ def hold_request(
 
     limit = settings.PORTAL["HOLD_MAX_READS"]
     with transaction.atomic():
-        ids, elements = _resolve_scope(actor=actor, scope_kind=scope_kind, read_ids=list(read_ids), plate=plate,
-                                       time_from=time_from, time_to=time_to, camera_ids=list(camera_ids),
-                                       limit=limit)
+        rows, elements = _resolve_scope(actor=actor, scope_kind=scope_kind, read_ids=list(read_ids), plate=plate,
+                                        time_from=time_from, time_to=time_to, camera_ids=list(camera_ids),
+                                        limit=limit)
+        ids = [pk for pk, _ in rows]
         hold = EvidenceHold(
             case_number=case_number[:64], reason=reason, ground=ground, purpose=purpose, contact=contact[:200],
             concurrence_by=concurrence_by[:150], concurrence_statement=concurrence_statement, scope_kind=scope_kind,
@@ -137,7 +140,7 @@ def hold_request(
         access_log_record(user=actor, action="holds.request",
                           data_elements={"hold": hold.reference, "scope": scope_kind, **elements},
                           purpose=purpose, case_number=case_number, result_count=len(ids), request=request)
-        reads = reads_by_id(ids)
+        reads = reads_of_rows(rows)
         HeldRead.objects.bulk_create([
             HeldRead(hold=hold, read_id=pk, plate=reads[pk].plate_current, captured_at=reads[pk].captured_at,
                      camera_name=reads[pk].camera.name[:120]) for pk in ids if pk in reads], batch_size=1000)
