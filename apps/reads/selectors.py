@@ -222,9 +222,10 @@ def _where(search: ReadSearch, *, include_archived: bool, months: list | None = 
                 clause, values = _plate_months_clause(_plate_months(search) if months is None else months)
                 clauses.append(clause)
                 params.extend(values)
-        elif connection.vendor == "postgresql" and _suffix_anchored(search.plate):
-            # Starts with a wildcard, ends with a known character (``*123``): matched from the end through the
-            # read_plate_reverse btree. Plates and patterns hold no LIKE metacharacter of their own, so the reversed
+        elif connection.vendor == "postgresql" and _anchored_at_end(search.plate):
+            # More known characters at the end than at the start (``*123``, ``7A??123``): matched from the end through
+            # the read_plate_reverse btree, which then walks only the plates ending in ``123`` instead of all those
+            # starting with ``7A``. Plates and patterns hold no LIKE metacharacter of their own, so the reversed
             # pattern means exactly the same (``%123`` ⇔ reversed ``321%``).
             clauses.append("reverse(r.plate_current) LIKE %s ESCAPE '\\'")
             params.append(PlatePattern(search.plate.text[::-1]).like())
@@ -262,8 +263,14 @@ def _where(search: ReadSearch, *, include_archived: bool, months: list | None = 
     return " AND ".join(clauses), params
 
 
-def _suffix_anchored(pattern: PlatePattern) -> bool:
-    return pattern.text[0] in "?*" and pattern.text[-1] not in "?*"
+def _anchored_at_end(pattern: PlatePattern) -> bool:
+    """Whether a btree finds ``pattern``'s plates faster from their end: the known characters before its first
+    wildcard are fewer than those after its last one. Each known character narrows the plates a range scan walks
+    about tenfold or more; on a tie the forward index (``read_plate_time``) is kept."""
+    def known_before_wildcard(text: str) -> int:
+        return next((i for i, ch in enumerate(text) if ch in "?*"), len(text))
+
+    return known_before_wildcard(pattern.text[::-1]) > known_before_wildcard(pattern.text)
 
 
 # The months of the window that hold the plate (one row per plate: its months as year * 12 + month - 1, migration

@@ -108,7 +108,7 @@ def test_the_summary_follows_ingest_corrections_and_deletes(camera, store_reads,
 
 def test_suffix_patterns_are_matched_through_the_reverse_plate_index(camera, investigator):
     now = timezone.now()
-    plates = ["7ABC123", "8XYZ123", "7ABC124", "123", "7ABC1234", "9QQ0123"]
+    plates = ["7ABC123", "8XYZ123", "7ABC124", "123", "7ABC1234", "9QQ0123", "7AXY123", "7AB0123", "6AXY123"]
     for n, plate in enumerate(plates):
         make_read(camera, plate=plate, days_ago=1 + n / 100)
 
@@ -117,14 +117,26 @@ def test_suffix_patterns_are_matched_through_the_reverse_plate_index(camera, inv
         return sorted(read.plate_current for read in read_search(user=investigator, search=search, page_size=100,
                                                                  **SEARCH).reads)
 
-    assert found("*123") == ["123", "7ABC123", "8XYZ123", "9QQ0123"]
+    assert found("*123") == ["123", "6AXY123", "7AB0123", "7ABC123", "7AXY123", "8XYZ123", "9QQ0123"]
     assert found("?ABC123") == ["7ABC123"]
+    # more known characters at the end than at the start: from the end too, same plates as a forward match
+    assert found("7A??123") == ["7AB0123", "7ABC123", "7AXY123"]
+    assert found("7?XY123") == ["7AXY123"]
     assert found("*C12?") == ["7ABC123", "7ABC124"]
     assert found("*BC12*") == ["7ABC123", "7ABC1234", "7ABC124"]
-    assert found("*0?23") == ["9QQ0123"]
+    assert found("*0?23") == ["7AB0123", "9QQ0123"]
     where, params = read_search_where(search=read_search_build(plate="*123", start=now - timedelta(days=30), end=now),
                                       include_archived=False)
     assert "reverse(r.plate_current) LIKE %s" in where and "321%" in params
+
+    def matched_from_the_end(pattern):
+        where, params = read_search_where(search=read_search_build(plate=pattern, start=now - timedelta(days=30),
+                                                                   end=now), include_archived=False)
+        return "reverse(r.plate_current) LIKE %s" in where
+
+    assert matched_from_the_end("7A??123") and matched_from_the_end("?ABC123")
+    # a tie, or more known at the start, keeps the forward index (read_plate_time)
+    assert not any(map(matched_from_the_end, ["7AB?123", "7AB?12*", "7ABC*", "*C12?", "*BC12*"]))
     # On a handful of rows the planner prefers the time index; without it the suffix has a btree of its own.
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
