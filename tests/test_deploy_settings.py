@@ -43,3 +43,19 @@ def test_production_hashes_passwords_with_argon2_and_secures_cookies():
     result = _manage("shell", "-c", code, **PRODUCTION)
     assert result.stdout.split()[-5:] == [
         "django.contrib.auth.hashers.Argon2PasswordHasher", "True", "True", "True", "False"]
+
+
+def test_production_collects_the_static_files_every_template_names(tmp_path):
+    """Production serves static files from a manifest (WhiteNoise, hashed names). ``collectstatic`` refused the vendored
+    Leaflet because its source-map comment named a map that was not vendored, so no production page could render (a
+    500 on every page: "Missing staticfiles manifest entry"). Every ``{% static %}`` a template names must be in it."""
+    import json
+    import re
+
+    result = _manage("collectstatic", "--noinput", **PRODUCTION, STATIC_ROOT=str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    named = {match for folder in ("templates", "apps") for path in (ROOT / folder).rglob("*.html")
+             for match in re.findall(r"""\{%\s*static\s+['"]([^'"]+)['"]""", path.read_text(encoding="utf-8"))}
+    assert {"vendor/leaflet/leaflet.js", "favicon.svg"} <= named  # the crawl finds the templates' names
+    assert sorted(named - set(manifest)) == []
