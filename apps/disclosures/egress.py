@@ -12,7 +12,6 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
 
 from apps.agencies.models import Agency
 from apps.agreements.eligibility import sharing_eligibility
@@ -21,7 +20,6 @@ from apps.common.errors import ApplicationError
 from apps.disclosures.choices import DisclosureStatus, ReceivedVia
 from apps.disclosures.immigration_screen import immigration_screen
 from apps.disclosures.models import DisclosureRequest
-from apps.disclosures.permissions import VIEW_PERMISSION, agency_group
 from apps.disclosures.reads_bridge import disclosure_plate_patterns, disclosure_read_searches
 
 INTERNAL, OUTSIDE = "internal", "outside"
@@ -112,15 +110,17 @@ def disclosure_request_enter_for_export(
     """R-SHR-8: an export for an outside recipient becomes a written request entered by staff on behalf of that
     agency (R-SHR-9): the recipient person, the export's purpose and case number, the legal basis given, and the
     plates, time range and area of the search. It waits for the custodian (``submitted``); the person who entered it
-    cannot authorize it (separation of duties, as for every request). Its words are screened (R-SHR-5a). The
-    outside agency's requesters see it (guardian), and download the release once it is authorized. Refused,
+    cannot authorize it (separation of duties, as for every request). Its words and the recipient agency's name are
+    screened (R-SHR-5a). The outside agency's requesters see it (guardian) and download the release only once it is
+    authorized. Refused,
     changing nothing: a search the disclosure flow cannot express (reads app's errors)."""
     now = timezone.now()
     patterns = disclosure_plate_patterns(list(plates))
     disclosure_read_searches(plates=patterns, time_from=time_from, time_to=time_to, circle=circle, now=now)
     details = f"Export for an outside recipient, entered by {actor.get_full_name() or actor.get_username()} " \
               f"from {source} (R-SHR-8)."
-    screened = immigration_screen(recipient.legal_basis, case_number, recipient.person)
+    # The recipient agency's own name too: an export "to ICE" is on the immigration path whatever its words say.
+    screened = immigration_screen(recipient.legal_basis, case_number, recipient.person, recipient.agency.name)
     in_force = sharing_eligibility(agency=recipient.agency, day=timezone.localdate(now)).agreement
     lat, lon, radius = circle if circle else (None, None, None)
     disclosure_request = DisclosureRequest(
@@ -134,7 +134,9 @@ def disclosure_request_enter_for_export(
     )
     disclosure_request.full_clean()
     disclosure_request.save()
-    assign_perm(VIEW_PERMISSION, agency_group(recipient.agency.pk), disclosure_request)
+    # No view permission for the outside agency yet: it is granted when the custodian authorizes the release
+    # (disclosure_request_approve). Before, an agency that may never receive ALPR data (a federal immigration agency,
+    # a private company) saw our plates, case number and investigator as soon as the export was asked for.
     event_record(actor=actor, code="alprportal.disclosures.request.entered_for_export", target=disclosure_request,
                  data={"old_status": None, "new_status": DisclosureStatus.SUBMITTED, "source": source,
                        "recipient": recipient.label, "agency": recipient.agency.name, "purpose": purpose,

@@ -83,9 +83,13 @@ def test_an_outside_export_is_a_disclosure_the_custodian_authorizes_end_to_end(
         disclosure_request_approve(actor=investigator, disclosure_request=entered, **SIGN)
     assert caught.value.code == "not_the_custodian"
 
-    client.force_login(partner)  # the outside agency follows it like its own written request
-    assert client.get(reverse("disclosures:detail", args=[entered.pk])).status_code == 200
+    # The outside agency learns nothing of it (our plates, case number, investigator) until the custodian authorizes
+    # it: a recipient that may never be authorized (an immigration agency, a company) must not see it waiting.
+    client.force_login(partner)
+    assert client.get(reverse("disclosures:detail", args=[entered.pk])).status_code == 404
+    assert entered.reference not in client.get(reverse("disclosures:list")).content.decode()
     disclosure_request_approve(actor=custodian, disclosure_request=entered, **SIGN)
+    assert client.get(reverse("disclosures:detail", args=[entered.pk])).status_code == 200
     package = release_package_build(package_id=ReleasePackage.objects.get(request=entered).pk, actor=custodian)
     assert package.read_count == 2
     response = client.get(package_download_url(package=package, user=partner))
@@ -153,3 +157,21 @@ def test_an_outside_evidence_export_is_a_disclosure_request(client, make_user, d
     assert EvidenceExport.objects.get().recipient == "internal (own agency)"
     response = client.post(reverse("holds:export", args=[hold.pk]), {}, follow=True)
     assert egress.RECIPIENT_REQUIRED in response.content.decode()
+
+
+def test_an_outside_export_to_an_immigration_agency_is_screened_by_the_agency_name(
+        api_client, investigator, store_reads):
+    """R-SHR-5a: an export asked for "ICE" whose words say nothing of immigration is still on the immigration path,
+    and that agency sees nothing of it."""
+    from tests.factories import AgencyFactory
+
+    ice = AgencyFactory(name="U.S. Immigration and Customs Enforcement")
+    store_reads([("7ABC123", 5, False)])
+    api_client.force_authenticate(investigator)
+    response = api_client.get("/api/v1/reads/export/", {**SEARCH, **_outside(ice)})
+    assert response.status_code == 202, response.content
+    entered = DisclosureRequest.objects.get()
+    assert entered.immigration_screen_terms, "the agency's name puts it on the immigration path"
+    from guardian.shortcuts import get_groups_with_perms
+
+    assert not get_groups_with_perms(entered)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from apps.agreements.choices import ImmigrationBasis
 from apps.agreements.eligibility import law_citation_valid
 from apps.audit.services import event_record
 from apps.audit.transitions import row_lock, transition_apply, transition_check
 from apps.common.errors import ApplicationError, PermissionDeniedError
-from apps.disclosures.choices import AttachmentKind, DisclosureStatus, ReviewAction
+from apps.disclosures.choices import AttachmentKind, DisclosureStatus, ReceivedVia, ReviewAction
 from apps.disclosures.models import DisclosureAuthorization, DisclosureRequest, DisclosureReview, ReleasePackage
+from apps.disclosures.permissions import VIEW_PERMISSION, agency_group
 from apps.disclosures.selectors import disclosure_request_eligibility
 from apps.disclosures.services.machine import DISCLOSURE_MACHINE, EVENT_PREFIX, LOCK_RELATED
 from apps.disclosures.services.notify import disclosure_custodian_link, disclosure_requester_notify
@@ -269,6 +271,10 @@ def disclosure_request_approve(*, actor, disclosure_request: DisclosureRequest, 
                              **DISCLOSURE_MACHINE)
     _review(disclosure_request, action=ReviewAction.APPROVED, actor=actor, old=moved.old_status,
             message=statement.strip(), eligibility=eligibility)
+    if disclosure_request.received_via == ReceivedVia.EXPORT:
+        # Entered by our staff from an export: the outside agency learns of it (plates, our case number, who asked)
+        # only now that the custodian has authorized it, never while it waits or when it is refused (R-SHR-8).
+        assign_perm(VIEW_PERMISSION, agency_group(disclosure_request.agency_id), disclosure_request)
     package = ReleasePackage(request=disclosure_request, requested_by=actor)
     package.full_clean()
     package.save()
