@@ -229,11 +229,22 @@ class OcrItemImageView(OcrMixin, View):
         return response
 
 
+REVIEW_CONTEXT_NEEDED = "State the purpose and case number on the upload's page first: reviewing shows the plate."
+
+
 class OcrItemAcceptView(OcrMixin, View):
+    """The uploader confirms OCR's plate. The answer names the plate, so it is logged first (``ocr.item.accept``)
+    under the purpose and case number stated for the upload this session, and refused without them (R-AUD-1a)."""
+
     def post(self, request, pk: int):
         item = _item_or_404(request.user, pk)
         try:
-            ocr_item_accept(actor=request.user, item=item)
+            access = access_context_from_request(request)
+            if access is None:
+                raise ApplicationError(REVIEW_CONTEXT_NEEDED, code="access_context_required")
+            item = ocr_item_accept(actor=request.user, item=item)
+            plate_access_log(request=request, context=access, action="ocr.item.accept", result_count=1,
+                             data_elements={"item": item.pk, "read_id": item.read_id, "plate": item.read.plate_current})
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
@@ -250,8 +261,12 @@ class OcrItemCorrectView(OcrMixin, View):
         if not form.is_valid():
             messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
         else:
-            try:
-                item = ocr_item_correct(actor=request.user, item=item, **form.cleaned_data)
+            try:  # logged under the purpose and case number stated for the upload (R-AUD-1a)
+                access = access_context_from_request(request)
+                if access is None:
+                    raise ApplicationError(REVIEW_CONTEXT_NEEDED, code="access_context_required")
+                item = ocr_item_correct(actor=request.user, item=item, **form.cleaned_data, context=access,
+                                        request=request)
             except ApplicationError as exc:
                 messages.error(request, exc.message)
             else:

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import TemplateView
 
-from apps.audit.access_context import AccessContext, plate_access_log
+from apps.audit.access_context import AccessContext, access_context_from_request, plate_access_log
 from apps.audit.choices import Purpose
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
@@ -244,8 +244,9 @@ class ReadCorrectView(ReadDataMixin, View):
         if not form.is_valid():
             messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
         else:
-            try:
-                correction = read_correct(actor=request.user, read=read, **form.cleaned_data)
+            try:  # the purpose and case number the read's page was opened with (hidden fields), else the session's
+                correction = read_correct(actor=request.user, read=read, **form.cleaned_data, request=request,
+                                          context=access_context_from_request(request))
             except ApplicationError as exc:
                 messages.error(request, exc.message)
             else:

@@ -16,6 +16,7 @@ from apps.hotlists.services.lists import hot_list_entry_add, hot_list_entry_remo
 from apps.reads.plates import PlatePattern
 from tests.factories import AgencyFactory
 from tests.hotlists.conftest import csv_of, soon
+from tests.reads.conftest import correction_context
 
 pytestmark = pytest.mark.django_db
 
@@ -185,6 +186,7 @@ def test_a_correction_matches_the_corrected_plate_at_once(make_list, ingest, lis
     (read_id,) = ingest([("7ABC123", 5)])
     assert _hit_plates(hot_list) == []
     read_correct(actor=list_manager, read=Read.objects.get(pk=read_id), corrected_plate="7A8C123",
+                 context=correction_context(),
                  reason="The crop shows an 8 where the camera read B.")
     assert _hit_plates(hot_list) == [("7A8C123", "7A8C123")]
     hits_match_reads(read_ids=[read_id])

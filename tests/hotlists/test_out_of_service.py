@@ -20,6 +20,7 @@ from apps.reads.models import Read
 from apps.reads.services.cameras import camera_create, camera_report_status, units_out_of_service_notify
 from apps.reads.services.corrections import read_correct
 from tests.hotlists.conftest import csv_of, soon
+from tests.reads.conftest import correction_context
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,7 @@ def test_a_correction_of_a_flagged_read_does_not_match_it(unit, operator, superv
                          effective_at=timezone.now() - timedelta(hours=1))
     [read_id] = ingest([("7ABC128", 10)], on=unit)
     read_correct(actor=supervisor, read=Read.objects.get(pk=read_id), corrected_plate="7ABC123",
+                 context=correction_context(),
                  reason="Image shows 3, OCR read 8")
     assert Read.objects.get(pk=read_id).plate_current == "7ABC123"
     assert not Hit.objects.exists()

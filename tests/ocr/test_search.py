@@ -18,7 +18,7 @@ from apps.reads.selectors import (
     read_search_build,
 )
 from tests.ocr.conftest import upload
-from tests.reads.conftest import SEARCH
+from tests.reads.conftest import SEARCH, correction_context
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +109,7 @@ def test_a_corrected_read_is_found_by_its_earlier_reading_only_when_tolerant(inv
 
     read_id = store_reads([("K40W3L", 1)])[0]
     read_correct(actor=investigator, read=Read.objects.get(pk=read_id), corrected_plate="FK4W3L",
+                 context=correction_context(),
                  reason="photo shows FK4W3L")
     assert _search(investigator, "K40W3L") == {}
     assert _search(investigator, "FK4W3L") == {"FK4W3L": ""}

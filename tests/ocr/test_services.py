@@ -25,6 +25,7 @@ from apps.reads.models import Read, ReadCorrection
 from apps.reads.services.ingest import read_batch_ingest
 from tests.events import domain_events
 from tests.ocr.conftest import upload
+from tests.reads.conftest import correction_context
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ocr_settings", "ocr_engine_loaded")]
 
@@ -149,7 +150,8 @@ def test_review_accept_and_correct_keep_the_original(uploader, make_user, photo_
 
     item = ocr_item_accept(actor=uploader, item=item)
     assert item.review_status == ReviewStatus.ACCEPTED and item.reviewed_by == uploader
-    item = ocr_item_correct(actor=uploader, item=item, corrected_plate="BKXT452", reason="photo shows B")
+    item = ocr_item_correct(actor=uploader, item=item, corrected_plate="BKXT452", reason="photo shows B",
+                            context=correction_context())
     assert item.review_status == ReviewStatus.CORRECTED
     read = Read.objects.get(pk=item.read_id)
     assert (read.plate_normalized, read.plate_current) == ("8KXT452", "BKXT452")  # R-READ-2: original kept

@@ -113,6 +113,33 @@ def test_an_operator_corrects_the_reading_of_their_own_photo(client, make_user, 
     assert "7A8C123" in response.content.decode() and "corrected from 7ABC123" in response.content.decode()
 
 
+def test_reviewing_a_photos_plate_needs_the_purpose_and_is_logged(client, make_user, ocr_engine_loaded,
+                                                                  photo_7abc123):
+    """R-AUD-1a: accepting or correcting answers with the plate ("Plate 7ABC123 accepted."), so without the purpose and
+    case number stated for the upload nothing is done or shown; with them each review is logged before it is shown."""
+    operator = make_user(Role.OPERATOR)
+    job = ocr_job_create(actor=operator, photos=[upload("dashcam.jpg", photo_7abc123)], enqueue=False)
+    item = job.items.get()
+    ocr_item_process(item_id=item.pk)
+    client.force_login(operator)  # a fresh session: no purpose stated
+    for name, data in (("ocr:item_accept", {}), ("ocr:item_correct", {"corrected_plate": "7A8C123", "reason": "8"})):
+        response = client.post(reverse(name, args=[item.pk]), data)
+        shown = " ".join(str(message) for message in response.wsgi_request._messages)
+        assert "7ABC123" not in shown and "purpose and case number" in shown
+    item.refresh_from_db()
+    assert item.review_status == ReviewStatus.PENDING and Read.objects.get(pk=item.read_id).plate_current == "7ABC123"
+    assert not AccessLog.objects.filter(action__in=["ocr.item.accept", "reads.correct"]).exists()
+
+    state_access_context(client)
+    client.post(reverse("ocr:item_accept", args=[item.pk]))
+    client.post(reverse("ocr:item_correct", args=[item.pk]), {"corrected_plate": "7A8C123", "reason": "the photo: 8"})
+    item.refresh_from_db()
+    assert item.review_status == ReviewStatus.CORRECTED
+    assert list(AccessLog.objects.filter(action__in=["ocr.item.accept", "reads.correct"]).order_by("seq")
+                .values_list("action", "data_elements__read_id")) == [("ocr.item.accept", item.read_id),
+                                                                     ("reads.correct", item.read_id)]
+
+
 def test_other_peoples_uploads_are_404(client, make_user, uploader, photo_7abc123):
     job = ocr_job_create(actor=uploader, photos=[upload("a.jpg", photo_7abc123)], enqueue=False)
     item = job.items.get()

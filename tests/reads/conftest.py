@@ -91,6 +91,13 @@ def lapsed_investigator(make_user):
 SEARCH = {"purpose": "investigative_leads", "case_number": "24-001234"}
 
 
+def correction_context():
+    """The purpose and case number a correction in a test is made (and logged) under: the searches' own."""
+    from apps.audit.access_context import AccessContext
+
+    return AccessContext(**SEARCH)
+
+
 # Reads are partitioned by month on PostgreSQL only (issue #19): the partition tests of reads and retention share these.
 partitioned_only = pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
                                       reason="reads are partitioned on PostgreSQL only (SQLite keeps one plain table)")

@@ -19,6 +19,7 @@ from apps.reads.services.corrections import read_correct
 from tests.holds.helpers import make_read
 from tests.reads.conftest import (
     SEARCH,
+    correction_context,
     lock_wait_seen,
     partitioned_only,
     planned_partitions,
@@ -90,10 +91,12 @@ def test_the_summary_follows_ingest_corrections_and_deletes(camera, store_reads,
     assert {("7ABC123", month), ("5OLD555", old_month)} <= _summary()
 
     corrector = investigator
-    read_correct(actor=corrector, read=Read.objects.get(pk=first), corrected_plate="7ABC128", reason="Crop shows 8.")
+    read_correct(actor=corrector, read=Read.objects.get(pk=first), corrected_plate="7ABC128", reason="Crop shows 8.",
+                 context=correction_context())
     # The other read of the month still carries 7ABC123: its row stays; the corrected plate's month is added.
     assert {("7ABC123", month), ("7ABC128", month)} <= _summary()
-    read_correct(actor=corrector, read=Read.objects.get(pk=second), corrected_plate="7ABC128", reason="Same car.")
+    read_correct(actor=corrector, read=Read.objects.get(pk=second), corrected_plate="7ABC128", reason="Same car.",
+                 context=correction_context())
     assert ("7ABC123", month) not in _summary() and ("7ABC128", month) in _summary()
     search = read_search_build(plate="7ABC128", start=now - timedelta(days=1), end=now)
     assert read_search(user=corrector, search=search, **SEARCH).total == 2
@@ -191,6 +194,7 @@ def test_a_plate_has_one_summary_row_that_gains_and_loses_months_as_its_reads_co
 
     # A correction moves its month: the old plate keeps its other months, the new plate gains this one.
     read_correct(actor=investigator, read=Read.objects.get(pk=old.pk), corrected_plate="4MNO447",
+                 context=correction_context(),
                  reason="Crop shows 7.")
     assert _months_of("4MNO444") == months - {_month(old.captured_at)}
     assert _months_of("4MNO447") == {_month(old.captured_at)}

@@ -46,12 +46,14 @@ def ocr_item_accept(*, actor, item: OcrItem) -> OcrItem:
 
 
 @transaction.atomic
-def ocr_item_correct(*, actor, item: OcrItem, corrected_plate: str, reason: str) -> OcrItem:
+def ocr_item_correct(*, actor, item: OcrItem, corrected_plate: str, reason: str, context, request=None) -> OcrItem:
     """The uploader fixes a misread (pending/accepted → corrected) through the reads correction service: a
-    correction record, never an edit of the original read (R-READ-2). Counted as a misread of the item's engine
-    version (R-HOT-5). Raises what ``read_correct`` raises (no permission, no reason, same plate)."""
+    correction record, never an edit of the original read (R-READ-2), logged under ``context`` (the purpose and case
+    number stated for the upload). Counted as a misread of the item's engine version (R-HOT-5). Raises what
+    ``read_correct`` raises (no permission, no reason, no context, same plate)."""
     item = _review_target(actor=actor, item=item, new=ReviewStatus.CORRECTED)
     correction = read_correct(actor=actor, read=item.read, corrected_plate=corrected_plate, reason=reason,
+                              context=context, request=request,
                               as_uploader=True)  # _review_target checked the actor uploaded this photo
     item.read.refresh_from_db(fields=["plate_current"])
     transition_apply(item, ReviewStatus.CORRECTED, actor=actor, event_code="alprportal.ocr.item.corrected",

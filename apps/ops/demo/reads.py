@@ -15,6 +15,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from apps.audit.access_context import AccessContext
+from apps.audit.choices import Purpose
 from apps.reads.choices import CameraKind, CameraStatus
 from apps.reads.images import image_sha256
 from apps.reads.models import Camera, CameraCredential, Read, ReadCorrection
@@ -82,7 +84,8 @@ def seed_reads(*, agency, people: dict, stdout=None) -> None:
     corrected = Read.objects.filter(source_read_id="demo-42").first()
     if corrected is not None and not ReadCorrection.objects.filter(read=corrected).exists() and admin:
         read_correct(actor=admin, read=corrected, corrected_plate="7ABC128",
-                     reason="Demo: the crop shows an 8 where the OCR read 3.")
+                     reason="Demo: the crop shows an 8 where the OCR read 3.",
+                     context=AccessContext(purpose=Purpose.PROSECUTION_OR_EXONERATION, case_number="PC-26-01207"))
     damaged = cameras[2]
     if damaged.status == CameraStatus.IN_SERVICE and not damaged.status_reports.exists() and admin:
         camera_report_status(actor=admin, camera=damaged, status=CameraStatus.OUT_OF_SERVICE,

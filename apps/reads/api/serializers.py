@@ -60,6 +60,9 @@ class ReadCorrectionOutputSerializer(serializers.ModelSerializer):
 class ReadCorrectionInputSerializer(serializers.Serializer):
     corrected_plate = serializers.CharField(max_length=20)
     reason = serializers.CharField()
+    # The correction is logged under these (R-AUD-1a); else the query's ``purpose``/``case_number``, else the session's.
+    purpose = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    case_number = serializers.CharField(required=False, allow_blank=True, max_length=200, trim_whitespace=False)
 
 
 class ReadOutputSerializer(serializers.ModelSerializer):

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import User
-from apps.audit.access_context import AccessContext
+from apps.audit.access_context import AccessContext, access_context_from_request, access_context_validate
 from apps.audit.services import access_purpose_check
 from apps.common.api.parsers import PortalJSONParser
 from apps.common.api.permissions import StrictModelPermissions
@@ -252,7 +252,9 @@ class ReadDetailApi(APIView):
 
 
 class ReadCorrectionCreateApi(APIView):
-    """Record a correction of a misread plate (R-READ-2): the original stays, searches use the corrected plate."""
+    """Record a correction of a misread plate (R-READ-2): the original stays, searches use the corrected plate. Needs
+    the person's purpose and case number (in the body, the query, or stated this session): the answer names the plate
+    the read had, so the correction is logged first (R-AUD-1a)."""
 
     permission_classes = [IsAuthenticated, CanCorrectReads, TrainingCurrent]
 
@@ -261,7 +263,11 @@ class ReadCorrectionCreateApi(APIView):
         read = get_object_or_404(read_list_visible_to(user=request.user), pk=pk)
         data = ReadCorrectionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        correction = read_correct(actor=request.user, read=read, **data.validated_data)
+        values = dict(data.validated_data)
+        purpose, case_number = values.pop("purpose", None), values.pop("case_number", None)
+        context = (access_context_validate(purpose=purpose or "", case_number=case_number or "", user=request.user)
+                   if purpose is not None or case_number is not None else access_context_from_request(request))
+        correction = read_correct(actor=request.user, read=read, **values, context=context, request=request)
         return Response(ReadCorrectionOutputSerializer(correction).data, status=status.HTTP_201_CREATED)
 
 

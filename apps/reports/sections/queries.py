@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "reads.export": "Exports (CSV)",
     "reads.view": "Record views",
     "reads.image": "Image views",
+    "reads.correct": "Corrections",
 }
 
 
