@@ -519,6 +519,9 @@ PORTAL = {
     "RETENTION_PARTITION_KEEP_MAX_SHARE": env.float("RETENTION_PARTITION_KEEP_MAX_SHARE", default=0.2),
     # Evidence holds (apps.holds, R-RET-3).
     "HOLD_MAX_READS": env.int("HOLD_MAX_READS", default=10000),
+    # R-READ-5: how far back an operator may date their unit's status report (a patrol shift); supervisors and
+    # administrators may date it further.
+    "CAMERA_STATUS_BACKDATE_HOURS": env.int("CAMERA_STATUS_BACKDATE_HOURS", default=12),
     "HOLD_REAFFIRM_DAYS": env.int("HOLD_REAFFIRM_DAYS", default=365),
     "HOLD_REAFFIRM_NOTICE_DAYS": env.int("HOLD_REAFFIRM_NOTICE_DAYS", default=30),
     # R-RET-3a: a hold request still waiting (supervisor or custodian's verification) this many days after it was

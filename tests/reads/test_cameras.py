@@ -69,6 +69,33 @@ def test_illegal_moves_are_refused(operator, supervisor, patrol_unit, camera):
     camera_report_status(actor=supervisor, camera=camera, status=CameraStatus.OUT_OF_SERVICE, reason="pole down")
 
 
+def test_an_operator_cannot_date_a_report_back_past_a_shift(operator, supervisor, patrol_unit, api_client):
+    """R-READ-5: a report dated a year back flagged every read the unit ever took and withdrew its open hits. An
+    operator may date it 12 hours back (a patrol shift), through the service and the API alike; a supervisor further."""
+    old = _ingest(patrol_unit, [60 * 24 * 30, 60 * 20])  # a month ago, 20 hours ago
+    for days in (365, 1):
+        with pytest.raises(ApplicationError) as exc:
+            camera_report_status(actor=operator, camera=patrol_unit, status=CameraStatus.OUT_OF_SERVICE,
+                                 reason="test", effective_at=timezone.now() - timedelta(days=days))
+        assert exc.value.code == "status_too_far_back" and "ask your supervisor" in exc.value.message
+    api_client.force_authenticate(operator)
+    response = api_client.post(f"/api/v1/cameras/{patrol_unit.pk}/status-reports/",
+                               {"status": "out_of_service", "reason": "test", "effective_at": iso(
+                                   timezone.now() - timedelta(days=400))}, format="json")
+    assert response.status_code == 400 and "12 hours back" in response.content.decode()
+    patrol_unit.refresh_from_db()
+    assert patrol_unit.status == CameraStatus.IN_SERVICE and not patrol_unit.status_reports.exists()
+    assert not Read.objects.filter(pk__in=old, flagged_out_of_service=True).exists()
+    camera_report_status(actor=operator, camera=patrol_unit, status=CameraStatus.OUT_OF_SERVICE, reason="cracked",
+                         effective_at=timezone.now() - timedelta(hours=11))
+    camera_report_status(actor=operator, camera=patrol_unit, status=CameraStatus.IN_SERVICE, reason="replaced",
+                         effective_at=timezone.now() - timedelta(hours=10))
+    patrol_unit.status_reports.all().delete()  # a unit with no history, for the supervisor's report below
+    report = camera_report_status(actor=supervisor, camera=patrol_unit, status=CameraStatus.OUT_OF_SERVICE,
+                                  reason="footage shows it cracked", effective_at=timezone.now() - timedelta(days=2))
+    assert report.reads_flagged == 1  # the read of 20 hours ago, not the month-old one
+
+
 def test_operator_reports_own_unit_through_the_page(client, operator, patrol_unit, camera):
     client.force_login(operator)
     page = client.get("/reads/cameras/")

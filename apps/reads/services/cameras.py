@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,10 @@ STATUS_REASON_REQUIRED = "Say what happened (e.g. â€œwindshield camera crackedâ€
 STATUS_IN_FUTURE = "The status cannot take effect in the future."
 STATUS_BEFORE_LAST_REPORT = "The status cannot take effect before the unit's last status report ({when})."
 STATUS_NOT_YOUR_UNIT = "You may report only the units assigned to you."
+STATUS_TOO_FAR_BACK = (
+    "You may date a status report at most {hours} hours back (from {earliest}). For an earlier time ask your "
+    "supervisor: a report withdraws the open hits of every read the unit took since."
+)
 OFFICER_ONLY_FOR_MOBILE = "Only a mobile unit has an assigned officer."
 COMMISSIONED_TOO_EARLY = "A unit cannot have been commissioned before {earliest:%Y-%m-%d}; check the date."
 COMMISSIONED_TOO_LATE = "A unit cannot be commissioned more than a year from now; check the date."
@@ -94,6 +99,7 @@ def camera_report_status(
     effective_at = effective_at or now
     if effective_at > now:
         raise ApplicationError(STATUS_IN_FUTURE, code="status_in_future")
+    _back_dating_check(actor=actor, effective_at=effective_at, now=now)
     camera = row_lock(camera)
     transition_check(camera, status, **_MACHINE)
     last = camera.status_reports.order_by("-effective_at").first()
@@ -127,6 +133,23 @@ def camera_report_status(
                      data={"effective_at": effective_at, "reason": reason, "reads_flagged": report.reads_flagged,
                            "reads_unflagged": unflagged, **withdrawn}, **_MACHINE)
     return report
+
+
+def _back_dating_check(*, actor, effective_at: datetime, now: datetime) -> None:
+    """R-READ-5: a unit's reads are flagged, and the open hits they raised withdrawn, from the report's time on. An
+    operator reports their own unit as they find it, so they may date a report back a patrol shift at most
+    (``CAMERA_STATUS_BACKDATE_HOURS``); a supervisor or administrator, who answers for the unit's history, may date
+    it further. Without a limit an operator could withdraw every hit their unit ever raised with one report."""
+    from apps.accounts.roles import Role
+
+    if actor.has_role(Role.SYSADMIN, Role.SUPERVISOR):
+        return
+    hours = settings.PORTAL["CAMERA_STATUS_BACKDATE_HOURS"]
+    earliest = now - timedelta(hours=hours)
+    if effective_at < earliest:
+        when = f"{timezone.localtime(earliest):%Y-%m-%d %H:%M}"
+        raise ApplicationError(STATUS_TOO_FAR_BACK.format(hours=hours, earliest=when), code="status_too_far_back",
+                               extra={"field": "effective_at"})
 
 
 def units_out_of_service_notify(*, now: datetime | None = None, lookback_hours: int = 24) -> int:
