@@ -77,7 +77,8 @@ def portal_exception_handler(exc, context):
     else:
         message = detail.get("detail", _flatten(detail)) if isinstance(detail, dict) else _flatten(detail)
         body = {"error": {"code": code, "message": str(message)}}
-    if response.status_code in (401, 403):
+    # Refused access, and bodies refused whole before any view saw them (bad JSON, text the database cannot store).
+    if response.status_code in (401, 403) or isinstance(exc_out, exceptions.ParseError):
         request = context.get("request")
         logger.warning(
             "API %s refused %s %s for %s: %s",

@@ -1,0 +1,13 @@
+"""The JSON parser of the camera ingest endpoints."""
+
+from __future__ import annotations
+
+from apps.common.api.parsers import PortalJSONParser
+
+
+class CameraIngestJSONParser(PortalJSONParser):
+    """The portal's JSON parser, but text PostgreSQL cannot store (a NUL, an unpaired surrogate) is left to the
+    ingest services: a batch refuses the one read that holds it and stores the others, the webhook names the field
+    as the agent sent it and cleans the agent's labels (``apps.reads.services.ingest``, ``…openalpr``)."""
+
+    refuses_unstorable_text = False
