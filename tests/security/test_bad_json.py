@@ -384,3 +384,96 @@ def test_a_disclosure_request_with_a_half_character_is_refused_logged_and_not_st
     assert DisclosureRequest.objects.count() == before
     assert any(problem in record.getMessage() and "/api/v1/disclosures/requests/" in record.getMessage()
                for record in caplog.records)
+
+
+# --- Body size (security test of 2026-12: a 30 MB JSON body was read and decoded before any view refused it) --------
+
+API_LIMIT = 1024 * 1024
+
+
+def _over(limit: int) -> str:
+    return json.dumps({"note": "x" * limit})
+
+
+def test_a_json_body_over_the_api_limit_is_a_413_before_it_is_read_or_parsed(world, monkeypatch):
+    from apps.common.api.exceptions import BODY_TOO_LARGE
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the body was parsed")
+
+    monkeypatch.setattr(PortalJSONParser, "parse", never)
+    supervisor = APIClient()
+    supervisor.force_authenticate(world["people"][Role.SUPERVISOR])
+    response = supervisor.post("/api/v1/justifications/reviews/", data=_over(30 * API_LIMIT),
+                               content_type="application/json")
+    assert response.status_code == 413, response.content[:300]
+    assert response.json() == {"error": {"code": "body_too_large", "message": BODY_TOO_LARGE.format(limit=API_LIMIT)}}
+
+
+def test_every_write_operation_refuses_a_body_over_the_api_limit_and_ingest_keeps_its_own(world, settings):
+    from apps.common.api.exceptions import BODY_TOO_LARGE
+
+    settings.PORTAL = {**settings.PORTAL, "API_MAX_BODY_BYTES": 20_000}
+    error = {"error": {"code": "body_too_large", "message": BODY_TOO_LARGE.format(limit=20_000)}}
+    unreached = []
+    for method, path, operation in _write_operations():
+        content = operation.get("requestBody", {}).get("content", {})
+        if path.startswith("/api/v1/ingest/") or not {"application/json", "application/x-www-form-urlencoded"} & set(
+                content):
+            continue
+        url = _concrete(path, world["ids"])
+        for who, client in _clients(operation, world):
+            if "application/json" in content:
+                response = getattr(client, method)(url, data=_over(20_000), content_type="application/json")
+            else:
+                response = getattr(client, method)(url, data="note=" + "x" * 20_000,
+                                                   content_type="application/x-www-form-urlencoded")
+            assert response.status_code < 500, f"{method.upper()} {path} as {who}: {response.status_code}"
+            if response.status_code in (401, 403, 404):
+                continue
+            assert response.status_code == 413, f"{method.upper()} {path} as {who}: {response.content[:300]}"
+            assert response.json() == error, f"{method.upper()} {path} as {who}"
+            break
+        else:
+            unreached.append(f"{method.upper()} {path}")
+    assert not unreached, f"no seeded person reaches these operations: {unreached}"
+    # Camera ingest is not bound by it: a batch with images is megabytes (its limit is DATA_UPLOAD_MAX_MEMORY_SIZE).
+    camera = APIClient()
+    camera.credentials(HTTP_AUTHORIZATION=f"Camera {world['camera_token']}")
+    read = {"read_id": "big-1", "plate": "7BIG001", "captured_at": (timezone.now() - timedelta(minutes=1)).isoformat(),
+            "metadata": {"note": "x" * 3_000}}
+    response = camera.post("/api/v1/ingest/reads/", data=json.dumps({"reads": [read] * 10}),
+                           content_type="application/json")
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["stored"] == 1 and response.json()["duplicates"] == 9
+
+
+def test_a_body_at_the_api_limit_is_read(world, settings):
+    settings.PORTAL = {**settings.PORTAL, "API_MAX_BODY_BYTES": 20_000}
+    body = json.dumps({"corrected_plate": "7ABC124", "reason": "misread"})
+    body = body[:-1] + ', "pad": "' + "x" * (20_000 - len(body) - 11) + '"}'
+    assert len(body.encode()) == 20_000
+    answers = []
+    for person in world["people"].values():
+        client = APIClient()
+        client.force_authenticate(person)
+        response = client.post(f"/api/v1/reads/{world['ids']['reads']}/corrections/", data=body,
+                               content_type="application/json")
+        answers.append(response.status_code)
+        if response.status_code == 201:
+            break
+    assert answers[-1] == 201, answers
+
+
+def test_a_hot_list_feed_over_its_file_limit_is_a_413_before_it_is_read(world, monkeypatch):
+    from apps.common.api.exceptions import BODY_TOO_LARGE
+    from apps.hotlists import imports
+
+    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 50_000)
+    supervisor = APIClient()
+    supervisor.force_authenticate(world["people"][Role.SUPERVISOR])
+    body = "plate,reason\n" + "7ABC123,stolen\n" * 4_000
+    response = supervisor.post(f"/api/v1/hotlists/{world['ids']['hotlists']}/feed/", data=body,
+                               content_type="text/csv")
+    assert response.status_code == 413, response.content[:300]
+    assert response.json() == {"error": {"code": "body_too_large", "message": BODY_TOO_LARGE.format(limit=50_000)}}

@@ -12,9 +12,8 @@ It also refuses bytes that are not UTF-8 with a clear 400, and text PostgreSQL c
 UTF-16 surrogate (``"\\ud83d"``, legal as a JSON escape), anywhere in the body — with a 400 naming the field
 (``nul_character`` / ``surrogate_character``, ``apps.common.unstorable``): such text reached the database and was a
 500 on endpoints whose serializers do not check it (a JSON or dict field, a key). Camera ingest opts out
-(``refuses_unstorable_text``): it refuses the one read, and keeps the others of its batch. (A body over
-``DATA_UPLOAD_MAX_MEMORY_SIZE`` never gets here: DRF reads JSON through ``request.body``, which raises
-RequestDataTooBig, a 413 in the API's exception handler.)
+(``refuses_unstorable_text``): it refuses the one read, and keeps the others of its batch. (A body over its limit
+never gets here: ``apps.common.api.negotiation`` refuses it with 413 before it is read.)
 """
 
 from __future__ import annotations

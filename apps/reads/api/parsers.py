@@ -1,6 +1,8 @@
-"""The JSON parser of the camera ingest endpoints."""
+"""The JSON parser of the camera ingest endpoints: their own body limit, and unstorable text refused per read."""
 
 from __future__ import annotations
+
+from django.conf import settings
 
 from apps.common.api.parsers import PortalJSONParser
 
@@ -11,3 +13,8 @@ class CameraIngestJSONParser(PortalJSONParser):
     as the agent sent it and cleans the agent's labels (``apps.reads.services.ingest``, ``…openalpr``)."""
 
     refuses_unstorable_text = False
+
+    @property
+    def max_body_bytes(self) -> int:
+        """A batch of 1,000 reads with their images is megabytes: not bound by API_MAX_BODY_BYTES."""
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
