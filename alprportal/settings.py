@@ -288,6 +288,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # A JSON or form body over PORTAL["API_MAX_BODY_BYTES"] is refused (413) before it is read; camera ingest and the
+    # hot-list feed have their own limits (apps.common.api.negotiation).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "apps.common.api.negotiation.PortalContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -597,6 +600,9 @@ PORTAL = {
     "DISCLOSURE_ATTACHMENT_MAX_BYTES": env.int("DISCLOSURE_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024),
     "DISCLOSURE_PACKAGE_LINK_MAX_AGE_SECONDS": env.int("DISCLOSURE_PACKAGE_LINK_MAX_AGE_SECONDS", default=900),
     "DISCLOSURE_MAX_RELEASE_READS": env.int("DISCLOSURE_MAX_RELEASE_READS", default=10000),
+    # API (apps.common.api.negotiation): the largest JSON or form body any endpoint reads, camera ingest excepted
+    # (DATA_UPLOAD_MAX_MEMORY_SIZE, sized for batches with images); larger ones are refused with 413 unread.
+    "API_MAX_BODY_BYTES": env.int("API_MAX_BODY_BYTES", default=1024 * 1024),
     # Reads (apps.reads): ingest limits and the search window (R-READ-1, R-READ-3, R-READ-4).
     "READ_INGEST_MAX_BATCH": env.int("READ_INGEST_MAX_BATCH", default=1000),
     "READ_IMAGE_MAX_BYTES": env.int("READ_IMAGE_MAX_BYTES", default=2 * 1024 * 1024),

@@ -11,6 +11,7 @@ from apps.agreements.documents import document_validate
 from apps.audit.choices import Purpose
 from apps.common.errors import ApplicationError
 from apps.disclosures.choices import STAFF_ENTERED, AttachmentKind, ReceivedVia
+from apps.disclosures.services.submission import TEXT_MAX_CHARS
 
 _PLATE_SPLIT = re.compile(r"[\s,;]+")
 _DT = {"type": "datetime-local"}
@@ -35,9 +36,11 @@ class DisclosureRequestForm(forms.Form):
                                 help_text="Only the purposes the policy authorizes (civil immigration enforcement is "
                                           "never a purpose).")
     purpose_details = forms.CharField(label="How the data will be used", required=False,
+                                      max_length=TEXT_MAX_CHARS["purpose_details"],
                                       widget=forms.Textarea(attrs={"rows": 3}))
     case_number = forms.CharField(label="Case / incident number", max_length=64)
     legal_basis = forms.CharField(label="Legal basis", widget=forms.Textarea(attrs={"rows": 3}),
+                                  max_length=TEXT_MAX_CHARS["legal_basis"],
                                   help_text="The authority under which your agency asks (statute, warrant, order…).")
     plates = forms.CharField(
         label="Plates", required=False, widget=forms.Textarea(attrs={"rows": 3}),
@@ -56,6 +59,7 @@ class DisclosureRequestForm(forms.Form):
                   "that expressly requires the disclosure (cite it); otherwise the request is refused (SB 54).")
     immigration_basis = forms.ChoiceField(label="Basis", choices=ImmigrationBasis.choices, required=False)
     immigration_law_citation = forms.CharField(label="Law that requires the disclosure", required=False,
+                                               max_length=TEXT_MAX_CHARS["immigration_law_citation"],
                                                widget=forms.Textarea(attrs={"rows": 2}))
     judicial_warrant = forms.FileField(label="Judicial warrant", required=False,
                                        help_text="PDF, JPEG or PNG.")
@@ -121,7 +125,8 @@ class StaffEnteredRequestForm(DisclosureRequestForm):
 
 
 class InfoResponseForm(forms.Form):
-    message = forms.CharField(label="Your answer", widget=forms.Textarea(attrs={"rows": 4}))
+    message = forms.CharField(label="Your answer", max_length=TEXT_MAX_CHARS["message"],
+                              widget=forms.Textarea(attrs={"rows": 4}))
     document = forms.FileField(label="Document (optional)", required=False, help_text="PDF, JPEG or PNG.")
     judicial_warrant = forms.FileField(
         label="Judicial warrant (optional)", required=False,

@@ -37,7 +37,7 @@ SAMPLE_SIZE = 50
 
 FILE_EMPTY = "The file is empty."
 FILE_TOO_LARGE = "The file is larger than {limit} MB."
-FILE_NOT_TEXT = "The file is not a CSV text file: it contains binary data."
+FILE_NOT_TEXT = "The file is not a CSV text file: line {line} contains binary data (a NUL byte)."
 FILE_NOT_UTF8 = "The file is not UTF-8 text (line {line}, byte {position} cannot be decoded); save it as CSV UTF-8."
 FILE_NO_HEADER = "The first line must be a header naming the columns (plate, reason, …)."
 FILE_MISSING_COLUMNS = "Required columns are missing from the header: {columns}."
@@ -185,8 +185,11 @@ def _decode(content: bytes, parsed: ParsedFile) -> str | None:
     if len(content) > MAX_FILE_BYTES:
         parsed.file_errors.append(FILE_TOO_LARGE.format(limit=MAX_FILE_BYTES // (1024 * 1024)))
         return None
-    if b"\x00" in content[:65536]:
-        parsed.file_errors.append(FILE_NOT_TEXT)
+    # The whole file, not its start: a NUL further down reached PostgreSQL, which stores none (a 500). One C-level
+    # search, fast on the largest file accepted.
+    nul = content.find(b"\x00")
+    if nul != -1:
+        parsed.file_errors.append(FILE_NOT_TEXT.format(line=content.count(b"\n", 0, nul) + 1))
         return None
     try:
         return content.decode("utf-8-sig")

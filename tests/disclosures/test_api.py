@@ -104,3 +104,36 @@ def test_the_schema_documents_the_routes(api_client, partner):
     api_client.force_authenticate(partner)
     paths = api_client.get(reverse("api-schema"), {"format": "json"}).json()["paths"]
     assert "/api/v1/disclosures/requests/" in paths and "/api/v1/disclosures/requests/{id}/package/" in paths
+
+
+def test_a_legal_basis_over_its_limit_is_refused_naming_the_field(api_client, partner):
+    """Security test of 2026-12: a 5 MB legal basis was accepted. Such a body is now over the API's body limit (413,
+    not read); a shorter one over the field's limit is a field error."""
+    api_client.force_authenticate(partner)
+    url = reverse("api:disclosure-requests")
+    response = api_client.post(url, _body(legal_basis="x" * 5_000_000), format="json")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "body_too_large"
+    response = api_client.post(url, _body(legal_basis="x" * 4001), format="json")
+    assert response.status_code == 400
+    too_long = "Ensure this field has no more than 4000 characters."
+    assert response.json()["error"]["fields"] == {"legal_basis": [too_long]}
+    assert not DisclosureRequest.objects.exists()
+    assert api_client.post(url, _body(legal_basis="x" * 4000), format="json").status_code == 201
+
+
+def test_an_answer_over_its_limit_is_refused(api_client, partner, custodian, submit):
+    from apps.disclosures.services.decisions import disclosure_request_request_info
+
+    request = submit(partner)
+    disclosure_request_request_info(actor=custodian, disclosure_request=request, message="Which case is it?")
+    api_client.force_authenticate(partner)
+    url = reverse("api:disclosure-request-respond", args=[request.pk])
+    response = api_client.post(url, {"message": "x" * 4001}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"message": ["Ensure this field has no more than 4000 characters."]}
+    request.refresh_from_db()
+    assert request.status == "info_requested" and not request.info_responses.exists()
+    with pytest.raises(submission.ApplicationError) as caught:
+        submission.disclosure_request_respond(actor=partner, disclosure_request=request, message="x" * 4001)
+    assert caught.value.message == submission.TEXT_TOO_LONG.format(label="Your answer", length=4001, limit=4000)

@@ -164,3 +164,30 @@ def test_wrong_type_message(partner, submit):
         submit(partner, attachments=[(AttachmentKind.COURT_ORDER, upload(b"GIF89a....", "x.gif"))])
     assert caught.value.message == DOCUMENT_WRONG_TYPE.format(field="court order",
                                                               allowed="a PDF, a JPEG image or a PNG image")
+
+
+@pytest.mark.parametrize(("field", "label", "limit"), [
+    ("legal_basis", "The legal basis", 4000),
+    ("purpose_details", "The intended use", 4000),
+    ("immigration_law_citation", "The law cited", 1000),
+])
+def test_free_text_over_its_limit_is_refused_naming_the_field(partner, submit, field, label, limit):
+    """Security test of 2026-12: a 5 MB legal basis was accepted and stored. The free text of a request is a
+    paragraph or a citation; longer material is attached."""
+    overrides = {field: "x" * (limit + 1)}
+    if field == "immigration_law_citation":
+        overrides.update(immigration_related=True, immigration_basis="state_or_county_law")
+    with pytest.raises(ApplicationError) as caught:
+        submit(partner, **overrides)
+    assert (caught.value.code, caught.value.extra) == ("text_too_long", {"field": field})
+    assert caught.value.message == submission.TEXT_TOO_LONG.format(label=label, length=limit + 1, limit=limit)
+    assert not DisclosureRequest.objects.exists()
+    assert submit(partner, legal_basis="x" * 4000).legal_basis == "x" * 4000  # at the limit: accepted
+
+
+def test_the_page_refuses_a_legal_basis_over_its_limit_and_keeps_the_form(client, partner):
+    client.force_login(partner)
+    response = client.post(reverse("disclosures:create"), _post_data(legal_basis="x" * 4001))
+    assert response.status_code == 200
+    assert "Ensure this value has at most 4000 characters (it has 4001)." in response.content.decode()
+    assert not DisclosureRequest.objects.exists()

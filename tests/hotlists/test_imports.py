@@ -73,7 +73,7 @@ def test_bad_lines_get_their_line_numbers_and_nothing_is_applied(make_list, list
 
 @pytest.mark.parametrize(("content", "message"), [
     (b"", csvimport.FILE_EMPTY),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", csvimport.FILE_NOT_TEXT),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", csvimport.FILE_NOT_TEXT.format(line=3)),
     ("plate,reason\n7ABC123,stolen\nZÜRICH,bolo\n".encode("latin-1"),
      csvimport.FILE_NOT_UTF8.format(line=3, position=29)),
     (b"plate,colour,reason\n7ABC123,red,stolen\n",
@@ -225,3 +225,62 @@ def test_feed_api_dry_run_then_apply(api_client, make_list, make_user, list_mana
     assert doj.last_refreshed_at is not None and doj.current_version.kind == "feed"
     api_client.force_authenticate(make_user(Role.OPERATOR))
     assert api_client.post(url, data=body, content_type="text/csv").status_code == 403
+
+
+def _long_file_with_a_nul_on_line(count: int) -> tuple[bytes, int]:
+    """``count`` valid lines (well past the first 64 KB), then one with a NUL byte: (the file, that line's number)."""
+    lines = [f"7N{i:05d},CA,stolen vehicle,2,26-{i},{soon()},Stolen from a dealership on Harbor Blvd"
+             for i in range(count)]
+    body = csv_of(*lines).encode() + f"8NUL001,CA,bolo,3,26-x,{soon()},a valid line but for a NUL \x00\n".encode()
+    assert len(body) > 65536
+    return body, count + 2  # the header is line 1
+
+
+def test_a_nul_byte_past_the_first_64_kb_refuses_the_whole_file_naming_its_line(api_client, make_list, list_manager):
+    """Found by the security test (2026-12): a NUL byte after the first 64 KB reached PostgreSQL (DataError, 500)
+    when the preview was stored. It is refused like one at the start of the file: a file error naming the line."""
+    hot_list = make_list(csv_of(f"7ABC123,CA,stolen vehicle,2,26-1,{soon()},x"))
+    version = hot_list.current_version_id
+    body, line = _long_file_with_a_nul_on_line(1500)
+    api_client.force_authenticate(list_manager)
+    url = reverse("api:hotlist-feed", args=[hot_list.pk])
+    response = api_client.post(url, data=body, content_type="text/csv")
+    assert response.status_code == 400, response.content[:300]
+    error = response.json()["error"]
+    assert error["code"] == "import_file_errors"
+    assert csvimport.FILE_NOT_TEXT.format(line=line) in error["message"]
+    response = api_client.post(url + "?dry_run=true", data=body, content_type="text/csv")
+    assert response.status_code == 200
+    assert response.json()["file_errors"] == [csvimport.FILE_NOT_TEXT.format(line=line)]
+    assert response.json()["valid"] == 0
+    assert HotList.objects.get(pk=hot_list.pk).current_version_id == version
+    assert _current(hot_list) == [("7ABC123", "stolen_vehicle")]
+
+
+def test_the_upload_page_shows_the_line_of_a_nul_byte_and_changes_nothing(client, make_list, list_manager):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    hot_list = make_list(csv_of(f"7ABC123,CA,stolen vehicle,2,26-1,{soon()},x"))
+    body, line = _long_file_with_a_nul_on_line(1500)
+    client.force_login(list_manager)
+    response = client.post(reverse("hotlists:import", args=[hot_list.pk]),
+                           {"file": SimpleUploadedFile("list.csv", body, content_type="text/csv")}, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert csvimport.FILE_NOT_TEXT.format(line=line) in page and 'id="apply"' not in page
+    assert HotListImport.objects.latest("pk").file_errors == [csvimport.FILE_NOT_TEXT.format(line=line)]
+    assert _current(hot_list) == [("7ABC123", "stolen_vehicle")]
+
+
+def test_a_feed_note_with_a_nul_is_refused_naming_it_and_the_list_is_unchanged(api_client, make_list, list_manager):
+    from apps.common.unstorable import TEXT_HAS_NUL
+
+    hot_list = make_list(csv_of(f"7ABC123,CA,stolen vehicle,2,26-1,{soon()},x"))
+    api_client.force_authenticate(list_manager)
+    url = reverse("api:hotlist-feed", args=[hot_list.pk])
+    response = api_client.post(url + "?note=Nightly%00feed", data=csv_of(f"8XYZ789,CA,bolo,3,26-2,{soon()},x"),
+                               content_type="text/csv")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["error"] == {"code": "nul_character", "message": TEXT_HAS_NUL.format(field="note"),
+                                        "detail": {"field": "note"}}
+    assert _current(hot_list) == [("7ABC123", "stolen_vehicle")]

@@ -10,15 +10,16 @@ import pytest
 from django.utils import timezone
 
 from apps.common.api.exceptions import BODY_TOO_LARGE
+from apps.common.unstorable import TEXT_HAS_NUL, TEXT_HAS_SURROGATE
 from apps.reads.models import IngestBatch, Read
 from apps.reads.services.ingest import (
     CAPTURED_AT_INVALID,
     CAPTURED_AT_NAIVE,
     CAPTURED_IN_FUTURE,
     READ_ID_INVALID,
-    TEXT_HAS_NUL,
 )
 from apps.reads.services.openalpr import OPENALPR_NOT_AN_OBJECT
+from tests.reads.agent_payloads import agent_payload
 from tests.reads.conftest import iso
 from tests.reads.test_openalpr import _group
 
@@ -62,9 +63,11 @@ def test_bad_items_are_refused_one_by_one_and_the_good_reads_are_stored(camera_c
     assert results["nul-\x00-id"]["code"] == "nul_character"
     assert results["nul-\x00-id"]["message"] == TEXT_HAS_NUL.format(field="read_id")
     assert results["nul-meta"]["code"] == "nul_character"
-    assert results["nul-meta"]["message"] == TEXT_HAS_NUL.format(field="metadata")
+    assert results["nul-meta"]["message"] == TEXT_HAS_NUL.format(field="metadata.note")
     assert results["nul-meta-key"]["code"] == "nul_character"
-    assert results["nul-ref"]["code"] == "image_ref_invalid"
+    assert results["nul-meta-key"]["message"] == TEXT_HAS_NUL.format(field="a key of metadata")
+    assert results["nul-ref"]["code"] == "nul_character"
+    assert results["nul-ref"]["message"] == TEXT_HAS_NUL.format(field="vehicle_image_ref")
     assert results["huge-plate"]["code"] == "plate_too_long"
     assert len(results["huge-plate"]["message"]) < 200  # the megabyte is not echoed back
     assert results["far-future"]["code"] == "captured_in_future"
@@ -133,8 +136,100 @@ def test_webhook_group_with_a_nul_byte_is_rejected_not_a_500(camera_client):
     response = _post(camera_client, _group(best_uuid="uuid-\x00", agent_uid="agent\x00"), url=WEBHOOK)
     assert response.status_code == 200
     assert response.json()["status"] == "rejected"
-    assert response.json()["message"] == TEXT_HAS_NUL.format(field="read_id")
-    response = _post(camera_client, _group(agent_uid="agent\x00"), url=WEBHOOK)
+    assert response.json()["message"] == TEXT_HAS_NUL.format(field="agent_uid")  # the first, as the agent names it
+    response = _post(camera_client, _group(best_uuid="uuid-\x00"), url=WEBHOOK)
     assert response.status_code == 200
-    assert response.json()["message"] == TEXT_HAS_NUL.format(field="metadata")
+    assert response.json()["message"] == TEXT_HAS_NUL.format(field="best_uuid")
     assert Read.objects.count() == 0
+
+
+LONE_SURROGATE = "\ud83d"  # half of 😀 (\ud83d\ude00): legal as a JSON escape, refused by PostgreSQL text and jsonb
+
+
+def test_a_read_with_an_unpaired_surrogate_is_refused_alone_and_the_good_reads_are_stored(camera_client):
+    """Found by the security test (2026-12): five good reads and one whose metadata held "\\ud83d" were a 500
+    (DataError in the batch's one INSERT) and none of the six was stored."""
+    now = iso(timezone.now() - timedelta(minutes=1))
+    good = _good(5)
+    bad = [
+        {"read_id": "sur-meta", "plate": "7SUR001", "captured_at": now, "metadata": {"note": LONE_SURROGATE}},
+        {"read_id": "sur-meta-key", "plate": "7SUR002", "captured_at": now, "metadata": {"a" + LONE_SURROGATE: 1}},
+        {"read_id": "sur-" + LONE_SURROGATE, "plate": "7SUR003", "captured_at": now},
+        {"read_id": "sur-plate", "plate": "7SU" + LONE_SURROGATE, "captured_at": now},
+        {"read_id": "sur-vehicle", "plate": "7SUR004", "captured_at": now, "vehicle": {"make": LONE_SURROGATE}},
+        {"read_id": "nul-deep", "plate": "7NUL005", "captured_at": now, "metadata": {"tags": ["ok", "a\x00"]}},
+    ]
+    paired = {"read_id": "emoji", "plate": "7EMO001", "captured_at": now, "metadata": {"note": "\ud83d\ude00"}}
+    response = _post(camera_client, {"reads": [*good[:3], *bad, paired, *good[3:]]})
+    assert response.status_code == 200, response.content[:500]
+    body = response.json()
+    assert (body["stored"], body["rejected"]) == (6, len(bad))
+    results = {r["index"]: r for r in body["results"]}
+    expected = {
+        3: ("surrogate_character", TEXT_HAS_SURROGATE.format(field="metadata.note", code=0xD83D)),
+        4: ("surrogate_character", TEXT_HAS_SURROGATE.format(field="a key of metadata", code=0xD83D)),
+        5: ("surrogate_character", TEXT_HAS_SURROGATE.format(field="read_id", code=0xD83D)),
+        6: ("surrogate_character", TEXT_HAS_SURROGATE.format(field="plate", code=0xD83D)),
+        7: ("surrogate_character", TEXT_HAS_SURROGATE.format(field="vehicle.make", code=0xD83D)),
+        8: ("nul_character", TEXT_HAS_NUL.format(field="metadata.tags[1]")),
+    }
+    for index, (code, message) in expected.items():
+        assert results[index]["status"] == "rejected", results[index]
+        assert (results[index]["code"], results[index]["message"]) == (code, message)
+    assert results[5]["read_id"] == "sur-\N{REPLACEMENT CHARACTER}"  # echoed without the half character
+    assert set(Read.objects.values_list("source_read_id", flat=True)) == {r["read_id"] for r in good} | {"emoji"}
+    assert Read.objects.get(source_read_id="emoji").metadata == {"note": "\N{GRINNING FACE}"}
+    batch = IngestBatch.objects.get(pk=body["batch_id"])
+    assert [error["code"] for error in batch.errors] == [code for code, _message in expected.values()]
+    assert "sur-\N{REPLACEMENT CHARACTER}" in [error["read_id"] for error in batch.errors]
+
+
+@pytest.mark.parametrize("field", ["agent_uid", "best_uuid", "camera_id", "best_plate_number"])
+def test_webhook_group_with_an_unpaired_surrogate_is_rejected_naming_the_field(camera_client, field):
+    response = _post(camera_client, _group(**{field: "x" + LONE_SURROGATE}), url=WEBHOOK)
+    assert response.status_code == 200, response.content[:500]
+    body = response.json()
+    assert body["status"] == "rejected"
+    assert (body["code"], body["message"]) == ("surrogate_character",
+                                               TEXT_HAS_SURROGATE.format(field=field, code=0xD83D))
+    assert Read.objects.count() == 0
+    assert IngestBatch.objects.get(pk=body["batch_id"]).errors[0]["code"] == "surrogate_character"
+
+
+def test_webhook_agent_version_is_a_label_cleaned_of_an_unpaired_surrogate_as_of_a_nul(camera_client, camera):
+    """The agent's version only labels what it sends: cleaned, never a refusal (as for a NUL)."""
+    response = _post(camera_client, _group(agent_version="2.8" + LONE_SURROGATE + ".101"), url=WEBHOOK)
+    assert response.status_code == 200 and response.json()["status"] == "stored", response.content[:500]
+    heartbeat = {**agent_payload("heartbeat"), "agent_version": "4.1" + LONE_SURROGATE + ".6"}
+    response = _post(camera_client, heartbeat, url=WEBHOOK)
+    assert response.status_code == 200, response.content[:500]
+    assert response.json()["status"] == "heartbeat"
+    camera.refresh_from_db()
+    assert camera.agent_version == "4.1.6"
+
+
+@pytest.mark.parametrize(("name", "payload", "field", "code"), [
+    ("preview, best_uuid with a NUL", lambda: {**agent_payload("alpr_group_preview"), "best_uuid": "x\x00"},
+     "best_uuid", "nul_character"),
+    ("preview, best_uuid", lambda: {**agent_payload("alpr_group_preview"), "best_uuid": "x" + LONE_SURROGATE},
+     "best_uuid", "surrogate_character"),
+    ("heartbeat, camera_id", lambda: {**agent_payload("heartbeat"), "camera_id": "x" + LONE_SURROGATE},
+     "camera_id", "surrogate_character"),
+    ("unknown data type", lambda: {"data_type": "x" + LONE_SURROGATE}, "data_type", "surrogate_character"),
+    ("alert, its group's plate", lambda: _alert_with_group_plate("7AB" + LONE_SURROGATE), "group.best_plate_number",
+     "surrogate_character"),
+])
+def test_other_webhook_messages_with_unstorable_text_are_a_400_naming_the_field(camera_client, name, payload, field,
+                                                                                code):
+    response = _post(camera_client, payload(), url=WEBHOOK)
+    assert response.status_code == 400, (name, response.status_code, response.content[:500])
+    message = (TEXT_HAS_NUL.format(field=field) if code == "nul_character"
+               else TEXT_HAS_SURROGATE.format(field=field, code=0xD83D))
+    assert response.json()["error"] == {"code": code, "message": message}
+    assert Read.objects.count() == 0 and IngestBatch.objects.count() == 0
+
+
+def _alert_with_group_plate(plate):
+    alert = agent_payload("alpr_alert")
+    alert["group"] = {**alert["group"], "best_plate_number": plate}
+    return alert

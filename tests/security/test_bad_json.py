@@ -22,7 +22,8 @@ from rest_framework.test import APIClient
 
 from apps.accounts.roles import Role
 from apps.audit.choices import Purpose
-from apps.common.api.parsers import JSON_MAX_DEPTH, JSON_TOO_DEEP, PortalJSONParser
+from apps.common.api.parsers import JSON_MAX_DEPTH, JSON_TOO_DEEP, JSON_UNSTORABLE_TEXT, PortalJSONParser
+from apps.common.unstorable import TEXT_HAS_NUL, TEXT_HAS_SURROGATE
 from apps.disclosures.services.submission import disclosure_request_submit
 from apps.hotlists.choices import HotListSource
 from apps.hotlists.models import Hit
@@ -30,6 +31,7 @@ from apps.hotlists.services.hit_matching import hits_match_reads
 from apps.hotlists.services.list_imports import hot_list_import_apply, hot_list_import_preview
 from apps.hotlists.services.lists import hot_list_create
 from apps.reads.choices import CameraKind
+from apps.reads.models import ReadCorrection
 from apps.reads.services.cameras import camera_create
 from apps.reads.services.ingest import read_batch_ingest
 from apps.reads.services.tokens import camera_token_issue
@@ -147,23 +149,24 @@ def test_every_write_operation_refuses_a_deeply_nested_body_with_a_400(world, le
     assert not unreached, f"no seeded person or camera reaches these operations: {unreached}"
 
 
-def _strings_with_nul(schema: dict, components: dict, depth: int = 0):
-    """A request body for ``schema`` whose every string holds a NUL character (PostgreSQL refuses U+0000 in text)."""
+def _strings_with(text: str, schema: dict, components: dict, depth: int = 0):
+    """A request body for ``schema`` whose every string is ``text`` (e.g. with a NUL character, which PostgreSQL
+    refuses in text)."""
     if "$ref" in schema:
         schema = components[schema["$ref"].rsplit("/", 1)[-1]]
     for combined in ("allOf", "oneOf", "anyOf"):
         if schema.get(combined):
-            return _strings_with_nul(schema[combined][0], components, depth + 1)
+            return _strings_with(text, schema[combined][0], components, depth + 1)
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
         if depth > 4:
             return {}
-        return {name: _strings_with_nul(sub, components, depth + 1)
+        return {name: _strings_with(text, sub, components, depth + 1)
                 for name, sub in schema.get("properties", {}).items() if not sub.get("readOnly")}
     if kind == "array":
-        return [_strings_with_nul(schema.get("items", {}), components, depth + 1)]
+        return [_strings_with(text, schema.get("items", {}), components, depth + 1)]
     if kind == "string":
-        return "x\x00y"
+        return text
     return None
 
 
@@ -175,7 +178,10 @@ HOSTILE_BODIES = {
 }
 
 
-@pytest.mark.parametrize("name", [*HOSTILE_BODIES, "NUL in every string"])
+UNSTORABLE_STRINGS = {"NUL in every string": "x\x00y", "an unpaired surrogate in every string": "x\ud83dy"}
+
+
+@pytest.mark.parametrize("name", [*HOSTILE_BODIES, *UNSTORABLE_STRINGS])
 def test_every_write_operation_answers_hostile_bodies_without_a_server_error(world, name):
     from drf_spectacular.generators import SchemaGenerator
 
@@ -184,8 +190,9 @@ def test_every_write_operation_answers_hostile_bodies_without_a_server_error(wor
         content = operation.get("requestBody", {}).get("content", {})
         if "application/json" not in content:
             continue  # refused by media type before any parsing (the deep-body test shows the 415)
-        if name == "NUL in every string":
-            body, code = json.dumps(_strings_with_nul(content["application/json"]["schema"], components)), None
+        if name in UNSTORABLE_STRINGS:
+            schema = content["application/json"]["schema"]
+            body, code = json.dumps(_strings_with(UNSTORABLE_STRINGS[name], schema, components)), None
         else:
             body, code = HOSTILE_BODIES[name]
         url = _concrete(path, world["ids"])
@@ -305,3 +312,168 @@ def test_the_depth_scan_does_not_let_closing_brackets_in_strings_hide_a_deep_bod
     body = '[" ]]]]] ", ' * 200 + "1" + "]" * 200
     assert json_depth_exceeds(body)
     assert json_depth_exceeds(body.replace(" ]]]]] ", " \\\\ ]]] \\\" ]]"))
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    ({"note": "x\ud83d"}, {"code": "surrogate_character", "message": JSON_UNSTORABLE_TEXT.format(
+        problem=TEXT_HAS_SURROGATE.format(field="note", code=0xD83D))}),
+    ({"note": {"list": ["ok", "a\x00"]}}, {"code": "nul_character", "message": JSON_UNSTORABLE_TEXT.format(
+        problem=TEXT_HAS_NUL.format(field="note.list[1]"))}),
+    ({"a\udc00": 1}, {"code": "surrogate_character", "message": JSON_UNSTORABLE_TEXT.format(
+        problem=TEXT_HAS_SURROGATE.format(field="a key", code=0xDC00))}),
+])
+def test_every_write_operation_refuses_text_the_database_cannot_store_with_a_400_naming_it(world, body, error):
+    """The security test of 2026-12: an unpaired UTF-16 surrogate ("\\ud83d", legal as a JSON escape) or a NUL reached
+    PostgreSQL and was a 500. The API's one JSON parser refuses such a body before any view sees it; camera ingest
+    refuses it per read instead (tests/reads/test_bad_input.py), so that one bad read never costs the others."""
+    data = json.dumps(body)
+    unreached = []
+    for method, path, operation in _write_operations():
+        if "application/json" not in operation.get("requestBody", {}).get("content", {}):
+            continue
+        if path.startswith("/api/v1/ingest/"):
+            continue
+        url = _concrete(path, world["ids"])
+        for who, client in _clients(operation, world):
+            response = getattr(client, method)(url, data=data, content_type="application/json")
+            assert response.status_code < 500, f"{method.upper()} {path} as {who}: {response.status_code}"
+            if response.status_code in (401, 403, 404):
+                continue
+            assert response.status_code == 400, f"{method.upper()} {path} as {who}: {response.content[:300]}"
+            assert response.json() == {"error": error}, f"{method.upper()} {path} as {who}"
+            break
+        else:
+            unreached.append(f"{method.upper()} {path}")
+    assert not unreached, f"no seeded person reaches these operations: {unreached}"
+
+
+def test_a_surrogate_pair_sent_as_two_escapes_is_one_character_and_is_accepted(world):
+    """Only a half character is refused: an emoji escaped as its two halves ("\\ud83d\\ude00") is text."""
+    body = '{"corrected_plate": "7ABC124", "reason": "The camera misread it \\ud83d\\ude00"}'
+    answers = []
+    for person in world["people"].values():
+        client = APIClient()
+        client.force_authenticate(person)
+        response = client.post(f"/api/v1/reads/{world['ids']['reads']}/corrections/", data=body,
+                                content_type="application/json")
+        answers.append(response.status_code)
+        if response.status_code == 201:
+            break
+    assert answers[-1] == 201, answers
+    assert ReadCorrection.objects.get().reason == "The camera misread it \N{GRINNING FACE}"
+
+
+def test_a_disclosure_request_with_a_half_character_is_refused_logged_and_not_stored(world, caplog):
+    from apps.disclosures.models import DisclosureRequest
+
+    partner = APIClient()
+    partner.force_authenticate(world["people"][Role.PARTNER_REQUESTER])
+    before = DisclosureRequest.objects.count()
+    now = timezone.now()
+    body = {"requesting_person_name": "Pat Morgan", "purpose": Purpose.PROSECUTION_OR_EXONERATION,
+            "case_number": "LA-2026-0143", "legal_basis": "Penal Code § 459 \ud83d", "plates": ["7ABC123"],
+            "time_from": (now - timedelta(days=5)).isoformat(), "time_to": now.isoformat(),
+            "immigration_related": False, "requester_attested": True}
+    with caplog.at_level("WARNING", logger="alprportal.api"):
+        response = partner.post("/api/v1/disclosures/requests/", data=json.dumps(body),
+                                content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    problem = TEXT_HAS_SURROGATE.format(field="legal_basis", code=0xD83D)
+    assert response.json()["error"] == {"code": "surrogate_character",
+                                        "message": JSON_UNSTORABLE_TEXT.format(problem=problem)}
+    assert DisclosureRequest.objects.count() == before
+    assert any(problem in record.getMessage() and "/api/v1/disclosures/requests/" in record.getMessage()
+               for record in caplog.records)
+
+
+# --- Body size (security test of 2026-12: a 30 MB JSON body was read and decoded before any view refused it) --------
+
+API_LIMIT = 1024 * 1024
+
+
+def _over(limit: int) -> str:
+    return json.dumps({"note": "x" * limit})
+
+
+def test_a_json_body_over_the_api_limit_is_a_413_before_it_is_read_or_parsed(world, monkeypatch):
+    from apps.common.api.exceptions import BODY_TOO_LARGE
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the body was parsed")
+
+    monkeypatch.setattr(PortalJSONParser, "parse", never)
+    supervisor = APIClient()
+    supervisor.force_authenticate(world["people"][Role.SUPERVISOR])
+    response = supervisor.post("/api/v1/justifications/reviews/", data=_over(30 * API_LIMIT),
+                               content_type="application/json")
+    assert response.status_code == 413, response.content[:300]
+    assert response.json() == {"error": {"code": "body_too_large", "message": BODY_TOO_LARGE.format(limit=API_LIMIT)}}
+
+
+def test_every_write_operation_refuses_a_body_over_the_api_limit_and_ingest_keeps_its_own(world, settings):
+    from apps.common.api.exceptions import BODY_TOO_LARGE
+
+    settings.PORTAL = {**settings.PORTAL, "API_MAX_BODY_BYTES": 20_000}
+    error = {"error": {"code": "body_too_large", "message": BODY_TOO_LARGE.format(limit=20_000)}}
+    unreached = []
+    for method, path, operation in _write_operations():
+        content = operation.get("requestBody", {}).get("content", {})
+        if path.startswith("/api/v1/ingest/") or not {"application/json", "application/x-www-form-urlencoded"} & set(
+                content):
+            continue
+        url = _concrete(path, world["ids"])
+        for who, client in _clients(operation, world):
+            if "application/json" in content:
+                response = getattr(client, method)(url, data=_over(20_000), content_type="application/json")
+            else:
+                response = getattr(client, method)(url, data="note=" + "x" * 20_000,
+                                                   content_type="application/x-www-form-urlencoded")
+            assert response.status_code < 500, f"{method.upper()} {path} as {who}: {response.status_code}"
+            if response.status_code in (401, 403, 404):
+                continue
+            assert response.status_code == 413, f"{method.upper()} {path} as {who}: {response.content[:300]}"
+            assert response.json() == error, f"{method.upper()} {path} as {who}"
+            break
+        else:
+            unreached.append(f"{method.upper()} {path}")
+    assert not unreached, f"no seeded person reaches these operations: {unreached}"
+    # Camera ingest is not bound by it: a batch with images is megabytes (its limit is DATA_UPLOAD_MAX_MEMORY_SIZE).
+    camera = APIClient()
+    camera.credentials(HTTP_AUTHORIZATION=f"Camera {world['camera_token']}")
+    read = {"read_id": "big-1", "plate": "7BIG001", "captured_at": (timezone.now() - timedelta(minutes=1)).isoformat(),
+            "metadata": {"note": "x" * 3_000}}
+    response = camera.post("/api/v1/ingest/reads/", data=json.dumps({"reads": [read] * 10}),
+                           content_type="application/json")
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["stored"] == 1 and response.json()["duplicates"] == 9
+
+
+def test_a_body_at_the_api_limit_is_read(world, settings):
+    settings.PORTAL = {**settings.PORTAL, "API_MAX_BODY_BYTES": 20_000}
+    body = json.dumps({"corrected_plate": "7ABC124", "reason": "misread"})
+    body = body[:-1] + ', "pad": "' + "x" * (20_000 - len(body) - 11) + '"}'
+    assert len(body.encode()) == 20_000
+    answers = []
+    for person in world["people"].values():
+        client = APIClient()
+        client.force_authenticate(person)
+        response = client.post(f"/api/v1/reads/{world['ids']['reads']}/corrections/", data=body,
+                               content_type="application/json")
+        answers.append(response.status_code)
+        if response.status_code == 201:
+            break
+    assert answers[-1] == 201, answers
+
+
+def test_a_hot_list_feed_over_its_file_limit_is_a_413_before_it_is_read(world, monkeypatch):
+    from apps.common.api.exceptions import BODY_TOO_LARGE
+    from apps.hotlists import imports
+
+    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 50_000)
+    supervisor = APIClient()
+    supervisor.force_authenticate(world["people"][Role.SUPERVISOR])
+    body = "plate,reason\n" + "7ABC123,stolen\n" * 4_000
+    response = supervisor.post(f"/api/v1/hotlists/{world['ids']['hotlists']}/feed/", data=body,
+                               content_type="text/csv")
+    assert response.status_code == 413, response.content[:300]
+    assert response.json() == {"error": {"code": "body_too_large", "message": BODY_TOO_LARGE.format(limit=50_000)}}

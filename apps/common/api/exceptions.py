@@ -12,6 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from apps.common.api.negotiation import BODY_TOO_LARGE
 from apps.common.db_errors import (
     RETRY_AFTER_SECONDS,
     database_connection_reset,
@@ -23,7 +24,6 @@ from apps.common.errors import ApplicationError, PermissionDeniedError
 
 logger = logging.getLogger("alprportal.api")
 
-BODY_TOO_LARGE = "The request body is larger than {limit:,} bytes; send less per request."
 
 
 def _flatten(detail) -> str:
@@ -77,7 +77,9 @@ def portal_exception_handler(exc, context):
     else:
         message = detail.get("detail", _flatten(detail)) if isinstance(detail, dict) else _flatten(detail)
         body = {"error": {"code": code, "message": str(message)}}
-    if response.status_code in (401, 403):
+    # Refused access, and bodies refused whole before any view saw them (too large, bad JSON, text the database
+    # cannot store).
+    if response.status_code in (401, 403, 413) or isinstance(exc_out, exceptions.ParseError):
         request = context.get("request")
         logger.warning(
             "API %s refused %s %s for %s: %s",

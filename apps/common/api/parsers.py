@@ -8,8 +8,12 @@ that decoded has its decoded value walked (iteratively), which costs far less th
 batch of plate crops (issue #19). No portal payload comes close: an OpenALPR ``alpr_group`` is about six levels
 deep, a bulk ingest body three plus the read's metadata.
 
-It also refuses bytes that are not UTF-8 with a clear 400. (A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` never gets
-here: DRF reads JSON through ``request.body``, which raises RequestDataTooBig, a 413 in the API's exception handler.)
+It also refuses bytes that are not UTF-8 with a clear 400, and text PostgreSQL cannot store — a NUL or an unpaired
+UTF-16 surrogate (``"\\ud83d"``, legal as a JSON escape), anywhere in the body — with a 400 naming the field
+(``nul_character`` / ``surrogate_character``, ``apps.common.unstorable``): such text reached the database and was a
+500 on endpoints whose serializers do not check it (a JSON or dict field, a key). Camera ingest opts out
+(``refuses_unstorable_text``): it refuses the one read, and keeps the others of its batch. (A body over its limit
+never gets here: ``apps.common.api.negotiation`` refuses it with 413 before it is read.)
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 
+from apps.common.unstorable import unstorable_text_find
+
 JSON_MAX_DEPTH = 64
 JSON_TOO_DEEP = (
     "The JSON body is nested more than {limit} levels deep (arrays and objects inside each other); the portal accepts "
@@ -29,6 +35,7 @@ JSON_TOO_DEEP = (
 )
 JSON_NOT_UTF8 = "The JSON body is not valid {encoding}: {reason}."
 JSON_INVALID = "The body is not valid JSON: {reason}."
+JSON_UNSTORABLE_TEXT = "The JSON body is refused: {problem}"
 
 # Every byte but the ones that shape JSON: brackets, quotes and backslashes (UTF-8 never uses these byte values
 # inside a multi-byte character, so the scan works on the raw body).
@@ -84,8 +91,11 @@ def value_depth_exceeds(value, limit: int = JSON_MAX_DEPTH) -> bool:
 
 
 class PortalJSONParser(JSONParser):
-    """DRF's JSONParser with a depth limit and precise messages; everything else as DRF's (strict: NaN and Infinity
-    are refused)."""
+    """DRF's JSONParser with a depth limit, the refusal of unstorable text and precise messages; everything else as
+    DRF's (strict: NaN and Infinity are refused)."""
+
+    # False only where a service refuses such text itself, item by item (camera ingest).
+    refuses_unstorable_text = True
 
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
@@ -106,6 +116,12 @@ class PortalJSONParser(JSONParser):
             raise exceptions.ParseError(JSON_INVALID.format(reason=exc), code="parse_error") from exc
         if value_depth_exceeds(data):
             raise exceptions.ParseError(JSON_TOO_DEEP.format(limit=JSON_MAX_DEPTH), code="json_too_deep")
+        # In UTF-8 (or ASCII, Latin-1) text only an escape can make a NUL or a half character (the JSON decoder
+        # refuses a raw NUL in a string; these codecs never decode to a surrogate), so most bodies are never walked.
+        if self.refuses_unstorable_text and ("\\u" in text or not _ascii_compatible(encoding)):
+            found = unstorable_text_find(data)
+            if found is not None:
+                raise exceptions.ParseError(JSON_UNSTORABLE_TEXT.format(problem=found.message), code=found.code)
         return data
 
 

@@ -7,6 +7,7 @@ from apps.audit.choices import Purpose
 from apps.disclosures.links import package_download_url
 from apps.disclosures.models import DisclosureRequest
 from apps.disclosures.selectors import release_download_eligibility, requester_view_of
+from apps.disclosures.services.submission import TEXT_MAX_CHARS
 
 
 class DisclosureRequestInputSerializer(serializers.Serializer):
@@ -19,9 +20,10 @@ class DisclosureRequestInputSerializer(serializers.Serializer):
     requesting_person_email = serializers.EmailField(required=False, allow_blank=True, default="")
     requesting_person_phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     purpose = serializers.ChoiceField(choices=Purpose.choices)
-    purpose_details = serializers.CharField(required=False, allow_blank=True, default="")
+    purpose_details = serializers.CharField(required=False, allow_blank=True, default="",
+                                            max_length=TEXT_MAX_CHARS["purpose_details"])
     case_number = serializers.CharField(max_length=64)
-    legal_basis = serializers.CharField()
+    legal_basis = serializers.CharField(max_length=TEXT_MAX_CHARS["legal_basis"])
     plates = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list,
                                    help_text="Full or partial plates (? one unknown character, * any number).")
     time_from = serializers.DateTimeField()
@@ -34,7 +36,8 @@ class DisclosureRequestInputSerializer(serializers.Serializer):
         help_text="Is the request related in any way to civil immigration enforcement? (R-SHR-5)")
     immigration_basis = serializers.ChoiceField(choices=ImmigrationBasis.choices, required=False, allow_blank=True,
                                                 default="")
-    immigration_law_citation = serializers.CharField(required=False, allow_blank=True, default="")
+    immigration_law_citation = serializers.CharField(required=False, allow_blank=True, default="",
+                                                     max_length=TEXT_MAX_CHARS["immigration_law_citation"])
     requester_attested = serializers.BooleanField()
     judicial_warrant = serializers.FileField(required=False, allow_null=True, default=None)
     court_order = serializers.FileField(required=False, allow_null=True, default=None)
@@ -71,7 +74,7 @@ class StaffEnteredRequestOutputSerializer(serializers.ModelSerializer):
 
 
 class InfoResponseInputSerializer(serializers.Serializer):
-    message = serializers.CharField()
+    message = serializers.CharField(max_length=TEXT_MAX_CHARS["message"])
     document = serializers.FileField(required=False, allow_null=True, default=None)
     judicial_warrant = serializers.FileField(required=False, allow_null=True, default=None,
                                              help_text="For a request on the civil-immigration path (SB 54).")

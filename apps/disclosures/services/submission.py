@@ -80,12 +80,30 @@ WRITTEN_REQUEST_DOCUMENT_REQUIRED = (
 REQUESTING_AGENCY_REQUIRED = "Choose the agency the written request came from."
 REQUESTING_AGENCY_IS_OURS = "That is this agency; a written request comes from another agency."
 MAX_PLATES = 20
+# The free text of a request is a paragraph or a citation, never a document (a 5 MB legal basis was accepted): longer
+# material is attached. The forms and the API serializer use the same limits.
+TEXT_TOO_LONG = "{label} is {length:,} characters long; at most {limit:,} are accepted (attach a document for more)."
+TEXT_MAX_CHARS = {"purpose_details": 4000, "legal_basis": 4000, "immigration_law_citation": 1000, "message": 4000}
+TEXT_LABELS = {"purpose_details": "The intended use", "legal_basis": "The legal basis",
+               "immigration_law_citation": "The law cited", "message": "Your answer"}
 RESPONSE_REQUIRED = "Write your answer."
 NOT_YOUR_REQUEST = "This request is not one of your agency's."
 
 
 # --- submission ----------------------------------------------------------------------------------------------------
-def _check_request_fields(*, requesting_person_name, purpose, case_number, legal_basis) -> None:
+def _check_text_lengths(**texts: str) -> None:
+    """Refuse free text longer than ``TEXT_MAX_CHARS`` allows, naming the field (ApplicationError ``text_too_long``)."""
+    for field, text in texts.items():
+        limit, length = TEXT_MAX_CHARS[field], len((text or "").strip())
+        if length > limit:
+            raise ApplicationError(TEXT_TOO_LONG.format(label=TEXT_LABELS[field], length=length, limit=limit),
+                                   code="text_too_long", extra={"field": field})
+
+
+def _check_request_fields(*, requesting_person_name, purpose, case_number, legal_basis, purpose_details,
+                          immigration_law_citation) -> None:
+    _check_text_lengths(legal_basis=legal_basis, purpose_details=purpose_details,
+                        immigration_law_citation=immigration_law_citation)
     for value, label, field in ((requesting_person_name, "The requesting person's name", "requesting_person_name"),
                                 (case_number, "The case number", "case_number"),
                                 (legal_basis, "The legal basis", "legal_basis"),
@@ -192,9 +210,10 @@ def disclosure_request_submit(
     now: datetime | None = None,
 ) -> DisclosureRequest:
     """File a written request (R-SHR-3) for the actor's own agency (taken from the account; naming another is
-    refused). Refuses, changing nothing: missing fields, a purpose outside R-PURP, a time range before retention
-    (READ_RETENTION_DAYS), plates the reads app cannot search, a corrupt attachment, and a request related to civil
-    immigration enforcement without an attached warrant or a cited law (R-SHR-5).
+    refused). Refuses, changing nothing: missing fields, free text longer than ``TEXT_MAX_CHARS``, a purpose outside
+    R-PURP, a time range before retention (READ_RETENTION_DAYS), plates the reads app cannot search, a corrupt
+    attachment, and a request related to civil immigration enforcement without an attached warrant or a cited law
+    (R-SHR-5).
 
     Eligibility of the agency is *not* told to the requester here (R-SHR-6): an ineligible agency's request is
     stored, reviewed and closed with the legal reason. The agency's group gets the guardian view permission."""
@@ -208,7 +227,8 @@ def disclosure_request_submit(
         raise ApplicationError(ATTESTATION_REQUIRED, code="attestation_required",
                                extra={"field": "requester_attested"})
     _check_request_fields(requesting_person_name=requesting_person_name, purpose=purpose, case_number=case_number,
-                          legal_basis=legal_basis)
+                          legal_basis=legal_basis, purpose_details=purpose_details,
+                          immigration_law_citation=immigration_law_citation)
     patterns = _checked_search_scope(plates=plates, area=(area_latitude, area_longitude, area_radius_km),
                                      time_from=time_from, time_to=time_to, now=now)
     checked = disclosure_attachments_validate(attachments)
@@ -312,7 +332,8 @@ def disclosure_request_enter_written(
         raise ApplicationError(WRITTEN_REQUEST_DOCUMENT_REQUIRED, code="written_request_document_required",
                                extra={"field": "document"})
     _check_request_fields(requesting_person_name=requesting_person_name, purpose=purpose, case_number=case_number,
-                          legal_basis=legal_basis)
+                          legal_basis=legal_basis, purpose_details=purpose_details,
+                          immigration_law_citation=immigration_law_citation)
     patterns = _checked_search_scope(plates=plates, area=(area_latitude, area_longitude, area_radius_km),
                                      time_from=time_from, time_to=time_to, now=now)
     checked = disclosure_attachments_validate([(AttachmentKind.WRITTEN_REQUEST, document), *attachments])
@@ -368,6 +389,7 @@ def disclosure_request_respond(*, actor, disclosure_request: DisclosureRequest, 
     transition_check(disclosure_request, DisclosureStatus.SUBMITTED, **DISCLOSURE_MACHINE)
     if not (message or "").strip():
         raise ApplicationError(RESPONSE_REQUIRED, code="response_required", extra={"field": "message"})
+    _check_text_lengths(message=message)
     checked = disclosure_attachments_validate(attachments)
     response = DisclosureInfoResponse(request=disclosure_request, responder=actor, message=message.strip())
     response.full_clean()

@@ -18,6 +18,7 @@ from apps.audit.access_context import access_context_for_api, access_context_fro
 from apps.common.api.permissions import StrictModelPermissions
 from apps.common.errors import ApplicationError
 from apps.common.server_time import client_times_refuse
+from apps.hotlists import imports
 from apps.hotlists.choices import CONFIRMATION_CHOICES, CONFIRMATION_RESULT_CHOICES, ExigentReviewOutcome, HitAction
 from apps.hotlists.models import Hit, HotList
 from apps.hotlists.presenters import hit_as_dict, hit_review_as_dict
@@ -288,6 +289,11 @@ class HotListListApi(APIView):
 
 class CsvParser(BaseParser):
     media_type = "text/csv"
+
+    @property
+    def max_body_bytes(self) -> int:
+        """A feed over the import's file limit is refused (413) before it is read (apps.common.api.negotiation)."""
+        return imports.MAX_FILE_BYTES
 
     def parse(self, stream, media_type=None, parser_context=None):
         return stream.read()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.audit.justification_rules import ATTESTATION_REQUIRED
 from apps.audit.services import event_record
 from apps.common.errors import ApplicationError
+from apps.common.unstorable import unstorable_text_find
 from apps.disclosures.immigration_screen import immigration_screen
 from apps.hotlists.choices import EntryErrorStatus, EntryReason, ImportStatus, VersionKind
 from apps.hotlists.imports import FILE_IMMIGRATION_SOURCE, csv_parse, diff_compute
@@ -115,9 +116,13 @@ def hot_list_import_apply(*, actor, hot_list_import: HotListImport, skip_invalid
     ``skip_invalid_lines``, a file with no valid entry, and a file with entries whose reason is "other" unless the
     person applying it gives the attestation (``attested``, R-PURP-2; recorded on those entries). Rows under an open
     error record stay off the list (R-HOT-7). On any failure the transaction rolls back and the previous version stays
-    in force. Counts as a refresh of the list.
+    in force. Counts as a refresh of the list. A note PostgreSQL cannot store (a NUL: the feed takes it from the query
+    string) is refused naming the field.
     """
     permission_require(actor, "hotlists.manage_entries", NOT_ALLOWED_TO_MANAGE)
+    unstorable = unstorable_text_find({"note": note})
+    if unstorable is not None:
+        raise ApplicationError(unstorable.message, code=unstorable.code, extra={"field": "note"})
     staged = HotListImport.objects.select_for_update().get(pk=hot_list_import.pk)
     hot_list = HotList.objects.select_for_update().get(pk=staged.hot_list_id)
     if staged.status != ImportStatus.PREVIEW:

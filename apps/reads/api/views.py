@@ -16,10 +16,10 @@ from rest_framework.views import APIView
 from apps.accounts.models import User
 from apps.audit.access_context import AccessContext, access_context_from_request, access_context_validate
 from apps.audit.services import access_purpose_check
-from apps.common.api.parsers import PortalJSONParser
 from apps.common.api.permissions import StrictModelPermissions
 from apps.common.csv import csv_writer
 from apps.common.errors import ApplicationError
+from apps.reads.api.parsers import CameraIngestJSONParser
 from apps.reads.api.serializers import (
     CameraInputSerializer,
     CameraOutputSerializer,
@@ -62,7 +62,7 @@ class _CameraIngestApi(APIView):
 
     authentication_classes = [CameraTokenAuthentication]
     permission_classes = [IsCamera]
-    parser_classes = [PortalJSONParser]
+    parser_classes = [CameraIngestJSONParser]
     throttle_classes: list = []
 
 

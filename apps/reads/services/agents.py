@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit.services import event_record
+from apps.common.unstorable import unstorable_text_replace
 from apps.reads.choices import CameraKind, CameraStatus, IngestFormat
 from apps.reads.models import Camera, CameraHeartbeatWindow, IngestBatch, Read
 from apps.reads.selectors import read_keys_locate, reads_by_keys
@@ -113,7 +114,7 @@ def camera_heartbeat_record(*, camera: Camera, payload: dict, now: datetime | No
     Extends the latest heartbeat window or opens one; clears "not reporting" (R-READ-5)."""
     now = now or timezone.now()
     version = payload.get("agent_version")
-    version = version.replace("\x00", "")[:AGENT_TEXT_MAX] if isinstance(version, str) else ""
+    version = unstorable_text_replace(version, by="")[:AGENT_TEXT_MAX] if isinstance(version, str) else ""
     status = _stream_status(camera, payload)
     silence = timedelta(minutes=settings.PORTAL["CAMERA_HEARTBEAT_SILENCE_MINUTES"])
     with transaction.atomic():

@@ -41,6 +41,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from apps.common.errors import ApplicationError
+from apps.common.unstorable import unstorable_text_find, unstorable_text_replace
 from apps.reads.choices import CameraStatus, IngestFormat, ItemStatus
 from apps.reads.hooks import CameraCandidate, StoredRead, camera_candidates_store, reads_changed_notify
 from apps.reads.images import (
@@ -72,7 +73,6 @@ CONFLICT = (
     "A read with this read_id is already stored with a different {fields}; the stored read is kept and this one was "
     "not stored. Send a new read_id for a new read."
 )
-TEXT_HAS_NUL = "{field} contains a NUL character (\\u0000), which cannot be stored."
 LATITUDE_INVALID = "latitude must be a number from -90 to 90."
 LONGITUDE_INVALID = "longitude must be a number from -180 to 180."
 LOCATION_INCOMPLETE = "latitude and longitude go together: send both or neither."
@@ -228,17 +228,19 @@ def _parse_captured_at(value) -> datetime:
         raise ApplicationError(CAPTURED_AT_INVALID.format(value=value), code="captured_at_invalid") from exc
 
 
-# json.dumps writes a NUL character as \u0000; an odd run of backslashes before "u0000" is that escape, an even run
-# is a literal backslash followed by the text "u0000".
-_ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+# Not looked at for unstorable text: the agent's version only labels the read's alternates (cleaned of it, never a
+# refusal), and inline images are strict base64, whose decoder refuses anything but its alphabet (and a scan of the
+# ~11 MB of a batch's images would cost more than the rest of the check).
+_UNSTORABLE_NOT_CHECKED = frozenset({("agent_version",), ("vehicle_image",), ("plate_crop",)})
 
 
-def _refuse_nul(text: str, *, field: str, dumped: bool = False) -> None:
-    """PostgreSQL cannot store U+0000 in text or jsonb: refuse it here, as the item's own error, instead of letting
-    the batch's one INSERT fail (a 500 that loses every read of the batch)."""
-    found = _ESCAPED_NUL.search(text) if dumped else "\x00" in text
-    if found:
-        raise ApplicationError(TEXT_HAS_NUL.format(field=field), code="nul_character")
+def _refuse_unstorable_text(item: dict) -> None:
+    """PostgreSQL cannot store a NUL or an unpaired UTF-16 surrogate in text or jsonb: refuse the read here, as its
+    own error naming the field (``metadata.note``), before anything looks at it, instead of letting the batch's one
+    INSERT fail (a 500 that loses every read of the batch)."""
+    found = unstorable_text_find(item, skip=_UNSTORABLE_NOT_CHECKED)
+    if found is not None:
+        raise ApplicationError(found.message, code=found.code)
 
 
 class _Context:
@@ -278,6 +280,7 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
         raise item
     if not isinstance(item, dict):
         raise ApplicationError(ITEM_NOT_AN_OBJECT, code="not_an_object")
+    _refuse_unstorable_text(item)
     plate_read = item.get("plate")
     plate_normalized = plate_normalize(plate_read)
     captured_at = _parse_captured_at(item.get("captured_at"))
@@ -292,7 +295,6 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
     if read_id is None or read_id == "":
         key = f"{plate_normalized}@{int(captured_at.timestamp() * 1000)}"
     elif isinstance(read_id, str) and len(read_id) <= 100:
-        _refuse_nul(read_id, field="read_id")
         key = read_id
     else:
         raise ApplicationError(READ_ID_INVALID, code="read_id_invalid")
@@ -314,8 +316,6 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
         metadata = json.dumps(metadata, separators=(",", ":"))
         if len(metadata) > METADATA_MAX_CHARS:
             raise ApplicationError(METADATA_INVALID, code="metadata_invalid")
-        if "\\u0000" in metadata:
-            _refuse_nul(metadata, field="metadata", dumped=True)
     images: dict[str, Any] = {}
     for name in ("vehicle_image", "plate_crop"):
         if item.get(name):
@@ -324,7 +324,7 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
             images[name] = image_ref_check(item[f"{name}_ref"], camera_id=ctx.camera.pk, field=f"{name}_ref")
     alternates = _alternates(item.get("alternates"), plate_normalized) if item.get("alternates") else []
     agent_version = item.get("agent_version") if isinstance(item.get("agent_version"), str) else ""
-    agent_version = agent_version.replace("\x00", "")  # only labels the alternates: cleaned, never a refusal
+    agent_version = unstorable_text_replace(agent_version, by="")  # only labels the alternates: cleaned
     vehicle = _vehicle(item["vehicle"]) if item.get("vehicle") is not None else _Prepared.vehicle
     return _Prepared(
         index=index, key=key, plate_read=plate_read.strip()[:32], plate_normalized=plate_normalized,
@@ -442,8 +442,10 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
             prepared = _prepare(index, item, ctx)
         except ApplicationError as exc:
             read_id = item.get("read_id") if isinstance(item, dict) and isinstance(item.get("read_id"), str) else ""
-            results[index] = ItemResult(index, ItemStatus.REJECTED, read_id=read_id[:100], code=exc.code,
-                                        message=exc.message)
+            # Echoed as sent but for half characters, which no UTF-8 answer can carry (a NUL it can: \u0000).
+            read_id = unstorable_text_replace(read_id[:100], nul=False)
+            results[index] = ItemResult(index, ItemStatus.REJECTED, read_id=read_id, code=exc.code,
+                                        message=unstorable_text_replace(exc.message, nul=False))
             continue
         if prepared.key in pending:
             repeats.append(prepared)
@@ -573,8 +575,8 @@ def _record_batch(camera, ingest_format, now, items, results, started) -> Ingest
 
 
 def _storable(text: str) -> str:
-    """A refused item's read id or message may quote a NUL character it was refused for; jsonb cannot hold one."""
-    return text.replace("\x00", "\N{REPLACEMENT CHARACTER}")
+    """A refused item's read id or message may quote the NUL character it was refused for; jsonb cannot hold one."""
+    return unstorable_text_replace(text)
 
 
 # The batch travels as ONE json parameter that PostgreSQL unpacks (jsonb_to_recordset): quoting a thousand-element

@@ -15,6 +15,11 @@ corner ``coordinates``. What becomes of each data type (issue #21; see also ``se
   every read against its own lists when it is stored (R-HOT-3).
 - anything else (``alpr_results`` …): acknowledged and ignored; a group already carries the best read of the frames
   it summarizes.
+
+Text PostgreSQL cannot store (a NUL, an unpaired UTF-16 surrogate) anywhere in a message refuses it, naming the field
+as the agent sent it: a final group is ``rejected`` like any group the portal cannot store (recorded in its ingest
+batch), any other message is a 400. Only the labels in ``AGENT_CLEANED_LABELS`` are cleaned instead: they label what
+is stored (the agent's version, the name of its alert list) or are left out when unusable (candidate plates).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from datetime import UTC, datetime
 from django.utils import timezone
 
 from apps.common.errors import ApplicationError
+from apps.common.unstorable import unstorable_text_find, unstorable_text_replace
 from apps.reads.choices import IngestFormat, WebhookStatus
 from apps.reads.models import Camera, Read, ReadAgentAlert
 from apps.reads.plates import plate_normalize
@@ -39,6 +45,10 @@ from apps.reads.services.ingest import ALTERNATES_MAX, CAMERA_MISMATCH, read_bat
 logger = logging.getLogger("alprportal.reads.ingest")
 
 OPENALPR_NOT_AN_OBJECT = "The body must be a JSON object with a data_type."
+AGENT_CLEANED_LABELS = frozenset({
+    ("agent_version",), ("candidates",), ("best_plate", "candidates"), ("alert_list",), ("alert_list_id",),
+    ("group", "agent_version"), ("group", "candidates"), ("group", "best_plate", "candidates"),
+})
 EPOCH_INVALID = "epoch_start must be a time in milliseconds since 1970."
 
 
@@ -132,7 +142,7 @@ def _candidates(payload: dict, best_plate: dict) -> list[dict]:
 def _top(vehicle: dict, key: str) -> str:
     values = vehicle.get(key)
     if isinstance(values, list) and values and isinstance(values[0], dict) and isinstance(values[0].get("name"), str):
-        return values[0]["name"].replace("\x00", "").strip().lower()
+        return unstorable_text_replace(values[0]["name"], by="").strip().lower()
     return ""
 
 
@@ -187,7 +197,8 @@ def _alert_record(*, camera: Camera, payload: dict) -> dict:
     list_id = payload.get("alert_list_id")
     list_id = str(list_id)[:40] if isinstance(list_id, str | int) and not isinstance(list_id, bool) else ""
     _alert, created = ReadAgentAlert.objects.get_or_create(
-        read=read, alert_list=alert_list.replace("\x00", ""), alert_list_id=list_id.replace("\x00", ""),
+        read=read, alert_list=unstorable_text_replace(alert_list, by=""),
+        alert_list_id=unstorable_text_replace(list_id, by=""),
         defaults={"received_at": timezone.now()})
     return {"status": WebhookStatus.ALERT_RECORDED, "id": read.pk, "duplicate": not created}
 
@@ -204,8 +215,16 @@ def read_openalpr_ingest(*, camera: Camera, payload) -> dict:
     """Handle one webhook message from ``camera``'s agent; return the answer (see the module docstring)."""
     if not isinstance(payload, dict) or "data_type" not in payload:
         raise ApplicationError(OPENALPR_NOT_AN_OBJECT, code="not_an_object")
+    unstorable = unstorable_text_find(payload, skip=AGENT_CLEANED_LABELS)
+    refusal = ApplicationError(unstorable.message, code=unstorable.code) if unstorable is not None else None
     data_type = payload["data_type"]
-    if data_type == "alpr_group" and payload.get("is_preview") is True:
+    if data_type == "alpr_group" and payload.get("is_preview") is not True:
+        item = refusal or openalpr_group_to_item(payload, camera=camera)
+        result = read_batch_ingest(camera=camera, items=[item], ingest_format=IngestFormat.OPENALPR)
+        return {"batch_id": result.batch_id, **result.results[0].as_dict()}
+    if refusal is not None:
+        raise refusal
+    if data_type == "alpr_group":  # a preview
         mismatch = _camera_mismatch(payload, camera)
         if mismatch is not None:
             raise mismatch
@@ -218,10 +237,6 @@ def read_openalpr_ingest(*, camera: Camera, payload) -> dict:
         if superseding is not None:
             answer["superseded_by"] = superseding.pk
         return answer
-    if data_type == "alpr_group":
-        result = read_batch_ingest(camera=camera, items=[openalpr_group_to_item(payload, camera=camera)],
-                                   ingest_format=IngestFormat.OPENALPR)
-        return {"batch_id": result.batch_id, **result.results[0].as_dict()}
     if data_type == "alpr_alert":
         return _alert_record(camera=camera, payload=payload)
     if data_type == "heartbeat":
