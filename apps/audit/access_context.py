@@ -26,8 +26,6 @@ from apps.common.errors import ApplicationError
 
 SESSION_KEY = "alpr_access_context"
 CONTEXT_FORM_TEMPLATE = "audit/access_context_form.html"
-CASE_NUMBER_MAX_LENGTH = 64
-CASE_NUMBER_TOO_LONG = f"A case or incident number has at most {CASE_NUMBER_MAX_LENGTH} characters."
 CONTEXT_NEEDED = (
     "This shows ALPR data: state the purpose and the case or incident number first (Civ. Code § 1798.90.52). "
     "Send `purpose` and `case_number` with the request."
@@ -54,12 +52,10 @@ class AccessContext:
 
 def access_context_validate(*, purpose: str, case_number: str, allow_system_purpose: bool = False,
                             user=None) -> AccessContext:
-    """The access log's own check (R-READ-3; with ``user``, the agency's case-number forms and records system too),
-    and a case number short enough to be stored whole."""
+    """The access log's own check (R-READ-3; with ``user``, the agency's case-number forms and records system too;
+    the number's length and characters in ``case_number_validate``)."""
     purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number,
                                                 allow_system_purpose=allow_system_purpose, user=user)
-    if len(case_number) > CASE_NUMBER_MAX_LENGTH or "\x00" in case_number:
-        raise ApplicationError(CASE_NUMBER_TOO_LONG, code="case_number_too_long")
     return AccessContext(purpose=purpose, case_number=case_number)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,16 @@ PURPOSE_NOT_AUTHORIZED = (
     "(SB 54); choose one from the authorized list."
 )
 CASE_NUMBER_REQUIRED = "A case or incident number is required for every query of ALPR data."
+CASE_NUMBER_MAX_LENGTH = 64  # the access log's column: a number is stored whole or refused, never cut
+CASE_NUMBER_TOO_LONG = f"A case or incident number has at most {CASE_NUMBER_MAX_LENGTH} characters."
+CASE_NUMBER_CHARACTERS = ("A case or incident number may only contain letters A–Z, digits, spaces and - / . : # _ ( ) "
+                          ", but this one contains {characters}.")
+# What case, incident and CAD numbers are written with (the agency formats, the demo's and partners' numbers, the
+# portal's own references such as AUDIT-12). ASCII on purpose: no control character (a line break split the export's
+# header after its row was logged), no quote or backslash, no invisible or right-to-left character, and no letter or
+# digit of another script that looks like ours (a Cyrillic А, a fullwidth ２ that an agency's \d would accept), so a
+# number in the access log is the number a reviewer reads.
+CASE_NUMBER_ALLOWED = re.compile(r"[A-Za-z0-9 \-/.:#_(),]+")
 
 # Any constant will do; it names the one advisory lock that serializes writers of the hash chain on PostgreSQL
 # (new rows here, the purge in apps/audit/purge.py).
@@ -76,12 +87,26 @@ def purpose_validate(purpose: str, *, allow_system_purpose: bool = False) -> str
     return purpose
 
 
+def _characters_named(characters: str) -> str:
+    """The refused characters as a person can read them: the sign itself, or its code point when it is invisible."""
+    return ", ".join(f"“{char}”" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
+                     for char in dict.fromkeys(characters))
+
+
 def case_number_validate(case_number: str) -> str:
-    """R-READ-3: the stated case or incident number, stripped; ApplicationError ``case_number_required`` if empty.
-    Its form and existence for the person's agency are checked by ``access_purpose_check`` (it needs the user)."""
+    """R-READ-3: the stated case or incident number, stripped. The one check of its shape, before anything is
+    logged: ApplicationError ``case_number_required`` if empty, ``case_number_too_long`` past the access log's 64
+    characters, ``case_number_characters`` (naming them) for any character outside ``CASE_NUMBER_ALLOWED``. Its form
+    and existence for the person's agency are checked by ``access_purpose_check`` (it needs the user)."""
     case_number = (case_number or "").strip()
     if not case_number:
         raise ApplicationError(CASE_NUMBER_REQUIRED, code="case_number_required")
+    if len(case_number) > CASE_NUMBER_MAX_LENGTH:
+        raise ApplicationError(CASE_NUMBER_TOO_LONG, code="case_number_too_long")
+    if not CASE_NUMBER_ALLOWED.fullmatch(case_number):
+        refused = CASE_NUMBER_ALLOWED.sub("", case_number)
+        raise ApplicationError(CASE_NUMBER_CHARACTERS.format(characters=_characters_named(refused)),
+                               code="case_number_characters")
     return case_number
 
 
@@ -201,7 +226,7 @@ def access_log_record(
                     action=action,
                     data_elements=_canonical_json(data_elements),
                     purpose=purpose,
-                    case_number=case_number[:64],
+                    case_number=case_number,
                     result_count=result_count,
                     client_address=_client_address(request),
                     endpoint=endpoint,

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 
 from apps.audit.choices import Purpose
+from apps.audit.forms import CaseNumberField
 from apps.ocr.services.uploads import UPLOAD_LOCATION_INCOMPLETE, UPLOAD_NO_PHOTOS, UPLOAD_TOO_MANY
 
 
@@ -39,7 +40,7 @@ class OcrUploadForm(forms.Form):
         help_text="With the case number, the purpose under which you will see the plates read (R-AUD-1a).",
         error_messages={"invalid_choice": "“%(value)s” is not an authorized purpose for ALPR data."},
     )
-    case_number = forms.CharField(max_length=64, required=False, label="Case / incident number")
+    case_number = CaseNumberField(optional=True)
     note = forms.CharField(max_length=500, required=False, label="Where the photos come from",
                            widget=forms.TextInput(attrs={"placeholder": "e.g. witness's phone, doorbell camera"}))
 

@@ -6,13 +6,14 @@ from django import forms
 from django.utils import timezone
 
 from apps.audit.choices import Purpose
+from apps.audit.forms import CaseNumberField
 from apps.audit.justification_rules import (
     ATTESTATION_TEXT,
     JUSTIFICATION_MAX_LENGTH,
     SEARCH_SUBJECT,
     justification_check,
 )
-from apps.audit.services import case_number_validate, purpose_validate
+from apps.audit.services import purpose_validate
 from apps.common.errors import ApplicationError
 from apps.reads.choices import CameraStatus
 from apps.reads.models import Camera
@@ -42,17 +43,11 @@ class PurposeFieldsMixin(forms.Form):
         choices=[("", "— choose the purpose —"), *Purpose.choices], required=False,
         error_messages={"invalid_choice": "“%(value)s” is not an authorized purpose for ALPR data."},
     )
-    case_number = forms.CharField(max_length=64, required=False, label="Case / incident number")
+    case_number = CaseNumberField()
 
     def clean_purpose(self):
         try:
             return purpose_validate(self.cleaned_data.get("purpose", ""))
-        except ApplicationError as error:
-            raise forms.ValidationError(error.message, code=error.code) from error
-
-    def clean_case_number(self):
-        try:
-            return case_number_validate(self.cleaned_data.get("case_number", ""))
         except ApplicationError as error:
             raise forms.ValidationError(error.message, code=error.code) from error
 
