@@ -1,10 +1,10 @@
-"""The form field that reads a stated case number, and the forms of the security incident register."""
+"""The form fields that read a stated purpose and case number, and the forms of the security incident register."""
 
 from django import forms
 
 from apps.accounts.models import User
-from apps.audit.choices import IncidentKind, NotificationDecision
-from apps.audit.services import CASE_NUMBER_MAX_LENGTH, case_number_validate
+from apps.audit.choices import IncidentKind, NotificationDecision, Purpose
+from apps.audit.services import CASE_NUMBER_MAX_LENGTH, case_number_validate, purpose_validate
 from apps.common.errors import ApplicationError
 
 
@@ -28,6 +28,18 @@ class _ChokePointMixin:
             return self.check(value)
         except ApplicationError as error:
             raise forms.ValidationError(error.message, code=error.code) from error
+
+
+class PurposeField(_ChokePointMixin, forms.ChoiceField):
+    """R-PURP: a purpose chosen from the authorized list and read by ``purpose_validate`` (stripped; an unknown one
+    gets its message naming SB 54), as the API and the session read it."""
+
+    check = staticmethod(purpose_validate)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", [("", "— choose the purpose —"), *Purpose.choices])
+        kwargs.setdefault("label", "Purpose")
+        super().__init__(**kwargs)
 
 
 class CaseNumberField(_ChokePointMixin, forms.CharField):

@@ -77,7 +77,8 @@ def _canonical_json(value: Any) -> Any:
 def purpose_validate(purpose: str, *, allow_system_purpose: bool = False) -> str:
     """R-PURP: the stated purpose, stripped, if it is one of the authorized purposes (the portal's own review
     purposes only with ``allow_system_purpose``). ApplicationError ``purpose_required`` / ``purpose_not_authorized``
-    with this module's messages. The one purpose check: forms, selectors and services all end here."""
+    with this module's messages. The one purpose check: forms (``apps.audit.forms.PurposeField``), the API,
+    selectors and services all end here."""
     purpose = (purpose or "").strip()
     allowed = set(Purpose.values) | (set(SystemPurpose.values) if allow_system_purpose else set())
     if not purpose:
