@@ -26,6 +26,10 @@ PURPOSE_NOT_AUTHORIZED = (
     "“{purpose}” is not an authorized purpose for ALPR data. Civil immigration enforcement is never a purpose "
     "(SB 54); choose one from the authorized list."
 )
+PURPOSE_NOT_FOR_READ_DATA = (
+    "“{purpose}” is the portal's review of its own records, not a purpose for querying ALPR data: choose one from the "
+    "authorized list and give the case or incident number."
+)
 CASE_NUMBER_REQUIRED = "A case or incident number is required for every query of ALPR data."
 CASE_NUMBER_MAX_LENGTH = 64  # the access log's column: a number is stored whole or refused, never cut
 CASE_NUMBER_TOO_LONG = f"A case or incident number has at most {CASE_NUMBER_MAX_LENGTH} characters."
@@ -77,12 +81,15 @@ def _canonical_json(value: Any) -> Any:
 def purpose_validate(purpose: str, *, allow_system_purpose: bool = False) -> str:
     """R-PURP: the stated purpose, stripped, if it is one of the authorized purposes (the portal's own review
     purposes only with ``allow_system_purpose``). ApplicationError ``purpose_required`` / ``purpose_not_authorized``
-    with this module's messages. The one purpose check: forms (``apps.audit.forms.PurposeField``), the API,
-    selectors and services all end here."""
+    with this module's messages (``PURPOSE_NOT_FOR_READ_DATA`` for a review purpose where read data is queried). The
+    one purpose check: forms (``apps.audit.forms.PurposeField``), the API, selectors and services all end here."""
     purpose = (purpose or "").strip()
     allowed = set(Purpose.values) | (set(SystemPurpose.values) if allow_system_purpose else set())
     if not purpose:
         raise ApplicationError(PURPOSE_REQUIRED, code="purpose_required")
+    if purpose in SystemPurpose.values and purpose not in allowed:
+        raise ApplicationError(PURPOSE_NOT_FOR_READ_DATA.format(purpose=SystemPurpose(purpose).label),
+                               code="purpose_not_authorized")
     if purpose not in allowed:
         raise ApplicationError(PURPOSE_NOT_AUTHORIZED.format(purpose=purpose), code="purpose_not_authorized")
     return purpose
@@ -115,7 +122,10 @@ def _purpose_verify(*, purpose: str, case_number: str, allow_system_purpose: boo
     purpose = purpose_validate(purpose, allow_system_purpose=allow_system_purpose)
     case_number = case_number_validate(case_number)
     if user is None or purpose in SystemPurpose.values:
-        # The portal's own reviews (oversight, records) are not investigations: no agency case number to verify.
+        # The portal's own reviews (oversight, records) are not investigations: no agency case number to verify. Its
+        # review pages choose them with their own references (AUDIT-12, a partner's case number); a person states one
+        # only where ``allow_system_purpose`` lets them — the audit-trail screens, never read data (R-READ-3) — and
+        # only if their role holds it (``apps.audit.access_context.SYSTEM_PURPOSE_ROLES``, R-ACC-1).
         return purpose, case_number, {}
     # The misuse app registers the verifier (apps.audit.hooks): it builds on the audit app, not the reverse.
     return purpose, case_number, case_number_verify(user=user, case_number=case_number, purpose=purpose)
