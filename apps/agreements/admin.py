@@ -28,6 +28,7 @@ from apps.agreements.services.renewals import (
     agreement_renewal_decide,
     agreement_renewal_record_checklist,
 )
+from apps.common.downloads import download_filename
 from apps.common.errors import ApplicationError
 
 
@@ -275,10 +276,11 @@ class AgreementAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
         if not agreement.signed_document:
             raise Http404("No signed document on file.")
         return FileResponse(agreement.signed_document.open("rb"), as_attachment=True,
-                            filename=f"agreement-{agreement.pk}.pdf", content_type="application/pdf")
+                            filename=download_filename(f"agreement-{agreement.pk}.pdf"), content_type="application/pdf")
 
     def renewal_document_view(self, request, pk):
         renewal = get_object_or_404(AgreementRenewal, pk=pk)
         self._agreement(request, renewal.agreement_id, change=False)
         return FileResponse(renewal.application_document.open("rb"), as_attachment=True,
-                            filename=f"renewal-application-{renewal.pk}.pdf", content_type="application/pdf")
+                            filename=download_filename(f"renewal-application-{renewal.pk}.pdf"),
+                            content_type="application/pdf")

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core import signing
 from django.shortcuts import render
 
+from apps.accounts.roles import Role
 from apps.audit.choices import Purpose, SystemPurpose
 from apps.audit.models import AccessLog
 from apps.audit.services import access_log_record, access_purpose_check
@@ -26,12 +27,36 @@ from apps.common.errors import ApplicationError
 
 SESSION_KEY = "alpr_access_context"
 CONTEXT_FORM_TEMPLATE = "audit/access_context_form.html"
-CASE_NUMBER_MAX_LENGTH = 64
-CASE_NUMBER_TOO_LONG = f"A case or incident number has at most {CASE_NUMBER_MAX_LENGTH} characters."
+PURPOSE_NOT_YOURS = "“{purpose}” may be stated only by: {roles}. Choose a purpose from the list."
 CONTEXT_NEEDED = (
     "This shows ALPR data: state the purpose and the case or incident number first (Civ. Code § 1798.90.52). "
     "Send `purpose` and `case_number` with the request."
 )
+
+
+# R-ACC-1: the roles whose work each of the portal's own review purposes is. The review pages record them by
+# themselves; here they are what a person may state by hand (the admin's audit-trail screens) and what the form
+# offers them. Records review is the custodian's; the review of the portal's use is the supervisors', the
+# custodian's, oversight's and — for the audit trail they keep (the access-log review page records it so) — the
+# system administrator's.
+SYSTEM_PURPOSE_ROLES: dict[str, frozenset[str]] = {
+    SystemPurpose.OVERSIGHT_AUDIT: frozenset({Role.SUPERVISOR, Role.CUSTODIAN, Role.SYSADMIN, Role.OVERSIGHT}),
+    SystemPurpose.RECORDS_REVIEW: frozenset({Role.CUSTODIAN}),
+}
+
+
+def system_purposes_for(user) -> list[str]:
+    """The review purposes ``user`` may state (R-ACC-1); none for a person without one of their roles."""
+    roles = getattr(user, "roles", frozenset()) if user is not None else frozenset()
+    return [purpose for purpose in SystemPurpose.values if SYSTEM_PURPOSE_ROLES[purpose] & roles]
+
+
+def _system_purpose_check(*, purpose: str, allow_system_purpose: bool, user) -> None:
+    purpose = (purpose or "").strip()
+    if allow_system_purpose and purpose in SystemPurpose.values and purpose not in system_purposes_for(user):
+        roles = ", ".join(str(label) for value, label in Role.choices if value in SYSTEM_PURPOSE_ROLES[purpose])
+        raise ApplicationError(PURPOSE_NOT_YOURS.format(purpose=SystemPurpose(purpose).label, roles=roles),
+                               code="purpose_not_yours")
 
 
 def context_max_age_seconds() -> int:
@@ -54,12 +79,12 @@ class AccessContext:
 
 def access_context_validate(*, purpose: str, case_number: str, allow_system_purpose: bool = False,
                             user=None) -> AccessContext:
-    """The access log's own check (R-READ-3; with ``user``, the agency's case-number forms and records system too),
-    and a case number short enough to be stored whole."""
+    """The access log's own check (R-READ-3; with ``user``, the agency's case-number forms and records system too;
+    the number's length and characters in ``case_number_validate``). A review purpose, where ``allow_system_purpose``
+    lets one be stated, only for a person whose role holds it (R-ACC-1): ApplicationError ``purpose_not_yours``."""
+    _system_purpose_check(purpose=purpose, allow_system_purpose=allow_system_purpose, user=user)
     purpose, case_number = access_purpose_check(purpose=purpose, case_number=case_number,
                                                 allow_system_purpose=allow_system_purpose, user=user)
-    if len(case_number) > CASE_NUMBER_MAX_LENGTH or "\x00" in case_number:
-        raise ApplicationError(CASE_NUMBER_TOO_LONG, code="case_number_too_long")
     return AccessContext(purpose=purpose, case_number=case_number)
 
 
@@ -126,7 +151,8 @@ def plate_access_log(*, request, context: AccessContext, action: str, data_eleme
 def access_context_form_response(request, *, error: str = "", allow_system_purpose: bool = False,
                                  what: str = "ALPR data", extra_context: dict | None = None):
     """The page that asks for the purpose and case number, then comes back to the same address (GET)."""
-    choices = list(Purpose.choices) + (list(SystemPurpose.choices) if allow_system_purpose else [])
+    offered = system_purposes_for(_person(request)) if allow_system_purpose else []
+    choices = list(Purpose.choices) + [(value, label) for value, label in SystemPurpose.choices if value in offered]
     keep = [(key, value) for key, value in request.GET.items() if key not in ("purpose", "case_number")]
     return render(request, CONTEXT_FORM_TEMPLATE, {
         "error": error, "choices": choices, "keep": keep, "what": what, "action": request.path,

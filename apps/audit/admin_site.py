@@ -38,6 +38,11 @@ NOT_ALPR_DATA = {
                                      "the reads released are logged when packaged and when downloaded",
 }
 PLATE_BEARING_TARGETS = {"reads.Read", "hotlists.Hit"}
+# The portal's records of its own use and changes, which the custodian and the reviewers of the portal's use look at
+# under its review purposes (by role, ``apps.audit.access_context.SYSTEM_PURPOSE_ROLES``). Every other plate screen
+# shows read data (hits, corrections, …): only an authorized purpose and a case number the agency's formats accept
+# open it (R-READ-3), so choosing a review purpose cannot side-step them.
+AUDIT_TRAIL_MODELS = {"audit.AccessLog", "audit.DomainEvent", "auditlog.LogEntry", "audit.SecurityIncident"}
 
 
 def model_holds_plate_data(model) -> bool:
@@ -61,7 +66,7 @@ class PlateDataAdminMixin:
     """Every admin view of the model: training gate, then the purpose and case number, then one access-log row
     (R-AUD-1a). People without the model's view permission get the admin's own refusal and are never asked."""
 
-    plate_access_allow_system_purpose = True  # custodians review records under "Custodian of records review"
+    plate_access_allow_system_purpose = False  # True for the audit trail (AUDIT_TRAIL_MODELS), set by register()
 
     def get_urls(self):
         urls = super().get_urls()
@@ -130,7 +135,10 @@ class PortalAdminSite(admin.AdminSite):
         for model in models:
             cls = admin_class or admin.ModelAdmin
             if model_holds_plate_data(model) and not issubclass(cls, PlateDataAdminMixin):
-                cls = type(f"PlateData{cls.__name__}", (PlateDataAdminMixin, cls), {"__module__": cls.__module__})
+                cls = type(f"PlateData{cls.__name__}", (PlateDataAdminMixin, cls), {
+                    "__module__": cls.__module__,
+                    "plate_access_allow_system_purpose": model._meta.label in AUDIT_TRAIL_MODELS,
+                })
             if not issubclass(cls, RelationInitialDataAdminMixin):
                 cls = type(cls.__name__, (RelationInitialDataAdminMixin, cls), {"__module__": cls.__module__})
             super().register(model, cls, **options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,21 @@ PURPOSE_NOT_AUTHORIZED = (
     "“{purpose}” is not an authorized purpose for ALPR data. Civil immigration enforcement is never a purpose "
     "(SB 54); choose one from the authorized list."
 )
+PURPOSE_NOT_FOR_READ_DATA = (
+    "“{purpose}” is the portal's review of its own records, not a purpose for querying ALPR data: choose one from the "
+    "authorized list and give the case or incident number."
+)
 CASE_NUMBER_REQUIRED = "A case or incident number is required for every query of ALPR data."
+CASE_NUMBER_MAX_LENGTH = 64  # the access log's column: a number is stored whole or refused, never cut
+CASE_NUMBER_TOO_LONG = f"A case or incident number has at most {CASE_NUMBER_MAX_LENGTH} characters."
+CASE_NUMBER_CHARACTERS = ("A case or incident number may only contain letters A–Z, digits, spaces and - / . : # _ ( ) "
+                          ", but this one contains {characters}.")
+# What case, incident and CAD numbers are written with (the agency formats, the demo's and partners' numbers, the
+# portal's own references such as AUDIT-12). ASCII on purpose: no control character (a line break split the export's
+# header after its row was logged), no quote or backslash, no invisible or right-to-left character, and no letter or
+# digit of another script that looks like ours (a Cyrillic А, a fullwidth ２ that an agency's \d would accept), so a
+# number in the access log is the number a reviewer reads.
+CASE_NUMBER_ALLOWED = re.compile(r"[A-Za-z0-9 \-/.:#_(),]+")
 
 # Any constant will do; it names the one advisory lock that serializes writers of the hash chain on PostgreSQL
 # (new rows here, the purge in apps/audit/purge.py).
@@ -66,22 +81,40 @@ def _canonical_json(value: Any) -> Any:
 def purpose_validate(purpose: str, *, allow_system_purpose: bool = False) -> str:
     """R-PURP: the stated purpose, stripped, if it is one of the authorized purposes (the portal's own review
     purposes only with ``allow_system_purpose``). ApplicationError ``purpose_required`` / ``purpose_not_authorized``
-    with this module's messages. The one purpose check: forms, selectors and services all end here."""
+    with this module's messages (``PURPOSE_NOT_FOR_READ_DATA`` for a review purpose where read data is queried). The
+    one purpose check: forms (``apps.audit.forms.PurposeField``), the API, selectors and services all end here."""
     purpose = (purpose or "").strip()
     allowed = set(Purpose.values) | (set(SystemPurpose.values) if allow_system_purpose else set())
     if not purpose:
         raise ApplicationError(PURPOSE_REQUIRED, code="purpose_required")
+    if purpose in SystemPurpose.values and purpose not in allowed:
+        raise ApplicationError(PURPOSE_NOT_FOR_READ_DATA.format(purpose=SystemPurpose(purpose).label),
+                               code="purpose_not_authorized")
     if purpose not in allowed:
         raise ApplicationError(PURPOSE_NOT_AUTHORIZED.format(purpose=purpose), code="purpose_not_authorized")
     return purpose
 
 
+def _characters_named(characters: str) -> str:
+    """The refused characters as a person can read them: the sign itself, or its code point when it is invisible."""
+    return ", ".join(f"“{char}”" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
+                     for char in dict.fromkeys(characters))
+
+
 def case_number_validate(case_number: str) -> str:
-    """R-READ-3: the stated case or incident number, stripped; ApplicationError ``case_number_required`` if empty.
-    Its form and existence for the person's agency are checked by ``access_purpose_check`` (it needs the user)."""
+    """R-READ-3: the stated case or incident number, stripped. The one check of its shape, before anything is
+    logged: ApplicationError ``case_number_required`` if empty, ``case_number_too_long`` past the access log's 64
+    characters, ``case_number_characters`` (naming them) for any character outside ``CASE_NUMBER_ALLOWED``. Its form
+    and existence for the person's agency are checked by ``access_purpose_check`` (it needs the user)."""
     case_number = (case_number or "").strip()
     if not case_number:
         raise ApplicationError(CASE_NUMBER_REQUIRED, code="case_number_required")
+    if len(case_number) > CASE_NUMBER_MAX_LENGTH:
+        raise ApplicationError(CASE_NUMBER_TOO_LONG, code="case_number_too_long")
+    if not CASE_NUMBER_ALLOWED.fullmatch(case_number):
+        refused = CASE_NUMBER_ALLOWED.sub("", case_number)
+        raise ApplicationError(CASE_NUMBER_CHARACTERS.format(characters=_characters_named(refused)),
+                               code="case_number_characters")
     return case_number
 
 
@@ -89,7 +122,10 @@ def _purpose_verify(*, purpose: str, case_number: str, allow_system_purpose: boo
     purpose = purpose_validate(purpose, allow_system_purpose=allow_system_purpose)
     case_number = case_number_validate(case_number)
     if user is None or purpose in SystemPurpose.values:
-        # The portal's own reviews (oversight, records) are not investigations: no agency case number to verify.
+        # The portal's own reviews (oversight, records) are not investigations: no agency case number to verify. Its
+        # review pages choose them with their own references (AUDIT-12, a partner's case number); a person states one
+        # only where ``allow_system_purpose`` lets them — the audit-trail screens, never read data (R-READ-3) — and
+        # only if their role holds it (``apps.audit.access_context.SYSTEM_PURPOSE_ROLES``, R-ACC-1).
         return purpose, case_number, {}
     # The misuse app registers the verifier (apps.audit.hooks): it builds on the audit app, not the reverse.
     return purpose, case_number, case_number_verify(user=user, case_number=case_number, purpose=purpose)
@@ -201,7 +237,7 @@ def access_log_record(
                     action=action,
                     data_elements=_canonical_json(data_elements),
                     purpose=purpose,
-                    case_number=case_number[:64],
+                    case_number=case_number,
                     result_count=result_count,
                     client_address=_client_address(request),
                     endpoint=endpoint,

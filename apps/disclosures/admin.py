@@ -19,6 +19,7 @@ from django.urls import path
 from django.utils import timezone
 
 from apps.audit.admin import ReadOnlyAdminMixin
+from apps.common.downloads import download_filename
 from apps.common.errors import ApplicationError
 from apps.disclosures.admin_forms import ApproveForm, CloseForm, DenyForm, ExamineImmigrationForm, InfoForm
 from apps.disclosures.choices import OPEN_STATUSES, PackageStatus
@@ -257,7 +258,7 @@ class DisclosureRequestAdmin(TrainingGatedAdminMixin, RetainedDeletionMixin, Aud
         item = self._item(request, pk)
         attachment = get_object_or_404(DisclosureAttachment, request=item, pk=attachment_pk)
         return FileResponse(attachment.file.open("rb"), as_attachment=False, content_type=attachment.content_type,
-                            filename=attachment.original_name)
+                            filename=download_filename(attachment.original_name))
 
     # --- list actions: one request at a time, to its signed decision page ----------------------------------------
     def _one(self, request, queryset, url_name):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from apps.common.downloads import download_filename
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.disclosures.choices import AttachmentKind, DisclosureStatus
@@ -192,5 +193,5 @@ class ReleasePackageDownloadView(PartnerRequesterMixin, TrainingRequiredMixin, V
         except ApplicationError as error:  # R-SHR-8: no longer eligible; the reason, and nothing sent
             messages.error(request, error.message)
             return redirect(reverse("disclosures:detail", args=[item.pk]))
-        return FileResponse(handle, as_attachment=True, filename=f"{item.reference}.zip",
+        return FileResponse(handle, as_attachment=True, filename=download_filename(f"{item.reference}.zip"),
                             content_type="application/zip")

@@ -5,6 +5,7 @@ import re
 from django import forms
 
 from apps.audit.choices import Purpose
+from apps.audit.forms import CaseNumberField, PurposeField
 from apps.holds.choices import HoldGround, ScopeKind
 
 READ_ID_MAX_DIGITS = 19  # a read number is a bigint: anything longer is no read
@@ -15,10 +16,10 @@ _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-
 class HoldRequestForm(forms.Form):
     """The written request (policy 004 §VI): case number, reason, ground, contact, scope. The service checks again."""
 
-    case_number = forms.CharField(max_length=64, label="Case number")
+    case_number = CaseNumberField(label="Case number", required=True)
     ground = forms.ChoiceField(choices=HoldGround.choices)
-    purpose = forms.ChoiceField(choices=Purpose.choices, initial=Purpose.PROSECUTION_OR_EXONERATION,
-                                help_text="The authorized purpose under which the held reads will be accessed.")
+    purpose = PurposeField(choices=Purpose.choices, initial=Purpose.PROSECUTION_OR_EXONERATION, required=True,
+                           help_text="The authorized purpose under which the held reads will be accessed.")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Specific reason for the retention")
     contact = forms.CharField(max_length=200, label="Your contact (phone, e-mail)")
     concurrence_by = forms.CharField(max_length=150, required=False, label="Concurring Division Chief / Director",

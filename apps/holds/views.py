@@ -14,6 +14,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from apps.accounts.models import User
+from apps.common.downloads import download_filename
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.holds.choices import ExportStatus, HoldStatus, ScopeKind
@@ -220,7 +221,8 @@ class EvidenceExportDownloadView(HoldPageMixin, View):
         if export is None:
             raise Http404("No such evidence package.")
         handle = evidence_export_open(user=request.user, export=export, request=request)
-        response = FileResponse(handle, as_attachment=True, filename=f"{hold.reference}-evidence.zip",
+        response = FileResponse(handle, as_attachment=True,
+                                filename=download_filename(f"{hold.reference}-evidence.zip"),
                                 content_type="application/zip")
         response["Cache-Control"] = "private, no-store"
         return response

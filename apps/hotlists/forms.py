@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.agencies.shift_windows import SHIFTS, shift_at
 from apps.audit.choices import Purpose
+from apps.audit.forms import CaseNumberField, PurposeField
 from apps.audit.justification_rules import ATTESTATION_TEXT
 from apps.common.server_time import CLIENT_TIME_REFUSED, client_time_fields
 from apps.hotlists.choices import (
@@ -66,8 +67,8 @@ class EntryAddForm(forms.Form):
     back_search_days = forms.IntegerField(
         min_value=0, required=False, initial=0, label="Back-search the last N days",
         help_text="Optional: look for earlier sightings (an audited query: give purpose and case number).")
-    purpose = forms.ChoiceField(choices=[("", "—"), *Purpose.choices], required=False)
-    search_case_number = forms.CharField(max_length=64, required=False, label="Case number for the back-search")
+    purpose = PurposeField(choices=[("", "—"), *Purpose.choices], optional=True)
+    search_case_number = CaseNumberField(optional=True, label="Case number for the back-search")
 
     def clean(self):
         data = super().clean()
@@ -96,8 +97,8 @@ class EntryRemoveForm(forms.Form):
 
 class BackSearchForm(forms.Form):
     days = forms.IntegerField(min_value=1, initial=30)
-    purpose = forms.ChoiceField(choices=Purpose.choices)
-    case_number = forms.CharField(max_length=64)
+    purpose = PurposeField(choices=Purpose.choices, required=True)
+    case_number = CaseNumberField(label="Case number", required=True)
 
     def clean_days(self):
         days = self.cleaned_data["days"]

@@ -49,6 +49,13 @@ class CaseNumberFormat(models.Model):
             raise ValidationError({"pattern": f"Not a valid regular expression: {exc}."}) from exc
         if self.example and not compiled.fullmatch(self.example):
             raise ValidationError({"example": "The example does not match the pattern."})
+        from apps.audit.services import case_number_validate
+        from apps.common.errors import ApplicationError
+
+        try:  # a form whose numbers the access log refuses would refuse every search of the agency
+            case_number_validate(self.example)
+        except ApplicationError as error:
+            raise ValidationError({"example": error.message}) from error
 
 
 class RmsConnection(models.Model):

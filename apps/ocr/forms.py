@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from apps.audit.choices import Purpose
+from apps.audit.forms import CaseNumberField, PurposeField
 from apps.ocr.services.uploads import UPLOAD_LOCATION_INCOMPLETE, UPLOAD_NO_PHOTOS, UPLOAD_TOO_MANY
 
 
@@ -34,12 +34,11 @@ class OcrUploadForm(forms.Form):
     )
     latitude = forms.FloatField(required=False, min_value=-90, max_value=90)
     longitude = forms.FloatField(required=False, min_value=-180, max_value=180)
-    purpose = forms.ChoiceField(
-        choices=[("", "— choose the purpose —"), *Purpose.choices], required=False, label="Purpose",
+    purpose = PurposeField(
+        optional=True,
         help_text="With the case number, the purpose under which you will see the plates read (R-AUD-1a).",
-        error_messages={"invalid_choice": "“%(value)s” is not an authorized purpose for ALPR data."},
     )
-    case_number = forms.CharField(max_length=64, required=False, label="Case / incident number")
+    case_number = CaseNumberField(optional=True)
     note = forms.CharField(max_length=500, required=False, label="Where the photos come from",
                            widget=forms.TextInput(attrs={"placeholder": "e.g. witness's phone, doorbell camera"}))
 

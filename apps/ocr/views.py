@@ -23,6 +23,7 @@ from apps.audit.access_context import (
     access_context_validate,
     plate_access_log,
 )
+from apps.common.downloads import download_filename
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.ocr.forms import OcrCorrectionForm, OcrUploadForm
@@ -224,7 +225,8 @@ class OcrItemImageView(OcrMixin, View):
             file = item.image.open("rb")
         except (FileNotFoundError, OSError) as exc:
             raise Http404("The photo is no longer stored.") from exc
-        response = FileResponse(file, content_type=mimetypes.guess_type(item.image.name)[0] or "image/jpeg")
+        response = FileResponse(file, content_type=mimetypes.guess_type(item.image.name)[0] or "image/jpeg",
+                                filename=download_filename(item.image.name.rsplit("/", 1)[-1]))
         response["Cache-Control"] = "private, max-age=600"
         return response
 

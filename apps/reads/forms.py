@@ -5,14 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from apps.audit.choices import Purpose
+from apps.audit.forms import CaseNumberField, PurposeField
 from apps.audit.justification_rules import (
     ATTESTATION_TEXT,
     JUSTIFICATION_MAX_LENGTH,
     SEARCH_SUBJECT,
     justification_check,
 )
-from apps.audit.services import case_number_validate, purpose_validate
 from apps.common.errors import ApplicationError
 from apps.reads.choices import CameraStatus
 from apps.reads.models import Camera
@@ -36,25 +35,11 @@ VEHICLE_COLORS = [("", "— any —"), *((c, c) for c in ("black", "blue", "brow
 
 
 class PurposeFieldsMixin(forms.Form):
-    """R-READ-3 / R-PURP: the purpose list has no immigration enforcement (it is absent from Purpose)."""
+    """R-PURP: the purpose list has no immigration enforcement (it is absent from Purpose). R-READ-3: both are read
+    by the access log's own checks, as the API and the session read them."""
 
-    purpose = forms.ChoiceField(
-        choices=[("", "— choose the purpose —"), *Purpose.choices], required=False,
-        error_messages={"invalid_choice": "“%(value)s” is not an authorized purpose for ALPR data."},
-    )
-    case_number = forms.CharField(max_length=64, required=False, label="Case / incident number")
-
-    def clean_purpose(self):
-        try:
-            return purpose_validate(self.cleaned_data.get("purpose", ""))
-        except ApplicationError as error:
-            raise forms.ValidationError(error.message, code=error.code) from error
-
-    def clean_case_number(self):
-        try:
-            return case_number_validate(self.cleaned_data.get("case_number", ""))
-        except ApplicationError as error:
-            raise forms.ValidationError(error.message, code=error.code) from error
+    purpose = PurposeField()
+    case_number = CaseNumberField()
 
 
 class ReadSearchForm(PurposeFieldsMixin, forms.Form):
@@ -156,8 +141,7 @@ class ReadSearchForm(PurposeFieldsMixin, forms.Form):
         for name in ("purpose", "case_number", "justification", "attestation"):
             if name in self.errors:
                 error = self.errors.as_data()[name][0]
-                code = "purpose_not_authorized" if error.code == "invalid_choice" else (error.code or "invalid")
-                return ApplicationError(error.messages[0], code=code,
+                return ApplicationError(error.messages[0], code=error.code or "invalid",
                                         extra={"fields": {key: list(value) for key, value in self.errors.items()}})
         return None
 

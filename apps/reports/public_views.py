@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.views import View
 
 from apps.agencies.selectors import policy_document_list_visible_to, public_comment_minutes_visible_to
+from apps.common.downloads import download_filename
 
 
 def _pdf(field, filename: str) -> FileResponse:
@@ -15,7 +16,8 @@ def _pdf(field, filename: str) -> FileResponse:
         handle = field.open("rb")
     except (FileNotFoundError, ValueError) as error:
         raise Http404("The document is not on file.") from error
-    response = FileResponse(handle, content_type="application/pdf", as_attachment=False, filename=filename)
+    response = FileResponse(handle, content_type="application/pdf", as_attachment=False,
+                            filename=download_filename(filename))
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from apps.common.downloads import download_filename
 from apps.common.errors import ApplicationError
 from apps.common.views import PortalPermissionRequiredMixin
 from apps.reports.choices import ACTIVE_JOB_STATUSES, BODY_AUDIENCE, Audience, OversightBody, ReportStatus
@@ -216,7 +217,7 @@ class ReportIssueView(ReportPageMixin, View):
 
 def _pdf_response(rendition: ReportRendition, *, as_attachment: bool) -> FileResponse:
     response = FileResponse(rendition.file.open("rb"), as_attachment=as_attachment,
-                            filename=rendition.download_name, content_type="application/pdf")
+                            filename=download_filename(rendition.download_name), content_type="application/pdf")
     response["X-Content-SHA256"] = rendition.sha256
     return response
 

@@ -9,6 +9,7 @@ from apps.accounts.selectors import background_check_latest, background_check_re
 from apps.agencies.models import PolicyAcknowledgment
 from apps.agencies.selectors import policy_document_current
 from apps.agencies.services import policy_acknowledge
+from apps.common.downloads import download_filename
 from apps.common.errors import ApplicationError
 from apps.training.models import QUALIFYING, Course
 from apps.training.selectors import (
@@ -104,4 +105,4 @@ class CertificateDownloadView(LoginRequiredMixin, View):
         if not record.certificate:
             raise Http404("No certificate on file.")
         return FileResponse(record.certificate.open("rb"), as_attachment=True,
-                            filename=record.certificate.name.rsplit("/", 1)[-1])
+                            filename=download_filename(record.certificate.name.rsplit("/", 1)[-1]))

@@ -114,8 +114,9 @@ def test_truncate_is_refused_by_postgresql(investigator):
 def test_admin_offers_no_add_change_or_delete(client, sysadmin, investigator):
     row = _record(investigator)
     client.force_login(sysadmin)
-    state_access_context(client, purpose="records_review")
+    state_access_context(client, purpose="oversight_audit")  # R-ACC-1: records review is the custodian's
     assert client.get(reverse("admin:audit_accesslog_changelist")).status_code == 200
+    assert AccessLog.objects.get(action="admin.audit.accesslog.audit_accesslog_changelist").purpose == "oversight_audit"
     assert client.get(reverse("admin:audit_accesslog_add")).status_code == 403
     assert client.post(reverse("admin:audit_accesslog_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
     assert AccessLog.objects.filter(pk=row.pk).exists()

@@ -62,6 +62,7 @@ def test_multipart_with_a_warrant_for_an_immigration_related_request(api_client,
 @pytest.mark.parametrize(("overrides", "status", "code"), [
     ({"purpose": "civil_immigration_enforcement"}, 400, "invalid"),
     ({"case_number": ""}, 400, "invalid"),
+    ({"case_number": "LA-2026\r\n0142"}, 400, "case_number_characters"),
     ({"immigration_related": True}, 400, "immigration_refused"),
     ({"time_from": "2020-01-01T00:00:00Z"}, 400, "time_range_beyond_retention"),
 ])

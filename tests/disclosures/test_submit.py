@@ -54,6 +54,10 @@ def test_an_immigration_related_request_citing_a_law_is_accepted(partner, submit
 @pytest.mark.parametrize(("overrides", "code"), [
     ({"requesting_person_name": " "}, "field_required"),
     ({"case_number": ""}, "field_required"),
+    # R-AUD-1a: the custodian's review is logged under the request's case number, so the access log's check of its
+    # characters applies when it is filed.
+    ({"case_number": 'LA-2026-0142"; x'}, "case_number_characters"),
+    ({"case_number": "LA-2026\n0142"}, "case_number_characters"),
     ({"legal_basis": ""}, "field_required"),
     ({"purpose": "civil_immigration_enforcement"}, "purpose_not_authorized"),
     ({"purpose": ""}, "field_required"),

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.api.parsers import PortalJSONParser
+from apps.common.downloads import download_filename
 from apps.disclosures.api.serializers import (
     DisclosureRequestInputSerializer,
     DisclosureRequestOutputSerializer,
@@ -115,7 +116,7 @@ class ReleasePackageDownloadApi(PartnerApiMixin, APIView):
             raise PermissionDenied(LINK_EXPIRED)
         # R-SHR-8: eligibility re-checked now; a refusal is a 403 with code release_no_longer_eligible and reasons.
         handle = release_package_download_open(user=request.user, package=package, request=request)
-        return FileResponse(handle, as_attachment=True, filename=f"{item.reference}.zip",
+        return FileResponse(handle, as_attachment=True, filename=download_filename(f"{item.reference}.zip"),
                             content_type="application/zip")
 
 

@@ -13,7 +13,7 @@ from guardian.shortcuts import assign_perm
 from apps.agreements.choices import ImmigrationBasis
 from apps.agreements.eligibility import law_citation_valid, sharing_eligibility
 from apps.audit.choices import Purpose
-from apps.audit.services import event_record
+from apps.audit.services import case_number_validate, event_record
 from apps.audit.transitions import row_lock, transition_apply, transition_check
 from apps.common.errors import ApplicationError, PermissionDeniedError
 from apps.disclosures.choices import STAFF_ENTERED, AttachmentKind, DisclosureStatus, ReceivedVia
@@ -113,6 +113,12 @@ def _check_request_fields(*, requesting_person_name, purpose, case_number, legal
     if purpose not in Purpose.values:
         raise ApplicationError(PURPOSE_NOT_AUTHORIZED.format(purpose=purpose), code="purpose_not_authorized",
                                extra={"field": "purpose"})
+    try:
+        # The custodian's review of the request is logged under its case number (R-AUD-1a): a number the access
+        # log would refuse is refused here, when the requester can still correct it.
+        case_number_validate(case_number)
+    except ApplicationError as error:
+        raise ApplicationError(error.message, code=error.code, extra={"field": "case_number"}) from error
 
 
 def _check_time_range(time_from: datetime, time_to: datetime, *, now: datetime) -> None:

@@ -18,6 +18,7 @@ from apps.audit.access_context import AccessContext, access_context_from_request
 from apps.audit.services import access_purpose_check
 from apps.common.api.permissions import StrictModelPermissions
 from apps.common.csv import csv_writer
+from apps.common.downloads import download_content_disposition
 from apps.common.errors import ApplicationError
 from apps.reads.api.parsers import CameraIngestJSONParser
 from apps.reads.api.serializers import (
@@ -228,7 +229,7 @@ def csv_response(reads, log) -> StreamingHttpResponse:
     writer = csv_writer(_Echo())  # formulas neutralized (R-SHR-8)
     rows = (writer.writerow(row) for row in [CSV_HEADER, *csv_rows(reads)])
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="reads-{log.case_number[:30]}-{log.seq}.csv"'
+    response["Content-Disposition"] = download_content_disposition(f"reads-{log.case_number[:30]}-{log.seq}.csv")
     response["X-Access-Log-Seq"] = str(log.seq)
     return response
 
