@@ -347,18 +347,29 @@ def test_every_write_operation_refuses_text_the_database_cannot_store_with_a_400
     assert not unreached, f"no seeded person reaches these operations: {unreached}"
 
 
-def test_a_surrogate_pair_sent_as_two_escapes_is_one_character_and_is_accepted(world):
-    """Only a half character is refused: an emoji escaped as its two halves ("\\ud83d\\ude00") is text."""
-    body = '{"corrected_plate": "7ABC124", "reason": "The camera misread it \\ud83d\\ude00"}'
+# A correction is logged under a purpose and case number (R-AUD-1a): the bodies below carry them.
+CORRECTION_CONTEXT = '"purpose": "investigative_leads", "case_number": "24-001234"'
+
+
+def _correction_answers(world, body: str) -> list[int]:
+    """The status codes of posting ``body`` as a correction, person after person, until one may correct (201)."""
     answers = []
     for person in world["people"].values():
         client = APIClient()
         client.force_authenticate(person)
         response = client.post(f"/api/v1/reads/{world['ids']['reads']}/corrections/", data=body,
-                                content_type="application/json")
+                               content_type="application/json")
         answers.append(response.status_code)
         if response.status_code == 201:
             break
+    return answers
+
+
+def test_a_surrogate_pair_sent_as_two_escapes_is_one_character_and_is_accepted(world):
+    """Only a half character is refused: an emoji escaped as its two halves ("\\ud83d\\ude00") is text."""
+    body = ('{"corrected_plate": "7ABC124", "reason": "The camera misread it \\ud83d\\ude00", '
+            + CORRECTION_CONTEXT + "}")
+    answers = _correction_answers(world, body)
     assert answers[-1] == 201, answers
     assert ReadCorrection.objects.get().reason == "The camera misread it \N{GRINNING FACE}"
 
@@ -450,18 +461,10 @@ def test_every_write_operation_refuses_a_body_over_the_api_limit_and_ingest_keep
 
 def test_a_body_at_the_api_limit_is_read(world, settings):
     settings.PORTAL = {**settings.PORTAL, "API_MAX_BODY_BYTES": 20_000}
-    body = json.dumps({"corrected_plate": "7ABC124", "reason": "misread"})
+    body = '{"corrected_plate": "7ABC124", "reason": "misread", ' + CORRECTION_CONTEXT + "}"
     body = body[:-1] + ', "pad": "' + "x" * (20_000 - len(body) - 11) + '"}'
     assert len(body.encode()) == 20_000
-    answers = []
-    for person in world["people"].values():
-        client = APIClient()
-        client.force_authenticate(person)
-        response = client.post(f"/api/v1/reads/{world['ids']['reads']}/corrections/", data=body,
-                               content_type="application/json")
-        answers.append(response.status_code)
-        if response.status_code == 201:
-            break
+    answers = _correction_answers(world, body)
     assert answers[-1] == 201, answers
 
 
