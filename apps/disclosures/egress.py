@@ -7,6 +7,7 @@ only through the release package, re-checked at download time.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +34,13 @@ RECIPIENT_AGENCY_REQUIRED = "Choose the outside agency that receives the data (i
 RECIPIENT_AGENCY_IS_OURS = "That is this agency: choose “internal (own agency)” instead."
 RECIPIENT_PERSON_REQUIRED = "Name the person at the outside agency who receives the data."
 RECIPIENT_BASIS_REQUIRED = "Give the legal basis on which the outside agency receives the data."
+RECIPIENT_TEXT_INVALID = "The {field} holds a character that is not text (a control character); type it again."
+RECIPIENT_BASIS_TOO_LONG = "The legal basis is {length:,} characters long; at most {limit:,} are accepted."
+RECIPIENT_BASIS_MAX_CHARS = 4000  # as a written request's legal basis (services.submission.TEXT_MAX_CHARS)
+# A person's name is one line; a legal basis may have line breaks and tabs, nothing else below a space (NUL among
+# them, which PostgreSQL cannot store), and no unpaired surrogate.
+_NOT_A_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 OUTSIDE_SEARCH_UNSUPPORTED = (
     "An export for an outside recipient becomes a disclosure request, which names plates, a time range and at most "
     "a circle around a point: remove the camera, map-box or misread-tolerant options and export again."
@@ -87,7 +95,11 @@ def export_recipient_parse(data) -> ExportRecipient:
     if agency.is_deploying_agency:
         raise ApplicationError(RECIPIENT_AGENCY_IS_OURS, code="recipient_is_own_agency",
                                extra={"field": "recipient_agency"})
-    person = " ".join((data.get("recipient_person") or "").split())[:200]
+    raw_person = data.get("recipient_person") or ""
+    if _NOT_A_NAME.search(raw_person.replace(" ", "")):
+        raise ApplicationError(RECIPIENT_TEXT_INVALID.format(field="recipient's name"), code="recipient_text_invalid",
+                               extra={"field": "recipient_person"})
+    person = " ".join(raw_person.split())[:200]
     if not person:
         raise ApplicationError(RECIPIENT_PERSON_REQUIRED, code="recipient_person_required",
                                extra={"field": "recipient_person"})
@@ -95,6 +107,12 @@ def export_recipient_parse(data) -> ExportRecipient:
     if not basis:
         raise ApplicationError(RECIPIENT_BASIS_REQUIRED, code="recipient_legal_basis_required",
                                extra={"field": "recipient_legal_basis"})
+    if _NOT_TEXT.search(basis):
+        raise ApplicationError(RECIPIENT_TEXT_INVALID.format(field="legal basis"), code="recipient_text_invalid",
+                               extra={"field": "recipient_legal_basis"})
+    if len(basis) > RECIPIENT_BASIS_MAX_CHARS:
+        raise ApplicationError(RECIPIENT_BASIS_TOO_LONG.format(length=len(basis), limit=RECIPIENT_BASIS_MAX_CHARS),
+                               code="text_too_long", extra={"field": "recipient_legal_basis"})
     return ExportRecipient(kind=OUTSIDE, agency=agency, person=person, legal_basis=basis)
 
 

@@ -267,6 +267,11 @@ class OcrItemCorrectView(OcrMixin, View):
                 access = access_context_from_request(request)
                 if access is None:
                     raise ApplicationError(REVIEW_CONTEXT_NEEDED, code="access_context_required")
+                # Logged first, on its own: a refusal ("already has the plate …") names the plate, and the review's
+                # transaction, with the correction's own row, is rolled back when it refuses.
+                plate_access_log(request=request, context=access, action="ocr.item.correct", result_count=1,
+                                 data_elements={"item": item.pk, "read_id": item.read_id,
+                                                "corrected_plate": form.cleaned_data["corrected_plate"]})
                 item = ocr_item_correct(actor=request.user, item=item, **form.cleaned_data, context=access,
                                         request=request)
             except ApplicationError as exc:

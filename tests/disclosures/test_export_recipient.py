@@ -175,3 +175,24 @@ def test_an_outside_export_to_an_immigration_agency_is_screened_by_the_agency_na
     from guardian.shortcuts import get_groups_with_perms
 
     assert not get_groups_with_perms(entered)
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    ({"recipient_person": "a\x00b"}, "recipient_person"),
+    ({"recipient_person": "X\r\nY"}, "recipient_person"),
+    ({"recipient_person": "Pat\u2028Morgan"}, "recipient_person"),
+    ({"recipient_legal_basis": "a\x00b"}, "recipient_legal_basis"),
+])
+def test_a_recipient_given_in_characters_that_are_not_text_is_refused_not_a_500(
+        client, api_client, investigator, partner_agency, agreement, store_reads, overrides, field):
+    """A NUL in the recipient's name or legal basis was a 500 (PostgreSQL cannot store it) on the export page and the
+    API; a line break went into the request unchanged. Refused naming the field, nothing entered."""
+    store_reads([("7ABC123", 5, False)])
+    api_client.force_authenticate(investigator)
+    response = api_client.get("/api/v1/reads/export/", {**SEARCH, **_outside(partner_agency, **overrides)})
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "recipient_text_invalid"
+    client.force_login(investigator)
+    response = client.get(reverse("reads:export"), {**SEARCH, **_outside(partner_agency, **overrides)}, follow=True)
+    assert response.status_code == 200 and "not text" in response.content.decode()
+    assert not DisclosureRequest.objects.exists()

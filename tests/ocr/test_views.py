@@ -128,16 +128,20 @@ def test_reviewing_a_photos_plate_needs_the_purpose_and_is_logged(client, make_u
         assert "7ABC123" not in shown and "purpose and case number" in shown
     item.refresh_from_db()
     assert item.review_status == ReviewStatus.PENDING and Read.objects.get(pk=item.read_id).plate_current == "7ABC123"
-    assert not AccessLog.objects.filter(action__in=["ocr.item.accept", "reads.correct"]).exists()
+    assert not AccessLog.objects.filter(action__in=["ocr.item.accept", "ocr.item.correct", "reads.correct"]).exists()
 
     state_access_context(client)
     client.post(reverse("ocr:item_accept", args=[item.pk]))
+    # "correcting" to the plate it has is refused with that plate in the message: logged all the same
+    response = client.post(reverse("ocr:item_correct", args=[item.pk]), {"corrected_plate": "7ABC123", "reason": "?"})
+    assert "7ABC123" in " ".join(str(message) for message in response.wsgi_request._messages)
     client.post(reverse("ocr:item_correct", args=[item.pk]), {"corrected_plate": "7A8C123", "reason": "the photo: 8"})
     item.refresh_from_db()
     assert item.review_status == ReviewStatus.CORRECTED
-    assert list(AccessLog.objects.filter(action__in=["ocr.item.accept", "reads.correct"]).order_by("seq")
-                .values_list("action", "data_elements__read_id")) == [("ocr.item.accept", item.read_id),
-                                                                     ("reads.correct", item.read_id)]
+    actions = ["ocr.item.accept", "ocr.item.correct", "reads.correct"]
+    assert list(AccessLog.objects.filter(action__in=actions).order_by("seq").values_list(
+        "action", "data_elements__read_id")) == [("ocr.item.accept", item.read_id), ("ocr.item.correct", item.read_id),
+                                                 ("ocr.item.correct", item.read_id), ("reads.correct", item.read_id)]
 
 
 def test_other_peoples_uploads_are_404(client, make_user, uploader, photo_7abc123):

@@ -100,6 +100,34 @@ def test_nan_and_infinity_are_not_json_numbers(camera_client, constant):
     assert Read.objects.count() == 0
 
 
+@pytest.mark.parametrize("number", ["1e999", "-1e999"])
+def test_a_number_too_large_for_a_float_is_a_400_not_a_500(camera_client, api_client, make_user, number):
+    """``1e999`` is JSON syntax, but Python makes it infinity and PostgreSQL's JSON refuses that: one such number in a
+    read's metadata was a 500 that lost the whole batch. Refused as any body that is not valid JSON, on every API."""
+    from apps.accounts.roles import Role
+
+    item = json.dumps(_good(1)[0])[:-1] + f', "metadata": {{"n": {number}}}}}'
+    response = _post(camera_client, ('{"reads": [' + json.dumps(_good(2)[1]) + ", " + item + "]}").encode())
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["message"] == f"The body is not valid JSON: the number {number} is too large."
+    assert Read.objects.count() == 0
+    api_client.force_authenticate(make_user(Role.SUPERVISOR))
+    response = api_client.post("/api/v1/justifications/reviews/", data=f'{{"n": {number}}}',
+                               content_type="application/json")
+    assert response.status_code == 400 and "is too large" in response.json()["error"]["message"]
+
+
+def test_a_read_whose_metadata_holds_infinity_is_refused_alone(camera):
+    """The service refuses it per read, whatever called it (a Python caller can hand it float('inf'))."""
+    from apps.reads.services.ingest import METADATA_INVALID, read_batch_ingest
+
+    items = [*_good(2), {**_good(3)[2], "metadata": {"n": float("inf")}}]
+    result = read_batch_ingest(camera=camera, items=items)
+    assert [r.status for r in result.results] == ["stored", "stored", "rejected"]
+    assert result.results[2].message == METADATA_INVALID
+    assert Read.objects.count() == 2
+
+
 def test_bytes_that_are_not_utf8_are_a_400(camera_client):
     body = json.dumps({"reads": _good(1)}).encode().replace(b"7GOD000", b"7GOD\xff\xfe0")
     response = _post(camera_client, body)

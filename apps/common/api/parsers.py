@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import re
 
 from django.conf import settings
@@ -108,7 +109,8 @@ class PortalJSONParser(JSONParser):
             raise exceptions.ParseError(JSON_NOT_UTF8.format(encoding=encoding.upper(), reason=reason),
                                         code="json_not_utf8") from exc
         try:
-            data = json.loads(text, parse_constant=_refuse_constant if self.strict else None)
+            data = json.loads(text, parse_constant=_refuse_constant if self.strict else None,
+                              parse_float=_finite_float if self.strict else None)
         except (ValueError, RecursionError) as exc:
             # The same answer as when the depth was scanned first: too deep wins over any other fault of the body.
             if json_depth_exceeds(raw if _ascii_compatible(encoding) else text):
@@ -131,3 +133,12 @@ def _ascii_compatible(encoding: str) -> bool:
 
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(literal: str) -> float:
+    """A JSON number as a float, refusing one too large for a float (``1e999``): Python makes it infinity, which no
+    field accepts and PostgreSQL's JSON refuses (a DataError: a 500 that lost a whole camera batch)."""
+    value = float(literal)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {literal[:40]} is too large")
+    return value

@@ -313,7 +313,10 @@ def _prepare(index: int, item, ctx: _Context) -> _Prepared:
     if metadata is not None:
         if not isinstance(metadata, dict):
             raise ApplicationError(METADATA_INVALID, code="metadata_invalid")
-        metadata = json.dumps(metadata, separators=(",", ":"))
+        try:  # allow_nan: an infinite or NaN number (from a caller other than the API's parser) is no JSON
+            metadata = json.dumps(metadata, separators=(",", ":"), allow_nan=False)
+        except ValueError as exc:
+            raise ApplicationError(METADATA_INVALID, code="metadata_invalid") from exc
         if len(metadata) > METADATA_MAX_CHARS:
             raise ApplicationError(METADATA_INVALID, code="metadata_invalid")
     images: dict[str, Any] = {}
