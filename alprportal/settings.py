@@ -286,7 +286,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "apps.common.api.parsers.PortalJSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "apps.common.api.parsers.FieldsOnlyMultiPartParser",  # endpoints that take files declare their own
     ],
     # A JSON or form body over PORTAL["API_MAX_BODY_BYTES"] is refused (413) before it is read; camera ingest and the
     # hot-list feed have their own limits (apps.common.api.negotiation).

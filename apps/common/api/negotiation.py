@@ -9,7 +9,8 @@ refused: 413 ``body_too_large``, logged by the exception handler.
 The limit: a parser's own ``max_body_bytes`` (camera ingest's JSON: DATA_UPLOAD_MAX_MEMORY_SIZE; the hot-list feed's
 CSV: the import's file limit); else, for the parsers whose body DRF reads into memory (JSON, form),
 ``PORTAL["API_MAX_BODY_BYTES"]`` (1 MB: the largest legitimate one, a disclosure request at its limits, is about
-15 KB). Multipart bodies are streamed to disk and each endpoint limits its files.
+15 KB). Multipart bodies of endpoints that take no file are bounded the same way (the default multipart parser,
+``FieldsOnlyMultiPartParser``, declares it); endpoints that take files declare DRF's own and limit their files.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ import re
 
 from django.conf import settings
 from rest_framework import exceptions
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 
 from apps.common.unstorable import unstorable_text_find
 
@@ -142,3 +142,14 @@ def _finite_float(literal: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"the number {literal[:40]} is too large")
     return value
+
+
+class FieldsOnlyMultiPartParser(MultiPartParser):
+    """Multipart for the endpoints that take no file (the default): bounded like a JSON or form body
+    (``PORTAL["API_MAX_BODY_BYTES"]``, ``apps.common.api.negotiation``). Django streams multipart to disk, so its
+    only bound was DATA_UPLOAD_MAX_MEMORY_SIZE (64 MB, for camera batches): a 3 MB correction reason sent as
+    multipart was stored. Endpoints that take files declare DRF's ``MultiPartParser`` and limit their files."""
+
+    @property
+    def max_body_bytes(self) -> int:
+        return settings.PORTAL["API_MAX_BODY_BYTES"]
