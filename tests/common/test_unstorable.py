@@ -52,3 +52,21 @@ def test_replace_makes_text_storable_or_cleans_it():
     assert unstorable_text_replace("a\ud83d\x00b") == "a\N{REPLACEMENT CHARACTER}\N{REPLACEMENT CHARACTER}b"
     assert unstorable_text_replace("a\ud83d\x00b", nul=False) == "a\N{REPLACEMENT CHARACTER}\x00b"
     assert unstorable_text_replace("4.1\ud83d\x00.6", by="") == "4.1.6"
+
+
+def test_the_parser_marks_a_body_without_escapes_as_holding_no_unstorable_text():
+    """Camera ingest skips its per-read walk for such a body (5 ms of a 1,000-read batch): in UTF-8 JSON only a \\u
+    escape can make a NUL or a half character. A body with any escape is never marked, so it is walked."""
+    import io
+
+    from apps.common.api.parsers import TextCheckedJSONObject
+    from apps.reads.api.parsers import CameraIngestJSONParser
+
+    def parsed(body: str):
+        return CameraIngestJSONParser().parse(io.BytesIO(body.encode()), "application/json", {"encoding": "utf-8"})
+
+    assert isinstance(parsed('{"reads": [{"plate": "7ABC123", "metadata": {"note": "ok"}}]}'), TextCheckedJSONObject)
+    for body in ('{"reads": [{"metadata": {"note": "\\ud83d"}}]}', '{"reads": [{"metadata": {"note": "\\u0000"}}]}',
+                 '{"reads": [{"metadata": {"note": "caf\\u00e9"}}]}'):
+        data = parsed(body)
+        assert not isinstance(data, TextCheckedJSONObject) and isinstance(data, dict)

@@ -91,6 +91,12 @@ def value_depth_exceeds(value, limit: int = JSON_MAX_DEPTH) -> bool:
     return False
 
 
+class TextCheckedJSONObject(dict):
+    """A JSON object parsed from a body that holds no ``\\u`` escape (in an ASCII-compatible encoding), so no NUL
+    and no unpaired surrogate anywhere in it: a service that refuses such text item by item can skip the walk
+    (``apps.reads.services.ingest``: 5 ms of a 1,000-read batch)."""
+
+
 class PortalJSONParser(JSONParser):
     """DRF's JSONParser with a depth limit, the refusal of unstorable text and precise messages; everything else as
     DRF's (strict: NaN and Infinity are refused)."""
@@ -120,10 +126,13 @@ class PortalJSONParser(JSONParser):
             raise exceptions.ParseError(JSON_TOO_DEEP.format(limit=JSON_MAX_DEPTH), code="json_too_deep")
         # In UTF-8 (or ASCII, Latin-1) text only an escape can make a NUL or a half character (the JSON decoder
         # refuses a raw NUL in a string; these codecs never decode to a surrogate), so most bodies are never walked.
-        if self.refuses_unstorable_text and ("\\u" in text or not _ascii_compatible(encoding)):
+        may_hold_unstorable_text = "\\u" in text or not _ascii_compatible(encoding)
+        if self.refuses_unstorable_text and may_hold_unstorable_text:
             found = unstorable_text_find(data)
             if found is not None:
                 raise exceptions.ParseError(JSON_UNSTORABLE_TEXT.format(problem=found.message), code=found.code)
+        if isinstance(data, dict) and not may_hold_unstorable_text:
+            data = TextCheckedJSONObject(data)  # a service that checks item by item may skip it (camera ingest)
         return data
 
 

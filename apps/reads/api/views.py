@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from apps.accounts.models import User
 from apps.audit.access_context import AccessContext, access_context_from_request, access_context_validate
 from apps.audit.services import access_purpose_check
+from apps.common.api.parsers import TextCheckedJSONObject
 from apps.common.api.permissions import StrictModelPermissions
 from apps.common.csv import csv_writer
 from apps.common.downloads import download_content_disposition
@@ -83,7 +84,8 @@ class ReadIngestApi(_CameraIngestApi):
     @extend_schema(request=dict, responses={200: IngestBatchResultSerializer})
     def post(self, request):
         items = batch_items_from_body(request.data)
-        result = read_batch_ingest(camera=request.user.camera, items=items)
+        result = read_batch_ingest(camera=request.user.camera, items=items,
+                                   text_checked=isinstance(request.data, TextCheckedJSONObject))
         return Response(result.as_dict(), status=status.HTTP_200_OK)
 
 
