@@ -22,6 +22,7 @@ from apps.disclosures.choices import DisclosureStatus, ReceivedVia
 from apps.disclosures.immigration_screen import immigration_screen
 from apps.disclosures.models import DisclosureRequest
 from apps.disclosures.reads_bridge import disclosure_plate_patterns, disclosure_read_searches
+from apps.disclosures.services.submission import TEXT_MAX_CHARS
 
 INTERNAL, OUTSIDE = "internal", "outside"
 INTERNAL_LABEL = "internal (own agency)"
@@ -36,7 +37,7 @@ RECIPIENT_PERSON_REQUIRED = "Name the person at the outside agency who receives 
 RECIPIENT_BASIS_REQUIRED = "Give the legal basis on which the outside agency receives the data."
 RECIPIENT_TEXT_INVALID = "The {field} holds a character that is not text (a control character); type it again."
 RECIPIENT_BASIS_TOO_LONG = "The legal basis is {length:,} characters long; at most {limit:,} are accepted."
-RECIPIENT_BASIS_MAX_CHARS = 4000  # as a written request's legal basis (services.submission.TEXT_MAX_CHARS)
+RECIPIENT_BASIS_MAX_CHARS = TEXT_MAX_CHARS["legal_basis"]  # as a written request's legal basis
 # A person's name is one line; a legal basis may have line breaks and tabs, nothing else below a space (NUL among
 # them, which PostgreSQL cannot store), and no unpaired surrogate.
 _NOT_A_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
@@ -96,7 +97,7 @@ def export_recipient_parse(data) -> ExportRecipient:
         raise ApplicationError(RECIPIENT_AGENCY_IS_OURS, code="recipient_is_own_agency",
                                extra={"field": "recipient_agency"})
     raw_person = data.get("recipient_person") or ""
-    if _NOT_A_NAME.search(raw_person.replace(" ", "")):
+    if _NOT_A_NAME.search(raw_person):
         raise ApplicationError(RECIPIENT_TEXT_INVALID.format(field="recipient's name"), code="recipient_text_invalid",
                                extra={"field": "recipient_person"})
     person = " ".join(raw_person.split())[:200]
@@ -130,8 +131,7 @@ def disclosure_request_enter_for_export(
     plates, time range and area of the search. It waits for the custodian (``submitted``); the person who entered it
     cannot authorize it (separation of duties, as for every request). Its words and the recipient agency's name are
     screened (R-SHR-5a). The outside agency's requesters see it (guardian) and download the release only once it is
-    authorized. Refused,
-    changing nothing: a search the disclosure flow cannot express (reads app's errors)."""
+    authorized. Refused, changing nothing: a search the disclosure flow cannot express (reads app's errors)."""
     now = timezone.now()
     patterns = disclosure_plate_patterns(list(plates))
     disclosure_read_searches(plates=patterns, time_from=time_from, time_to=time_to, circle=circle, now=now)

@@ -196,3 +196,16 @@ def test_a_recipient_given_in_characters_that_are_not_text_is_refused_not_a_500(
     response = client.get(reverse("reads:export"), {**SEARCH, **_outside(partner_agency, **overrides)}, follow=True)
     assert response.status_code == 200 and "not text" in response.content.decode()
     assert not DisclosureRequest.objects.exists()
+
+
+def test_a_recipient_legal_basis_longer_than_a_written_requests_is_refused(api_client, investigator, partner_agency,
+                                                                          agreement, store_reads):
+    from apps.disclosures.services.submission import TEXT_MAX_CHARS
+
+    store_reads([("7ABC123", 5, False)])
+    api_client.force_authenticate(investigator)
+    basis = "x" * (TEXT_MAX_CHARS["legal_basis"] + 1)
+    response = api_client.get("/api/v1/reads/export/", {**SEARCH, **_outside(partner_agency,
+                                                                               recipient_legal_basis=basis)})
+    assert response.status_code == 400 and response.json()["error"]["code"] == "text_too_long"
+    assert not DisclosureRequest.objects.exists()
