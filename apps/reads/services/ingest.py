@@ -246,14 +246,14 @@ def _refuse_unstorable_text(item: dict) -> None:
 class _Context:
     """What item validation needs, computed once per batch."""
 
-    def __init__(self, camera: Camera, now: datetime):
+    def __init__(self, camera: Camera, now: datetime, *, text_checked: bool = False):
         self.camera = camera
         self.now = now
         self.skew = settings.PORTAL["READ_CLOCK_SKEW_SECONDS"]
         self.latest_allowed = now + timedelta(seconds=self.skew)
         self.earliest_allowed = camera.commissioned_at - timedelta(seconds=self.skew)
         self.out_of_service = _out_of_service_periods(camera)
-        self.text_checked = False  # read_batch_ingest's text_checked
+        self.text_checked = text_checked  # read_batch_ingest's: no item can hold unstorable text
 
     def flagged(self, moment: datetime) -> bool:
         return any(start <= moment and (end is None or moment < end) for start, end in self.out_of_service)
@@ -442,8 +442,7 @@ def read_batch_ingest(*, camera: Camera, items: list, ingest_format: str = Inges
     if len(items) > limit:
         raise ApplicationError(BATCH_TOO_LARGE.format(count=len(items), limit=limit), code="batch_too_large")
     now = timezone.now()
-    ctx = _Context(camera, now)
-    ctx.text_checked = text_checked
+    ctx = _Context(camera, now, text_checked=text_checked)
     results: list[ItemResult | None] = [None] * len(items)
     pending: dict[str, _Prepared] = {}
     repeats: list[_Prepared] = []  # a key seen earlier in this batch: compared once the first one is settled
